@@ -1,0 +1,742 @@
+//! The config model: TOML parsed into typed, validated settings (a `[defaults]` table and a list
+//! of `[[suite]]` tables). Every rejection is a [`ConfigError`] naming the file, line, column and
+//! key. Resolving workload, size, variant and parameter names is left to the suites layer, which
+//! reports through the same error type using the spans kept here.
+
+mod workers;
+
+pub use workers::{MAX_WORKERS, WorkersItem, WorkersSpec, parse_workers_expr};
+
+use crate::duration::SettingDuration;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
+use toml::Spanned;
+
+/// A rejected config: where, which key, and what was expected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct ConfigError {
+    /// The file, or `<embedded …>` for a config compiled into the binary.
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    /// The offending key, dotted from the table it sits in (`suite[2].min-samples`), if known.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.path, self.line, self.column)?;
+        if let Some(key) = &self.key {
+            write!(f, "key `{key}`: ")?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+/// The text of a config file and where it came from; turns byte spans into positions.
+#[derive(Debug, Clone)]
+pub struct ConfigSource {
+    /// Shown in errors and echoed in results.
+    pub path: String,
+    pub text: String,
+}
+
+impl ConfigSource {
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
+        ConfigSource {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+
+    pub fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: path.display().to_string(),
+            line: 0,
+            column: 0,
+            key: None,
+            message: format!("cannot read the config file: {e}"),
+        })?;
+        Ok(ConfigSource::new(path.display().to_string(), text))
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn position(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        (line, column)
+    }
+
+    /// An error at `span`, naming `key` if given, else the key written on that line.
+    pub fn error_at(
+        &self,
+        span: Range<usize>,
+        key: Option<&str>,
+        message: impl Into<String>,
+    ) -> ConfigError {
+        let (line, column) = self.position(span.start);
+        let key = match key {
+            Some(k) => Some(self.qualify_key(span.start, k)),
+            None => self
+                .key_at(span.start)
+                .map(|k| self.qualify_key(span.start, &k)),
+        };
+        ConfigError {
+            path: self.path.clone(),
+            line,
+            column,
+            key,
+            message: message.into(),
+        }
+    }
+
+    /// The key assigned on the line of `offset` (`key = value`), if the offset lies in a value.
+    fn key_at(&self, offset: usize) -> Option<String> {
+        let offset = offset.min(self.text.len());
+        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let before = &self.text[line_start..offset];
+        let eq = before.rfind('=')?;
+        let lhs = before[..eq].trim_end();
+        // Inline tables: take the last key before `=` after a `{` or `,`.
+        let start = lhs.rfind(['{', ',']).map_or(0, |i| i + 1);
+        let key = lhs[start..].trim().trim_matches('"');
+        (!key.is_empty() && !key.starts_with('[')).then(|| key.to_string())
+    }
+
+    /// Prefixes a key with the table header in force at `offset` (`suite[2].budget`).
+    fn qualify_key(&self, offset: usize, key: &str) -> String {
+        let mut table: Option<String> = None;
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        let mut pos = 0;
+        for line in self.text.split_inclusive('\n') {
+            if pos > offset {
+                break;
+            }
+            let t = line.trim();
+            if let Some(name) = t.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
+                let name = name.trim().to_string();
+                let c = counts.entry(name.clone()).or_insert(0);
+                *c += 1;
+                table = Some(format!("{name}[{}]", *c));
+            } else if let Some(name) = t.strip_prefix('[').and_then(|r| r.split(']').next()) {
+                let name = name.trim();
+                // A sub-table of the current array element keeps its index: [suite.params].
+                table = match (&table, name.split_once('.')) {
+                    (Some(cur), Some((parent, rest))) if cur.starts_with(&format!("{parent}[")) => {
+                        let base = cur.split('.').next().unwrap_or(cur);
+                        Some(format!("{base}.{rest}"))
+                    }
+                    _ => Some(name.to_string()),
+                };
+            }
+            pos += line.len();
+        }
+        match table {
+            Some(t) if !key.contains('.') => format!("{t}.{key}"),
+            _ => key.to_string(),
+        }
+    }
+
+    fn toml_error(&self, e: &toml::de::Error) -> ConfigError {
+        let span = e.span().unwrap_or(0..0);
+        let message = e.message().trim().to_string();
+        let mut err = self.error_at(span.clone(), None, message);
+        // Errors about a whole table (unknown or missing field) point at the table, not a value:
+        // name the unknown key from the message instead.
+        if let Some(unknown) = err.message.strip_prefix("unknown field `") {
+            if let Some(name) = unknown.split('`').next() {
+                err.key = Some(self.qualify_key(span.start, name));
+            }
+        }
+        err
+    }
+}
+
+/// Measurement settings of one point, after defaults and overrides are merged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct MeasureSettings {
+    /// Run the routine this long before sampling (also estimates the batch size).
+    pub warmup: SettingDuration,
+    pub min_samples: usize,
+    pub max_samples: usize,
+    /// Stop sampling once the 95% CI of the median is at most this wide, relative to the median.
+    pub target_ci: f64,
+    /// Time budget for sampling one point; `min-samples` are taken even past it.
+    pub budget: SettingDuration,
+    /// A single sample taking longer than this fails the point.
+    pub timeout: SettingDuration,
+}
+
+impl Default for MeasureSettings {
+    fn default() -> Self {
+        MeasureSettings {
+            warmup: SettingDuration(Duration::from_millis(300)),
+            min_samples: 10,
+            max_samples: 200,
+            target_ci: 0.02,
+            budget: SettingDuration(Duration::from_secs(2)),
+            timeout: SettingDuration(Duration::from_secs(60)),
+        }
+    }
+}
+
+impl MeasureSettings {
+    /// The `--quick` smoke-run budget: same matrix, tiny budgets.
+    pub fn quick(&self) -> MeasureSettings {
+        MeasureSettings {
+            warmup: self.warmup.min(SettingDuration(Duration::from_millis(20))),
+            min_samples: self.min_samples.min(3),
+            max_samples: self.max_samples.min(10),
+            target_ci: self.target_ci.max(0.05),
+            budget: self.budget.min(SettingDuration(Duration::from_millis(100))),
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// Optional measurement keys, accepted in `[defaults]` and in each `[[suite]]`.
+#[derive(Debug, Clone, Default)]
+struct MeasureOverrides {
+    warmup: Option<Spanned<SettingDuration>>,
+    min_samples: Option<Spanned<Count>>,
+    max_samples: Option<Spanned<Count>>,
+    target_ci: Option<Spanned<Fraction>>,
+    budget: Option<Spanned<PositiveDuration>>,
+    timeout: Option<Spanned<PositiveDuration>>,
+}
+
+impl MeasureOverrides {
+    fn apply(
+        &self,
+        base: &MeasureSettings,
+        src: &ConfigSource,
+    ) -> Result<MeasureSettings, ConfigError> {
+        let mut m = base.clone();
+        if let Some(v) = &self.warmup {
+            m.warmup = *v.get_ref();
+        }
+        if let Some(v) = &self.min_samples {
+            m.min_samples = v.get_ref().0;
+        }
+        if let Some(v) = &self.max_samples {
+            m.max_samples = v.get_ref().0;
+        }
+        if let Some(v) = &self.target_ci {
+            m.target_ci = v.get_ref().0;
+        }
+        if let Some(v) = &self.budget {
+            m.budget = v.get_ref().0;
+        }
+        if let Some(v) = &self.timeout {
+            m.timeout = v.get_ref().0;
+        }
+        if m.max_samples < m.min_samples {
+            let span = self
+                .max_samples
+                .as_ref()
+                .map(|s| s.span())
+                .or_else(|| self.min_samples.as_ref().map(|s| s.span()))
+                .unwrap_or(0..0);
+            return Err(src.error_at(
+                span,
+                None,
+                format!(
+                    "max-samples ({}) must be at least min-samples ({})",
+                    m.max_samples, m.min_samples
+                ),
+            ));
+        }
+        Ok(m)
+    }
+}
+
+macro_rules! with_measure_keys {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($field:tt)* }) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $($field)*
+            #[serde(default)]
+            warmup: Option<Spanned<SettingDuration>>,
+            #[serde(default)]
+            min_samples: Option<Spanned<Count>>,
+            #[serde(default)]
+            max_samples: Option<Spanned<Count>>,
+            #[serde(default)]
+            target_ci: Option<Spanned<Fraction>>,
+            #[serde(default)]
+            budget: Option<Spanned<PositiveDuration>>,
+            #[serde(default)]
+            timeout: Option<Spanned<PositiveDuration>>,
+        }
+
+        impl $name {
+            fn measure_overrides(&self) -> MeasureOverrides {
+                MeasureOverrides {
+                    warmup: self.warmup.clone(),
+                    min_samples: self.min_samples.clone(),
+                    max_samples: self.max_samples.clone(),
+                    target_ci: self.target_ci.clone(),
+                    budget: self.budget.clone(),
+                    timeout: self.timeout.clone(),
+                }
+            }
+        }
+    };
+}
+
+with_measure_keys! {
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+    struct RawDefaults {
+        #[serde(default)]
+        workers: Option<Spanned<WorkersSpec>>,
+        #[serde(default)]
+        seed: Option<u64>,
+    }
+}
+
+with_measure_keys! {
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+    struct RawSuite {
+        #[serde(default)]
+        name: Option<Spanned<String>>,
+        workload: Spanned<String>,
+        #[serde(default)]
+        sizes: Option<Spanned<Vec<Spanned<SizeSpec>>>>,
+        #[serde(default)]
+        variants: Option<Spanned<Vec<Spanned<String>>>>,
+        #[serde(default)]
+        workers: Option<Spanned<WorkersSpec>>,
+        #[serde(default)]
+        params: BTreeMap<String, Spanned<ParamSetting>>,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    #[serde(default)]
+    defaults: RawDefaults,
+    #[serde(default, rename = "suite")]
+    suites: Vec<Spanned<RawSuite>>,
+}
+
+/// A sample count: 1 to 1,000,000.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Count(usize);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = i64::deserialize(d)
+            .map_err(|_| serde::de::Error::custom("expected an integer from 1 to 1000000"))?;
+        if !(1..=1_000_000).contains(&v) {
+            return Err(serde::de::Error::custom(format!(
+                "{v} is out of range: expected an integer from 1 to 1000000"
+            )));
+        }
+        Ok(Count(v as usize))
+    }
+}
+
+/// A fraction strictly between 0 and 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Fraction(f64);
+
+impl<'de> Deserialize<'de> for Fraction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d).map_err(|_| {
+            serde::de::Error::custom("expected a number between 0 and 1, e.g. 0.02 for 2%")
+        })?;
+        if !(v > 0.0 && v < 1.0) {
+            return Err(serde::de::Error::custom(format!(
+                "{v} is out of range: expected a number between 0 and 1 (exclusive), e.g. 0.02 for 2%"
+            )));
+        }
+        Ok(Fraction(v))
+    }
+}
+
+/// A duration that must be longer than zero.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct PositiveDuration(SettingDuration);
+
+impl<'de> Deserialize<'de> for PositiveDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = SettingDuration::deserialize(d)?;
+        if v.0.is_zero() {
+            return Err(serde::de::Error::custom(
+                "expected a duration longer than zero",
+            ));
+        }
+        Ok(PositiveDuration(v))
+    }
+}
+
+/// A problem size as written: a workload's named size (`"S"`) or an explicit number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SizeSpec {
+    Named(String),
+    Value(u64),
+}
+
+impl fmt::Display for SizeSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SizeSpec::Named(s) => f.write_str(s),
+            SizeSpec::Value(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+/// A scalar workload parameter value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+impl fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamValue::Bool(b) => write!(f, "{b}"),
+            ParamValue::Int(i) => write!(f, "{i}"),
+            ParamValue::Float(x) => write!(f, "{x}"),
+            ParamValue::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+/// A parameter as written: one value, or a list of values to sweep over.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ParamSetting {
+    One(ParamValue),
+    Sweep(Vec<ParamValue>),
+}
+
+impl ParamSetting {
+    pub fn values(&self) -> Vec<ParamValue> {
+        match self {
+            ParamSetting::One(v) => vec![v.clone()],
+            ParamSetting::Sweep(v) => v.clone(),
+        }
+    }
+}
+
+/// Config-wide settings.
+#[derive(Debug, Clone)]
+pub struct Defaults {
+    pub measure: MeasureSettings,
+    pub workers: Vec<u32>,
+    /// Seeds workload inputs and the bootstrap.
+    pub seed: u64,
+}
+
+/// One `[[suite]]`: names stay spanned so that the suites layer can point at them.
+#[derive(Debug, Clone)]
+pub struct SuiteConfig {
+    pub name: Spanned<String>,
+    pub workload: Spanned<String>,
+    /// `None`: the workload's default sizes.
+    pub sizes: Option<Vec<Spanned<SizeSpec>>>,
+    /// `None`: every variant available on this machine.
+    pub variants: Option<Vec<Spanned<String>>>,
+    pub workers: Vec<u32>,
+    /// Where `workers` was written (or the suite header when inherited).
+    pub workers_span: Range<usize>,
+    pub params: BTreeMap<String, Spanned<ParamSetting>>,
+    pub measure: MeasureSettings,
+    /// The whole `[[suite]]` table.
+    pub span: Range<usize>,
+}
+
+/// A parsed and validated config file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub source: ConfigSource,
+    pub defaults: Defaults,
+    pub suites: Vec<SuiteConfig>,
+}
+
+/// Default seed when the config names none.
+pub const DEFAULT_SEED: u64 = 0x5EED_2026;
+
+impl Config {
+    /// Parses and validates `source`; `ncpu` resolves worker expressions.
+    pub fn parse(source: ConfigSource, ncpu: u32) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(&source.text).map_err(|e| source.toml_error(&e))?;
+        let base = MeasureSettings::default();
+        let defaults_measure = raw.defaults.measure_overrides().apply(&base, &source)?;
+        let default_workers = match &raw.defaults.workers {
+            Some(w) => w
+                .get_ref()
+                .resolve(ncpu)
+                .map_err(|m| source.error_at(w.span(), Some("workers"), m))?,
+            None => vec![1, ncpu.max(1)]
+                .into_iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+        };
+        let defaults = Defaults {
+            measure: defaults_measure,
+            workers: default_workers,
+            seed: raw.defaults.seed.unwrap_or(DEFAULT_SEED),
+        };
+        if raw.suites.is_empty() {
+            return Err(source.error_at(
+                0..0,
+                None,
+                "the config defines no suites: add at least one [[suite]] table with a `workload` key",
+            ));
+        }
+        let mut suites = Vec::new();
+        let mut seen_names: BTreeMap<String, usize> = BTreeMap::new();
+        for spanned in raw.suites {
+            let span = spanned.span();
+            let raw_suite = spanned.into_inner();
+            let measure = raw_suite
+                .measure_overrides()
+                .apply(&defaults.measure, &source)?;
+            let (workers, workers_span) = match &raw_suite.workers {
+                Some(w) => (
+                    w.get_ref()
+                        .resolve(ncpu)
+                        .map_err(|m| source.error_at(w.span(), Some("workers"), m))?,
+                    w.span(),
+                ),
+                None => (defaults.workers.clone(), span.clone()),
+            };
+            let name = raw_suite.name.unwrap_or_else(|| raw_suite.workload.clone());
+            if name.get_ref().trim().is_empty() {
+                return Err(source.error_at(
+                    name.span(),
+                    Some("name"),
+                    "a suite name must not be empty",
+                ));
+            }
+            if let Some(first) = seen_names.insert(name.get_ref().clone(), name.span().start) {
+                let (line, _) = source.position(first);
+                return Err(source.error_at(
+                    name.span(),
+                    Some("name"),
+                    format!(
+                        "duplicate suite name `{}` (first used on line {line}); give each suite a unique `name`",
+                        name.get_ref()
+                    ),
+                ));
+            }
+            if let Some(sizes) = &raw_suite.sizes {
+                if sizes.get_ref().is_empty() {
+                    return Err(source.error_at(
+                        sizes.span(),
+                        Some("sizes"),
+                        "expected at least one size",
+                    ));
+                }
+            }
+            if let Some(variants) = &raw_suite.variants {
+                if variants.get_ref().is_empty() {
+                    return Err(source.error_at(
+                        variants.span(),
+                        Some("variants"),
+                        "expected at least one variant",
+                    ));
+                }
+            }
+            for (key, value) in &raw_suite.params {
+                if let ParamSetting::Sweep(v) = value.get_ref() {
+                    if v.is_empty() {
+                        return Err(source.error_at(
+                            value.span(),
+                            Some(&format!("params.{key}")),
+                            "expected at least one value",
+                        ));
+                    }
+                }
+            }
+            suites.push(SuiteConfig {
+                name,
+                workload: raw_suite.workload,
+                sizes: raw_suite.sizes.map(|s| s.into_inner()),
+                variants: raw_suite.variants.map(|v| v.into_inner()),
+                workers,
+                workers_span,
+                params: raw_suite.params,
+                measure,
+                span,
+            });
+        }
+        Ok(Config {
+            source,
+            defaults,
+            suites,
+        })
+    }
+
+    /// SHA-256 of the config text, hex: identifies the exact config a run used.
+    pub fn hash(&self) -> String {
+        sha256_hex(self.source.text.as_bytes())
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(ConfigSource::new("test.toml", text), 2)
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = parse("[[suite]]\nworkload = \"pi\"\n").unwrap();
+        assert_eq!(c.suites.len(), 1);
+        assert_eq!(c.suites[0].name.get_ref(), "pi");
+        assert_eq!(c.suites[0].workers, vec![1, 2]);
+        assert_eq!(c.suites[0].measure, MeasureSettings::default());
+        assert_eq!(c.defaults.seed, DEFAULT_SEED);
+    }
+
+    #[test]
+    fn suite_overrides_defaults() {
+        let c = parse(
+            "[defaults]\nbudget = \"5s\"\nmin-samples = 4\nworkers = \"1..=2*ncpu\"\n\n[[suite]]\nworkload = \"pi\"\nmin-samples = 7\nsizes = [\"S\", 1000]\n",
+        )
+        .unwrap();
+        let s = &c.suites[0];
+        assert_eq!(s.measure.budget.0, Duration::from_secs(5));
+        assert_eq!(s.measure.min_samples, 7);
+        assert_eq!(s.workers, vec![1, 2, 3, 4]);
+        let sizes: Vec<_> = s
+            .sizes
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|s| s.get_ref().clone())
+            .collect();
+        assert_eq!(
+            sizes,
+            vec![SizeSpec::Named("S".into()), SizeSpec::Value(1000)]
+        );
+    }
+
+    #[test]
+    fn unknown_key_names_key_line_and_column() {
+        let e =
+            parse("[defaults]\nbudget = \"1s\"\n\n[[suite]]\nworkload = \"pi\"\nbogus-key = 3\n")
+                .unwrap_err();
+        assert_eq!(e.line, 6, "{e}");
+        assert_eq!(e.key.as_deref(), Some("suite[1].bogus-key"), "{e}");
+        assert!(e.message.contains("unknown field `bogus-key`"), "{e}");
+        assert!(e.message.contains("expected one of"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("test.toml:6:1: key `suite[1].bogus-key`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_names_key_and_expectation() {
+        let e = parse("[[suite]]\nworkload = \"pi\"\nmin-samples = \"many\"\n").unwrap_err();
+        assert_eq!((e.line, e.column), (3, 15), "{e}");
+        assert_eq!(e.key.as_deref(), Some("suite[1].min-samples"));
+        assert!(e.message.contains("expected an integer"), "{e}");
+    }
+
+    #[test]
+    fn out_of_range_values_are_rejected() {
+        let e = parse("[defaults]\ntarget-ci = 1.5\n[[suite]]\nworkload = \"pi\"\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert_eq!(e.key.as_deref(), Some("defaults.target-ci"));
+        assert!(e.message.contains("out of range"), "{e}");
+
+        let e = parse("[[suite]]\nworkload = \"pi\"\nbudget = \"0s\"\n").unwrap_err();
+        assert!(e.message.contains("longer than zero"), "{e}");
+
+        let e =
+            parse("[[suite]]\nworkload = \"pi\"\nmin-samples = 10\nmax-samples = 5\n").unwrap_err();
+        assert_eq!(e.line, 4);
+        assert!(e.message.contains("at least min-samples"), "{e}");
+
+        let e = parse("[[suite]]\nworkload = \"pi\"\nworkers = \"4..=2\"\n").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert_eq!(e.key.as_deref(), Some("suite[1].workers"));
+        assert!(e.message.contains("empty"), "{e}");
+    }
+
+    #[test]
+    fn bad_duration_names_unit() {
+        let e = parse("[defaults]\nwarmup = \"3 fortnights\"\n[[suite]]\nworkload = \"pi\"\n")
+            .unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("unknown duration unit"), "{e}");
+    }
+
+    #[test]
+    fn missing_workload_and_empty_config() {
+        let e = parse("[[suite]]\nname = \"x\"\n").unwrap_err();
+        assert!(e.message.contains("missing field `workload`"), "{e}");
+        let e = parse("[defaults]\n").unwrap_err();
+        assert!(e.message.contains("no suites"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_suite_names_are_rejected() {
+        let e = parse("[[suite]]\nworkload = \"pi\"\n[[suite]]\nworkload = \"pi\"\n").unwrap_err();
+        assert_eq!(e.line, 4);
+        assert!(e.message.contains("duplicate suite name"), "{e}");
+    }
+
+    #[test]
+    fn params_accept_values_and_sweeps() {
+        let c = parse("[[suite]]\nworkload = \"histogram\"\n[suite.params]\nbins = [4, 256]\nmode = \"batch\"\n").unwrap();
+        let p = &c.suites[0].params;
+        assert_eq!(
+            p["bins"].get_ref().values(),
+            vec![ParamValue::Int(4), ParamValue::Int(256)]
+        );
+        assert_eq!(
+            p["mode"].get_ref().values(),
+            vec![ParamValue::Str("batch".into())]
+        );
+    }
+
+    #[test]
+    fn key_in_params_subtable_is_qualified() {
+        let src = ConfigSource::new(
+            "t",
+            "[[suite]]\nworkload = \"pi\"\n[suite.params]\nbins = 3\n",
+        );
+        let off = src.text.find('3').unwrap();
+        let e = src.error_at(off..off + 1, None, "bad");
+        assert_eq!(e.key.as_deref(), Some("suite[1].params.bins"));
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let e = parse("[[suite]]\nworkload = \"pi\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+    }
+}

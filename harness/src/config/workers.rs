@@ -1,0 +1,331 @@
+//! Worker-count specifications: a number, a list, or a range expression over `ncpu` such as
+//! `"1..=2*ncpu"` or `"1..=16:*2"` (powers of two).
+
+use serde::Deserialize;
+use std::collections::BTreeSet;
+
+/// Most workers a single point may use.
+pub const MAX_WORKERS: i64 = 4096;
+
+/// Worker counts as written in a config.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkersSpec {
+    One(i64),
+    Expr(String),
+    List(Vec<WorkersItem>),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum WorkersItem {
+    Int(i64),
+    Expr(String),
+}
+
+impl<'de> Deserialize<'de> for WorkersSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            One(i64),
+            Expr(String),
+            List(Vec<WorkersItem>),
+        }
+        match Raw::deserialize(d) {
+            Ok(Raw::One(v)) => Ok(WorkersSpec::One(v)),
+            Ok(Raw::Expr(s)) => Ok(WorkersSpec::Expr(s)),
+            Ok(Raw::List(l)) => Ok(WorkersSpec::List(l)),
+            Err(_) => Err(serde::de::Error::custom(
+                "expected a worker count (2), a list ([1, 2, 4]) or a range such as \"1..=2*ncpu\"",
+            )),
+        }
+    }
+}
+
+impl WorkersSpec {
+    /// Sorted, de-duplicated worker counts for a machine with `ncpu` logical cores.
+    pub fn resolve(&self, ncpu: u32) -> Result<Vec<u32>, String> {
+        let mut out = BTreeSet::new();
+        match self {
+            WorkersSpec::One(v) => {
+                out.insert(check(*v)?);
+            }
+            WorkersSpec::Expr(s) => out.extend(parse_workers_expr(s, ncpu)?),
+            WorkersSpec::List(items) => {
+                if items.is_empty() {
+                    return Err("expected at least one worker count".into());
+                }
+                for item in items {
+                    match item {
+                        WorkersItem::Int(v) => {
+                            out.insert(check(*v)?);
+                        }
+                        WorkersItem::Expr(s) => out.extend(parse_workers_expr(s, ncpu)?),
+                    }
+                }
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+}
+
+fn check(v: i64) -> Result<u32, String> {
+    if (1..=MAX_WORKERS).contains(&v) {
+        Ok(v as u32)
+    } else {
+        Err(format!(
+            "worker count {v} is out of range: expected 1 to {MAX_WORKERS}"
+        ))
+    }
+}
+
+/// Parses `expr`, `a..=b`, `a..b`, optionally followed by `:step` (`:2` adds, `:*2` multiplies),
+/// or a comma-separated list of those. Expressions use integers, `ncpu`, `+ - * /` and parentheses.
+pub fn parse_workers_expr(text: &str, ncpu: u32) -> Result<Vec<u32>, String> {
+    let mut out = Vec::new();
+    for part in text.split(',') {
+        out.extend(
+            parse_item(part.trim(), ncpu).map_err(|e| format!("in workers \"{text}\": {e}"))?,
+        );
+    }
+    if out.is_empty() {
+        return Err(format!("workers \"{text}\" is empty"));
+    }
+    Ok(out)
+}
+
+fn parse_item(item: &str, ncpu: u32) -> Result<Vec<u32>, String> {
+    let (range, step) = match item.split_once(':') {
+        Some((r, s)) => (r.trim(), Some(s.trim())),
+        None => (item, None),
+    };
+    let (lo, hi) = if let Some((a, b)) = range.split_once("..=") {
+        (eval(a, ncpu)?, Some(eval(b, ncpu)?))
+    } else if let Some((a, b)) = range.split_once("..") {
+        (eval(a, ncpu)?, Some(eval(b, ncpu)? - 1))
+    } else {
+        if step.is_some() {
+            return Err("a step (`:…`) needs a range such as 1..=8:*2".into());
+        }
+        (eval(range, ncpu)?, None)
+    };
+    let Some(hi) = hi else {
+        return Ok(vec![check(lo)?]);
+    };
+    let lo_c = check(lo)?;
+    if hi < lo {
+        return Err(format!("the range {lo}..={hi} is empty"));
+    }
+    let hi_c = check(hi)?;
+    let (multiply, by) = match step {
+        None => (false, 1),
+        Some(s) => match s.strip_prefix('*') {
+            Some(m) => (true, eval(m, ncpu)?),
+            None => (false, eval(s.trim_start_matches('+'), ncpu)?),
+        },
+    };
+    if by < 1 || (multiply && by < 2) {
+        return Err(format!("step {by} would never reach the end of the range"));
+    }
+    let mut v = Vec::new();
+    let mut cur = lo_c as i64;
+    while cur <= hi_c as i64 {
+        v.push(cur as u32);
+        cur = if multiply { cur * by } else { cur + by };
+    }
+    Ok(v)
+}
+
+/// Evaluates an integer expression over `ncpu` (recursive descent).
+fn eval(text: &str, ncpu: u32) -> Result<i64, String> {
+    let tokens = tokenize(text)?;
+    let mut p = Parser {
+        tokens: &tokens,
+        pos: 0,
+        ncpu: ncpu as i64,
+    };
+    let v = p.expr()?;
+    if p.pos != tokens.len() {
+        return Err(format!(
+            "unexpected `{}` in `{}`",
+            tokens[p.pos],
+            text.trim()
+        ));
+    }
+    Ok(v)
+}
+
+fn tokenize(text: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c.is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            out.push(chars[start..i].iter().collect());
+        } else if c.is_ascii_alphabetic() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            out.push(chars[start..i].iter().collect());
+        } else if "+-*/()".contains(c) {
+            out.push(c.to_string());
+            i += 1;
+        } else {
+            return Err(format!(
+                "unexpected character `{c}`; expected numbers, `ncpu`, + - * / ( )"
+            ));
+        }
+    }
+    if out.is_empty() {
+        return Err("expected a number or `ncpu`".into());
+    }
+    Ok(out)
+}
+
+struct Parser<'a> {
+    tokens: &'a [String],
+    pos: usize,
+    ncpu: i64,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&str> {
+        self.tokens.get(self.pos).map(String::as_str)
+    }
+
+    fn expr(&mut self) -> Result<i64, String> {
+        let mut v = self.term()?;
+        while let Some(op @ ("+" | "-")) = self.peek() {
+            let add = op == "+";
+            self.pos += 1;
+            let r = self.term()?;
+            v = if add {
+                v.checked_add(r)
+            } else {
+                v.checked_sub(r)
+            }
+            .ok_or("overflow")?;
+        }
+        Ok(v)
+    }
+
+    fn term(&mut self) -> Result<i64, String> {
+        let mut v = self.atom()?;
+        while let Some(op @ ("*" | "/")) = self.peek() {
+            let mul = op == "*";
+            self.pos += 1;
+            let r = self.atom()?;
+            v = if mul {
+                v.checked_mul(r).ok_or("overflow")?
+            } else {
+                if r == 0 {
+                    return Err("division by zero".into());
+                }
+                v / r
+            };
+        }
+        Ok(v)
+    }
+
+    fn atom(&mut self) -> Result<i64, String> {
+        let tok = self
+            .peek()
+            .ok_or("expected a number or `ncpu` at the end")?
+            .to_string();
+        self.pos += 1;
+        match tok.as_str() {
+            "ncpu" => Ok(self.ncpu),
+            "(" => {
+                let v = self.expr()?;
+                if self.peek() != Some(")") {
+                    return Err("expected `)`".into());
+                }
+                self.pos += 1;
+                Ok(v)
+            }
+            t if t.chars().all(|c| c.is_ascii_digit()) => {
+                t.parse().map_err(|_| format!("number `{t}` is too large"))
+            }
+            t => Err(format!(
+                "unknown name `{t}`; the only name allowed is `ncpu`"
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_and_expressions() {
+        assert_eq!(
+            parse_workers_expr("1..=2*ncpu", 2).unwrap(),
+            vec![1, 2, 3, 4]
+        );
+        assert_eq!(parse_workers_expr("1..ncpu", 4).unwrap(), vec![1, 2, 3]);
+        assert_eq!(
+            parse_workers_expr("1..=16:*2", 2).unwrap(),
+            vec![1, 2, 4, 8, 16]
+        );
+        assert_eq!(parse_workers_expr("2..=8:3", 2).unwrap(), vec![2, 5, 8]);
+        assert_eq!(
+            parse_workers_expr("ncpu, (ncpu+2)/2", 6).unwrap(),
+            vec![6, 4]
+        );
+    }
+
+    #[test]
+    fn errors_explain() {
+        assert!(
+            parse_workers_expr("1..=cores", 2)
+                .unwrap_err()
+                .contains("unknown name `cores`")
+        );
+        assert!(
+            parse_workers_expr("0..=2", 2)
+                .unwrap_err()
+                .contains("out of range")
+        );
+        assert!(
+            parse_workers_expr("3..=1", 2)
+                .unwrap_err()
+                .contains("empty")
+        );
+        assert!(
+            parse_workers_expr("1..=8:*1", 2)
+                .unwrap_err()
+                .contains("never reach")
+        );
+        assert!(
+            parse_workers_expr("ncpu/0", 2)
+                .unwrap_err()
+                .contains("division by zero")
+        );
+        assert!(
+            parse_workers_expr("2:4", 2)
+                .unwrap_err()
+                .contains("needs a range")
+        );
+    }
+
+    #[test]
+    fn spec_resolves_sorted_unique() {
+        let s = WorkersSpec::List(vec![
+            WorkersItem::Int(4),
+            WorkersItem::Expr("ncpu".into()),
+            WorkersItem::Int(1),
+        ]);
+        assert_eq!(s.resolve(4).unwrap(), vec![1, 4]);
+        assert!(WorkersSpec::One(0).resolve(2).is_err());
+        assert!(WorkersSpec::List(vec![]).resolve(2).is_err());
+    }
+}

@@ -1,0 +1,390 @@
+//! The measurement engine: warm-up, batch sizing, and sampling of one point until the 95% CI of
+//! the median is narrow enough or the budget is spent. It times any [`Routine`]; what the routine
+//! computes, and whether it is right, is the caller's business.
+
+use crate::config::MeasureSettings;
+use crate::duration::Nanos;
+use crate::results::{Measurement, Phase, StopReason, TimeStats};
+use crate::stats::{self, Summary};
+use std::borrow::Cow;
+use std::hint::black_box;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// What one iteration of a routine reports besides its time.
+#[derive(Debug, Clone, Default)]
+pub struct IterationOutput {
+    /// A cheap digest of the answer, folded into the point's checksum.
+    pub digest: u64,
+    /// Time components measured inside the iteration (must sum to at most its wall time).
+    pub phases: Vec<(Cow<'static, str>, Nanos)>,
+}
+
+impl IterationOutput {
+    pub fn digest(digest: u64) -> Self {
+        IterationOutput {
+            digest,
+            phases: Vec::new(),
+        }
+    }
+}
+
+/// Something to time. Setup happens before the engine sees it; each call does exactly the work
+/// that is measured.
+pub trait Routine {
+    fn iteration(&mut self) -> Result<IterationOutput, String>;
+}
+
+impl<F: FnMut() -> Result<IterationOutput, String>> Routine for F {
+    fn iteration(&mut self) -> Result<IterationOutput, String> {
+        self()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MeasureError {
+    #[error("{0}")]
+    Routine(String),
+    #[error("a sample took {elapsed}, longer than the timeout of {limit}")]
+    Timeout { elapsed: Nanos, limit: Nanos },
+}
+
+/// A finished measurement with the phases and warnings it produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub measurement: Measurement,
+    pub phases: Vec<Phase>,
+    pub warnings: Vec<String>,
+}
+
+/// Coefficient of variation above which a point is flagged unstable.
+pub const UNSTABLE_CV: f64 = 0.10;
+/// A first iteration this many times slower than the median is flagged.
+pub const SLOW_FIRST_FACTOR: f64 = 3.0;
+/// Floor on the duration of one sample, whatever the timer's resolution.
+pub const MIN_SAMPLE_FLOOR: Duration = Duration::from_micros(10);
+/// Bootstrap resamples used while deciding whether to stop (the final figure uses more).
+const STOP_CHECK_RESAMPLES: usize = 500;
+
+/// The smallest non-zero step of `Instant` observed (cached).
+pub fn timer_resolution() -> Nanos {
+    static RES: OnceLock<Nanos> = OnceLock::new();
+    *RES.get_or_init(|| {
+        let mut best = Duration::MAX;
+        for _ in 0..200 {
+            let t0 = Instant::now();
+            let mut t1 = Instant::now();
+            while t1 == t0 {
+                t1 = Instant::now();
+            }
+            best = best.min(t1 - t0);
+        }
+        Nanos::from_duration(best)
+    })
+}
+
+/// Progress of a point while it is being sampled.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleProgress {
+    pub samples: usize,
+    pub elapsed: Duration,
+    pub budget: Duration,
+}
+
+/// Measures `routine` under `settings`. `seed` makes the bootstrap reproducible;
+/// `on_sample` is told after each sample.
+pub fn measure(
+    routine: &mut dyn Routine,
+    settings: &MeasureSettings,
+    seed: u64,
+    on_sample: &mut dyn FnMut(SampleProgress),
+) -> Result<Outcome, MeasureError> {
+    let resolution = timer_resolution();
+    let timeout = settings.timeout.0;
+    let limit = Nanos::from_duration(timeout);
+    let check_timeout = |elapsed: Duration| {
+        if elapsed > timeout {
+            Err(MeasureError::Timeout {
+                elapsed: Nanos::from_duration(elapsed),
+                limit,
+            })
+        } else {
+            Ok(())
+        }
+    };
+    let mut checksum: u64 = 0;
+    let mut fold = |out: &IterationOutput| {
+        checksum = black_box(checksum.rotate_left(7) ^ out.digest);
+    };
+
+    // Warm-up: one cold iteration, then batches of doubling size until the warm-up time is spent.
+    let warm_start = Instant::now();
+    let t = Instant::now();
+    let out = routine.iteration().map_err(MeasureError::Routine)?;
+    let first = t.elapsed();
+    check_timeout(first)?;
+    fold(&out);
+    let mut warm_iters: u64 = 1;
+    let (mut est_iters, mut est_time) = (1u64, first);
+    let mut batch = 1u64;
+    while warm_start.elapsed() < settings.warmup.0 {
+        let t = Instant::now();
+        for _ in 0..batch {
+            let out = routine.iteration().map_err(MeasureError::Routine)?;
+            fold(&out);
+        }
+        let elapsed = t.elapsed();
+        check_timeout(elapsed)?;
+        warm_iters += batch;
+        (est_iters, est_time) = (batch, elapsed);
+        batch = batch.saturating_mul(2);
+    }
+    let warmup_ns = Nanos::from_duration(warm_start.elapsed());
+    let per_iter = est_time.as_secs_f64() / est_iters as f64;
+    let min_sample = Duration::from_secs_f64(resolution.as_secs() * 1000.0).max(MIN_SAMPLE_FLOOR);
+    let iters = ((min_sample.as_secs_f64() / per_iter.max(1e-12)).ceil() as u64).max(1);
+
+    // Sampling.
+    let mut samples: Vec<f64> = Vec::new();
+    let mut phase_samples: Vec<(Cow<'static, str>, Vec<f64>)> = Vec::new();
+    let sampling_start = Instant::now();
+    let mut last_check = 0usize;
+    let stop_reason = loop {
+        let mut phase_sums: Vec<(Cow<'static, str>, f64)> = Vec::new();
+        let t = Instant::now();
+        for _ in 0..iters {
+            let out = routine.iteration().map_err(MeasureError::Routine)?;
+            fold(&out);
+            for (name, ns) in &out.phases {
+                match phase_sums.iter_mut().find(|(n, _)| n == name) {
+                    Some((_, sum)) => *sum += ns.0,
+                    None => phase_sums.push((name.clone(), ns.0)),
+                }
+            }
+        }
+        let elapsed = t.elapsed();
+        check_timeout(elapsed)?;
+        samples.push(elapsed.as_secs_f64() * 1e9 / iters as f64);
+        for (name, sum) in phase_sums {
+            let per_iter = sum / iters as f64;
+            match phase_samples.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, v)) => v.push(per_iter),
+                None => phase_samples.push((name, vec![per_iter])),
+            }
+        }
+        let n = samples.len();
+        let spent = sampling_start.elapsed();
+        on_sample(SampleProgress {
+            samples: n,
+            elapsed: spent,
+            budget: settings.budget.0,
+        });
+        if n >= settings.max_samples {
+            break StopReason::MaxSamples;
+        }
+        if n < settings.min_samples {
+            continue;
+        }
+        if n >= 3 && n - last_check >= (n / 8).max(1) {
+            last_check = n;
+            let (lo, hi) = stats::bootstrap_median_ci(
+                &samples,
+                stats::CONFIDENCE_LEVEL,
+                STOP_CHECK_RESAMPLES,
+                seed,
+            );
+            if stats::relative_width(lo, hi, stats::median(&samples)) <= settings.target_ci {
+                break StopReason::TargetCi;
+            }
+        }
+        if spent >= settings.budget.0 {
+            break StopReason::Budget;
+        }
+    };
+
+    let summary = Summary::of(&samples, seed);
+    let stats = TimeStats::from(&summary);
+    let mut warnings = Vec::new();
+    if summary.n >= 3 && summary.cv > UNSTABLE_CV {
+        warnings.push(format!(
+            "unstable: coefficient of variation {:.1}% exceeds {:.0}%",
+            summary.cv * 100.0,
+            UNSTABLE_CV * 100.0
+        ));
+    }
+    let first_ns = Nanos::from_duration(first);
+    if first_ns.0 > SLOW_FIRST_FACTOR * summary.median && first_ns.0 - summary.median > 1e5 {
+        warnings.push(format!(
+            "slow first iteration: {first_ns} is {:.1}x the median (cold caches, page faults or lazy initialization)",
+            first_ns.0 / summary.median
+        ));
+    }
+    let rel = summary.relative_ci_width();
+    if rel > settings.target_ci {
+        warnings.push(format!(
+            "95% CI of the median is {:.1}% wide, above the {:.1}% target ({} samples; stopped on {})",
+            rel * 100.0,
+            settings.target_ci * 100.0,
+            summary.n,
+            match stop_reason {
+                StopReason::Budget => "the time budget",
+                StopReason::MaxSamples => "max-samples",
+                StopReason::TargetCi => "the target",
+            }
+        ));
+    }
+    let mean_iter = summary.mean;
+    let phases = phase_samples
+        .into_iter()
+        .map(|(name, v)| {
+            let mean = stats::mean(&v);
+            Phase {
+                name: name.into_owned(),
+                median: Nanos(stats::median(&v)),
+                mean: Nanos(mean),
+                share: if mean_iter > 0.0 {
+                    mean / mean_iter
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect();
+    Ok(Outcome {
+        measurement: Measurement {
+            samples_ns: samples.into_iter().map(Nanos).collect(),
+            iters_per_sample: iters,
+            stats,
+            warmup_iters: warm_iters,
+            warmup_ns,
+            first_iteration_ns: first_ns,
+            timer_resolution_ns: resolution,
+            stop_reason,
+            checksum: format!("{checksum:016x}"),
+        },
+        phases,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::duration::SettingDuration;
+
+    fn settings(budget_ms: u64) -> MeasureSettings {
+        MeasureSettings {
+            warmup: SettingDuration(Duration::from_millis(20)),
+            min_samples: 5,
+            max_samples: 50,
+            target_ci: 0.02,
+            budget: SettingDuration(Duration::from_millis(budget_ms)),
+            timeout: SettingDuration(Duration::from_secs(10)),
+        }
+    }
+
+    fn spin(d: Duration) {
+        let t = Instant::now();
+        while t.elapsed() < d {
+            std::hint::spin_loop();
+        }
+    }
+
+    #[test]
+    fn measures_a_routine_of_known_duration() {
+        let mut calls = 0u64;
+        let mut r = || {
+            calls += 1;
+            spin(Duration::from_micros(500));
+            Ok(IterationOutput::digest(calls))
+        };
+        let o = measure(&mut r, &settings(300), 1, &mut |_| {}).unwrap();
+        let m = &o.measurement;
+        // A spin of 500 µs can never be faster; preemption only makes samples slower, and the
+        // median resists the few it hits.
+        assert!(m.stats.median.0 >= 500_000.0, "{}", m.stats.median);
+        assert!(m.stats.median.0 < 800_000.0, "{}", m.stats.median);
+        assert!(m.samples_ns.len() >= 5);
+        assert_eq!(m.stats.n, m.samples_ns.len());
+        assert!(m.warmup_iters >= 1);
+        assert_eq!(m.iters_per_sample, 1);
+        assert!(m.stats.ci_low <= m.stats.median && m.stats.median <= m.stats.ci_high);
+    }
+
+    #[test]
+    fn short_routines_are_batched_to_1000_timer_steps() {
+        let mut x = 0u64;
+        let mut r = || {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+            Ok(IterationOutput::digest(x))
+        };
+        let o = measure(&mut r, &settings(100), 1, &mut |_| {}).unwrap();
+        let m = &o.measurement;
+        assert!(m.iters_per_sample > 1, "{}", m.iters_per_sample);
+        let sample_ns = m.stats.median.0 * m.iters_per_sample as f64;
+        // Each sample must last at least 1000 resolutions (allow for the estimate's error).
+        assert!(
+            sample_ns >= 0.5 * 1000.0 * m.timer_resolution_ns.0,
+            "{sample_ns}"
+        );
+    }
+
+    #[test]
+    fn stops_at_max_samples_and_keeps_every_sample() {
+        let mut s = settings(10_000);
+        s.max_samples = 7;
+        s.min_samples = 7;
+        s.target_ci = 1e-9;
+        let mut r = || {
+            spin(Duration::from_micros(50));
+            Ok(IterationOutput::default())
+        };
+        let o = measure(&mut r, &s, 1, &mut |_| {}).unwrap();
+        assert_eq!(o.measurement.samples_ns.len(), 7);
+        assert_eq!(o.measurement.stop_reason, StopReason::MaxSamples);
+    }
+
+    #[test]
+    fn routine_errors_and_timeouts_surface() {
+        let mut n = 0;
+        let mut r = || {
+            n += 1;
+            if n > 3 {
+                Err("boom".to_string())
+            } else {
+                Ok(IterationOutput::default())
+            }
+        };
+        let e = measure(&mut r, &settings(100), 1, &mut |_| {}).unwrap_err();
+        assert_eq!(e.to_string(), "boom");
+
+        let mut s = settings(100);
+        s.timeout = SettingDuration(Duration::from_millis(5));
+        let mut slow = || {
+            spin(Duration::from_millis(10));
+            Ok(IterationOutput::default())
+        };
+        let e = measure(&mut slow, &s, 1, &mut |_| {}).unwrap_err();
+        assert!(matches!(e, MeasureError::Timeout { .. }), "{e}");
+        assert!(e.to_string().contains("longer than the timeout"));
+    }
+
+    #[test]
+    fn phases_are_averaged_per_iteration() {
+        let mut r = || {
+            spin(Duration::from_micros(100));
+            Ok(IterationOutput {
+                digest: 1,
+                phases: vec![
+                    ("compute".into(), Nanos(60_000.0)),
+                    ("exchange".into(), Nanos(40_000.0)),
+                ],
+            })
+        };
+        let o = measure(&mut r, &settings(50), 1, &mut |_| {}).unwrap();
+        assert_eq!(o.phases.len(), 2);
+        assert_eq!(o.phases[0].name, "compute");
+        assert_eq!(o.phases[0].median, Nanos(60_000.0));
+        assert!(o.phases[1].share > 0.0 && o.phases[1].share <= 0.41);
+    }
+}

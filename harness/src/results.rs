@@ -1,0 +1,432 @@
+//! The results schema: what a run measured, on which machine, with which config. Versioned by
+//! [`SCHEMA_VERSION`] and documented in `docs/results-schema.md`; reports and comparisons read
+//! only these types.
+
+use crate::atomic_file::{WriteError, write_atomic};
+use crate::config::ParamValue;
+use crate::duration::Nanos;
+use crate::fingerprint::Machine;
+use crate::stats::{OutlierCounts, Summary};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Version of the results file format. Readers refuse other versions; optional fields may be
+/// added within a version (readers ignore what they do not know).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One run: every point measured, plus the context needed to interpret and compare it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunResults {
+    pub schema_version: u32,
+    pub parbench_version: String,
+    /// The run directory's name: UTC start time, `2026-11-24T23-44-44Z`.
+    pub run_id: String,
+    pub started_at: String,
+    /// Absent while the run is in progress or when it was interrupted.
+    #[serde(default)]
+    pub finished_at: Option<String>,
+    /// False while the run is in progress or when it was interrupted.
+    pub complete: bool,
+    pub config: ConfigEcho,
+    pub machine: Machine,
+    pub points: Vec<Point>,
+}
+
+/// The config as the run used it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfigEcho {
+    pub path: String,
+    pub sha256: String,
+    pub text: String,
+    pub quick: bool,
+    #[serde(default)]
+    pub suite_filter: Vec<String>,
+    #[serde(default)]
+    pub variant_filter: Vec<String>,
+}
+
+/// How a variant executes its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExecutionModel {
+    Serial,
+    /// Scoped OS threads, one per worker.
+    Threads,
+    /// A rayon pool of exactly `workers` threads.
+    Rayon,
+    /// Worker processes (re-executed parbench workers).
+    Processes,
+    /// An OpenCL device.
+    Opencl,
+    /// An external program run as a whole process.
+    Command,
+}
+
+impl fmt::Display for ExecutionModel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ExecutionModel::Serial => "serial",
+            ExecutionModel::Threads => "threads",
+            ExecutionModel::Rayon => "rayon",
+            ExecutionModel::Processes => "processes",
+            ExecutionModel::Opencl => "opencl",
+            ExecutionModel::Command => "command",
+        })
+    }
+}
+
+/// How workers share state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncKind {
+    /// Private state, merged once at the end (or nothing shared at all).
+    None,
+    Mutex,
+    RwLock,
+    SpinLock,
+    Atomic,
+    /// Per-worker padded slots merged at the end.
+    Sharded,
+    /// Partial results sent over channels.
+    Channel,
+    /// Unsynchronized read-modify-write: loses updates by design.
+    Unsync,
+    /// Data passed between address spaces (pipes, shared memory, device buffers).
+    Message,
+}
+
+impl fmt::Display for SyncKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned));
+        f.write_str(s.as_deref().unwrap_or("?"))
+    }
+}
+
+/// The outcome of a point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Measured, and its answer matched the serial reference.
+    Ok,
+    /// Its answer differed from the reference: no speedup is reported.
+    Wrong,
+    /// It crashed, timed out or could not be prepared.
+    Failed,
+    /// Not run on this machine (unavailable), with the reason.
+    Skipped,
+    /// Incorrect by design (a lost-update demonstration): measured, never ranked.
+    ExpectedIncorrect,
+}
+
+impl Status {
+    /// Whether this status makes the run exit with code 3.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Status::Wrong | Status::Failed)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Status::Ok => "ok",
+            Status::Wrong => "wrong",
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
+            Status::ExpectedIncorrect => "expected-incorrect",
+        })
+    }
+}
+
+/// Identifies a point across runs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PointKey {
+    pub suite: String,
+    pub size: String,
+    pub variant: String,
+    pub workers: u32,
+    /// Sweep parameters, rendered `k=v` and joined with `,` (empty when none).
+    pub params: String,
+}
+
+impl fmt::Display for PointKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{}/{}/w{}",
+            self.suite, self.size, self.variant, self.workers
+        )?;
+        if !self.params.is_empty() {
+            write!(f, "[{}]", self.params)?;
+        }
+        Ok(())
+    }
+}
+
+/// One measured (or skipped) combination of suite, size, variant, workers and parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Point {
+    pub suite: String,
+    pub workload: String,
+    /// Size label as configured (`"S"`, or the number).
+    pub size: String,
+    /// The problem size the label stands for, in the workload's own measure.
+    pub n: u64,
+    pub variant: String,
+    pub model: ExecutionModel,
+    pub sync: SyncKind,
+    pub workers: u32,
+    #[serde(default)]
+    pub params: BTreeMap<String, ParamValue>,
+    pub status: Status,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// More workers than logical cores.
+    pub oversubscribed: bool,
+    #[serde(default)]
+    pub measurement: Option<Measurement>,
+    #[serde(default)]
+    pub throughput: Option<Throughput>,
+    #[serde(default)]
+    pub derived: Derived,
+    /// Time components reported by the variant (compute vs exchange, start-up vs IPC, …).
+    #[serde(default)]
+    pub phases: Vec<Phase>,
+    /// Workload-specific figures (the pi estimate's error, lost updates, …).
+    #[serde(default)]
+    pub metrics: BTreeMap<String, Metric>,
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+impl Point {
+    pub fn key(&self) -> PointKey {
+        PointKey {
+            suite: self.suite.clone(),
+            size: self.size.clone(),
+            variant: self.variant.clone(),
+            workers: self.workers,
+            params: self.params_label(),
+        }
+    }
+
+    /// `k=v,k=v` of the parameters, empty when there are none.
+    pub fn params_label(&self) -> String {
+        self.params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    pub fn median(&self) -> Option<Nanos> {
+        self.measurement.as_ref().map(|m| m.stats.median)
+    }
+}
+
+/// Raw samples and their statistics. Times are per iteration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Measurement {
+    /// Every sample, in order: batch time divided by `iters_per_sample`, in ns.
+    pub samples_ns: Vec<Nanos>,
+    pub iters_per_sample: u64,
+    pub stats: TimeStats,
+    pub warmup_iters: u64,
+    pub warmup_ns: Nanos,
+    /// The very first (cold) iteration.
+    pub first_iteration_ns: Nanos,
+    pub timer_resolution_ns: Nanos,
+    pub stop_reason: StopReason,
+    /// Digest of every answer produced while timing (keeps the optimizer honest).
+    pub checksum: String,
+}
+
+/// Why sampling stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StopReason {
+    /// The confidence interval reached the target width.
+    TargetCi,
+    /// The time budget was spent.
+    Budget,
+    /// `max-samples` were taken.
+    MaxSamples,
+}
+
+/// Statistics of per-iteration times.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeStats {
+    pub n: usize,
+    pub mean: Nanos,
+    pub median: Nanos,
+    pub stddev: Nanos,
+    pub mad: Nanos,
+    pub min: Nanos,
+    pub max: Nanos,
+    pub cv: f64,
+    pub ci_low: Nanos,
+    pub ci_high: Nanos,
+    pub ci_level: f64,
+    pub outliers: OutlierCounts,
+}
+
+impl From<&Summary> for TimeStats {
+    fn from(s: &Summary) -> Self {
+        TimeStats {
+            n: s.n,
+            mean: Nanos(s.mean),
+            median: Nanos(s.median),
+            stddev: Nanos(s.stddev),
+            mad: Nanos(s.mad),
+            min: Nanos(s.min),
+            max: Nanos(s.max),
+            cv: s.cv,
+            ci_low: Nanos(s.ci_low),
+            ci_high: Nanos(s.ci_high),
+            ci_level: crate::stats::CONFIDENCE_LEVEL,
+            outliers: s.outliers,
+        }
+    }
+}
+
+impl TimeStats {
+    pub fn relative_ci_width(&self) -> f64 {
+        crate::stats::relative_width(self.ci_low.0, self.ci_high.0, self.median.0)
+    }
+}
+
+/// Work per second at the median time, in the workload's unit (`B/s`, `samples/s`, `FLOP/s`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Throughput {
+    pub value: f64,
+    pub unit: String,
+}
+
+/// Figures derived against the baseline (the serial variant at the same workload, size and
+/// parameters).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Derived {
+    /// What the speedup is measured against, e.g. `serial`.
+    #[serde(default)]
+    pub baseline: Option<String>,
+    /// Baseline median / this median.
+    #[serde(default)]
+    pub speedup: Option<f64>,
+    /// Bootstrap 95% interval of the speedup.
+    #[serde(default)]
+    pub speedup_ci: Option<[f64; 2]>,
+    /// Speedup / workers.
+    #[serde(default)]
+    pub efficiency: Option<f64>,
+    /// Karp-Flatt experimentally determined serial fraction: (1/S - 1/p) / (1 - 1/p), p > 1.
+    #[serde(default)]
+    pub karp_flatt: Option<f64>,
+}
+
+/// One time component of an iteration, as reported by the variant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Phase {
+    pub name: String,
+    pub median: Nanos,
+    pub mean: Nanos,
+    /// Mean of this phase / mean iteration time.
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    pub value: f64,
+    pub unit: String,
+}
+
+/// A results file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a parbench results file (line {line}, column {column}): {message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "{path} has results schema version {found}, this parbench reads version {expected}; re-run it or render it with the parbench that wrote it"
+    )]
+    Version {
+        path: PathBuf,
+        found: u64,
+        expected: u32,
+    },
+}
+
+impl RunResults {
+    pub fn load(path: &Path) -> Result<RunResults, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_json(&text, path)
+    }
+
+    /// Parses results text; `path` is only used in errors.
+    pub fn from_json(text: &str, path: &Path) -> Result<RunResults, LoadError> {
+        let parse_err = |e: serde_json::Error| LoadError::Parse {
+            path: path.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: if e.is_eof() {
+                format!("the file ends early (truncated?): {e}")
+            } else {
+                e.to_string()
+            },
+        };
+        let value: serde_json::Value = serde_json::from_str(text).map_err(parse_err)?;
+        match value.get("schema_version").and_then(|v| v.as_u64()) {
+            Some(v) if v == SCHEMA_VERSION as u64 => {}
+            Some(found) => {
+                return Err(LoadError::Version {
+                    path: path.to_path_buf(),
+                    found,
+                    expected: SCHEMA_VERSION,
+                });
+            }
+            None => {
+                return Err(LoadError::Parse {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    column: 1,
+                    message: "no `schema_version` field".into(),
+                });
+            }
+        }
+        serde_json::from_value(value).map_err(parse_err)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("results serialize")
+    }
+
+    /// Writes the results atomically (temp file, then rename).
+    pub fn write(&self, path: &Path) -> Result<(), WriteError> {
+        let mut text = self.to_json();
+        text.push('\n');
+        write_atomic(path, text.as_bytes())
+    }
+
+    pub fn count(&self, status: Status) -> usize {
+        self.points.iter().filter(|p| p.status == status).count()
+    }
+
+    /// Whether any point is wrong or failed (exit code 3).
+    pub fn has_failures(&self) -> bool {
+        self.points.iter().any(|p| p.status.is_failure())
+    }
+}

@@ -1,0 +1,18 @@
+//! `results.json`: the results file itself, in the documented schema.
+
+use crate::{Exporter, OutputFile, ReportError};
+use parbench_harness::results::RunResults;
+
+#[derive(Debug, Default)]
+pub struct JsonExporter;
+
+impl Exporter for JsonExporter {
+    fn render(&self, results: &RunResults) -> Result<Vec<OutputFile>, ReportError> {
+        let mut contents = results.to_json();
+        contents.push('\n');
+        Ok(vec![OutputFile {
+            name: "results.json".into(),
+            contents,
+        }])
+    }
+}

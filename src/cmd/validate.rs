@@ -1,0 +1,20 @@
+//! `parbench validate FILE`: parse the config and resolve every name against the registry; run
+//! nothing.
+
+use super::load_config;
+use crate::Outcome;
+use crate::cli::ValidateArgs;
+use parbench_suites::Registry;
+use parbench_suites::plan::{Filters, resolve};
+
+pub(crate) fn validate(args: ValidateArgs) -> anyhow::Result<Outcome> {
+    let config = load_config(Some(&args.file))?;
+    let plan = resolve(&config, &Registry::builtin(), &Filters::default(), false)?;
+    println!(
+        "{}: ok ({} suites, {} points)",
+        args.file.display(),
+        plan.suites.len(),
+        plan.point_count()
+    );
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,44 @@
+//! The `parbench` binary: parse the command line, call the subcommand, turn the outcome into an
+//! exit code (0 ok, 1 regression, 2 bad input, 3 failed or wrong variant).
+
+mod cli;
+mod cmd;
+mod progress;
+mod summary;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// What a subcommand asks the process to exit with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Success,
+    VariantFailures,
+    Interrupted,
+}
+
+/// The process exit code of an outcome; errors (bad input) exit 2 from `main`.
+pub(crate) fn exit_code(outcome: Outcome) -> ExitCode {
+    match outcome {
+        Outcome::Success => ExitCode::SUCCESS,
+        Outcome::VariantFailures => ExitCode::from(3),
+        Outcome::Interrupted => ExitCode::from(130),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Run(args) => cmd::run::run(args),
+        cli::Command::List(args) => cmd::list::list(args),
+        cli::Command::Validate(args) => cmd::validate::validate(args),
+        cli::Command::Report(args) => cmd::report::report(args),
+    };
+    match result {
+        Ok(outcome) => exit_code(outcome),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Progress on stderr: a progress bar on a terminal, one plain line per point otherwise (CI logs,
+//! pipes). Colour only on a terminal and never when `NO_COLOR` is set.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use parbench_harness::engine::SampleProgress;
+use parbench_harness::results::{Point, Status};
+use parbench_suites::runner::Observer;
+use std::io::IsTerminal;
+
+pub(crate) struct Progress {
+    bar: Option<ProgressBar>,
+    total: usize,
+    index: usize,
+    label: String,
+}
+
+fn colour_allowed() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+/// One line describing a finished point.
+pub(crate) fn point_line(p: &Point) -> String {
+    let mut s = String::new();
+    if let Some(m) = &p.measurement {
+        s.push_str(&format!(
+            "median {} ±{:.1}%",
+            m.stats.median,
+            m.stats.relative_ci_width() * 50.0
+        ));
+    }
+    if let Some(sp) = p.derived.speedup {
+        s.push_str(&format!("  speedup {sp:.2}×"));
+    }
+    if p.oversubscribed {
+        s.push_str("  (oversubscribed)");
+    }
+    s.push_str(&format!("  {}", p.status));
+    if let (Some(r), true) = (&p.reason, p.status != Status::Ok) {
+        s.push_str(&format!(": {r}"));
+    }
+    s
+}
+
+impl Progress {
+    pub(crate) fn new() -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let template = if colour_allowed() {
+                "{spinner:.cyan} [{pos:>3}/{len}] {bar:30.cyan/blue} {elapsed_precise} {wide_msg}"
+            } else {
+                "{spinner} [{pos:>3}/{len}] {bar:30} {elapsed_precise} {wide_msg}"
+            };
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(template)
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+            bar
+        });
+        Progress {
+            bar,
+            total: 0,
+            index: 0,
+            label: String::new(),
+        }
+    }
+
+    pub(crate) fn finish(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Observer for Progress {
+    fn started(&mut self, total: usize) {
+        self.total = total;
+        if let Some(bar) = &self.bar {
+            bar.set_length(total as u64);
+        }
+    }
+
+    fn point_started(&mut self, index: usize, label: &str) {
+        self.index = index;
+        self.label = label.to_string();
+        if let Some(bar) = &self.bar {
+            bar.set_position(index as u64 - 1);
+            bar.set_message(label.to_string());
+        }
+    }
+
+    fn sample(&mut self, p: SampleProgress) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!(
+                "{}  ({} samples, {:.1}/{:.1} s)",
+                self.label,
+                p.samples,
+                p.elapsed.as_secs_f64(),
+                p.budget.as_secs_f64()
+            ));
+        }
+    }
+
+    fn point_finished(&mut self, point: &Point) {
+        let line = format!(
+            "[{:>3}/{}] {}  {}",
+            self.index,
+            self.total,
+            self.label,
+            point_line(point)
+        );
+        match &self.bar {
+            Some(bar) => {
+                bar.println(line);
+                bar.set_position(self.index as u64);
+            }
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn note(&mut self, message: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(message),
+            None => eprintln!("{message}"),
+        }
+    }
+}

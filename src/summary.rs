@@ -1,0 +1,81 @@
+//! The summary table printed on stdout after a run: one row per point.
+
+use parbench_harness::results::RunResults;
+
+/// Prints rows as left-aligned columns (the first row is the header).
+pub(crate) fn print_rows(rows: &[Vec<String>]) {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<w$}  ", w = widths[c]));
+            }
+        }
+        println!("{}", line.trim_end());
+    }
+}
+
+pub(crate) fn print_table(results: &RunResults) {
+    let mut rows = vec![
+        [
+            "SUITE",
+            "SIZE",
+            "VARIANT",
+            "WORKERS",
+            "MEDIAN",
+            "95% CI",
+            "SPEEDUP",
+            "EFFICIENCY",
+            "STATUS",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    let mut any_over = false;
+    for p in &results.points {
+        any_over |= p.oversubscribed;
+        let (median, ci) = match &p.measurement {
+            Some(m) => (
+                m.stats.median.to_string(),
+                format!("{} – {}", m.stats.ci_low, m.stats.ci_high),
+            ),
+            None => ("–".into(), "–".into()),
+        };
+        let mut suite = p.suite.clone();
+        if !p.params.is_empty() {
+            suite.push_str(&format!(" [{}]", p.params_label()));
+        }
+        rows.push(vec![
+            suite,
+            p.size.clone(),
+            p.variant.clone(),
+            format!("{}{}", p.workers, if p.oversubscribed { "*" } else { "" }),
+            median,
+            ci,
+            p.derived.speedup.map_or("–".into(), |s| format!("{s:.2}×")),
+            p.derived
+                .efficiency
+                .map_or("–".into(), |e| format!("{:.0}%", e * 100.0)),
+            p.status.to_string(),
+        ]);
+    }
+    print_rows(&rows);
+    if any_over {
+        println!(
+            "* oversubscribed: more workers than the {} logical cores",
+            results.machine.logical_cores
+        );
+    }
+}

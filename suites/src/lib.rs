@@ -1,0 +1,17 @@
+//! parbench's workloads: each runs the same problem under several execution models and verifies
+//! every variant against a reference answer. Also the [`Workload`](workload::Workload) trait for
+//! your own code, the [`Registry`](registry::Registry), plan resolution and the runner.
+
+pub mod counter_rng;
+pub mod exec;
+pub mod plan;
+pub mod registry;
+pub mod runner;
+pub mod simd;
+pub mod workload;
+pub mod workloads;
+
+pub use registry::Registry;
+pub use workload::{
+    Answer, Execution, Problem, Tolerance, VariantInfo, Workload, WorkloadError, WorkloadInfo,
+};

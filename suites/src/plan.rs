@@ -1,0 +1,423 @@
+//! Resolves a parsed config against the registry into a [`Plan`]: workloads, sizes, variants and
+//! parameters checked by name (errors point at the config line), sweeps expanded, `--quick` and
+//! CLI filters applied.
+
+use crate::registry::Registry;
+use crate::workload::{Problem, VariantInfo, Workload, WorkloadInfo};
+use parbench_harness::config::{Config, ConfigError, MeasureSettings, ParamValue, SizeSpec};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Suite and variant names given on the command line (empty: everything).
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub suites: Vec<String>,
+    pub variants: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Filter(String),
+}
+
+/// One problem of a suite: the size and parameter values, and which of them the config set.
+#[derive(Debug, Clone)]
+pub struct PlannedProblem {
+    pub problem: Problem,
+    /// Parameters written in the config (these identify the point); defaults are not listed.
+    pub configured: BTreeMap<String, ParamValue>,
+}
+
+#[derive(Clone)]
+pub struct SuitePlan {
+    pub name: String,
+    pub workload: Arc<dyn Workload>,
+    pub info: WorkloadInfo,
+    pub problems: Vec<PlannedProblem>,
+    /// Serial first (the baseline), then the configured order.
+    pub variants: Vec<VariantInfo>,
+    pub workers: Vec<u32>,
+    pub measure: MeasureSettings,
+}
+
+impl std::fmt::Debug for SuitePlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SuitePlan")
+            .field("name", &self.name)
+            .field("workload", &self.info.name)
+            .field("problems", &self.problems.len())
+            .field(
+                "variants",
+                &self.variants.iter().map(|v| v.name).collect::<Vec<_>>(),
+            )
+            .field("workers", &self.workers)
+            .finish()
+    }
+}
+
+impl SuitePlan {
+    /// Worker counts a variant runs at.
+    pub fn workers_for(&self, variant: &VariantInfo) -> Vec<u32> {
+        if variant.uses_workers {
+            self.workers.clone()
+        } else {
+            vec![1]
+        }
+    }
+
+    pub fn point_count(&self) -> usize {
+        self.problems.len()
+            * self
+                .variants
+                .iter()
+                .map(|v| self.workers_for(v).len())
+                .sum::<usize>()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub suites: Vec<SuitePlan>,
+    pub seed: u64,
+    pub quick: bool,
+}
+
+impl Plan {
+    pub fn point_count(&self) -> usize {
+        self.suites.iter().map(SuitePlan::point_count).sum()
+    }
+}
+
+fn one_of(options: impl IntoIterator<Item = String>) -> String {
+    options
+        .into_iter()
+        .map(|o| format!("`{o}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Checks every name in `config` against `registry` and expands the matrix.
+pub fn resolve(
+    config: &Config,
+    registry: &Registry,
+    filters: &Filters,
+    quick: bool,
+) -> Result<Plan, PlanError> {
+    let src = &config.source;
+    for f in &filters.suites {
+        if !config.suites.iter().any(|s| s.name.get_ref() == f) {
+            return Err(PlanError::Filter(format!(
+                "--suite {f}: no suite of that name in {}; expected one of {}",
+                src.path,
+                one_of(config.suites.iter().map(|s| s.name.get_ref().clone()))
+            )));
+        }
+    }
+    let mut suites = Vec::new();
+    let mut variant_filter_used = vec![false; filters.variants.len()];
+    for suite in &config.suites {
+        if !filters.suites.is_empty() && !filters.suites.contains(suite.name.get_ref()) {
+            continue;
+        }
+        let workload = registry.get(suite.workload.get_ref()).ok_or_else(|| {
+            src.error_at(
+                suite.workload.span(),
+                Some("workload"),
+                format!(
+                    "unknown workload `{}`; expected one of {}",
+                    suite.workload.get_ref(),
+                    one_of(registry.names().into_iter().map(String::from))
+                ),
+            )
+        })?;
+        let info = workload.info();
+        let all_variants = workload.variants();
+
+        // Sizes.
+        let mut sizes: Vec<(String, u64)> = Vec::new();
+        match &suite.sizes {
+            None => {
+                for label in &info.default_sizes {
+                    let s = info.size(label).expect("default sizes are declared");
+                    sizes.push((s.label.to_string(), s.n));
+                }
+            }
+            Some(list) => {
+                for spec in list {
+                    match spec.get_ref() {
+                        SizeSpec::Named(label) => {
+                            let s = info.size(label).ok_or_else(|| {
+                                src.error_at(
+                                    spec.span(),
+                                    Some("sizes"),
+                                    format!(
+                                        "workload `{}` has no size `{label}`; expected one of {} or a positive number of {}",
+                                        info.name,
+                                        one_of(info.sizes.iter().map(|s| s.label.to_string())),
+                                        info.size_meaning
+                                    ),
+                                )
+                            })?;
+                            sizes.push((s.label.to_string(), s.n));
+                        }
+                        SizeSpec::Value(0) => {
+                            return Err(src
+                                .error_at(
+                                    spec.span(),
+                                    Some("sizes"),
+                                    "a size must be a positive number",
+                                )
+                                .into());
+                        }
+                        SizeSpec::Value(n) => sizes.push((n.to_string(), *n)),
+                    }
+                }
+            }
+        }
+        if quick {
+            for (label, n) in &mut sizes {
+                *n = workload.quick_size(*n);
+                label.push_str("-quick");
+            }
+        }
+
+        // Variants.
+        let mut variants: Vec<VariantInfo> = match &suite.variants {
+            None => all_variants
+                .iter()
+                .filter(|v| v.is_available())
+                .cloned()
+                .collect(),
+            Some(names) => {
+                let mut out: Vec<VariantInfo> = Vec::new();
+                for name in names {
+                    let v = all_variants
+                        .iter()
+                        .find(|v| v.name == name.get_ref())
+                        .ok_or_else(|| {
+                            src.error_at(
+                                name.span(),
+                                Some("variants"),
+                                format!(
+                                    "workload `{}` has no variant `{}`; expected one of {}",
+                                    info.name,
+                                    name.get_ref(),
+                                    one_of(all_variants.iter().map(|v| v.name.to_string()))
+                                ),
+                            )
+                        })?;
+                    if !out.iter().any(|o| o.name == v.name) {
+                        out.push(v.clone());
+                    }
+                }
+                out
+            }
+        };
+        if !filters.variants.is_empty() {
+            variants.retain(|v| {
+                let pos = filters.variants.iter().position(|f| f == v.name);
+                if let Some(i) = pos {
+                    variant_filter_used[i] = true;
+                }
+                pos.is_some()
+            });
+        }
+        if variants.is_empty() {
+            continue;
+        }
+        variants.sort_by_key(|v| v.model != parbench_harness::results::ExecutionModel::Serial);
+
+        // Parameters: check each configured value, expand sweeps into a cartesian product.
+        for (key, value) in &suite.params {
+            if !info.params.iter().any(|p| p.name == key) {
+                return Err(src
+                    .error_at(
+                        value.span(),
+                        Some(&format!("params.{key}")),
+                        if info.params.is_empty() {
+                            format!("workload `{}` takes no parameters", info.name)
+                        } else {
+                            format!(
+                                "workload `{}` has no parameter `{key}`; expected one of {}",
+                                info.name,
+                                one_of(info.params.iter().map(|p| p.name.to_string()))
+                            )
+                        },
+                    )
+                    .into());
+            }
+        }
+        let mut combos: Vec<BTreeMap<String, ParamValue>> = vec![BTreeMap::new()];
+        for spec in &info.params {
+            let Some(setting) = suite.params.get(spec.name) else {
+                continue;
+            };
+            let mut checked = Vec::new();
+            for v in setting.get_ref().values() {
+                checked.push(spec.check(&v).map_err(|m| {
+                    src.error_at(setting.span(), Some(&format!("params.{}", spec.name)), m)
+                })?);
+            }
+            combos = combos
+                .into_iter()
+                .flat_map(|c| {
+                    checked.iter().map(move |v| {
+                        let mut c = c.clone();
+                        c.insert(spec.name.to_string(), v.clone());
+                        c
+                    })
+                })
+                .collect();
+        }
+        let mut problems = Vec::new();
+        for (label, n) in &sizes {
+            for configured in &combos {
+                let mut problem = Problem::new(label.clone(), *n, config.defaults.seed);
+                for spec in &info.params {
+                    let v = configured
+                        .get(spec.name)
+                        .cloned()
+                        .unwrap_or_else(|| spec.default.clone());
+                    problem.params.insert(spec.name.to_string(), v);
+                }
+                problems.push(PlannedProblem {
+                    problem,
+                    configured: configured.clone(),
+                });
+            }
+        }
+
+        suites.push(SuitePlan {
+            name: suite.name.get_ref().clone(),
+            workload,
+            info,
+            problems,
+            variants,
+            workers: suite.workers.clone(),
+            measure: if quick {
+                suite.measure.quick()
+            } else {
+                suite.measure.clone()
+            },
+        });
+    }
+    if let Some(i) = variant_filter_used.iter().position(|used| !used) {
+        return Err(PlanError::Filter(format!(
+            "--variant {}: no selected suite has that variant",
+            filters.variants[i]
+        )));
+    }
+    if suites.is_empty() {
+        return Err(PlanError::Filter(
+            "the filters select no suite to run".into(),
+        ));
+    }
+    Ok(Plan {
+        suites,
+        seed: config.defaults.seed,
+        quick,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parbench_harness::config::ConfigSource;
+
+    fn config(text: &str) -> Config {
+        Config::parse(ConfigSource::new("t.toml", text), 2).unwrap()
+    }
+
+    fn plan(text: &str) -> Result<Plan, PlanError> {
+        resolve(
+            &config(text),
+            &Registry::builtin(),
+            &Filters::default(),
+            false,
+        )
+    }
+
+    #[test]
+    fn expands_sizes_variants_and_workers() {
+        let p = plan("[[suite]]\nworkload = \"pi\"\nsizes = [\"S\", 5000]\nvariants = [\"rayon\", \"serial\"]\nworkers = [1, 2, 4]\n").unwrap();
+        let s = &p.suites[0];
+        assert_eq!(s.variants[0].name, "serial");
+        assert_eq!(s.problems.len(), 2);
+        assert_eq!(s.problems[1].problem.n, 5000);
+        // serial once, rayon at 3 worker counts, for 2 sizes
+        assert_eq!(p.point_count(), 2 * (1 + 3));
+    }
+
+    #[test]
+    fn unknown_names_point_at_the_config_line() {
+        let e = plan("[[suite]]\nworkload = \"pie\"\n").unwrap_err();
+        let PlanError::Config(e) = e else { panic!() };
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("unknown workload `pie`"), "{e}");
+        assert!(e.message.contains("`pi`"), "{e}");
+
+        let PlanError::Config(e) =
+            plan("[[suite]]\nworkload = \"pi\"\nvariants = [\"serial\",\n \"gpu\"]\n").unwrap_err()
+        else {
+            panic!()
+        };
+        assert_eq!(e.line, 4);
+        assert!(e.message.contains("no variant `gpu`"), "{e}");
+
+        let PlanError::Config(e) =
+            plan("[[suite]]\nworkload = \"pi\"\nsizes = [\"XL\"]\n").unwrap_err()
+        else {
+            panic!()
+        };
+        assert!(e.message.contains("no size `XL`"), "{e}");
+
+        let PlanError::Config(e) =
+            plan("[[suite]]\nworkload = \"pi\"\n[suite.params]\nbins = 4\n").unwrap_err()
+        else {
+            panic!()
+        };
+        assert_eq!(e.line, 4);
+        assert!(e.message.contains("takes no parameters"), "{e}");
+    }
+
+    #[test]
+    fn quick_shrinks_and_filters_select() {
+        let c = config(
+            "[[suite]]\nname = \"a\"\nworkload = \"pi\"\nsizes = [\"S\"]\n[[suite]]\nname = \"b\"\nworkload = \"square\"\n",
+        );
+        let f = Filters {
+            suites: vec!["a".into()],
+            variants: vec!["rayon".into()],
+        };
+        let p = resolve(&c, &Registry::builtin(), &f, true).unwrap();
+        assert_eq!(p.suites.len(), 1);
+        assert_eq!(p.suites[0].variants.len(), 1);
+        assert!(p.suites[0].problems[0].problem.n < 20_000_000);
+        assert!(
+            p.suites[0].problems[0]
+                .problem
+                .size_label
+                .ends_with("-quick")
+        );
+
+        let f = Filters {
+            suites: vec!["zzz".into()],
+            variants: vec![],
+        };
+        assert!(matches!(
+            resolve(&c, &Registry::builtin(), &f, false),
+            Err(PlanError::Filter(_))
+        ));
+        let f = Filters {
+            suites: vec![],
+            variants: vec!["nope".into()],
+        };
+        assert!(matches!(
+            resolve(&c, &Registry::builtin(), &f, false),
+            Err(PlanError::Filter(_))
+        ));
+    }
+}

@@ -1,0 +1,55 @@
+//! The set of workloads a run can name: the built-ins, plus any a user registers from their own
+//! binary.
+
+use crate::workload::Workload;
+use crate::workloads;
+use std::sync::Arc;
+
+#[derive(Clone, Default)]
+pub struct Registry {
+    workloads: Vec<Arc<dyn Workload>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
+impl Registry {
+    /// A registry with no workloads (register your own).
+    pub fn empty() -> Self {
+        Registry::default()
+    }
+
+    /// Every built-in workload.
+    pub fn builtin() -> Self {
+        let mut r = Registry::empty();
+        r.register(workloads::square::Square);
+        r.register(workloads::pi::Pi);
+        r
+    }
+
+    /// Adds a workload; a later one with the same name replaces the earlier.
+    pub fn register(&mut self, workload: impl Workload + 'static) -> &mut Self {
+        let name = workload.info().name;
+        self.workloads.retain(|w| w.info().name != name);
+        self.workloads.push(Arc::new(workload));
+        self
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<dyn Workload>> {
+        self.workloads
+            .iter()
+            .find(|w| w.info().name == name)
+            .cloned()
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.workloads.iter().map(|w| w.info().name).collect()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn Workload>> {
+        self.workloads.iter()
+    }
+}

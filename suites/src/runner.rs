@@ -1,0 +1,487 @@
+//! Runs a [`Plan`]: per problem, the reference answer; per point, preparation, verification
+//! before timing, the engine's measurement, verification after timing, and the derived figures.
+//! Failures and panics are contained in their point; results are checkpointed after each one.
+
+use crate::plan::{Plan, PlannedProblem, SuitePlan};
+use crate::workload::{Answer, VariantInfo, verify};
+use parbench_harness::analysis;
+use parbench_harness::config::sha256_hex;
+use parbench_harness::engine::{self, MeasureError, SampleProgress};
+use parbench_harness::fingerprint::logical_cores;
+use parbench_harness::results::{Derived, Metric, Point, RunResults, Status, Throughput};
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Told about the run's progress (progress bars, logs).
+pub trait Observer {
+    fn started(&mut self, _total_points: usize) {}
+    fn point_started(&mut self, _index: usize, _label: &str) {}
+    fn sample(&mut self, _progress: SampleProgress) {}
+    fn point_finished(&mut self, _point: &Point) {}
+    fn note(&mut self, _message: &str) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default)]
+pub struct Silent;
+impl Observer for Silent {}
+
+/// Controls a running plan from outside.
+pub struct RunControl<'a> {
+    /// Checked between points; when true, the run stops and the results stay incomplete.
+    pub should_stop: &'a (dyn Fn() -> bool + Sync),
+    /// Called with the results so far after every point (write them to disk here).
+    pub checkpoint: &'a mut dyn FnMut(&RunResults),
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-string payload".into()
+    }
+}
+
+/// A human label for a point: `pi S rayon w2`.
+pub fn point_label(
+    suite: &str,
+    size: &str,
+    variant: &str,
+    workers: u32,
+    params: &BTreeMap<String, parbench_harness::config::ParamValue>,
+) -> String {
+    let mut s = format!("{suite} {size} {variant} w{workers}");
+    for (k, v) in params {
+        s.push_str(&format!(" {k}={v}"));
+    }
+    s
+}
+
+/// Runs every point of `plan`, appending to `results.points`. Returns false if stopped early.
+pub fn run_plan(
+    plan: &Plan,
+    results: &mut RunResults,
+    observer: &mut dyn Observer,
+    control: RunControl<'_>,
+) -> bool {
+    let total = plan.point_count();
+    observer.started(total);
+    let mut index = 0;
+    for suite in &plan.suites {
+        for planned in &suite.problems {
+            let reference = catch_unwind(AssertUnwindSafe(|| {
+                suite.workload.reference(&planned.problem)
+            }))
+            .map_err(|p| format!("the reference computation panicked: {}", panic_message(&*p)))
+            .and_then(|r| r.map_err(|e| format!("the reference computation failed: {e}")));
+            for variant in &suite.variants {
+                for workers in suite.workers_for(variant) {
+                    if (control.should_stop)() {
+                        return false;
+                    }
+                    index += 1;
+                    let label = point_label(
+                        &suite.name,
+                        &planned.problem.size_label,
+                        variant.name,
+                        workers,
+                        &planned.configured,
+                    );
+                    observer.point_started(index, &label);
+                    let mut point = measure_point(
+                        suite,
+                        planned,
+                        variant,
+                        workers,
+                        reference.as_ref(),
+                        plan.seed,
+                        observer,
+                    );
+                    results.points.push(point.clone());
+                    let i = results.points.len() - 1;
+                    point.derived = analysis::derive(&results.points, i, plan.seed);
+                    results.points[i].derived = point.derived.clone();
+                    observer.point_finished(&point);
+                    (control.checkpoint)(results);
+                }
+            }
+        }
+    }
+    analysis::derive_all(&mut results.points, plan.seed);
+    true
+}
+
+fn new_point(
+    suite: &SuitePlan,
+    planned: &PlannedProblem,
+    variant: &VariantInfo,
+    workers: u32,
+) -> Point {
+    Point {
+        suite: suite.name.clone(),
+        workload: suite.info.name.to_string(),
+        size: planned.problem.size_label.clone(),
+        n: planned.problem.n,
+        variant: variant.name.to_string(),
+        model: variant.model,
+        sync: variant.sync,
+        workers,
+        params: planned.configured.clone(),
+        status: Status::Skipped,
+        reason: None,
+        oversubscribed: workers > logical_cores(),
+        measurement: None,
+        throughput: None,
+        derived: Derived::default(),
+        phases: Vec::new(),
+        metrics: BTreeMap::new(),
+        warnings: Vec::new(),
+    }
+}
+
+/// Measures one point; never panics, whatever the variant does.
+pub fn measure_point(
+    suite: &SuitePlan,
+    planned: &PlannedProblem,
+    variant: &VariantInfo,
+    workers: u32,
+    reference: Result<&Answer<'static>, &String>,
+    seed: u64,
+    observer: &mut dyn Observer,
+) -> Point {
+    let mut point = new_point(suite, planned, variant, workers);
+    let fail = |mut point: Point, status: Status, reason: String| {
+        point.status = status;
+        point.reason = Some(reason);
+        point
+    };
+    if let crate::workload::Availability::Unavailable { reason } = &variant.availability {
+        return fail(point, Status::Skipped, reason.clone());
+    }
+    let reference = match reference {
+        Ok(r) => r,
+        Err(e) => return fail(point, Status::Failed, e.clone()),
+    };
+    let problem = &planned.problem;
+    let workload = &suite.workload;
+    let prepared = catch_unwind(AssertUnwindSafe(|| {
+        workload.prepare(problem, variant.name, workers as usize)
+    }));
+    let mut execution = match prepared {
+        Ok(Ok(e)) => e,
+        Ok(Err(e)) => return fail(point, Status::Failed, format!("setup failed: {e}")),
+        Err(p) => {
+            return fail(
+                point,
+                Status::Failed,
+                format!("setup panicked: {}", panic_message(&*p)),
+            );
+        }
+    };
+
+    // Correctness before timing.
+    match catch_unwind(AssertUnwindSafe(|| execution.run())) {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => return fail(point, Status::Failed, format!("first run failed: {e}")),
+        Err(p) => {
+            return fail(
+                point,
+                Status::Failed,
+                format!("first run panicked: {}", panic_message(&*p)),
+            );
+        }
+    }
+    let check = |answer: &Answer<'_>, point: &mut Point, when: &str| -> bool {
+        match verify(reference, answer) {
+            Ok(()) => true,
+            Err(m) if variant.expected_incorrect => {
+                point.metrics.insert(
+                    "mismatched_values".into(),
+                    Metric {
+                        value: m.count as f64,
+                        unit: String::new(),
+                    },
+                );
+                true
+            }
+            Err(m) => {
+                point.status = Status::Wrong;
+                point.reason = Some(format!("{when}: {m}"));
+                false
+            }
+        }
+    };
+    if !check(&execution.answer(), &mut point, "before timing") {
+        return point;
+    }
+
+    let key_seed = seed
+        ^ u64::from_str_radix(&sha256_hex(point.key().to_string().as_bytes())[..16], 16)
+            .unwrap_or(0);
+    let measured = catch_unwind(AssertUnwindSafe(|| {
+        let mut routine = || execution.run();
+        engine::measure(&mut routine, &suite.measure, key_seed, &mut |p| {
+            observer.sample(p)
+        })
+    }));
+    let outcome = match measured {
+        Ok(Ok(o)) => o,
+        Ok(Err(e @ MeasureError::Timeout { .. })) => {
+            return fail(point, Status::Failed, format!("timed out: {e}"));
+        }
+        Ok(Err(e)) => return fail(point, Status::Failed, format!("failed while timing: {e}")),
+        Err(p) => {
+            return fail(
+                point,
+                Status::Failed,
+                format!("panicked while timing: {}", panic_message(&*p)),
+            );
+        }
+    };
+
+    // Correctness after timing: a race that shows only sometimes must not pass.
+    let answer = execution.answer();
+    if !check(&answer, &mut point, "after timing") {
+        point.measurement = Some(outcome.measurement);
+        return point;
+    }
+    point.status = if variant.expected_incorrect {
+        Status::ExpectedIncorrect
+    } else {
+        Status::Ok
+    };
+    let median_s = outcome.measurement.stats.median.as_secs();
+    if median_s > 0.0 {
+        point.throughput = Some(Throughput {
+            value: workload.work(problem) / median_s,
+            unit: format!("{}/s", suite.info.work_unit),
+        });
+    }
+    point.metrics.extend(workload.metrics(problem, &answer));
+    point.phases = outcome.phases;
+    point.warnings = outcome.warnings;
+    if point.oversubscribed {
+        point.warnings.push(format!(
+            "oversubscribed: {workers} workers on {} logical cores",
+            logical_cores()
+        ));
+    }
+    point.measurement = Some(outcome.measurement);
+    point
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Filters, resolve};
+    use crate::registry::Registry;
+    use crate::workload::*;
+    use parbench_harness::config::{Config, ConfigSource};
+    use parbench_harness::engine::IterationOutput;
+    use parbench_harness::fingerprint::Machine;
+    use parbench_harness::results::{ConfigEcho, ExecutionModel, SyncKind};
+
+    /// Sums 0..n; `wrong` adds one, `flaky` is right only on its first run, `panics` panics.
+    struct Toy;
+
+    struct ToyRun {
+        n: u64,
+        variant: &'static str,
+        runs: u64,
+        last: u64,
+    }
+
+    impl Execution for ToyRun {
+        fn run(&mut self) -> Result<IterationOutput, String> {
+            self.runs += 1;
+            let right: u64 = (0..self.n).sum();
+            self.last = match self.variant {
+                "wrong" => right + 1,
+                "flaky" if self.runs > 1 => right - 1,
+                "panics" => panic!("variant exploded"),
+                "errors" => return Err("device lost".into()),
+                _ => right,
+            };
+            Ok(IterationOutput::digest(self.last))
+        }
+        fn answer(&self) -> Answer<'_> {
+            Answer::exact(vec![self.last])
+        }
+    }
+
+    impl Workload for Toy {
+        fn info(&self) -> WorkloadInfo {
+            WorkloadInfo {
+                name: "toy",
+                description: "sum of 0..n",
+                size_meaning: "terms",
+                work_unit: "terms",
+                sizes: vec![NamedSize {
+                    label: "S",
+                    n: 1000,
+                }],
+                default_sizes: vec!["S"],
+                params: vec![],
+            }
+        }
+        fn variants(&self) -> Vec<VariantInfo> {
+            let t = |name| VariantInfo::new(name, ExecutionModel::Threads, SyncKind::None, "toy");
+            vec![
+                VariantInfo::serial("right"),
+                t("wrong"),
+                t("flaky"),
+                t("panics"),
+                t("errors"),
+                t("lossy").expected_incorrect(),
+                t("absent").unavailable("needs hardware this machine lacks"),
+            ]
+        }
+        fn work(&self, p: &Problem) -> f64 {
+            p.n as f64
+        }
+        fn reference(&self, p: &Problem) -> Result<Answer<'static>, WorkloadError> {
+            Ok(Answer::exact(vec![(0..p.n).sum()]))
+        }
+        fn prepare(
+            &self,
+            p: &Problem,
+            variant: &str,
+            _w: usize,
+        ) -> Result<Box<dyn Execution>, WorkloadError> {
+            let variant = self
+                .variants()
+                .into_iter()
+                .find(|v| v.name == variant)
+                .ok_or_else(|| WorkloadError::unknown_variant("toy", variant))?
+                .name;
+            let n = if variant == "lossy" { p.n - 1 } else { p.n };
+            Ok(Box::new(ToyRun {
+                n,
+                variant,
+                runs: 0,
+                last: 0,
+            }))
+        }
+    }
+
+    fn run_toy(variants: &str) -> RunResults {
+        let text = format!(
+            "[defaults]\nwarmup = \"1ms\"\nmin-samples = 3\nmax-samples = 5\nbudget = \"10ms\"\n[[suite]]\nworkload = \"toy\"\nvariants = [{variants}]\nworkers = [1, 2]\n"
+        );
+        let config = Config::parse(ConfigSource::new("toy.toml", text.clone()), 2).unwrap();
+        let mut registry = Registry::empty();
+        registry.register(Toy);
+        let plan = resolve(&config, &registry, &Filters::default(), false).unwrap();
+        let mut results = RunResults {
+            schema_version: parbench_harness::results::SCHEMA_VERSION,
+            parbench_version: "test".into(),
+            run_id: "t".into(),
+            started_at: "t".into(),
+            finished_at: None,
+            complete: false,
+            config: ConfigEcho {
+                path: "toy.toml".into(),
+                sha256: config.hash(),
+                text,
+                quick: false,
+                suite_filter: vec![],
+                variant_filter: vec![],
+            },
+            machine: Machine::detect(),
+            points: vec![],
+        };
+        let mut checkpoints = 0;
+        let done = run_plan(
+            &plan,
+            &mut results,
+            &mut Silent,
+            RunControl {
+                should_stop: &|| false,
+                checkpoint: &mut |_| checkpoints += 1,
+            },
+        );
+        assert!(done);
+        assert_eq!(checkpoints, results.points.len());
+        results
+    }
+
+    fn point<'a>(r: &'a RunResults, variant: &str, workers: u32) -> &'a Point {
+        r.points
+            .iter()
+            .find(|p| p.variant == variant && p.workers == workers)
+            .unwrap()
+    }
+
+    #[test]
+    fn verification_catches_wrong_variants_and_contains_failures() {
+        let r = run_toy(
+            "\"serial\", \"wrong\", \"flaky\", \"panics\", \"errors\", \"lossy\", \"absent\"",
+        );
+        let serial = point(&r, "serial", 1);
+        assert_eq!(serial.status, Status::Ok);
+        assert_eq!(serial.derived.speedup, Some(1.0));
+
+        let wrong = point(&r, "wrong", 2);
+        assert_eq!(wrong.status, Status::Wrong);
+        assert!(
+            wrong.reason.as_deref().unwrap().contains("before timing"),
+            "{:?}",
+            wrong.reason
+        );
+        assert_eq!(
+            wrong.derived.speedup, None,
+            "a wrong point never gets a speedup"
+        );
+        assert!(wrong.measurement.is_none());
+
+        let flaky = point(&r, "flaky", 1);
+        assert_eq!(flaky.status, Status::Wrong);
+        assert!(flaky.reason.as_deref().unwrap().contains("after timing"));
+        assert_eq!(flaky.derived.speedup, None);
+
+        let panics = point(&r, "panics", 1);
+        assert_eq!(panics.status, Status::Failed);
+        assert!(
+            panics
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("variant exploded")
+        );
+        assert_eq!(point(&r, "errors", 2).status, Status::Failed);
+        assert!(
+            point(&r, "errors", 2)
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("device lost")
+        );
+
+        let lossy = point(&r, "lossy", 2);
+        assert_eq!(lossy.status, Status::ExpectedIncorrect);
+        assert_eq!(
+            lossy.derived.speedup, None,
+            "expected-incorrect points are never ranked"
+        );
+        assert!(lossy.metrics.contains_key("mismatched_values"));
+
+        let absent = point(&r, "absent", 1);
+        assert_eq!(absent.status, Status::Skipped);
+        assert!(absent.reason.as_deref().unwrap().contains("lacks"));
+        assert!(r.has_failures());
+    }
+
+    #[test]
+    fn right_variants_get_speedup_efficiency_and_throughput() {
+        let r = run_toy("\"serial\"");
+        assert!(!r.has_failures());
+        let p = point(&r, "serial", 1);
+        assert_eq!(p.derived.efficiency, Some(1.0));
+        let t = p.throughput.as_ref().unwrap();
+        assert_eq!(t.unit, "terms/s");
+        assert!(t.value > 0.0);
+        assert!(p.measurement.as_ref().unwrap().samples_ns.len() >= 3);
+    }
+}

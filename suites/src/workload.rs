@@ -1,0 +1,541 @@
+//! The extension point: a [`Workload`] describes a problem, its sizes and parameters, computes a
+//! reference answer, and prepares [`Execution`]s of its variants. Implement it to put your own
+//! code through parbench's engine, verification and reports (see `examples/custom_workload.rs`).
+
+use parbench_harness::config::ParamValue;
+use parbench_harness::engine::IterationOutput;
+use parbench_harness::results::{ExecutionModel, Metric, SyncKind};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A problem size a workload offers by name (`S`, `M`, `L`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedSize {
+    pub label: &'static str,
+    pub n: u64,
+}
+
+/// The static description of a workload.
+#[derive(Debug, Clone)]
+pub struct WorkloadInfo {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// What `n` counts (`elements`, `samples`, `matrix side`).
+    pub size_meaning: &'static str,
+    /// Unit of the work figure returned by [`Workload::work`]; throughput is reported per second
+    /// of it (`B` gives `B/s`).
+    pub work_unit: &'static str,
+    pub sizes: Vec<NamedSize>,
+    /// Sizes run when a suite names none.
+    pub default_sizes: Vec<&'static str>,
+    pub params: Vec<ParamSpec>,
+}
+
+impl WorkloadInfo {
+    pub fn size(&self, label: &str) -> Option<&NamedSize> {
+        self.sizes
+            .iter()
+            .find(|s| s.label.eq_ignore_ascii_case(label))
+    }
+}
+
+/// Whether a variant can run on this machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Availability {
+    Available,
+    /// Not on this machine: why, and how to get it.
+    Unavailable {
+        reason: String,
+    },
+}
+
+/// One way of computing a workload.
+#[derive(Debug, Clone)]
+pub struct VariantInfo {
+    pub name: &'static str,
+    pub model: ExecutionModel,
+    pub sync: SyncKind,
+    pub description: &'static str,
+    /// False for `serial`: it runs once, at one worker.
+    pub uses_workers: bool,
+    /// Incorrect by design (lost updates): measured and reported, never verified or ranked.
+    pub expected_incorrect: bool,
+    pub availability: Availability,
+}
+
+impl VariantInfo {
+    pub fn new(
+        name: &'static str,
+        model: ExecutionModel,
+        sync: SyncKind,
+        description: &'static str,
+    ) -> Self {
+        VariantInfo {
+            name,
+            model,
+            sync,
+            description,
+            uses_workers: model != ExecutionModel::Serial,
+            expected_incorrect: false,
+            availability: Availability::Available,
+        }
+    }
+
+    pub fn serial(description: &'static str) -> Self {
+        Self::new(
+            "serial",
+            ExecutionModel::Serial,
+            SyncKind::None,
+            description,
+        )
+    }
+
+    pub fn expected_incorrect(mut self) -> Self {
+        self.expected_incorrect = true;
+        self
+    }
+
+    pub fn unavailable(mut self, reason: impl Into<String>) -> Self {
+        self.availability = Availability::Unavailable {
+            reason: reason.into(),
+        };
+        self
+    }
+
+    pub fn is_available(&self) -> bool {
+        self.availability == Availability::Available
+    }
+}
+
+/// The kind and range of a workload parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamKind {
+    Int { min: i64, max: i64 },
+    Float { min: f64, max: f64 },
+    Bool,
+    Choice(&'static [&'static str]),
+}
+
+/// A parameter a workload accepts in `[suite.params]`.
+#[derive(Debug, Clone)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub kind: ParamKind,
+    pub default: ParamValue,
+}
+
+impl ParamSpec {
+    /// Checks a configured value; the error says what was expected.
+    pub fn check(&self, value: &ParamValue) -> Result<ParamValue, String> {
+        match (&self.kind, value) {
+            (ParamKind::Int { min, max }, ParamValue::Int(v)) if (min..=max).contains(&v) => {
+                Ok(value.clone())
+            }
+            (ParamKind::Int { min, max }, _) => Err(format!(
+                "expected an integer from {min} to {max}, found {value}"
+            )),
+            (ParamKind::Float { min, max }, ParamValue::Float(v)) if *v >= *min && *v <= *max => {
+                Ok(value.clone())
+            }
+            (ParamKind::Float { min, max }, ParamValue::Int(v))
+                if (*v as f64) >= *min && (*v as f64) <= *max =>
+            {
+                Ok(ParamValue::Float(*v as f64))
+            }
+            (ParamKind::Float { min, max }, _) => Err(format!(
+                "expected a number from {min} to {max}, found {value}"
+            )),
+            (ParamKind::Bool, ParamValue::Bool(_)) => Ok(value.clone()),
+            (ParamKind::Bool, _) => Err(format!("expected true or false, found {value}")),
+            (ParamKind::Choice(options), ParamValue::Str(s)) if options.contains(&s.as_str()) => {
+                Ok(value.clone())
+            }
+            (ParamKind::Choice(options), _) => Err(format!(
+                "expected one of {}, found {value}",
+                options
+                    .iter()
+                    .map(|o| format!("\"{o}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+}
+
+/// The problem one point solves: its size and parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// The size as configured (`S`, or the number).
+    pub size_label: String,
+    pub n: u64,
+    /// Every declared parameter, defaults filled in.
+    pub params: BTreeMap<String, ParamValue>,
+    /// Seeds the inputs: every variant of a problem sees the same data.
+    pub seed: u64,
+}
+
+impl Problem {
+    pub fn new(size_label: impl Into<String>, n: u64, seed: u64) -> Self {
+        Problem {
+            size_label: size_label.into(),
+            n,
+            params: BTreeMap::new(),
+            seed,
+        }
+    }
+
+    pub fn with_param(mut self, name: &str, value: ParamValue) -> Self {
+        self.params.insert(name.to_string(), value);
+        self
+    }
+
+    pub fn int(&self, name: &str) -> Result<i64, WorkloadError> {
+        match self.params.get(name) {
+            Some(ParamValue::Int(v)) => Ok(*v),
+            other => Err(WorkloadError::new(format!(
+                "parameter `{name}` should be an integer, found {other:?}"
+            ))),
+        }
+    }
+
+    pub fn float(&self, name: &str) -> Result<f64, WorkloadError> {
+        match self.params.get(name) {
+            Some(ParamValue::Float(v)) => Ok(*v),
+            Some(ParamValue::Int(v)) => Ok(*v as f64),
+            other => Err(WorkloadError::new(format!(
+                "parameter `{name}` should be a number, found {other:?}"
+            ))),
+        }
+    }
+
+    pub fn string(&self, name: &str) -> Result<&str, WorkloadError> {
+        match self.params.get(name) {
+            Some(ParamValue::Str(v)) => Ok(v),
+            other => Err(WorkloadError::new(format!(
+                "parameter `{name}` should be a string, found {other:?}"
+            ))),
+        }
+    }
+
+    pub fn flag(&self, name: &str) -> Result<bool, WorkloadError> {
+        match self.params.get(name) {
+            Some(ParamValue::Bool(v)) => Ok(*v),
+            other => Err(WorkloadError::new(format!(
+                "parameter `{name}` should be true or false, found {other:?}"
+            ))),
+        }
+    }
+}
+
+/// A workload or variant could not do what was asked.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct WorkloadError {
+    pub message: String,
+}
+
+impl WorkloadError {
+    pub fn new(message: impl Into<String>) -> Self {
+        WorkloadError {
+            message: message.into(),
+        }
+    }
+
+    pub fn unknown_variant(workload: &str, variant: &str) -> Self {
+        WorkloadError::new(format!("workload `{workload}` has no variant `{variant}`"))
+    }
+}
+
+/// How close a floating-point answer must be: `|got - want| <= abs + rel * |want|`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tolerance {
+    pub rel: f64,
+    pub abs: f64,
+}
+
+impl Tolerance {
+    /// Bit-for-bit equal values (every variant does the same IEEE operations per element).
+    pub const EXACT: Tolerance = Tolerance { rel: 0.0, abs: 0.0 };
+
+    pub fn relative(rel: f64) -> Self {
+        Tolerance { rel, abs: 0.0 }
+    }
+
+    fn accepts(&self, got: f64, want: f64) -> bool {
+        if self.rel == 0.0 && self.abs == 0.0 {
+            return got.to_bits() == want.to_bits() || got == want;
+        }
+        (got - want).abs() <= self.abs + self.rel * want.abs()
+    }
+}
+
+/// A computed answer, compared against the reference before and after timing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer<'a> {
+    /// Integers that every correct variant reproduces exactly (counts, bins).
+    Exact(Cow<'a, [u64]>),
+    /// Floating-point values compared under a declared tolerance.
+    Approx {
+        values: Cow<'a, [f64]>,
+        tolerance: Tolerance,
+    },
+}
+
+impl Answer<'_> {
+    pub fn exact(values: Vec<u64>) -> Answer<'static> {
+        Answer::Exact(Cow::Owned(values))
+    }
+
+    pub fn approx(values: Vec<f64>, tolerance: Tolerance) -> Answer<'static> {
+        Answer::Approx {
+            values: Cow::Owned(values),
+            tolerance,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Answer::Exact(v) => v.len(),
+            Answer::Approx { values, .. } => values.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn into_owned(self) -> Answer<'static> {
+        match self {
+            Answer::Exact(v) => Answer::Exact(Cow::Owned(v.into_owned())),
+            Answer::Approx { values, tolerance } => Answer::Approx {
+                values: Cow::Owned(values.into_owned()),
+                tolerance,
+            },
+        }
+    }
+}
+
+/// How an answer differs from the reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mismatch {
+    pub first_index: usize,
+    pub count: usize,
+    pub expected: String,
+    pub found: String,
+    /// For exact integer answers: reference total minus found total (lost updates when positive).
+    pub deficit: Option<i128>,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "answer differs from the serial reference at {} of its values (first at index {}: expected {}, found {})",
+            self.count, self.first_index, self.expected, self.found
+        )
+    }
+}
+
+/// Compares `got` with the reference `want`; the reference's tolerance applies.
+pub fn verify(want: &Answer<'_>, got: &Answer<'_>) -> Result<(), Mismatch> {
+    let shape = |w: usize, g: usize| Mismatch {
+        first_index: w.min(g),
+        count: w.abs_diff(g).max(1),
+        expected: format!("{w} values"),
+        found: format!("{g} values"),
+        deficit: None,
+    };
+    match (want, got) {
+        (Answer::Exact(w), Answer::Exact(g)) => {
+            if w.len() != g.len() {
+                return Err(shape(w.len(), g.len()));
+            }
+            let mut first = None;
+            let mut count = 0;
+            for (i, (a, b)) in w.iter().zip(g.iter()).enumerate() {
+                if a != b {
+                    count += 1;
+                    first.get_or_insert(i);
+                }
+            }
+            match first {
+                None => Ok(()),
+                Some(i) => Err(Mismatch {
+                    first_index: i,
+                    count,
+                    expected: w[i].to_string(),
+                    found: g[i].to_string(),
+                    deficit: Some(
+                        w.iter().map(|&v| v as i128).sum::<i128>()
+                            - g.iter().map(|&v| v as i128).sum::<i128>(),
+                    ),
+                }),
+            }
+        }
+        (
+            Answer::Approx {
+                values: w,
+                tolerance,
+            },
+            Answer::Approx { values: g, .. },
+        ) => {
+            if w.len() != g.len() {
+                return Err(shape(w.len(), g.len()));
+            }
+            let mut first = None;
+            let mut count = 0;
+            for (i, (a, b)) in w.iter().zip(g.iter()).enumerate() {
+                if !tolerance.accepts(*b, *a) {
+                    count += 1;
+                    first.get_or_insert(i);
+                }
+            }
+            match first {
+                None => Ok(()),
+                Some(i) => Err(Mismatch {
+                    first_index: i,
+                    count,
+                    expected: format!("{:e}", w[i]),
+                    found: format!("{:e}", g[i]),
+                    deficit: None,
+                }),
+            }
+        }
+        _ => Err(Mismatch {
+            first_index: 0,
+            count: 1,
+            expected: "an answer of the reference's kind".into(),
+            found: "an answer of another kind (exact vs approximate)".into(),
+            deficit: None,
+        }),
+    }
+}
+
+/// A prepared variant: inputs allocated, pools built. Only [`Execution::run`] is timed.
+pub trait Execution: Send {
+    /// Performs one iteration of the work. Return a cheap digest of the result (and phases, if
+    /// the variant splits its time).
+    fn run(&mut self) -> Result<IterationOutput, String>;
+
+    /// The answer of the last run (not timed); may borrow from the execution.
+    fn answer(&self) -> Answer<'_>;
+}
+
+/// A problem parbench can time under several execution models, verifying every variant.
+pub trait Workload: Send + Sync {
+    fn info(&self) -> WorkloadInfo;
+
+    /// Every variant, with its availability on this machine.
+    fn variants(&self) -> Vec<VariantInfo>;
+
+    /// Units of work ([`WorkloadInfo::work_unit`]) one iteration performs.
+    fn work(&self, problem: &Problem) -> f64;
+
+    /// The correct answer, by the simplest obviously correct code.
+    fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError>;
+
+    /// Builds `variant` on `workers` workers (untimed setup).
+    fn prepare(
+        &self,
+        problem: &Problem,
+        variant: &str,
+        workers: usize,
+    ) -> Result<Box<dyn Execution>, WorkloadError>;
+
+    /// Extra figures derived from an answer (accuracy of an estimate, lost updates, …).
+    fn metrics(&self, _problem: &Problem, _answer: &Answer<'_>) -> BTreeMap<String, Metric> {
+        BTreeMap::new()
+    }
+
+    /// The size a `--quick` run uses instead of `n`.
+    fn quick_size(&self, n: u64) -> u64 {
+        (n / 16).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_answers_report_first_difference_and_deficit() {
+        let want = Answer::exact(vec![5, 5, 5]);
+        assert!(verify(&want, &Answer::exact(vec![5, 5, 5])).is_ok());
+        let m = verify(&want, &Answer::exact(vec![5, 3, 4])).unwrap_err();
+        assert_eq!((m.first_index, m.count, m.deficit), (1, 2, Some(3)));
+        assert!(m.to_string().contains("expected 5, found 3"));
+    }
+
+    #[test]
+    fn approximate_answers_use_tolerance() {
+        let want = Answer::approx(vec![1.0, 100.0], Tolerance::relative(1e-6));
+        assert!(
+            verify(
+                &want,
+                &Answer::approx(vec![1.0 + 1e-7, 100.0], Tolerance::EXACT)
+            )
+            .is_ok()
+        );
+        assert!(verify(&want, &Answer::approx(vec![1.0, 100.01], Tolerance::EXACT)).is_err());
+        let exact = Answer::approx(vec![0.1 * 3.0], Tolerance::EXACT);
+        assert!(verify(&exact, &Answer::approx(vec![0.3], Tolerance::EXACT)).is_err());
+        assert!(
+            verify(
+                &want,
+                &Answer::approx(vec![f64::NAN, 100.0], Tolerance::EXACT)
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn shape_and_kind_mismatches() {
+        assert!(verify(&Answer::exact(vec![1]), &Answer::exact(vec![1, 2])).is_err());
+        assert!(
+            verify(
+                &Answer::exact(vec![1]),
+                &Answer::approx(vec![1.0], Tolerance::EXACT)
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn param_checks() {
+        let p = ParamSpec {
+            name: "bins",
+            description: "",
+            kind: ParamKind::Int { min: 1, max: 10 },
+            default: ParamValue::Int(2),
+        };
+        assert!(p.check(&ParamValue::Int(3)).is_ok());
+        assert!(
+            p.check(&ParamValue::Int(11))
+                .unwrap_err()
+                .contains("from 1 to 10")
+        );
+        let c = ParamSpec {
+            name: "mode",
+            description: "",
+            kind: ParamKind::Choice(&["a", "b"]),
+            default: ParamValue::Str("a".into()),
+        };
+        assert!(
+            c.check(&ParamValue::Str("c".into()))
+                .unwrap_err()
+                .contains("\"a\", \"b\"")
+        );
+        let f = ParamSpec {
+            name: "x",
+            description: "",
+            kind: ParamKind::Float { min: 0.0, max: 1.0 },
+            default: ParamValue::Float(0.5),
+        };
+        assert_eq!(
+            f.check(&ParamValue::Int(1)).unwrap(),
+            ParamValue::Float(1.0)
+        );
+    }
+}

@@ -1,0 +1,4 @@
+//! The built-in workloads.
+
+pub mod pi;
+pub mod square;

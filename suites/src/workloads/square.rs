@@ -1,0 +1,192 @@
+//! `square`: y[i] = x[i]^2 over a large f64 array (memory-bound; the chapter's `Pool.map`
+//! example). Every variant performs the same IEEE multiplication per element, so answers must
+//! match the reference bit for bit. Throughput counts 16 bytes per element (one read, one write).
+
+use crate::counter_rng::uniform_f64;
+use crate::exec::{rayon_pool, scoped_slices};
+use crate::workload::*;
+use parbench_harness::engine::IterationOutput;
+use parbench_harness::results::{ExecutionModel, SyncKind};
+use rayon::prelude::*;
+
+/// Bytes moved per element: 8 read + 8 written (write-allocate traffic is not counted, as in STREAM).
+pub const BYTES_PER_ELEMENT: f64 = 16.0;
+
+/// Elements per rayon task.
+const RAYON_MIN_LEN: usize = 1 << 14;
+
+/// The input array of a problem (deterministic in the seed), filled in parallel.
+pub fn input(n: usize, seed: u64) -> Vec<f64> {
+    let mut x = vec![0.0; n];
+    x.par_iter_mut()
+        .enumerate()
+        .for_each(|(i, v)| *v = uniform_f64(seed, i as u64));
+    x
+}
+
+#[inline]
+pub fn square_into(x: &[f64], y: &mut [f64]) {
+    for (y, x) in y.iter_mut().zip(x) {
+        *y = x * x;
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Square;
+
+enum Strategy {
+    Serial,
+    Threads(usize),
+    Rayon(rayon::ThreadPool),
+}
+
+struct SquareExecution {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    strategy: Strategy,
+}
+
+impl Execution for SquareExecution {
+    fn run(&mut self) -> Result<IterationOutput, String> {
+        let x = &self.x;
+        match &self.strategy {
+            Strategy::Serial => square_into(x, &mut self.y),
+            Strategy::Threads(w) => scoped_slices(&mut self.y, *w, |_, off, chunk| {
+                square_into(&x[off..off + chunk.len()], chunk)
+            }),
+            Strategy::Rayon(pool) => pool.install(|| {
+                self.y
+                    .par_iter_mut()
+                    .zip(x.par_iter())
+                    .with_min_len(RAYON_MIN_LEN)
+                    .for_each(|(y, x)| *y = x * x)
+            }),
+        }
+        let n = self.y.len();
+        let digest = if n == 0 {
+            0
+        } else {
+            self.y[0].to_bits()
+                ^ self.y[n / 2].to_bits().rotate_left(21)
+                ^ self.y[n - 1].to_bits().rotate_left(42)
+        };
+        Ok(IterationOutput::digest(digest))
+    }
+
+    fn answer(&self) -> Answer<'_> {
+        Answer::Approx {
+            values: self.y.as_slice().into(),
+            tolerance: Tolerance::EXACT,
+        }
+    }
+}
+
+impl Workload for Square {
+    fn info(&self) -> WorkloadInfo {
+        WorkloadInfo {
+            name: "square",
+            description: "elementwise y = x^2 over an f64 array (memory-bound)",
+            size_meaning: "elements",
+            work_unit: "B",
+            sizes: vec![
+                NamedSize {
+                    label: "XS",
+                    n: 100_000,
+                },
+                NamedSize {
+                    label: "S",
+                    n: 2_000_000,
+                },
+                NamedSize {
+                    label: "M",
+                    n: 16_000_000,
+                },
+                NamedSize {
+                    label: "L",
+                    n: 64_000_000,
+                },
+            ],
+            default_sizes: vec!["S", "M"],
+            params: vec![],
+        }
+    }
+
+    fn variants(&self) -> Vec<VariantInfo> {
+        vec![
+            VariantInfo::serial("one thread, a vectorized loop"),
+            VariantInfo::new(
+                "threads",
+                ExecutionModel::Threads,
+                SyncKind::None,
+                "scoped threads, one static chunk of the array each",
+            ),
+            VariantInfo::new(
+                "rayon",
+                ExecutionModel::Rayon,
+                SyncKind::None,
+                "rayon pool, parallel iterator over 16 Ki-element tasks",
+            ),
+        ]
+    }
+
+    fn work(&self, problem: &Problem) -> f64 {
+        problem.n as f64 * BYTES_PER_ELEMENT
+    }
+
+    fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
+        let x = input(problem.n as usize, problem.seed);
+        Ok(Answer::approx(
+            x.iter().map(|v| v * v).collect(),
+            Tolerance::EXACT,
+        ))
+    }
+
+    fn prepare(
+        &self,
+        problem: &Problem,
+        variant: &str,
+        workers: usize,
+    ) -> Result<Box<dyn Execution>, WorkloadError> {
+        let strategy = match variant {
+            "serial" => Strategy::Serial,
+            "threads" => Strategy::Threads(workers),
+            "rayon" => Strategy::Rayon(rayon_pool(workers)?),
+            other => return Err(WorkloadError::unknown_variant("square", other)),
+        };
+        let n = problem.n as usize;
+        // Touch the output now so page faults stay out of the timed region.
+        Ok(Box::new(SquareExecution {
+            x: input(n, problem.seed),
+            y: vec![-1.0; n],
+            strategy,
+        }))
+    }
+
+    fn quick_size(&self, n: u64) -> u64 {
+        (n / 32).max(1000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_matches_bit_for_bit() {
+        let p = Problem::new("t", 100_003, 5);
+        let want = Square.reference(&p).unwrap();
+        for v in Square.variants() {
+            for w in [1, 2, 5] {
+                let mut e = Square.prepare(&p, v.name, w).unwrap();
+                e.run().unwrap();
+                verify(&want, &e.answer()).unwrap_or_else(|m| panic!("{} w{w}: {m}", v.name));
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_variant_is_an_error() {
+        let p = Problem::new("t", 10, 5);
+        assert!(Square.prepare(&p, "gpu", 1).is_err());
+    }
+}
