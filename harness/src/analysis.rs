@@ -14,10 +14,21 @@ pub fn karp_flatt(s: f64, p: f64) -> Option<f64> {
 
 /// Bootstrap interval of `median(base) / median(new)`, resampling both sides independently.
 pub fn ratio_ci(base: &[f64], new: &[f64], seed: u64) -> [f64; 2] {
+    ratio_ci_at(
+        base,
+        new,
+        seed,
+        stats::CONFIDENCE_LEVEL,
+        stats::BOOTSTRAP_RESAMPLES,
+    )
+}
+
+/// [`ratio_ci`] at confidence `level` with `resamples` bootstrap resamples (percentile method).
+pub fn ratio_ci_at(base: &[f64], new: &[f64], seed: u64, level: f64, resamples: usize) -> [f64; 2] {
     let mut rng = crate::rng::SplitMix64::new(seed);
     let (mut a, mut b) = (vec![0.0; base.len()], vec![0.0; new.len()]);
-    let mut ratios = Vec::with_capacity(stats::BOOTSTRAP_RESAMPLES);
-    for _ in 0..stats::BOOTSTRAP_RESAMPLES {
+    let mut ratios = Vec::with_capacity(resamples);
+    for _ in 0..resamples {
         for x in a.iter_mut() {
             *x = base[rng.below(base.len())];
         }
@@ -27,7 +38,7 @@ pub fn ratio_ci(base: &[f64], new: &[f64], seed: u64) -> [f64; 2] {
         ratios.push(stats::median_in_place(&mut a) / stats::median_in_place(&mut b));
     }
     ratios.sort_by(f64::total_cmp);
-    let alpha = (1.0 - stats::CONFIDENCE_LEVEL) / 2.0;
+    let alpha = (1.0 - level) / 2.0;
     [
         stats::quantile_sorted(&ratios, alpha),
         stats::quantile_sorted(&ratios, 1.0 - alpha),

@@ -301,6 +301,10 @@ with_measure_keys! {
         workers: Option<Spanned<WorkersSpec>>,
         #[serde(default)]
         seed: Option<u64>,
+        #[serde(default)]
+        threshold_serial: Option<Fraction>,
+        #[serde(default)]
+        threshold_parallel: Option<Fraction>,
     }
 }
 
@@ -319,6 +323,10 @@ with_measure_keys! {
         workers: Option<Spanned<WorkersSpec>>,
         #[serde(default)]
         params: BTreeMap<String, Spanned<ParamSetting>>,
+        #[serde(default)]
+        threshold_serial: Option<Fraction>,
+        #[serde(default)]
+        threshold_parallel: Option<Fraction>,
     }
 }
 
@@ -382,12 +390,16 @@ impl<'de> Deserialize<'de> for PositiveDuration {
     }
 }
 
-/// A problem size as written: a workload's named size (`"S"`) or an explicit number.
+/// A problem size as written: a workload's named size (`"S"`), an explicit number, or an
+/// explicit number under a label of one's own (`{ label = "S", n = 22000000 }`). Points are
+/// matched across runs by label, so a labelled size lets two configs compare different `n`
+/// under one name (how `parbench ab` tests inject a known slowdown).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum SizeSpec {
     Named(String),
     Value(u64),
+    Labeled { label: String, n: u64 },
 }
 
 impl fmt::Display for SizeSpec {
@@ -395,6 +407,7 @@ impl fmt::Display for SizeSpec {
         match self {
             SizeSpec::Named(s) => f.write_str(s),
             SizeSpec::Value(v) => write!(f, "{v}"),
+            SizeSpec::Labeled { label, n } => write!(f, "{label} (n = {n})"),
         }
     }
 }
@@ -437,6 +450,35 @@ impl ParamSetting {
     }
 }
 
+/// Regression thresholds of `parbench compare` and `parbench ab`, as fractions: a point has
+/// regressed when the whole confidence interval of its time ratio (new / base) lies above
+/// 1 + threshold. Config keys `threshold-serial` and `threshold-parallel`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RegressionThresholds {
+    /// For variants of the serial execution model (and imported external benchmarks).
+    pub serial: f64,
+    /// For every other variant: parallel runs are noisier.
+    pub parallel: f64,
+}
+
+impl Default for RegressionThresholds {
+    fn default() -> Self {
+        RegressionThresholds {
+            serial: 0.05,
+            parallel: 0.10,
+        }
+    }
+}
+
+impl RegressionThresholds {
+    fn with(self, serial: Option<Fraction>, parallel: Option<Fraction>) -> Self {
+        RegressionThresholds {
+            serial: serial.map_or(self.serial, |f| f.0),
+            parallel: parallel.map_or(self.parallel, |f| f.0),
+        }
+    }
+}
+
 /// Config-wide settings.
 #[derive(Debug, Clone)]
 pub struct Defaults {
@@ -444,6 +486,7 @@ pub struct Defaults {
     pub workers: Vec<u32>,
     /// Seeds workload inputs and the bootstrap.
     pub seed: u64,
+    pub thresholds: RegressionThresholds,
 }
 
 /// One `[[suite]]`: names stay spanned so that the suites layer can point at them.
@@ -460,6 +503,7 @@ pub struct SuiteConfig {
     pub workers_span: Range<usize>,
     pub params: BTreeMap<String, Spanned<ParamSetting>>,
     pub measure: MeasureSettings,
+    pub thresholds: RegressionThresholds,
     /// The whole `[[suite]]` table.
     pub span: Range<usize>,
 }
@@ -496,6 +540,8 @@ impl Config {
             measure: defaults_measure,
             workers: default_workers,
             seed: raw.defaults.seed.unwrap_or(DEFAULT_SEED),
+            thresholds: RegressionThresholds::default()
+                .with(raw.defaults.threshold_serial, raw.defaults.threshold_parallel),
         };
         if raw.suites.is_empty() {
             return Err(source.error_at(
@@ -548,6 +594,17 @@ impl Config {
                         "expected at least one size",
                     ));
                 }
+                for size in sizes.get_ref() {
+                    if let SizeSpec::Labeled { label, .. } = size.get_ref() {
+                        if label.trim().is_empty() {
+                            return Err(source.error_at(
+                                size.span(),
+                                Some("sizes"),
+                                "a size label must not be empty",
+                            ));
+                        }
+                    }
+                }
             }
             if let Some(variants) = &raw_suite.variants {
                 if variants.get_ref().is_empty() {
@@ -578,6 +635,9 @@ impl Config {
                 workers_span,
                 params: raw_suite.params,
                 measure,
+                thresholds: defaults
+                    .thresholds
+                    .with(raw_suite.threshold_serial, raw_suite.threshold_parallel),
                 span,
             });
         }
@@ -732,6 +792,51 @@ mod tests {
         let off = src.text.find('3').unwrap();
         let e = src.error_at(off..off + 1, None, "bad");
         assert_eq!(e.key.as_deref(), Some("suite[1].params.bins"));
+    }
+
+    #[test]
+    fn thresholds_default_and_override_per_suite() {
+        let c = parse(
+            "[defaults]\nthreshold-serial = 0.03\n[[suite]]\nworkload = \"pi\"\n[[suite]]\nname = \"b\"\nworkload = \"pi\"\nthreshold-parallel = 0.2\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.defaults.thresholds,
+            RegressionThresholds {
+                serial: 0.03,
+                parallel: 0.10
+            }
+        );
+        assert_eq!(c.suites[0].thresholds, c.defaults.thresholds);
+        assert_eq!(
+            c.suites[1].thresholds,
+            RegressionThresholds {
+                serial: 0.03,
+                parallel: 0.2
+            }
+        );
+        let e = parse("[[suite]]\nworkload = \"pi\"\nthreshold-serial = 2\n").unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        assert_eq!(e.key.as_deref(), Some("suite[1].threshold-serial"));
+    }
+
+    #[test]
+    fn labeled_sizes_keep_their_label() {
+        let c = parse(
+            "[[suite]]\nworkload = \"pi\"\nsizes = [\"S\", { label = \"gate\", n = 1100 }]\n",
+        )
+        .unwrap();
+        let sizes: Vec<_> = c.suites[0].sizes.as_ref().unwrap().iter().map(|s| s.get_ref().clone()).collect();
+        assert_eq!(
+            sizes[1],
+            SizeSpec::Labeled {
+                label: "gate".into(),
+                n: 1100
+            }
+        );
+        let e = parse("[[suite]]\nworkload = \"pi\"\nsizes = [{ label = \" \", n = 3 }]\n")
+            .unwrap_err();
+        assert!(e.message.contains("label"), "{e}");
     }
 
     #[test]

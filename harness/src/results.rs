@@ -62,6 +62,9 @@ pub enum ExecutionModel {
     Opencl,
     /// An external program run as a whole process.
     Command,
+    /// Measured by another tool and imported (e.g. a criterion benchmark): how it executes is
+    /// not known to parbench, and its answer was not verified by parbench.
+    External,
 }
 
 impl fmt::Display for ExecutionModel {
@@ -73,6 +76,7 @@ impl fmt::Display for ExecutionModel {
             ExecutionModel::Processes => "processes",
             ExecutionModel::Opencl => "opencl",
             ExecutionModel::Command => "command",
+            ExecutionModel::External => "external",
         })
     }
 }

@@ -173,6 +173,16 @@ pub fn resolve(
                                 .into());
                         }
                         SizeSpec::Value(n) => sizes.push((n.to_string(), *n)),
+                        SizeSpec::Labeled { n: 0, .. } => {
+                            return Err(src
+                                .error_at(
+                                    spec.span(),
+                                    Some("sizes"),
+                                    "a size must be a positive number",
+                                )
+                                .into());
+                        }
+                        SizeSpec::Labeled { label, n } => sizes.push((label.clone(), *n)),
                     }
                 }
             }

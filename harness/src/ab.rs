@@ -1,0 +1,524 @@
+//! The A/B gate's statistics: seeded, randomized ABBA round orders; per-round log ratios of the
+//! two sides' medians; and a distribution-free sign-test interval of their median, Bonferroni-
+//! corrected over the points compared. Running the rounds is the binary's business.
+
+use crate::compare::{
+    Comparison, CompareError, Counts, Method, PointComparison, RoundsDetail, Side, Unmatched,
+    UnmatchedKind, Verdict, check_machines, pair_notes, run_notes, COMPARISON_FORMAT,
+};
+use crate::duration::Nanos;
+use crate::results::{Point, PointKey, RunResults, Status};
+use crate::rng::SplitMix64;
+use crate::stats;
+use crate::thresholds::ThresholdPolicy;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Which side of a round runs first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RoundOrder {
+    AB,
+    BA,
+}
+
+impl fmt::Display for RoundOrder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RoundOrder::AB => "AB",
+            RoundOrder::BA => "BA",
+        })
+    }
+}
+
+/// Round orders in blocks of two: each block is `AB, BA` (ABBA) or `BA, AB` (BAAB), drawn from
+/// a generator seeded with `seed`, so that slow drifts of the machine (warming up, a neighbour's
+/// job starting) hit both sides alike and the sequence is reproducible. An odd last round gets
+/// a random order of its own.
+pub fn abba_orders(rounds: usize, seed: u64) -> Vec<RoundOrder> {
+    let mut rng = SplitMix64::new(seed ^ 0xABBA_ABBA_ABBA_ABBA);
+    let mut out = Vec::with_capacity(rounds);
+    while out.len() < rounds {
+        let first = if rng.next_u64() & 1 == 0 {
+            RoundOrder::AB
+        } else {
+            RoundOrder::BA
+        };
+        out.push(first);
+        if out.len() < rounds {
+            out.push(match first {
+                RoundOrder::AB => RoundOrder::BA,
+                RoundOrder::BA => RoundOrder::AB,
+            });
+        }
+    }
+    out
+}
+
+/// P(X ≤ k) for X ~ Binomial(n, 1/2), summed in log space (exact enough for any n used here).
+pub fn binomial_half_cdf(n: usize, k: usize) -> f64 {
+    if k >= n {
+        return 1.0;
+    }
+    let mut ln_term = -(n as f64) * std::f64::consts::LN_2;
+    let mut sum = ln_term.exp();
+    for i in 0..k {
+        ln_term += ((n - i) as f64).ln() - ((i + 1) as f64).ln();
+        sum += ln_term.exp();
+    }
+    sum.min(1.0)
+}
+
+/// A sign-test confidence interval of a median: the `rank`-th smallest and largest values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SignInterval {
+    pub low: f64,
+    pub high: f64,
+    /// The interval's exact coverage for any continuous distribution: 1 - 2 P(X ≤ rank - 1).
+    pub level: f64,
+    pub rank: usize,
+}
+
+/// The distribution-free interval of the median of `values` at level at least `1 - alpha`:
+/// [x(k), x(n+1-k)] with the largest k such that 2 P(Binomial(n, 1/2) ≤ k - 1) ≤ alpha.
+/// `None` when even the full range [min, max] is not confident enough (too few values).
+pub fn sign_test_interval(values: &[f64], alpha: f64) -> Option<SignInterval> {
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    let sorted = stats::sorted(values);
+    let mut rank = 0;
+    for k in 1..=n.div_ceil(2) {
+        if 2.0 * binomial_half_cdf(n, k - 1) <= alpha {
+            rank = k;
+        } else {
+            break;
+        }
+    }
+    (rank >= 1).then(|| SignInterval {
+        low: sorted[rank - 1],
+        high: sorted[n - rank],
+        level: 1.0 - 2.0 * binomial_half_cdf(n, rank - 1),
+        rank,
+    })
+}
+
+/// The fewest rounds for which a sign-test interval exists for each of `points` points at
+/// family-wise level `family_level` (Bonferroni).
+pub fn min_rounds(points: usize, family_level: f64) -> usize {
+    let alpha = (1.0 - family_level) / points.max(1) as f64;
+    (1..=64)
+        .find(|&n| 2.0 * 0.5f64.powi(n as i32) <= alpha)
+        .unwrap_or(64)
+}
+
+/// One round: both sides' results, and which ran first.
+#[derive(Debug, Clone)]
+pub struct Round {
+    pub order: RoundOrder,
+    pub a: RunResults,
+    pub b: RunResults,
+}
+
+#[derive(Debug, Clone)]
+pub struct AbOptions {
+    /// Probability that every point's interval holds at once.
+    pub family_level: f64,
+    /// The seed the round orders were drawn with (recorded).
+    pub seed: u64,
+    /// Both sides are the same build and config: measure noise, suggest thresholds.
+    pub aa: bool,
+}
+
+/// Rounds `ratio` up to the next half percent, at least 1%.
+fn suggest(ratio_bound: f64) -> f64 {
+    let t = ratio_bound - 1.0;
+    ((t * 200.0 - 1e-9).ceil() / 200.0).max(0.01)
+}
+
+fn measured_median(p: &Point) -> Option<f64> {
+    (p.status == Status::Ok)
+        .then_some(p.measurement.as_ref()?)
+        .filter(|m| !m.samples_ns.is_empty())
+        .map(|m| m.stats.median.0)
+        .filter(|m| *m > 0.0)
+}
+
+/// A run's points by key (the first of duplicates).
+fn index(r: &RunResults) -> BTreeMap<PointKey, &Point> {
+    let mut m = BTreeMap::new();
+    for p in &r.points {
+        m.entry(p.key()).or_insert(p);
+    }
+    m
+}
+
+/// The A/B decision over completed rounds.
+pub fn ab_comparison(
+    rounds: &[Round],
+    a_source: &str,
+    b_source: &str,
+    policy: &ThresholdPolicy,
+    opts: &AbOptions,
+) -> Result<Comparison, CompareError> {
+    let first = rounds
+        .first()
+        .ok_or_else(|| CompareError::Invalid("no rounds were run".into()))?;
+    let mut notes = run_notes(&first.a, &first.b, "A", "B");
+    if opts.aa {
+        notes.retain(|n| !n.starts_with("the configs differ"));
+    }
+    notes.extend(policy.warnings.iter().cloned());
+    let machine_differences = check_machines(&first.a.machine, &first.b.machine, true)?;
+
+    // Keys in B's order, then A-only keys.
+    let mut keys: Vec<PointKey> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for r in rounds {
+        for p in r.b.points.iter().chain(&r.a.points) {
+            if seen.insert(p.key()) {
+                keys.push(p.key());
+            }
+        }
+    }
+    let indexed: Vec<(BTreeMap<PointKey, &Point>, BTreeMap<PointKey, &Point>)> =
+        rounds.iter().map(|r| (index(&r.a), index(&r.b))).collect();
+
+    struct Series<'a> {
+        key: PointKey,
+        a0: &'a Point,
+        b0: &'a Point,
+        a_medians: Vec<f64>,
+        b_medians: Vec<f64>,
+    }
+    let mut series: Vec<Series> = Vec::new();
+    let mut unmatched = Vec::new();
+    for key in keys {
+        let in_a = indexed.iter().find_map(|(a, _)| a.get(&key).copied());
+        let in_b = indexed.iter().find_map(|(_, b)| b.get(&key).copied());
+        let (a0, b0) = match (in_a, in_b) {
+            (None, Some(b)) => {
+                unmatched.push(Unmatched {
+                    key,
+                    kind: UnmatchedKind::OnlyInNew,
+                    base_status: None,
+                    new_status: Some(b.status),
+                    detail: b.reason.clone(),
+                });
+                continue;
+            }
+            (Some(a), None) => {
+                unmatched.push(Unmatched {
+                    key,
+                    kind: UnmatchedKind::OnlyInBase,
+                    base_status: Some(a.status),
+                    new_status: None,
+                    detail: None,
+                });
+                continue;
+            }
+            (Some(a), Some(b)) => (a, b),
+            (None, None) => continue,
+        };
+        let mut s = Series {
+            key: key.clone(),
+            a0,
+            b0,
+            a_medians: Vec::new(),
+            b_medians: Vec::new(),
+        };
+        let mut problem: Option<Unmatched> = None;
+        for (round, (a, b)) in indexed.iter().enumerate() {
+            let (pa, pb) = (a.get(&key), b.get(&key));
+            match (
+                pa.and_then(|p| measured_median(p)),
+                pb.and_then(|p| measured_median(p)),
+            ) {
+                (Some(ma), Some(mb)) => {
+                    s.a_medians.push(ma);
+                    s.b_medians.push(mb);
+                }
+                _ => {
+                    let status = |p: Option<&&Point>| p.map(|p| p.status);
+                    let reason = pb
+                        .filter(|p| p.status != Status::Ok)
+                        .or(pa.filter(|p| p.status != Status::Ok))
+                        .and_then(|p| p.reason.clone())
+                        .unwrap_or_else(|| "missing from one side".into());
+                    problem = Some(Unmatched {
+                        key: key.clone(),
+                        kind: UnmatchedKind::NotOk,
+                        base_status: status(pa),
+                        new_status: status(pb),
+                        detail: Some(format!("round {}: {reason}", round + 1)),
+                    });
+                    break;
+                }
+            }
+        }
+        match problem {
+            Some(u) => unmatched.push(u),
+            None => series.push(s),
+        }
+    }
+
+    let m = series.len().max(1);
+    let alpha = (1.0 - opts.family_level) / m as f64;
+    let mut points = Vec::new();
+    for s in series {
+        let log_ratios: Vec<f64> = s
+            .a_medians
+            .iter()
+            .zip(&s.b_medians)
+            .map(|(a, b)| (b / a).ln())
+            .collect();
+        let interval = sign_test_interval(&log_ratios, alpha).ok_or_else(|| {
+            CompareError::Invalid(format!(
+                "{} rounds are too few for a {:.0}% interval on each of {m} points (Bonferroni); use at least {} rounds",
+                log_ratios.len(),
+                opts.family_level * 100.0,
+                min_rounds(m, opts.family_level)
+            ))
+        })?;
+        let threshold = policy.for_point(s.b0);
+        let ci = [interval.low.exp(), interval.high.exp()];
+        let suggested = opts
+            .aa
+            .then(|| suggest(interval.low.abs().max(interval.high.abs()).exp()));
+        let effective = suggested.unwrap_or(threshold.value);
+        let detectable = ((1.0 + effective).ln() - interval.low).exp() - 1.0;
+        let mut notes = pair_notes(s.a0, s.b0);
+        if let Some(pos) = log_ratios.iter().position(|r| !r.is_finite()) {
+            notes.push(format!("round {} has a non-finite ratio", pos + 1));
+        }
+        points.push(PointComparison {
+            key: s.key,
+            workload: s.b0.workload.clone(),
+            model: s.b0.model,
+            base_n: s.a0.n,
+            new_n: s.b0.n,
+            base_median: Nanos(stats::median(&s.a_medians)),
+            new_median: Nanos(stats::median(&s.b_medians)),
+            ratio: stats::median(&log_ratios).exp(),
+            ci,
+            ci_level: interval.level,
+            threshold: threshold.value,
+            threshold_source: threshold.source,
+            verdict: Verdict::of_interval(ci[0], ci[1], threshold.value),
+            notes,
+            rounds: Some(RoundsDetail {
+                log_ratios,
+                detectable_change: detectable,
+                suggested_threshold: suggested,
+            }),
+        });
+    }
+    let mut c = Comparison {
+        format: COMPARISON_FORMAT,
+        method: Method::AbRounds {
+            family_level: opts.family_level,
+            point_level: 1.0 - alpha,
+            rounds: rounds.len(),
+            seed: opts.seed,
+            order: rounds.iter().map(|r| r.order.to_string()).collect(),
+            aa: opts.aa,
+        },
+        base: Side::of("A", a_source, &first.a),
+        new: Side::of("B", b_source, &first.b),
+        machine_differences,
+        notes,
+        points,
+        unmatched,
+        counts: Counts::default(),
+    };
+    c.recount();
+    Ok(c)
+}
+
+/// The thresholds an A/A comparison suggests, as a thresholds file.
+pub fn suggested_thresholds(
+    c: &Comparison,
+    machine: &crate::fingerprint::Machine,
+    measured_at: &str,
+) -> crate::thresholds::ThresholdsFile {
+    crate::thresholds::ThresholdsFile {
+        machine_id: Some(machine.id.clone()),
+        hostname: Some(machine.hostname.clone()),
+        measured_at: Some(measured_at.to_string()),
+        rounds: match &c.method {
+            Method::AbRounds { rounds, .. } => Some(*rounds),
+            Method::Bootstrap { .. } => None,
+        },
+        points: c
+            .points
+            .iter()
+            .filter_map(|p| {
+                let t = p.rounds.as_ref()?.suggested_threshold?;
+                Some(crate::thresholds::PointThreshold {
+                    suite: p.key.suite.clone(),
+                    size: p.key.size.clone(),
+                    variant: p.key.variant.clone(),
+                    workers: p.key.workers,
+                    params: p.key.params.clone(),
+                    threshold: t,
+                })
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{point, run};
+
+    #[test]
+    fn binomial_cdf_matches_hand_values() {
+        assert!((binomial_half_cdf(10, 0) - 1.0 / 1024.0).abs() < 1e-15);
+        assert!((binomial_half_cdf(10, 1) - 11.0 / 1024.0).abs() < 1e-15);
+        assert!((binomial_half_cdf(10, 2) - 56.0 / 1024.0).abs() < 1e-15);
+        assert_eq!(binomial_half_cdf(4, 4), 1.0);
+        assert!((binomial_half_cdf(5, 2) - 0.5).abs() < 1e-15);
+    }
+
+    #[test]
+    fn sign_interval_picks_order_statistics() {
+        let v: Vec<f64> = (1..=10).map(f64::from).rev().collect();
+        // n = 10, alpha 0.05: 2 P(X <= 1) = 22/1024 <= 0.05 < 2 P(X <= 2) = 112/1024 -> k = 2.
+        let i = sign_test_interval(&v, 0.05).unwrap();
+        assert_eq!((i.low, i.high, i.rank), (2.0, 9.0, 2));
+        assert!((i.level - (1.0 - 22.0 / 1024.0)).abs() < 1e-12);
+        // Five values cannot give 95%: 2 / 32 > 0.05.
+        assert!(sign_test_interval(&v[..5], 0.05).is_none());
+        assert_eq!(sign_test_interval(&v[..6], 0.05).unwrap().rank, 1);
+    }
+
+    #[test]
+    fn min_rounds_accounts_for_the_number_of_points() {
+        assert_eq!(min_rounds(1, 0.95), 6);
+        assert_eq!(min_rounds(6, 0.95), 8);
+        assert_eq!(min_rounds(100, 0.95), 12);
+    }
+
+    #[test]
+    fn sign_interval_covers_the_median_at_its_level() {
+        // Skewed noise (exponential): the distribution-free interval still covers the true
+        // median (ln 2) at least as often as it promises.
+        let mut rng = SplitMix64::new(5);
+        let trials = 4000;
+        let mut covered = 0;
+        let mut level = 0.0;
+        for _ in 0..trials {
+            let v: Vec<f64> = (0..12).map(|_| -(1.0 - rng.next_f64()).ln()).collect();
+            let i = sign_test_interval(&v, 0.05).unwrap();
+            level = i.level;
+            covered += (i.low <= std::f64::consts::LN_2 && std::f64::consts::LN_2 <= i.high) as usize;
+        }
+        let rate = covered as f64 / trials as f64;
+        assert!(rate >= level - 0.01, "coverage {rate} < level {level}");
+    }
+
+    #[test]
+    fn abba_orders_are_seeded_balanced_blocks() {
+        let o = abba_orders(10, 7);
+        assert_eq!(o, abba_orders(10, 7));
+        assert_eq!(o.len(), 10);
+        for block in o.chunks(2) {
+            assert_ne!(block[0], block[1], "{o:?}");
+        }
+        let a_first = o.iter().filter(|r| **r == RoundOrder::AB).count();
+        assert_eq!(a_first, 5);
+        // Different seeds give different block directions somewhere.
+        assert!((0..20).any(|s| abba_orders(10, s) != o));
+        assert_eq!(abba_orders(3, 1).len(), 3);
+    }
+
+    fn rounds(n: usize, slowdown: f64, noise: f64) -> Vec<Round> {
+        let orders = abba_orders(n, 3);
+        (0..n)
+            .map(|i| {
+                let seed = 100 * i as u64;
+                // Round-to-round drift common to both sides, as on a shared machine.
+                let drift = 1.0 + 0.05 * ((i as f64) * 1.7).sin();
+                Round {
+                    order: orders[i],
+                    a: run(vec![
+                        point("pi", "serial", 1, 1000.0 * drift, noise, seed + 1),
+                        point("pi", "threads", 2, 600.0 * drift, noise, seed + 2),
+                    ]),
+                    b: run(vec![
+                        point("pi", "serial", 1, 1000.0 * drift * slowdown, noise, seed + 3),
+                        point("pi", "threads", 2, 600.0 * drift, noise, seed + 4),
+                    ]),
+                }
+            })
+            .collect()
+    }
+
+    fn opts(aa: bool) -> AbOptions {
+        AbOptions {
+            family_level: 0.95,
+            seed: 3,
+            aa,
+        }
+    }
+
+    #[test]
+    fn equal_sides_do_not_regress_and_aa_suggests_thresholds() {
+        let r = rounds(12, 1.0, 0.01);
+        let c = ab_comparison(&r, "a", "a", &ThresholdPolicy::default(), &opts(true)).unwrap();
+        assert!(!c.has_regression(), "{c:#?}");
+        assert_eq!(c.points.len(), 2);
+        for p in &c.points {
+            let d = p.rounds.as_ref().unwrap();
+            assert_eq!(d.log_ratios.len(), 12);
+            let t = d.suggested_threshold.unwrap();
+            assert!((0.01..0.05).contains(&t), "{t}");
+            assert!(d.detectable_change > 0.0 && d.detectable_change < 0.1);
+            // The suggestion is what the run itself would call unchanged.
+            assert_eq!(Verdict::of_interval(p.ci[0], p.ci[1], t), Verdict::Unchanged);
+        }
+        let file = suggested_thresholds(&c, &r[0].b.machine, "now");
+        assert_eq!(file.points.len(), 2);
+        match &c.method {
+            Method::AbRounds { order, rounds, .. } => {
+                assert_eq!(*rounds, 12);
+                assert_eq!(order.len(), 12);
+            }
+            m => panic!("{m:?}"),
+        }
+    }
+
+    #[test]
+    fn a_slower_side_regresses_despite_drift() {
+        let r = rounds(10, 1.2, 0.01);
+        let c = ab_comparison(&r, "a", "b", &ThresholdPolicy::default(), &opts(false)).unwrap();
+        let serial = c.points.iter().find(|p| p.key.variant == "serial").unwrap();
+        assert_eq!(serial.verdict, Verdict::Regressed, "{serial:#?}");
+        assert!((serial.ratio - 1.2).abs() < 0.03);
+        let threads = c.points.iter().find(|p| p.key.variant == "threads").unwrap();
+        assert_ne!(threads.verdict, Verdict::Regressed);
+        assert_eq!(c.counts.regressed, 1);
+    }
+
+    #[test]
+    fn too_few_rounds_are_refused_with_the_minimum() {
+        let r = rounds(5, 1.0, 0.01);
+        let e = ab_comparison(&r, "a", "b", &ThresholdPolicy::default(), &opts(false)).unwrap_err();
+        assert!(e.to_string().contains("at least 7 rounds"), "{e}");
+    }
+
+    #[test]
+    fn a_point_failing_in_one_round_is_reported() {
+        let mut r = rounds(8, 1.0, 0.01);
+        let p = r[3].b.points.iter_mut().find(|p| p.variant == "threads").unwrap();
+        p.status = Status::Failed;
+        p.reason = Some("panicked".into());
+        let c = ab_comparison(&r, "a", "b", &ThresholdPolicy::default(), &opts(false)).unwrap();
+        assert_eq!(c.points.len(), 1);
+        assert_eq!(c.unmatched.len(), 1);
+        assert!(c.unmatched[0].detail.as_deref().unwrap().contains("round 4: panicked"));
+        assert!(c.unmatched[0].newly_failing());
+    }
+}
