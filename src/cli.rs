@@ -34,6 +34,37 @@ pub(crate) enum Command {
         after_help = "Examples:\n  parbench report parbench-out/latest/results.json\n  parbench report results.json --out site/"
     )]
     Report(ReportArgs),
+    /// Compare two results files point by point (ratio of medians with bootstrap intervals);
+    /// exit 1 on a regression.
+    #[command(
+        after_help = "Examples:\n  parbench compare base/results.json new/results.json\n  parbench compare main.json pr.json --out review/ --threshold-serial 0.03\n  parbench compare a.json b.json --thresholds ci/thresholds.toml\n\nWrites compare.md (for a pull-request comment) and compare.json into --out.\nExit codes: 0 no regression; 1 a regression; 2 unusable input or different machines; 3 a point is newly wrong or failed."
+    )]
+    Compare(CompareArgs),
+    /// The A/B regression gate: run two builds (or two configs) on this machine in randomized
+    /// ABBA rounds of fresh processes and decide per point with sign-test intervals; exit 1 on
+    /// a regression.
+    #[command(
+        after_help = "Examples:\n  parbench ab --a-bin base/parbench --b-bin head/parbench --config configs/gate.toml\n  parbench ab --a-config before.toml --b-config after.toml --rounds 12\n  parbench ab --aa --config configs/gate.toml --write-thresholds ci/thresholds.toml   # measure this machine's noise\n\nWrites compare.md, compare.json and every round's results (runs/) into --out.\nExit codes: 0 no regression; 1 a regression; 2 bad input or a side that could not run; 3 a point is newly wrong or failed."
+    )]
+    Ab(AbArgs),
+    /// Record runs in a SQLite history and render trend pages with change-points.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  parbench history add parbench-out/latest/results.json --db bench.db --branch main\n  parbench history report --db bench.db --out site/history\n  parbench history list --db bench.db"
+    )]
+    History(HistoryCommand),
+    /// Export a results file for other tools: the Bencher Metric Format or
+    /// github-action-benchmark's customSmallerIsBetter JSON.
+    #[command(
+        after_help = "Examples:\n  parbench export parbench-out/latest/results.json --format bencher > bmf.json\n  parbench export results.json --format github-action-benchmark --out gab.json"
+    )]
+    Export(ExportArgs),
+    /// Import other tools' saved results (criterion's target/criterion) into a parbench results
+    /// file and report.
+    #[command(
+        after_help = "Examples:\n  cargo bench && parbench import criterion target/criterion --out parbench-out/criterion\n  parbench history add parbench-out/criterion/results.json --db bench.db"
+    )]
+    Import(ImportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -85,4 +116,234 @@ pub(crate) struct ReportArgs {
     /// Where to write the report (default: the results file's directory). Example: --out site/
     #[arg(long, short = 'o', value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
+}
+
+fn parse_fraction(text: &str) -> Result<f64, String> {
+    let v: f64 = text.parse().map_err(|_| {
+        format!("`{text}` is not a number; expected a fraction such as 0.05 for 5%")
+    })?;
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err(format!(
+            "{v} is out of range: expected a fraction between 0 and 1, e.g. 0.05 for 5%"
+        ))
+    }
+}
+
+/// Settings shared by the regression gates (`compare`, `ab`).
+#[derive(Debug, Args)]
+pub(crate) struct GateArgs {
+    /// Regression threshold of serial variants (and imported benchmarks), overriding the
+    /// config's `threshold-serial` and any thresholds file. Example: --threshold-serial 0.03
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
+    pub(crate) threshold_serial: Option<f64>,
+    /// Regression threshold of parallel variants, overriding the config's `threshold-parallel`
+    /// and any thresholds file. Example: --threshold-parallel 0.15
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
+    pub(crate) threshold_parallel: Option<f64>,
+    /// Per-point thresholds (TOML) written by `parbench ab --aa --write-thresholds`; they
+    /// override the config. Example: --thresholds ci/thresholds.toml
+    #[arg(long, value_name = "FILE")]
+    pub(crate) thresholds: Option<PathBuf>,
+    /// Probability that every point's interval holds at once (Bonferroni over the points
+    /// compared). Example: --level 0.99
+    #[arg(long, value_name = "LEVEL", default_value = "0.95", value_parser = parse_fraction)]
+    pub(crate) level: f64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    /// The baseline results file. Example: main/results.json
+    #[arg(value_name = "BASE.json")]
+    pub(crate) base: PathBuf,
+    /// The results file to judge. Example: pr/results.json
+    #[arg(value_name = "NEW.json")]
+    pub(crate) new: PathBuf,
+    #[command(flatten)]
+    pub(crate) gate: GateArgs,
+    /// Directory for compare.md and compare.json. Example: --out review/
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "DIR",
+        default_value = "parbench-out/compare"
+    )]
+    pub(crate) out: PathBuf,
+    /// Compare even when the machine fingerprints differ (the output says so loudly).
+    #[arg(long)]
+    pub(crate) allow_machine_mismatch: bool,
+    /// Seed of the bootstrap. Example: --seed 7
+    #[arg(long, default_value_t = 0x00C0_4FA2_E5EE_D000)]
+    pub(crate) seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AbArgs {
+    /// The parbench binary of side A (the baseline, e.g. built from the merge base); default:
+    /// this binary. Example: --a-bin /tmp/base/parbench
+    #[arg(long, value_name = "FILE")]
+    pub(crate) a_bin: Option<PathBuf>,
+    /// The parbench binary of side B (the change); default: side A's. Example: --b-bin target/release/parbench
+    #[arg(long, value_name = "FILE")]
+    pub(crate) b_bin: Option<PathBuf>,
+    /// Config of both sides (default: each binary's embedded default). Example: --config configs/gate.toml
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Config of side A, overriding --config. Example: --a-config base/configs/gate.toml
+    #[arg(long, value_name = "FILE")]
+    pub(crate) a_config: Option<PathBuf>,
+    /// Config of side B, overriding --config. Example: --b-config configs/gate.toml
+    #[arg(long, value_name = "FILE")]
+    pub(crate) b_config: Option<PathBuf>,
+    /// A/A mode: run side A against itself to measure this machine's noise, report the smallest
+    /// change each point can detect, and suggest thresholds.
+    #[arg(long)]
+    pub(crate) aa: bool,
+    /// Rounds (each runs both sides once); default: at least 10, more when many points need it.
+    /// Example: --rounds 16
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) rounds: Option<u32>,
+    /// Seed of the randomized ABBA order (recorded in compare.json); default: drawn from the
+    /// clock. Example: --seed 42
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
+    /// Run only this suite on both sides (repeat for several). Example: --suite pi
+    #[arg(long = "suite", value_name = "NAME")]
+    pub(crate) suites: Vec<String>,
+    /// Run only this variant on both sides (repeat for several). Example: --variant serial
+    #[arg(long = "variant", value_name = "NAME")]
+    pub(crate) variants: Vec<String>,
+    /// Pass --quick to both sides (a smoke run; too noisy for a real gate).
+    #[arg(long)]
+    pub(crate) quick: bool,
+    /// A/A only: write the suggested per-point thresholds to this TOML file for
+    /// `--thresholds`. Example: --write-thresholds ci/thresholds.toml
+    #[arg(long, value_name = "FILE", requires = "aa")]
+    pub(crate) write_thresholds: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) gate: GateArgs,
+    /// Directory for compare.md, compare.json and the rounds' runs. Example: --out ab/
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "DIR",
+        default_value = "parbench-out/ab"
+    )]
+    pub(crate) out: PathBuf,
+}
+
+/// Default history database.
+pub(crate) const DEFAULT_HISTORY_DB: &str = "parbench-history.db";
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum HistoryCommand {
+    /// Record results files in the history database (created if missing). Safe while other
+    /// jobs write to the same database.
+    #[command(
+        after_help = "Examples:\n  parbench history add parbench-out/latest/results.json\n  parbench history add results.json --db /srv/bench/history.db --branch main --commit $GITHUB_SHA"
+    )]
+    Add(HistoryAddArgs),
+    /// Render trend pages (median and interval per commit, with change-points) from the history.
+    #[command(
+        after_help = "Examples:\n  parbench history report --db bench.db --out site/history\n  parbench history report --branch main --suite pi"
+    )]
+    Report(HistoryReportArgs),
+    /// List the recorded runs.
+    #[command(after_help = "Example:\n  parbench history list --db bench.db")]
+    List(HistoryListArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HistoryAddArgs {
+    /// Results files to record. Example: parbench-out/latest/results.json
+    #[arg(value_name = "RESULTS.json", required = true)]
+    pub(crate) results: Vec<PathBuf>,
+    /// The history database. Example: --db bench.db
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_HISTORY_DB)]
+    pub(crate) db: PathBuf,
+    /// Branch the run belongs to; default: $PARBENCH_BRANCH, the CI's branch variables, or the
+    /// checked-out git branch. Example: --branch main
+    #[arg(long, value_name = "NAME")]
+    pub(crate) branch: Option<String>,
+    /// Commit the run measured; default: the git commit in the results' fingerprint.
+    /// Example: --commit 4f2c1e9
+    #[arg(long, value_name = "SHA")]
+    pub(crate) commit: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HistoryReportArgs {
+    /// The history database. Example: --db bench.db
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_HISTORY_DB)]
+    pub(crate) db: PathBuf,
+    /// Directory for index.html, the trend pages and history.json. Example: --out site/history
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "DIR",
+        default_value = "parbench-out/history"
+    )]
+    pub(crate) out: PathBuf,
+    /// Only this machine fingerprint id. Example: --machine 3f2a9c0d1e2b4a5f
+    #[arg(long, value_name = "ID")]
+    pub(crate) machine: Option<String>,
+    /// Only this branch. Example: --branch main
+    #[arg(long, value_name = "NAME")]
+    pub(crate) branch: Option<String>,
+    /// Only this suite. Example: --suite pi
+    #[arg(long, value_name = "NAME")]
+    pub(crate) suite: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HistoryListArgs {
+    /// The history database. Example: --db bench.db
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_HISTORY_DB)]
+    pub(crate) db: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// Bencher Metric Format: {"name": {"latency": {value, lower_value, upper_value}}} in ns.
+    Bencher,
+    /// github-action-benchmark's customSmallerIsBetter: [{name, unit, value, range, extra}].
+    GithubActionBenchmark,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// A results file. Example: parbench-out/latest/results.json
+    #[arg(value_name = "RESULTS.json")]
+    pub(crate) results: PathBuf,
+    /// Target format. Example: --format bencher
+    #[arg(long, short = 'f', value_enum)]
+    pub(crate) format: ExportFormat,
+    /// Write here instead of stdout. Example: --out bmf.json
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ImportSource {
+    /// criterion's saved results: <dir>/**/new/{benchmark,estimates,sample}.json
+    Criterion,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// What produced the results. Example: criterion
+    #[arg(value_enum)]
+    pub(crate) source: ImportSource,
+    /// Where they are. Example: target/criterion
+    #[arg(value_name = "DIR", default_value = "target/criterion")]
+    pub(crate) dir: PathBuf,
+    /// Directory for results.json and index.html. Example: --out parbench-out/criterion
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "DIR",
+        default_value = "parbench-out/criterion"
+    )]
+    pub(crate) out: PathBuf,
 }

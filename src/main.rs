@@ -13,6 +13,8 @@ use std::process::ExitCode;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Outcome {
     Success,
+    /// A comparison found a regression.
+    Regression,
     VariantFailures,
     Interrupted,
 }
@@ -21,6 +23,7 @@ pub(crate) enum Outcome {
 pub(crate) fn exit_code(outcome: Outcome) -> ExitCode {
     match outcome {
         Outcome::Success => ExitCode::SUCCESS,
+        Outcome::Regression => ExitCode::from(1),
         Outcome::VariantFailures => ExitCode::from(3),
         Outcome::Interrupted => ExitCode::from(130),
     }
@@ -33,6 +36,11 @@ fn main() -> ExitCode {
         cli::Command::List(args) => cmd::list::list(args),
         cli::Command::Validate(args) => cmd::validate::validate(args),
         cli::Command::Report(args) => cmd::report::report(args),
+        cli::Command::Compare(args) => cmd::compare::compare(args),
+        cli::Command::Ab(args) => cmd::ab::ab(args),
+        cli::Command::History(command) => cmd::history::history(command),
+        cli::Command::Export(args) => cmd::export::export(args),
+        cli::Command::Import(args) => cmd::import::import(args),
     };
     match result {
         Ok(outcome) => exit_code(outcome),

@@ -227,3 +227,664 @@ fn every_subcommand_has_help_with_an_example() {
         .success()
         .stdout(predicate::str::contains("Exit codes"));
 }
+
+// ---- regression tracking: compare, ab, history, export, import, ci/ ----
+
+const COMPARE_FIXTURE: &str = "tests/data/compare/base.json";
+
+/// A copy of the base fixture with every sample of `variant` scaled by `factor`.
+fn scaled_fixture(dir: &Path, variant: &str, factor: f64) -> std::path::PathBuf {
+    let mut r = RunResults::load(Path::new(COMPARE_FIXTURE)).unwrap();
+    for p in r.points.iter_mut().filter(|p| p.variant == variant) {
+        let m = p.measurement.as_mut().unwrap();
+        for s in &mut m.samples_ns {
+            s.0 *= factor;
+        }
+        for v in [
+            &mut m.stats.mean,
+            &mut m.stats.median,
+            &mut m.stats.min,
+            &mut m.stats.max,
+            &mut m.stats.ci_low,
+            &mut m.stats.ci_high,
+        ] {
+            v.0 *= factor;
+        }
+    }
+    let path = dir.join(format!("{variant}-x{factor}.json"));
+    r.write(&path).unwrap();
+    path
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn compare_with_itself_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cmp");
+    parbench()
+        .args(["compare", COMPARE_FIXTURE, COMPARE_FIXTURE, "--out"])
+        .arg(&out)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("unchanged"))
+        .stdout(predicate::str::contains("REGRESSED").not())
+        .stdout(predicate::str::contains("inconclusive").not());
+    let c = read_json(&out.join("compare.json"));
+    let n = RunResults::load(Path::new(COMPARE_FIXTURE))
+        .unwrap()
+        .points
+        .len();
+    assert_eq!(c["counts"]["unchanged"], n, "{c}");
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    assert!(md.starts_with("## parbench: ✅ no regression"), "{md}");
+}
+
+#[test]
+fn compare_flags_a_variant_thirty_percent_slower() {
+    let dir = tempfile::tempdir().unwrap();
+    let slower = scaled_fixture(dir.path(), "threads", 1.3);
+    let out = dir.path().join("cmp");
+    let assert = parbench()
+        .args(["compare", COMPARE_FIXTURE])
+        .arg(&slower)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("REGRESSION: "));
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let regressed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("REGRESSED"))
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert!(!regressed.is_empty(), "{stdout}");
+    assert!(
+        regressed.iter().all(|k| k.contains("/threads/")),
+        "only the slowed variant may regress: {regressed:?}"
+    );
+    let c = read_json(&out.join("compare.json"));
+    for p in c["points"].as_array().unwrap() {
+        if p["key"]["variant"] == "threads" {
+            assert!((p["ratio"].as_f64().unwrap() - 1.3).abs() < 1e-9, "{p}");
+            assert!(
+                p["verdict"] == "regressed" || p["verdict"] == "inconclusive",
+                "{p}"
+            );
+        } else {
+            assert_eq!(p["verdict"], "unchanged", "{p}");
+        }
+    }
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    assert!(md.contains("regression"), "{md}");
+    assert!(md.contains("🔴 **regressed**"), "{md}");
+}
+
+#[test]
+fn compare_rejects_unusable_input_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(COMPARE_FIXTURE).unwrap();
+    let truncated = write(dir.path(), "truncated.json", &text[..text.len() / 2]);
+    parbench()
+        .args(["compare", COMPARE_FIXTURE])
+        .arg(&truncated)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("truncated.json"))
+        .stderr(predicate::str::contains("truncated"));
+    let v2 = write(
+        dir.path(),
+        "v2.json",
+        &text.replacen("\"schema_version\": 1", "\"schema_version\": 2", 1),
+    );
+    parbench()
+        .arg("compare")
+        .arg(&v2)
+        .arg(COMPARE_FIXTURE)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("v2.json"))
+        .stderr(predicate::str::contains("schema version 2"));
+    parbench()
+        .args(["compare", COMPARE_FIXTURE])
+        .arg(dir.path().join("missing.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing.json"));
+
+    // Another machine: refused, unless asked for, and then flagged.
+    let mut other = RunResults::load(Path::new(COMPARE_FIXTURE)).unwrap();
+    other.machine.cpu_model = "Some Other CPU".into();
+    let other_path = dir.path().join("other.json");
+    other.write(&other_path).unwrap();
+    parbench()
+        .args(["compare", COMPARE_FIXTURE])
+        .arg(&other_path)
+        .arg("--out")
+        .arg(dir.path().join("c1"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("machine fingerprints differ"))
+        .stderr(predicate::str::contains("--allow-machine-mismatch"));
+    parbench()
+        .args(["compare", COMPARE_FIXTURE])
+        .arg(&other_path)
+        .arg("--allow-machine-mismatch")
+        .arg("--out")
+        .arg(dir.path().join("c2"))
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "WARNING: the machine fingerprints differ",
+        ));
+    let md = std::fs::read_to_string(dir.path().join("c2/compare.md")).unwrap();
+    assert!(md.contains("machine fingerprints differ"), "{md}");
+}
+
+#[test]
+fn compare_thresholds_from_flags_and_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let slower = scaled_fixture(dir.path(), "serial", 1.3);
+    // A threshold above the slowdown turns the regression off.
+    parbench()
+        .args(["compare", COMPARE_FIXTURE])
+        .arg(&slower)
+        .args(["--threshold-serial", "0.5", "--out"])
+        .arg(dir.path().join("c"))
+        .assert()
+        .code(0);
+    let t = write(
+        dir.path(),
+        "t.toml",
+        "[[point]]\nsuite = \"pi\"\nsize = \"XS\"\nvariant = \"serial\"\nworkers = 1\nthreshold = 0.6\n",
+    );
+    let assert = parbench()
+        .args(["compare", COMPARE_FIXTURE])
+        .arg(&slower)
+        .arg("--thresholds")
+        .arg(&t)
+        .arg("--out")
+        .arg(dir.path().join("c"))
+        .assert()
+        .code(1);
+    // square's serial point still regresses at the default 5%; pi's does not at 60%.
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("square/XS/serial/w1") && l.contains("REGRESSED")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l.starts_with("pi/XS/serial/w1")
+            && l.contains("60%")
+            && !l.contains("REGRESSED")),
+        "{stdout}"
+    );
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        "[[point]]\nsuite = \"pi\"\nthreshold = \"x\"\n",
+    );
+    parbench()
+        .args(["compare", COMPARE_FIXTURE, COMPARE_FIXTURE, "--thresholds"])
+        .arg(&bad)
+        .arg("--out")
+        .arg(dir.path().join("c"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.toml:"));
+    parbench()
+        .args([
+            "compare",
+            COMPARE_FIXTURE,
+            COMPARE_FIXTURE,
+            "--threshold-parallel",
+            "2",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("out of range"));
+}
+
+/// A tiny gate config: one pi point, fast even in a debug build.
+fn tiny_gate_config(dir: &Path, name: &str, n: u64) -> std::path::PathBuf {
+    write(
+        dir,
+        name,
+        &format!(
+            "[defaults]\nwarmup = \"10ms\"\nmin-samples = 5\nmax-samples = 20\ntarget-ci = 0.01\nbudget = \"60ms\"\nworkers = [1]\n\n[[suite]]\nname = \"pi\"\nworkload = \"pi\"\nsizes = [{{ label = \"gate\", n = {n} }}]\nvariants = [\"serial\"]\n"
+        ),
+    )
+}
+
+/// Serializes the tests that time things against each other, so that they do not measure one
+/// another on a 2-core CI machine.
+fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Two copies of the parbench under test, as a CI job has for base and head.
+fn two_binaries(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_parbench"));
+    let a = dir.join("base-parbench");
+    let b = dir.join("head-parbench");
+    std::fs::copy(&bin, &a).unwrap();
+    std::fs::copy(&bin, &b).unwrap();
+    (a, b)
+}
+
+#[test]
+fn ab_on_two_copies_of_one_binary_reports_no_regression() {
+    let _timing = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_binaries(dir.path());
+    let cfg = tiny_gate_config(dir.path(), "gate.toml", 300_000);
+    let out = dir.path().join("ab");
+    parbench()
+        .arg("ab")
+        .arg("--a-bin")
+        .arg(&a)
+        .arg("--b-bin")
+        .arg(&b)
+        .arg("--config")
+        .arg(&cfg)
+        .args(["--rounds", "8", "--seed", "11", "--out"])
+        .arg(&out)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("pi/gate/serial/w1"))
+        .stdout(predicate::str::contains("REGRESSED").not())
+        .stderr(predicate::str::contains("round 8/8"));
+    let c = read_json(&out.join("compare.json"));
+    assert_eq!(c["method"]["kind"], "ab-rounds");
+    assert_eq!(c["method"]["seed"], 11);
+    let order = c["method"]["order"].as_array().unwrap();
+    assert_eq!(order.len(), 8);
+    for block in order.chunks(2) {
+        assert_ne!(block[0], block[1], "ABBA blocks: {order:?}");
+    }
+    assert_eq!(c["counts"]["regressed"], 0);
+    assert_eq!(
+        c["points"][0]["rounds"]["log_ratios"]
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
+    assert!(out.join("compare.md").exists());
+    // Every round's results are kept.
+    let runs: Vec<_> = std::fs::read_dir(out.join("runs")).unwrap().collect();
+    assert_eq!(runs.len(), 1);
+}
+
+#[test]
+fn ab_with_a_raised_problem_size_reports_a_regression() {
+    let _timing = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_binaries(dir.path());
+    let base = tiny_gate_config(dir.path(), "base.toml", 300_000);
+    // Three times the work: a slowdown no scheduling hiccup of a shared 2-core machine hides
+    // in 3 of 12 rounds (the sign-test interval at 12 rounds spans the 3rd to 10th ratio).
+    let head = tiny_gate_config(dir.path(), "head.toml", 900_000);
+    let out = dir.path().join("ab");
+    parbench()
+        .arg("ab")
+        .arg("--a-bin")
+        .arg(&a)
+        .arg("--b-bin")
+        .arg(&b)
+        .arg("--a-config")
+        .arg(&base)
+        .arg("--b-config")
+        .arg(&head)
+        .args(["--rounds", "12", "--seed", "5", "--out"])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("REGRESSED"))
+        .stderr(predicate::str::contains(
+            "problem size differs: n 300000 → 900000",
+        ));
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    assert!(md.starts_with("## parbench: 🔴 1 regression"), "{md}");
+}
+
+#[test]
+fn ab_aa_mode_suggests_thresholds_that_compare_reads() {
+    let _timing = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = tiny_gate_config(dir.path(), "gate.toml", 300_000);
+    let thresholds = dir.path().join("thresholds.toml");
+    let out = dir.path().join("aa");
+    parbench()
+        .args(["ab", "--aa", "--rounds", "6", "--seed", "3", "--config"])
+        .arg(&cfg)
+        .arg("--write-thresholds")
+        .arg(&thresholds)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .stdout(predicate::str::contains("SUGGESTED"))
+        .stdout(predicate::str::contains("DETECTABLE"));
+    let text = std::fs::read_to_string(&thresholds).unwrap();
+    assert!(
+        text.contains("[[point]]") && text.contains("variant = \"serial\""),
+        "{text}"
+    );
+    let c = read_json(&out.join("compare.json"));
+    assert_eq!(c["method"]["aa"], true);
+    assert!(
+        c["points"][0]["rounds"]["suggested_threshold"]
+            .as_f64()
+            .unwrap()
+            >= 0.01
+    );
+    // The file is a valid --thresholds input.
+    parbench()
+        .args(["compare", COMPARE_FIXTURE, COMPARE_FIXTURE, "--thresholds"])
+        .arg(&thresholds)
+        .arg("--out")
+        .arg(dir.path().join("c"))
+        .assert()
+        .code(0);
+    // Misuse is explained.
+    parbench()
+        .args(["ab", "--config"])
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--aa"));
+    parbench()
+        .args(["ab", "--rounds", "3", "--aa", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(dir.path().join("few"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--rounds 6 or more"));
+    parbench()
+        .args(["ab", "--a-bin", "/nonexistent/parbench", "--aa"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/parbench"));
+}
+
+#[test]
+fn history_records_concurrently_and_renders_trends() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    // Several results files (distinct runs of distinct commits) written by parallel jobs.
+    let mut files = Vec::new();
+    for i in 0..8u32 {
+        let mut r = RunResults::load(Path::new(COMPARE_FIXTURE)).unwrap();
+        r.run_id = format!("run-{i}");
+        r.started_at = format!("2026-01-0{}T00:00:00Z", i + 1);
+        let factor = if i < 4 { 1.0 } else { 1.25 };
+        for p in &mut r.points {
+            let m = p.measurement.as_mut().unwrap();
+            m.stats.median.0 *= factor * (1.0 + 0.003 * (i % 3) as f64);
+        }
+        r.machine.git_commit = Some(format!("{i:040x}"));
+        let path = dir.path().join(format!("r{i}.json"));
+        r.write(&path).unwrap();
+        files.push(path);
+    }
+    let children: Vec<_> = files
+        .iter()
+        .map(|f| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_parbench"))
+                .args(["history", "add", "--branch", "main", "--db"])
+                .arg(&db)
+                .arg(f)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let list = parbench()
+        .args(["history", "list", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert_eq!(
+        text.lines().count(),
+        1 + files.len(),
+        "nothing lost:\n{text}"
+    );
+    // Recording the same file again changes nothing.
+    parbench()
+        .args(["history", "add", "--db"])
+        .arg(&db)
+        .arg(&files[0])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("already recorded"));
+
+    let site = dir.path().join("site");
+    parbench()
+        .args(["history", "report", "--db"])
+        .arg(&db)
+        .arg("--out")
+        .arg(&site)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("step(s) detected"));
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(index.contains("Content-Security-Policy"));
+    assert!(
+        index.contains(&format!("<code>{:040x}</code>", 4)),
+        "the step at commit 4 is listed"
+    );
+    let pages: Vec<String> = std::fs::read_dir(&site)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("trend-"))
+        .collect();
+    assert_eq!(pages.len(), 2, "pi and square: {pages:?}");
+    let page = std::fs::read_to_string(site.join(&pages[0])).unwrap();
+    assert!(page.contains("<svg") && page.contains("change-point") && !page.contains("<script"));
+    let json = read_json(&site.join("history.json"));
+    assert!(
+        json["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["change_points"].as_array().unwrap().len() == 1)
+    );
+
+    parbench()
+        .args(["history", "report", "--db"])
+        .arg(dir.path().join("none.db"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("none.db"));
+    parbench()
+        .args(["history", "add", "--db"])
+        .arg(&db)
+        .arg(dir.path().join("missing.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing.json"));
+}
+
+#[test]
+fn export_to_bencher_and_github_action_benchmark() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = parbench()
+        .args(["export", COMPARE_FIXTURE, "--format", "bencher"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let bmf: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lat = &bmf["pi/XS/serial/w1"]["latency"];
+    assert!(lat["value"].as_f64().unwrap() > 0.0);
+    assert!(lat["lower_value"].as_f64().unwrap() <= lat["value"].as_f64().unwrap());
+    let file = dir.path().join("gab.json");
+    parbench()
+        .args([
+            "export",
+            COMPARE_FIXTURE,
+            "--format",
+            "github-action-benchmark",
+            "--out",
+        ])
+        .arg(&file)
+        .assert()
+        .success();
+    let gab = read_json(&file);
+    let entries = gab.as_array().unwrap();
+    assert_eq!(entries.len(), 10);
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["unit"] == "ns" && e["value"].as_f64().unwrap() > 0.0)
+    );
+}
+
+#[test]
+fn import_criterion_results_into_reports_and_comparisons() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("imported");
+    parbench()
+        .args(["import", "criterion", "tests/data/criterion", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("imported 5 benchmark(s)"));
+    let r = RunResults::load(&out.join("results.json")).unwrap();
+    assert_eq!(r.points.len(), 5);
+    assert!(r.points.iter().all(|p| p.model.to_string() == "external"));
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("sum") && html.contains("fib 15"));
+    parbench()
+        .arg("compare")
+        .arg(out.join("results.json"))
+        .arg(out.join("results.json"))
+        .arg("--out")
+        .arg(dir.path().join("c"))
+        .assert()
+        .code(0);
+    parbench()
+        .args(["import", "criterion"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no criterion results"));
+}
+
+#[test]
+fn ci_scripts_parse_and_pass_shellcheck() {
+    let mut n = 0;
+    for entry in std::fs::read_dir("ci").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "sh") {
+            let st = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(&path)
+                .status()
+                .unwrap();
+            assert!(st.success(), "bash -n {}", path.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 3, "bench-pr.sh, publish.sh and measure-gate.sh");
+    match std::process::Command::new("shellcheck")
+        .arg("--version")
+        .output()
+    {
+        Ok(_) => {
+            let out = std::process::Command::new("shellcheck")
+                .args(["ci/bench-pr.sh", "ci/publish.sh", "ci/measure-gate.sh"])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        Err(_) if std::env::var_os("PARBENCH_REQUIRE_SHELLCHECK").is_some() => {
+            panic!("shellcheck is required (PARBENCH_REQUIRE_SHELLCHECK is set) but not installed")
+        }
+        Err(_) => eprintln!("skipped shellcheck: not installed (apt-get install shellcheck)"),
+    }
+}
+
+#[test]
+fn bench_pr_script_runs_the_gate_with_prebuilt_binaries() {
+    let _timing = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_binaries(dir.path());
+    let cfg = tiny_gate_config(dir.path(), "gate.toml", 300_000);
+    let out = dir.path().join("gate");
+    let dry = std::process::Command::new("bash")
+        .args(["ci/bench-pr.sh", "--dry-run", "--base", "HEAD", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&dry.stderr);
+    assert!(dry.status.success(), "{err}");
+    assert!(err.contains("cargo build --release --locked"), "{err}");
+    assert!(err.contains(" ab --a-bin "), "{err}");
+    let run = std::process::Command::new("bash")
+        .args([
+            "ci/bench-pr.sh",
+            "--base",
+            "HEAD",
+            "--rounds",
+            "6",
+            "--config",
+        ])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&out)
+        .env("PARBENCH_BASE_BIN", &a)
+        .env("PARBENCH_HEAD_BIN", &b)
+        .env("PARBENCH_AB_ARGS", "--seed 9")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    assert!(err.contains("compare.md is ready"), "{err}");
+    let c = read_json(&out.join("compare.json"));
+    assert_eq!(c["method"]["seed"], 9);
+    assert_eq!(c["method"]["rounds"], 6);
+}
+
+#[test]
+fn regression_subcommands_have_help_with_examples() {
+    for sub in [
+        vec!["compare"],
+        vec!["ab"],
+        vec!["history"],
+        vec!["history", "add"],
+        vec!["history", "report"],
+        vec!["history", "list"],
+        vec!["export"],
+        vec!["import"],
+    ] {
+        let mut args = sub.clone();
+        args.push("--help");
+        parbench()
+            .args(&args)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Example"));
+    }
+}

@@ -3,8 +3,8 @@
 //! corrected over the points compared. Running the rounds is the binary's business.
 
 use crate::compare::{
-    Comparison, CompareError, Counts, Method, PointComparison, RoundsDetail, Side, Unmatched,
-    UnmatchedKind, Verdict, check_machines, pair_notes, run_notes, COMPARISON_FORMAT,
+    COMPARISON_FORMAT, CompareError, Comparison, Counts, Method, PointComparison, RoundsDetail,
+    Side, Unmatched, UnmatchedKind, Verdict, check_machines, pair_notes, run_notes,
 };
 use crate::duration::Nanos;
 use crate::results::{Point, PointKey, RunResults, Status};
@@ -145,8 +145,11 @@ fn measured_median(p: &Point) -> Option<f64> {
         .filter(|m| *m > 0.0)
 }
 
+/// A run's points by key.
+type PointIndex<'a> = BTreeMap<PointKey, &'a Point>;
+
 /// A run's points by key (the first of duplicates).
-fn index(r: &RunResults) -> BTreeMap<PointKey, &Point> {
+fn index(r: &RunResults) -> PointIndex<'_> {
     let mut m = BTreeMap::new();
     for p in &r.points {
         m.entry(p.key()).or_insert(p);
@@ -182,7 +185,7 @@ pub fn ab_comparison(
             }
         }
     }
-    let indexed: Vec<(BTreeMap<PointKey, &Point>, BTreeMap<PointKey, &Point>)> =
+    let indexed: Vec<(PointIndex, PointIndex)> =
         rounds.iter().map(|r| (index(&r.a), index(&r.b))).collect();
 
     struct Series<'a> {
@@ -287,7 +290,10 @@ pub fn ab_comparison(
             .aa
             .then(|| suggest(interval.low.abs().max(interval.high.abs()).exp()));
         let effective = suggested.unwrap_or(threshold.value);
-        let detectable = ((1.0 + effective).ln() - interval.low).exp() - 1.0;
+        // Under a shift of the per-round ratios, the interval moves with its median: a change is
+        // declared once threshold + (median - lower end) is exceeded.
+        let median = stats::median(&log_ratios);
+        let detectable = ((1.0 + effective).ln() + (median - interval.low)).exp() - 1.0;
         let mut notes = pair_notes(s.a0, s.b0);
         if let Some(pos) = log_ratios.iter().position(|r| !r.is_finite()) {
             notes.push(format!("round {} has a non-finite ratio", pos + 1));
@@ -300,7 +306,7 @@ pub fn ab_comparison(
             new_n: s.b0.n,
             base_median: Nanos(stats::median(&s.a_medians)),
             new_median: Nanos(stats::median(&s.b_medians)),
-            ratio: stats::median(&log_ratios).exp(),
+            ratio: median.exp(),
             ci,
             ci_level: interval.level,
             threshold: threshold.value,
@@ -413,7 +419,8 @@ mod tests {
             let v: Vec<f64> = (0..12).map(|_| -(1.0 - rng.next_f64()).ln()).collect();
             let i = sign_test_interval(&v, 0.05).unwrap();
             level = i.level;
-            covered += (i.low <= std::f64::consts::LN_2 && std::f64::consts::LN_2 <= i.high) as usize;
+            covered +=
+                (i.low <= std::f64::consts::LN_2 && std::f64::consts::LN_2 <= i.high) as usize;
         }
         let rate = covered as f64 / trials as f64;
         assert!(rate >= level - 0.01, "coverage {rate} < level {level}");
@@ -448,7 +455,14 @@ mod tests {
                         point("pi", "threads", 2, 600.0 * drift, noise, seed + 2),
                     ]),
                     b: run(vec![
-                        point("pi", "serial", 1, 1000.0 * drift * slowdown, noise, seed + 3),
+                        point(
+                            "pi",
+                            "serial",
+                            1,
+                            1000.0 * drift * slowdown,
+                            noise,
+                            seed + 3,
+                        ),
                         point("pi", "threads", 2, 600.0 * drift, noise, seed + 4),
                     ]),
                 }
@@ -477,7 +491,10 @@ mod tests {
             assert!((0.01..0.05).contains(&t), "{t}");
             assert!(d.detectable_change > 0.0 && d.detectable_change < 0.1);
             // The suggestion is what the run itself would call unchanged.
-            assert_eq!(Verdict::of_interval(p.ci[0], p.ci[1], t), Verdict::Unchanged);
+            assert_eq!(
+                Verdict::of_interval(p.ci[0], p.ci[1], t),
+                Verdict::Unchanged
+            );
         }
         let file = suggested_thresholds(&c, &r[0].b.machine, "now");
         assert_eq!(file.points.len(), 2);
@@ -497,7 +514,11 @@ mod tests {
         let serial = c.points.iter().find(|p| p.key.variant == "serial").unwrap();
         assert_eq!(serial.verdict, Verdict::Regressed, "{serial:#?}");
         assert!((serial.ratio - 1.2).abs() < 0.03);
-        let threads = c.points.iter().find(|p| p.key.variant == "threads").unwrap();
+        let threads = c
+            .points
+            .iter()
+            .find(|p| p.key.variant == "threads")
+            .unwrap();
         assert_ne!(threads.verdict, Verdict::Regressed);
         assert_eq!(c.counts.regressed, 1);
     }
@@ -512,13 +533,24 @@ mod tests {
     #[test]
     fn a_point_failing_in_one_round_is_reported() {
         let mut r = rounds(8, 1.0, 0.01);
-        let p = r[3].b.points.iter_mut().find(|p| p.variant == "threads").unwrap();
+        let p = r[3]
+            .b
+            .points
+            .iter_mut()
+            .find(|p| p.variant == "threads")
+            .unwrap();
         p.status = Status::Failed;
         p.reason = Some("panicked".into());
         let c = ab_comparison(&r, "a", "b", &ThresholdPolicy::default(), &opts(false)).unwrap();
         assert_eq!(c.points.len(), 1);
         assert_eq!(c.unmatched.len(), 1);
-        assert!(c.unmatched[0].detail.as_deref().unwrap().contains("round 4: panicked"));
+        assert!(
+            c.unmatched[0]
+                .detail
+                .as_deref()
+                .unwrap()
+                .contains("round 4: panicked")
+        );
         assert!(c.unmatched[0].newly_failing());
     }
 }

@@ -152,7 +152,10 @@ pub fn detect(values: &[f64], settings: Settings) -> Vec<ChangePoint> {
     if n < 2 * min_segment {
         return Vec::new();
     }
-    let logs: Vec<f64> = values.iter().map(|v| v.max(f64::MIN_POSITIVE).ln()).collect();
+    let logs: Vec<f64> = values
+        .iter()
+        .map(|v| v.max(f64::MIN_POSITIVE).ln())
+        .collect();
     // Noise scale from consecutive differences (a step adds one large difference, which the
     // median ignores); MAD·1.4826/√2 estimates the standard deviation of one value. Floored at
     // 0.1% so that a perfectly flat series does not make every wiggle a change.
@@ -251,7 +254,10 @@ mod tests {
             let v = noisy(&[(40, 100.0)], 0.03, 1000 + seed);
             alarms += !detect(&v, Settings::default()).is_empty() as usize;
         }
-        assert!(alarms <= 4, "{alarms} of 200 noise series had a change-point");
+        assert!(
+            alarms <= 4,
+            "{alarms} of 200 noise series had a change-point"
+        );
     }
 
     #[test]

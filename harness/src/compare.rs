@@ -150,8 +150,9 @@ pub struct PointComparison {
 pub struct RoundsDetail {
     /// ln(B median / A median) of every round, in round order.
     pub log_ratios: Vec<f64>,
-    /// The smallest slowdown that, added to every round of this run, would have been declared
-    /// a regression at the threshold in force (for A/A: at the suggested threshold).
+    /// The smallest change this run could have declared a regression: the threshold in force
+    /// (for A/A: the suggested one) plus the distance from the median of the per-round ratios
+    /// to the lower end of its interval, i.e. how far the interval reaches below its centre.
     pub detectable_change: f64,
     /// A/A only: the smallest threshold under which this run called the point unchanged,
     /// rounded up to 0.5% and at least 1%.
@@ -315,7 +316,12 @@ pub fn check_machines(
 }
 
 /// Notes about the runs as a whole that change how a comparison reads.
-pub fn run_notes(base: &RunResults, new: &RunResults, base_label: &str, new_label: &str) -> Vec<String> {
+pub fn run_notes(
+    base: &RunResults,
+    new: &RunResults,
+    base_label: &str,
+    new_label: &str,
+) -> Vec<String> {
     let mut notes = Vec::new();
     for (r, label) in [(base, base_label), (new, new_label)] {
         if !r.complete {
@@ -355,13 +361,19 @@ pub fn pair_notes(base: &Point, new: &Point) -> Vec<String> {
         notes.push("oversubscribed".into());
     }
     if new.model != base.model {
-        notes.push(format!("execution model differs: {} → {}", base.model, new.model));
+        notes.push(format!(
+            "execution model differs: {} → {}",
+            base.model, new.model
+        ));
     }
     notes
 }
 
 fn measured(p: &Point) -> bool {
-    p.status == Status::Ok && p.measurement.as_ref().is_some_and(|m| !m.samples_ns.is_empty())
+    p.status == Status::Ok
+        && p.measurement
+            .as_ref()
+            .is_some_and(|m| !m.samples_ns.is_empty())
 }
 
 /// Points of a run by key; later duplicates of a key are ignored (and noted).
@@ -480,15 +492,21 @@ pub fn compare_runs(
         let base_median = Nanos(stats::median(&bs));
         let new_median = Nanos(stats::median(&ns));
         let ratio = new_median.0 / base_median.0;
-        let ci = ratio_ci_at(
-            &ns,
-            &bs,
-            opts.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-            point_level,
-            resamples,
-        );
-        let threshold = policy.for_point(n);
         let mut point_notes = pair_notes(b, n);
+        // The very same samples (a run compared with itself) carry no evidence of any change.
+        let ci = if bs == ns {
+            point_notes.push("identical samples".into());
+            [1.0, 1.0]
+        } else {
+            ratio_ci_at(
+                &ns,
+                &bs,
+                opts.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                point_level,
+                resamples,
+            )
+        };
+        let threshold = policy.for_point(n);
         if bs.len() < 5 || ns.len() < 5 {
             point_notes.push(format!(
                 "few samples ({} vs {}): the interval is rough",
@@ -560,8 +578,18 @@ mod tests {
         assert!(!c.has_regression());
         assert!(c.unmatched.is_empty());
         for p in &c.points {
-            assert!((p.ratio - 1.0).abs() < 1e-12);
-            assert!(p.ci[0] <= 1.0 && 1.0 <= p.ci[1]);
+            assert_eq!((p.ratio, p.ci), (1.0, [1.0, 1.0]));
+            assert_eq!(p.notes, ["identical samples"]);
+        }
+        // Two runs of one distribution (different samples) are unchanged too.
+        let other = run(vec![
+            point("pi", "serial", 1, 1000.0, 0.01, 11),
+            point("pi", "rayon", 2, 520.0, 0.02, 12),
+        ]);
+        let c = compare_runs(&r, &other, "a", "b", &policy, &CompareOptions::default()).unwrap();
+        assert_eq!(c.counts.unchanged, 2, "{c:#?}");
+        for p in &c.points {
+            assert!(p.ci[0] <= 1.0 && 1.0 <= p.ci[1] && p.ci[0] < p.ci[1]);
         }
     }
 
@@ -605,8 +633,15 @@ mod tests {
         let policy = ThresholdPolicy::default();
         let c = compare_runs(&base, &new, "a", "b", &policy, &CompareOptions::default()).unwrap();
         assert_eq!(c.points.len(), 1);
-        let kinds: Vec<_> = c.unmatched.iter().map(|u| (u.key.variant.as_str(), u.kind)).collect();
-        assert!(kinds.contains(&("threads", UnmatchedKind::NotOk)), "{kinds:?}");
+        let kinds: Vec<_> = c
+            .unmatched
+            .iter()
+            .map(|u| (u.key.variant.as_str(), u.kind))
+            .collect();
+        assert!(
+            kinds.contains(&("threads", UnmatchedKind::NotOk)),
+            "{kinds:?}"
+        );
         assert!(kinds.contains(&("fresh", UnmatchedKind::OnlyInNew)));
         assert!(kinds.contains(&("gone", UnmatchedKind::OnlyInBase)));
         let failing: Vec<_> = c.newly_failing().collect();
@@ -621,7 +656,8 @@ mod tests {
         let mut new = base.clone();
         new.machine.cpu_model = "Another CPU".into();
         let policy = ThresholdPolicy::default();
-        let e = compare_runs(&base, &new, "a", "b", &policy, &CompareOptions::default()).unwrap_err();
+        let e =
+            compare_runs(&base, &new, "a", "b", &policy, &CompareOptions::default()).unwrap_err();
         assert!(e.to_string().contains("cpu_model"), "{e}");
         assert!(e.to_string().contains("--allow-machine-mismatch"));
         let c = compare_runs(

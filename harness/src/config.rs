@@ -540,8 +540,10 @@ impl Config {
             measure: defaults_measure,
             workers: default_workers,
             seed: raw.defaults.seed.unwrap_or(DEFAULT_SEED),
-            thresholds: RegressionThresholds::default()
-                .with(raw.defaults.threshold_serial, raw.defaults.threshold_parallel),
+            thresholds: RegressionThresholds::default().with(
+                raw.defaults.threshold_serial,
+                raw.defaults.threshold_parallel,
+            ),
         };
         if raw.suites.is_empty() {
             return Err(source.error_at(
@@ -826,7 +828,13 @@ mod tests {
             "[[suite]]\nworkload = \"pi\"\nsizes = [\"S\", { label = \"gate\", n = 1100 }]\n",
         )
         .unwrap();
-        let sizes: Vec<_> = c.suites[0].sizes.as_ref().unwrap().iter().map(|s| s.get_ref().clone()).collect();
+        let sizes: Vec<_> = c.suites[0]
+            .sizes
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|s| s.get_ref().clone())
+            .collect();
         assert_eq!(
             sizes[1],
             SizeSpec::Labeled {

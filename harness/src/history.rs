@@ -73,7 +73,9 @@ pub enum HistoryError {
         "history database {path} has layout version {found}; this parbench reads version {HISTORY_SCHEMA_VERSION}"
     )]
     Version { path: PathBuf, found: i64 },
-    #[error("no history database at {path}; create one with `parbench history add RESULTS.json --db {path}`")]
+    #[error(
+        "no history database at {path}; create one with `parbench history add RESULTS.json --db {path}`"
+    )]
     Missing { path: PathBuf },
 }
 
@@ -90,9 +92,14 @@ pub struct RunMeta {
 /// What `add` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Added {
-    New { run: i64, points: usize },
+    New {
+        run: i64,
+        points: usize,
+    },
     /// The very same results were recorded before (identical content).
-    Duplicate { run: i64 },
+    Duplicate {
+        run: i64,
+    },
 }
 
 /// One recorded run.
@@ -346,9 +353,8 @@ impl History {
                 .map_err(&err)?;
             for p in &results.points {
                 let meas = p.measurement.as_ref();
-                let samples = meas.map(|m| {
-                    serde_json::to_string(&m.samples_ns).expect("samples serialize")
-                });
+                let samples =
+                    meas.map(|m| serde_json::to_string(&m.samples_ns).expect("samples serialize"));
                 points += stmt
                     .execute(params![
                         run,
@@ -466,33 +472,30 @@ impl History {
             )
             .map_err(self.err())?;
         let rows = stmt
-            .query_map(
-                params![filter.machine, filter.branch, filter.suite],
-                |r| {
-                    Ok(Row {
-                        machine_id: r.get(0)?,
-                        hostname: r.get(1)?,
-                        cpu_model: r.get(2)?,
-                        branch: r.get(3)?,
-                        commit: r.get(4)?,
-                        started_at: r.get(5)?,
-                        run_id: r.get(6)?,
-                        key: PointKey {
-                            suite: r.get(7)?,
-                            size: r.get(8)?,
-                            variant: r.get(9)?,
-                            workers: r.get(10)?,
-                            params: r.get(11)?,
-                        },
-                        workload: r.get(12)?,
-                        model: r.get(13)?,
-                        n: r.get::<_, i64>(14)? as u64,
-                        median: r.get(15)?,
-                        ci_low: r.get::<_, Option<f64>>(16)?.unwrap_or(f64::NAN),
-                        ci_high: r.get::<_, Option<f64>>(17)?.unwrap_or(f64::NAN),
-                    })
-                },
-            )
+            .query_map(params![filter.machine, filter.branch, filter.suite], |r| {
+                Ok(Row {
+                    machine_id: r.get(0)?,
+                    hostname: r.get(1)?,
+                    cpu_model: r.get(2)?,
+                    branch: r.get(3)?,
+                    commit: r.get(4)?,
+                    started_at: r.get(5)?,
+                    run_id: r.get(6)?,
+                    key: PointKey {
+                        suite: r.get(7)?,
+                        size: r.get(8)?,
+                        variant: r.get(9)?,
+                        workers: r.get(10)?,
+                        params: r.get(11)?,
+                    },
+                    workload: r.get(12)?,
+                    model: r.get(13)?,
+                    n: r.get::<_, i64>(14)? as u64,
+                    median: r.get(15)?,
+                    ci_low: r.get::<_, Option<f64>>(16)?.unwrap_or(f64::NAN),
+                    ci_high: r.get::<_, Option<f64>>(17)?.unwrap_or(f64::NAN),
+                })
+            })
             .map_err(self.err())?
             .collect::<Result<Vec<Row>, _>>()
             .map_err(self.err())?;
@@ -506,11 +509,10 @@ impl History {
             // Pool the runs of one commit; commits in the order of their first run.
             let mut commits: Vec<(Option<String>, String, Vec<&Row>)> = Vec::new();
             for row in group.iter() {
-                let found = row.commit.as_ref().and_then(|c| {
-                    commits
-                        .iter()
-                        .position(|(k, _, _)| k.as_ref() == Some(c))
-                });
+                let found = row
+                    .commit
+                    .as_ref()
+                    .and_then(|c| commits.iter().position(|(k, _, _)| k.as_ref() == Some(c)));
                 match found {
                     Some(i) => commits[i].2.push(row),
                     None => {
@@ -570,7 +572,11 @@ impl History {
     }
 
     /// The data of a history report.
-    pub fn site(&self, filter: &SeriesFilter, generated_at: &str) -> Result<HistorySite, HistoryError> {
+    pub fn site(
+        &self,
+        filter: &SeriesFilter,
+        generated_at: &str,
+    ) -> Result<HistorySite, HistoryError> {
         Ok(HistorySite {
             database: self.path.display().to_string(),
             generated_at: generated_at.to_string(),
@@ -634,9 +640,16 @@ mod tests {
         for i in 0..24 {
             let median = if i < 14 { 1000.0 } else { 1150.0 };
             // Commit c3 has two runs.
-            let commit = if i == 4 { "c3".to_string() } else { format!("c{i}") };
-            h.add(&run_at(i, median * (1.0 + 0.005 * ((i * 7 % 5) as f64))), &meta("main", &commit))
-                .unwrap();
+            let commit = if i == 4 {
+                "c3".to_string()
+            } else {
+                format!("c{i}")
+            };
+            h.add(
+                &run_at(i, median * (1.0 + 0.005 * ((i * 7 % 5) as f64))),
+                &meta("main", &commit),
+            )
+            .unwrap();
         }
         h.add(&run_at(99, 5000.0), &meta("feature", "x1")).unwrap();
         let all = h.series(&SeriesFilter::default()).unwrap();
@@ -674,7 +687,8 @@ mod tests {
                     let mut h = History::open(&db).unwrap();
                     for i in 0..per_writer {
                         let r = run_at(w * 100 + i, 1000.0 + (w * 100 + i) as f64);
-                        h.add(&r, &meta(&format!("b{w}"), &format!("c{i}"))).unwrap();
+                        h.add(&r, &meta(&format!("b{w}"), &format!("c{i}")))
+                            .unwrap();
                     }
                 });
             }
@@ -691,7 +705,11 @@ mod tests {
         let e = History::open_existing(&dir.path().join("none.db")).unwrap_err();
         assert!(e.to_string().contains("none.db"), "{e}");
         let junk = dir.path().join("junk.db");
-        std::fs::write(&junk, b"this is not a database at all, not even close........").unwrap();
+        std::fs::write(
+            &junk,
+            b"this is not a database at all, not even close........",
+        )
+        .unwrap();
         let e = History::open(&junk).unwrap_err();
         assert!(e.to_string().contains("junk.db"), "{e}");
         let newer = dir.path().join("newer.db");

@@ -100,7 +100,12 @@ impl ThresholdPolicy {
         let t = self.suites.get(&point.suite).unwrap_or(&self.defaults);
         Threshold {
             value: if serial { t.serial } else { t.parallel },
-            source: if self.from_config { "config" } else { "default" }.into(),
+            source: if self.from_config {
+                "config"
+            } else {
+                "default"
+            }
+            .into(),
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Renders a results file into reports: one [`Exporter`] per output format, chosen by
 //! [`Format`]. Reads only the result model of `parbench-harness`.
 
+pub mod compare;
 pub mod escape;
 pub mod format;
+pub mod history;
 pub mod html;
 pub mod json;
 pub mod palette;

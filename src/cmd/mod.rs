@@ -1,5 +1,10 @@
 //! One module per subcommand.
 
+pub(crate) mod ab;
+pub(crate) mod compare;
+pub(crate) mod export;
+pub(crate) mod history;
+pub(crate) mod import;
 pub(crate) mod list;
 pub(crate) mod report;
 pub(crate) mod run;

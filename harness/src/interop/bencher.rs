@@ -9,7 +9,10 @@ use serde_json::{Map, Value, json};
 pub fn to_bmf(results: &RunResults) -> Value {
     let mut out = Map::new();
     for p in exportable(results) {
-        let m = p.measurement.as_ref().expect("exportable points are measured");
+        let m = p
+            .measurement
+            .as_ref()
+            .expect("exportable points are measured");
         out.insert(
             benchmark_name(p),
             json!({

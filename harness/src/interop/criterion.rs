@@ -214,7 +214,11 @@ fn import_benchmark(new_dir: &Path, seed: u64) -> Result<Point, ImportError> {
 
 /// Imports every criterion benchmark under `dir` (usually `target/criterion`). `machine` is
 /// the fingerprint to record: import on the machine that ran the benches.
-pub fn import(dir: &Path, mut machine: Machine, now: SystemTime) -> Result<RunResults, ImportError> {
+pub fn import(
+    dir: &Path,
+    mut machine: Machine,
+    now: SystemTime,
+) -> Result<RunResults, ImportError> {
     let mut dirs = Vec::new();
     find_new_dirs(dir, &mut dirs)?;
     if dirs.is_empty() {
@@ -260,7 +264,12 @@ mod tests {
 
     #[test]
     fn imports_the_real_criterion_fixture() {
-        let r = import(&fixture(), crate::test_support::machine(), SystemTime::UNIX_EPOCH).unwrap();
+        let r = import(
+            &fixture(),
+            crate::test_support::machine(),
+            SystemTime::UNIX_EPOCH,
+        )
+        .unwrap();
         let names: Vec<String> = r.points.iter().map(|p| p.key().to_string()).collect();
         assert_eq!(
             names,
@@ -273,7 +282,11 @@ mod tests {
             ],
             "base/ directories are not imported"
         );
-        let p = r.points.iter().find(|p| p.key().to_string() == "sum/1000/iter/w1").unwrap();
+        let p = r
+            .points
+            .iter()
+            .find(|p| p.key().to_string() == "sum/1000/iter/w1")
+            .unwrap();
         assert_eq!(p.model, ExecutionModel::External);
         assert_eq!(p.n, 1000);
         let m = p.measurement.as_ref().unwrap();
@@ -282,7 +295,11 @@ mod tests {
         assert!((m.samples_ns[0].0 - 5440182.0 / 72442.0).abs() < 1e-9);
         // Our median of the per-iteration samples agrees with criterion's own estimate.
         let theirs = p.metrics["criterion_median"].value;
-        assert!((m.stats.median.0 / theirs - 1.0).abs() < 0.02, "{} vs {theirs}", m.stats.median.0);
+        assert!(
+            (m.stats.median.0 / theirs - 1.0).abs() < 0.02,
+            "{} vs {theirs}",
+            m.stats.median.0
+        );
         let t = p.throughput.as_ref().unwrap();
         assert_eq!(t.unit, "elements/s");
         assert!((t.value - 1000.0 / (m.stats.median.0 / 1e9)).abs() < 1.0);
@@ -294,13 +311,23 @@ mod tests {
     #[test]
     fn errors_name_the_file() {
         let dir = tempfile::tempdir().unwrap();
-        let e = import(dir.path(), crate::test_support::machine(), SystemTime::UNIX_EPOCH).unwrap_err();
+        let e = import(
+            dir.path(),
+            crate::test_support::machine(),
+            SystemTime::UNIX_EPOCH,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("no criterion results"), "{e}");
         let new = dir.path().join("g/f/new");
         std::fs::create_dir_all(&new).unwrap();
         std::fs::write(new.join("estimates.json"), "{}").unwrap();
         std::fs::write(new.join("benchmark.json"), "{\"group_id\": \"g\"}").unwrap();
-        let e = import(dir.path(), crate::test_support::machine(), SystemTime::UNIX_EPOCH).unwrap_err();
+        let e = import(
+            dir.path(),
+            crate::test_support::machine(),
+            SystemTime::UNIX_EPOCH,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("estimates.json"), "{e}");
     }
 }

@@ -20,14 +20,20 @@ pub struct Entry {
 pub fn to_entries(results: &RunResults) -> Vec<Entry> {
     exportable(results)
         .map(|p| {
-            let m = p.measurement.as_ref().expect("exportable points are measured");
+            let m = p
+                .measurement
+                .as_ref()
+                .expect("exportable points are measured");
             let s = &m.stats;
             let mut extra = format!(
                 "95% CI {:.1}–{:.1} ns; {} samples; {} / {}; n = {}",
                 s.ci_low.0, s.ci_high.0, s.n, p.model, p.sync, p.n
             );
             if let Some(c) = &results.machine.git_commit {
-                extra.push_str(&format!("; commit {}", c.chars().take(12).collect::<String>()));
+                extra.push_str(&format!(
+                    "; commit {}",
+                    c.chars().take(12).collect::<String>()
+                ));
             }
             Entry {
                 name: benchmark_name(p),

@@ -11,7 +11,10 @@ use crate::results::{Point, RunResults, Status};
 /// The points worth exporting: verified, measured, with a positive median.
 pub(crate) fn exportable(results: &RunResults) -> impl Iterator<Item = &Point> {
     results.points.iter().filter(|p| {
-        p.status == Status::Ok && p.measurement.as_ref().is_some_and(|m| m.stats.median.0 > 0.0)
+        p.status == Status::Ok
+            && p.measurement
+                .as_ref()
+                .is_some_and(|m| m.stats.median.0 > 0.0)
     })
 }
 

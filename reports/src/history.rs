@@ -1,0 +1,482 @@
+//! History trend pages: an `index.html` of machines, branches, suites and detected steps, and one
+//! page per (machine, branch, suite) charting each point's median and interval per commit with
+//! its change-points. Self-contained like every report page; reads only harness's history model.
+
+use crate::escape::{html as esc, slug};
+use crate::html::page_head;
+use crate::plot::PlotError;
+use crate::{OutputFile, ReportError};
+use parbench_harness::history::{HistorySite, TrendSeries};
+use plotters::prelude::*;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// The page of one (machine, branch, suite).
+pub fn page_name(machine_id: &str, branch: &str, suite: &str) -> String {
+    let short: String = machine_id.chars().take(8).collect();
+    format!(
+        "trend-{}-{}-{}.html",
+        slug(&short),
+        slug(branch),
+        slug(suite)
+    )
+}
+
+/// A time unit that keeps the axis numbers readable.
+fn unit_for(max_ns: f64) -> (f64, &'static str) {
+    if max_ns < 1e3 {
+        (1.0, "ns")
+    } else if max_ns < 1e6 {
+        (1e3, "µs")
+    } else if max_ns < 1e9 {
+        (1e6, "ms")
+    } else {
+        (1e9, "s")
+    }
+}
+
+/// The trend chart of one series: median and interval per commit, the segment levels between
+/// change-points (dashed) and a red line where each step happened.
+pub fn trend_chart(s: &TrendSeries, width: u32, height: u32) -> Result<String, PlotError> {
+    let title = format!("{}: time per iteration by commit", s.key);
+    let err = |e: &dyn std::fmt::Display| PlotError {
+        title: title.clone(),
+        message: e.to_string(),
+    };
+    let n = s.points.len();
+    let max_ns = s
+        .points
+        .iter()
+        .map(|p| p.ci_high.0.max(p.median.0))
+        .fold(0.0f64, f64::max);
+    let min_ns = s
+        .points
+        .iter()
+        .map(|p| p.ci_low.0.min(p.median.0))
+        .fold(f64::INFINITY, f64::min);
+    let (scale, unit) = unit_for(max_ns);
+    let (lo, hi) = if min_ns.is_finite() && max_ns > 0.0 {
+        let pad = ((max_ns - min_ns) * 0.15).max(max_ns * 0.02);
+        (((min_ns - pad) / scale).max(0.0), (max_ns + pad) / scale)
+    } else {
+        (0.0, 1.0)
+    };
+    let labels: Vec<String> = s
+        .points
+        .iter()
+        .map(|p| p.label.chars().take(8).collect())
+        .collect();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5).max(0.5), lo..hi)
+            .map_err(|e| err(&e))?;
+        let label_of = |x: &f64| -> String {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+                labels[i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .x_desc("commit (oldest first)")
+            .y_desc(format!("median time per iteration ({unit})"))
+            .x_labels(n.clamp(2, 8))
+            .x_label_formatter(&label_of)
+            .y_label_formatter(&|y| format!("{y:.3}"))
+            .axis_desc_style(("sans-serif", 14))
+            .label_style(("sans-serif", 12))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(|e| err(&e))?;
+        let blue = RGBColor(0, 114, 178);
+        let red = RGBColor(213, 94, 0);
+        let grey = RGBColor(120, 120, 120);
+        // Segment levels.
+        let mut bounds = vec![0usize];
+        bounds.extend(s.change_points.iter().map(|c| c.index));
+        bounds.push(n);
+        for w in bounds.windows(2) {
+            let seg: Vec<f64> = s.points[w[0]..w[1]].iter().map(|p| p.median.0).collect();
+            if seg.is_empty() {
+                continue;
+            }
+            let level = parbench_harness::stats::median(&seg) / scale;
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(w[0] as f64 - 0.4, level), (w[1] as f64 - 0.6, level)],
+                    5,
+                    4,
+                    grey.stroke_width(1),
+                ))
+                .map_err(|e| err(&e))?;
+        }
+        // Change-points.
+        for (i, c) in s.change_points.iter().enumerate() {
+            let x = c.index as f64 - 0.5;
+            let series = chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(x, lo), (x, hi)],
+                    6,
+                    4,
+                    red.stroke_width(2),
+                ))
+                .map_err(|e| err(&e))?;
+            if i == 0 {
+                series.label("change-point").legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], red.stroke_width(2))
+                });
+            }
+        }
+        // Intervals and medians.
+        chart
+            .draw_series(s.points.iter().enumerate().map(|(i, p)| {
+                PathElement::new(
+                    vec![
+                        (i as f64, p.ci_low.0 / scale),
+                        (i as f64, p.ci_high.0 / scale),
+                    ],
+                    blue.stroke_width(1),
+                )
+            }))
+            .map_err(|e| err(&e))?;
+        chart
+            .draw_series(LineSeries::new(
+                s.points
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (i as f64, p.median.0 / scale)),
+                blue.stroke_width(2),
+            ))
+            .map_err(|e| err(&e))?
+            .label("median (bars: 95% interval)")
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], blue.stroke_width(2))
+            });
+        chart
+            .draw_series(
+                s.points
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| Circle::new((i as f64, p.median.0 / scale), 3, blue.filled())),
+            )
+            .map_err(|e| err(&e))?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .label_font(("sans-serif", 12))
+            .draw()
+            .map_err(|e| err(&e))?;
+        root.present().map_err(|e| err(&e))?;
+    }
+    Ok(svg)
+}
+
+fn change(ratio: f64) -> String {
+    format!("{:+.1}%", (ratio - 1.0) * 100.0)
+}
+
+type PageKey = (String, String, String);
+
+fn pages(site: &HistorySite) -> BTreeMap<PageKey, Vec<&TrendSeries>> {
+    let mut map: BTreeMap<PageKey, Vec<&TrendSeries>> = BTreeMap::new();
+    for s in &site.series {
+        map.entry((s.machine_id.clone(), s.branch.clone(), s.key.suite.clone()))
+            .or_default()
+            .push(s);
+    }
+    map
+}
+
+fn series_section(out: &mut String, s: &TrendSeries) -> Result<(), ReportError> {
+    let _ = writeln!(
+        out,
+        "<h3 id=\"{}\">{} <span class=\"note\">({} / {}, {} commit{})</span></h3>",
+        esc(&slug(&s.key.to_string())),
+        esc(&s.key.to_string()),
+        esc(&s.workload),
+        esc(&s.model),
+        s.points.len(),
+        if s.points.len() == 1 { "" } else { "s" }
+    );
+    let svg = trend_chart(s, 900, 380)?;
+    let _ = writeln!(out, "<div class=\"chart\">{svg}</div>");
+    if s.change_points.is_empty() {
+        out.push_str("<p class=\"note\">No step detected.</p>\n");
+    } else {
+        out.push_str("<table>\n<thead><tr><th>step at commit</th><th>first run</th><th>before</th><th>after</th><th>change</th><th>note</th></tr></thead>\n<tbody>\n");
+        for c in &s.change_points {
+            let p = &s.points[c.index];
+            let prev = &s.points[c.index.saturating_sub(1)];
+            let note = if prev.n != p.n {
+                format!("problem size changed: n {} → {}", prev.n, p.n)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\"><strong>{}</strong></td><td class=\"note\">{}</td></tr>",
+                esc(p.commit.as_deref().unwrap_or(&p.label)),
+                esc(&p.started_at),
+                parbench_harness::Nanos(c.before),
+                parbench_harness::Nanos(c.after),
+                change(c.ratio),
+                esc(&note)
+            );
+        }
+        out.push_str("</tbody>\n</table>\n");
+    }
+    out.push_str("<details><summary>Every commit</summary>\n<table>\n<thead><tr><th>commit</th><th>first run</th><th>runs</th><th>n</th><th>median</th><th>95% interval</th></tr></thead>\n<tbody>\n");
+    for p in &s.points {
+        let _ = writeln!(
+            out,
+            "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{} – {}</td></tr>",
+            esc(p.commit.as_deref().unwrap_or(&p.label)),
+            esc(&p.started_at),
+            p.runs,
+            p.n,
+            p.median,
+            p.ci_low,
+            p.ci_high
+        );
+    }
+    out.push_str("</tbody>\n</table>\n</details>\n");
+    Ok(())
+}
+
+/// Renders the history site: `index.html`, one trend page per (machine, branch, suite), and
+/// `history.json` with the same data for machines.
+pub fn render_site(site: &HistorySite) -> Result<Vec<OutputFile>, ReportError> {
+    let mut files = Vec::new();
+    let pages = pages(site);
+    let machines: BTreeMap<&str, &parbench_harness::history::MachineInfo> =
+        site.machines.iter().map(|m| (m.id.as_str(), m)).collect();
+
+    let mut index = page_head("parbench history");
+    let _ = writeln!(
+        index,
+        "<h1>parbench history</h1>\n<p class=\"sub\">{} runs on {} machine{} · database {} · generated {}</p>",
+        site.runs,
+        site.machines.len(),
+        if site.machines.len() == 1 { "" } else { "s" },
+        esc(&site.database),
+        esc(&site.generated_at)
+    );
+
+    // Steps first: what a reader comes for.
+    let mut steps: Vec<(&TrendSeries, &parbench_harness::changepoint::ChangePoint)> = site
+        .series
+        .iter()
+        .flat_map(|s| s.change_points.iter().map(move |c| (s, c)))
+        .collect();
+    steps.sort_by(|a, b| {
+        b.0.points[b.1.index]
+            .started_at
+            .cmp(&a.0.points[a.1.index].started_at)
+    });
+    index.push_str("<h2 id=\"steps\">Detected steps</h2>\n");
+    if steps.is_empty() {
+        index.push_str("<p>No step detected in any series.</p>\n");
+    } else {
+        index.push_str("<table>\n<thead><tr><th>point</th><th>machine</th><th>branch</th><th>commit</th><th>first run</th><th>change</th></tr></thead>\n<tbody>\n");
+        for (s, c) in &steps {
+            let p = &s.points[c.index];
+            let _ = writeln!(
+                index,
+                "<tr><td><a href=\"{}#{}\">{}</a></td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"num\"><strong>{}</strong></td></tr>",
+                esc(&page_name(&s.machine_id, &s.branch, &s.key.suite)),
+                esc(&slug(&s.key.to_string())),
+                esc(&s.key.to_string()),
+                esc(&s.hostname),
+                esc(&s.branch),
+                esc(p.commit.as_deref().unwrap_or(&p.label)),
+                esc(&p.started_at),
+                change(c.ratio)
+            );
+        }
+        index.push_str("</tbody>\n</table>\n");
+    }
+
+    index.push_str("<h2 id=\"series\">Series</h2>\n<table>\n<thead><tr><th>machine</th><th>branch</th><th>suite</th><th>points</th><th>commits</th><th>latest</th><th>steps</th></tr></thead>\n<tbody>\n");
+    for ((machine, branch, suite), series) in &pages {
+        let commits = series.iter().map(|s| s.points.len()).max().unwrap_or(0);
+        let latest = series
+            .iter()
+            .filter_map(|s| s.points.last())
+            .max_by(|a, b| a.started_at.cmp(&b.started_at))
+            .map(|p| p.label.clone())
+            .unwrap_or_default();
+        let host = machines
+            .get(machine.as_str())
+            .map_or(machine.as_str(), |m| m.hostname.as_str());
+        let _ = writeln!(
+            index,
+            "<tr><td>{} <span class=\"note\">{}</span></td><td>{}</td><td><a href=\"{}\">{}</a></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><code>{}</code></td><td class=\"num\">{}</td></tr>",
+            esc(host),
+            esc(machine),
+            esc(branch),
+            esc(&page_name(machine, branch, suite)),
+            esc(suite),
+            series.len(),
+            commits,
+            esc(&latest),
+            series.iter().map(|s| s.change_points.len()).sum::<usize>()
+        );
+    }
+    index.push_str("</tbody>\n</table>\n");
+
+    index.push_str("<h2 id=\"machines\">Machines</h2>\n<table>\n<thead><tr><th>fingerprint id</th><th>host</th><th>CPU</th><th>logical cores</th><th>runs</th><th>first</th><th>last</th></tr></thead>\n<tbody>\n");
+    for m in &site.machines {
+        let _ = writeln!(
+            index,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&m.id),
+            esc(&m.hostname),
+            esc(&m.cpu_model),
+            m.logical_cores,
+            m.runs,
+            esc(&m.first),
+            esc(&m.last)
+        );
+    }
+    index.push_str("</tbody>\n</table>\n");
+    let _ = writeln!(
+        index,
+        "<p class=\"note\">Each series is one point (suite, size, variant, workers, parameters) on one machine fingerprint and branch; runs of the same commit are pooled (median of their medians, interval from the lowest to the highest bound). Only verified (<code>ok</code>) points are charted. {}</p>\n<p class=\"note\">The same data, for machines: <a href=\"history.json\">history.json</a>.</p>\n</body>\n</html>",
+        esc(&site.method)
+    );
+    files.push(OutputFile {
+        name: "index.html".into(),
+        contents: index,
+    });
+
+    for ((machine, branch, suite), series) in &pages {
+        let host = machines
+            .get(machine.as_str())
+            .map_or(machine.as_str(), |m| m.hostname.as_str());
+        let cpu = series.first().map_or("", |s| s.cpu_model.as_str());
+        let mut page = page_head(&format!("parbench history: {suite} on {host} ({branch})"));
+        let _ = writeln!(
+            page,
+            "<p class=\"note\"><a href=\"index.html\">← all series</a></p>\n<h1>{} <span class=\"note\">history</span></h1>\n<p class=\"sub\">machine {} ({}, fingerprint {}) · branch {}</p>",
+            esc(suite),
+            esc(host),
+            esc(cpu),
+            esc(machine),
+            esc(branch)
+        );
+        for s in series {
+            series_section(&mut page, s)?;
+        }
+        let _ = writeln!(
+            page,
+            "<p class=\"note\">{}</p>\n</body>\n</html>",
+            esc(&site.method)
+        );
+        files.push(OutputFile {
+            name: page_name(machine, branch, suite),
+            contents: page,
+        });
+    }
+    let mut json = serde_json::to_string_pretty(site).expect("history serializes");
+    json.push('\n');
+    files.push(OutputFile {
+        name: "history.json".into(),
+        contents: json,
+    });
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parbench_harness::Nanos;
+    use parbench_harness::changepoint::ChangePoint;
+    use parbench_harness::history::{MachineInfo, TrendPoint};
+    use parbench_harness::results::PointKey;
+
+    fn site() -> HistorySite {
+        let points: Vec<TrendPoint> = (0..12)
+            .map(|i| {
+                let m = if i < 7 { 1.0e6 } else { 1.2e6 };
+                TrendPoint {
+                    commit: Some(format!("{i:040x}")),
+                    label: format!("{i:010x}"),
+                    started_at: format!("2026-01-{:02}T00:00:00Z", i + 1),
+                    runs: 1,
+                    n: 1000,
+                    median: Nanos(m),
+                    ci_low: Nanos(m * 0.98),
+                    ci_high: Nanos(m * 1.02),
+                }
+            })
+            .collect();
+        HistorySite {
+            database: "h.db".into(),
+            generated_at: "now".into(),
+            runs: 12,
+            machines: vec![MachineInfo {
+                id: "abcdef0123456789".into(),
+                hostname: "ci-<1>".into(),
+                cpu_model: "CPU".into(),
+                logical_cores: 2,
+                runs: 12,
+                first: "a".into(),
+                last: "b".into(),
+            }],
+            series: vec![TrendSeries {
+                machine_id: "abcdef0123456789".into(),
+                hostname: "ci-<1>".into(),
+                cpu_model: "CPU".into(),
+                branch: "main".into(),
+                key: PointKey {
+                    suite: "pi<script>".into(),
+                    size: "S".into(),
+                    variant: "serial".into(),
+                    workers: 1,
+                    params: String::new(),
+                },
+                workload: "pi".into(),
+                model: "serial".into(),
+                points,
+                change_points: vec![ChangePoint {
+                    index: 7,
+                    before: 1.0e6,
+                    after: 1.2e6,
+                    ratio: 1.2,
+                }],
+            }],
+            method: "method".into(),
+        }
+    }
+
+    #[test]
+    fn pages_chart_the_step_and_escape_names() {
+        let files = render_site(&site()).unwrap();
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names.len(), 3, "{names:?}");
+        assert!(names.contains(&"index.html") && names.contains(&"history.json"));
+        let page = files.iter().find(|f| f.name.starts_with("trend-")).unwrap();
+        assert_eq!(page.name, "trend-abcdef01-main-pi_script_.html");
+        assert!(page.contents.contains("Content-Security-Policy"));
+        assert!(page.contents.contains("<svg"));
+        assert!(page.contents.contains("change-point"));
+        assert!(page.contents.contains("+20.0%"));
+        assert!(!page.contents.contains("<script"));
+        let index = &files[0].contents;
+        assert!(index.contains("Detected steps"));
+        assert!(index.contains(&format!("<code>{:040x}</code>", 7)));
+        assert!(index.contains("ci-&lt;1&gt;"));
+        assert!(!index.contains("<script"));
+    }
+}

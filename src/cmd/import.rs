@@ -1,0 +1,27 @@
+//! `parbench import criterion DIR`: criterion's saved results as a parbench results file and
+//! report, ready for `compare` and `history add`.
+
+use crate::Outcome;
+use crate::cli::{ImportArgs, ImportSource};
+use parbench_harness::fingerprint::Machine;
+use parbench_harness::interop::criterion;
+use parbench_reports::{Format, write_reports};
+use std::time::SystemTime;
+
+pub(crate) fn import(args: ImportArgs) -> anyhow::Result<Outcome> {
+    let results = match args.source {
+        ImportSource::Criterion => {
+            criterion::import(&args.dir, Machine::detect(), SystemTime::now())?
+        }
+    };
+    let written = write_reports(&results, &args.out, &[Format::Json, Format::Html])?;
+    eprintln!(
+        "parbench: imported {} benchmark(s) from {}",
+        results.points.len(),
+        args.dir.display()
+    );
+    for p in written {
+        println!("{}", p.display());
+    }
+    Ok(Outcome::Success)
+}
