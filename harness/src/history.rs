@@ -73,6 +73,11 @@ pub enum HistoryError {
         "history database {path} has layout version {found}; this parbench reads version {HISTORY_SCHEMA_VERSION}"
     )]
     Version { path: PathBuf, found: i64 },
+    #[error("cannot create the history database {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "no history database at {path}; create one with `parbench history add RESULTS.json --db {path}`"
     )]
@@ -191,9 +196,9 @@ impl History {
     /// Opens the database at `path`, creating it (and its tables) if needed.
     pub fn open(path: &Path) -> Result<History, HistoryError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| HistoryError::Sqlite {
+            std::fs::create_dir_all(dir).map_err(|source| HistoryError::Io {
                 path: path.to_path_buf(),
-                source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
+                source,
             })?;
         }
         let conn = Connection::open(path).map_err(|source| HistoryError::Sqlite {
@@ -208,7 +213,8 @@ impl History {
         Ok(h)
     }
 
-    /// Opens an existing database for reading; a missing file is an error, not a new database.
+    /// Opens an existing database for reading (trend reports, listings); a missing file is an
+    /// error, not a new database.
     pub fn open_existing(path: &Path) -> Result<History, HistoryError> {
         if !path.exists() {
             return Err(HistoryError::Missing {
@@ -250,6 +256,20 @@ impl History {
             source,
         };
         self.conn.busy_timeout(BUSY_TIMEOUT).map_err(&err)?;
+        if !create {
+            // Reading only: check the layout, take no write lock.
+            let version: i64 = self
+                .conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(&err)?;
+            if version != HISTORY_SCHEMA_VERSION {
+                return Err(HistoryError::Version {
+                    path: self.path.clone(),
+                    found: version,
+                });
+            }
+            return Ok(());
+        }
         // WAL lets readers go on while one writer commits; switching needs a moment alone,
         // which the busy timeout waits for.
         let _mode: String = self
@@ -267,7 +287,7 @@ impl History {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(&err)?;
         match version {
-            0 if create => {
+            0 => {
                 tx.execute_batch(SCHEMA).map_err(&err)?;
                 tx.execute_batch(&format!("PRAGMA user_version = {HISTORY_SCHEMA_VERSION}"))
                     .map_err(&err)?;

@@ -30,7 +30,8 @@ pub fn change(ratio: f64) -> String {
     format!("{:+.1}%", (ratio - 1.0) * 100.0)
 }
 
-fn percent(fraction: f64) -> String {
+/// `5%`, `2.5%`: a fraction as a percentage, without a needless decimal.
+pub fn percent(fraction: f64) -> String {
     let p = fraction * 100.0;
     if (p - p.round()).abs() < 0.05 {
         format!("{p:.0}%")

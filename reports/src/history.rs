@@ -91,7 +91,7 @@ pub fn trend_chart(s: &TrendSeries, width: u32, height: u32) -> Result<String, P
             .y_desc(format!("median time per iteration ({unit})"))
             .x_labels(n.clamp(2, 8))
             .x_label_formatter(&label_of)
-            .y_label_formatter(&|y| format!("{y:.3}"))
+            .y_label_formatter(&|y| parbench_harness::duration::three_significant(*y))
             .axis_desc_style(("sans-serif", 14))
             .label_style(("sans-serif", 12))
             .light_line_style(RGBColor(235, 235, 235))

@@ -9,7 +9,7 @@ use parbench_harness::atomic_file::write_atomic;
 use parbench_harness::compare::{CompareOptions, Comparison, Method, compare_runs};
 use parbench_harness::results::RunResults;
 use parbench_harness::thresholds::{ThresholdPolicy, ThresholdsFile};
-use parbench_reports::compare::{change, display_order, markdown, method_sentence};
+use parbench_reports::compare::{change, display_order, markdown, method_sentence, percent};
 use std::path::{Path, PathBuf};
 
 /// The thresholds of the points of `new` (from its echoed config), a thresholds file and the
@@ -34,15 +34,6 @@ pub(crate) fn policy(
         policy = policy.with_file(&file);
     }
     Ok(policy.with_overrides(gate.threshold_serial, gate.threshold_parallel))
-}
-
-fn percent(f: f64) -> String {
-    let p = f * 100.0;
-    if (p - p.round()).abs() < 0.05 {
-        format!("{p:.0}%")
-    } else {
-        format!("{p:.1}%")
-    }
 }
 
 /// The comparison table on stdout; notes and warnings on stderr.
