@@ -29,6 +29,20 @@ pub(crate) fn exit_code(outcome: Outcome) -> ExitCode {
     }
 }
 
+/// The error and its causes, `: `-separated, skipping a cause whose text the message before it
+/// already contains (library errors often print their source themselves).
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
+    text
+}
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
@@ -45,7 +59,7 @@ fn main() -> ExitCode {
     match result {
         Ok(outcome) => exit_code(outcome),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_chain(&e));
             ExitCode::from(2)
         }
     }

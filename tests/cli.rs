@@ -301,10 +301,16 @@ fn compare_flags_a_variant_thirty_percent_slower() {
         .filter(|l| l.contains("REGRESSED"))
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
-    assert!(!regressed.is_empty(), "{stdout}");
-    assert!(
-        regressed.iter().all(|k| k.contains("/threads/")),
-        "only the slowed variant may regress: {regressed:?}"
+    // Seeded bootstrap: deterministic. The fourth threads point of the fixture is too noisy
+    // (CV of its samples) for its interval to clear 10%, and stays inconclusive.
+    assert_eq!(
+        regressed,
+        [
+            "pi/XS/threads/w1",
+            "pi/XS/threads/w2",
+            "square/XS/threads/w1"
+        ],
+        "{stdout}"
     );
     let c = read_json(&out.join("compare.json"));
     for p in c["points"].as_array().unwrap() {
@@ -887,4 +893,44 @@ fn regression_subcommands_have_help_with_examples() {
             .success()
             .stdout(predicate::str::contains("Example"));
     }
+}
+
+#[test]
+fn publish_script_builds_a_static_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    let db = dir.path().join("h.db");
+    let out = std::process::Command::new("bash")
+        .args(["ci/publish.sh", "--site"])
+        .arg(&site)
+        .args([
+            "--results",
+            COMPARE_FIXTURE,
+            "--branch",
+            "main",
+            "--commit",
+            "abc123",
+            "--db",
+        ])
+        .arg(&db)
+        .env("PARBENCH", env!("CARGO_BIN_EXE_parbench"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for page in [
+        "index.html",
+        "latest/index.html",
+        "latest/results.json",
+        "history/index.html",
+    ] {
+        assert!(site.join(page).is_file(), "{page} missing");
+    }
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(index.contains("Content-Security-Policy") && index.contains("history/index.html"));
+    let history = std::fs::read_to_string(site.join("history/index.html")).unwrap();
+    assert!(history.contains("1 run on 1 machine"), "{history}");
 }

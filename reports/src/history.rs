@@ -265,8 +265,9 @@ pub fn render_site(site: &HistorySite) -> Result<Vec<OutputFile>, ReportError> {
     let mut index = page_head("parbench history");
     let _ = writeln!(
         index,
-        "<h1>parbench history</h1>\n<p class=\"sub\">{} runs on {} machine{} · database {} · generated {}</p>",
+        "<h1>parbench history</h1>\n<p class=\"sub\">{} run{} on {} machine{} · database {} · generated {}</p>",
         site.runs,
+        if site.runs == 1 { "" } else { "s" },
         site.machines.len(),
         if site.machines.len() == 1 { "" } else { "s" },
         esc(&site.database),

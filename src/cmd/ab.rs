@@ -176,6 +176,10 @@ pub(crate) fn ab(args: AbArgs) -> anyhow::Result<Outcome> {
             check_file(c, &format!("the config of side {}", side.label))?;
         }
     }
+    // A bad thresholds file should fail now, not after every round has run.
+    if let Some(path) = &args.gate.thresholds {
+        parbench_harness::thresholds::ThresholdsFile::load(path)?;
+    }
     let seed = args.seed.unwrap_or_else(|| {
         let t = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
