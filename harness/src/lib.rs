@@ -11,6 +11,7 @@ pub mod config;
 pub mod duration;
 pub mod engine;
 pub mod fingerprint;
+pub mod fit;
 pub mod history;
 pub mod interop;
 pub mod results;
