@@ -25,6 +25,64 @@ pub fn throughput(value: f64, unit: &str) -> String {
     si(value, unit)
 }
 
+/// A plain number for tables: up to four significant digits, scientific notation outside
+/// [0.001, 1e6), trailing zeros dropped.
+pub fn number(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    let a = v.abs();
+    if !(1e-3..1e6).contains(&a) {
+        return format!("{v:.3e}");
+    }
+    let decimals = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A metric value with its unit: bytes and nanoseconds get readable prefixes.
+pub fn metric(value: f64, unit: &str) -> String {
+    match unit {
+        "ns" => parbench_harness::Nanos(value).to_string(),
+        "B" => {
+            let mut v = value;
+            let mut i = 0;
+            let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+            while v.abs() >= 1024.0 && i + 1 < units.len() {
+                v /= 1024.0;
+                i += 1;
+            }
+            format!(
+                "{} {}",
+                parbench_harness::duration::three_significant(v),
+                units[i]
+            )
+        }
+        "" => number(value),
+        u => format!("{} {u}", number(value)),
+    }
+}
+
+/// An integer with thousands separators: `1,000,000`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub fn ratio(v: f64) -> String {
     format!("{v:.2}×")
 }
@@ -44,5 +102,16 @@ mod tests {
         assert_eq!(si(2.1e9, "samples/s"), "2.10 Gsamples/s");
         assert_eq!(ratio(1.956), "1.96×");
         assert_eq!(percent(0.0234), "2.3%");
+        assert_eq!(grouped(100_000_000), "100,000,000");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(number(1.5), "1.5");
+        assert_eq!(number(0.000012), "1.200e-5");
+        assert_eq!(number(123.456), "123.5");
+        assert_eq!(number(0.97), "0.97");
+        assert_eq!(number(2e7), "2.000e7");
+        assert_eq!(metric(50.0 * 1024.0 * 1024.0, "B"), "50.0 MiB");
+        assert_eq!(metric(1500.0, "ns"), "1.50 µs");
+        assert_eq!(metric(3.0, "increments"), "3 increments");
     }
 }

@@ -1,14 +1,20 @@
 //! Renders a results file into reports: one [`Exporter`] per output format, chosen by
-//! [`Format`]. Reads only the result model of `parbench-harness`.
+//! [`Format`] (as hyperfine's exporters): `results.json`, `results.csv`, `samples.csv`,
+//! `summary.md` and the HTML site (`index.html` and a page per suite). Reads only the result
+//! model of `parbench-harness`.
 
 pub mod compare;
+pub mod csv;
 pub mod escape;
 pub mod format;
 pub mod history;
 pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod palette;
 pub mod plot;
+pub mod samples;
+pub mod view;
 
 use parbench_harness::atomic_file::{WriteError, write_atomic};
 use parbench_harness::results::RunResults;
@@ -20,6 +26,10 @@ pub enum ReportError {
     Plot(#[from] plot::PlotError),
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error(
+        "refusing to write `{name}`: a report file name must be a plain name inside the report directory"
+    )]
+    UnsafeName { name: String },
 }
 
 /// A file an exporter produces, relative to the report directory.
@@ -40,34 +50,65 @@ pub trait Exporter {
 pub enum Format {
     /// `results.json` in the documented schema.
     Json,
-    /// `index.html` and the pages it links, self-contained.
+    /// `results.csv`: one row per point.
+    Csv,
+    /// `samples.csv`: one row per raw sample (long format).
+    Samples,
+    /// `summary.md`: a Markdown digest for a pull request or CI job summary.
+    Markdown,
+    /// `index.html` and a page per suite, self-contained.
     Html,
 }
 
 impl Format {
-    pub const ALL: [Format; 2] = [Format::Json, Format::Html];
+    pub const ALL: [Format; 5] = [
+        Format::Json,
+        Format::Csv,
+        Format::Samples,
+        Format::Markdown,
+        Format::Html,
+    ];
 
     pub fn exporter(self) -> Box<dyn Exporter> {
         match self {
             Format::Json => Box::new(json::JsonExporter),
+            Format::Csv => Box::new(csv::CsvExporter),
+            Format::Samples => Box::new(samples::SamplesExporter),
+            Format::Markdown => Box::new(markdown::MarkdownExporter),
             Format::Html => Box::new(html::HtmlExporter),
         }
     }
 }
 
+/// Renders every format in memory.
+pub fn render_all(
+    results: &RunResults,
+    formats: &[Format],
+) -> Result<Vec<OutputFile>, ReportError> {
+    let mut files = Vec::new();
+    for format in formats {
+        for file in format.exporter().render(results)? {
+            if !escape::is_safe_file_name(&file.name) {
+                return Err(ReportError::UnsafeName { name: file.name });
+            }
+            files.push(file);
+        }
+    }
+    Ok(files)
+}
+
 /// Renders every format into `dir` (atomically, file by file); returns the paths written.
+/// Every file name is checked to be a plain name, so nothing is written outside `dir`.
 pub fn write_reports(
     results: &RunResults,
     dir: &Path,
     formats: &[Format],
 ) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
-    for format in formats {
-        for file in format.exporter().render(results)? {
-            let path = dir.join(&file.name);
-            write_atomic(&path, file.contents.as_bytes())?;
-            written.push(path);
-        }
+    for file in render_all(results, formats)? {
+        let path = dir.join(&file.name);
+        write_atomic(&path, file.contents.as_bytes())?;
+        written.push(path);
     }
     Ok(written)
 }

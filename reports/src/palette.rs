@@ -1,6 +1,9 @@
-//! Variant colours: a variant keeps the same colour in every plot of every report.
+//! Colours. A variant keeps the same colour in every plot of a report: built-in variant names
+//! have fixed slots, other names take free slots in a stable order ([`Palette`]). Time phases
+//! (compute, exchange, start-up, IPC, kernel, …) have their own fixed colours.
 
 use plotters::style::RGBColor;
+use std::collections::BTreeMap;
 
 /// Colour-blind-friendly palette (Okabe-Ito plus Tol's muted extras).
 const PALETTE: [RGBColor; 12] = [
@@ -16,6 +19,23 @@ const PALETTE: [RGBColor; 12] = [
     RGBColor(153, 153, 51),
     RGBColor(102, 17, 0),
     RGBColor(51, 34, 136),
+];
+
+/// Further distinct colours for reports with more variants than [`PALETTE`] holds (Tol's
+/// vibrant and light schemes, darkened where needed for contrast on white).
+const EXTRA: [RGBColor; 12] = [
+    RGBColor(238, 51, 119),
+    RGBColor(0, 153, 136),
+    RGBColor(51, 187, 238),
+    RGBColor(204, 51, 17),
+    RGBColor(119, 119, 119),
+    RGBColor(170, 51, 119),
+    RGBColor(34, 136, 51),
+    RGBColor(102, 153, 204),
+    RGBColor(187, 85, 102),
+    RGBColor(153, 119, 0),
+    RGBColor(0, 68, 136),
+    RGBColor(221, 170, 51),
 ];
 
 /// Fixed slots for the built-in variants; any other name hashes into the palette.
@@ -34,20 +54,105 @@ const KNOWN: [&str; 12] = [
     "opencl",
 ];
 
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x1000_0000_01b3)
+    })
+}
+
+/// A variant's colour on its own (built-in names fixed, others hashed). Two unknown names may
+/// share a colour; a report uses [`Palette`], which never does while colours last.
 pub fn variant_color(variant: &str) -> RGBColor {
     if let Some(i) = KNOWN.iter().position(|k| *k == variant) {
         return PALETTE[i];
     }
-    let h = variant.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x1000_0000_01b3)
-    });
-    PALETTE[(h % PALETTE.len() as u64) as usize]
+    PALETTE[(fnv(variant) % PALETTE.len() as u64) as usize]
 }
 
 /// `#rrggbb` of a variant's colour, for HTML legends.
 pub fn variant_hex(variant: &str) -> String {
-    let RGBColor(r, g, b) = variant_color(variant);
+    hex(variant_color(variant))
+}
+
+pub fn hex(RGBColor(r, g, b): RGBColor) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
+}
+
+/// The colours of every variant in one report: built-in names keep their fixed slots; other
+/// names, in sorted order, take the free slot nearest their hash, so the assignment depends only
+/// on the set of variant names, never on run order.
+#[derive(Debug, Clone, Default)]
+pub struct Palette {
+    colors: BTreeMap<String, RGBColor>,
+}
+
+impl Palette {
+    pub fn new<'a>(variants: impl IntoIterator<Item = &'a str>) -> Palette {
+        let mut names: Vec<&str> = variants.into_iter().collect();
+        names.sort_unstable();
+        names.dedup();
+        let all: Vec<RGBColor> = PALETTE.iter().chain(EXTRA.iter()).copied().collect();
+        let mut used = vec![false; all.len()];
+        let mut colors = BTreeMap::new();
+        for name in &names {
+            if let Some(i) = KNOWN.iter().position(|k| k == name) {
+                used[i] = true;
+                colors.insert(name.to_string(), all[i]);
+            }
+        }
+        for name in names {
+            if colors.contains_key(name) {
+                continue;
+            }
+            let start = (fnv(name) % all.len() as u64) as usize;
+            let slot = (0..all.len())
+                .map(|k| (start + k) % all.len())
+                .find(|i| !used[*i]);
+            let color = match slot {
+                Some(i) => {
+                    used[i] = true;
+                    all[i]
+                }
+                // More variants than colours: share, deterministically.
+                None => all[start],
+            };
+            colors.insert(name.to_string(), color);
+        }
+        Palette { colors }
+    }
+
+    pub fn color(&self, variant: &str) -> RGBColor {
+        self.colors
+            .get(variant)
+            .copied()
+            .unwrap_or_else(|| variant_color(variant))
+    }
+
+    pub fn hex(&self, variant: &str) -> String {
+        hex(self.color(variant))
+    }
+}
+
+/// Fixed colours of well-known time phases; other names hash into the same set.
+pub fn phase_color(phase: &str) -> RGBColor {
+    const PHASES: [(&str, RGBColor); 12] = [
+        ("compute", RGBColor(0, 114, 178)),
+        ("kernel", RGBColor(0, 114, 178)),
+        ("exchange", RGBColor(230, 159, 0)),
+        ("ipc", RGBColor(230, 159, 0)),
+        ("startup", RGBColor(204, 121, 167)),
+        ("build", RGBColor(204, 121, 167)),
+        ("h2d", RGBColor(0, 158, 115)),
+        ("d2h", RGBColor(213, 94, 0)),
+        ("merge", RGBColor(86, 180, 233)),
+        ("wait", RGBColor(153, 153, 51)),
+        ("sync", RGBColor(136, 34, 85)),
+        ("other", RGBColor(170, 170, 170)),
+    ];
+    if let Some((_, c)) = PHASES.iter().find(|(n, _)| *n == phase) {
+        return *c;
+    }
+    EXTRA[(fnv(phase) % EXTRA.len() as u64) as usize]
 }
 
 #[cfg(test)]
@@ -58,5 +163,29 @@ mod tests {
     fn colours_are_stable() {
         assert_eq!(variant_hex("serial"), "#000000");
         assert_eq!(variant_hex("my-variant"), variant_hex("my-variant"));
+    }
+
+    #[test]
+    fn report_palette_never_shares_while_colours_last() {
+        let names = [
+            "serial", "threads", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k",
+        ];
+        let p = Palette::new(names);
+        let mut seen: Vec<RGBColor> = names.iter().map(|n| p.color(n)).collect();
+        seen.sort_by_key(|c| (c.0, c.1, c.2));
+        seen.dedup();
+        assert_eq!(seen.len(), names.len());
+        assert_eq!(p.hex("serial"), "#000000");
+        // Independent of order.
+        let q = Palette::new(names.iter().rev().copied());
+        for n in names {
+            assert_eq!(p.color(n), q.color(n));
+        }
+    }
+
+    #[test]
+    fn phases_have_fixed_colours() {
+        assert_eq!(phase_color("compute"), RGBColor(0, 114, 178));
+        assert_eq!(phase_color("custom"), phase_color("custom"));
     }
 }

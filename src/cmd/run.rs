@@ -1,5 +1,6 @@
-//! `parbench run`: config -> plan -> measured, verified points -> results.json and index.html in
-//! a fresh run directory, checkpointed after every point; a summary table on stdout.
+//! `parbench run`: config -> plan -> measured, verified points -> results.json and the report
+//! (site, CSV, Markdown) in a fresh run directory, checkpointed after every point; a summary
+//! table on stdout.
 
 use super::load_config;
 use crate::Outcome;
@@ -144,18 +145,20 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     results.complete = completed;
     results.finished_at = completed.then(|| timefmt::rfc3339(SystemTime::now()));
     results.write(&results_path)?;
-    let written = write_reports(&results, &dir, &[Format::Html])?;
+    // results.json is already written (and checkpointed); the other formats render from it.
+    let formats: Vec<Format> = Format::ALL
+        .into_iter()
+        .filter(|f| *f != Format::Json)
+        .collect();
+    let written = write_reports(&results, &dir, &formats)?;
 
     crate::summary::print_table(&results);
     let elapsed = start.elapsed().map(|d| d.as_secs_f64()).unwrap_or(0.0);
     eprintln!(
-        "parbench: wrote {} and {} in {elapsed:.1} s",
+        "parbench: wrote {} and {} report files (open {}) in {elapsed:.1} s",
         results_path.display(),
-        written
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
+        written.len(),
+        dir.join("index.html").display()
     );
     if !completed {
         eprintln!(

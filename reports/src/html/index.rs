@@ -1,0 +1,447 @@
+//! `index.html`: what was measured, on what, and how it went, at a glance: the run, status
+//! counts with their reasons, a heatmap of the best speedup per suite and variant (linking to the
+//! suite pages), the suites, how to read the figures, the machine fingerprint and the config.
+
+use super::{Section, nav, page_foot, page_head, status_badge, variant_cell};
+use crate::escape::html as esc;
+use crate::plot::{ColorScale, HeatCell, HeatmapChart, tick};
+use crate::view::{ReportView, STATUSES, best_speedup, status_counts, status_groups};
+use crate::{ReportError, format};
+use parbench_harness::analysis::BASELINE_VARIANT;
+use parbench_harness::results::{Point, Status};
+use std::fmt::Write as _;
+
+pub(super) fn render(
+    view: &ReportView<'_>,
+    sections: &[Box<dyn Section>],
+) -> Result<String, ReportError> {
+    let r = view.results;
+    let m = &r.machine;
+    let mut out = page_head(&format!("parbench report {}", r.run_id));
+    nav(&mut out, view, None);
+    out.push_str("<h1>parbench report</h1>\n");
+    let _ = writeln!(
+        out,
+        "<p class=\"sub\">Run {} · {} ({} logical cores) · started {} · {} · config {}{} · parbench {}</p>",
+        esc(&r.run_id),
+        esc(&m.cpu_model),
+        m.logical_cores,
+        esc(&r.started_at),
+        match &r.finished_at {
+            Some(f) if r.complete => format!("finished {}", esc(f)),
+            _ => "<strong>incomplete (interrupted or still running)</strong>".into(),
+        },
+        esc(&r.config.path),
+        if r.config.quick {
+            " (<strong>--quick</strong>: shrunk sizes and budgets)"
+        } else {
+            ""
+        },
+        esc(&r.parbench_version)
+    );
+
+    // What this is.
+    let workloads: Vec<&str> = {
+        let mut w: Vec<&str> = Vec::new();
+        for s in &view.suites {
+            if !w.contains(&s.workload) {
+                w.push(s.workload);
+            }
+        }
+        w
+    };
+    let _ = writeln!(
+        out,
+        "<p class=\"lead\">parbench ran {} workload{} ({}) in {} suite{} under {} variant{} (serial, threads, pools, processes, locks, atomics, accelerators) on the machine below, and timed {} point{}. A <em>point</em> is one suite, size, parameter set, variant and worker count; every point's answer was checked against the serial answer before and after timing, and only verified points get a speedup.</p>",
+        workloads.len(),
+        plural(workloads.len()),
+        esc(&workloads.join(", ")),
+        view.suites.len(),
+        plural(view.suites.len()),
+        view.variants.len(),
+        plural(view.variants.len()),
+        r.points.len(),
+        plural(r.points.len()),
+    );
+
+    // Status.
+    out.push_str("<h2 id=\"status\">Status</h2>\n<p class=\"badges\">");
+    for s in STATUSES {
+        let _ = write!(out, "<span>{}: {}</span>", status_badge(s), r.count(s));
+    }
+    out.push_str("</p>\n");
+    if let Some(best) = best_speedup(&r.points) {
+        let _ = writeln!(
+            out,
+            "<p>Best verified speedup of the run: <strong>{}</strong> by {} at {} worker{} in suite <a href=\"{}#{}\">{}</a> (size {}{}).</p>",
+            format::ratio(best.derived.speedup.unwrap_or(0.0)),
+            variant_cell(view, &best.variant),
+            best.workers,
+            plural(best.workers as usize),
+            esc(view.suite_file(&best.suite).unwrap_or("index.html")),
+            problem_anchor(view, best),
+            esc(&best.suite),
+            esc(&best.size),
+            params_suffix(best),
+        );
+    }
+    let groups = status_groups(&r.points);
+    if groups.is_empty() {
+        out.push_str("<p>Every point was measured and verified.</p>\n");
+    } else {
+        out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>status</th><th>reason</th><th class=\"num\">points</th><th>where</th></tr></thead>\n<tbody>\n");
+        for g in &groups {
+            let mut places: Vec<String> = g
+                .points
+                .iter()
+                .take(6)
+                .map(|p| {
+                    format!(
+                        "<a href=\"{}#{}\">{}</a> {} · {}w{}",
+                        esc(view.suite_file(&p.suite).unwrap_or("index.html")),
+                        problem_anchor(view, p),
+                        esc(&p.suite),
+                        esc(&p.variant),
+                        p.workers,
+                        params_suffix(p)
+                    )
+                })
+                .collect();
+            if g.points.len() > 6 {
+                places.push(format!("and {} more", g.points.len() - 6));
+            }
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td class=\"wrap\">{}</td><td class=\"num\">{}</td><td class=\"wrap\">{}</td></tr>",
+                status_badge(g.status),
+                esc(&g.reason),
+                g.points.len(),
+                places.join("; ")
+            );
+        }
+        out.push_str("</tbody>\n</table></div>\n");
+        out.push_str("<p class=\"note\">wrong: the answer differed from the serial reference (never given a speedup); failed: crashed, timed out or could not be set up; skipped: not available on this machine; expected-incorrect: a variant that loses updates by design, measured to show the cost of correctness, never ranked.</p>\n");
+    }
+
+    heatmap(&mut out, view)?;
+    suites_table(&mut out, view);
+    for s in sections {
+        s.overview(view, &mut out)?;
+    }
+    how_to_read(&mut out, view);
+    machine(&mut out, view);
+    config(&mut out, view);
+    out.push_str("<h2 id=\"files\">Files</h2>\n<ul>\n<li><a href=\"results.json\">results.json</a>: everything, in the documented schema (raw samples included)</li>\n<li><a href=\"results.csv\">results.csv</a>: one row per point</li>\n<li><a href=\"samples.csv\">samples.csv</a>: one row per raw sample (long format)</li>\n<li><a href=\"summary.md\">summary.md</a>: a Markdown digest for a pull request or CI job summary</li>\n</ul>\n");
+    page_foot(&mut out, r);
+    Ok(out)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn params_suffix(p: &Point) -> String {
+    let params = p.params_label();
+    if params.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", esc(&params))
+    }
+}
+
+/// The id of the section of `p`'s problem on its suite page.
+pub(super) fn problem_anchor(view: &ReportView<'_>, p: &Point) -> String {
+    let params = p.params_label();
+    view.suites
+        .iter()
+        .find(|s| s.name == p.suite)
+        .and_then(|s| {
+            s.problems
+                .iter()
+                .find(|q| q.size == p.size && q.params == params)
+        })
+        .map_or_else(|| "top".to_string(), |q| q.anchor.clone())
+}
+
+fn heatmap(out: &mut String, view: &ReportView<'_>) -> Result<(), ReportError> {
+    let columns: Vec<&str> = view
+        .variants
+        .iter()
+        .copied()
+        .filter(|v| *v != BASELINE_VARIANT)
+        .collect();
+    if columns.is_empty() || view.suites.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = view
+        .suites
+        .iter()
+        .map(|s| {
+            if s.name == s.workload {
+                s.name.to_string()
+            } else {
+                format!("{} ({})", s.name, s.workload)
+            }
+        })
+        .collect();
+    let mut top = 1.0f64;
+    let cells: Vec<Vec<HeatCell>> = view
+        .suites
+        .iter()
+        .map(|s| {
+            columns
+                .iter()
+                .map(|v| {
+                    let of_variant: Vec<&Point> = s
+                        .points
+                        .iter()
+                        .copied()
+                        .filter(|p| p.variant == *v)
+                        .collect();
+                    if of_variant.is_empty() {
+                        return HeatCell::default();
+                    }
+                    match best_speedup(of_variant.iter().copied()) {
+                        Some(best) => {
+                            let speedup = best.derived.speedup.unwrap_or(0.0);
+                            top = top.max(speedup);
+                            HeatCell {
+                                value: Some(speedup),
+                                text: format!(
+                                    "{}\n{} worker{}",
+                                    format::ratio(speedup),
+                                    best.workers,
+                                    plural(best.workers as usize)
+                                ),
+                                href: Some(format!("{}#{}", s.file, problem_anchor(view, best))),
+                                tooltip: format!(
+                                    "{} · {}: {} at {} worker{}, size {}{}",
+                                    s.name,
+                                    v,
+                                    format::ratio(speedup),
+                                    best.workers,
+                                    plural(best.workers as usize),
+                                    best.size,
+                                    {
+                                        let p = best.params_label();
+                                        if p.is_empty() { p } else { format!(", {p}") }
+                                    }
+                                ),
+                            }
+                        }
+                        None => {
+                            // No verified speedup: say why (the most common status).
+                            let counts = status_counts(of_variant.iter().copied());
+                            let (status, _) = counts
+                                .iter()
+                                .copied()
+                                .max_by_key(|(_, c)| *c)
+                                .unwrap_or((Status::Skipped, 0));
+                            HeatCell {
+                                value: None,
+                                text: match status {
+                                    Status::ExpectedIncorrect => "by design".into(),
+                                    Status::Ok => "no baseline".into(),
+                                    s => s.to_string(),
+                                },
+                                href: Some(s.file.clone()),
+                                tooltip: format!("{} · {v}: no verified speedup", s.name),
+                            }
+                        }
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let hrefs: Vec<Option<String>> = view.suites.iter().map(|s| Some(s.file.clone())).collect();
+    let column_names: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+    let cores = view.cores as f64;
+    let mut chart = HeatmapChart::new(
+        "Best verified speedup per suite and variant",
+        &rows,
+        &column_names,
+        &cells,
+        ColorScale::Diverging {
+            lo: 0.25,
+            center: 1.0,
+            hi: cores.max(2.0).max(top.min(4.0 * cores)),
+            log: true,
+        },
+    );
+    chart.row_header = "suite (workload)";
+    chart.column_header = "variant";
+    chart.scale_label = "speedup vs baseline (×): orange slower, blue faster";
+    chart.scale_format = |v| format!("{}×", tick((v * 100.0).round() / 100.0));
+    chart.row_hrefs = &hrefs;
+    let svg = chart.render()?;
+    out.push_str("<h2 id=\"heatmap\">Best speedup per suite and variant</h2>\n");
+    super::figure(
+        out,
+        &svg,
+        "Each cell: the highest verified speedup of a variant over the suite's baseline at any size, parameters and worker count, with that worker count (w). Click a suite or a cell to open its page. Grey: no verified speedup (the cell says why).",
+    );
+    Ok(())
+}
+
+fn suites_table(out: &mut String, view: &ReportView<'_>) {
+    out.push_str("<h2 id=\"suites\">Suites</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>suite</th><th>workload</th><th>sizes</th><th>variants</th><th class=\"num\">points</th><th>status</th><th>best verified speedup</th></tr></thead>\n<tbody>\n");
+    for s in &view.suites {
+        let mut sizes: Vec<&str> = Vec::new();
+        for p in &s.points {
+            if !sizes.contains(&p.size.as_str()) {
+                sizes.push(&p.size);
+            }
+        }
+        let variants: Vec<String> = crate::view::variants_of(&s.points)
+            .into_iter()
+            .map(|v| variant_cell(view, v))
+            .collect();
+        let statuses: Vec<String> = status_counts(s.points.iter().copied())
+            .into_iter()
+            .map(|(st, c)| format!("{c} {}", status_badge(st)))
+            .collect();
+        let best = best_speedup(s.points.iter().copied()).map_or_else(
+            || "–".to_string(),
+            |b| {
+                format!(
+                    "<strong>{}</strong> {} · {} worker{} · size {}{}",
+                    format::ratio(b.derived.speedup.unwrap_or(0.0)),
+                    esc(&b.variant),
+                    b.workers,
+                    plural(b.workers as usize),
+                    esc(&b.size),
+                    params_suffix(b)
+                )
+            },
+        );
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"wrap\"><a href=\"{}\">{}</a></td><td>{}</td><td class=\"wrap\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&s.file),
+            esc(s.name),
+            esc(s.workload),
+            esc(&sizes.join(", ")),
+            variants.join(" "),
+            s.points.len(),
+            statuses.join(" · "),
+            best
+        );
+    }
+    out.push_str("</tbody>\n</table></div>\n");
+}
+
+fn how_to_read(out: &mut String, view: &ReportView<'_>) {
+    let _ = writeln!(
+        out,
+        "<h2 id=\"reading\">How to read this report</h2>\n<dl class=\"defs callout\">\n\
+<dt>time (median)</dt><dd>Wall-clock time of one iteration of the workload: the median of the samples (a sample times a batch of back-to-back iterations and divides). Error bars and intervals are bootstrap 95% confidence intervals of the median.</dd>\n\
+<dt>speedup</dt><dd>The baseline's median divided by the variant's median at the same suite, size and parameters. The baseline is the <em>serial</em> variant, or the same variant at one worker where a suite has none. Only points whose answer matched the serial reference get a speedup.</dd>\n\
+<dt>efficiency</dt><dd>Speedup per worker: 100% means perfect scaling.</dd>\n\
+<dt>Karp-Flatt serial fraction</dt><dd>(1/speedup − 1/p) / (1 − 1/p) at p workers: the share of the work that behaves as if it were serial at that worker count; growing with p points to parallel overhead.</dd>\n\
+<dt>Amdahl fit</dt><dd>The serial fraction f of Amdahl's law, speedup(p) = 1 / (f + (1 − f)/p), fitted by least squares to a variant's speedups on at most {cores} workers (the logical cores), with a 95% interval; 1/f bounds the speedup any number of workers can reach. With fewer than 3 distinct worker counts the report says the fit is not meaningful instead of printing a number.</dd>\n\
+<dt>oversubscribed</dt><dd>More workers than the machine's {cores} logical cores: measured on purpose, drawn hollow (and shaded), never fitted.</dd>\n\
+<dt>throughput</dt><dd>Work per second at the median time, in the workload's own unit.</dd>\n\
+<dt>phases</dt><dd>Time components a variant reports for itself (compute, exchange, start-up, IPC, transfers, kernel), shown as stacked bars where present.</dd>\n\
+</dl>",
+        cores = view.cores
+    );
+}
+
+fn machine(out: &mut String, view: &ReportView<'_>) {
+    let m = &view.results.machine;
+    out.push_str("<h2 id=\"machine\">Machine</h2>\n<dl class=\"kv\">\n");
+    let mem = m
+        .memory_bytes
+        .map(|b| format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64))
+        .unwrap_or_else(|| "unknown".into());
+    let rows: Vec<(&str, String)> = vec![
+        ("hostname", m.hostname.clone()),
+        ("fingerprint id", m.id.clone()),
+        ("CPU", m.cpu_model.clone()),
+        (
+            "logical / physical cores",
+            format!(
+                "{} / {}",
+                m.logical_cores,
+                m.physical_cores.map_or("unknown".into(), |c| c.to_string())
+            ),
+        ),
+        ("memory", mem),
+        (
+            "OS / kernel / arch",
+            format!("{} / {} / {}", m.os, m.kernel, m.arch),
+        ),
+        (
+            "CPU features used",
+            if m.cpu_features.is_empty() {
+                "none detected".into()
+            } else {
+                m.cpu_features.join(", ")
+            },
+        ),
+        (
+            "compiler / profile",
+            format!("{} / {}", m.rustc, m.build_profile),
+        ),
+        (
+            "load average at start",
+            m.load_average.map_or("unknown".into(), |l| {
+                format!("{:.2} {:.2} {:.2}", l[0], l[1], l[2])
+            }),
+        ),
+        (
+            "CPU governor / MHz",
+            format!(
+                "{} / {}",
+                m.cpu_governor.as_deref().unwrap_or("unknown"),
+                m.cpu_mhz.map_or("unknown".into(), |f| format!("{f:.0}"))
+            ),
+        ),
+        (
+            "git commit",
+            match (&m.git_commit, m.git_dirty) {
+                (Some(c), Some(true)) => format!("{c} (with uncommitted changes)"),
+                (Some(c), _) => c.clone(),
+                (None, _) => "not in a git checkout".into(),
+            },
+        ),
+        (
+            "accelerators",
+            if m.accelerators.is_empty() {
+                "none used".into()
+            } else {
+                m.accelerators.join("; ")
+            },
+        ),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&v));
+    }
+    out.push_str("</dl>\n");
+}
+
+fn config(out: &mut String, view: &ReportView<'_>) {
+    let c = &view.results.config;
+    let _ = writeln!(
+        out,
+        "<h2 id=\"config\">Config</h2>\n<p class=\"note\">{} · sha256 {}{}{}{}</p>\n<pre>{}</pre>",
+        esc(&c.path),
+        esc(&c.sha256),
+        if c.quick {
+            " · <strong>--quick</strong> (shrunk sizes and budgets)"
+        } else {
+            ""
+        },
+        if c.suite_filter.is_empty() {
+            String::new()
+        } else {
+            format!(" · suites: {}", esc(&c.suite_filter.join(", ")))
+        },
+        if c.variant_filter.is_empty() {
+            String::new()
+        } else {
+            format!(" · variants: {}", esc(&c.variant_filter.join(", ")))
+        },
+        esc(&c.text)
+    );
+}

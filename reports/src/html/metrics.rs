@@ -1,0 +1,63 @@
+//! The metrics section: the workload-specific figures points carry (an estimate's error, lost
+//! updates, fairness, latency percentiles, memory), one column per metric. Renders nothing where
+//! no point has metrics.
+
+use super::{Page, Section, variant_cell};
+use crate::escape::html as esc;
+use crate::view::Problem;
+use crate::{ReportError, format};
+use parbench_harness::results::Point;
+use std::fmt::Write as _;
+
+pub(super) struct Metrics;
+
+impl Section for Metrics {
+    fn problem(
+        &self,
+        page: &Page<'_>,
+        problem: &Problem<'_>,
+        out: &mut String,
+    ) -> Result<(), ReportError> {
+        let with: Vec<&Point> = problem
+            .points
+            .iter()
+            .copied()
+            .filter(|p| !p.metrics.is_empty())
+            .collect();
+        if with.is_empty() {
+            return Ok(());
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for p in &with {
+            for k in p.metrics.keys() {
+                if !names.contains(&k.as_str()) {
+                    names.push(k);
+                }
+            }
+        }
+        out.push_str("<h3>Workload metrics</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th>status</th>");
+        for n in &names {
+            let _ = write!(out, "<th class=\"num\">{}</th>", esc(n));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for p in &with {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td>",
+                variant_cell(page.view, &p.variant),
+                p.workers,
+                super::status_badge(p.status)
+            );
+            for n in &names {
+                let v = p.metrics.get(*n).map_or_else(
+                    || "–".to_string(),
+                    |m| esc(&format::metric(m.value, &m.unit)),
+                );
+                let _ = write!(out, "<td class=\"num\">{v}</td>");
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table></div>\n");
+        Ok(())
+    }
+}

@@ -1,0 +1,317 @@
+//! The HTML site: `index.html` (the overview) and one page per suite, self-contained (inline
+//! CSS and SVG, no scripts, no network, a Content-Security-Policy pinned to the inline style's
+//! hash). Parts that only some results need (phases, metrics, and the processes, OpenCL and
+//! contention views) are [`Section`]s in their own modules, listed in [`sections`].
+
+mod index;
+mod metrics;
+mod phases;
+mod suite;
+
+use crate::escape::html as esc;
+use crate::view::{ReportView, SuiteView};
+use crate::{Exporter, OutputFile, ReportError};
+use parbench_harness::results::{Point, RunResults, Status};
+use std::fmt::Write as _;
+
+pub use crate::view::Problem;
+
+const STYLE: &str = r#"
+:root { --fg: #1d1d1f; --muted: #5f6368; --line: #dadce0; --bg-alt: #f6f8fa; --ok: #1e7d32; --bad: #b3261e; --warn: #8a5a00; --link: #0b57d0; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); margin: 0 auto; max-width: 1200px; padding: 20px 24px 40px; line-height: 1.45; }
+a { color: var(--link); }
+nav.top { font-size: 0.88rem; margin: 0 0 18px; padding-bottom: 8px; border-bottom: 1px solid var(--line); color: var(--muted); }
+nav.top a { margin-right: 12px; white-space: nowrap; }
+nav.top strong { margin-right: 12px; }
+h1 { font-size: 1.7rem; margin: 0 0 4px; overflow-wrap: anywhere; }
+h2 { font-size: 1.3rem; margin: 36px 0 10px; border-bottom: 1px solid var(--line); padding-bottom: 4px; overflow-wrap: anywhere; }
+h3 { font-size: 1.08rem; margin: 22px 0 8px; }
+p.sub { color: var(--muted); margin: 0 0 16px; }
+.lead { font-size: 1.02rem; max-width: 60rem; }
+table { border-collapse: collapse; width: 100%; font-size: 0.84rem; margin: 8px 0 16px; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 7px; text-align: left; vertical-align: top; }
+th { background: var(--bg-alt); font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.wrap { overflow-wrap: anywhere; }
+.v { white-space: nowrap; }
+table.stats { font-size: 0.76rem; }
+table.stats td, table.stats th { padding: 3px 4px; }
+table.stats td .status-expected-incorrect { white-space: normal; }
+tr.notes td { border-bottom: 1px solid var(--line); padding-top: 0; color: var(--muted); font-size: 0.78rem; }
+tr.has-notes td { border-bottom: none; }
+tr.over td { background: #fbf6ea; }
+.scroll { overflow-x: auto; }
+.status-ok { color: var(--ok); font-weight: 600; }
+.status-wrong, .status-failed { color: var(--bad); font-weight: 600; }
+.status-skipped, .status-expected-incorrect { color: var(--warn); font-weight: 600; }
+.badges { margin: 8px 0 12px; }
+.badges > span { display: inline-block; margin: 0 10px 6px 0; padding: 2px 12px; border-radius: 12px; background: var(--bg-alt); border: 1px solid var(--line); }
+.swatch { margin-right: 6px; vertical-align: baseline; }
+.grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
+figure.chart { margin: 0 0 12px; }
+figure.chart svg { width: 100%; height: auto; display: block; border: 1px solid var(--line); border-radius: 4px; }
+figure.chart figcaption { color: var(--muted); font-size: 0.82rem; margin-top: 4px; }
+pre { background: var(--bg-alt); border: 1px solid var(--line); padding: 12px; overflow-x: auto; font-size: 0.82rem; }
+.note { color: var(--muted); font-size: 0.85rem; }
+.callout { background: var(--bg-alt); border: 1px solid var(--line); border-radius: 6px; padding: 10px 16px; margin: 12px 0; }
+ul.attention li { margin-bottom: 4px; overflow-wrap: anywhere; }
+ul.toc { columns: 2; font-size: 0.9rem; }
+dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; font-size: 0.9rem; }
+dl.kv dt { color: var(--muted); }
+dl.kv dd { margin: 0; overflow-wrap: anywhere; }
+dl.defs dt { font-weight: 600; margin-top: 6px; }
+dl.defs dd { margin: 0 0 0 16px; }
+footer { margin-top: 40px; color: var(--muted); font-size: 0.82rem; border-top: 1px solid var(--line); padding-top: 8px; }
+@media (max-width: 900px) { .grid { grid-template-columns: 1fr; } ul.toc { columns: 1; } }
+@media print { body { max-width: none; padding: 0; } nav.top { display: none; } .grid { grid-template-columns: 1fr; } figure.chart, tr { break-inside: avoid; } h2, h3 { break-after: avoid; } a { color: inherit; } }
+"#;
+
+/// The Content-Security-Policy of every page: nothing may load or run; only the inline style
+/// block, pinned by its hash, applies.
+pub fn content_security_policy() -> String {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(STYLE.as_bytes());
+    format!(
+        "default-src 'none'; style-src 'sha256-{}'; img-src data:; base-uri 'none'; form-action 'none'",
+        base64(&hash)
+    )
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Opens a page: doctype, CSP, title and the shared style.
+pub fn page_head(title: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<link rel=\"icon\" href=\"data:,\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        content_security_policy(),
+        esc(title)
+    )
+}
+
+/// Closes a page with a footer naming its source.
+pub(crate) fn page_foot(out: &mut String, results: &RunResults) {
+    let _ = write!(
+        out,
+        "<footer>Generated by parbench {} from results.json (schema version {}, run {}). The raw samples of every point are in results.json and samples.csv.</footer>\n</body>\n</html>\n",
+        esc(&results.parbench_version),
+        results.schema_version,
+        esc(&results.run_id)
+    );
+}
+
+/// The navigation bar: the overview and every suite page; `current` is not linked.
+pub(crate) fn nav(out: &mut String, view: &ReportView<'_>, current: Option<&str>) {
+    out.push_str("<nav class=\"top\" aria-label=\"pages\">");
+    if current.is_none() {
+        out.push_str("<strong>Overview</strong>");
+    } else {
+        out.push_str("<a href=\"index.html\">Overview</a>");
+    }
+    out.push_str(" Suites: ");
+    for s in &view.suites {
+        if current == Some(s.file.as_str()) {
+            let _ = write!(out, "<strong>{}</strong>", esc(s.name));
+        } else {
+            let _ = write!(out, "<a href=\"{}\">{}</a>", esc(&s.file), esc(s.name));
+        }
+    }
+    out.push_str("</nav>\n");
+}
+
+/// A status word, coloured.
+pub(crate) fn status_badge(status: Status) -> String {
+    format!("<span class=\"status-{status}\">{status}</span>")
+}
+
+/// A small square in a variant's colour.
+pub(crate) fn swatch(hex: &str) -> String {
+    format!(
+        "<svg class=\"swatch\" width=\"10\" height=\"10\" aria-hidden=\"true\"><rect width=\"10\" height=\"10\" rx=\"2\" fill=\"{}\"/></svg>",
+        esc(hex)
+    )
+}
+
+/// A variant name with its colour swatch.
+pub(crate) fn variant_cell(view: &ReportView<'_>, variant: &str) -> String {
+    format!(
+        "<span class=\"v\">{}{}</span>",
+        swatch(&view.palette.hex(variant)),
+        esc(variant)
+    )
+}
+
+/// An embedded chart with its caption (the SVG text comes from plotters, which escapes it).
+pub(crate) fn figure(out: &mut String, svg: &str, caption: &str) {
+    let _ = write!(
+        out,
+        "<figure class=\"chart\">{svg}<figcaption>{}</figcaption></figure>\n",
+        esc(caption)
+    );
+}
+
+pub(crate) fn or_dash(v: Option<String>) -> String {
+    v.unwrap_or_else(|| "–".into())
+}
+
+/// `variant, w workers` of a point, escaped.
+pub(crate) fn point_label(p: &Point) -> String {
+    format!(
+        "{} · {} worker{}",
+        esc(&p.variant),
+        p.workers,
+        if p.workers == 1 { "" } else { "s" }
+    )
+}
+
+/// Writes a list of points that are not `ok`, with their reasons.
+pub(crate) fn attention_list(out: &mut String, points: &[&Point], with_suite: bool) {
+    let problems: Vec<&&Point> = points.iter().filter(|p| p.status != Status::Ok).collect();
+    if problems.is_empty() {
+        return;
+    }
+    out.push_str("<ul class=\"attention\">\n");
+    for p in problems {
+        let place = if with_suite {
+            format!(
+                "<strong>{}</strong> size {} · ",
+                esc(&p.suite),
+                esc(&p.size)
+            )
+        } else {
+            String::new()
+        };
+        let params = p.params_label();
+        let _ = writeln!(
+            out,
+            "<li>{} {place}{}{}: {}{}</li>",
+            status_badge(p.status),
+            point_label(p),
+            if params.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", esc(&params))
+            },
+            esc(p.reason.as_deref().unwrap_or("no reason recorded")),
+            match p.status {
+                Status::ExpectedIncorrect =>
+                    " <span class=\"note\">(incorrect by design; measured, never ranked)</span>",
+                Status::Wrong =>
+                    " <span class=\"note\">(no speedup is reported for a wrong answer)</span>",
+                _ => "",
+            }
+        );
+    }
+    out.push_str("</ul>\n");
+}
+
+/// A suite page being rendered, as sections see it.
+pub(crate) struct Page<'a> {
+    pub view: &'a ReportView<'a>,
+    pub suite: &'a SuiteView<'a>,
+}
+
+/// A part of a suite page (or of the overview) that only some results need: time phases,
+/// workload metrics, and the views of the processes, OpenCL and contention issues. Each lives in
+/// its own module under `html/` and is listed in [`sections`]; it writes nothing when the points
+/// do not carry what it shows.
+pub(crate) trait Section {
+    /// Its part of one problem (one size and parameter set) of a suite page, after the charts.
+    fn problem(
+        &self,
+        _page: &Page<'_>,
+        _problem: &Problem<'_>,
+        _out: &mut String,
+    ) -> Result<(), ReportError> {
+        Ok(())
+    }
+
+    /// Its part of a suite page after every problem (views across sizes or parameters).
+    fn suite(&self, _page: &Page<'_>, _out: &mut String) -> Result<(), ReportError> {
+        Ok(())
+    }
+
+    /// Its part of the overview page.
+    fn overview(&self, _view: &ReportView<'_>, _out: &mut String) -> Result<(), ReportError> {
+        Ok(())
+    }
+}
+
+/// Every section, in page order.
+pub(crate) fn sections() -> Vec<Box<dyn Section>> {
+    vec![Box::new(phases::Phases), Box::new(metrics::Metrics)]
+}
+
+#[derive(Debug, Default)]
+pub struct HtmlExporter;
+
+impl Exporter for HtmlExporter {
+    fn render(&self, results: &RunResults) -> Result<Vec<OutputFile>, ReportError> {
+        let view = ReportView::new(results);
+        let sections = sections();
+        let mut files = vec![OutputFile {
+            name: "index.html".into(),
+            contents: index::render(&view, &sections)?,
+        }];
+        for s in &view.suites {
+            files.push(OutputFile {
+                name: s.file.clone(),
+                contents: suite::render(
+                    &Page {
+                        view: &view,
+                        suite: s,
+                    },
+                    &sections,
+                )?,
+            });
+        }
+        Ok(files)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn csp_forbids_scripts_and_network() {
+        let csp = content_security_policy();
+        assert!(csp.starts_with("default-src 'none'"));
+        assert!(!csp.contains("script-src"));
+        assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn style_has_no_external_references() {
+        assert!(!STYLE.contains("url("));
+        assert!(!STYLE.contains("@import"));
+    }
+}

@@ -1,0 +1,91 @@
+//! The time phases section: where a variant reports its own time components (compute and
+//! exchange, start-up and IPC, build and transfers and kernel), a stacked bar per point with the
+//! measured mean time marked, and a table of every phase. Renders nothing where no point has
+//! phases.
+
+use super::{Page, Section, figure, variant_cell};
+use crate::escape::html as esc;
+use crate::palette::phase_color;
+use crate::plot::{Bar, StackedBarChart, time_unit};
+use crate::view::Problem;
+use crate::{ReportError, format};
+use parbench_harness::results::Point;
+use std::fmt::Write as _;
+
+pub(super) struct Phases;
+
+impl Section for Phases {
+    fn problem(
+        &self,
+        page: &Page<'_>,
+        problem: &Problem<'_>,
+        out: &mut String,
+    ) -> Result<(), ReportError> {
+        let with: Vec<&Point> = problem
+            .points
+            .iter()
+            .copied()
+            .filter(|p| !p.phases.is_empty())
+            .collect();
+        if with.is_empty() {
+            return Ok(());
+        }
+        let max = with
+            .iter()
+            .map(|p| {
+                let sum: f64 = p.phases.iter().map(|ph| ph.mean.0).sum();
+                sum.max(p.measurement.as_ref().map_or(0.0, |m| m.stats.mean.0))
+            })
+            .fold(0.0, f64::max);
+        let unit = time_unit(max);
+        let bars: Vec<Bar> = with
+            .iter()
+            .map(|p| Bar {
+                label: format!(
+                    "{} · {} worker{}{}",
+                    p.variant,
+                    p.workers,
+                    if p.workers == 1 { "" } else { "s" },
+                    if p.oversubscribed { " (over)" } else { "" }
+                ),
+                segments: p
+                    .phases
+                    .iter()
+                    .map(|ph| (ph.name.clone(), ph.mean.0 / unit.ns))
+                    .collect(),
+                marker: p.measurement.as_ref().map(|m| m.stats.mean.0 / unit.ns),
+            })
+            .collect();
+        let value_label = format!("mean time per iteration ({})", unit.name);
+        let mut chart = StackedBarChart::new(
+            "Where the time goes (phases reported by each variant)",
+            &value_label,
+            &bars,
+            phase_color,
+        );
+        chart.marker_label = "measured mean time per iteration";
+        out.push_str("<h3>Time phases</h3>\n");
+        figure(
+            out,
+            &chart.render()?,
+            "Mean time per phase, stacked; the black tick marks the measured mean iteration time, so a gap between the bar and the tick is time no phase accounts for.",
+        );
+        out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th>phase</th><th class=\"num\">median</th><th class=\"num\">mean</th><th class=\"num\">share of the iteration</th></tr></thead>\n<tbody>\n");
+        for p in &with {
+            for ph in &p.phases {
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                    variant_cell(page.view, &p.variant),
+                    p.workers,
+                    esc(&ph.name),
+                    ph.median,
+                    ph.mean,
+                    format::percent(ph.share)
+                );
+            }
+        }
+        out.push_str("</tbody>\n</table></div>\n");
+        Ok(())
+    }
+}

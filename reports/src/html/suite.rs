@@ -1,0 +1,658 @@
+//! A suite's page: at a glance (the best variant per problem), what went wrong, time against
+//! size when sizes vary, and per problem (size x parameters) time, speedup with the Amdahl fit,
+//! efficiency and throughput against workers, the raw-sample distributions, the sections that
+//! apply (phases, metrics, …) and a statistics table of every point.
+
+use super::{
+    Page, Section, attention_list, figure, nav, or_dash, page_foot, page_head, status_badge,
+    variant_cell,
+};
+use crate::escape::html as esc;
+use crate::plot::{
+    BoxPlotChart, BoxRow, Curve, HALF_WIDTH, Series, SizeChart, WorkersChart, XY, percent_tick,
+    si_unit, signed_percent_tick, time_unit,
+};
+use crate::view::{Problem, amdahl_of, status_counts, variants_of};
+use crate::{ReportError, format};
+use parbench_harness::Nanos;
+use parbench_harness::analysis::BASELINE_VARIANT;
+use parbench_harness::results::{Point, Status, StopReason};
+use std::fmt::Write as _;
+
+pub(super) fn render(
+    page: &Page<'_>,
+    sections: &[Box<dyn Section>],
+) -> Result<String, ReportError> {
+    let (view, suite) = (page.view, page.suite);
+    let mut out = page_head(&format!(
+        "{} · parbench report {}",
+        suite.name, view.results.run_id
+    ));
+    nav(&mut out, view, Some(&suite.file));
+    let _ = writeln!(out, "<h1 id=\"top\">{}</h1>", esc(suite.name));
+    let variants = variants_of(&suite.points);
+    let mut models: Vec<String> = Vec::new();
+    for p in &suite.points {
+        let m = format!("{} / {}", p.model, p.sync);
+        if !models.contains(&m) {
+            models.push(m);
+        }
+    }
+    let statuses: Vec<String> = status_counts(suite.points.iter().copied())
+        .into_iter()
+        .map(|(s, c)| format!("{c} {}", status_badge(s)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "<p class=\"sub\">Workload <strong>{}</strong> · {} points ({}) · {} problem{} (size × parameters) · execution model / synchronization: {} · run {} on {} ({} logical cores)</p>",
+        esc(suite.workload),
+        suite.points.len(),
+        statuses.join(" · "),
+        suite.problems.len(),
+        if suite.problems.len() == 1 { "" } else { "s" },
+        esc(&models.join(", ")),
+        esc(&view.results.run_id),
+        esc(&view.results.machine.cpu_model),
+        view.cores
+    );
+    out.push_str("<p>Variants: ");
+    out.push_str(
+        &variants
+            .iter()
+            .map(|v| variant_cell(view, v))
+            .collect::<Vec<_>>()
+            .join(" · "),
+    );
+    out.push_str(" <span class=\"note\">(each keeps its colour in every chart)</span></p>\n");
+
+    glance(&mut out, page);
+    if suite.points.iter().any(|p| p.status != Status::Ok) {
+        out.push_str("<h2 id=\"attention\">Needs attention</h2>\n");
+        attention_list(&mut out, &suite.points, false);
+    }
+    if suite.problems.len() > 1 {
+        out.push_str("<h2 id=\"contents\">Contents</h2>\n<ul class=\"toc\">\n");
+        if has_size_sweep(page) {
+            out.push_str("<li><a href=\"#sizes\">Time vs size</a></li>\n");
+        }
+        for q in &suite.problems {
+            let _ = writeln!(
+                out,
+                "<li><a href=\"#{}\">{}</a></li>",
+                q.anchor,
+                esc(&q.title())
+            );
+        }
+        out.push_str("</ul>\n");
+    }
+    size_sweeps(&mut out, page)?;
+    for q in &suite.problems {
+        problem(&mut out, page, q, sections)?;
+    }
+    for s in sections {
+        s.suite(page, &mut out)?;
+    }
+    page_foot(&mut out, view.results);
+    Ok(out)
+}
+
+/// One row per problem: the best verified variant and how well it scales.
+fn glance(out: &mut String, page: &Page<'_>) {
+    let view = page.view;
+    out.push_str("<h2 id=\"glance\">At a glance</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>problem</th><th>fastest verified variant</th><th class=\"num\">workers</th><th class=\"num\">median</th><th class=\"num\">speedup (95% CI)</th><th class=\"num\">efficiency</th><th>its Amdahl serial fraction</th></tr></thead>\n<tbody>\n");
+    for q in &page.suite.problems {
+        let fastest = q
+            .points
+            .iter()
+            .filter(|p| p.status == Status::Ok && p.measurement.is_some())
+            .min_by(|a, b| {
+                a.median()
+                    .unwrap_or(Nanos(f64::INFINITY))
+                    .0
+                    .total_cmp(&b.median().unwrap_or(Nanos(f64::INFINITY)).0)
+            });
+        let link = format!("<a href=\"#{}\">{}</a>", q.anchor, esc(&q.title()));
+        match fastest {
+            Some(p) => {
+                let fit = match amdahl_of(&q.points, &p.variant) {
+                    Some(Ok(f)) => format!(
+                        "f = {} (95% CI {} – {})",
+                        format::percent(f.serial_fraction),
+                        format::percent(f.ci[0]),
+                        format::percent(f.ci[1])
+                    ),
+                    Some(Err(e)) => esc(&e.to_string()),
+                    None => "–".into(),
+                };
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{link}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{fit}</td></tr>",
+                    variant_cell(view, &p.variant),
+                    p.workers,
+                    or_dash(p.median().map(|m| m.to_string())),
+                    speedup_text(p),
+                    or_dash(p.derived.efficiency.map(format::percent)),
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{link}</td><td colspan=\"6\">no verified measurement</td></tr>"
+                );
+            }
+        }
+    }
+    out.push_str("</tbody>\n</table></div>\n");
+}
+
+fn speedup_text(p: &Point) -> String {
+    match (p.derived.speedup, p.derived.speedup_ci) {
+        (Some(s), Some([lo, hi])) if lo != hi => {
+            format!("{} ({:.2}–{:.2})", format::ratio(s), lo, hi)
+        }
+        (Some(s), _) => format::ratio(s),
+        (None, _) => "–".into(),
+    }
+}
+
+fn ok_measured<'a>(points: &[&'a Point]) -> Vec<&'a Point> {
+    points
+        .iter()
+        .copied()
+        .filter(|p| p.status == Status::Ok && p.measurement.is_some())
+        .collect()
+}
+
+fn has_size_sweep(page: &Page<'_>) -> bool {
+    let mut ns: Vec<u64> = ok_measured(&page.suite.points)
+        .iter()
+        .map(|p| p.n)
+        .collect();
+    ns.sort_unstable();
+    ns.dedup();
+    ns.len() > 1
+}
+
+/// Per variant, the worker count drawn in the time-vs-size chart: the largest that does not
+/// oversubscribe the machine, else the smallest measured.
+fn size_sweep_workers(points: &[&Point], variant: &str, cores: u32) -> Option<u32> {
+    let w: Vec<u32> = points
+        .iter()
+        .filter(|p| p.variant == variant)
+        .map(|p| p.workers)
+        .collect();
+    w.iter()
+        .copied()
+        .filter(|w| *w <= cores)
+        .max()
+        .or_else(|| w.iter().copied().min())
+}
+
+/// Time against problem size, one chart per parameter set, when sizes vary.
+fn size_sweeps(out: &mut String, page: &Page<'_>) -> Result<(), ReportError> {
+    if !has_size_sweep(page) {
+        return Ok(());
+    }
+    let view = page.view;
+    let measured = ok_measured(&page.suite.points);
+    let mut param_sets: Vec<String> = Vec::new();
+    for p in &measured {
+        let l = p.params_label();
+        if !param_sets.contains(&l) {
+            param_sets.push(l);
+        }
+    }
+    out.push_str("<h2 id=\"sizes\">Time vs size</h2>\n<div class=\"grid\">\n");
+    for params in &param_sets {
+        let pts: Vec<&Point> = measured
+            .iter()
+            .copied()
+            .filter(|p| p.params_label() == *params)
+            .collect();
+        let mut series = Vec::new();
+        for v in variants_of(&pts) {
+            let Some(w) = size_sweep_workers(&pts, v, view.cores) else {
+                continue;
+            };
+            let mut xy: Vec<XY> = pts
+                .iter()
+                .filter(|p| p.variant == v && p.workers == w)
+                .filter_map(|p| {
+                    let m = p.measurement.as_ref()?;
+                    Some(XY {
+                        x: p.n as f64,
+                        y: m.stats.median.0,
+                        interval: Some((m.stats.ci_low.0, m.stats.ci_high.0)),
+                        hollow: p.oversubscribed,
+                    })
+                })
+                .collect();
+            xy.sort_by(|a, b| a.x.total_cmp(&b.x));
+            series.push(Series::new(
+                format!("{v} ({w} worker{})", if w == 1 { "" } else { "s" }),
+                view.palette.color(v),
+                xy,
+            ));
+        }
+        let title = if params.is_empty() {
+            "Median time vs problem size".to_string()
+        } else {
+            format!("Median time vs problem size · {params}")
+        };
+        let mut chart = SizeChart::new(
+            &title,
+            "problem size n (log scale)",
+            "median time per iteration (log scale)",
+            &series,
+        );
+        chart.y_format = |ns| Nanos(ns).to_string();
+        figure(
+            out,
+            &chart.render()?,
+            "Each variant at its largest worker count within the logical cores; error bars: 95% CI of the median. Where two lines cross, the faster choice changes with the problem size.",
+        );
+    }
+    out.push_str("</div>\n");
+    Ok(())
+}
+
+/// Builds one series per variant from the points that have a value.
+fn series_by_variant(
+    page: &Page<'_>,
+    points: &[&Point],
+    value: impl Fn(&Point) -> Option<(f64, Option<(f64, f64)>)>,
+    skip_baseline: bool,
+) -> Vec<Series> {
+    let mut out = Vec::new();
+    for v in variants_of(points) {
+        if skip_baseline && v == BASELINE_VARIANT {
+            continue;
+        }
+        let mut xy: Vec<XY> = points
+            .iter()
+            .filter(|p| p.variant == v)
+            .filter_map(|p| {
+                let (y, interval) = value(p)?;
+                Some(XY {
+                    x: p.workers as f64,
+                    y,
+                    interval,
+                    hollow: p.oversubscribed,
+                })
+            })
+            .collect();
+        if xy.is_empty() {
+            continue;
+        }
+        xy.sort_by(|a, b| a.x.total_cmp(&b.x));
+        let mut s = Series::new(v, page.view.palette.color(v), xy);
+        // A variant measured at one worker only (serial, an accelerator) is a level, not a curve.
+        s.baseline = s.points.len() == 1 && s.points[0].x == 1.0;
+        out.push(s);
+    }
+    out
+}
+
+fn problem(
+    out: &mut String,
+    page: &Page<'_>,
+    q: &Problem<'_>,
+    sections: &[Box<dyn Section>],
+) -> Result<(), ReportError> {
+    let _ = writeln!(
+        out,
+        "<section id=\"{}\">\n<h2>{}</h2>",
+        q.anchor,
+        esc(&q.title())
+    );
+    let ok = ok_measured(&q.points);
+    if ok.is_empty() {
+        out.push_str("<p>No point of this problem was measured and verified.</p>\n");
+    } else {
+        out.push_str("<div class=\"grid\">\n");
+        time_chart(out, page, &ok)?;
+        speedup_chart(out, page, q, &ok)?;
+        efficiency_chart(out, page, &ok)?;
+        throughput_chart(out, page, &ok)?;
+        out.push_str("</div>\n");
+        fits_table(out, page, q);
+    }
+    samples_chart(out, page, q)?;
+    for s in sections {
+        s.problem(page, q, out)?;
+    }
+    stats_table(out, page, q);
+    if q.points.iter().any(|p| p.status != Status::Ok) {
+        out.push_str("<h3>Not verified, failed or skipped</h3>\n");
+        attention_list(out, &q.points, false);
+    }
+    out.push_str("</section>\n");
+    Ok(())
+}
+
+fn time_chart(out: &mut String, page: &Page<'_>, ok: &[&Point]) -> Result<(), ReportError> {
+    let max = ok
+        .iter()
+        .filter_map(|p| p.measurement.as_ref().map(|m| m.stats.ci_high.0))
+        .fold(0.0, f64::max);
+    let unit = time_unit(max);
+    let series = series_by_variant(
+        page,
+        ok,
+        |p| {
+            let m = p.measurement.as_ref()?;
+            Some((
+                m.stats.median.0 / unit.ns,
+                Some((m.stats.ci_low.0 / unit.ns, m.stats.ci_high.0 / unit.ns)),
+            ))
+        },
+        false,
+    );
+    let y_label = format!("median time per iteration ({})", unit.name);
+    let mut chart = WorkersChart::new("Time vs workers", &y_label, &series, page.view.cores);
+    chart.width = HALF_WIDTH;
+    figure(
+        out,
+        &chart.render()?,
+        "Lower is better. Error bars: 95% CI of the median. A dashed level: a variant measured at one worker only.",
+    );
+    Ok(())
+}
+
+fn speedup_chart(
+    out: &mut String,
+    page: &Page<'_>,
+    q: &Problem<'_>,
+    ok: &[&Point],
+) -> Result<(), ReportError> {
+    let series = series_by_variant(
+        page,
+        ok,
+        |p| {
+            Some((
+                p.derived.speedup?,
+                p.derived.speedup_ci.map(|[a, b]| (a, b)),
+            ))
+        },
+        true,
+    );
+    if series.is_empty() {
+        return Ok(());
+    }
+    // The fit is drawn over the worker counts it was fitted on (up to the logical cores).
+    let max_workers = ok
+        .iter()
+        .map(|p| p.workers)
+        .filter(|w| *w <= page.view.cores)
+        .max()
+        .unwrap_or(1)
+        .max(2) as f64;
+    let mut curves = Vec::new();
+    for s in &series {
+        if let Some(Ok(fit)) = amdahl_of(&q.points, &s.label) {
+            let steps = 48;
+            let points = (0..=steps)
+                .map(|i| {
+                    let p = 1.0 + (max_workers - 1.0) * i as f64 / steps as f64;
+                    (p, fit.speedup(p))
+                })
+                .collect();
+            curves.push(Curve {
+                label: format!(
+                    "{} Amdahl fit, f = {}",
+                    s.label,
+                    format::percent(fit.serial_fraction)
+                ),
+                color: s.color,
+                points,
+            });
+        }
+    }
+    let mut chart = WorkersChart::new(
+        "Speedup vs workers",
+        "speedup vs baseline (×)",
+        &series,
+        page.view.cores,
+    );
+    chart.ideal = true;
+    chart.curves = &curves;
+    figure(
+        out,
+        &chart.render()?,
+        "Higher is better; the grey diagonal is perfect scaling. Dashed curves: Amdahl's law fitted to each variant (see the table below). Error bars: bootstrap 95% CI of the speedup.",
+    );
+    Ok(())
+}
+
+fn efficiency_chart(out: &mut String, page: &Page<'_>, ok: &[&Point]) -> Result<(), ReportError> {
+    let series = series_by_variant(page, ok, |p| Some((p.derived.efficiency?, None)), true);
+    if series.is_empty() {
+        return Ok(());
+    }
+    let mut chart = WorkersChart::new(
+        "Parallel efficiency vs workers",
+        "efficiency (speedup per worker)",
+        &series,
+        page.view.cores,
+    );
+    chart.reference = Some((1.0, "ideal (100%)"));
+    chart.y_format = percent_tick;
+    figure(
+        out,
+        &chart.render()?,
+        "100% means every added worker pays off fully; the drop shows parallel overhead and serial parts.",
+    );
+    Ok(())
+}
+
+fn throughput_chart(out: &mut String, page: &Page<'_>, ok: &[&Point]) -> Result<(), ReportError> {
+    let Some(unit) = ok
+        .iter()
+        .find_map(|p| p.throughput.as_ref().map(|t| t.unit.clone()))
+    else {
+        return Ok(());
+    };
+    let max = ok
+        .iter()
+        .filter_map(|p| p.throughput.as_ref().filter(|t| t.unit == unit))
+        .map(|t| t.value)
+        .fold(0.0, f64::max);
+    let (scale, prefix) = si_unit(max);
+    let series = series_by_variant(
+        page,
+        ok,
+        |p| {
+            let t = p.throughput.as_ref().filter(|t| t.unit == unit)?;
+            Some((t.value / scale, None))
+        },
+        false,
+    );
+    let y_label = format!("throughput ({prefix}{unit})");
+    let chart = WorkersChart::new("Throughput vs workers", &y_label, &series, page.view.cores);
+    figure(
+        out,
+        &chart.render()?,
+        "Higher is better: work per second at the median time, in the workload's own unit.",
+    );
+    Ok(())
+}
+
+fn fits_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
+    let view = page.view;
+    let rows: Vec<String> = variants_of(&q.points)
+        .into_iter()
+        .filter_map(|v| {
+            let fit = amdahl_of(&q.points, v)?;
+            Some(match fit {
+                Ok(f) => format!(
+                    "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} – {}</td><td class=\"num\">{}</td><td class=\"num\">{} / {}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                    variant_cell(view, v),
+                    format::percent(f.serial_fraction),
+                    format::percent(f.ci[0]),
+                    format::percent(f.ci[1]),
+                    f.max_speedup().map_or("unbounded".into(), format::ratio),
+                    f.points,
+                    f.distinct_workers,
+                    format::number(f.rmse),
+                    if f.at_bound {
+                        "at the boundary of [0, 1]: the law describes these speedups poorly"
+                    } else {
+                        ""
+                    }
+                ),
+                Err(e) => format!(
+                    "<tr><td>{}</td><td colspan=\"6\">{}</td></tr>",
+                    variant_cell(view, v),
+                    esc(&e.to_string())
+                ),
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<h3>Amdahl fits</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">serial fraction f</th><th class=\"num\">95% CI</th><th class=\"num\">max speedup 1/f</th><th class=\"num\">points / worker counts</th><th class=\"num\">RMS residual</th><th>note</th></tr></thead>\n<tbody>\n{}\n</tbody>\n</table></div>\n<p class=\"note\">Least squares on verified speedups at up to {} workers (oversubscribed points are left out: Amdahl's law assumes a core per worker).</p>",
+        rows.join("\n"),
+        view.cores
+    );
+}
+
+fn samples_chart(out: &mut String, page: &Page<'_>, q: &Problem<'_>) -> Result<(), ReportError> {
+    let measured: Vec<&Point> = q
+        .points
+        .iter()
+        .copied()
+        .filter(|p| {
+            p.measurement
+                .as_ref()
+                .is_some_and(|m| !m.samples_ns.is_empty() && m.stats.median.0 > 0.0)
+        })
+        .collect();
+    if measured.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<BoxRow> = measured
+        .iter()
+        .map(|p| {
+            let m = p.measurement.as_ref().expect("filtered");
+            let median = m.stats.median.0;
+            let mut label = format!(
+                "{} · {} worker{}",
+                p.variant,
+                p.workers,
+                if p.workers == 1 { "" } else { "s" }
+            );
+            if p.oversubscribed {
+                label.push_str(" (over)");
+            }
+            if p.status != Status::Ok {
+                label.push_str(&format!(" [{}]", p.status));
+            }
+            label.push_str(&format!(" · {}", m.stats.median));
+            BoxRow {
+                label,
+                color: page.view.palette.color(&p.variant),
+                values: m.samples_ns.iter().map(|s| s.0 / median - 1.0).collect(),
+                hollow: p.oversubscribed,
+                muted: p.status != Status::Ok,
+            }
+        })
+        .collect();
+    let mut chart = BoxPlotChart::new(
+        "Distribution of raw samples around each point's median",
+        "sample time relative to the point's median",
+        &rows,
+    );
+    chart.value_format = signed_percent_tick;
+    out.push_str("<h3>Raw samples</h3>\n");
+    figure(
+        out,
+        &chart.render()?,
+        "One row per measured point (its median after the label): every sample, as its difference from that median. Wide boxes, long whiskers or many outliers mean a noisy measurement: compare medians with care.",
+    );
+    Ok(())
+}
+
+/// `lo – hi` of two times, the unit written once where they share it.
+fn time_range(lo: Nanos, hi: Nanos) -> String {
+    let (a, b) = (lo.to_string(), hi.to_string());
+    match (a.rsplit_once(' '), b.rsplit_once(' ')) {
+        (Some((av, au)), Some((bv, bu))) if au == bu => format!("{av}–{bv} {bu}"),
+        _ => format!("{a} – {b}"),
+    }
+}
+
+fn stats_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
+    const COLUMNS: usize = 13;
+    let view = page.view;
+    out.push_str("<h3>Statistics</h3>\n<div class=\"scroll\"><table class=\"stats\">\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th>status</th><th class=\"num\">median</th><th class=\"num\">95% CI</th><th class=\"num\">min–max</th><th class=\"num\">CV</th><th class=\"num\">samples × iters</th><th class=\"num\">outliers lo/hi</th><th class=\"num\">speedup (95% CI)</th><th class=\"num\">efficiency</th><th class=\"num\">Karp-Flatt</th><th class=\"num\">throughput</th></tr></thead>\n<tbody>\n");
+    for p in &q.points {
+        let m = p.measurement.as_ref();
+        let s = m.map(|m| &m.stats);
+        let mut notes: Vec<String> = Vec::new();
+        if let Some(r) = &p.reason {
+            notes.push(esc(r));
+        }
+        for w in &p.warnings {
+            notes.push(esc(w));
+        }
+        match m.map(|m| m.stop_reason) {
+            Some(StopReason::Budget) => notes.push("sampling stopped on the time budget".into()),
+            Some(StopReason::MaxSamples) => notes.push("sampling stopped at max-samples".into()),
+            _ => {}
+        }
+        let mut classes: Vec<&str> = Vec::new();
+        if p.oversubscribed {
+            classes.push("over");
+        }
+        if !notes.is_empty() {
+            classes.push("has-notes");
+        }
+        let _ = writeln!(
+            out,
+            "<tr{}><td>{}</td><td class=\"num\">{}{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            if classes.is_empty() {
+                String::new()
+            } else {
+                format!(" class=\"{}\"", classes.join(" "))
+            },
+            variant_cell(view, &p.variant),
+            p.workers,
+            if p.oversubscribed { "*" } else { "" },
+            status_badge(p.status),
+            or_dash(s.map(|s| s.median.to_string())),
+            or_dash(s.map(|s| time_range(s.ci_low, s.ci_high))),
+            or_dash(s.map(|s| time_range(s.min, s.max))),
+            or_dash(s.map(|s| format::percent(s.cv))),
+            or_dash(m.map(|m| format!("{} × {}", m.stats.n, m.iters_per_sample))),
+            or_dash(s.map(|s| {
+                let o = s.outliers;
+                format!(
+                    "{}/{}",
+                    o.low_mild + o.low_severe,
+                    o.high_mild + o.high_severe
+                )
+            })),
+            speedup_text(p),
+            or_dash(p.derived.efficiency.map(format::percent)),
+            or_dash(p.derived.karp_flatt.map(format::number)),
+            or_dash(
+                p.throughput
+                    .as_ref()
+                    .map(|t| esc(&format::throughput(t.value, &t.unit)))
+            ),
+        );
+        if !notes.is_empty() {
+            let _ = writeln!(
+                out,
+                "<tr class=\"notes{}\"><td></td><td colspan=\"{}\" class=\"wrap\">{}</td></tr>",
+                if p.oversubscribed { " over" } else { "" },
+                COLUMNS - 1,
+                notes.join(" · ")
+            );
+        }
+    }
+    out.push_str("</tbody>\n</table></div>\n<p class=\"note\">* oversubscribed (more workers than logical cores). Times are per iteration; outliers are counted with Tukey's fences and never dropped. The mean, standard deviation, MAD and every sample are in results.csv and samples.csv.</p>\n");
+}

@@ -1,0 +1,272 @@
+//! `summary.md`: a Markdown digest of a run, fit for a pull-request comment or a CI job summary
+//! (GitHub-flavoured): the machine and config, status counts, what needs attention with reasons,
+//! the best verified speedup per suite and per suite x variant, and every point in a collapsed
+//! table (capped so a comment stays within the usual size limits).
+
+use crate::escape::markdown as md;
+use crate::view::{ReportView, STATUSES, amdahl_of, best_speedup, status_groups};
+use crate::{Exporter, OutputFile, ReportError, format};
+use parbench_harness::analysis::BASELINE_VARIANT;
+use parbench_harness::results::{Point, RunResults, Status};
+use std::fmt::Write as _;
+
+/// At most this many rows in the every-point table (the rest are in results.csv).
+pub const MAX_POINT_ROWS: usize = 300;
+
+#[derive(Debug, Default)]
+pub struct MarkdownExporter;
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn place(p: &Point) -> String {
+    let params = p.params_label();
+    format!(
+        "{} · size {} · {} · {}w{}",
+        md(&p.suite),
+        md(&p.size),
+        md(&p.variant),
+        p.workers,
+        if params.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", md(&params))
+        }
+    )
+}
+
+fn speedup_ci(p: &Point) -> String {
+    match (p.derived.speedup, p.derived.speedup_ci) {
+        (Some(s), Some([lo, hi])) if lo != hi => format!(
+            "{} ({}–{})",
+            format::ratio(s),
+            format::ratio(lo),
+            format::ratio(hi)
+        ),
+        (Some(s), _) => format::ratio(s),
+        (None, _) => "–".into(),
+    }
+}
+
+pub fn render_summary(results: &RunResults) -> String {
+    let view = ReportView::new(results);
+    let m = &results.machine;
+    let mut out = String::new();
+    let _ = writeln!(out, "# parbench: run {}\n", md(&results.run_id));
+    let _ = writeln!(
+        out,
+        "**Machine:** {} · {} logical / {} physical cores · {} · {} / {} · {} ({}){}  ",
+        md(&m.cpu_model),
+        m.logical_cores,
+        m.physical_cores
+            .map_or("unknown".to_string(), |c| c.to_string()),
+        m.memory_bytes
+            .map_or("memory unknown".to_string(), |b| format!(
+                "{:.1} GiB",
+                b as f64 / (1u64 << 30) as f64
+            )),
+        md(&m.os),
+        md(&m.kernel),
+        md(&m.rustc),
+        md(&m.build_profile),
+        m.git_commit.as_deref().map_or(String::new(), |c| format!(
+            " · commit {}{}",
+            md(&c[..c.len().min(12)]),
+            if m.git_dirty == Some(true) {
+                " (dirty)"
+            } else {
+                ""
+            }
+        )),
+    );
+    let _ = writeln!(
+        out,
+        "**Config:** {} (sha256 {}){} · started {} · {}\n",
+        md(&results.config.path),
+        md(&results.config.sha256[..results.config.sha256.len().min(12)]),
+        if results.config.quick {
+            " · --quick"
+        } else {
+            ""
+        },
+        md(&results.started_at),
+        match &results.finished_at {
+            Some(f) if results.complete => format!("finished {}", md(f)),
+            _ => "**incomplete** (interrupted or still running)".into(),
+        }
+    );
+    let counts: Vec<String> = STATUSES
+        .iter()
+        .map(|s| format!("{} {s}", results.count(*s)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "**Status:** {} point{} in {} suite{}: {}\n",
+        results.points.len(),
+        plural(results.points.len()),
+        view.suites.len(),
+        plural(view.suites.len()),
+        counts.join(" · ")
+    );
+
+    let groups = status_groups(&results.points);
+    if !groups.is_empty() {
+        out.push_str(
+            "## Needs attention\n\n| status | reason | points | where |\n|---|---|---:|---|\n",
+        );
+        for g in &groups {
+            let mut places: Vec<String> = g.points.iter().take(4).map(|p| place(p)).collect();
+            if g.points.len() > 4 {
+                places.push(format!("and {} more", g.points.len() - 4));
+            }
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                g.status,
+                md(&g.reason),
+                g.points.len(),
+                places.join("; ")
+            );
+        }
+        out.push('\n');
+    }
+
+    out.push_str("## Fastest verified variant per suite\n\n| suite | workload | variant | workers | median | speedup (95% CI) | efficiency | Amdahl serial fraction |\n|---|---|---|---:|---:|---:|---:|---|\n");
+    for s in &view.suites {
+        match best_speedup(s.points.iter().copied()) {
+            Some(b) => {
+                let problem = s
+                    .problems
+                    .iter()
+                    .find(|q| q.size == b.size && q.params == b.params_label());
+                let fit = problem
+                    .and_then(|q| amdahl_of(&q.points, &b.variant))
+                    .map_or("–".to_string(), |f| match f {
+                        Ok(f) => format!(
+                            "{} ({}–{})",
+                            format::percent(f.serial_fraction),
+                            format::percent(f.ci[0]),
+                            format::percent(f.ci[1])
+                        ),
+                        Err(e) => md(&e.to_string()),
+                    });
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                    md(s.name),
+                    md(s.workload),
+                    md(&b.variant),
+                    b.workers,
+                    b.median().map_or("–".to_string(), |m| m.to_string()),
+                    speedup_ci(b),
+                    b.derived
+                        .efficiency
+                        .map_or("–".to_string(), format::percent),
+                    fit
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | no verified speedup | | | | | |",
+                    md(s.name),
+                    md(s.workload)
+                );
+            }
+        }
+    }
+    out.push('\n');
+
+    let columns: Vec<&str> = view
+        .variants
+        .iter()
+        .copied()
+        .filter(|v| *v != BASELINE_VARIANT)
+        .collect();
+    if !columns.is_empty() {
+        out.push_str("## Best speedup per suite and variant\n\n| suite |");
+        for c in &columns {
+            let _ = write!(out, " {} |", md(c));
+        }
+        out.push_str("\n|---|");
+        for _ in &columns {
+            out.push_str("---:|");
+        }
+        out.push('\n');
+        for s in &view.suites {
+            let _ = write!(out, "| {} |", md(s.name));
+            for c in &columns {
+                let of: Vec<&Point> = s
+                    .points
+                    .iter()
+                    .copied()
+                    .filter(|p| p.variant == *c)
+                    .collect();
+                let cell = if of.is_empty() {
+                    String::new()
+                } else if let Some(b) = best_speedup(of.iter().copied()) {
+                    format!(
+                        "{} ({}w)",
+                        format::ratio(b.derived.speedup.unwrap_or(0.0)),
+                        b.workers
+                    )
+                } else if of.iter().all(|p| p.status == Status::ExpectedIncorrect) {
+                    "by design".into()
+                } else {
+                    of.iter()
+                        .find(|p| p.status != Status::Ok)
+                        .map_or("–".to_string(), |p| p.status.to_string())
+                };
+                let _ = write!(out, " {cell} |");
+            }
+            out.push('\n');
+        }
+        out.push_str("\nSpeedup is against the serial variant (or the same variant at one worker where a suite has none), only for points whose answer matched the serial reference. `w`: workers.\n\n");
+    }
+
+    let _ = writeln!(
+        out,
+        "<details><summary>All {} point{}</summary>\n\n| suite | size | params | variant | workers | median | 95% CI | speedup | efficiency | status |\n|---|---|---|---|---:|---:|---:|---:|---:|---|",
+        results.points.len(),
+        plural(results.points.len())
+    );
+    for p in results.points.iter().take(MAX_POINT_ROWS) {
+        let s = p.measurement.as_ref().map(|m| &m.stats);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {}{} | {} | {} | {} | {} | {} |",
+            md(&p.suite),
+            md(&p.size),
+            md(&p.params_label()),
+            md(&p.variant),
+            p.workers,
+            if p.oversubscribed { "\\*" } else { "" },
+            s.map_or("–".to_string(), |s| s.median.to_string()),
+            s.map_or("–".to_string(), |s| format!("{}–{}", s.ci_low, s.ci_high)),
+            p.derived.speedup.map_or("–".to_string(), format::ratio),
+            p.derived
+                .efficiency
+                .map_or("–".to_string(), format::percent),
+            p.status
+        );
+    }
+    if results.points.len() > MAX_POINT_ROWS {
+        let _ = writeln!(
+            out,
+            "\n… and {} more points: see results.csv.",
+            results.points.len() - MAX_POINT_ROWS
+        );
+    }
+    out.push_str("\n\\* oversubscribed (more workers than logical cores).\n\n</details>\n");
+    out
+}
+
+impl Exporter for MarkdownExporter {
+    fn render(&self, results: &RunResults) -> Result<Vec<OutputFile>, ReportError> {
+        Ok(vec![OutputFile {
+            name: "summary.md".into(),
+            contents: render_summary(results),
+        }])
+    }
+}

@@ -1,0 +1,460 @@
+//! Line charts: a measure against workers ([`WorkersChart`]: time, speedup, efficiency,
+//! throughput, with the oversubscribed region shaded, oversubscribed points hollow, error bars,
+//! fitted curves and reference lines) and against problem size on log-log axes ([`SizeChart`]).
+
+use super::legend::{LegendEntry, Swatch, draw_legend, legend_height};
+use super::{
+    AXIS, DEFAULT_HEIGHT, DESC_SIZE, FONT, GRID, HALF_WIDTH, LABEL_SIZE, PlotError, REFERENCE,
+    Series, TITLE_SIZE, XY, decade_range, tick,
+};
+use plotters::coord::ranged1d::{Ranged, ValueFormatter};
+use plotters::prelude::*;
+
+/// A curve drawn dashed in a series' colour (a model fitted to that series).
+#[derive(Debug, Clone)]
+pub struct Curve {
+    pub label: String,
+    pub color: RGBColor,
+    /// Sampled (x, y) points of the curve.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A chart of y against workers.
+#[derive(Debug, Clone)]
+pub struct WorkersChart<'a> {
+    pub title: &'a str,
+    /// The y axis title, with its unit.
+    pub y_label: &'a str,
+    pub series: &'a [Series],
+    /// Logical cores: workers beyond this are shaded as oversubscribed.
+    pub cores: u32,
+    /// Draw y = x (ideal speedup).
+    pub ideal: bool,
+    /// A horizontal reference line (e.g. 100% efficiency) and its legend label.
+    pub reference: Option<(f64, &'a str)>,
+    /// Fitted curves, drawn dashed.
+    pub curves: &'a [Curve],
+    /// Formats y tick labels.
+    pub y_format: fn(f64) -> String,
+    pub width: u32,
+    /// Height of the plot; the legend adds its rows below.
+    pub height: u32,
+}
+
+impl<'a> WorkersChart<'a> {
+    /// A chart with default size, no reference lines and plain tick labels.
+    pub fn new(title: &'a str, y_label: &'a str, series: &'a [Series], cores: u32) -> Self {
+        WorkersChart {
+            title,
+            y_label,
+            series,
+            cores,
+            ideal: false,
+            reference: None,
+            curves: &[],
+            y_format: tick,
+            width: HALF_WIDTH,
+            height: DEFAULT_HEIGHT,
+        }
+    }
+
+    pub fn render(&self) -> Result<String, PlotError> {
+        let err = |e: &dyn std::fmt::Display| PlotError::new(self.title, e);
+        let all: Vec<&XY> = self.series.iter().flat_map(|s| s.points.iter()).collect();
+        let max_x = all.iter().map(|p| p.x).fold(1.0f64, f64::max).max(2.0);
+        let mut max_y = all
+            .iter()
+            .map(|p| p.interval.map_or(p.y, |i| i.1.max(p.y)))
+            .chain(
+                self.curves
+                    .iter()
+                    .flat_map(|c| c.points.iter().map(|p| p.1)),
+            )
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, f64::max);
+        if let Some((y, _)) = self.reference {
+            max_y = max_y.max(y);
+        }
+        if self.ideal {
+            // Show the ideal line up to where the data is, and at least to twice the data's top.
+            max_y = max_y.max(max_x.min(max_y * 1.5).max(1.0));
+        }
+        let max_y = if max_y > 0.0 { max_y * 1.1 } else { 1.0 };
+
+        let mut entries = Vec::new();
+        let over = (self.cores as f64) < max_x;
+        let shade = RGBColor(190, 190, 190);
+        if over {
+            entries.push(LegendEntry::new(
+                format!("oversubscribed (> {} cores)", self.cores),
+                Swatch::Fill(shade, 0.3),
+            ));
+        }
+        if all.iter().any(|p| p.hollow) {
+            entries.push(LegendEntry::new(
+                "hollow: oversubscribed point",
+                Swatch::Marker {
+                    color: AXIS,
+                    hollow: true,
+                },
+            ));
+        }
+        if self.ideal {
+            entries.push(LegendEntry::new(
+                "ideal (speedup = workers)",
+                Swatch::Dashed(REFERENCE),
+            ));
+        }
+        if let Some((_, label)) = self.reference {
+            entries.push(LegendEntry::new(label, Swatch::Dashed(REFERENCE)));
+        }
+        push_series_entries(&mut entries, self.series, self.curves);
+
+        let mut svg = String::new();
+        {
+            let legend_h = legend_height(&entries, self.width);
+            let root = SVGBackend::with_string(&mut svg, (self.width, self.height + legend_h))
+                .into_drawing_area();
+            root.fill(&WHITE).map_err(|e| err(&e))?;
+            let (top, bottom) = root.split_vertically(self.height);
+            let mut chart = ChartBuilder::on(&top)
+                .caption(self.title, (FONT, TITLE_SIZE))
+                .margin(10)
+                .margin_right(18)
+                .x_label_area_size(48)
+                .y_label_area_size(68)
+                .build_cartesian_2d(0.5f64..max_x + 0.5, 0f64..max_y)
+                .map_err(|e| err(&e))?;
+            let y_format = self.y_format;
+            chart
+                .configure_mesh()
+                .x_desc("workers (threads or processes)")
+                .y_desc(self.y_label)
+                .x_labels((max_x as usize + 1).min(16))
+                .y_labels(8)
+                .x_label_formatter(&|x| {
+                    if (x - x.round()).abs() < 1e-9 {
+                        format!("{x:.0}")
+                    } else {
+                        String::new()
+                    }
+                })
+                .y_label_formatter(&|y| y_format(*y))
+                .axis_desc_style((FONT, DESC_SIZE))
+                .label_style((FONT, LABEL_SIZE))
+                .light_line_style(WHITE)
+                .bold_line_style(GRID)
+                .axis_style(AXIS)
+                .draw()
+                .map_err(|e| err(&e))?;
+            if over {
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(self.cores as f64 + 0.5, 0.0), (max_x + 0.5, max_y)],
+                        shade.mix(0.3).filled(),
+                    )))
+                    .map_err(|e| err(&e))?;
+            }
+            if self.ideal {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        vec![(1.0, 1.0), (max_x.min(max_y), max_x.min(max_y))],
+                        6,
+                        4,
+                        REFERENCE.stroke_width(1),
+                    ))
+                    .map_err(|e| err(&e))?;
+            }
+            if let Some((y, _)) = self.reference {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        vec![(0.5, y), (max_x + 0.5, y)],
+                        6,
+                        4,
+                        REFERENCE.stroke_width(1),
+                    ))
+                    .map_err(|e| err(&e))?;
+            }
+            for c in self.curves {
+                draw_curve(&mut chart, c, self.title)?;
+            }
+            for s in self.series {
+                draw_series(&mut chart, s, (0.5, max_x + 0.5), self.title)?;
+            }
+            draw_legend(&bottom, &entries, self.title)?;
+            root.present().map_err(|e| err(&e))?;
+        }
+        Ok(svg)
+    }
+}
+
+/// A chart of time (or any positive measure) against problem size, both axes logarithmic.
+#[derive(Debug, Clone)]
+pub struct SizeChart<'a> {
+    pub title: &'a str,
+    /// The x axis title: the workload's measure of size.
+    pub x_label: &'a str,
+    pub y_label: &'a str,
+    pub series: &'a [Series],
+    /// Formats y tick labels (values as given, e.g. ns).
+    pub y_format: fn(f64) -> String,
+    pub width: u32,
+    /// Height of the plot; the legend adds its rows below.
+    pub height: u32,
+}
+
+impl<'a> SizeChart<'a> {
+    pub fn new(title: &'a str, x_label: &'a str, y_label: &'a str, series: &'a [Series]) -> Self {
+        SizeChart {
+            title,
+            x_label,
+            y_label,
+            series,
+            y_format: tick,
+            width: HALF_WIDTH,
+            height: DEFAULT_HEIGHT,
+        }
+    }
+
+    pub fn render(&self) -> Result<String, PlotError> {
+        let err = |e: &dyn std::fmt::Display| PlotError::new(self.title, e);
+        let all: Vec<&XY> = self.series.iter().flat_map(|s| s.points.iter()).collect();
+        let positive = |v: &f64| v.is_finite() && *v > 0.0;
+        let xs: Vec<f64> = all.iter().map(|p| p.x).filter(positive).collect();
+        let ys: Vec<f64> = all
+            .iter()
+            .flat_map(|p| {
+                let (lo, hi) = p.interval.unwrap_or((p.y, p.y));
+                [p.y, lo, hi]
+            })
+            .filter(positive)
+            .collect();
+        let span = |v: &[f64]| {
+            decade_range(
+                v.iter().copied().fold(f64::INFINITY, f64::min),
+                v.iter().copied().fold(0.0, f64::max),
+            )
+        };
+        let (x0, x1) = span(&xs);
+        let (y0, y1) = span(&ys);
+        let mut entries = Vec::new();
+        if all.iter().any(|p| p.hollow) {
+            entries.push(LegendEntry::new(
+                "hollow: oversubscribed point",
+                Swatch::Marker {
+                    color: AXIS,
+                    hollow: true,
+                },
+            ));
+        }
+        push_series_entries(&mut entries, self.series, &[]);
+
+        let mut svg = String::new();
+        {
+            let legend_h = legend_height(&entries, self.width);
+            let root = SVGBackend::with_string(&mut svg, (self.width, self.height + legend_h))
+                .into_drawing_area();
+            root.fill(&WHITE).map_err(|e| err(&e))?;
+            let (top, bottom) = root.split_vertically(self.height);
+            let mut chart = ChartBuilder::on(&top)
+                .caption(self.title, (FONT, TITLE_SIZE))
+                .margin(10)
+                .margin_right(18)
+                .x_label_area_size(48)
+                .y_label_area_size(80)
+                .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+                .map_err(|e| err(&e))?;
+            let y_format = self.y_format;
+            chart
+                .configure_mesh()
+                .x_desc(self.x_label)
+                .y_desc(self.y_label)
+                .x_label_formatter(&|x| super::format_count(*x))
+                .y_label_formatter(&|y| y_format(*y))
+                .axis_desc_style((FONT, DESC_SIZE))
+                .label_style((FONT, LABEL_SIZE))
+                .light_line_style(RGBColor(245, 245, 245))
+                .bold_line_style(GRID)
+                .axis_style(AXIS)
+                .draw()
+                .map_err(|e| err(&e))?;
+            for s in self.series {
+                draw_series(&mut chart, s, (x0, x1), self.title)?;
+            }
+            draw_legend(&bottom, &entries, self.title)?;
+            root.present().map_err(|e| err(&e))?;
+        }
+        Ok(svg)
+    }
+}
+
+fn push_series_entries(entries: &mut Vec<LegendEntry>, series: &[Series], curves: &[Curve]) {
+    for s in series {
+        entries.push(LegendEntry::new(s.label.clone(), Swatch::Series(s.color)));
+    }
+    for c in curves {
+        entries.push(LegendEntry::new(c.label.clone(), Swatch::Dashed(c.color)));
+    }
+}
+
+type Chart<'a, 'b, X, Y> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>;
+
+fn draw_curve<X, Y>(
+    chart: &mut Chart<'_, '_, X, Y>,
+    c: &Curve,
+    title: &str,
+) -> Result<(), PlotError>
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .draw_series(DashedLineSeries::new(
+            c.points.iter().copied().filter(|p| p.1.is_finite()),
+            7,
+            5,
+            c.color.stroke_width(2),
+        ))
+        .map_err(|e| PlotError::new(title, e))?;
+    Ok(())
+}
+
+/// Draws a series: the line, the error bars (with caps), and markers, hollow where marked.
+fn draw_series<X, Y>(
+    chart: &mut Chart<'_, '_, X, Y>,
+    s: &Series,
+    x_span: (f64, f64),
+    title: &str,
+) -> Result<(), PlotError>
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let err = |e: &dyn std::fmt::Display| PlotError::new(title, e);
+    let color = s.color;
+    let mut pts = s.points.clone();
+    pts.retain(|p| p.x.is_finite() && p.y.is_finite());
+    pts.sort_by(|a, b| a.x.total_cmp(&b.x));
+    if s.baseline
+        && let Some(first) = pts.first()
+    {
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(x_span.0, first.y), (x_span.1, first.y)],
+                3,
+                4,
+                color.mix(0.6).stroke_width(1),
+            ))
+            .map_err(|e| err(&e))?;
+    }
+    chart
+        .draw_series(LineSeries::new(
+            pts.iter().map(|p| (p.x, p.y)),
+            color.stroke_width(2),
+        ))
+        .map_err(|e| err(&e))?;
+    chart
+        .draw_series(pts.iter().filter_map(|p| {
+            let (lo, hi) = p.interval?;
+            (lo.is_finite() && hi.is_finite() && hi > lo).then(|| {
+                EmptyElement::at((p.x, lo))
+                    + PathElement::new(vec![(-5, 0), (5, 0)], color.stroke_width(1))
+            })
+        }))
+        .map_err(|e| err(&e))?;
+    chart
+        .draw_series(pts.iter().filter_map(|p| {
+            let (lo, hi) = p.interval?;
+            (lo.is_finite() && hi.is_finite() && hi > lo).then(|| {
+                EmptyElement::at((p.x, hi))
+                    + PathElement::new(vec![(-5, 0), (5, 0)], color.stroke_width(1))
+            })
+        }))
+        .map_err(|e| err(&e))?;
+    chart
+        .draw_series(pts.iter().filter_map(|p| {
+            let (lo, hi) = p.interval?;
+            (lo.is_finite() && hi.is_finite() && hi > lo)
+                .then(|| PathElement::new(vec![(p.x, lo), (p.x, hi)], color.stroke_width(1)))
+        }))
+        .map_err(|e| err(&e))?;
+    chart
+        .draw_series(pts.iter().map(|p| {
+            let style = if p.hollow {
+                WHITE.filled()
+            } else {
+                color.filled()
+            };
+            EmptyElement::at((p.x, p.y))
+                + Circle::new((0, 0), 4, style)
+                + Circle::new((0, 0), 4, color.stroke_width(2))
+        }))
+        .map_err(|e| err(&e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn xy(x: f64, y: f64, interval: Option<(f64, f64)>, hollow: bool) -> XY {
+        XY {
+            x,
+            y,
+            interval,
+            hollow,
+        }
+    }
+
+    #[test]
+    fn renders_svg_with_labels_and_escapes_text() {
+        let series = vec![Series::new(
+            "<b>rayon</b>",
+            RGBColor(1, 2, 3),
+            vec![
+                xy(1.0, 1.0, Some((0.9, 1.1)), false),
+                xy(4.0, 1.9, None, true),
+            ],
+        )];
+        let curves = [Curve {
+            label: "rayon: Amdahl fit".into(),
+            color: RGBColor(1, 2, 3),
+            points: vec![(1.0, 1.0), (4.0, 2.0)],
+        }];
+        let mut chart = WorkersChart::new("pi & co", "speedup (×)", &series, 2);
+        chart.ideal = true;
+        chart.curves = &curves;
+        let svg = chart.render().unwrap();
+        assert!(svg.starts_with("<svg"), "{}", &svg[..50]);
+        assert!(svg.contains("viewBox"));
+        assert!(svg.contains("workers (threads or processes)"));
+        assert!(svg.contains("&lt;b&gt;rayon&lt;/b&gt;"));
+        assert!(!svg.contains("<b>"));
+        assert!(svg.contains("pi &amp; co"));
+        assert!(svg.contains("oversubscribed (&gt; 2 cores)"));
+        assert!(svg.contains("hollow: oversubscribed point"));
+        assert!(svg.contains("ideal (speedup = workers)"));
+        assert!(svg.contains("Amdahl fit"));
+        assert!(
+            !svg.contains("style="),
+            "plotters must not write style attributes"
+        );
+    }
+
+    #[test]
+    fn size_chart_is_log_log() {
+        let series = vec![Series::new(
+            "serial",
+            RGBColor(0, 0, 0),
+            vec![
+                xy(1e3, 2e3, Some((1.9e3, 2.1e3)), false),
+                xy(1e6, 2e6, None, false),
+            ],
+        )];
+        let svg = SizeChart::new("time vs size", "n (elements)", "time", &series)
+            .render()
+            .unwrap();
+        assert!(svg.contains("n (elements)"));
+        assert!(svg.contains(">\nserial\n<"));
+    }
+}
