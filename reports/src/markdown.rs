@@ -4,7 +4,7 @@
 //! table (capped so a comment stays within the usual size limits).
 
 use crate::escape::markdown as md;
-use crate::view::{ReportView, STATUSES, amdahl_of, best_speedup, status_groups};
+use crate::view::{ReportView, STATUSES, amdahl_of, best_speedup, efficiency, status_groups};
 use crate::{Exporter, OutputFile, ReportError, format};
 use parbench_harness::analysis::BASELINE_VARIANT;
 use parbench_harness::results::{Point, RunResults, Status};
@@ -132,7 +132,7 @@ pub fn render_summary(results: &RunResults) -> String {
         out.push('\n');
     }
 
-    out.push_str("## Fastest verified variant per suite\n\n| suite | workload | variant | workers | median | speedup (95% CI) | efficiency | Amdahl serial fraction |\n|---|---|---|---:|---:|---:|---:|---|\n");
+    out.push_str("## Best verified speedup per suite\n\n| suite | workload | variant | workers | median | speedup (95% CI) | efficiency | Amdahl serial fraction |\n|---|---|---|---:|---:|---:|---:|---|\n");
     for s in &view.suites {
         match best_speedup(s.points.iter().copied()) {
             Some(b) => {
@@ -160,9 +160,7 @@ pub fn render_summary(results: &RunResults) -> String {
                     b.workers,
                     b.median().map_or("–".to_string(), |m| m.to_string()),
                     speedup_ci(b),
-                    b.derived
-                        .efficiency
-                        .map_or("–".to_string(), format::percent),
+                    efficiency(b).map_or("–".to_string(), format::percent),
                     fit
                 );
             }
@@ -245,9 +243,7 @@ pub fn render_summary(results: &RunResults) -> String {
             s.map_or("–".to_string(), |s| s.median.to_string()),
             s.map_or("–".to_string(), |s| format!("{}–{}", s.ci_low, s.ci_high)),
             p.derived.speedup.map_or("–".to_string(), format::ratio),
-            p.derived
-                .efficiency
-                .map_or("–".to_string(), format::percent),
+            efficiency(p).map_or("–".to_string(), format::percent),
             p.status
         );
     }

@@ -133,21 +133,21 @@ impl Palette {
     }
 }
 
-/// Fixed colours of well-known time phases; other names hash into the same set.
+/// Fixed, distinct colours of well-known time phases; other names hash into extra colours.
 pub fn phase_color(phase: &str) -> RGBColor {
     const PHASES: [(&str, RGBColor); 12] = [
         ("compute", RGBColor(0, 114, 178)),
-        ("kernel", RGBColor(0, 114, 178)),
+        ("kernel", RGBColor(51, 34, 136)),
         ("exchange", RGBColor(230, 159, 0)),
-        ("ipc", RGBColor(230, 159, 0)),
+        ("ipc", RGBColor(213, 94, 0)),
         ("startup", RGBColor(204, 121, 167)),
-        ("build", RGBColor(204, 121, 167)),
+        ("build", RGBColor(136, 34, 85)),
         ("h2d", RGBColor(0, 158, 115)),
-        ("d2h", RGBColor(213, 94, 0)),
-        ("merge", RGBColor(86, 180, 233)),
-        ("wait", RGBColor(153, 153, 51)),
-        ("sync", RGBColor(136, 34, 85)),
-        ("other", RGBColor(170, 170, 170)),
+        ("d2h", RGBColor(86, 180, 233)),
+        ("merge", RGBColor(153, 153, 51)),
+        ("wait", RGBColor(170, 170, 170)),
+        ("sync", RGBColor(68, 170, 153)),
+        ("other", RGBColor(210, 210, 210)),
     ];
     if let Some((_, c)) = PHASES.iter().find(|(n, _)| *n == phase) {
         return *c;

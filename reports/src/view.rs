@@ -6,7 +6,7 @@ use crate::escape;
 use crate::palette::Palette;
 use parbench_harness::analysis::BASELINE_VARIANT;
 use parbench_harness::fit::{self, AmdahlFit, NotMeaningful};
-use parbench_harness::results::{Point, RunResults, Status};
+use parbench_harness::results::{ExecutionModel, Point, RunResults, Status};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Every status, in the order reports list them.
@@ -212,7 +212,9 @@ pub fn status_groups<'a>(points: impl IntoIterator<Item = &'a Point>) -> Vec<Sta
 
 /// Amdahl's law fitted to one variant's verified speedups in one problem, on the worker counts
 /// that do not oversubscribe the machine (Amdahl's model assumes a processor per worker).
-/// `None` when the variant never runs on more than one worker (nothing scales).
+/// `None` when the variant never runs on more than one worker (nothing scales). A fit that
+/// lands on the boundary of [0, 1] is reported as not meaningful, with what the data shows
+/// instead: no speedup at all, or superlinear speedup.
 pub fn amdahl_of(points: &[&Point], variant: &str) -> Option<Result<AmdahlFit, NotMeaningful>> {
     let of_variant: Vec<&&Point> = points.iter().filter(|p| p.variant == variant).collect();
     if !of_variant.iter().any(|p| p.workers > 1) {
@@ -223,7 +225,26 @@ pub fn amdahl_of(points: &[&Point], variant: &str) -> Option<Result<AmdahlFit, N
         .filter(|p| p.status == Status::Ok && !p.oversubscribed)
         .filter_map(|p| Some((p.workers as f64, p.derived.speedup?)))
         .collect();
-    Some(fit::amdahl(&data).map_err(|e| {
+    if data.is_empty() {
+        return Some(Err(NotMeaningful {
+            reason: "no verified speedups to fit".into(),
+        }));
+    }
+    let fitted = fit::amdahl(&data).and_then(|f| {
+        if !f.at_bound {
+            Ok(f)
+        } else if f.serial_fraction > 0.5 {
+            Err(NotMeaningful {
+                reason: "no speedup from more workers (the best fit is a serial fraction of 100%)"
+                    .into(),
+            })
+        } else {
+            Err(NotMeaningful {
+                reason: "superlinear speedup (the best fit is a serial fraction of 0%; caches or memory effects, not Amdahl's law, dominate)".into(),
+            })
+        }
+    });
+    Some(fitted.map_err(|e| {
         let over = of_variant
             .iter()
             .filter(|p| p.oversubscribed)
@@ -244,6 +265,16 @@ pub fn amdahl_of(points: &[&Point], variant: &str) -> Option<Result<AmdahlFit, N
             }
         }
     }))
+}
+
+/// Parallel efficiency (speedup per worker) where it means something: not for accelerators,
+/// whose one "worker" is a whole device.
+pub fn efficiency(p: &Point) -> Option<f64> {
+    if p.model == ExecutionModel::Opencl {
+        None
+    } else {
+        p.derived.efficiency
+    }
 }
 
 /// Variants of `points` in order of first appearance.

@@ -52,7 +52,7 @@ pub(super) fn render(
     };
     let _ = writeln!(
         out,
-        "<p class=\"lead\">parbench ran {} workload{} ({}) in {} suite{} under {} variant{} (serial, threads, pools, processes, locks, atomics, accelerators) on the machine below, and timed {} point{}. A <em>point</em> is one suite, size, parameter set, variant and worker count; every point's answer was checked against the serial answer before and after timing, and only verified points get a speedup.</p>",
+        "<p class=\"lead\">parbench ran {} workload{} ({}) in {} suite{} under {} variant{} ({}) on the machine below, and timed {} point{}. A <em>point</em> is one suite, size, parameter set, variant and worker count; every point's answer was checked against the serial answer before and after timing, and only verified points get a speedup.</p>",
         workloads.len(),
         plural(workloads.len()),
         esc(&workloads.join(", ")),
@@ -60,6 +60,7 @@ pub(super) fn render(
         plural(view.suites.len()),
         view.variants.len(),
         plural(view.variants.len()),
+        esc(&view.variants.join(", ")),
         r.points.len(),
         plural(r.points.len()),
     );

@@ -70,22 +70,47 @@ impl Section for Phases {
             &chart.render()?,
             "Mean time per phase, stacked; the black tick marks the measured mean iteration time, so a gap between the bar and the tick is time no phase accounts for.",
         );
-        out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th>phase</th><th class=\"num\">median</th><th class=\"num\">mean</th><th class=\"num\">share of the iteration</th></tr></thead>\n<tbody>\n");
+        let mut names: Vec<&str> = Vec::new();
         for p in &with {
             for ph in &p.phases {
-                let _ = writeln!(
-                    out,
-                    "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                    variant_cell(page.view, &p.variant),
-                    p.workers,
-                    esc(&ph.name),
-                    ph.median,
-                    ph.mean,
-                    format::percent(ph.share)
-                );
+                if !names.contains(&ph.name.as_str()) {
+                    names.push(&ph.name);
+                }
             }
         }
-        out.push_str("</tbody>\n</table></div>\n");
+        out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th>");
+        for n in &names {
+            let _ = write!(
+                out,
+                "<th class=\"num\">{}{}</th>",
+                super::swatch(&crate::palette::hex(phase_color(n))),
+                esc(n)
+            );
+        }
+        out.push_str("<th class=\"num\">measured mean</th></tr></thead>\n<tbody>\n");
+        for p in &with {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td class=\"num\">{}</td>",
+                variant_cell(page.view, &p.variant),
+                p.workers
+            );
+            for n in &names {
+                let cell = p.phases.iter().find(|ph| ph.name == *n).map_or_else(
+                    || "–".to_string(),
+                    |ph| format!("{} ({})", ph.mean, format::percent(ph.share)),
+                );
+                let _ = write!(out, "<td class=\"num\">{cell}</td>");
+            }
+            let _ = writeln!(
+                out,
+                "<td class=\"num\">{}</td></tr>",
+                p.measurement
+                    .as_ref()
+                    .map_or_else(|| "–".to_string(), |m| m.stats.mean.to_string())
+            );
+        }
+        out.push_str("</tbody>\n</table></div>\n<p class=\"note\">Mean time per iteration of each phase and its share of the mean iteration; medians per phase are in results.json.</p>\n");
         Ok(())
     }
 }

@@ -12,7 +12,7 @@ use crate::plot::{
     BoxPlotChart, BoxRow, Curve, HALF_WIDTH, Series, SizeChart, WorkersChart, XY, percent_tick,
     si_unit, signed_percent_tick, time_unit,
 };
-use crate::view::{Problem, amdahl_of, status_counts, variants_of};
+use crate::view::{Problem, amdahl_of, efficiency, status_counts, variants_of};
 use crate::{ReportError, format};
 use parbench_harness::Nanos;
 use parbench_harness::analysis::BASELINE_VARIANT;
@@ -131,7 +131,7 @@ fn glance(out: &mut String, page: &Page<'_>) {
                     p.workers,
                     or_dash(p.median().map(|m| m.to_string())),
                     speedup_text(p),
-                    or_dash(p.derived.efficiency.map(format::percent)),
+                    or_dash(efficiency(p).map(format::percent)),
                 );
             }
             None => {
@@ -286,8 +286,14 @@ fn series_by_variant(
         }
         xy.sort_by(|a, b| a.x.total_cmp(&b.x));
         let mut s = Series::new(v, page.view.palette.color(v), xy);
-        // A variant measured at one worker only (serial, an accelerator) is a level, not a curve.
-        s.baseline = s.points.len() == 1 && s.points[0].x == 1.0;
+        // A variant that only ever runs on one worker (serial, an accelerator) is a level, not a
+        // curve.
+        s.baseline = page
+            .suite
+            .points
+            .iter()
+            .filter(|p| p.variant == v)
+            .all(|p| p.workers == 1);
         out.push(s);
     }
     out
@@ -310,7 +316,7 @@ fn problem(
         out.push_str("<p>No point of this problem was measured and verified.</p>\n");
     } else {
         out.push_str("<div class=\"grid\">\n");
-        time_chart(out, page, &ok)?;
+        time_chart(out, page, q, &ok)?;
         speedup_chart(out, page, q, &ok)?;
         efficiency_chart(out, page, &ok)?;
         throughput_chart(out, page, &ok)?;
@@ -330,7 +336,12 @@ fn problem(
     Ok(())
 }
 
-fn time_chart(out: &mut String, page: &Page<'_>, ok: &[&Point]) -> Result<(), ReportError> {
+fn time_chart(
+    out: &mut String,
+    page: &Page<'_>,
+    q: &Problem<'_>,
+    ok: &[&Point],
+) -> Result<(), ReportError> {
     let max = ok
         .iter()
         .filter_map(|p| p.measurement.as_ref().map(|m| m.stats.ci_high.0))
@@ -348,13 +359,22 @@ fn time_chart(out: &mut String, page: &Page<'_>, ok: &[&Point]) -> Result<(), Re
         },
         false,
     );
+    // Wrong answers measured after timing: shown where they were, crossed out.
+    let crosses: Vec<(f64, f64)> = q
+        .points
+        .iter()
+        .filter(|p| p.status == Status::Wrong)
+        .filter_map(|p| Some((p.workers as f64, p.median()?.0 / unit.ns)))
+        .collect();
     let y_label = format!("median time per iteration ({})", unit.name);
     let mut chart = WorkersChart::new("Time vs workers", &y_label, &series, page.view.cores);
     chart.width = HALF_WIDTH;
+    chart.log_y = true;
+    chart.crosses = &crosses;
     figure(
         out,
         &chart.render()?,
-        "Lower is better. Error bars: 95% CI of the median. A dashed level: a variant measured at one worker only.",
+        "Lower is better. Error bars: 95% CI of the median. A dashed level: a variant that runs on one worker only. Red crosses: measured, but the answer was wrong. The axis turns logarithmic when times span more than 20×.",
     );
     Ok(())
 }
@@ -399,7 +419,7 @@ fn speedup_chart(
                 .collect();
             curves.push(Curve {
                 label: format!(
-                    "{} Amdahl fit, f = {}",
+                    "{}: Amdahl fit, f = {}",
                     s.label,
                     format::percent(fit.serial_fraction)
                 ),
@@ -416,6 +436,7 @@ fn speedup_chart(
     );
     chart.ideal = true;
     chart.curves = &curves;
+    chart.curve_legend = Some("dashed, in a variant's colour: its Amdahl fit");
     figure(
         out,
         &chart.render()?,
@@ -425,7 +446,7 @@ fn speedup_chart(
 }
 
 fn efficiency_chart(out: &mut String, page: &Page<'_>, ok: &[&Point]) -> Result<(), ReportError> {
-    let series = series_by_variant(page, ok, |p| Some((p.derived.efficiency?, None)), true);
+    let series = series_by_variant(page, ok, |p| Some((efficiency(p)?, None)), true);
     if series.is_empty() {
         return Ok(());
     }
@@ -468,7 +489,8 @@ fn throughput_chart(out: &mut String, page: &Page<'_>, ok: &[&Point]) -> Result<
         false,
     );
     let y_label = format!("throughput ({prefix}{unit})");
-    let chart = WorkersChart::new("Throughput vs workers", &y_label, &series, page.view.cores);
+    let mut chart = WorkersChart::new("Throughput vs workers", &y_label, &series, page.view.cores);
+    chart.log_y = true;
     figure(
         out,
         &chart.render()?,
@@ -636,7 +658,7 @@ fn stats_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
                 )
             })),
             speedup_text(p),
-            or_dash(p.derived.efficiency.map(format::percent)),
+            or_dash(efficiency(p).map(format::percent)),
             or_dash(p.derived.karp_flatt.map(format::number)),
             or_dash(
                 p.throughput

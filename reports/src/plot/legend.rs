@@ -17,6 +17,8 @@ pub enum Swatch {
     Marker { color: RGBColor, hollow: bool },
     /// A filled box (bar segments, shaded regions), with its opacity.
     Fill(RGBColor, f64),
+    /// A cross (a flagged point).
+    Cross(RGBColor),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -112,6 +114,16 @@ pub(crate) fn draw_legend(
                 };
                 area.draw(&Circle::new((x + (SWATCH - 4) / 2, y), 4, style))
                     .map_err(|e| err(&e))?;
+            }
+            Swatch::Cross(c) => {
+                let cx = x + (SWATCH - 4) / 2;
+                for (a, b) in [((-5, -5), (5, 5)), ((-5, 5), (5, -5))] {
+                    area.draw(&PathElement::new(
+                        vec![(cx + a.0, y + a.1), (cx + b.0, y + b.1)],
+                        c.stroke_width(3),
+                    ))
+                    .map_err(|e| err(&e))?;
+                }
             }
             Swatch::Fill(c, alpha) => {
                 area.draw(&Rectangle::new(

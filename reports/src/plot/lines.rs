@@ -5,7 +5,7 @@
 use super::legend::{LegendEntry, Swatch, draw_legend, legend_height};
 use super::{
     AXIS, DEFAULT_HEIGHT, DESC_SIZE, FONT, GRID, HALF_WIDTH, LABEL_SIZE, PlotError, REFERENCE,
-    Series, TITLE_SIZE, XY, decade_range, tick,
+    Series, TITLE_SIZE, WRONG, XY, decade_range, tick,
 };
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::prelude::*;
@@ -34,8 +34,18 @@ pub struct WorkersChart<'a> {
     pub reference: Option<(f64, &'a str)>,
     /// Fitted curves, drawn dashed.
     pub curves: &'a [Curve],
+    /// Points drawn as red crosses outside any series (measured points whose answer was wrong),
+    /// with their legend label.
+    pub crosses: &'a [(f64, f64)],
+    pub cross_label: &'a str,
+    /// One legend entry standing for every curve (their colours say which series each fits),
+    /// instead of one entry per curve.
+    pub curve_legend: Option<&'a str>,
     /// Formats y tick labels.
     pub y_format: fn(f64) -> String,
+    /// Switch to a logarithmic y axis when the values span more than a factor of 20 (never
+    /// with an ideal or reference line, which need a linear axis to read right).
+    pub log_y: bool,
     pub width: u32,
     /// Height of the plot; the legend adds its rows below.
     pub height: u32,
@@ -52,7 +62,11 @@ impl<'a> WorkersChart<'a> {
             ideal: false,
             reference: None,
             curves: &[],
+            curve_legend: None,
+            crosses: &[],
+            cross_label: "wrong answer (measured, never ranked)",
             y_format: tick,
+            log_y: false,
             width: HALF_WIDTH,
             height: DEFAULT_HEIGHT,
         }
@@ -70,6 +84,7 @@ impl<'a> WorkersChart<'a> {
                     .iter()
                     .flat_map(|c| c.points.iter().map(|p| p.1)),
             )
+            .chain(self.crosses.iter().map(|c| c.1))
             .filter(|v| v.is_finite())
             .fold(0.0f64, f64::max);
         if let Some((y, _)) = self.reference {
@@ -108,7 +123,35 @@ impl<'a> WorkersChart<'a> {
         if let Some((_, label)) = self.reference {
             entries.push(LegendEntry::new(label, Swatch::Dashed(REFERENCE)));
         }
-        push_series_entries(&mut entries, self.series, self.curves);
+        if !self.crosses.is_empty() {
+            entries.push(LegendEntry::new(self.cross_label, Swatch::Cross(WRONG)));
+        }
+        match self.curve_legend {
+            Some(label) if !self.curves.is_empty() => {
+                push_series_entries(&mut entries, self.series, &[]);
+                entries.push(LegendEntry::new(label, Swatch::Dashed(AXIS)));
+            }
+            _ => push_series_entries(&mut entries, self.series, self.curves),
+        }
+
+        let positive: Vec<f64> = all
+            .iter()
+            .flat_map(|p| {
+                let (lo, hi) = p.interval.unwrap_or((p.y, p.y));
+                [p.y, lo, hi]
+            })
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .collect();
+        let min_positive = positive
+            .iter()
+            .copied()
+            .chain(self.crosses.iter().map(|c| c.1).filter(|v| *v > 0.0))
+            .fold(f64::INFINITY, f64::min);
+        let log = self.log_y
+            && !self.ideal
+            && self.reference.is_none()
+            && min_positive.is_finite()
+            && max_y / min_positive > 20.0;
 
         let mut svg = String::new();
         {
@@ -117,74 +160,117 @@ impl<'a> WorkersChart<'a> {
                 .into_drawing_area();
             root.fill(&WHITE).map_err(|e| err(&e))?;
             let (top, bottom) = root.split_vertically(self.height);
-            let mut chart = ChartBuilder::on(&top)
+            let mut builder = ChartBuilder::on(&top);
+            builder
                 .caption(self.title, (FONT, TITLE_SIZE))
                 .margin(10)
                 .margin_right(18)
                 .x_label_area_size(48)
-                .y_label_area_size(68)
-                .build_cartesian_2d(0.5f64..max_x + 0.5, 0f64..max_y)
-                .map_err(|e| err(&e))?;
-            let y_format = self.y_format;
-            chart
-                .configure_mesh()
-                .x_desc("workers (threads or processes)")
-                .y_desc(self.y_label)
-                .x_labels((max_x as usize + 1).min(16))
-                .y_labels(8)
-                .x_label_formatter(&|x| {
-                    if (x - x.round()).abs() < 1e-9 {
-                        format!("{x:.0}")
-                    } else {
-                        String::new()
-                    }
-                })
-                .y_label_formatter(&|y| y_format(*y))
-                .axis_desc_style((FONT, DESC_SIZE))
-                .label_style((FONT, LABEL_SIZE))
-                .light_line_style(WHITE)
-                .bold_line_style(GRID)
-                .axis_style(AXIS)
-                .draw()
-                .map_err(|e| err(&e))?;
-            if over {
-                chart
-                    .draw_series(std::iter::once(Rectangle::new(
-                        [(self.cores as f64 + 0.5, 0.0), (max_x + 0.5, max_y)],
-                        shade.mix(0.3).filled(),
-                    )))
+                .y_label_area_size(if log { 80 } else { 68 });
+            let x_range = 0.5f64..max_x + 0.5;
+            if log {
+                let (y0, y1) = decade_range(min_positive, max_y);
+                let mut chart = builder
+                    .build_cartesian_2d(x_range, (y0..y1).log_scale())
                     .map_err(|e| err(&e))?;
-            }
-            if self.ideal {
-                chart
-                    .draw_series(DashedLineSeries::new(
-                        vec![(1.0, 1.0), (max_x.min(max_y), max_x.min(max_y))],
-                        6,
-                        4,
-                        REFERENCE.stroke_width(1),
-                    ))
+                self.draw_body(
+                    &mut chart,
+                    max_x,
+                    (y0, y1),
+                    over,
+                    shade,
+                    &format!("{} (log scale)", self.y_label),
+                )?;
+            } else {
+                let mut chart = builder
+                    .build_cartesian_2d(x_range, 0f64..max_y)
                     .map_err(|e| err(&e))?;
-            }
-            if let Some((y, _)) = self.reference {
-                chart
-                    .draw_series(DashedLineSeries::new(
-                        vec![(0.5, y), (max_x + 0.5, y)],
-                        6,
-                        4,
-                        REFERENCE.stroke_width(1),
-                    ))
-                    .map_err(|e| err(&e))?;
-            }
-            for c in self.curves {
-                draw_curve(&mut chart, c, self.title)?;
-            }
-            for s in self.series {
-                draw_series(&mut chart, s, (0.5, max_x + 0.5), self.title)?;
+                self.draw_body(&mut chart, max_x, (0.0, max_y), over, shade, self.y_label)?;
             }
             draw_legend(&bottom, &entries, self.title)?;
             root.present().map_err(|e| err(&e))?;
         }
         Ok(svg)
+    }
+
+    fn draw_body<Y>(
+        &self,
+        chart: &mut Chart<'_, '_, plotters::coord::types::RangedCoordf64, Y>,
+        max_x: f64,
+        (y0, y1): (f64, f64),
+        over: bool,
+        shade: RGBColor,
+        y_desc: &str,
+    ) -> Result<(), PlotError>
+    where
+        Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    {
+        let err = |e: &dyn std::fmt::Display| PlotError::new(self.title, e);
+        let y_format = self.y_format;
+        chart
+            .configure_mesh()
+            .x_desc("workers (threads or processes)")
+            .y_desc(y_desc)
+            .x_labels((max_x as usize + 1).min(16))
+            .y_labels(8)
+            .x_label_formatter(&|x| {
+                if (x - x.round()).abs() < 1e-9 {
+                    format!("{x:.0}")
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|y| y_format(*y))
+            .axis_desc_style((FONT, DESC_SIZE))
+            .label_style((FONT, LABEL_SIZE))
+            .light_line_style(RGBColor(246, 246, 246))
+            .bold_line_style(GRID)
+            .axis_style(AXIS)
+            .draw()
+            .map_err(|e| err(&e))?;
+        if over {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(self.cores as f64 + 0.5, y0), (max_x + 0.5, y1)],
+                    shade.mix(0.3).filled(),
+                )))
+                .map_err(|e| err(&e))?;
+        }
+        if self.ideal {
+            let top = max_x.min(y1);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(1.0, 1.0), (top, top)],
+                    6,
+                    4,
+                    REFERENCE.stroke_width(1),
+                ))
+                .map_err(|e| err(&e))?;
+        }
+        if let Some((y, _)) = self.reference {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(0.5, y), (max_x + 0.5, y)],
+                    6,
+                    4,
+                    REFERENCE.stroke_width(1),
+                ))
+                .map_err(|e| err(&e))?;
+        }
+        for c in self.curves {
+            draw_curve(chart, c, self.title)?;
+        }
+        for s in self.series {
+            draw_series(chart, s, (0.5, max_x + 0.5), self.title)?;
+        }
+        chart
+            .draw_series(self.crosses.iter().filter(|c| c.1.is_finite()).map(|c| {
+                EmptyElement::at(*c)
+                    + PathElement::new(vec![(-6, -6), (6, 6)], WRONG.stroke_width(3))
+                    + PathElement::new(vec![(-6, 6), (6, -6)], WRONG.stroke_width(3))
+            }))
+            .map_err(|e| err(&e))?;
+        Ok(())
     }
 }
 

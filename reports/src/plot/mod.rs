@@ -28,6 +28,8 @@ pub(crate) const LABEL_CHAR_PX: f64 = 7.4;
 pub(crate) const GRID: RGBColor = RGBColor(232, 232, 232);
 pub(crate) const AXIS: RGBColor = RGBColor(110, 110, 110);
 pub(crate) const REFERENCE: RGBColor = RGBColor(120, 120, 120);
+/// Marks results that must not be read as valid (wrong answers).
+pub(crate) const WRONG: RGBColor = RGBColor(179, 38, 30);
 /// Default size of a chart shown two to a row on a 1200 px page.
 pub const HALF_WIDTH: u32 = 568;
 /// Default size of a chart shown alone on a row of a 1200 px page.
