@@ -16,7 +16,7 @@ pub(crate) const EXIT_CODES: &str = "Exit codes: 0 success; 1 a regression was d
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Run a config's suites, verify every variant, and write results.json and an HTML report.
+    /// Run a config's suites, verify every variant, and write results.json and the report (HTML site, CSV, Markdown).
     #[command(
         after_help = "Examples:\n  parbench run                                  # the embedded default config\n  parbench run --quick                          # same matrix, tiny sizes and budgets\n  parbench run --config configs/full.toml --out /tmp/pb\n  parbench run --suite pi --variant serial --variant rayon"
     )]
@@ -29,9 +29,9 @@ pub(crate) enum Command {
     /// Check a config file without running anything.
     #[command(after_help = "Example:\n  parbench validate configs/full.toml")]
     Validate(ValidateArgs),
-    /// Render the report again from a saved results file.
+    /// Render the report again from a saved results file: index.html and a page per suite, results.csv, samples.csv, summary.md (and results.json when writing elsewhere).
     #[command(
-        after_help = "Examples:\n  parbench report parbench-out/latest/results.json\n  parbench report results.json --out site/"
+        after_help = "Examples:\n  parbench report parbench-out/latest/results.json\n  parbench report results.json --out site/\n  parbench report results.json --out site/ && cat site/summary.md >> \"$GITHUB_STEP_SUMMARY\""
     )]
     Report(ReportArgs),
     /// Compare two results files point by point (ratio of medians with bootstrap intervals);

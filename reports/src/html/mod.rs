@@ -162,9 +162,9 @@ pub(crate) fn variant_cell(view: &ReportView<'_>, variant: &str) -> String {
 
 /// An embedded chart with its caption (the SVG text comes from plotters, which escapes it).
 pub(crate) fn figure(out: &mut String, svg: &str, caption: &str) {
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<figure class=\"chart\">{svg}<figcaption>{}</figcaption></figure>\n",
+        "<figure class=\"chart\">{svg}<figcaption>{}</figcaption></figure>",
         esc(caption)
     );
 }

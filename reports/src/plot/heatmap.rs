@@ -358,9 +358,9 @@ impl<'a> HeatmapChart<'a> {
         if !links.is_empty() {
             let mut overlay = String::new();
             for (x, y, w, h, href, tip) in links {
-                let _ = write!(
+                let _ = writeln!(
                     overlay,
-                    "<a href=\"{}\"><rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"#000\" fill-opacity=\"0\"><title>{}</title></rect></a>\n",
+                    "<a href=\"{}\"><rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"#000\" fill-opacity=\"0\"><title>{}</title></rect></a>",
                     escape::html(&href),
                     escape::html(&tip)
                 );
