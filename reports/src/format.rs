@@ -25,7 +25,7 @@ pub fn throughput(value: f64, unit: &str) -> String {
     si(value, unit)
 }
 
-/// A plain number for tables: up to four significant digits, scientific notation outside
+/// A plain number for tables: up to six significant digits, scientific notation outside
 /// [0.001, 1e6), trailing zeros dropped.
 pub fn number(v: f64) -> String {
     if !v.is_finite() {
@@ -36,9 +36,9 @@ pub fn number(v: f64) -> String {
     }
     let a = v.abs();
     if !(1e-3..1e6).contains(&a) {
-        return format!("{v:.3e}");
+        return format!("{v:.4e}");
     }
-    let decimals = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
+    let decimals = (5 - a.log10().floor() as i32).clamp(0, 8) as usize;
     let s = format!("{v:.decimals$}");
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -106,10 +106,11 @@ mod tests {
         assert_eq!(grouped(999), "999");
         assert_eq!(grouped(1000), "1,000");
         assert_eq!(number(1.5), "1.5");
-        assert_eq!(number(0.000012), "1.200e-5");
-        assert_eq!(number(123.456), "123.5");
+        assert_eq!(number(0.000012), "1.2000e-5");
+        assert_eq!(number(123.456789), "123.457");
+        assert_eq!(number(std::f64::consts::PI), "3.14159");
         assert_eq!(number(0.97), "0.97");
-        assert_eq!(number(2e7), "2.000e7");
+        assert_eq!(number(2e7), "2.0000e7");
         assert_eq!(metric(50.0 * 1024.0 * 1024.0, "B"), "50.0 MiB");
         assert_eq!(metric(1500.0, "ns"), "1.50 µs");
         assert_eq!(metric(3.0, "increments"), "3 increments");

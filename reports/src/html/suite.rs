@@ -659,7 +659,7 @@ fn stats_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
             })),
             speedup_text(p),
             or_dash(efficiency(p).map(format::percent)),
-            or_dash(p.derived.karp_flatt.map(format::number)),
+            or_dash(p.derived.karp_flatt.map(format::percent)),
             or_dash(
                 p.throughput
                     .as_ref()

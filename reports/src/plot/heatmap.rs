@@ -191,7 +191,7 @@ impl<'a> HeatmapChart<'a> {
         let legend_h = legend_height(&entries, width) as i32;
         let title_h = 40;
         let header_h = if stagger { 70 } else { 48 };
-        let bar_h = 64;
+        let bar_h = 86;
         let grid_top = title_h + header_h;
         let height = (grid_top + nrows * cell_h + bar_h + legend_h + MARGIN) as u32;
 
@@ -306,8 +306,8 @@ impl<'a> HeatmapChart<'a> {
                     }
                 }
             }
-            // Colour bar.
-            let by = grid_top + nrows * cell_h + 18;
+            // Colour bar, under its title.
+            let by = grid_top + nrows * cell_h + 40;
             let bw = 320.min(width as i32 - 2 * MARGIN - 40);
             let bx = MARGIN + 20;
             let steps = 64;
@@ -346,8 +346,11 @@ impl<'a> HeatmapChart<'a> {
                 .map_err(|e| err(&e))?;
             }
             root.draw(&Text::new(
-                self.scale_label.to_string(),
-                (bx + bw + 16, by + 6),
+                truncate(
+                    self.scale_label,
+                    ((width as i32 - bx - MARGIN) as f64 / LABEL_CHAR_PX) as usize,
+                ),
+                (bx - 12, by - 14),
                 text(LABEL_SIZE, HPos::Left, &INK),
             ))
             .map_err(|e| err(&e))?;

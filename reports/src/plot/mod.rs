@@ -135,12 +135,12 @@ pub fn tick(v: f64) -> String {
 
 /// A signed percentage tick label for a relative difference (`0.05` -> `+5%`).
 pub fn signed_percent_tick(v: f64) -> String {
-    if v > 0.0 {
-        format!("+{}%", tick(v * 100.0))
-    } else if v < 0.0 {
-        format!("−{}%", tick(-v * 100.0))
-    } else {
+    if v.abs() < 1e-9 {
         "0%".into()
+    } else if v > 0.0 {
+        format!("+{}%", tick(v * 100.0))
+    } else {
+        format!("−{}%", tick(-v * 100.0))
     }
 }
 
@@ -198,6 +198,7 @@ mod tests {
         assert_eq!(percent_tick(0.25), "25%");
         assert_eq!(signed_percent_tick(0.05), "+5%");
         assert_eq!(signed_percent_tick(-0.1), "−10%");
+        assert_eq!(signed_percent_tick(-1e-17), "0%");
         assert_eq!(format_count(1000.0), "1k");
         assert_eq!(format_count(2.5e6), "2.5M");
         assert_eq!(format_count(10.0), "10");
