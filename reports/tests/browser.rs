@@ -295,7 +295,32 @@ fn base64_decode(text: &str) -> Vec<u8> {
     out
 }
 
-fn open(browser: &mut Browser, page: &Path, allowed_dir: &Path) -> PageReport {
+/// How a page is looked at: on a screen 1200 px wide, or printed on A4 paper (about 720 CSS px
+/// between the default margins).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Medium {
+    Screen,
+    Print,
+}
+
+impl Medium {
+    fn width(self) -> u32 {
+        match self {
+            Medium::Screen => WIDTH,
+            Medium::Print => 720,
+        }
+    }
+}
+
+fn open(browser: &mut Browser, page: &Path, allowed_dir: &Path, medium: Medium) -> PageReport {
+    browser.call(
+        "Emulation.setEmulatedMedia",
+        json!({"media": if medium == Medium::Print { "print" } else { "screen" }}),
+    );
+    browser.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": medium.width(), "height": 900, "deviceScaleFactor": 1, "mobile": false}),
+    );
     browser.events.clear();
     let nav = browser.call("Page.navigate", json!({"url": file_url(page)}));
     assert!(
@@ -325,7 +350,7 @@ fn open(browser: &mut Browser, page: &Path, allowed_dir: &Path) -> PageReport {
     let shot = browser.call(
         "Page.captureScreenshot",
         json!({"format": "png", "captureBeyondViewport": true,
-               "clip": {"x": 0, "y": 0, "width": WIDTH, "height": height, "scale": 1}}),
+               "clip": {"x": 0, "y": 0, "width": medium.width(), "height": height, "scale": 1}}),
     );
     let mut errors = Vec::new();
     let mut foreign_requests = Vec::new();
@@ -418,7 +443,7 @@ fn every_page_loads_cleanly_in_chromium() {
     let mut failures = Vec::new();
     for page in &pages {
         let name = page.file_name().unwrap().to_string_lossy().to_string();
-        let r = open(&mut browser, page, &site);
+        let r = open(&mut browser, page, &site, Medium::Screen);
         let png = shots.join(name.replace(".html", ".png"));
         std::fs::write(&png, &r.screenshot).unwrap();
         eprintln!(
@@ -497,6 +522,26 @@ fn every_page_loads_cleanly_in_chromium() {
             failures.push(format!("{name}:\n  {}", problems.join("\n  ")));
         }
     }
+    // Printed on A4: nothing wider than the paper (tables cannot scroll on paper).
+    for page in &pages {
+        let name = page.file_name().unwrap().to_string_lossy().to_string();
+        let r = open(&mut browser, page, &site, Medium::Print);
+        std::fs::write(
+            shots.join(name.replace(".html", ".print.png")),
+            &r.screenshot,
+        )
+        .unwrap();
+        let width = Medium::Print.width() as f64;
+        if r.scroll_width > width || !r.overflowing.is_empty() {
+            failures.push(format!(
+                "{name} printed: {} px wide on {width} px of paper; cut off: {:?}",
+                r.scroll_width, r.overflowing
+            ));
+        }
+        if !r.errors.is_empty() {
+            failures.push(format!("{name} printed: console errors {:#?}", r.errors));
+        }
+    }
     drop(browser);
     assert!(
         pages.iter().any(|p| std::fs::read_to_string(p)
@@ -525,7 +570,7 @@ fn the_browser_checks_catch_a_broken_page() {
     )
     .unwrap();
     let mut browser = Browser::launch(&binary, &work);
-    let r = open(&mut browser, &page, &site);
+    let r = open(&mut browser, &page, &site, Medium::Screen);
     drop(browser);
     assert!(
         r.errors

@@ -98,10 +98,11 @@ pub(super) fn render(
                 .take(6)
                 .map(|p| {
                     format!(
-                        "<a href=\"{}#{}\">{}</a> {} · {}w{}",
+                        "<a href=\"{}#{}\">{}</a> {} · {} · {}w{}",
                         esc(view.suite_file(&p.suite).unwrap_or("index.html")),
                         problem_anchor(view, p),
                         esc(&p.suite),
+                        esc(&p.size),
                         esc(&p.variant),
                         p.workers,
                         params_suffix(p)

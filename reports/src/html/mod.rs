@@ -64,7 +64,7 @@ dl.defs dt { font-weight: 600; margin-top: 6px; }
 dl.defs dd { margin: 0 0 0 16px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 0.82rem; border-top: 1px solid var(--line); padding-top: 8px; }
 @media (max-width: 900px) { .grid { grid-template-columns: 1fr; } ul.toc { columns: 1; } }
-@media print { body { max-width: none; padding: 0; } nav.top { display: none; } .grid { grid-template-columns: 1fr; } figure.chart, tr { break-inside: avoid; } h2, h3 { break-after: avoid; } a { color: inherit; } }
+@media print { body { max-width: none; padding: 0; font-size: 11pt; } nav.top { display: none; } .grid { grid-template-columns: 1fr; } figure.chart, tr { break-inside: avoid; } h2, h3 { break-after: avoid; } a { color: inherit; } .scroll { overflow: visible; } table, table.stats { font-size: 7.5pt; } th, td, table.stats td, table.stats th { padding: 2px 3px; } td.num, th.num, .v { white-space: normal; } td, th { overflow-wrap: anywhere; } }
 "#;
 
 /// The Content-Security-Policy of every page: nothing may load or run; only the inline style
@@ -198,7 +198,7 @@ pub(crate) fn attention_list(out: &mut String, points: &[&Point], with_suite: bo
                 esc(&p.size)
             )
         } else {
-            String::new()
+            format!("size {} · ", esc(&p.size))
         };
         let params = p.params_label();
         let _ = writeln!(

@@ -256,6 +256,18 @@ fn size_sweeps(out: &mut String, page: &Page<'_>) -> Result<(), ReportError> {
     Ok(())
 }
 
+/// Every point (any status) of the problem `points` belong to.
+fn points_of_problem<'a>(
+    page: &'a Page<'_>,
+    points: &[&Point],
+) -> impl Iterator<Item = &'a Point> + 'a {
+    let key = points.first().map(|p| (p.size.clone(), p.params_label()));
+    page.suite.points.iter().copied().filter(move |p| {
+        key.as_ref()
+            .is_some_and(|(size, params)| p.size == *size && p.params_label() == *params)
+    })
+}
+
 /// Builds one series per variant from the points that have a value.
 fn series_by_variant(
     page: &Page<'_>,
@@ -286,6 +298,10 @@ fn series_by_variant(
         }
         xy.sort_by(|a, b| a.x.total_cmp(&b.x));
         let mut s = Series::new(v, page.view.palette.color(v), xy);
+        s.breaks = points_of_problem(page, points)
+            .filter(|p| p.variant == v && p.status != Status::Ok)
+            .map(|p| p.workers as f64)
+            .collect();
         // A variant that only ever runs on one worker (serial, an accelerator) is a level, not a
         // curve.
         s.baseline = page
@@ -515,7 +531,7 @@ fn fits_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
                     f.max_speedup().map_or("unbounded".into(), format::ratio),
                     f.points,
                     f.distinct_workers,
-                    format::number(f.rmse),
+                    format!("{:.3}", f.rmse),
                     if f.at_bound {
                         "at the boundary of [0, 1]: the law describes these speedups poorly"
                     } else {

@@ -5,7 +5,7 @@
 
 use super::legend::{LegendEntry, Swatch, draw_legend, legend_height};
 use super::{
-    AXIS, DESC_SIZE, FONT, FULL_WIDTH, GRID, LABEL_CHAR_PX, LABEL_SIZE, PlotError, TITLE_SIZE,
+    AXIS, DESC_SIZE, FONT, GRID, LABEL_CHAR_PX, LABEL_SIZE, PlotError, TITLE_SIZE, WIDE,
     decade_range, tick, truncate,
 };
 use parbench_harness::stats::{quantile_sorted, sorted};
@@ -92,7 +92,7 @@ impl<'a> BoxPlotChart<'a> {
             value_label,
             rows,
             value_format: tick,
-            width: FULL_WIDTH,
+            width: WIDE,
         }
     }
 

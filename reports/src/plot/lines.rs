@@ -355,6 +355,8 @@ impl<'a> SizeChart<'a> {
                 .configure_mesh()
                 .x_desc(self.x_label)
                 .y_desc(self.y_label)
+                .x_labels(6)
+                .y_labels(6)
                 .x_label_formatter(&|x| super::format_count(*x))
                 .y_label_formatter(&|y| y_format(*y))
                 .axis_desc_style((FONT, DESC_SIZE))
@@ -433,12 +435,22 @@ where
             ))
             .map_err(|e| err(&e))?;
     }
-    chart
-        .draw_series(LineSeries::new(
-            pts.iter().map(|p| (p.x, p.y)),
-            color.stroke_width(2),
-        ))
-        .map_err(|e| err(&e))?;
+    // Runs of points with no break between neighbours, each drawn as its own line.
+    let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for (i, p) in pts.iter().enumerate() {
+        if i > 0 {
+            let prev = pts[i - 1].x;
+            if s.breaks.iter().any(|b| *b > prev && *b < p.x) {
+                runs.push(Vec::new());
+            }
+        }
+        runs.last_mut().expect("one run").push((p.x, p.y));
+    }
+    for run in runs.into_iter().filter(|r| r.len() > 1) {
+        chart
+            .draw_series(LineSeries::new(run, color.stroke_width(2)))
+            .map_err(|e| err(&e))?;
+    }
     chart
         .draw_series(pts.iter().filter_map(|p| {
             let (lo, hi) = p.interval?;

@@ -32,8 +32,11 @@ pub(crate) const REFERENCE: RGBColor = RGBColor(120, 120, 120);
 pub(crate) const WRONG: RGBColor = RGBColor(179, 38, 30);
 /// Default size of a chart shown two to a row on a 1200 px page.
 pub const HALF_WIDTH: u32 = 568;
-/// Default size of a chart shown alone on a row of a 1200 px page.
+/// The most a chart shown alone on a row of a 1200 px page may be wide.
 pub const FULL_WIDTH: u32 = 1152;
+/// Default width of charts shown alone on a row (box plots, stacked bars): narrower than the
+/// page so that their text stays readable when printed on A4 (scaled to about 75%).
+pub const WIDE: u32 = 960;
 /// Default height of a line chart's plot (its legend adds rows below).
 pub const DEFAULT_HEIGHT: u32 = 360;
 
@@ -72,6 +75,9 @@ pub struct Series {
     /// Also drawn as a dashed horizontal line across the chart at its first point's value: a
     /// baseline measured at one worker only (the serial variant).
     pub baseline: bool,
+    /// x values the line must not be drawn across (a worker count whose point failed or was
+    /// wrong): the line breaks there instead of suggesting a measurement.
+    pub breaks: Vec<f64>,
 }
 
 impl Series {
@@ -81,6 +87,7 @@ impl Series {
             color,
             points,
             baseline: false,
+            breaks: Vec::new(),
         }
     }
 }

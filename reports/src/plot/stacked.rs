@@ -5,8 +5,8 @@
 
 use super::legend::{LegendEntry, Swatch, draw_legend, legend_height};
 use super::{
-    AXIS, DESC_SIZE, FONT, FULL_WIDTH, GRID, LABEL_CHAR_PX, LABEL_SIZE, PlotError, TITLE_SIZE,
-    tick, truncate,
+    AXIS, DESC_SIZE, FONT, GRID, LABEL_CHAR_PX, LABEL_SIZE, PlotError, TITLE_SIZE, WIDE, tick,
+    truncate,
 };
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -49,7 +49,7 @@ impl<'a> StackedBarChart<'a> {
             bars,
             color,
             marker_label: "total",
-            width: FULL_WIDTH,
+            width: WIDE,
         }
     }
 
