@@ -523,7 +523,7 @@ fn fits_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
             let fit = amdahl_of(&q.points, v)?;
             Some(match fit {
                 Ok(f) => format!(
-                    "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} – {}</td><td class=\"num\">{}</td><td class=\"num\">{} / {}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} – {}</td><td class=\"num\">{}</td><td class=\"num\">{} / {}</td><td class=\"num\">{:.3}</td><td>{}</td></tr>",
                     variant_cell(view, v),
                     format::percent(f.serial_fraction),
                     format::percent(f.ci[0]),
@@ -531,7 +531,7 @@ fn fits_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
                     f.max_speedup().map_or("unbounded".into(), format::ratio),
                     f.points,
                     f.distinct_workers,
-                    format!("{:.3}", f.rmse),
+                    f.rmse,
                     if f.at_bound {
                         "at the boundary of [0, 1]: the law describes these speedups poorly"
                     } else {
