@@ -1,7 +1,7 @@
 //! The HTML site: `index.html` (the overview) and one page per suite, self-contained (inline
 //! CSS and SVG, no scripts, no network, a Content-Security-Policy pinned to the inline style's
 //! hash). Parts that only some results need (phases, metrics, and the processes, OpenCL and
-//! contention views) are [`Section`]s in their own modules, listed in [`sections`].
+//! contention views) are `Section`s in their own modules, listed in `sections()`.
 
 mod index;
 mod metrics;
@@ -233,7 +233,10 @@ pub(crate) struct Page<'a> {
 /// A part of a suite page (or of the overview) that only some results need: time phases,
 /// workload metrics, and the views of the processes, OpenCL and contention issues. Each lives in
 /// its own module under `html/` and is listed in [`sections`]; it writes nothing when the points
-/// do not carry what it shows.
+/// do not carry what it shows. To add one: write `html/<name>.rs` with a unit struct that
+/// implements the methods it needs (charts from [`crate::plot`], colours from
+/// [`crate::palette`], every user-supplied text through [`crate::escape::html`]), and list it in
+/// [`sections`].
 pub(crate) trait Section {
     /// Its part of one problem (one size and parameter set) of a suite page, after the charts.
     fn problem(
