@@ -24,19 +24,23 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 /// The Chromium binary, or why there is none (then the test skips or, when required, fails).
 fn chromium() -> Option<PathBuf> {
     let required = std::env::var("PARBENCH_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1");
-    let candidates = [
-        std::env::var("PARBENCH_CHROMIUM").ok(),
-        Some("/usr/bin/chromium".into()),
-        Some("/usr/bin/chromium-browser".into()),
-        Some("/usr/bin/google-chrome".into()),
-    ];
-    let found = candidates
-        .into_iter()
-        .flatten()
-        .map(PathBuf::from)
-        .find(|p| p.is_file());
+    // $PARBENCH_CHROMIUM, when set, is the only place looked at.
+    let candidates: Vec<String> = match std::env::var("PARBENCH_CHROMIUM") {
+        Ok(path) => vec![path],
+        Err(_) => [
+            "/usr/bin/chromium",
+            "/usr/bin/chromium-browser",
+            "/usr/bin/google-chrome",
+        ]
+        .map(String::from)
+        .to_vec(),
+    };
+    let found = candidates.iter().map(PathBuf::from).find(|p| p.is_file());
     if found.is_none() {
-        let why = "no Chromium found (looked at $PARBENCH_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome); install it with `apt-get install -y chromium`";
+        let why = format!(
+            "no Chromium found (looked at {}); install it with `apt-get install -y chromium` or point $PARBENCH_CHROMIUM at it",
+            candidates.join(", ")
+        );
         assert!(!required, "PARBENCH_REQUIRE_CHROMIUM=1 but {why}");
         eprintln!("skipping the browser test: {why}");
     }
