@@ -585,8 +585,10 @@ fn samples_chart(out: &mut String, page: &Page<'_>, q: &Problem<'_>) -> Result<(
             if p.oversubscribed {
                 label.push_str(" (over)");
             }
-            if p.status != Status::Ok {
-                label.push_str(&format!(" [{}]", p.status));
+            match p.status {
+                Status::Ok => {}
+                Status::ExpectedIncorrect => label.push_str(" [by design]"),
+                s => label.push_str(&format!(" [{s}]")),
             }
             label.push_str(&format!(" · {}", m.stats.median));
             BoxRow {

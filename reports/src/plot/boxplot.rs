@@ -151,7 +151,7 @@ impl<'a> BoxPlotChart<'a> {
             .map(|(r, _, _)| r.label.chars().count())
             .max()
             .unwrap_or(4)
-            .min(44);
+            .min(52);
         let label_px = (longest as f64 * LABEL_CHAR_PX + 24.0).max(80.0) as u32;
         let height = 44 + n as u32 * ROW_PX + 56 + legend_h;
 
@@ -172,7 +172,7 @@ impl<'a> BoxPlotChart<'a> {
             let y_range = -0.5f64..n as f64 - 0.5;
             let labels: Vec<String> = rows
                 .iter()
-                .map(|(r, _, _)| truncate(&r.label, 44))
+                .map(|(r, _, _)| truncate(&r.label, 52))
                 .collect();
             if log {
                 let (a, b) = decade_range(lo, hi);

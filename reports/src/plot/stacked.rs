@@ -101,7 +101,7 @@ impl<'a> StackedBarChart<'a> {
             .map(|b| b.label.chars().count())
             .max()
             .unwrap_or(4)
-            .min(44);
+            .min(52);
         let label_px = (longest as f64 * LABEL_CHAR_PX + 24.0).max(80.0) as u32;
         let height = 44 + n as u32 * ROW_PX + 56 + legend_h;
 
@@ -165,7 +165,7 @@ impl<'a> StackedBarChart<'a> {
                 }
                 let (px, py) = chart.backend_coord(&(0.0, y));
                 root.draw(&Text::new(
-                    truncate(&bar.label, 44),
+                    truncate(&bar.label, 52),
                     (px - 8, py),
                     label_style.clone(),
                 ))
