@@ -50,7 +50,8 @@ tr.over td { background: #fbf6ea; }
 .swatch { margin-right: 6px; vertical-align: baseline; }
 .grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
 figure.chart { margin: 0 0 12px; max-width: 100%; width: fit-content; }
-figure.chart svg { max-width: 100%; height: auto; display: block; border: 1px solid var(--line); border-radius: 4px; }
+.chart svg { max-width: 100%; height: auto; display: block; }
+figure.chart svg { border: 1px solid var(--line); border-radius: 4px; }
 figure.chart figcaption { color: var(--muted); font-size: 0.82rem; margin-top: 4px; }
 pre { background: var(--bg-alt); border: 1px solid var(--line); padding: 12px; overflow-x: auto; font-size: 0.82rem; }
 .note { color: var(--muted); font-size: 0.85rem; }
