@@ -36,6 +36,7 @@ pub(crate) fn print_table(results: &RunResults) {
             "WORKERS",
             "MEDIAN",
             "95% CI",
+            "THROUGHPUT",
             "SPEEDUP",
             "EFFICIENCY",
             "STATUS",
@@ -64,6 +65,9 @@ pub(crate) fn print_table(results: &RunResults) {
             format!("{}{}", p.workers, if p.oversubscribed { "*" } else { "" }),
             median,
             ci,
+            p.throughput.as_ref().map_or("–".into(), |t| {
+                parbench_reports::format::throughput(t.value, &t.unit)
+            }),
             p.derived.speedup.map_or("–".into(), |s| format!("{s:.2}×")),
             p.derived
                 .efficiency

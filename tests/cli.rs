@@ -107,14 +107,74 @@ fn quick_run_writes_verified_results_and_report() {
     assert!(results.complete && results.finished_at.is_some());
     assert!(!results.points.is_empty());
     for p in &results.points {
-        assert_eq!(p.status, Status::Ok, "{:?}", p.reason);
+        // Every variant verifies; `unsync` loses updates by design and is never ranked.
+        if p.variant == "unsync" {
+            assert_eq!(p.status, Status::ExpectedIncorrect, "{:?}", p.reason);
+            assert!(p.derived.speedup.is_none());
+            assert!(p.metrics.contains_key("lost_updates"), "{:?}", p.metrics);
+        } else {
+            assert_eq!(
+                p.status,
+                Status::Ok,
+                "{} {}: {:?}",
+                p.suite,
+                p.variant,
+                p.reason
+            );
+            assert!(p.derived.speedup.is_some());
+        }
         let m = p.measurement.as_ref().unwrap();
         assert_eq!(m.samples_ns.len(), m.stats.n);
-        assert!(p.derived.speedup.is_some());
     }
-    assert!(
-        results.points.iter().any(|p| p.workload == "pi")
-            && results.points.iter().any(|p| p.workload == "square")
+    // The tiny matrix: every workload under every thread-based variant it offers.
+    let list = parbench()
+        .args(["list", "--format", "json"])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    for w in list.as_array().unwrap() {
+        let name = w["workload"].as_str().unwrap();
+        for v in w["variants"].as_array().unwrap() {
+            let variant = v["name"].as_str().unwrap();
+            for workers in [1, 2] {
+                assert!(
+                    results.points.iter().any(|p| p.workload == name
+                        && p.variant == variant
+                        && (p.workers == workers || variant == "serial")),
+                    "quick.toml misses {name} {variant} w{workers}"
+                );
+            }
+        }
+    }
+    let point = |w: &str, v: &str, workers: u32| {
+        results
+            .points
+            .iter()
+            .find(|p| p.workload == w && p.variant == v && p.workers == workers)
+            .unwrap_or_else(|| panic!("no point {w} {v} w{workers}"))
+    };
+    let stencil = point("stencil", "threads", 2);
+    let phases: Vec<&str> = stencil.phases.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(phases, ["compute", "exchange"]);
+    assert_eq!(
+        point("matmul", "rayon", 2)
+            .throughput
+            .as_ref()
+            .unwrap()
+            .unit,
+        "FLOP/s"
+    );
+    assert_eq!(
+        point("square", "serial", 1)
+            .throughput
+            .as_ref()
+            .unwrap()
+            .unit,
+        "B/s"
+    );
+    assert_eq!(
+        point("counter", "mutex", 2).metrics["lost_updates"].value,
+        0.0
     );
     let html = std::fs::read_to_string(latest.join("index.html")).unwrap();
     assert!(html.contains("Content-Security-Policy"));
@@ -276,7 +336,12 @@ fn list_shows_the_matrix_in_table_and_json() {
         .assert()
         .success()
         .stdout(predicate::str::contains("WORKLOAD"))
-        .stdout(predicate::str::contains("rayon"));
+        .stdout(predicate::str::is_match(
+            r"WORKLOAD +serial +threads +rayon +mutex +parking_lot +rwlock +atomic +sharded +channel +unsync",
+        ).unwrap())
+        .stdout(predicate::str::is_match(r"\ncounter +yes +yes +yes +yes +yes +- +yes +yes +yes +racy\n").unwrap())
+        .stdout(predicate::str::contains("Why cells are empty:"))
+        .stdout(predicate::str::contains("counter x rwlock: every access increments"));
     let out = parbench()
         .args(["list", "--format", "json"])
         .output()
@@ -289,7 +354,60 @@ fn list_shows_the_matrix_in_table_and_json() {
         .iter()
         .map(|w| w["workload"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"pi") && names.contains(&"square"));
+    for w in [
+        "square",
+        "pi",
+        "counter",
+        "histogram",
+        "particles",
+        "stencil",
+        "mandelbrot",
+        "matmul",
+    ] {
+        assert!(names.contains(&w), "{w} missing from {names:?}");
+    }
+    // Every cell of the matrix says what it is, and every empty one why.
+    for w in v.as_array().unwrap() {
+        let cells = w["matrix"].as_array().unwrap();
+        assert!(cells.len() >= 10, "{w}");
+        for c in cells {
+            let state = c["state"].as_str().unwrap();
+            assert!(
+                [
+                    "runs",
+                    "expected-incorrect",
+                    "unavailable",
+                    "not-applicable"
+                ]
+                .contains(&state),
+                "{c}"
+            );
+            assert_eq!(
+                c["reason"].is_string(),
+                state != "runs" && state != "expected-incorrect",
+                "{c}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_variant_that_does_not_apply_is_rejected_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "na.toml",
+        "[[suite]]\nworkload = \"particles\"\nvariants = [\"serial\", \"mutex\"]\n",
+    );
+    parbench()
+        .arg("validate")
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("na.toml:3"))
+        .stderr(predicate::str::contains(
+            "no variant `mutex` (particles never interact",
+        ));
 }
 
 #[test]

@@ -99,6 +99,8 @@ pub enum SyncKind {
     Unsync,
     /// Data passed between address spaces (pipes, shared memory, device buffers).
     Message,
+    /// Workers meet at a barrier (explicit, or the join ending each parallel step).
+    Barrier,
 }
 
 impl fmt::Display for SyncKind {

@@ -1,19 +1,82 @@
-//! `parbench list`: every workload with its sizes, parameters and variants, and for each variant
-//! whether this machine can run it and, if not, why.
+//! `parbench list`: the workload x variant matrix with the reason for every empty cell, then
+//! every workload with its sizes, parameters and variants, and for each variant whether this
+//! machine can run it and, if not, why.
 
 use crate::Outcome;
 use crate::cli::{ListArgs, ListFormat};
 use parbench_suites::Registry;
+use parbench_suites::matrix::{Cell, Matrix};
 use parbench_suites::workload::Availability;
 use serde_json::json;
 
+/// The short mark of a matrix cell in the table.
+fn mark(cell: &Cell) -> &'static str {
+    match cell {
+        Cell::Runs {
+            expected_incorrect: false,
+        } => "yes",
+        Cell::Runs {
+            expected_incorrect: true,
+        } => "racy",
+        Cell::Unavailable { .. } => "no",
+        Cell::NotApplicable { .. } => "-",
+        Cell::NotImplemented => "?",
+    }
+}
+
+/// Prints the matrix, its legend, and why each empty cell is empty (variants sharing a reason
+/// are listed together).
+fn print_matrix(matrix: &Matrix) {
+    let mut rows = vec![
+        std::iter::once("WORKLOAD")
+            .chain(matrix.columns.iter().copied())
+            .map(String::from)
+            .collect::<Vec<_>>(),
+    ];
+    for row in &matrix.rows {
+        rows.push(
+            std::iter::once(row.workload.to_string())
+                .chain(row.cells.iter().map(|c| mark(c).to_string()))
+                .collect(),
+        );
+    }
+    crate::summary::print_rows(&rows);
+    println!(
+        "yes: runs here; racy: runs, incorrect by design (lost updates), never ranked; -: does not apply to the workload; no: not available on this machine"
+    );
+    println!();
+    println!("Why cells are empty:");
+    for row in &matrix.rows {
+        let mut reasons: Vec<(String, Vec<&str>)> = Vec::new();
+        for (col, cell) in matrix.columns.iter().zip(&row.cells) {
+            let Some(reason) = cell.reason() else {
+                continue;
+            };
+            let reason = match cell {
+                Cell::Unavailable { .. } => format!("not on this machine: {reason}"),
+                _ => reason.to_string(),
+            };
+            match reasons.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, cols)) => cols.push(col),
+                None => reasons.push((reason, vec![col])),
+            }
+        }
+        for (reason, cols) in reasons {
+            println!("  {} x {}: {reason}", row.workload, cols.join(", "));
+        }
+    }
+    println!();
+}
+
 pub(crate) fn list(args: ListArgs) -> anyhow::Result<Outcome> {
     let registry = Registry::builtin();
+    let matrix = Matrix::of(&registry);
     match args.format {
         ListFormat::Json => {
             let v: Vec<_> = registry
                 .iter()
-                .map(|w| {
+                .zip(&matrix.rows)
+                .map(|(w, row)| {
                     let info = w.info();
                     json!({
                         "workload": info.name,
@@ -32,12 +95,15 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<Outcome> {
                             "available": v.is_available(),
                             "reason": match &v.availability { Availability::Available => None, Availability::Unavailable { reason } => Some(reason.clone()) },
                         })).collect::<Vec<_>>(),
+                        "not_applicable": w.not_applicable().iter().map(|n| json!({"variant": n.variant, "reason": n.reason})).collect::<Vec<_>>(),
+                        "matrix": matrix.columns.iter().zip(&row.cells).map(|(c, cell)| json!({"variant": c, "state": cell.state(), "reason": cell.reason()})).collect::<Vec<_>>(),
                     })
                 })
                 .collect();
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
         ListFormat::Table => {
+            print_matrix(&matrix);
             let mut rows = vec![
                 [
                     "WORKLOAD",

@@ -1,9 +1,10 @@
 //! parbench's workloads: each runs the same problem under several execution models and verifies
-//! every variant against a reference answer. Also the [`Workload`](workload::Workload) trait for
-//! your own code, the [`Registry`](registry::Registry), plan resolution and the runner.
+//! every variant against a reference answer. Also the [`Workload`] trait for
+//! your own code, the [`Registry`], plan resolution and the runner.
 
 pub mod counter_rng;
 pub mod exec;
+pub mod matrix;
 pub mod plan;
 pub mod registry;
 pub mod runner;
@@ -13,5 +14,6 @@ pub mod workloads;
 
 pub use registry::Registry;
 pub use workload::{
-    Answer, Execution, Problem, Tolerance, VariantInfo, Workload, WorkloadError, WorkloadInfo,
+    Answer, Execution, NotApplicable, Problem, Tolerance, VariantInfo, Workload, WorkloadError,
+    WorkloadInfo,
 };

@@ -208,11 +208,17 @@ pub fn resolve(
                         .iter()
                         .find(|v| v.name == name.get_ref())
                         .ok_or_else(|| {
+                            let why = workload
+                                .not_applicable()
+                                .into_iter()
+                                .find(|n| n.variant == name.get_ref())
+                                .map(|n| format!(" ({})", n.reason))
+                                .unwrap_or_default();
                             src.error_at(
                                 name.span(),
                                 Some("variants"),
                                 format!(
-                                    "workload `{}` has no variant `{}`; expected one of {}",
+                                    "workload `{}` has no variant `{}`{why}; expected one of {}",
                                     info.name,
                                     name.get_ref(),
                                     one_of(all_variants.iter().map(|v| v.name.to_string()))
@@ -376,6 +382,19 @@ mod tests {
         };
         assert_eq!(e.line, 4);
         assert!(e.message.contains("no variant `gpu`"), "{e}");
+
+        // A variant the workload declares not applicable carries the reason.
+        let PlanError::Config(e) =
+            plan("[[suite]]\nworkload = \"matmul\"\nvariants = [\"mutex\"]\n").unwrap_err()
+        else {
+            panic!()
+        };
+        assert_eq!(e.line, 3);
+        assert!(
+            e.message
+                .contains("no variant `mutex` (A and B are only read"),
+            "{e}"
+        );
 
         let PlanError::Config(e) =
             plan("[[suite]]\nworkload = \"pi\"\nsizes = [\"XL\"]\n").unwrap_err()

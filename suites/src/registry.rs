@@ -27,6 +27,12 @@ impl Registry {
         let mut r = Registry::empty();
         r.register(workloads::square::Square);
         r.register(workloads::pi::Pi);
+        r.register(workloads::counter::Counter);
+        r.register(workloads::histogram::Histogram);
+        r.register(workloads::particles::Particles);
+        r.register(workloads::stencil::Stencil);
+        r.register(workloads::mandelbrot::Mandelbrot);
+        r.register(workloads::matmul::Matmul);
         r
     }
 

@@ -38,6 +38,16 @@ impl WorkloadInfo {
             .iter()
             .find(|s| s.label.eq_ignore_ascii_case(label))
     }
+
+    /// The problem of named size `label` with every parameter at its default (benches, tests).
+    pub fn problem(&self, label: &str, seed: u64) -> Option<Problem> {
+        let size = self.size(label)?;
+        let mut p = Problem::new(size.label, size.n, seed);
+        for spec in &self.params {
+            p.params.insert(spec.name.to_string(), spec.default.clone());
+        }
+        Some(p)
+    }
 }
 
 /// Whether a variant can run on this machine.
@@ -105,6 +115,31 @@ impl VariantInfo {
 
     pub fn is_available(&self) -> bool {
         self.availability == Availability::Available
+    }
+}
+
+/// A variant a workload deliberately does not offer, and why: `parbench list` prints the reason in
+/// the matrix's empty cell, and a config that names the variant gets it in its error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotApplicable {
+    pub variant: &'static str,
+    pub reason: Cow<'static, str>,
+}
+
+impl NotApplicable {
+    pub fn new(variant: &'static str, reason: impl Into<Cow<'static, str>>) -> Self {
+        NotApplicable {
+            variant,
+            reason: reason.into(),
+        }
+    }
+
+    /// The same reason for several variants.
+    pub fn all(variants: &[&'static str], reason: &'static str) -> Vec<NotApplicable> {
+        variants
+            .iter()
+            .map(|v| NotApplicable::new(v, reason))
+            .collect()
     }
 }
 
@@ -429,6 +464,13 @@ pub trait Workload: Send + Sync {
 
     /// Every variant, with its availability on this machine.
     fn variants(&self) -> Vec<VariantInfo>;
+
+    /// Variants of the matrix (see `parbench list`) that this workload deliberately lacks, each
+    /// with the reason. The default declares none; a missing variant without a reason is shown
+    /// as "not implemented".
+    fn not_applicable(&self) -> Vec<NotApplicable> {
+        Vec::new()
+    }
 
     /// Units of work ([`WorkloadInfo::work_unit`]) one iteration performs.
     fn work(&self, problem: &Problem) -> f64;

@@ -1,4 +1,11 @@
 //! The built-in workloads.
 
+pub mod contention;
+pub mod counter;
+pub mod histogram;
+pub mod mandelbrot;
+pub mod matmul;
+pub mod particles;
 pub mod pi;
 pub mod square;
+pub mod stencil;

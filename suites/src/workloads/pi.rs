@@ -3,20 +3,24 @@
 //! the same hits; the kernel is written for 8-16 SIMD lanes and dispatched at run time.
 
 use crate::counter_rng::{lowbias32, mix64};
-use crate::exec::{rayon_pool, scoped_chunks};
-use crate::simd;
+use crate::exec::{rayon_pool, scoped_chunks, scoped_workers, split_even, task_len, task_ranges};
 use crate::workload::*;
 use parbench_harness::engine::IterationOutput;
 use parbench_harness::results::{ExecutionModel, Metric, SyncKind};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// A point (x, y) with 31-bit integer coordinates is a hit when x^2 + y^2 < 2^62 (exact integer
 /// arithmetic: no rounding differs between CPUs and devices).
 pub const HIT_LIMIT: u64 = 1 << 62;
 
-/// Samples per rayon task: small enough to balance, large enough to amortize scheduling.
-const RAYON_CHUNK: u64 = 1 << 20;
+/// Smallest task of the dynamically scheduled variants (about 30 µs): amortizes scheduling.
+const MIN_TASK: usize = 1 << 16;
+/// Tasks are multiples of the widest SIMD width in samples.
+const TASK_ALIGN: usize = 64;
+/// Hit counts a `channel` variant's queue holds before senders wait.
+const CHANNEL_CAPACITY: usize = 256;
 
 /// The two 32-bit keys of the 2^32-sample block `block` of stream `seed`.
 #[inline(always)]
@@ -58,9 +62,11 @@ fn count_hits_inline(seed: u64, start: u64, end: u64) -> u64 {
     total
 }
 
-/// Hits among samples `start..end` of stream `seed`, vectorized for this CPU.
-pub fn count_hits(seed: u64, start: u64, end: u64) -> u64 {
-    simd::dispatch(|| count_hits_inline(seed, start, end))
+crate::multiversion! {
+    /// Hits among samples `start..end` of stream `seed`, vectorized for this CPU.
+    pub fn count_hits(seed: u64, start: u64, end: u64) -> u64 {
+        count_hits_inline(seed, start, end)
+    }
 }
 
 /// The same count, one sample at a time through [`is_hit`]: the obviously correct reference.
@@ -80,6 +86,8 @@ enum Strategy {
     Serial,
     Threads(usize),
     Rayon(rayon::ThreadPool),
+    Atomic(usize),
+    Channel(usize),
 }
 
 struct PiExecution {
@@ -99,12 +107,55 @@ impl Execution for PiExecution {
             })
             .into_iter()
             .sum(),
-            Strategy::Rayon(pool) => pool.install(|| {
-                (0..n.div_ceil(RAYON_CHUNK))
-                    .into_par_iter()
-                    .map(|c| count_hits(seed, c * RAYON_CHUNK, ((c + 1) * RAYON_CHUNK).min(n)))
-                    .sum()
-            }),
+            Strategy::Rayon(pool) => {
+                // About 32 tasks per worker (not a fixed size): at size S a fixed 1 Mi-sample
+                // task left one worker a whole task behind at the end.
+                let len = task_len(n as usize, pool.current_num_threads(), MIN_TASK, TASK_ALIGN);
+                pool.install(|| {
+                    task_ranges(n as usize, len)
+                        .collect::<Vec<_>>()
+                        .into_par_iter()
+                        .map(|r| count_hits(seed, r.start as u64, r.end as u64))
+                        .sum()
+                })
+            }
+            Strategy::Atomic(w) => {
+                // Self-scheduling: claim the next task with fetch_add on a shared cursor, add the
+                // task's hits to a shared total with another fetch_add.
+                let len = task_len(n as usize, *w, MIN_TASK, TASK_ALIGN) as u64;
+                let (next, total) = (AtomicU64::new(0), AtomicU64::new(0));
+                scoped_workers(*w, |_| {
+                    loop {
+                        let start = next.fetch_add(len, Relaxed);
+                        if start >= n {
+                            break;
+                        }
+                        total.fetch_add(count_hits(seed, start, (start + len).min(n)), Relaxed);
+                    }
+                });
+                total.load(Relaxed)
+            }
+            Strategy::Channel(w) => {
+                // Static chunks cut into tasks; each task's hit count is sent to the calling
+                // thread, which adds them up as they arrive.
+                let len = task_len(n as usize, *w, MIN_TASK, TASK_ALIGN);
+                let (tx, rx) = crossbeam::channel::bounded::<u64>(CHANNEL_CAPACITY);
+                std::thread::scope(|s| {
+                    for chunk in split_even(n as usize, *w) {
+                        let tx = tx.clone();
+                        s.spawn(move || {
+                            for r in task_ranges(chunk.len(), len) {
+                                let (a, b) =
+                                    ((chunk.start + r.start) as u64, (chunk.start + r.end) as u64);
+                                tx.send(count_hits(seed, a, b))
+                                    .expect("the receiver outlives the senders");
+                            }
+                        });
+                    }
+                    drop(tx);
+                    rx.iter().sum()
+                })
+            }
         };
         self.hits = vec![hits];
         Ok(IterationOutput::digest(hits))
@@ -158,9 +209,37 @@ impl Workload for Pi {
                 "rayon",
                 ExecutionModel::Rayon,
                 SyncKind::None,
-                "rayon pool, 1 Mi-sample tasks scheduled by work stealing",
+                "rayon pool, about 32 tasks per worker scheduled by work stealing",
+            ),
+            VariantInfo::new(
+                "atomic",
+                ExecutionModel::Threads,
+                SyncKind::Atomic,
+                "scoped threads claim tasks from a shared atomic cursor and fetch_add their hits into one shared total",
+            ),
+            VariantInfo::new(
+                "channel",
+                ExecutionModel::Threads,
+                SyncKind::Channel,
+                "scoped threads send each task's hit count over a crossbeam channel; the calling thread sums them",
             ),
         ]
+    }
+
+    fn not_applicable(&self) -> Vec<NotApplicable> {
+        let mut v = NotApplicable::all(
+            &["mutex", "parking_lot", "sharded"],
+            "the only shared state is one total, updated once per task: `atomic` and `channel` show that reduction; locking it per sample would serialize the SIMD kernel (see `counter` for per-update lock costs)",
+        );
+        v.push(NotApplicable::new(
+            "rwlock",
+            "nothing is read while others write: the total is only ever added to",
+        ));
+        v.push(NotApplicable::new(
+            "unsync",
+            "the lost-update demonstration is `counter` and `histogram`; pi's one total per task would lose whole tasks rarely and unpredictably",
+        ));
+        v
     }
 
     fn work(&self, problem: &Problem) -> f64 {
@@ -187,6 +266,8 @@ impl Workload for Pi {
             "serial" => Strategy::Serial,
             "threads" => Strategy::Threads(workers),
             "rayon" => Strategy::Rayon(rayon_pool(workers)?),
+            "atomic" => Strategy::Atomic(workers.max(1)),
+            "channel" => Strategy::Channel(workers.max(1)),
             other => return Err(WorkloadError::unknown_variant("pi", other)),
         };
         Ok(Box::new(PiExecution {

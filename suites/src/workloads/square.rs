@@ -1,4 +1,4 @@
-//! `square`: y[i] = x[i]^2 over a large f64 array (memory-bound; the chapter's `Pool.map`
+//! `square`: `y[i] = x[i]^2` over a large f64 array (memory-bound; the chapter's `Pool.map`
 //! example). Every variant performs the same IEEE multiplication per element, so answers must
 //! match the reference bit for bit. Throughput counts 16 bytes per element (one read, one write).
 
@@ -24,10 +24,12 @@ pub fn input(n: usize, seed: u64) -> Vec<f64> {
     x
 }
 
-#[inline]
-pub fn square_into(x: &[f64], y: &mut [f64]) {
-    for (y, x) in y.iter_mut().zip(x) {
-        *y = x * x;
+crate::multiversion! {
+    /// `y[i] = x[i] * x[i]`, vectorized for this CPU.
+    pub fn square_into(x: &[f64], y: &mut [f64]) {
+        for (y, x) in y.iter_mut().zip(x) {
+            *y = x * x;
+        }
     }
 }
 
@@ -127,6 +129,21 @@ impl Workload for Square {
                 "rayon pool, parallel iterator over 16 Ki-element tasks",
             ),
         ]
+    }
+
+    fn not_applicable(&self) -> Vec<NotApplicable> {
+        NotApplicable::all(
+            &[
+                "mutex",
+                "parking_lot",
+                "rwlock",
+                "atomic",
+                "sharded",
+                "channel",
+                "unsync",
+            ],
+            "each output element is written by exactly one worker and the input is only read: there is no shared state to lock, update atomically, shard, send or race on",
+        )
     }
 
     fn work(&self, problem: &Problem) -> f64 {

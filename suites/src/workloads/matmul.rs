@@ -1,0 +1,439 @@
+//! `matmul`: dense `n` x `n` multiply `C = A B` in binary64, blocked for cache the way BLIS does
+//! it (B packed into `NR`-wide column panels, A into `MR`-high row panels of `KC` columns, an
+//! `MR` x `NR` register tile accumulated per panel pair); throughput in FLOP/s (2 n^3 per
+//! multiply). Every variant gives each element of C the same sequence of operations, so they
+//! agree bit for bit; the naive reference sums in another order and is compared under the
+//! rounding-error bound of an n-term sum (see [`tolerance`]).
+
+use crate::counter_rng::uniform_f64;
+use crate::exec::{SpinBarrier, rayon_pool, scoped_each, split_even};
+use crate::workload::*;
+use parbench_harness::engine::IterationOutput;
+use parbench_harness::results::{ExecutionModel, SyncKind};
+use rayon::prelude::*;
+use std::ops::Range;
+use std::sync::RwLock;
+
+/// Rows of a register tile.
+pub const MR: usize = 8;
+/// Columns of a register tile (one AVX-512 vector of f64).
+pub const NR: usize = 8;
+/// Depth of a packed panel: an `NR` x `KC` panel of B (16 KiB) stays in L1 across a row block.
+pub const KC: usize = 256;
+/// Rows of C per block: the packed `MC` x `KC` block of A (128 KiB) stays in L2.
+pub const MC: usize = 64;
+
+/// The inputs: `A[i] = uniform_f64(seed, i)`, `B[i] = uniform_f64(seed, n*n + i)`, row-major, all
+/// in [0, 1).
+pub fn input(n: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
+    let fill = |offset: usize| {
+        let mut m = vec![0.0; n * n];
+        m.par_iter_mut()
+            .enumerate()
+            .for_each(|(i, v)| *v = uniform_f64(seed, (offset + i) as u64));
+        m
+    };
+    (fill(0), fill(n * n))
+}
+
+/// The tolerance of a blocked product against the naive one. With every term non-negative, any
+/// summation order of an n-term dot product is within `γ_n |c|` of the exact value
+/// (`γ_n = n u / (1 - n u)`, `u = 2^-53`), so two orders differ by at most `2 γ_n |c|`, about
+/// `n ε |c|`; twice that is allowed. A missing or doubled term is off by about `|c| / n`.
+pub fn tolerance(n: usize) -> Tolerance {
+    Tolerance::relative(2.0 * n as f64 * f64::EPSILON)
+}
+
+/// The naive triple loop (row i of C accumulates `A[i][k] * B[k][..]` for k in order): the
+/// obviously correct reference. Rows are spread over rayon's global pool.
+pub fn multiply_naive(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
+    let mut c = vec![0.0; n * n];
+    c.par_chunks_mut(n.max(1)).enumerate().for_each(|(i, row)| {
+        for k in 0..n {
+            let aik = a[i * n + k];
+            for (cj, bkj) in row.iter_mut().zip(&b[k * n..(k + 1) * n]) {
+                *cj += aik * bkj;
+            }
+        }
+    });
+    c
+}
+
+/// Number of `NR`-wide column panels of B.
+pub fn panels(n: usize) -> usize {
+    n.div_ceil(NR)
+}
+
+/// Packs column panel `q` of B (`n` x `n`) into `out` (`n * NR` values): row k of the panel at
+/// `k * NR`, columns beyond `n` zero.
+pub fn pack_b_panel(b: &[f64], n: usize, q: usize, out: &mut [f64]) {
+    let cols = q * NR..((q + 1) * NR).min(n);
+    for (k, dst) in out.chunks_exact_mut(NR).enumerate().take(n) {
+        let src = &b[k * n + cols.start..k * n + cols.end];
+        dst[..src.len()].copy_from_slice(src);
+        dst[src.len()..].fill(0.0);
+    }
+}
+
+/// Packs rows `rows` x columns `pc..pc+kc` of A into `MR`-high panels, each `kc` x `MR` with
+/// column k at `k * MR`; rows beyond the range are zero.
+fn pack_a(a: &[f64], n: usize, rows: Range<usize>, pc: usize, kc: usize, out: &mut Vec<f64>) {
+    let panels = rows.len().div_ceil(MR);
+    out.clear();
+    out.resize(panels * kc * MR, 0.0);
+    for (p, panel) in out.chunks_exact_mut(kc * MR).enumerate() {
+        for r in 0..MR {
+            let i = rows.start + p * MR + r;
+            if i < rows.end {
+                let src = &a[i * n + pc..i * n + pc + kc];
+                for (k, &v) in src.iter().enumerate() {
+                    panel[k * MR + r] = v;
+                }
+            }
+        }
+    }
+}
+
+/// The register tile: `sum_k a[k][r] * b[k][j]` over `kc` packed columns, accumulated from zero in
+/// k order (no fused multiply-add, so every CPU path rounds identically).
+#[inline(always)]
+fn tile(a: &[f64], b: &[f64], kc: usize) -> [[f64; NR]; MR] {
+    let mut c = [[0.0f64; NR]; MR];
+    for (ak, bk) in a.chunks_exact(MR).zip(b.chunks_exact(NR)).take(kc) {
+        for r in 0..MR {
+            for j in 0..NR {
+                c[r][j] += ak[r] * bk[j];
+            }
+        }
+    }
+    c
+}
+
+crate::multiversion! {
+    /// Computes rows `rows` of C into `c_rows` (`rows.len() * n` values) from A and the packed
+    /// panels of B (`panels[q]` is panel q), in blocks of [`MC`] rows; `a_pack` is scratch.
+    pub fn multiply_rows(
+        a: &[f64],
+        n: usize,
+        rows: Range<usize>,
+        panels: &[&[f64]],
+        c_rows: &mut [f64],
+        a_pack: &mut Vec<f64>,
+    ) {
+        multiply_rows_inline(a, n, rows, panels, c_rows, a_pack)
+    }
+}
+
+#[inline(always)]
+fn multiply_rows_inline(
+    a: &[f64],
+    n: usize,
+    rows: Range<usize>,
+    panels: &[&[f64]],
+    c_rows: &mut [f64],
+    a_pack: &mut Vec<f64>,
+) {
+    let mut ic = rows.start;
+    while ic < rows.end {
+        let mc = MC.min(rows.end - ic);
+        let mut pc = 0;
+        while pc < n {
+            let kc = KC.min(n - pc);
+            pack_a(a, n, ic..ic + mc, pc, kc, a_pack);
+            for (q, panel) in panels.iter().enumerate() {
+                let bp = &panel[pc * NR..(pc + kc) * NR];
+                let nr = NR.min(n - q * NR);
+                for (p, ap) in a_pack.chunks_exact(kc * MR).enumerate() {
+                    let acc = tile(ap, bp, kc);
+                    let mr = MR.min(mc - p * MR);
+                    for (r, acc_row) in acc.iter().enumerate().take(mr) {
+                        let i = ic - rows.start + p * MR + r;
+                        let dst = &mut c_rows[i * n + q * NR..i * n + q * NR + nr];
+                        if pc == 0 {
+                            dst.copy_from_slice(&acc_row[..nr]);
+                        } else {
+                            dst.iter_mut().zip(acc_row).for_each(|(d, v)| *d += v);
+                        }
+                    }
+                }
+            }
+            pc += kc;
+        }
+        ic += mc;
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Matmul;
+
+enum Strategy {
+    Serial(Vec<f64>),
+    /// Per-worker chunks of packed panels (written by their owner, then read by all after one
+    /// barrier), and each worker's A scratch.
+    Threads {
+        chunks: Vec<RwLock<Vec<f64>>>,
+        scratch: Vec<Vec<f64>>,
+    },
+    Rayon(rayon::ThreadPool, Vec<f64>),
+}
+
+struct MatmulExecution {
+    n: usize,
+    a: Vec<f64>,
+    b: Vec<f64>,
+    c: Vec<f64>,
+    strategy: Strategy,
+    a_pack: Vec<f64>,
+}
+
+impl MatmulExecution {
+    fn multiply(&mut self) {
+        let (n, a, b) = (self.n, &self.a[..], &self.b[..]);
+        let c = &mut self.c;
+        let panel_len = n * NR;
+        match &mut self.strategy {
+            Strategy::Serial(packed) => {
+                for (q, out) in packed.chunks_exact_mut(panel_len).enumerate() {
+                    pack_b_panel(b, n, q, out);
+                }
+                let panels: Vec<&[f64]> = packed.chunks_exact(panel_len).collect();
+                multiply_rows(a, n, 0..n, &panels, c, &mut self.a_pack);
+            }
+            Strategy::Threads { chunks, scratch } => {
+                let w = scratch.len();
+                let owned = split_even(panels(n), w);
+                let bands = split_even(n.div_ceil(MR), w);
+                let barrier = SpinBarrier::new(w);
+                // Each worker's band of C rows (aligned to MR).
+                let mut parts: Vec<(Range<usize>, &mut [f64], &mut Vec<f64>)> =
+                    Vec::with_capacity(w);
+                let mut rest = &mut c[..];
+                for (band, s) in bands.iter().zip(scratch.iter_mut()) {
+                    let rows = (band.start * MR).min(n)..(band.end * MR).min(n);
+                    let (mine, tail) = std::mem::take(&mut rest).split_at_mut(rows.len() * n);
+                    rest = tail;
+                    parts.push((rows, mine, s));
+                }
+                let chunks = &*chunks;
+                scoped_each(&mut parts, |i, (rows, c_rows, a_pack)| {
+                    {
+                        let mut mine = chunks[i].write().unwrap_or_else(|e| e.into_inner());
+                        for (k, out) in mine.chunks_exact_mut(panel_len).enumerate() {
+                            pack_b_panel(b, n, owned[i].start + k, out);
+                        }
+                    }
+                    barrier.wait();
+                    let guards: Vec<_> = chunks
+                        .iter()
+                        .map(|ch| ch.read().unwrap_or_else(|e| e.into_inner()))
+                        .collect();
+                    // Panels in order: worker 0's chunk, then worker 1's, …
+                    let panels: Vec<&[f64]> = guards
+                        .iter()
+                        .flat_map(|g| g.chunks_exact(panel_len))
+                        .collect();
+                    multiply_rows(a, n, rows.clone(), &panels, c_rows, a_pack);
+                });
+            }
+            Strategy::Rayon(pool, packed) => pool.install(|| {
+                packed
+                    .par_chunks_mut(panel_len)
+                    .enumerate()
+                    .for_each(|(q, out)| pack_b_panel(b, n, q, out));
+                let panels: Vec<&[f64]> = packed.chunks_exact(panel_len).collect();
+                c.par_chunks_mut(MC * n).enumerate().for_each_init(
+                    Vec::new,
+                    |a_pack, (blk, c_rows)| {
+                        let rows = blk * MC..blk * MC + c_rows.len() / n;
+                        multiply_rows(a, n, rows, &panels, c_rows, a_pack)
+                    },
+                )
+            }),
+        }
+    }
+}
+
+impl Execution for MatmulExecution {
+    fn run(&mut self) -> Result<IterationOutput, String> {
+        self.multiply();
+        let n = self.c.len();
+        let digest = [0, n / 2, n.saturating_sub(1)]
+            .iter()
+            .filter_map(|&i| self.c.get(i))
+            .fold(0u64, |d, v| d.rotate_left(21) ^ v.to_bits());
+        Ok(IterationOutput::digest(digest))
+    }
+
+    fn answer(&self) -> Answer<'_> {
+        Answer::Approx {
+            values: self.c.as_slice().into(),
+            tolerance: tolerance(self.n),
+        }
+    }
+}
+
+fn side_of(problem: &Problem) -> Result<usize, WorkloadError> {
+    usize::try_from(problem.n)
+        .ok()
+        .filter(|&n| n <= 1 << 16)
+        .ok_or_else(|| WorkloadError::new(format!("matmul side {} is too large", problem.n)))
+}
+
+impl Workload for Matmul {
+    fn info(&self) -> WorkloadInfo {
+        WorkloadInfo {
+            name: "matmul",
+            description: "dense n x n f64 matrix multiply, blocked for cache (GFLOP/s)",
+            size_meaning: "matrix side",
+            work_unit: "FLOP",
+            sizes: vec![
+                NamedSize { label: "XS", n: 64 },
+                NamedSize { label: "S", n: 384 },
+                NamedSize {
+                    label: "M",
+                    n: 1024,
+                },
+                NamedSize {
+                    label: "L",
+                    n: 2048,
+                },
+            ],
+            default_sizes: vec!["S", "M"],
+            params: vec![],
+        }
+    }
+
+    fn variants(&self) -> Vec<VariantInfo> {
+        vec![
+            VariantInfo::serial("one thread, packed panels and 8x8 register tiles"),
+            VariantInfo::new(
+                "threads",
+                ExecutionModel::Threads,
+                SyncKind::Barrier,
+                "scoped threads pack B's panels in parallel, meet at a barrier, then multiply one static band of C rows each",
+            ),
+            VariantInfo::new(
+                "rayon",
+                ExecutionModel::Rayon,
+                SyncKind::None,
+                "rayon pool: B's panels packed in parallel, then 64-row blocks of C scheduled by work stealing",
+            ),
+        ]
+    }
+
+    fn not_applicable(&self) -> Vec<NotApplicable> {
+        NotApplicable::all(
+            &[
+                "mutex",
+                "parking_lot",
+                "rwlock",
+                "atomic",
+                "sharded",
+                "channel",
+                "unsync",
+            ],
+            "A and B are only read and every element of C is written by exactly one worker: there is no shared mutable state to lock, update atomically, shard, send or race on",
+        )
+    }
+
+    fn work(&self, problem: &Problem) -> f64 {
+        2.0 * (problem.n as f64).powi(3)
+    }
+
+    fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
+        let n = side_of(problem)?;
+        let (a, b) = input(n, problem.seed);
+        Ok(Answer::approx(multiply_naive(&a, &b, n), tolerance(n)))
+    }
+
+    fn prepare(
+        &self,
+        problem: &Problem,
+        variant: &str,
+        workers: usize,
+    ) -> Result<Box<dyn Execution>, WorkloadError> {
+        let n = side_of(problem)?;
+        let workers = workers.max(1);
+        let packed = || vec![0.0; panels(n) * n * NR];
+        let strategy = match variant {
+            "serial" => Strategy::Serial(packed()),
+            "threads" => Strategy::Threads {
+                chunks: split_even(panels(n), workers)
+                    .into_iter()
+                    .map(|r| RwLock::new(vec![0.0; r.len() * n * NR]))
+                    .collect(),
+                scratch: vec![Vec::new(); workers],
+            },
+            "rayon" => Strategy::Rayon(rayon_pool(workers)?, packed()),
+            other => return Err(WorkloadError::unknown_variant("matmul", other)),
+        };
+        let (a, b) = input(n, problem.seed);
+        Ok(Box::new(MatmulExecution {
+            n,
+            a,
+            b,
+            c: vec![0.0; n * n],
+            strategy,
+            a_pack: Vec::new(),
+        }))
+    }
+
+    fn quick_size(&self, n: u64) -> u64 {
+        (n / 4).max(8)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_matches_the_naive_product_and_each_other() {
+        // 75: partial tiles in both directions; with n > KC the k loop has two panels (one run
+        // per variant there: debug builds are slow).
+        for n in [1, 9, 75, KC + 5] {
+            let p = Problem::new("t", n as u64, 2);
+            let want = Matmul.reference(&p).unwrap();
+            let mut serial = None;
+            for v in Matmul.variants() {
+                let workers: &[usize] = if n > KC { &[2] } else { &[1, 2, 3] };
+                for &w in workers {
+                    let mut e = Matmul.prepare(&p, v.name, w).unwrap();
+                    e.run().unwrap();
+                    e.run().unwrap();
+                    let got = e.answer().into_owned();
+                    verify(&want, &got).unwrap_or_else(|m| panic!("n={n} {} w{w}: {m}", v.name));
+                    // Same operations per element: the variants agree exactly.
+                    let exact = |a: &Answer<'_>| match a {
+                        Answer::Approx { values, .. } => values.to_vec(),
+                        Answer::Exact(_) => unreachable!(),
+                    };
+                    let s = serial.get_or_insert_with(|| exact(&got));
+                    assert!(
+                        s.iter()
+                            .zip(exact(&got))
+                            .all(|(x, y)| x.to_bits() == y.to_bits()),
+                        "n={n} {} w{w}",
+                        v.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tolerance_catches_a_missing_term() {
+        let n = 64;
+        let (a, b) = input(n, 1);
+        let want = Answer::approx(multiply_naive(&a, &b, n), tolerance(n));
+        let mut c = multiply_naive(&a, &b, n);
+        // Drop the k = 0 term from one element.
+        c[5 * n + 7] -= a[5 * n] * b[7];
+        let m = verify(&want, &Answer::approx(c, Tolerance::EXACT)).unwrap_err();
+        assert_eq!((m.first_index, m.count), (5 * n + 7, 1));
+        // Identity times B is B exactly.
+        let mut id = vec![0.0; n * n];
+        (0..n).for_each(|i| id[i * n + i] = 1.0);
+        assert_eq!(multiply_naive(&id, &b, n), b);
+    }
+}

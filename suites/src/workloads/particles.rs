@@ -1,0 +1,341 @@
+//! `particles`: the independent-particle simulator (the chapter's embarrassingly parallel
+//! example): `n` particles on circular orbits around the origin, integrated for `steps` explicit
+//! Euler steps, no interaction. Every variant performs the same IEEE operations per particle, so
+//! answers match bit for bit.
+//!
+//! One step of one particle is [`step`]: only `+ - * / sqrt` in a fixed order, with no fused
+//! multiply-add, so any device that rounds IEEE 754 binary64 correctly (OpenCL requires it for
+//! `double` `sqrt` and division; build with `-cl-fp-contract` off or write no `a*b+c`) reproduces
+//! it exactly from the same [`input`].
+
+use crate::counter_rng::uniform_f64;
+use crate::exec::{rayon_pool, split_even, task_len};
+use crate::workload::*;
+use parbench_harness::config::ParamValue;
+use parbench_harness::engine::IterationOutput;
+use parbench_harness::results::{ExecutionModel, SyncKind};
+use rayon::prelude::*;
+
+pub const STEPS: &str = "steps";
+pub const DEFAULT_STEPS: i64 = 200;
+/// Integration time step.
+pub const TIMESTEP: f64 = 1e-3;
+/// Particles integrated together: four 8-lane vectors, enough independent chains to hide the
+/// latency of `sqrt` and the division.
+pub const LANES: usize = 32;
+const RAYON_MIN_TASK: usize = 1024;
+
+/// The initial state, structure of arrays: positions and angular velocities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParticleState {
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    /// Angular velocity, in [-1, 1) radians per unit time.
+    pub w: Vec<f64>,
+}
+
+/// `n` particles of stream `seed`: radius in [0.5, 1.5), angle in [0, 2π), angular velocity in
+/// [-1, 1), each from the counter-based generator (draws `3i`, `3i+1`, `3i+2` for particle `i`).
+pub fn input(n: usize, seed: u64) -> ParticleState {
+    let mut p = ParticleState {
+        x: vec![0.0; n],
+        y: vec![0.0; n],
+        w: vec![0.0; n],
+    };
+    p.x.par_iter_mut()
+        .zip(p.y.par_iter_mut())
+        .zip(p.w.par_iter_mut())
+        .enumerate()
+        .for_each(|(i, ((x, y), w))| {
+            let i = 3 * i as u64;
+            let r = 0.5 + uniform_f64(seed, i);
+            let theta = std::f64::consts::TAU * uniform_f64(seed, i + 1);
+            *x = r * theta.cos();
+            *y = r * theta.sin();
+            *w = 2.0 * uniform_f64(seed, i + 2) - 1.0;
+        });
+    p
+}
+
+/// One Euler step of a particle at (x, y) turning at `hw` = [`TIMESTEP`] × angular velocity:
+/// velocity is perpendicular to the radius, `s = hw / |r|`, `x' = x - s*y`, `y' = y + s*x`.
+#[inline(always)]
+pub fn step(x: f64, y: f64, hw: f64) -> (f64, f64) {
+    let norm = (x * x + y * y).sqrt();
+    let s = hw / norm;
+    (x - s * y, y + s * x)
+}
+
+crate::multiversion! {
+    /// Integrates particles `x0, y0, w` for `steps` steps into `x, y` (all the same length), a
+    /// block of [`LANES`] particles at a time, vectorized for this CPU.
+    pub fn advance(x0: &[f64], y0: &[f64], w: &[f64], steps: u32, x: &mut [f64], y: &mut [f64]) {
+        advance_inline(x0, y0, w, steps, x, y)
+    }
+}
+
+#[inline(always)]
+fn advance_inline(x0: &[f64], y0: &[f64], w: &[f64], steps: u32, x: &mut [f64], y: &mut [f64]) {
+    let n = x0.len();
+    assert!(y0.len() == n && w.len() == n && x.len() == n && y.len() == n);
+    let full = n - n % LANES;
+    for b in (0..full).step_by(LANES) {
+        let mut px: [f64; LANES] = x0[b..b + LANES].try_into().expect("block");
+        let mut py: [f64; LANES] = y0[b..b + LANES].try_into().expect("block");
+        let hw: [f64; LANES] = std::array::from_fn(|l| TIMESTEP * w[b + l]);
+        for _ in 0..steps {
+            for l in 0..LANES {
+                (px[l], py[l]) = step(px[l], py[l], hw[l]);
+            }
+        }
+        x[b..b + LANES].copy_from_slice(&px);
+        y[b..b + LANES].copy_from_slice(&py);
+    }
+    for i in full..n {
+        (x[i], y[i]) = advance_one(x0[i], y0[i], w[i], steps);
+    }
+}
+
+/// One particle, one step at a time: the obviously correct reference.
+pub fn advance_one(mut x: f64, mut y: f64, w: f64, steps: u32) -> (f64, f64) {
+    let hw = TIMESTEP * w;
+    for _ in 0..steps {
+        (x, y) = step(x, y, hw);
+    }
+    (x, y)
+}
+
+#[derive(Debug, Default)]
+pub struct Particles;
+
+enum Strategy {
+    Serial,
+    Threads,
+    Rayon(rayon::ThreadPool),
+}
+
+struct ParticlesExecution {
+    init: ParticleState,
+    steps: u32,
+    workers: usize,
+    strategy: Strategy,
+    x: Vec<f64>,
+    y: Vec<f64>,
+}
+
+impl Execution for ParticlesExecution {
+    fn run(&mut self) -> Result<IterationOutput, String> {
+        let (p, steps, w) = (&self.init, self.steps, self.workers);
+        let n = p.x.len();
+        match &self.strategy {
+            Strategy::Serial => advance(&p.x, &p.y, &p.w, steps, &mut self.x, &mut self.y),
+            Strategy::Threads => {
+                // Static chunks on block boundaries (the last worker takes the remainder).
+                let blocks = split_even(n / LANES, w);
+                let mut xs = &mut self.x[..];
+                let mut ys = &mut self.y[..];
+                std::thread::scope(|s| {
+                    for (i, b) in blocks.iter().enumerate() {
+                        let end = if i + 1 == w { n } else { b.end * LANES };
+                        let start = b.start * LANES;
+                        let (xh, xt) = std::mem::take(&mut xs).split_at_mut(end - start);
+                        let (yh, yt) = std::mem::take(&mut ys).split_at_mut(end - start);
+                        (xs, ys) = (xt, yt);
+                        let r = start..end;
+                        let job = move || {
+                            advance(&p.x[r.clone()], &p.y[r.clone()], &p.w[r], steps, xh, yh)
+                        };
+                        if i + 1 == w {
+                            job();
+                        } else {
+                            s.spawn(job);
+                        }
+                    }
+                });
+            }
+            Strategy::Rayon(pool) => {
+                let len = task_len(n, w, RAYON_MIN_TASK, LANES);
+                pool.install(|| {
+                    self.x
+                        .par_chunks_mut(len)
+                        .zip(self.y.par_chunks_mut(len))
+                        .enumerate()
+                        .for_each(|(t, (xc, yc))| {
+                            let r = t * len..t * len + xc.len();
+                            advance(&p.x[r.clone()], &p.y[r.clone()], &p.w[r], steps, xc, yc)
+                        })
+                });
+            }
+        }
+        let digest = self
+            .x
+            .first()
+            .zip(self.y.last())
+            .map_or(0, |(a, b)| a.to_bits() ^ b.to_bits().rotate_left(17));
+        Ok(IterationOutput::digest(digest))
+    }
+
+    fn answer(&self) -> Answer<'_> {
+        let mut v = self.x.clone();
+        v.extend_from_slice(&self.y);
+        Answer::approx(v, Tolerance::EXACT)
+    }
+}
+
+fn steps_of(problem: &Problem) -> Result<u32, WorkloadError> {
+    Ok(problem.int(STEPS)?.clamp(0, u32::MAX as i64) as u32)
+}
+
+impl Workload for Particles {
+    fn info(&self) -> WorkloadInfo {
+        WorkloadInfo {
+            name: "particles",
+            description: "independent particles on circular orbits, Euler-integrated (embarrassingly parallel floating point)",
+            size_meaning: "particles",
+            work_unit: "particle-steps",
+            sizes: vec![
+                NamedSize {
+                    label: "XS",
+                    n: 2_000,
+                },
+                NamedSize {
+                    label: "S",
+                    n: 50_000,
+                },
+                NamedSize {
+                    label: "M",
+                    n: 500_000,
+                },
+                NamedSize {
+                    label: "L",
+                    n: 4_000_000,
+                },
+            ],
+            default_sizes: vec!["S", "M"],
+            params: vec![ParamSpec {
+                name: STEPS,
+                description: "Euler steps per iteration",
+                kind: ParamKind::Int {
+                    min: 1,
+                    max: 1_000_000,
+                },
+                default: ParamValue::Int(DEFAULT_STEPS),
+            }],
+        }
+    }
+
+    fn variants(&self) -> Vec<VariantInfo> {
+        vec![
+            VariantInfo::serial("one thread, 32 particles at a time in SIMD lanes"),
+            VariantInfo::new(
+                "threads",
+                ExecutionModel::Threads,
+                SyncKind::None,
+                "scoped threads, one static chunk of particles each",
+            ),
+            VariantInfo::new(
+                "rayon",
+                ExecutionModel::Rayon,
+                SyncKind::None,
+                "rayon pool, chunks of particles scheduled by work stealing",
+            ),
+        ]
+    }
+
+    fn not_applicable(&self) -> Vec<NotApplicable> {
+        NotApplicable::all(
+            &[
+                "mutex",
+                "parking_lot",
+                "rwlock",
+                "atomic",
+                "sharded",
+                "channel",
+                "unsync",
+            ],
+            "particles never interact: each is read and written by one worker only, so there is no shared state to lock, update atomically, shard or send",
+        )
+    }
+
+    fn work(&self, problem: &Problem) -> f64 {
+        problem.n as f64 * steps_of(problem).unwrap_or(0) as f64
+    }
+
+    fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
+        let steps = steps_of(problem)?;
+        let p = input(problem.n as usize, problem.seed);
+        let (x, y): (Vec<f64>, Vec<f64>) = (0..p.x.len())
+            .into_par_iter()
+            .map(|i| advance_one(p.x[i], p.y[i], p.w[i], steps))
+            .unzip();
+        let mut v = x;
+        v.extend(y);
+        Ok(Answer::approx(v, Tolerance::EXACT))
+    }
+
+    fn prepare(
+        &self,
+        problem: &Problem,
+        variant: &str,
+        workers: usize,
+    ) -> Result<Box<dyn Execution>, WorkloadError> {
+        let workers = workers.max(1);
+        let strategy = match variant {
+            "serial" => Strategy::Serial,
+            "threads" => Strategy::Threads,
+            "rayon" => Strategy::Rayon(rayon_pool(workers)?),
+            other => return Err(WorkloadError::unknown_variant("particles", other)),
+        };
+        let n = problem.n as usize;
+        Ok(Box::new(ParticlesExecution {
+            init: input(n, problem.seed),
+            steps: steps_of(problem)?,
+            workers,
+            strategy,
+            x: vec![0.0; n],
+            y: vec![0.0; n],
+        }))
+    }
+
+    fn quick_size(&self, n: u64) -> u64 {
+        (n / 25).max(100)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(n: u64, steps: i64) -> Problem {
+        Problem::new("t", n, 11).with_param(STEPS, ParamValue::Int(steps))
+    }
+
+    #[test]
+    fn every_variant_matches_the_reference_bit_for_bit() {
+        // 70 particles: two full blocks and a remainder, split over up to 3 workers.
+        let p = problem(70, 25);
+        let want = Particles.reference(&p).unwrap();
+        for v in Particles.variants() {
+            for w in [1, 2, 3] {
+                let mut e = Particles.prepare(&p, v.name, w).unwrap();
+                e.run().unwrap();
+                e.run().unwrap();
+                verify(&want, &e.answer()).unwrap_or_else(|m| panic!("{} w{w}: {m}", v.name));
+            }
+        }
+    }
+
+    #[test]
+    fn orbits_stay_circular_and_turn_the_right_way() {
+        // Explicit Euler drifts outwards slowly: the radius grows by a factor sqrt(1 + s^2) per step.
+        let (x, y) = advance_one(1.0, 0.0, 1.0, 1000);
+        let r = (x * x + y * y).sqrt();
+        assert!((r - 1.0).abs() < 1e-3, "{r}");
+        let angle = y.atan2(x);
+        assert!((angle - 1.0).abs() < 1e-3, "{angle}"); // 1000 steps of 1e-3 rad
+        let p = input(1000, 5);
+        assert!(p.w.iter().all(|w| (-1.0..1.0).contains(w)));
+        let r0 = p.x[7].hypot(p.y[7]);
+        assert!((0.5..1.5).contains(&r0));
+    }
+}

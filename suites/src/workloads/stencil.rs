@@ -1,0 +1,554 @@
+//! `stencil`: 2D heat diffusion on an `n` x `n` grid (explicit 5-point Jacobi steps, fixed
+//! boundary: a hot top edge, the other edges cold). The chapter's "sub-units that must share
+//! data": in `threads` and `channel` each worker owns a strip of rows and exchanges halo rows with
+//! its neighbours every step; each iteration reports its `compute` and `exchange` (halo copies
+//! and waiting for neighbours) time as phases. Every variant does the same IEEE operations per
+//! cell, so answers match bit for bit.
+
+use crate::counter_rng::uniform_f64;
+use crate::exec::{SpinBarrier, rayon_pool, scoped_each, split_even};
+use crate::workload::*;
+use parbench_harness::config::ParamValue;
+use parbench_harness::duration::Nanos;
+use parbench_harness::engine::IterationOutput;
+use parbench_harness::results::{ExecutionModel, SyncKind};
+use rayon::prelude::*;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Instant;
+
+pub const STEPS: &str = "steps";
+pub const DEFAULT_STEPS: i64 = 100;
+/// Diffusion number (stable for the 5-point scheme up to 0.25).
+pub const ALPHA: f64 = 0.2;
+/// Temperature of the top edge; the other edges are held at 0.
+pub const HOT_EDGE: f64 = 1.0;
+
+/// The initial grid, row-major: top row [`HOT_EDGE`], other edges 0, interior cell `i` (its
+/// row-major index) `uniform_f64(seed, i)`.
+pub fn initial_grid(n: usize, seed: u64) -> Vec<f64> {
+    let mut g = vec![0.0; n * n];
+    g.par_chunks_mut(n.max(1)).enumerate().for_each(|(r, row)| {
+        for (c, v) in row.iter_mut().enumerate() {
+            *v = if r == 0 {
+                HOT_EDGE
+            } else if r == n - 1 || c == 0 || c == n - 1 {
+                0.0
+            } else {
+                uniform_f64(seed, (r * n + c) as u64)
+            };
+        }
+    });
+    g
+}
+
+/// One cell's update: `c + ALPHA * ((((up + down) + left) + right) - 4c)`.
+#[inline(always)]
+pub fn update_cell(up: f64, down: f64, left: f64, right: f64, c: f64) -> f64 {
+    c + ALPHA * (up + down + left + right - 4.0 * c)
+}
+
+/// One step of one row: interior cells of `out` from `row` and its neighbours; the two boundary
+/// cells are copied.
+#[inline(always)]
+pub fn update_row(above: &[f64], row: &[f64], below: &[f64], out: &mut [f64]) {
+    let n = row.len();
+    out[0] = row[0];
+    out[n - 1] = row[n - 1];
+    for j in 1..n - 1 {
+        out[j] = update_cell(above[j], below[j], row[j - 1], row[j + 1], row[j]);
+    }
+}
+
+crate::multiversion! {
+    /// One step of `h` consecutive rows: `src` holds them plus the row above and the row below
+    /// (`(h + 2) * n` values), `dst` receives the `h` new rows. Vectorized for this CPU.
+    pub fn sweep_rows(src: &[f64], dst: &mut [f64], n: usize) {
+        for (i, out) in dst.chunks_exact_mut(n).enumerate() {
+            let rows = &src[i * n..(i + 3) * n];
+            let (above, rest) = rows.split_at(n);
+            let (row, below) = rest.split_at(n);
+            update_row(above, row, below, out);
+        }
+    }
+}
+
+/// `steps` steps of the whole grid, one cell at a time: the obviously correct reference.
+pub fn reference_steps(grid: &[f64], n: usize, steps: u32) -> Vec<f64> {
+    let mut cur = grid.to_vec();
+    let mut next = grid.to_vec();
+    for _ in 0..steps {
+        for i in 1..n - 1 {
+            for j in 1..n - 1 {
+                let at = |r: usize, c: usize| cur[r * n + c];
+                next[i * n + j] = update_cell(
+                    at(i - 1, j),
+                    at(i + 1, j),
+                    at(i, j - 1),
+                    at(i, j + 1),
+                    at(i, j),
+                );
+            }
+        }
+        std::mem::swap(&mut cur, &mut next);
+    }
+    cur
+}
+
+/// A worker's strip: `h` rows starting at global row `start`, in two buffers of `h + 2` rows
+/// (row 0 and row `h + 1` are halos: the neighbours' boundary rows, or the fixed grid edge).
+struct Strip {
+    start: usize,
+    h: usize,
+    cur: Vec<f64>,
+    next: Vec<f64>,
+}
+
+impl Strip {
+    fn new(grid: &[f64], n: usize, start: usize, h: usize) -> Strip {
+        let rows = grid[(start - 1) * n..(start + h + 1) * n].to_vec();
+        Strip {
+            start,
+            h,
+            cur: rows.clone(),
+            next: rows,
+        }
+    }
+}
+
+/// The two boundary rows a `threads` worker publishes each step.
+struct Halo {
+    top: Vec<f64>,
+    bottom: Vec<f64>,
+}
+
+#[derive(Debug, Default)]
+pub struct Stencil;
+
+enum Strategy {
+    Serial,
+    /// Strips, halos published in double-buffered slots, one (spinning) barrier per step.
+    Threads(Vec<[Mutex<Halo>; 2]>),
+    Rayon(rayon::ThreadPool),
+    /// Strips, halos sent to the neighbours over channels.
+    Channel,
+}
+
+struct StencilExecution {
+    n: usize,
+    steps: u32,
+    init: Vec<f64>,
+    strategy: Strategy,
+    /// Whole-grid buffers (serial, rayon); the result is in `a` after an odd number of steps.
+    a: Vec<f64>,
+    b: Vec<f64>,
+    strips: Vec<Strip>,
+}
+
+/// Per-worker time split of one iteration, in ns.
+#[derive(Default, Clone, Copy)]
+struct Split {
+    compute: f64,
+    exchange: f64,
+}
+
+fn mean_split(splits: &[Split]) -> Vec<(std::borrow::Cow<'static, str>, Nanos)> {
+    let k = splits.len().max(1) as f64;
+    vec![
+        (
+            "compute".into(),
+            Nanos(splits.iter().map(|s| s.compute).sum::<f64>() / k),
+        ),
+        (
+            "exchange".into(),
+            Nanos(splits.iter().map(|s| s.exchange).sum::<f64>() / k),
+        ),
+    ]
+}
+
+fn ns(from: Instant, to: Instant) -> f64 {
+    (to - from).as_nanos() as f64
+}
+
+impl StencilExecution {
+    /// Runs the steps; returns the phases.
+    fn step_all(&mut self) -> Vec<(std::borrow::Cow<'static, str>, Nanos)> {
+        let (n, steps) = (self.n, self.steps);
+        let init = &self.init[..];
+        let interior = n * (n - 2);
+        match &self.strategy {
+            Strategy::Serial => {
+                let t0 = Instant::now();
+                sweep_rows(init, &mut self.a[n..n + interior], n);
+                for _ in 1..steps {
+                    std::mem::swap(&mut self.a, &mut self.b);
+                    sweep_rows(&self.b, &mut self.a[n..n + interior], n);
+                }
+                let split = Split {
+                    compute: ns(t0, Instant::now()),
+                    exchange: 0.0,
+                };
+                mean_split(&[split])
+            }
+            Strategy::Rayon(pool) => {
+                let workers = pool.current_num_threads();
+                let rows_per_task = (n - 2).div_ceil(workers * 4).max(1);
+                let busy = AtomicU64::new(0);
+                let t0 = Instant::now();
+                let (a, b) = (&mut self.a, &mut self.b);
+                pool.install(|| {
+                    for t in 0..steps {
+                        if t > 0 {
+                            std::mem::swap(a, b);
+                        }
+                        let src: &[f64] = if t == 0 { init } else { b };
+                        a[n..n + interior]
+                            .par_chunks_mut(rows_per_task * n)
+                            .enumerate()
+                            .for_each(|(k, dst)| {
+                                let s = Instant::now();
+                                let first = k * rows_per_task; // interior row index, 0-based
+                                let h = dst.len() / n;
+                                sweep_rows(&src[first * n..(first + h + 2) * n], dst, n);
+                                busy.fetch_add(s.elapsed().as_nanos() as u64, Relaxed);
+                            });
+                    }
+                });
+                let wall = ns(t0, Instant::now());
+                let compute = busy.load(Relaxed) as f64 / workers as f64;
+                vec![
+                    ("compute".into(), Nanos(compute)),
+                    ("exchange".into(), Nanos((wall - compute).max(0.0))),
+                ]
+            }
+            Strategy::Threads(slots) => {
+                let barrier = SpinBarrier::new(self.strips.len());
+                let w = self.strips.len();
+                let splits = scoped_each(&mut self.strips, |i, strip| {
+                    let Strip {
+                        start,
+                        h,
+                        cur,
+                        next,
+                    } = strip;
+                    let (start, h) = (*start, *h);
+                    let mut split = Split::default();
+                    for t in 0..steps as usize {
+                        let t0 = Instant::now();
+                        let src: &[f64] = if t == 0 {
+                            &init[(start - 1) * n..(start + h + 1) * n]
+                        } else {
+                            cur
+                        };
+                        sweep_rows(src, &mut next[n..(h + 1) * n], n);
+                        let t1 = Instant::now();
+                        let p = t % 2;
+                        {
+                            let mut mine = slots[i][p].lock().unwrap_or_else(|e| e.into_inner());
+                            mine.top.copy_from_slice(&next[n..2 * n]);
+                            mine.bottom.copy_from_slice(&next[h * n..(h + 1) * n]);
+                        }
+                        barrier.wait();
+                        if i > 0 {
+                            let above = slots[i - 1][p].lock().unwrap_or_else(|e| e.into_inner());
+                            next[..n].copy_from_slice(&above.bottom);
+                        }
+                        if i + 1 < w {
+                            let below = slots[i + 1][p].lock().unwrap_or_else(|e| e.into_inner());
+                            next[(h + 1) * n..].copy_from_slice(&below.top);
+                        }
+                        std::mem::swap(cur, next);
+                        let t2 = Instant::now();
+                        split.compute += ns(t0, t1);
+                        split.exchange += ns(t1, t2);
+                    }
+                    split
+                });
+                mean_split(&splits)
+            }
+            Strategy::Channel => {
+                let w = self.strips.len();
+                // down[k]: worker k -> k+1 (k's bottom row); up[k]: worker k+1 -> k (its top row).
+                let (down_tx, down_rx): (Vec<_>, Vec<_>) = (1..w)
+                    .map(|_| crossbeam::channel::bounded::<Vec<f64>>(1))
+                    .unzip();
+                let (up_tx, up_rx): (Vec<_>, Vec<_>) = (1..w)
+                    .map(|_| crossbeam::channel::bounded::<Vec<f64>>(1))
+                    .unzip();
+                let splits = scoped_each(&mut self.strips, |i, strip| {
+                    let Strip {
+                        start,
+                        h,
+                        cur,
+                        next,
+                    } = strip;
+                    let (start, h) = (*start, *h);
+                    let gone = "a neighbour stopped early";
+                    let mut split = Split::default();
+                    for t in 0..steps as usize {
+                        let t0 = Instant::now();
+                        let src: &[f64] = if t == 0 {
+                            &init[(start - 1) * n..(start + h + 1) * n]
+                        } else {
+                            cur
+                        };
+                        sweep_rows(src, &mut next[n..(h + 1) * n], n);
+                        let t1 = Instant::now();
+                        if i > 0 {
+                            up_tx[i - 1].send(next[n..2 * n].to_vec()).expect(gone);
+                        }
+                        if i + 1 < w {
+                            down_tx[i]
+                                .send(next[h * n..(h + 1) * n].to_vec())
+                                .expect(gone);
+                        }
+                        if i > 0 {
+                            next[..n].copy_from_slice(&down_rx[i - 1].recv().expect(gone));
+                        }
+                        if i + 1 < w {
+                            next[(h + 1) * n..].copy_from_slice(&up_rx[i].recv().expect(gone));
+                        }
+                        std::mem::swap(cur, next);
+                        let t2 = Instant::now();
+                        split.compute += ns(t0, t1);
+                        split.exchange += ns(t1, t2);
+                    }
+                    split
+                });
+                mean_split(&splits)
+            }
+        }
+    }
+
+    fn grid(&self) -> Vec<f64> {
+        let n = self.n;
+        match &self.strategy {
+            Strategy::Serial | Strategy::Rayon(_) => self.a.clone(),
+            Strategy::Threads(_) | Strategy::Channel => {
+                let mut g = self.init.clone();
+                for s in &self.strips {
+                    g[s.start * n..(s.start + s.h) * n].copy_from_slice(&s.cur[n..(s.h + 1) * n]);
+                }
+                g
+            }
+        }
+    }
+}
+
+impl Execution for StencilExecution {
+    fn run(&mut self) -> Result<IterationOutput, String> {
+        let phases = self.step_all();
+        let n = self.n;
+        let mid = match &self.strategy {
+            Strategy::Serial | Strategy::Rayon(_) => self.a[(n / 2) * n + n / 2],
+            Strategy::Threads(_) | Strategy::Channel => {
+                self.strips.first().map_or(0.0, |s| s.cur[n + n / 2])
+            }
+        };
+        Ok(IterationOutput {
+            digest: mid.to_bits(),
+            phases,
+        })
+    }
+
+    fn answer(&self) -> Answer<'_> {
+        Answer::approx(self.grid(), Tolerance::EXACT)
+    }
+}
+
+fn steps_of(problem: &Problem) -> Result<u32, WorkloadError> {
+    Ok(problem.int(STEPS)?.clamp(1, u32::MAX as i64) as u32)
+}
+
+fn side_of(problem: &Problem) -> Result<usize, WorkloadError> {
+    match usize::try_from(problem.n) {
+        Ok(n) if n >= 3 => Ok(n),
+        _ => Err(WorkloadError::new(format!(
+            "stencil needs a grid side of at least 3, found {}",
+            problem.n
+        ))),
+    }
+}
+
+impl Workload for Stencil {
+    fn info(&self) -> WorkloadInfo {
+        WorkloadInfo {
+            name: "stencil",
+            description: "2D heat diffusion, workers own strips and exchange halo rows every step (compute vs exchange time)",
+            size_meaning: "grid side (n x n cells)",
+            work_unit: "cell-updates",
+            sizes: vec![
+                NamedSize { label: "XS", n: 64 },
+                NamedSize { label: "S", n: 512 },
+                NamedSize {
+                    label: "M",
+                    n: 1024,
+                },
+                NamedSize {
+                    label: "L",
+                    n: 2048,
+                },
+            ],
+            default_sizes: vec!["S", "M"],
+            params: vec![ParamSpec {
+                name: STEPS,
+                description: "diffusion steps per iteration (one halo exchange each)",
+                kind: ParamKind::Int {
+                    min: 1,
+                    max: 1_000_000,
+                },
+                default: ParamValue::Int(DEFAULT_STEPS),
+            }],
+        }
+    }
+
+    fn variants(&self) -> Vec<VariantInfo> {
+        vec![
+            VariantInfo::serial("one thread sweeps the whole grid, two buffers"),
+            VariantInfo::new(
+                "threads",
+                ExecutionModel::Threads,
+                SyncKind::Barrier,
+                "scoped threads own strips; halo rows published in shared slots, one spinning barrier per step",
+            ),
+            VariantInfo::new(
+                "rayon",
+                ExecutionModel::Rayon,
+                SyncKind::Barrier,
+                "rayon pool, each step a parallel loop over row blocks of the shared grid (the join ends the step)",
+            ),
+            VariantInfo::new(
+                "channel",
+                ExecutionModel::Threads,
+                SyncKind::Channel,
+                "scoped threads own strips; halo rows sent to the neighbours over crossbeam channels (no barrier)",
+            ),
+        ]
+    }
+
+    fn not_applicable(&self) -> Vec<NotApplicable> {
+        let mut v = NotApplicable::all(
+            &["mutex", "parking_lot", "rwlock", "atomic", "sharded"],
+            "a step needs whole halo rows from the step before: that is a barrier (`threads`) or messages (`channel`), not a lock or per-cell atomics around shared state",
+        );
+        v.push(NotApplicable::new(
+            "unsync",
+            "cells are written by their strip's owner only: there is no read-modify-write to lose",
+        ));
+        v
+    }
+
+    fn work(&self, problem: &Problem) -> f64 {
+        let n = problem.n.saturating_sub(2) as f64;
+        n * n * steps_of(problem).unwrap_or(0) as f64
+    }
+
+    fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
+        let n = side_of(problem)?;
+        let grid = initial_grid(n, problem.seed);
+        Ok(Answer::approx(
+            reference_steps(&grid, n, steps_of(problem)?),
+            Tolerance::EXACT,
+        ))
+    }
+
+    fn prepare(
+        &self,
+        problem: &Problem,
+        variant: &str,
+        workers: usize,
+    ) -> Result<Box<dyn Execution>, WorkloadError> {
+        let n = side_of(problem)?;
+        let init = initial_grid(n, problem.seed);
+        // Never more strips than interior rows.
+        let workers = workers.clamp(1, n - 2);
+        let strips = || {
+            split_even(n - 2, workers)
+                .into_iter()
+                .map(|r| Strip::new(&init, n, r.start + 1, r.len()))
+                .collect::<Vec<_>>()
+        };
+        let (strategy, strips) = match variant {
+            "serial" => (Strategy::Serial, Vec::new()),
+            "rayon" => (Strategy::Rayon(rayon_pool(workers)?), Vec::new()),
+            "threads" => {
+                let halo = || {
+                    Mutex::new(Halo {
+                        top: vec![0.0; n],
+                        bottom: vec![0.0; n],
+                    })
+                };
+                let slots = (0..workers).map(|_| [halo(), halo()]).collect();
+                (Strategy::Threads(slots), strips())
+            }
+            "channel" => (Strategy::Channel, strips()),
+            other => return Err(WorkloadError::unknown_variant("stencil", other)),
+        };
+        let whole = matches!(strategy, Strategy::Serial | Strategy::Rayon(_));
+        Ok(Box::new(StencilExecution {
+            n,
+            steps: steps_of(problem)?,
+            a: if whole { init.clone() } else { Vec::new() },
+            b: if whole { init.clone() } else { Vec::new() },
+            init,
+            strategy,
+            strips,
+        }))
+    }
+
+    fn quick_size(&self, n: u64) -> u64 {
+        (n / 4).max(3)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(n: u64, steps: i64) -> Problem {
+        Problem::new("t", n, 4).with_param(STEPS, ParamValue::Int(steps))
+    }
+
+    #[test]
+    fn every_variant_matches_the_reference_bit_for_bit() {
+        for steps in [1, 2, 7] {
+            let p = problem(23, steps);
+            let want = Stencil.reference(&p).unwrap();
+            for v in Stencil.variants() {
+                for w in [1, 2, 3, 5] {
+                    let mut e = Stencil.prepare(&p, v.name, w).unwrap();
+                    e.run().unwrap();
+                    let out = e.run().unwrap();
+                    verify(&want, &e.answer())
+                        .unwrap_or_else(|m| panic!("{} w{w} steps {steps}: {m}", v.name));
+                    let names: Vec<_> = out.phases.iter().map(|(k, _)| k.as_ref()).collect();
+                    assert_eq!(names, ["compute", "exchange"], "{}", v.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn more_workers_than_rows_and_the_smallest_grid() {
+        let p = problem(3, 4);
+        let want = Stencil.reference(&p).unwrap();
+        for v in ["threads", "channel", "rayon"] {
+            let mut e = Stencil.prepare(&p, v, 4).unwrap();
+            e.run().unwrap();
+            verify(&want, &e.answer()).unwrap();
+        }
+        assert!(Stencil.prepare(&problem(2, 1), "serial", 1).is_err());
+    }
+
+    #[test]
+    fn heat_flows_from_the_hot_edge_and_stays_bounded() {
+        let n = 16;
+        let g = reference_steps(&initial_grid(n, 1), n, 500);
+        assert!(g.iter().all(|v| (0.0..=1.0).contains(v)));
+        assert!(
+            g[n + n / 2] > g[(n - 2) * n + n / 2],
+            "rows near the hot edge are warmer"
+        );
+        assert_eq!(g[..n], vec![HOT_EDGE; n][..]);
+    }
+}
