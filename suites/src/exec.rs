@@ -270,10 +270,10 @@ mod tests {
         let slots: Vec<AtomicUsize> = (0..rounds).map(|_| AtomicUsize::new(0)).collect();
         let seen = scoped_workers(workers, |w| {
             let mut ok = true;
-            for r in 0..rounds {
-                slots[r].fetch_add(w + 1, Ordering::Relaxed);
+            for slot in &slots {
+                slot.fetch_add(w + 1, Ordering::Relaxed);
                 barrier.wait();
-                ok &= slots[r].load(Ordering::Relaxed) == 6;
+                ok &= slot.load(Ordering::Relaxed) == 6;
                 barrier.wait();
             }
             ok
