@@ -1,6 +1,7 @@
 //! parbench's harness: the config model, the measurement engine, statistics, the results schema,
-//! machine fingerprint, comparison and regression decisions, run history, and import/export for
-//! other benchmark tools. It knows nothing of concrete workloads or of HTML.
+//! machine fingerprint, comparison and regression decisions, run history, import/export for
+//! other benchmark tools, and the worker-process protocol and child-process management. It knows
+//! nothing of concrete workloads or of HTML.
 
 pub mod ab;
 pub mod analysis;
@@ -14,12 +15,18 @@ pub mod fingerprint;
 pub mod fit;
 pub mod history;
 pub mod interop;
+pub mod memory;
+pub mod protocol;
 pub mod results;
 pub mod rng;
 pub mod stats;
+#[cfg(unix)]
+mod sys;
 #[cfg(test)]
 mod test_support;
 pub mod thresholds;
 pub mod timefmt;
+#[cfg(unix)]
+pub mod worker_process;
 
 pub use duration::Nanos;

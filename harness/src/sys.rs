@@ -1,0 +1,149 @@
+//! The few Unix system calls worker-process management needs and `std` does not offer:
+//! non-blocking pipes, `poll`, `wait4` (exit status and peak RSS in one reap), `kill` by pid, and
+//! `PR_SET_PDEATHSIG` on Linux. Each `unsafe` block states why it is sound.
+
+use std::io;
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::process::ExitStatusExt;
+use std::process::ExitStatus;
+
+/// Puts a file descriptor (a pipe end) into non-blocking mode.
+pub(crate) fn set_nonblocking(fd: &impl AsRawFd) -> io::Result<()> {
+    let fd = fd.as_raw_fd();
+    // SAFETY: fcntl with F_GETFL/F_SETFL only reads and writes the status flags of `fd`, which
+    // the caller owns (it borrows the owning handle for the duration of the call).
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: as above.
+    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// What to wait for on one descriptor.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Interest {
+    pub(crate) fd: RawFd,
+    pub(crate) read: bool,
+    pub(crate) write: bool,
+}
+
+/// What `poll` reported for one descriptor.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Readiness {
+    pub(crate) readable: bool,
+    pub(crate) writable: bool,
+    /// Hang-up or error: the other end is gone (reading returns what is left, then EOF).
+    pub(crate) closed: bool,
+}
+
+/// Waits until one of `interests` is ready or `timeout_ms` passes; returns one readiness per
+/// interest, in order. `EINTR` counts as a timeout (the caller loops anyway).
+pub(crate) fn poll(interests: &[Interest], timeout_ms: i32) -> io::Result<Vec<Readiness>> {
+    let mut fds: Vec<libc::pollfd> = interests
+        .iter()
+        .map(|i| libc::pollfd {
+            fd: i.fd,
+            events: (if i.read { libc::POLLIN } else { 0 }) | (if i.write { libc::POLLOUT } else { 0 }),
+            revents: 0,
+        })
+        .collect();
+    // SAFETY: `fds` is a live, exclusively borrowed array of `fds.len()` pollfd structs; poll
+    // writes only their `revents` fields.
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
+    if n < 0 {
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+    Ok(fds
+        .iter()
+        .map(|p| Readiness {
+            readable: p.revents & libc::POLLIN != 0,
+            writable: p.revents & libc::POLLOUT != 0,
+            closed: p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0,
+        })
+        .collect())
+}
+
+/// A reaped child: how it ended and its peak resident set size.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reaped {
+    pub(crate) status: ExitStatus,
+    /// `ru_maxrss` converted to bytes.
+    pub(crate) peak_rss_bytes: u64,
+}
+
+/// Reaps child `pid` if it has exited (`block` = false) or waits for it (`block` = true).
+/// `Ok(None)`: still running. The caller must not reap the same pid twice (a reaped pid may be
+/// reused by an unrelated process).
+pub(crate) fn wait4(pid: u32, block: bool) -> io::Result<Option<Reaped>> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let flags = if block { 0 } else { libc::WNOHANG };
+    loop {
+        // SAFETY: `status` and `usage` are valid, exclusively borrowed out-parameters; wait4 only
+        // affects the child `pid`, which this process spawned and has not reaped.
+        let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, flags, &mut usage) };
+        if r < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if r == 0 {
+            return Ok(None);
+        }
+        // Linux reports ru_maxrss in KiB, macOS in bytes.
+        let scale = if cfg!(target_os = "macos") { 1 } else { 1024 };
+        return Ok(Some(Reaped {
+            status: ExitStatus::from_raw(status),
+            peak_rss_bytes: (usage.ru_maxrss.max(0) as u64) * scale,
+        }));
+    }
+}
+
+/// Sends SIGKILL to child `pid`. The caller guarantees that `pid` has not been reaped yet, so it
+/// still names that child (a zombie at worst) and never a recycled pid.
+pub(crate) fn kill(pid: u32) {
+    // SAFETY: kill has no memory effects; the pid is an unreaped child of this process (see the
+    // function's contract), so the signal cannot reach an unrelated process.
+    unsafe {
+        libc::kill(pid as libc::pid_t, libc::SIGKILL);
+    }
+}
+
+/// In a worker: asks the kernel to SIGKILL this process when its parent dies, then checks that
+/// the parent is still `expected_parent` (it may have died before the request took effect).
+pub(crate) fn die_with_parent(expected_parent: u32) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: PR_SET_PDEATHSIG takes a signal number and changes only this process's
+        // parent-death signal; no memory is passed.
+        let r = unsafe {
+            libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0 as libc::c_ulong,
+                0 as libc::c_ulong,
+                0 as libc::c_ulong,
+            )
+        };
+        if r != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    let parent = std::os::unix::process::parent_id();
+    if parent != expected_parent {
+        return Err(io::Error::other(format!(
+            "the parent process {expected_parent} is gone (now {parent}); not serving"
+        )));
+    }
+    Ok(())
+}

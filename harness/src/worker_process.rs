@@ -1,0 +1,1306 @@
+//! Worker processes, generically: start a program that speaks the [`protocol`](crate::protocol),
+//! wait for its ready frame, feed it opaque tasks, collect results with per-task timings, and
+//! end it: on request, on error, on drop, or when the user interrupts the run. Every process is
+//! reaped (exit status and peak RSS from `wait4`); none outlives its [`WorkerSet`].
+//!
+//! The worker side is [`serve`]. Which program to start is a process-wide setting
+//! ([`set_worker_program`]): the `parbench` binary points it at itself (`parbench worker`).
+
+use crate::protocol::{self, Message, ProtocolError};
+use crate::sys;
+use std::ffi::OsString;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
+use std::path::PathBuf;
+use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The environment variable through which a worker learns its parent's pid (it exits if the
+/// parent is already gone and asks the kernel to kill it when the parent dies).
+pub const PARENT_ENV: &str = "PARBENCH_WORKER_PARENT";
+
+/// How many bytes of a worker's stderr are kept for error messages.
+const STDERR_TAIL_BYTES: usize = 4096;
+
+/// How long `poll` waits at most before checking for an interrupt.
+const POLL_SLICE_MS: i32 = 50;
+
+/// The program started as a worker, with its arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerProgram {
+    pub path: PathBuf,
+    pub args: Vec<OsString>,
+}
+
+impl WorkerProgram {
+    pub fn new(path: impl Into<PathBuf>, args: impl IntoIterator<Item = impl Into<OsString>>) -> Self {
+        WorkerProgram {
+            path: path.into(),
+            args: args.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+static PROGRAM: OnceLock<WorkerProgram> = OnceLock::new();
+
+/// Sets the program every [`WorkerSet`] of this process starts. Call it once, early (the
+/// `parbench` binary passes its own path and `worker`). Returns false if one was already set.
+pub fn set_worker_program(program: WorkerProgram) -> bool {
+    PROGRAM.set(program).is_ok()
+}
+
+/// The configured worker program, if any.
+pub fn worker_program() -> Option<&'static WorkerProgram> {
+    PROGRAM.get()
+}
+
+/// Why worker processes cannot run when no program is configured.
+pub const NOT_CONFIGURED: &str = "no worker executable is configured: this program embeds parbench without a worker entry point (the parbench binary re-executes itself as `parbench worker`; your own binary must call parbench_harness::worker_process::set_worker_program and serve tasks with worker_process::serve)";
+
+/// Pids of started, not yet reaped workers. A pid is removed only by the thread that reaps it,
+/// with this lock held, so every pid in it names one of our children (never a recycled pid).
+static LIVE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static STARTED: AtomicU64 = AtomicU64::new(0);
+static REAPED: AtomicU64 = AtomicU64::new(0);
+
+fn live() -> std::sync::MutexGuard<'static, Vec<u32>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Stops every worker of this process now (the run was interrupted): kills them and makes every
+/// [`WorkerSet`] call return [`WorkerError::Interrupted`]. Callable from a signal-handling thread.
+pub fn interrupt_all() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    for &pid in live().iter() {
+        sys::kill(pid);
+    }
+}
+
+/// Whether [`interrupt_all`] was called.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Worker processes started and reaped by this process so far (equal when none is left).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accounting {
+    pub started: u64,
+    pub reaped: u64,
+}
+
+pub fn accounting() -> Accounting {
+    Accounting {
+        started: STARTED.load(Ordering::SeqCst),
+        reaped: REAPED.load(Ordering::SeqCst),
+    }
+}
+
+/// What a worker was doing when something went wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Starting,
+    Idle,
+    Task,
+    Stopping,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::Starting => "while starting (before its ready frame)",
+            Stage::Idle => "while idle",
+            Stage::Task => "while running a task",
+            Stage::Stopping => "while shutting down",
+        })
+    }
+}
+
+/// The last lines a worker wrote to stderr, for error messages ("" when it wrote nothing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StderrTail(pub String);
+
+impl fmt::Display for StderrTail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("; its stderr was empty")
+        } else {
+            write!(f, "; its stderr ended with: {}", self.0)
+        }
+    }
+}
+
+/// A worker failure, contained in the set that owns the worker (every worker of the set is
+/// killed and reaped before this is returned).
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("{NOT_CONFIGURED}")]
+    NotConfigured,
+    #[error("cannot start the worker program {path}: {source}")]
+    Spawn { path: PathBuf, source: io::Error },
+    #[error("worker process {pid} {how} {stage}{stderr}")]
+    Exited {
+        pid: u32,
+        how: ExitDescription,
+        stage: Stage,
+        stderr: StderrTail,
+    },
+    #[error(
+        "worker process {pid} did not {what} within the timeout of {limit:?} and was killed{stderr}"
+    )]
+    Timeout {
+        pid: u32,
+        what: &'static str,
+        limit: Duration,
+        stderr: StderrTail,
+    },
+    #[error("worker process {pid} sent a malformed frame {stage}: {error}{stderr}")]
+    Protocol {
+        pid: u32,
+        stage: Stage,
+        error: ProtocolError,
+        stderr: StderrTail,
+    },
+    #[error(
+        "worker process {pid} speaks protocol version {found}, this parbench speaks {expected} (is the worker program a different parbench build?)"
+    )]
+    Version { pid: u32, found: u32, expected: u32 },
+    #[error("worker process {pid} sent an unexpected `{message}` frame {stage}")]
+    Unexpected {
+        pid: u32,
+        message: &'static str,
+        stage: Stage,
+    },
+    #[error("worker process {pid} could not run task `{kind}`: {message}{stderr}")]
+    TaskFailed {
+        pid: u32,
+        kind: String,
+        message: String,
+        stderr: StderrTail,
+    },
+    #[error("the result of task {task} from worker process {pid} is unusable: {message}")]
+    BadResult { pid: u32, task: usize, message: String },
+    #[error("pipe to worker process {pid} failed: {source}")]
+    Io { pid: u32, source: io::Error },
+    #[error("waiting for worker processes failed: {0}")]
+    Poll(io::Error),
+    #[error("interrupted (Ctrl-C): the worker processes were killed")]
+    Interrupted,
+    #[error("the worker processes were stopped after an earlier failure: {0}")]
+    Broken(String),
+}
+
+/// How a process ended, in words: `exited with status 3`, `was killed by signal 6 (SIGABRT)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitDescription(pub ExitStatus);
+
+impl fmt::Display for ExitDescription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use std::os::unix::process::ExitStatusExt;
+        let s = self.0;
+        if let Some(code) = s.code() {
+            write!(f, "exited with status {code}")
+        } else if let Some(sig) = s.signal() {
+            write!(f, "was killed by signal {sig}")?;
+            if let Some(name) = signal_name(sig) {
+                write!(f, " ({name})")?;
+            }
+            if s.core_dumped() {
+                f.write_str(", core dumped")?;
+            }
+            Ok(())
+        } else {
+            write!(f, "ended ({s})")
+        }
+    }
+}
+
+fn signal_name(sig: i32) -> Option<&'static str> {
+    Some(match sig {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGTRAP => "SIGTRAP",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGTERM => "SIGTERM",
+        _ => return None,
+    })
+}
+
+/// Timings of one task, measured by the parent (round trip) and the worker (compute).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TaskTiming {
+    /// The slot (0..workers) that ran it.
+    pub slot: usize,
+    /// From encoding the task to having absorbed its result.
+    pub round_trip: Duration,
+    /// Time the worker reported computing (at most the round trip).
+    pub compute: Duration,
+}
+
+impl TaskTiming {
+    /// Everything but compute: encoding, pipe transfers, wake-ups, decoding.
+    pub fn ipc(&self) -> Duration {
+        self.round_trip.saturating_sub(self.compute)
+    }
+}
+
+/// What happened during one [`WorkerSet::run_batch`] (or start/shutdown).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchReport {
+    pub tasks: Vec<TaskTiming>,
+    /// Spawn-to-ready of every process started, with its slot.
+    pub startups: Vec<(usize, Duration)>,
+    /// Shutdown-request-to-reaped of every process that ended, with its slot.
+    pub teardowns: Vec<(usize, Duration)>,
+    /// Peak RSS of every process reaped, with its slot.
+    pub peak_rss: Vec<(usize, u64)>,
+}
+
+impl BatchReport {
+    /// Sum over slots of the largest peak RSS seen in each: the memory all workers hold at once.
+    pub fn concurrent_peak_rss(&self, slots: usize) -> u64 {
+        let mut per_slot = vec![0u64; slots];
+        for &(s, b) in &self.peak_rss {
+            if let Some(v) = per_slot.get_mut(s) {
+                *v = (*v).max(b);
+            }
+        }
+        per_slot.iter().sum()
+    }
+}
+
+/// Tasks of one kind for a [`WorkerSet`]: `encode(i, out)` appends task `i`'s payload,
+/// `absorb(i, result)` takes its result (an `Err` fails the batch).
+pub struct Batch<'a> {
+    pub kind: &'a str,
+    pub count: usize,
+    pub encode: &'a mut dyn FnMut(usize, &mut Vec<u8>),
+    pub absorb: &'a mut dyn FnMut(usize, &[u8]) -> Result<(), String>,
+}
+
+/// How a set uses its processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Processes started once and fed task after task.
+    Pool,
+    /// A fresh process for every task, at most one per slot at a time.
+    Spawn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum State {
+    Starting,
+    Idle,
+    Busy { task: usize, id: u64, sent: Instant },
+    Stopping { since: Instant },
+}
+
+impl State {
+    fn stage(self) -> Stage {
+        match self {
+            State::Starting => Stage::Starting,
+            State::Idle => Stage::Idle,
+            State::Busy { .. } => Stage::Task,
+            State::Stopping { .. } => Stage::Stopping,
+        }
+    }
+}
+
+/// One running worker process and its pipes.
+struct Proc {
+    child: Child,
+    pid: u32,
+    stdin: Option<ChildStdin>,
+    stdout: ChildStdout,
+    stderr: Option<ChildStderr>,
+    /// Received bytes: `inbuf[..filled]` is valid.
+    inbuf: Vec<u8>,
+    filled: usize,
+    out: Vec<u8>,
+    out_pos: usize,
+    tail: Vec<u8>,
+    spawned: Instant,
+    state: State,
+    served: usize,
+    stdout_eof: bool,
+    reaped: bool,
+}
+
+impl Proc {
+    fn spawn(program: &WorkerProgram, env: &[(OsString, OsString)]) -> Result<Proc, WorkerError> {
+        let spawn_err = |source| WorkerError::Spawn {
+            path: program.path.clone(),
+            source,
+        };
+        let mut cmd = Command::new(&program.path);
+        cmd.args(&program.args)
+            .env(PARENT_ENV, std::process::id().to_string())
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // Its own process group: a Ctrl-C in the terminal reaches parbench, which then stops the
+        // workers itself (and records what was measured) instead of the workers dying first.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let spawned = Instant::now();
+        let mut child = {
+            // Hold the registry lock across spawn and registration so an interrupt either sees
+            // the new pid or happens before it exists (and is then noticed by the caller).
+            let mut live = live();
+            let child = cmd.spawn().map_err(spawn_err)?;
+            live.push(child.id());
+            STARTED.fetch_add(1, Ordering::SeqCst);
+            child
+        };
+        let pid = child.id();
+        let (stdin, stdout, stderr) = (
+            child.stdin.take().expect("piped stdin"),
+            child.stdout.take().expect("piped stdout"),
+            child.stderr.take().expect("piped stderr"),
+        );
+        let proc = Proc {
+            child,
+            pid,
+            stdin: Some(stdin),
+            stdout,
+            stderr: Some(stderr),
+            inbuf: Vec::new(),
+            filled: 0,
+            out: Vec::new(),
+            out_pos: 0,
+            tail: Vec::new(),
+            spawned,
+            state: State::Starting,
+            served: 0,
+            stdout_eof: false,
+            reaped: false,
+        };
+        let nb = [
+            proc.stdin.as_ref().map(|s| sys::set_nonblocking(s)),
+            Some(sys::set_nonblocking(&proc.stdout)),
+            proc.stderr.as_ref().map(|s| sys::set_nonblocking(s)),
+        ];
+        for r in nb.into_iter().flatten() {
+            r.map_err(|source| WorkerError::Io { pid, source })?;
+        }
+        Ok(proc)
+    }
+
+    fn stderr_tail(&mut self) -> StderrTail {
+        self.drain_stderr();
+        let text = String::from_utf8_lossy(&self.tail);
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let start = lines.len().saturating_sub(8);
+        let mut joined = lines[start..].join(" | ");
+        if joined.chars().count() > 1000 {
+            joined = format!(
+                "…{}",
+                joined
+                    .chars()
+                    .rev()
+                    .take(1000)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<String>()
+            );
+        }
+        StderrTail(joined)
+    }
+
+    /// Reads whatever stderr holds now (non-blocking), keeping the last bytes.
+    fn drain_stderr(&mut self) {
+        let Some(err) = self.stderr.as_mut() else {
+            return;
+        };
+        let mut buf = [0u8; 4096];
+        loop {
+            match err.read(&mut buf) {
+                Ok(0) => {
+                    self.stderr = None;
+                    break;
+                }
+                Ok(n) => {
+                    self.tail.extend_from_slice(&buf[..n]);
+                    if self.tail.len() > STDERR_TAIL_BYTES {
+                        let cut = self.tail.len() - STDERR_TAIL_BYTES;
+                        self.tail.drain(..cut);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// Writes pending output; returns Err when the worker's stdin is gone.
+    fn flush_out(&mut self) -> io::Result<()> {
+        let Some(stdin) = self.stdin.as_mut() else {
+            return Err(io::ErrorKind::BrokenPipe.into());
+        };
+        while self.out_pos < self.out.len() {
+            match stdin.write(&self.out[self.out_pos..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.out_pos += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.out.clear();
+        self.out_pos = 0;
+        Ok(())
+    }
+
+    fn wants_write(&self) -> bool {
+        self.stdin.is_some() && self.out_pos < self.out.len()
+    }
+
+    /// Reads what stdout holds now into `inbuf`; sets `stdout_eof` at end of stream.
+    fn fill_in(&mut self) -> io::Result<()> {
+        loop {
+            // Size the buffer for the frame being received, so big results arrive in place.
+            let want = match protocol::frame_at(&self.inbuf[..self.filled]) {
+                // A whole frame, or a bad header: handle_frames takes it from here.
+                Ok(Some(_)) | Err(_) => return Ok(()),
+                Ok(None) if self.filled >= 4 => {
+                    let len = u32::from_le_bytes(self.inbuf[..4].try_into().expect("4 bytes"));
+                    (4 + len as usize).min(4 + protocol::MAX_FRAME_BODY)
+                }
+                _ => 4,
+            };
+            let need = want.max(self.filled + 4096);
+            if self.inbuf.len() < need {
+                self.inbuf.resize(need.max(64 * 1024), 0);
+            }
+            match self.stdout.read(&mut self.inbuf[self.filled..]) {
+                Ok(0) => {
+                    self.stdout_eof = true;
+                    return Ok(());
+                }
+                Ok(n) => self.filled += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Removes the first `used` bytes of `inbuf`.
+    fn consume(&mut self, used: usize) {
+        self.inbuf.copy_within(used..self.filled, 0);
+        self.filled -= used;
+    }
+
+    /// Reaps the process if it has exited; with `block`, waits (after a kill).
+    fn try_reap(&mut self, block: bool) -> io::Result<Option<sys::Reaped>> {
+        if self.reaped {
+            return Ok(None);
+        }
+        let mut live = live();
+        let r = sys::wait4(self.pid, block)?;
+        if r.is_some() {
+            self.reaped = true;
+            live.retain(|&p| p != self.pid);
+            REAPED.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(r)
+    }
+
+    /// Waits up to `limit` for the process to exit by itself (it has closed its stdout).
+    fn reap_within(&mut self, limit: Duration) -> io::Result<Option<sys::Reaped>> {
+        let until = Instant::now() + limit;
+        let mut nap = Duration::from_micros(5);
+        loop {
+            if let Some(r) = self.try_reap(false)? {
+                return Ok(Some(r));
+            }
+            if Instant::now() >= until {
+                return Ok(None);
+            }
+            std::thread::sleep(nap);
+            nap = (nap * 2).min(Duration::from_millis(2));
+        }
+    }
+
+    /// Kills (if still running) and reaps; returns how it ended.
+    fn kill_and_reap(&mut self) -> Option<sys::Reaped> {
+        if self.reaped {
+            return None;
+        }
+        // Unreaped, so the pid is still our child.
+        sys::kill(self.pid);
+        self.stdin = None;
+        self.try_reap(true).ok().flatten()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill_and_reap();
+        // `child` is never waited on through std: we reaped it with wait4 ourselves.
+        let _ = &self.child;
+    }
+}
+
+/// A set of worker processes, one slot per worker. Every process is killed and reaped when the
+/// set is dropped; after an error the set is broken and all its processes are already gone.
+pub struct WorkerSet {
+    program: WorkerProgram,
+    env: Vec<(OsString, OsString)>,
+    mode: Mode,
+    slots: Vec<Option<Proc>>,
+    next_id: u64,
+    broken: Option<String>,
+}
+
+impl fmt::Debug for WorkerSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkerSet")
+            .field("program", &self.program)
+            .field("mode", &self.mode)
+            .field("slots", &self.slots.len())
+            .field(
+                "pids",
+                &self
+                    .slots
+                    .iter()
+                    .flatten()
+                    .map(|p| p.pid)
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// What a pump iteration is waiting for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Goal {
+    AllIdle,
+    Batch,
+    AllGone,
+}
+
+impl WorkerSet {
+    /// A set of `workers` slots running the configured [`worker_program`]; `env` is added to the
+    /// workers' environment. No process starts yet.
+    pub fn new(mode: Mode, workers: usize, env: Vec<(OsString, OsString)>) -> Result<Self, WorkerError> {
+        let program = worker_program().ok_or(WorkerError::NotConfigured)?.clone();
+        Ok(Self::with_program(program, mode, workers, env))
+    }
+
+    /// Like [`WorkerSet::new`] with an explicit program.
+    pub fn with_program(
+        program: WorkerProgram,
+        mode: Mode,
+        workers: usize,
+        env: Vec<(OsString, OsString)>,
+    ) -> Self {
+        WorkerSet {
+            program,
+            env,
+            mode,
+            slots: (0..workers.max(1)).map(|_| None).collect(),
+            next_id: 0,
+            broken: None,
+        }
+    }
+
+    pub fn workers(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Pids of the processes alive now.
+    pub fn pids(&self) -> Vec<u32> {
+        self.slots.iter().flatten().map(|p| p.pid).collect()
+    }
+
+    /// Starts a process in every slot and waits for all of them to be ready (pool mode; in spawn
+    /// mode processes start inside [`run_batch`](Self::run_batch)).
+    pub fn start(&mut self, timeout: Duration) -> Result<BatchReport, WorkerError> {
+        self.check()?;
+        let deadline = Instant::now() + timeout;
+        let mut report = BatchReport::default();
+        for slot in 0..self.slots.len() {
+            if self.slots[slot].is_none() {
+                match Proc::spawn(&self.program, &self.env) {
+                    Ok(p) => self.slots[slot] = Some(p),
+                    Err(e) => return Err(self.fail(e)),
+                }
+            }
+        }
+        self.pump(Goal::AllIdle, None, deadline, timeout, &mut report)?;
+        Ok(report)
+    }
+
+    /// Runs every task of `batch` and waits for all results (and, in spawn mode, for every
+    /// process it started to exit). `timeout` bounds the whole batch.
+    pub fn run_batch(&mut self, batch: Batch<'_>, timeout: Duration) -> Result<BatchReport, WorkerError> {
+        self.check()?;
+        let deadline = Instant::now() + timeout;
+        let mut report = BatchReport::default();
+        let mut sched = Sched {
+            batch,
+            next: 0,
+            absorbed: 0,
+        };
+        self.pump(Goal::Batch, Some(&mut sched), deadline, timeout, &mut report)?;
+        Ok(report)
+    }
+
+    /// Asks every process to exit and reaps it (killing what does not exit within `timeout`).
+    pub fn shutdown(&mut self, timeout: Duration) -> Result<BatchReport, WorkerError> {
+        let mut report = BatchReport::default();
+        if self.broken.is_some() {
+            return Ok(report);
+        }
+        let deadline = Instant::now() + timeout;
+        for p in self.slots.iter_mut().flatten() {
+            if !matches!(p.state, State::Stopping { .. }) {
+                protocol::encode_shutdown(&mut p.out);
+                p.state = State::Stopping {
+                    since: Instant::now(),
+                };
+            }
+        }
+        self.pump(Goal::AllGone, None, deadline, timeout, &mut report)?;
+        Ok(report)
+    }
+
+    fn check(&self) -> Result<(), WorkerError> {
+        if interrupted() {
+            return Err(WorkerError::Interrupted);
+        }
+        match &self.broken {
+            Some(why) => Err(WorkerError::Broken(why.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// Kills and reaps every process, marks the set broken, and passes the error on.
+    fn fail(&mut self, e: WorkerError) -> WorkerError {
+        for slot in &mut self.slots {
+            if let Some(mut p) = slot.take() {
+                p.kill_and_reap();
+            }
+        }
+        let e = if interrupted() {
+            WorkerError::Interrupted
+        } else {
+            e
+        };
+        self.broken = Some(e.to_string());
+        e
+    }
+
+    /// Kills `slot`'s process, reaps it and describes how it ended.
+    fn died(&mut self, slot: usize) -> WorkerError {
+        let mut p = self.slots[slot].take().expect("a process in the slot");
+        let stage = p.state.stage();
+        // It closed its stdout or stdin: it is exiting. Give it a moment, then make sure.
+        let reaped = match p.reap_within(Duration::from_millis(500)) {
+            Ok(Some(r)) => Some(r),
+            _ => p.kill_and_reap(),
+        };
+        let stderr = p.stderr_tail();
+        match reaped {
+            Some(r) => WorkerError::Exited {
+                pid: p.pid,
+                how: ExitDescription(r.status),
+                stage,
+                stderr,
+            },
+            None => WorkerError::Io {
+                pid: p.pid,
+                source: io::Error::other("the worker closed its pipes but could not be reaped"),
+            },
+        }
+    }
+
+    fn pump(
+        &mut self,
+        goal: Goal,
+        mut sched: Option<&mut Sched<'_>>,
+        deadline: Instant,
+        timeout: Duration,
+        report: &mut BatchReport,
+    ) -> Result<(), WorkerError> {
+        let mode = self.mode;
+        loop {
+            // Hand out work and start processes.
+            for slot in 0..self.slots.len() {
+                let Some(s) = sched.as_deref_mut() else {
+                    break;
+                };
+                let more = s.next < s.batch.count;
+                match &mut self.slots[slot] {
+                    None if mode == Mode::Spawn && more => {
+                        match Proc::spawn(&self.program, &self.env) {
+                            Ok(p) => self.slots[slot] = Some(p),
+                            Err(e) => return Err(self.fail(e)),
+                        }
+                    }
+                    None if mode == Mode::Pool => {
+                        let e = WorkerError::Broken("the pool was not started".into());
+                        return Err(self.fail(e));
+                    }
+                    Some(p) if p.state == State::Idle => {
+                        // A spawned process serves one task, then exits.
+                        if mode == Mode::Spawn && (p.served > 0 || !more) {
+                            protocol::encode_shutdown(&mut p.out);
+                            p.state = State::Stopping {
+                                since: Instant::now(),
+                            };
+                        } else if more {
+                            let task = s.next;
+                            s.next += 1;
+                            let id = self.next_id;
+                            self.next_id += 1;
+                            let sent = Instant::now();
+                            let encode = &mut *s.batch.encode;
+                            protocol::encode_task(&mut p.out, id, s.batch.kind, |out| {
+                                encode(task, out)
+                            });
+                            p.state = State::Busy { task, id, sent };
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            // Write what is pending before waiting (most frames fit the pipe at once).
+            for slot in 0..self.slots.len() {
+                let Some(p) = self.slots[slot].as_mut() else {
+                    continue;
+                };
+                if p.wants_write() && p.flush_out().is_err() {
+                    let e = self.died(slot);
+                    return Err(self.fail(e));
+                }
+            }
+
+            let done = match goal {
+                Goal::AllIdle => self
+                    .slots
+                    .iter()
+                    .all(|p| p.as_ref().is_some_and(|p| p.state == State::Idle)),
+                Goal::Batch => {
+                    let s = sched.as_deref().expect("a batch");
+                    s.absorbed == s.batch.count
+                        && (mode == Mode::Pool || self.slots.iter().all(Option::is_none))
+                }
+                Goal::AllGone => self.slots.iter().all(Option::is_none),
+            };
+            if done {
+                return Ok(());
+            }
+            if interrupted() {
+                return Err(self.fail(WorkerError::Interrupted));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                let slot = self
+                    .slots
+                    .iter()
+                    .position(|p| p.as_ref().is_some_and(|p| p.state != State::Idle))
+                    .unwrap_or(0);
+                let e = match self.slots[slot].as_mut() {
+                    Some(p) => {
+                        let what = match p.state {
+                            State::Starting => "become ready",
+                            State::Busy { .. } => "finish its task",
+                            State::Stopping { .. } => "exit after the shutdown request",
+                            State::Idle => "respond",
+                        };
+                        let pid = p.pid;
+                        p.kill_and_reap();
+                        WorkerError::Timeout {
+                            pid,
+                            what,
+                            limit: timeout,
+                            stderr: p.stderr_tail(),
+                        }
+                    }
+                    None => WorkerError::Broken("timed out with no worker running".into()),
+                };
+                return Err(self.fail(e));
+            }
+
+            // Wait for any pipe to be ready.
+            let mut interests = Vec::new();
+            let mut owners = Vec::new();
+            for (slot, p) in self.slots.iter().enumerate() {
+                let Some(p) = p else { continue };
+                if !p.stdout_eof {
+                    interests.push(sys::Interest {
+                        fd: p.stdout.as_raw_fd(),
+                        read: true,
+                        write: false,
+                    });
+                    owners.push((slot, 0u8));
+                }
+                if let Some(e) = &p.stderr {
+                    interests.push(sys::Interest {
+                        fd: e.as_raw_fd(),
+                        read: true,
+                        write: false,
+                    });
+                    owners.push((slot, 1));
+                }
+                if p.wants_write() {
+                    interests.push(sys::Interest {
+                        fd: p.stdin.as_ref().expect("stdin").as_raw_fd(),
+                        read: false,
+                        write: true,
+                    });
+                    owners.push((slot, 2));
+                }
+            }
+            let left = deadline.saturating_duration_since(now);
+            let wait_ms = (left.as_millis().min(POLL_SLICE_MS as u128) as i32).max(1);
+            let ready = sys::poll(&interests, wait_ms).map_err(WorkerError::Poll)?;
+            for (&(slot, which), r) in owners.iter().zip(&ready) {
+                if !(r.readable || r.writable || r.closed) {
+                    continue;
+                }
+                let Some(p) = self.slots[slot].as_mut() else {
+                    continue;
+                };
+                match which {
+                    0 => {
+                        if let Err(source) = p.fill_in() {
+                            let pid = p.pid;
+                            return Err(self.fail(WorkerError::Io { pid, source }));
+                        }
+                    }
+                    1 => p.drain_stderr(),
+                    _ => {
+                        if p.flush_out().is_err() {
+                            let e = self.died(slot);
+                            return Err(self.fail(e));
+                        }
+                    }
+                }
+            }
+
+            // Handle complete frames and ended processes.
+            for slot in 0..self.slots.len() {
+                if let Err(e) = self.handle_frames(slot, sched.as_deref_mut(), report) {
+                    return Err(self.fail(e));
+                }
+                let Some(p) = self.slots[slot].as_mut() else {
+                    continue;
+                };
+                if !p.stdout_eof {
+                    continue;
+                }
+                if let State::Stopping { since } = p.state {
+                    let reaped = p
+                        .reap_within(deadline.saturating_duration_since(Instant::now()))
+                        .map_err(|source| WorkerError::Io { pid: p.pid, source });
+                    match reaped {
+                        Ok(Some(r)) => {
+                            report.teardowns.push((slot, since.elapsed()));
+                            report.peak_rss.push((slot, r.peak_rss_bytes));
+                            if !r.status.success() {
+                                let e = WorkerError::Exited {
+                                    pid: p.pid,
+                                    how: ExitDescription(r.status),
+                                    stage: Stage::Stopping,
+                                    stderr: p.stderr_tail(),
+                                };
+                                self.slots[slot] = None;
+                                return Err(self.fail(e));
+                            }
+                            self.slots[slot] = None;
+                        }
+                        Ok(None) => {} // the deadline check above kills it
+                        Err(e) => return Err(self.fail(e)),
+                    }
+                } else {
+                    let e = self.died(slot);
+                    return Err(self.fail(e));
+                }
+            }
+        }
+    }
+
+    /// Decodes and acts on every complete frame `slot` has received.
+    fn handle_frames(
+        &mut self,
+        slot: usize,
+        mut sched: Option<&mut Sched<'_>>,
+        report: &mut BatchReport,
+    ) -> Result<(), WorkerError> {
+        loop {
+            let Some(p) = self.slots[slot].as_mut() else {
+                return Ok(());
+            };
+            let (body, used) = match protocol::frame_at(&p.inbuf[..p.filled]) {
+                Ok(Some(f)) => f,
+                Ok(None) => {
+                    if p.stdout_eof && p.filled > 0 {
+                        let have = p.filled;
+                        let stage = p.state.stage();
+                        let pid = p.pid;
+                        // A partial frame at the end of the stream: report how it ended too.
+                        let died = self.died(slot);
+                        return Err(WorkerError::Protocol {
+                            pid,
+                            stage,
+                            error: ProtocolError::Truncated {
+                                have,
+                                need: have + 1,
+                            },
+                            stderr: StderrTail(format!("{died}")),
+                        });
+                    }
+                    return Ok(());
+                }
+                Err(error) => {
+                    let pid = p.pid;
+                    let stage = p.state.stage();
+                    p.kill_and_reap();
+                    return Err(WorkerError::Protocol {
+                        pid,
+                        stage,
+                        error,
+                        stderr: p.stderr_tail(),
+                    });
+                }
+            };
+            let pid = p.pid;
+            let stage = p.state.stage();
+            let message = match protocol::decode_body(&p.inbuf[body]) {
+                Ok(m) => m,
+                Err(error) => {
+                    p.kill_and_reap();
+                    return Err(WorkerError::Protocol {
+                        pid,
+                        stage,
+                        error,
+                        stderr: p.stderr_tail(),
+                    });
+                }
+            };
+            match (message, p.state) {
+                (Message::Ready { version, .. }, State::Starting) => {
+                    if version != protocol::PROTOCOL_VERSION {
+                        return Err(WorkerError::Version {
+                            pid,
+                            found: version,
+                            expected: protocol::PROTOCOL_VERSION,
+                        });
+                    }
+                    report.startups.push((slot, p.spawned.elapsed()));
+                    p.state = State::Idle;
+                }
+                (
+                    Message::Done {
+                        id: got,
+                        compute_ns,
+                        payload,
+                    },
+                    State::Busy { task, id, sent },
+                ) if got == id => {
+                    let s = sched.as_deref_mut().ok_or(WorkerError::Unexpected {
+                        pid,
+                        message: "done",
+                        stage,
+                    })?;
+                    (s.batch.absorb)(task, payload).map_err(|message| WorkerError::BadResult {
+                        pid,
+                        task,
+                        message,
+                    })?;
+                    let round_trip = sent.elapsed();
+                    report.tasks.push(TaskTiming {
+                        slot,
+                        round_trip,
+                        compute: Duration::from_nanos(compute_ns).min(round_trip),
+                    });
+                    s.absorbed += 1;
+                    p.served += 1;
+                    p.state = State::Idle;
+                }
+                (Message::Failed { id: got, message }, State::Busy { id, .. }) if got == id => {
+                    let kind = sched
+                        .as_deref()
+                        .map_or(String::new(), |s| s.batch.kind.to_string());
+                    let message = message.to_string();
+                    return Err(WorkerError::TaskFailed {
+                        pid,
+                        kind,
+                        message,
+                        stderr: p.stderr_tail(),
+                    });
+                }
+                (m, _) => {
+                    return Err(WorkerError::Unexpected {
+                        pid,
+                        message: m.name(),
+                        stage,
+                    });
+                }
+            }
+            p.consume(used);
+        }
+    }
+}
+
+impl Drop for WorkerSet {
+    fn drop(&mut self) {
+        // Proc's own Drop kills and reaps.
+        self.slots.clear();
+    }
+}
+
+struct Sched<'a> {
+    batch: Batch<'a>,
+    next: usize,
+    absorbed: usize,
+}
+
+/// The worker side: computes the tasks it is sent with `handler(kind, payload, out)`, which
+/// appends the result to `out` and returns the time it spent computing. Sends the ready frame
+/// first; returns at a shutdown frame or when stdin closes. If [`PARENT_ENV`] is set, the worker
+/// first arranges to die with its parent.
+pub fn serve(
+    handler: &mut dyn FnMut(&str, &[u8], &mut Vec<u8>) -> Result<Duration, String>,
+) -> Result<(), ServeError> {
+    if let Some(parent) = std::env::var_os(PARENT_ENV) {
+        let parent: u32 = parent
+            .to_str()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| ServeError::Setup(format!("{PARENT_ENV} is not a process id")))?;
+        sys::die_with_parent(parent).map_err(|e| ServeError::Setup(e.to_string()))?;
+    }
+    use std::os::fd::AsFd;
+    let stdin = std::fs::File::from(
+        io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(ServeError::Io)?,
+    );
+    let mut stdout = std::fs::File::from(
+        io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(ServeError::Io)?,
+    );
+    let mut input = io::BufReader::with_capacity(64 * 1024, stdin);
+    let mut out = Vec::new();
+    protocol::encode_ready(&mut out, protocol::PROTOCOL_VERSION, std::process::id());
+    protocol::write_frames(&mut stdout, &out).map_err(ServeError::Io)?;
+    let mut reader = protocol::FrameReader::default();
+    loop {
+        out.clear();
+        match reader.next(&mut input) {
+            Ok(None) => return Ok(()),
+            Ok(Some(Message::Shutdown)) => return Ok(()),
+            Ok(Some(Message::Task { id, kind, payload })) => {
+                let at = protocol::begin_done(&mut out, id);
+                match handler(kind, payload, &mut out) {
+                    Ok(compute) => {
+                        protocol::finish_done(&mut out, at, compute.as_nanos() as u64);
+                    }
+                    Err(message) => {
+                        out.clear();
+                        protocol::encode_failed(&mut out, id, &message);
+                    }
+                }
+                protocol::write_frames(&mut stdout, &out).map_err(ServeError::Io)?;
+            }
+            Ok(Some(other)) => return Err(ServeError::Unexpected(other.name())),
+            Err(protocol::ReadError::Io(e)) => return Err(ServeError::Io(e)),
+            Err(protocol::ReadError::Protocol(e)) => return Err(ServeError::Protocol(e)),
+        }
+    }
+}
+
+/// Why a worker stopped serving.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("worker setup failed: {0}")]
+    Setup(String),
+    #[error("worker pipe failed: {0}")]
+    Io(io::Error),
+    #[error("the parent sent a malformed frame: {0}")]
+    Protocol(ProtocolError),
+    #[error("the parent sent an unexpected `{0}` frame")]
+    Unexpected(&'static str),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> WorkerProgram {
+        WorkerProgram::new("/bin/sh", ["-c", script])
+    }
+
+    fn set(script: &str, mode: Mode, n: usize) -> WorkerSet {
+        WorkerSet::with_program(sh(script), mode, n, vec![])
+    }
+
+    /// `printf` escapes of a ready frame (protocol version `v`).
+    fn ready_frame(v: u32) -> String {
+        let mut b = Vec::new();
+        protocol::encode_ready(&mut b, v, 1);
+        b.iter().map(|x| format!("\\{x:03o}")).collect()
+    }
+
+    #[test]
+    fn a_program_that_cannot_start_is_a_spawn_error() {
+        let mut s = WorkerSet::with_program(
+            WorkerProgram::new("/nonexistent/parbench", ["worker"]),
+            Mode::Pool,
+            1,
+            vec![],
+        );
+        let e = s.start(Duration::from_secs(5)).unwrap_err();
+        assert!(matches!(e, WorkerError::Spawn { .. }), "{e}");
+        assert!(e.to_string().contains("/nonexistent/parbench"), "{e}");
+    }
+
+    #[test]
+    fn exit_before_ready_reports_status_and_stderr() {
+        let mut s = set("echo 'no such table' >&2; exit 3", Mode::Pool, 2);
+        let e = s.start(Duration::from_secs(5)).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("exited with status 3"), "{msg}");
+        assert!(msg.contains("while starting"), "{msg}");
+        assert!(msg.contains("no such table"), "{msg}");
+        assert!(s.pids().is_empty());
+        // The set stays broken.
+        assert!(matches!(
+            s.start(Duration::from_secs(1)).unwrap_err(),
+            WorkerError::Broken(_)
+        ));
+    }
+
+    #[test]
+    fn a_signal_is_named() {
+        let mut s = set("kill -SEGV $$", Mode::Pool, 1);
+        let e = s.start(Duration::from_secs(5)).unwrap_err();
+        assert!(e.to_string().contains("killed by signal 11 (SIGSEGV)"), "{e}");
+    }
+
+    #[test]
+    fn a_worker_that_never_gets_ready_is_killed_at_the_timeout() {
+        let before = accounting();
+        let mut s = set("echo starting >&2; exec sleep 30", Mode::Pool, 2);
+        let t = Instant::now();
+        let e = s.start(Duration::from_millis(300)).unwrap_err();
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        assert!(matches!(e, WorkerError::Timeout { .. }), "{e}");
+        assert!(e.to_string().contains("did not become ready"), "{e}");
+        assert!(e.to_string().contains("starting"), "{e}");
+        assert!(s.pids().is_empty());
+        let after = accounting();
+        assert!(after.started - before.started >= 2);
+    }
+
+    #[test]
+    fn stray_output_is_a_malformed_frame() {
+        let mut s = set("echo 'hello from a stray print'; exec sleep 30", Mode::Pool, 1);
+        let e = s.start(Duration::from_secs(5)).unwrap_err();
+        assert!(matches!(e, WorkerError::Protocol { .. }), "{e}");
+        assert!(e.to_string().contains("hello fr"), "{e}");
+    }
+
+    #[test]
+    fn a_wrong_protocol_version_is_refused() {
+        let script = format!("printf '{}'; exec sleep 30", ready_frame(99));
+        let mut s = set(&script, Mode::Pool, 1);
+        let e = s.start(Duration::from_secs(5)).unwrap_err();
+        assert!(matches!(e, WorkerError::Version { found: 99, .. }), "{e}");
+    }
+
+    #[test]
+    fn ready_then_task_then_result_round_trip() {
+        // A shell worker: ready, swallow the one task frame, answer task 0 with "ok".
+        let mut task = Vec::new();
+        protocol::encode_task(&mut task, 0, "echo", |p| p.extend_from_slice(b"hi"));
+        let mut done = Vec::new();
+        let at = protocol::begin_done(&mut done, 0);
+        done.extend_from_slice(b"ok");
+        protocol::finish_done(&mut done, at, 1000);
+        let esc = |b: &[u8]| b.iter().map(|x| format!("\\{x:03o}")).collect::<String>();
+        let script = format!(
+            "printf '{}'; head -c {} >/dev/null; printf '{}'; head -c 5 >/dev/null",
+            ready_frame(protocol::PROTOCOL_VERSION),
+            task.len(),
+            esc(&done)
+        );
+        for mode in [Mode::Pool, Mode::Spawn] {
+            let mut s = set(&script, mode, 1);
+            if mode == Mode::Pool {
+                let r = s.start(Duration::from_secs(5)).unwrap();
+                assert_eq!(r.startups.len(), 1);
+            }
+            let mut got = Vec::new();
+            let report = s
+                .run_batch(
+                    Batch {
+                        kind: "echo",
+                        count: 1,
+                        encode: &mut |_, out| out.extend_from_slice(b"hi"),
+                        absorb: &mut |i, r| {
+                            got.push((i, r.to_vec()));
+                            Ok(())
+                        },
+                    },
+                    Duration::from_secs(5),
+                )
+                .unwrap();
+            assert_eq!(got, vec![(0, b"ok".to_vec())]);
+            assert_eq!(report.tasks.len(), 1);
+            assert_eq!(report.tasks[0].compute, Duration::from_micros(1));
+            if mode == Mode::Spawn {
+                assert_eq!(report.startups.len(), 1);
+                assert_eq!(report.teardowns.len(), 1);
+                assert!(report.concurrent_peak_rss(1) > 0);
+                assert!(s.pids().is_empty(), "spawn mode reaps its processes");
+            } else {
+                let r = s.shutdown(Duration::from_secs(5)).unwrap();
+                assert_eq!(r.peak_rss.len(), 1);
+                assert!(s.pids().is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn dropping_a_set_kills_and_reaps_its_processes() {
+        let script = format!(
+            "printf '{}'; exec sleep 30",
+            ready_frame(protocol::PROTOCOL_VERSION)
+        );
+        let mut s = set(&script, Mode::Pool, 2);
+        s.start(Duration::from_secs(5)).unwrap();
+        let pids = s.pids();
+        assert_eq!(pids.len(), 2);
+        drop(s);
+        for pid in pids {
+            // Reaped: no /proc entry (not even a zombie) unless the pid was already reused.
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            assert!(
+                !stat.contains("(sleep)"),
+                "worker {pid} still exists: {stat}"
+            );
+        }
+    }
+}
