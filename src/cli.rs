@@ -65,6 +65,10 @@ pub(crate) enum Command {
         after_help = "Examples:\n  cargo bench && parbench import criterion target/criterion --out parbench-out/criterion\n  parbench history add parbench-out/criterion/results.json --db bench.db"
     )]
     Import(ImportArgs),
+    /// Serve tasks from a parent parbench over stdin/stdout (internal: the processes variants
+    /// start parbench itself as their workers).
+    #[command(hide = true)]
+    Worker,
 }
 
 #[derive(Debug, Args)]

@@ -45,6 +45,7 @@ fn error_chain(e: &anyhow::Error) -> String {
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    cmd::worker::configure_worker_program();
     let result = match cli.command {
         cli::Command::Run(args) => cmd::run::run(args),
         cli::Command::List(args) => cmd::list::list(args),
@@ -55,6 +56,7 @@ fn main() -> ExitCode {
         cli::Command::History(command) => cmd::history::history(command),
         cli::Command::Export(args) => cmd::export::export(args),
         cli::Command::Import(args) => cmd::import::import(args),
+        cli::Command::Worker => cmd::worker::worker(),
     };
     match result {
         Ok(outcome) => exit_code(outcome),

@@ -1,19 +1,53 @@
 //! Resident memory of this process, for the memory figures of a point: current and peak RSS
 //! (`VmRSS`, `VmHWM` in `/proc/self/status`) and a reset of the peak (writing `5` to
 //! `/proc/self/clear_refs`) so the peak *during one point* can be read. Linux only; elsewhere
-//! every figure is `None`, never a guess.
+//! every figure is `None`, never a guess. Free heap memory is handed back to the system before a
+//! window starts (glibc `malloc_trim`), so the allocator cannot hide a point's allocations in
+//! pages an earlier point left resident.
+
+/// A field of a `/proc/*/status` text in bytes (`VmRSS:   1234 kB`).
+fn status_field(text: &str, name: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name))
+        .and_then(|v| v.trim().strip_suffix("kB"))
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|kib| kib * 1024)
+}
 
 /// `VmRSS` and `VmHWM` of this process, in bytes.
 fn status_fields() -> Option<(u64, u64)> {
     let text = std::fs::read_to_string("/proc/self/status").ok()?;
-    let field = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().strip_suffix("kB"))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(|kib| kib * 1024)
-    };
-    Some((field("VmRSS:")?, field("VmHWM:")?))
+    Some((
+        status_field(&text, "VmRSS:")?,
+        status_field(&text, "VmHWM:")?,
+    ))
+}
+
+/// Resident memory of another process (a worker), in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessMemory {
+    /// Peak resident set size (`VmHWM`).
+    pub peak_rss: u64,
+    /// Resident shared memory now (`RssShmem`): pages of shared mappings (the shared-memory
+    /// transport's file) that other processes hold too.
+    pub shared: u64,
+}
+
+impl ProcessMemory {
+    /// The peak minus the shared pages: what this process holds on its own (exact when the peak
+    /// is reached with the shared pages mapped, which is the case for parbench's workers).
+    pub fn private_peak(&self) -> u64 {
+        self.peak_rss.saturating_sub(self.shared)
+    }
+}
+
+/// Reads the memory of process `pid` from `/proc/<pid>/status` (Linux; `None` elsewhere).
+pub fn process_memory(pid: u32) -> Option<ProcessMemory> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    Some(ProcessMemory {
+        peak_rss: status_field(&text, "VmHWM:")?,
+        shared: status_field(&text, "RssShmem:").unwrap_or(0),
+    })
 }
 
 /// This process's resident set size now, in bytes.
@@ -33,9 +67,12 @@ pub struct PeakWindow {
 }
 
 impl PeakWindow {
-    /// Resets the peak to the current RSS and remembers that level. `None` when the kernel does
-    /// not allow the reset (then no peak of the window can be known).
+    /// Returns free heap memory to the system (so pages freed by earlier work cannot be reused
+    /// unseen), resets the peak to the current RSS and remembers that level. `None` when the
+    /// kernel does not allow the reset (then no peak of the window can be known).
     pub fn start() -> Option<PeakWindow> {
+        #[cfg(unix)]
+        crate::sys::release_free_memory();
         std::fs::write("/proc/self/clear_refs", "5").ok()?;
         let (rss, hwm) = status_fields()?;
         // After a reset VmHWM equals VmRSS (give or take pages touched in between).
@@ -43,8 +80,7 @@ impl PeakWindow {
     }
 
     /// Bytes by which the peak RSS since [`start`](Self::start) exceeds the RSS at the start:
-    /// the extra resident memory the window needed (pages the allocator reused from earlier
-    /// frees and that stayed resident are not counted).
+    /// the extra resident memory the window needed.
     pub fn growth(&self) -> Option<u64> {
         peak_rss().map(|hwm| hwm.saturating_sub(self.start_rss))
     }
@@ -71,5 +107,7 @@ mod tests {
         // Other tests run concurrently in this process, so only a lower bound holds.
         assert!(grew >= 60 << 20, "grew {grew}");
         assert!(current_rss().unwrap() > 0);
+        let me = process_memory(std::process::id()).unwrap();
+        assert!(me.peak_rss >= me.private_peak());
     }
 }

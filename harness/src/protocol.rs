@@ -252,8 +252,8 @@ pub fn encode_task(out: &mut Vec<u8>, id: u64, kind: &str, write_payload: impl F
     end_frame(out, at);
 }
 
-/// Appends a `done` frame whose payload `write_payload` appends in place; returns what it returns
-/// (the compute time is patched in afterwards with [`patch_done_compute`]).
+/// Begins a `done` frame in `out`; append the payload, then call [`finish_done`] with the
+/// position this returns.
 pub fn begin_done(out: &mut Vec<u8>, id: u64) -> usize {
     let at = begin_frame(out, TAG_DONE);
     out.extend_from_slice(&id.to_le_bytes());
@@ -266,6 +266,20 @@ pub fn finish_done(out: &mut [u8], at: usize, compute_ns: u64) {
     let field = at + HEADER + 1 + 8;
     out[field..field + 8].copy_from_slice(&compute_ns.to_le_bytes());
     end_frame(out, at);
+}
+
+/// Appends the header of a `done` frame whose `payload_len` payload bytes are written after it
+/// separately (a result computed in place in the task's buffer).
+pub fn encode_done_header(out: &mut Vec<u8>, id: u64, compute_ns: u64, payload_len: usize) {
+    let len = 1 + 16 + payload_len;
+    assert!(
+        len <= MAX_FRAME_BODY,
+        "frame body of {len} bytes exceeds the protocol limit"
+    );
+    out.extend_from_slice(&(len as u32).to_le_bytes());
+    out.push(TAG_DONE);
+    out.extend_from_slice(&id.to_le_bytes());
+    out.extend_from_slice(&compute_ns.to_le_bytes());
 }
 
 /// Appends a `failed` frame.
@@ -287,10 +301,12 @@ pub fn encode_shutdown(out: &mut Vec<u8>) {
     end_frame(out, at);
 }
 
-/// Reads whole frames from a blocking stream (the worker's side of the pipe).
+/// Reads whole frames from a blocking stream (the worker's side of the pipe). The body buffer is
+/// reused: it only grows, so big tasks are not re-zeroed every time.
 #[derive(Debug, Default)]
 pub struct FrameReader {
     body: Vec<u8>,
+    len: usize,
 }
 
 /// Why reading a frame from a blocking stream stopped.
@@ -303,12 +319,12 @@ pub enum ReadError {
 }
 
 impl FrameReader {
-    /// The next message, or `None` at a clean end of stream (between frames).
-    pub fn next<'a>(&'a mut self, input: &mut dyn Read) -> Result<Option<Message<'a>>, ReadError> {
+    /// Reads the next frame's body; `false` at a clean end of stream (between frames).
+    pub fn read(&mut self, input: &mut dyn Read) -> Result<bool, ReadError> {
         let mut header = [0u8; HEADER];
         let got = read_full(input, &mut header)?;
         if got == 0 {
-            return Ok(None);
+            return Ok(false);
         }
         if got < HEADER {
             return Err(ProtocolError::Truncated {
@@ -324,9 +340,11 @@ impl FrameReader {
         if len == 0 {
             return Err(ProtocolError::Empty.into());
         }
-        self.body.clear();
-        self.body.resize(len, 0);
-        let got = read_full(input, &mut self.body)?;
+        if self.body.len() < len {
+            self.body.resize(len, 0);
+        }
+        self.len = len;
+        let got = read_full(input, &mut self.body[..len])?;
         if got < len {
             return Err(ProtocolError::Truncated {
                 have: HEADER + got,
@@ -334,7 +352,25 @@ impl FrameReader {
             }
             .into());
         }
-        Ok(Some(decode_body(&self.body)?))
+        Ok(true)
+    }
+
+    /// The body of the last frame read.
+    pub fn body(&self) -> &[u8] {
+        &self.body[..self.len]
+    }
+
+    /// The body of the last frame read, writable (a task computed in place).
+    pub fn body_mut(&mut self) -> &mut [u8] {
+        &mut self.body[..self.len]
+    }
+
+    /// The next message, or `None` at a clean end of stream (between frames).
+    pub fn next<'a>(&'a mut self, input: &mut dyn Read) -> Result<Option<Message<'a>>, ReadError> {
+        if !self.read(input)? {
+            return Ok(None);
+        }
+        Ok(Some(decode_body(self.body())?))
     }
 }
 
@@ -417,6 +453,18 @@ mod tests {
         let at = begin_done(&mut b, 9);
         b.extend_from_slice(b"xyz");
         finish_done(&mut b, at, 1234);
+        assert_eq!(
+            one(&b).unwrap(),
+            Message::Done {
+                id: 9,
+                compute_ns: 1234,
+                payload: b"xyz"
+            }
+        );
+
+        let mut b = Vec::new();
+        encode_done_header(&mut b, 9, 1234, 3);
+        b.extend_from_slice(b"xyz");
         assert_eq!(
             one(&b).unwrap(),
             Message::Done {

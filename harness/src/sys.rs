@@ -1,6 +1,6 @@
 //! The few Unix system calls worker-process management needs and `std` does not offer:
-//! non-blocking pipes, `poll`, `wait4` (exit status and peak RSS in one reap), `kill` by pid, and
-//! `PR_SET_PDEATHSIG` on Linux. Each `unsafe` block states why it is sound.
+//! non-blocking and larger pipes, `poll`, `wait4` by pid, `kill` by pid, and `PR_SET_PDEATHSIG`
+//! on Linux. Each `unsafe` block states why it is sound.
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
@@ -21,6 +21,21 @@ pub(crate) fn set_nonblocking(fd: &impl AsRawFd) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// Asks for a pipe of `bytes` capacity (Linux `F_SETPIPE_SZ`); silently keeps the current size
+/// where the system refuses (or elsewhere than Linux).
+pub(crate) fn grow_pipe(fd: &impl AsRawFd, bytes: usize) {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: F_SETPIPE_SZ only changes the capacity of the pipe behind `fd`, which the
+        // caller owns; it passes an integer, no memory.
+        unsafe {
+            libc::fcntl(fd.as_raw_fd(), libc::F_SETPIPE_SZ, bytes as libc::c_int);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (fd, bytes);
 }
 
 /// What to wait for on one descriptor.
@@ -70,12 +85,11 @@ pub(crate) fn poll(interests: &[Interest], timeout_ms: i32) -> io::Result<Vec<Re
         .collect())
 }
 
-/// A reaped child: how it ended and its peak resident set size.
+/// A reaped child: how it ended. (`wait4`'s `ru_maxrss` is not used: after a vfork-based spawn
+/// Linux reports the parent's peak in it, so worker memory is read from `/proc` instead.)
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Reaped {
     pub(crate) status: ExitStatus,
-    /// `ru_maxrss` converted to bytes.
-    pub(crate) peak_rss_bytes: u64,
 }
 
 /// Reaps child `pid` if it has exited (`block` = false) or waits for it (`block` = true).
@@ -83,13 +97,19 @@ pub(crate) struct Reaped {
 /// reused by an unrelated process).
 pub(crate) fn wait4(pid: u32, block: bool) -> io::Result<Option<Reaped>> {
     let mut status: libc::c_int = 0;
-    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let flags = if block { 0 } else { libc::WNOHANG };
     loop {
-        // SAFETY: `status` and `usage` are valid, exclusively borrowed out-parameters; wait4 only
-        // affects the child `pid`, which this process spawned and has not reaped.
-        let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, flags, &mut usage) };
+        // SAFETY: `status` is a valid, exclusively borrowed out-parameter and a null rusage
+        // pointer is allowed; wait4 only affects the child `pid`, which this process spawned
+        // and has not reaped.
+        let r = unsafe {
+            libc::wait4(
+                pid as libc::pid_t,
+                &mut status,
+                flags,
+                std::ptr::null_mut(),
+            )
+        };
         if r < 0 {
             let e = io::Error::last_os_error();
             if e.kind() == io::ErrorKind::Interrupted {
@@ -100,11 +120,8 @@ pub(crate) fn wait4(pid: u32, block: bool) -> io::Result<Option<Reaped>> {
         if r == 0 {
             return Ok(None);
         }
-        // Linux reports ru_maxrss in KiB, macOS in bytes.
-        let scale = if cfg!(target_os = "macos") { 1 } else { 1024 };
         return Ok(Some(Reaped {
             status: ExitStatus::from_raw(status),
-            peak_rss_bytes: (usage.ru_maxrss.max(0) as u64) * scale,
         }));
     }
 }
@@ -146,4 +163,15 @@ pub(crate) fn die_with_parent(expected_parent: u32) -> io::Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Returns free heap memory to the system (glibc's `malloc_trim`), so that memory freed by
+/// earlier work is not silently reused and hidden from a peak-RSS measurement. A no-op elsewhere.
+pub(crate) fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free pages of glibc's own heaps; it is thread-safe and
+    // touches no memory the program can reach.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }

@@ -1,7 +1,7 @@
 //! Worker processes, generically: start a program that speaks the [`protocol`](crate::protocol),
 //! wait for its ready frame, feed it opaque tasks, collect results with per-task timings, and
 //! end it: on request, on error, on drop, or when the user interrupts the run. Every process is
-//! reaped (exit status and peak RSS from `wait4`); none outlives its [`WorkerSet`].
+//! reaped, its memory read from `/proc` on request; none outlives its [`WorkerSet`].
 //!
 //! The worker side is [`serve`]. Which program to start is a process-wide setting
 //! ([`set_worker_program`]): the `parbench` binary points it at itself (`parbench worker`).
@@ -24,6 +24,9 @@ pub const PARENT_ENV: &str = "PARBENCH_WORKER_PARENT";
 
 /// How many bytes of a worker's stderr are kept for error messages.
 const STDERR_TAIL_BYTES: usize = 4096;
+
+/// Capacity requested for the task and result pipes (Linux's default `pipe-max-size`).
+const PIPE_BYTES: usize = 1 << 20;
 
 /// How long `poll` waits at most before checking for an interrupt.
 const POLL_SLICE_MS: i32 = 50;
@@ -262,30 +265,46 @@ pub struct BatchReport {
     pub startups: Vec<(usize, Duration)>,
     /// Shutdown-request-to-reaped of every process that ended, with its slot.
     pub teardowns: Vec<(usize, Duration)>,
-    /// Peak RSS of every process reaped, with its slot.
-    pub peak_rss: Vec<(usize, u64)>,
+    /// Memory read from `/proc` just before processes were asked to exit (only while
+    /// [`WorkerSet::set_sample_memory`] is on), with the slot.
+    pub memory: Vec<(usize, crate::memory::ProcessMemory)>,
 }
 
 impl BatchReport {
-    /// Sum over slots of the largest peak RSS seen in each: the memory all workers hold at once.
-    pub fn concurrent_peak_rss(&self, slots: usize) -> u64 {
-        let mut per_slot = vec![0u64; slots];
-        for &(s, b) in &self.peak_rss {
-            if let Some(v) = per_slot.get_mut(s) {
-                *v = (*v).max(b);
-            }
-        }
-        per_slot.iter().sum()
+    /// Sum over slots of the largest private peak RSS sampled in each: the memory all workers
+    /// hold at once, shared-memory pages excluded (their owner counts them once). `None`
+    /// without samples.
+    pub fn concurrent_private_peak(&self, slots: usize) -> Option<u64> {
+        (!self.memory.is_empty()).then(|| {
+            sum_of_slot_maxima(
+                slots,
+                self.memory.iter().map(|(s, m)| (*s, m.private_peak())),
+            )
+        })
     }
 }
 
-/// Tasks of one kind for a [`WorkerSet`]: `encode(i, out)` appends task `i`'s payload,
-/// `absorb(i, result)` takes its result (an `Err` fails the batch).
-pub struct Batch<'a> {
-    pub kind: &'a str,
-    pub count: usize,
-    pub encode: &'a mut dyn FnMut(usize, &mut Vec<u8>),
-    pub absorb: &'a mut dyn FnMut(usize, &[u8]) -> Result<(), String>,
+fn sum_of_slot_maxima(slots: usize, values: impl Iterator<Item = (usize, u64)>) -> u64 {
+    let mut per_slot = vec![0u64; slots];
+    for (s, b) in values {
+        if let Some(v) = per_slot.get_mut(s) {
+            *v = (*v).max(b);
+        }
+    }
+    per_slot.iter().sum()
+}
+
+/// The tasks of one batch, for a [`WorkerSet`]: every task has the same kind; the set asks for
+/// each task's payload when a worker is free and hands back each result.
+pub trait Tasks {
+    /// The task kind the worker dispatches on.
+    fn kind(&self) -> &str;
+    /// How many tasks the batch has.
+    fn count(&self) -> usize;
+    /// Appends the payload of task `task` to `out`.
+    fn encode(&mut self, task: usize, out: &mut Vec<u8>);
+    /// Takes the result of task `task`; an `Err` fails the batch (and kills the workers).
+    fn absorb(&mut self, task: usize, result: &[u8]) -> Result<(), String>;
 }
 
 /// How a set uses its processes.
@@ -393,6 +412,12 @@ impl Proc {
         for r in nb.into_iter().flatten() {
             r.map_err(|source| WorkerError::Io { pid, source })?;
         }
+        // Bigger pipes mean fewer wake-ups per megabyte; where the system refuses, the default
+        // (64 KiB on Linux) stays.
+        if let Some(stdin) = &proc.stdin {
+            sys::grow_pipe(stdin, PIPE_BYTES);
+        }
+        sys::grow_pipe(&proc.stdout, PIPE_BYTES);
         Ok(proc)
     }
 
@@ -562,6 +587,7 @@ pub struct WorkerSet {
     slots: Vec<Option<Proc>>,
     next_id: u64,
     broken: Option<String>,
+    sample_memory: bool,
 }
 
 impl fmt::Debug for WorkerSet {
@@ -613,7 +639,14 @@ impl WorkerSet {
             slots: (0..workers.max(1)).map(|_| None).collect(),
             next_id: 0,
             broken: None,
+            sample_memory: false,
         }
+    }
+
+    /// Whether to read each process's memory from `/proc` before asking it to exit (reported in
+    /// [`BatchReport::memory`]). Costs a few tens of microseconds per process.
+    pub fn set_sample_memory(&mut self, on: bool) {
+        self.sample_memory = on;
     }
 
     pub fn workers(&self) -> usize {
@@ -649,12 +682,14 @@ impl WorkerSet {
 
     /// Runs every task of `batch` and waits for all results (and, in spawn mode, for every
     /// process it started to exit). `timeout` bounds the whole batch.
-    pub fn run_batch(&mut self, batch: Batch<'_>, timeout: Duration) -> Result<BatchReport, WorkerError> {
+    pub fn run_batch(&mut self, tasks: &mut dyn Tasks, timeout: Duration) -> Result<BatchReport, WorkerError> {
         self.check()?;
         let deadline = Instant::now() + timeout;
         let mut report = BatchReport::default();
         let mut sched = Sched {
-            batch,
+            count: tasks.count(),
+            kind: tasks.kind().to_string(),
+            tasks,
             next: 0,
             absorbed: 0,
         };
@@ -669,8 +704,15 @@ impl WorkerSet {
             return Ok(report);
         }
         let deadline = Instant::now() + timeout;
-        for p in self.slots.iter_mut().flatten() {
+        let sample = self.sample_memory;
+        for (slot, p) in self.slots.iter_mut().enumerate() {
+            let Some(p) = p else { continue };
             if !matches!(p.state, State::Stopping { .. }) {
+                if sample {
+                    if let Some(m) = crate::memory::process_memory(p.pid) {
+                        report.memory.push((slot, m));
+                    }
+                }
                 protocol::encode_shutdown(&mut p.out);
                 p.state = State::Stopping {
                     since: Instant::now(),
@@ -746,7 +788,7 @@ impl WorkerSet {
                 let Some(s) = sched.as_deref_mut() else {
                     break;
                 };
-                let more = s.next < s.batch.count;
+                let more = s.next < s.count;
                 match &mut self.slots[slot] {
                     None if mode == Mode::Spawn && more => {
                         match Proc::spawn(&self.program, &self.env) {
@@ -761,6 +803,11 @@ impl WorkerSet {
                     Some(p) if p.state == State::Idle => {
                         // A spawned process serves one task, then exits.
                         if mode == Mode::Spawn && (p.served > 0 || !more) {
+                            if self.sample_memory {
+                                if let Some(m) = crate::memory::process_memory(p.pid) {
+                                    report.memory.push((slot, m));
+                                }
+                            }
                             protocol::encode_shutdown(&mut p.out);
                             p.state = State::Stopping {
                                 since: Instant::now(),
@@ -771,9 +818,9 @@ impl WorkerSet {
                             let id = self.next_id;
                             self.next_id += 1;
                             let sent = Instant::now();
-                            let encode = &mut *s.batch.encode;
-                            protocol::encode_task(&mut p.out, id, s.batch.kind, |out| {
-                                encode(task, out)
+                            let tasks = &mut *s.tasks;
+                            protocol::encode_task(&mut p.out, id, &s.kind, |out| {
+                                tasks.encode(task, out)
                             });
                             p.state = State::Busy { task, id, sent };
                         }
@@ -799,7 +846,7 @@ impl WorkerSet {
                     .all(|p| p.as_ref().is_some_and(|p| p.state == State::Idle)),
                 Goal::Batch => {
                     let s = sched.as_deref().expect("a batch");
-                    s.absorbed == s.batch.count
+                    s.absorbed == s.count
                         && (mode == Mode::Pool || self.slots.iter().all(Option::is_none))
                 }
                 Goal::AllGone => self.slots.iter().all(Option::is_none),
@@ -914,7 +961,6 @@ impl WorkerSet {
                     match reaped {
                         Ok(Some(r)) => {
                             report.teardowns.push((slot, since.elapsed()));
-                            report.peak_rss.push((slot, r.peak_rss_bytes));
                             if !r.status.success() {
                                 let e = WorkerError::Exited {
                                     pid: p.pid,
@@ -1021,7 +1067,7 @@ impl WorkerSet {
                         message: "done",
                         stage,
                     })?;
-                    (s.batch.absorb)(task, payload).map_err(|message| WorkerError::BadResult {
+                    s.tasks.absorb(task, payload).map_err(|message| WorkerError::BadResult {
                         pid,
                         task,
                         message,
@@ -1039,7 +1085,7 @@ impl WorkerSet {
                 (Message::Failed { id: got, message }, State::Busy { id, .. }) if got == id => {
                     let kind = sched
                         .as_deref()
-                        .map_or(String::new(), |s| s.batch.kind.to_string());
+                        .map_or(String::new(), |s| s.kind.clone());
                     let message = message.to_string();
                     return Err(WorkerError::TaskFailed {
                         pid,
@@ -1069,17 +1115,36 @@ impl Drop for WorkerSet {
 }
 
 struct Sched<'a> {
-    batch: Batch<'a>,
+    tasks: &'a mut dyn Tasks,
+    count: usize,
+    kind: String,
     next: usize,
     absorbed: usize,
 }
 
+/// Where a worker's handler left a task's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultAt {
+    /// Appended to the output buffer.
+    Out,
+    /// In the task's payload buffer, computed in place (sent back without a copy).
+    Payload,
+}
+
+/// What a worker's handler reports for a task it computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Computed {
+    /// Time spent computing (the rest of the round trip counts as IPC).
+    pub compute: Duration,
+    pub result: ResultAt,
+}
+
 /// The worker side: computes the tasks it is sent with `handler(kind, payload, out)`, which
-/// appends the result to `out` and returns the time it spent computing. Sends the ready frame
-/// first; returns at a shutdown frame or when stdin closes. If [`PARENT_ENV`] is set, the worker
-/// first arranges to die with its parent.
+/// either appends the result to `out` or computes it in place in `payload`, and returns the
+/// time it spent computing. Sends the ready frame first; returns at a shutdown frame or when
+/// stdin closes. If [`PARENT_ENV`] is set, the worker first arranges to die with its parent.
 pub fn serve(
-    handler: &mut dyn FnMut(&str, &[u8], &mut Vec<u8>) -> Result<Duration, String>,
+    handler: &mut dyn FnMut(&str, &mut [u8], &mut Vec<u8>) -> Result<Computed, String>,
 ) -> Result<(), ServeError> {
     if let Some(parent) = std::env::var_os(PARENT_ENV) {
         let parent: u32 = parent
@@ -1106,27 +1171,59 @@ pub fn serve(
     protocol::encode_ready(&mut out, protocol::PROTOCOL_VERSION, std::process::id());
     protocol::write_frames(&mut stdout, &out).map_err(ServeError::Io)?;
     let mut reader = protocol::FrameReader::default();
+    let mut kind = String::new();
     loop {
         out.clear();
-        match reader.next(&mut input) {
-            Ok(None) => return Ok(()),
-            Ok(Some(Message::Shutdown)) => return Ok(()),
-            Ok(Some(Message::Task { id, kind, payload })) => {
-                let at = protocol::begin_done(&mut out, id);
-                match handler(kind, payload, &mut out) {
-                    Ok(compute) => {
-                        protocol::finish_done(&mut out, at, compute.as_nanos() as u64);
-                    }
-                    Err(message) => {
-                        out.clear();
-                        protocol::encode_failed(&mut out, id, &message);
-                    }
-                }
+        let more = reader.read(&mut input).map_err(|e| match e {
+            protocol::ReadError::Io(e) => ServeError::Io(e),
+            protocol::ReadError::Protocol(e) => ServeError::Protocol(e),
+        })?;
+        if !more {
+            return Ok(());
+        }
+        let (id, payload_at) = match protocol::decode_body(reader.body()) {
+            Ok(Message::Shutdown) => return Ok(()),
+            Ok(Message::Task {
+                id,
+                kind: k,
+                payload,
+            }) => {
+                kind.clear();
+                kind.push_str(k);
+                (id, reader.body().len() - payload.len())
+            }
+            Ok(other) => return Err(ServeError::Unexpected(other.name())),
+            Err(e) => return Err(ServeError::Protocol(e)),
+        };
+        let payload = &mut reader.body_mut()[payload_at..];
+        let at = protocol::begin_done(&mut out, id);
+        match handler(&kind, payload, &mut out) {
+            Ok(Computed {
+                compute,
+                result: ResultAt::Out,
+            }) => {
+                protocol::finish_done(&mut out, at, compute.as_nanos() as u64);
                 protocol::write_frames(&mut stdout, &out).map_err(ServeError::Io)?;
             }
-            Ok(Some(other)) => return Err(ServeError::Unexpected(other.name())),
-            Err(protocol::ReadError::Io(e)) => return Err(ServeError::Io(e)),
-            Err(protocol::ReadError::Protocol(e)) => return Err(ServeError::Protocol(e)),
+            Ok(Computed {
+                compute,
+                result: ResultAt::Payload,
+            }) => {
+                out.clear();
+                protocol::encode_done_header(
+                    &mut out,
+                    id,
+                    compute.as_nanos() as u64,
+                    payload.len(),
+                );
+                stdout.write_all(&out).map_err(ServeError::Io)?;
+                protocol::write_frames(&mut stdout, payload).map_err(ServeError::Io)?;
+            }
+            Err(message) => {
+                out.clear();
+                protocol::encode_failed(&mut out, id, &message);
+                protocol::write_frames(&mut stdout, &out).map_err(ServeError::Io)?;
+            }
         }
     }
 }
@@ -1230,6 +1327,25 @@ mod tests {
         assert!(matches!(e, WorkerError::Version { found: 99, .. }), "{e}");
     }
 
+    /// One task of kind `echo` with payload `hi`; keeps the results.
+    struct Echo(Vec<(usize, Vec<u8>)>);
+
+    impl Tasks for Echo {
+        fn kind(&self) -> &str {
+            "echo"
+        }
+        fn count(&self) -> usize {
+            1
+        }
+        fn encode(&mut self, _task: usize, out: &mut Vec<u8>) {
+            out.extend_from_slice(b"hi");
+        }
+        fn absorb(&mut self, task: usize, result: &[u8]) -> Result<(), String> {
+            self.0.push((task, result.to_vec()));
+            Ok(())
+        }
+    }
+
     #[test]
     fn ready_then_task_then_result_round_trip() {
         // A shell worker: ready, swallow the one task frame, answer task 0 with "ok".
@@ -1248,36 +1364,25 @@ mod tests {
         );
         for mode in [Mode::Pool, Mode::Spawn] {
             let mut s = set(&script, mode, 1);
+            s.set_sample_memory(true);
             if mode == Mode::Pool {
                 let r = s.start(Duration::from_secs(5)).unwrap();
                 assert_eq!(r.startups.len(), 1);
             }
-            let mut got = Vec::new();
-            let report = s
-                .run_batch(
-                    Batch {
-                        kind: "echo",
-                        count: 1,
-                        encode: &mut |_, out| out.extend_from_slice(b"hi"),
-                        absorb: &mut |i, r| {
-                            got.push((i, r.to_vec()));
-                            Ok(())
-                        },
-                    },
-                    Duration::from_secs(5),
-                )
-                .unwrap();
-            assert_eq!(got, vec![(0, b"ok".to_vec())]);
+            let mut echo = Echo(Vec::new());
+            let report = s.run_batch(&mut echo, Duration::from_secs(5)).unwrap();
+            assert_eq!(echo.0, vec![(0, b"ok".to_vec())]);
             assert_eq!(report.tasks.len(), 1);
             assert_eq!(report.tasks[0].compute, Duration::from_micros(1));
             if mode == Mode::Spawn {
                 assert_eq!(report.startups.len(), 1);
                 assert_eq!(report.teardowns.len(), 1);
-                assert!(report.concurrent_peak_rss(1) > 0);
+                assert!(report.concurrent_private_peak(1).unwrap() > 0);
                 assert!(s.pids().is_empty(), "spawn mode reaps its processes");
             } else {
                 let r = s.shutdown(Duration::from_secs(5)).unwrap();
-                assert_eq!(r.peak_rss.len(), 1);
+                assert_eq!(r.memory.len(), 1);
+                assert_eq!(r.teardowns.len(), 1);
                 assert!(s.pids().is_empty());
             }
         }

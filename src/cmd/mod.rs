@@ -9,6 +9,7 @@ pub(crate) mod list;
 pub(crate) mod report;
 pub(crate) mod run;
 pub(crate) mod validate;
+pub(crate) mod worker;
 
 use parbench_harness::config::{Config, ConfigSource};
 use parbench_harness::fingerprint::logical_cores;

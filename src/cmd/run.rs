@@ -108,6 +108,10 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         let (interrupted, presses) = (interrupted.clone(), presses.clone());
         let _ = ctrlc::set_handler(move || {
             interrupted.store(true, Ordering::SeqCst);
+            // A point waiting on worker processes must not hold the interrupt up: kill them now
+            // (the point is then dropped, not recorded).
+            #[cfg(unix)]
+            parbench_harness::worker_process::interrupt_all();
             if presses.fetch_add(1, Ordering::SeqCst) >= 1 {
                 eprintln!(
                     "\nparbench: interrupted again; exiting now (results so far are in results.json)"
@@ -153,6 +157,18 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let written = write_reports(&results, &dir, &formats)?;
 
     crate::summary::print_table(&results);
+    #[cfg(unix)]
+    {
+        let workers = parbench_harness::worker_process::accounting();
+        if workers.started > 0 {
+            eprintln!(
+                "parbench: {} worker processes started, {} reaped, {} left",
+                workers.started,
+                workers.reaped,
+                workers.started.saturating_sub(workers.reaped)
+            );
+        }
+    }
     let elapsed = start.elapsed().map(|d| d.as_secs_f64()).unwrap_or(0.0);
     eprintln!(
         "parbench: wrote {} and {} report files (open {}) in {elapsed:.1} s",

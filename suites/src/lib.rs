@@ -6,8 +6,11 @@ pub mod counter_rng;
 pub mod exec;
 pub mod matrix;
 pub mod plan;
+pub mod processes;
 pub mod registry;
 pub mod runner;
+#[cfg(unix)]
+pub mod shm;
 pub mod simd;
 pub mod workload;
 pub mod workloads;

@@ -409,7 +409,8 @@ mod tests {
             panic!()
         };
         assert_eq!(e.line, 4);
-        assert!(e.message.contains("takes no parameters"), "{e}");
+        assert!(e.message.contains("no parameter `bins`"), "{e}");
+        assert!(e.message.contains("`chunksize`"), "{e}");
     }
 
     #[test]

@@ -33,6 +33,7 @@ impl Registry {
         r.register(workloads::stencil::Stencil);
         r.register(workloads::mandelbrot::Mandelbrot);
         r.register(workloads::matmul::Matmul);
+        r.register(workloads::fault::Fault);
         r
     }
 

@@ -99,6 +99,13 @@ pub fn run_plan(
                         plan.seed,
                         observer,
                     );
+                    if (control.should_stop)() && point.status == Status::Failed {
+                        // Cut short by the interrupt (its workers were killed): not a result.
+                        observer.note(&format!(
+                            "parbench: {label} was interrupted and is not recorded"
+                        ));
+                        return false;
+                    }
                     results.points.push(point.clone());
                     let i = results.points.len() - 1;
                     point.derived = analysis::derive(&results.points, i, plan.seed);
@@ -141,6 +148,30 @@ fn new_point(
     }
 }
 
+/// Adds the point's memory figures: the growth of this process's peak RSS and, with the workers'
+/// peak (processes variants), the total the point needed.
+fn record_memory(point: &mut Point, window: Option<parbench_harness::memory::PeakWindow>) {
+    use crate::processes::metric;
+    let Some(growth) = window.and_then(|w| w.growth()) else {
+        return;
+    };
+    let bytes = |value: f64| Metric {
+        value,
+        unit: "B".into(),
+    };
+    point.metrics.insert(
+        metric::PARBENCH_PEAK_RSS_GROWTH.into(),
+        bytes(growth as f64),
+    );
+    let workers = point
+        .metrics
+        .get(metric::WORKERS_PEAK_RSS)
+        .map_or(0.0, |m| m.value);
+    point
+        .metrics
+        .insert(metric::PEAK_RSS.into(), bytes(growth as f64 + workers));
+}
+
 /// Measures one point; never panics, whatever the variant does.
 pub fn measure_point(
     suite: &SuitePlan,
@@ -166,6 +197,9 @@ pub fn measure_point(
     };
     let problem = &planned.problem;
     let workload = &suite.workload;
+    // The peak RSS of this process during the point (inputs, pools, buffers) is measured from
+    // here; memory the workload keeps (the reference answer) is already resident.
+    let memory = parbench_harness::memory::PeakWindow::start();
     let prepared = catch_unwind(AssertUnwindSafe(|| {
         workload.prepare(problem, variant.name, workers as usize)
     }));
@@ -180,6 +214,8 @@ pub fn measure_point(
             );
         }
     };
+
+    execution.set_sample_timeout(suite.measure.timeout.0);
 
     // Correctness before timing.
     match catch_unwind(AssertUnwindSafe(|| execution.run())) {
@@ -260,6 +296,11 @@ pub fn measure_point(
         });
     }
     point.metrics.extend(workload.metrics(problem, &answer));
+    drop(answer);
+    if let Ok(metrics) = catch_unwind(AssertUnwindSafe(|| execution.finish())) {
+        point.metrics.extend(metrics);
+    }
+    record_memory(&mut point, memory);
     point.phases = outcome.phases;
     point.warnings = outcome.warnings;
     if point.oversubscribed {

@@ -456,6 +456,16 @@ pub trait Execution: Send {
 
     /// The answer of the last run (not timed); may borrow from the execution.
     fn answer(&self) -> Answer<'_>;
+
+    /// The suite's per-sample timeout, told once before the first run. Variants that can block
+    /// (worker processes) stop waiting and fail the run after this long; others ignore it.
+    fn set_sample_timeout(&mut self, _timeout: std::time::Duration) {}
+
+    /// Called once after timing and verification: release expensive resources (shut worker
+    /// processes down) and return figures measured along the way (start-up cost, peak memory).
+    fn finish(&mut self) -> BTreeMap<String, Metric> {
+        BTreeMap::new()
+    }
 }
 
 /// A problem parbench can time under several execution models, verifying every variant.

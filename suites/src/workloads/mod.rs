@@ -2,6 +2,7 @@
 
 pub mod contention;
 pub mod counter;
+pub mod fault;
 pub mod histogram;
 pub mod mandelbrot;
 pub mod matmul;

@@ -192,12 +192,12 @@ impl Workload for Pi {
                 },
             ],
             default_sizes: vec!["S", "M"],
-            params: vec![],
+            params: vec![crate::processes::chunksize_param()],
         }
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        vec![
+        let mut variants = vec![
             VariantInfo::serial("one thread, SIMD lanes over consecutive samples"),
             VariantInfo::new(
                 "threads",
@@ -223,7 +223,9 @@ impl Workload for Pi {
                 SyncKind::Channel,
                 "scoped threads send each task's hit count over a crossbeam channel; the calling thread sums them",
             ),
-        ]
+        ];
+        variants.extend(crate::processes::variants());
+        variants
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
@@ -268,6 +270,10 @@ impl Workload for Pi {
             "rayon" => Strategy::Rayon(rayon_pool(workers)?),
             "atomic" => Strategy::Atomic(workers.max(1)),
             "channel" => Strategy::Channel(workers.max(1)),
+            #[cfg(unix)]
+            v if crate::processes::is_processes_variant(v) => {
+                return crate::processes::pi::prepare(problem, v, workers);
+            }
             other => return Err(WorkloadError::unknown_variant("pi", other)),
         };
         Ok(Box::new(PiExecution {
@@ -338,7 +344,7 @@ mod tests {
     fn every_variant_counts_the_same_hits() {
         let p = Problem::new("t", 3_000_001, 9);
         let want = Pi.reference(&p).unwrap();
-        for v in Pi.variants() {
+        for v in Pi.variants().into_iter().filter(|v| v.is_available()) {
             for w in [1, 2, 3] {
                 let mut e = Pi.prepare(&p, v.name, w).unwrap();
                 e.run().unwrap();

@@ -18,10 +18,15 @@ const RAYON_MIN_LEN: usize = 1 << 14;
 /// The input array of a problem (deterministic in the seed), filled in parallel.
 pub fn input(n: usize, seed: u64) -> Vec<f64> {
     let mut x = vec![0.0; n];
+    fill_input(&mut x, seed);
+    x
+}
+
+/// Fills `x` with the input values of a problem (in place: shared memory, for instance).
+pub fn fill_input(x: &mut [f64], seed: u64) {
     x.par_iter_mut()
         .enumerate()
         .for_each(|(i, v)| *v = uniform_f64(seed, i as u64));
-    x
 }
 
 crate::multiversion! {
@@ -109,12 +114,15 @@ impl Workload for Square {
                 },
             ],
             default_sizes: vec!["S", "M"],
-            params: vec![],
+            params: vec![
+                crate::processes::chunksize_param(),
+                crate::processes::transport_param(),
+            ],
         }
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        vec![
+        let mut variants = vec![
             VariantInfo::serial("one thread, a vectorized loop"),
             VariantInfo::new(
                 "threads",
@@ -128,7 +136,9 @@ impl Workload for Square {
                 SyncKind::None,
                 "rayon pool, parallel iterator over 16 Ki-element tasks",
             ),
-        ]
+        ];
+        variants.extend(crate::processes::variants());
+        variants
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
@@ -168,6 +178,10 @@ impl Workload for Square {
             "serial" => Strategy::Serial,
             "threads" => Strategy::Threads(workers),
             "rayon" => Strategy::Rayon(rayon_pool(workers)?),
+            #[cfg(unix)]
+            v if crate::processes::is_processes_variant(v) => {
+                return crate::processes::square::prepare(problem, v, workers);
+            }
             other => return Err(WorkloadError::unknown_variant("square", other)),
         };
         let n = problem.n as usize;
@@ -192,7 +206,7 @@ mod tests {
     fn every_variant_matches_bit_for_bit() {
         let p = Problem::new("t", 100_003, 5);
         let want = Square.reference(&p).unwrap();
-        for v in Square.variants() {
+        for v in Square.variants().into_iter().filter(|v| v.is_available()) {
             for w in [1, 2, 5] {
                 let mut e = Square.prepare(&p, v.name, w).unwrap();
                 e.run().unwrap();

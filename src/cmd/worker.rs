@@ -1,0 +1,27 @@
+//! `parbench worker` (hidden): the worker process of the processes variants. parbench starts
+//! itself with this subcommand and feeds it tasks over stdin/stdout; nothing else may write to
+//! stdout here. Also tells the library which program to start as a worker: this one.
+
+use crate::Outcome;
+
+/// Points the worker-process machinery at this executable (`<this program> worker`). Without a
+/// locatable executable the processes variants are reported unavailable, with the reason.
+pub(crate) fn configure_worker_program() {
+    #[cfg(unix)]
+    if let Ok(exe) = std::env::current_exe() {
+        use parbench_harness::worker_process::{WorkerProgram, set_worker_program};
+        set_worker_program(WorkerProgram::new(exe, ["worker"]));
+    }
+}
+
+pub(crate) fn worker() -> anyhow::Result<Outcome> {
+    #[cfg(unix)]
+    {
+        parbench_suites::processes::worker::run().map_err(anyhow::Error::msg)?;
+        Ok(Outcome::Success)
+    }
+    #[cfg(not(unix))]
+    {
+        anyhow::bail!("worker processes need a Unix platform")
+    }
+}

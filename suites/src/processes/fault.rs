@@ -1,0 +1,240 @@
+//! The `fault` workload in worker processes: a trivial sum whose first task misbehaves on
+//! purpose (crash, signal, hang, wrong answer, slow start, malformed frame), so that fault
+//! containment can be seen and tested end to end.
+
+use super::worker::START_DELAY_ENV;
+use super::{Fields, Job, put_u64};
+use crate::workload::{Answer, Execution, Problem, WorkloadError};
+use parbench_harness::rng::mix64;
+use std::io::Write;
+use std::ops::Range;
+use std::time::{Duration, Instant};
+
+pub const KIND: &str = "fault";
+
+/// What the worker does wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Nothing: the processes variants verify.
+    None,
+    /// The worker panics (exit status 101, the panic message on stderr).
+    Crash,
+    /// The worker aborts (killed by SIGABRT).
+    Signal,
+    /// The worker never answers (the per-sample timeout kills it).
+    Hang,
+    /// The worker answers wrongly (the point is `wrong`).
+    Wrong,
+    /// Every worker waits `start-delay-ms` before its ready frame.
+    SlowStart,
+    /// The worker prints to its stdout, breaking the frame stream.
+    Malformed,
+}
+
+impl Fault {
+    /// Every fault, by its name in configs.
+    pub const ALL: [(&'static str, Fault); 7] = [
+        ("none", Fault::None),
+        ("crash", Fault::Crash),
+        ("signal", Fault::Signal),
+        ("hang", Fault::Hang),
+        ("wrong", Fault::Wrong),
+        ("slow-start", Fault::SlowStart),
+        ("malformed", Fault::Malformed),
+    ];
+    pub const NAMES: [&'static str; 7] = [
+        "none",
+        "crash",
+        "signal",
+        "hang",
+        "wrong",
+        "slow-start",
+        "malformed",
+    ];
+
+    pub fn parse(name: &str) -> Option<Fault> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+
+    fn code(self) -> u8 {
+        Self::ALL
+            .iter()
+            .position(|(_, f)| *f == self)
+            .expect("listed") as u8
+    }
+
+    fn from_code(code: u8) -> Option<Fault> {
+        Self::ALL.get(code as usize).map(|(_, f)| *f)
+    }
+}
+
+/// The answer: the wrapping sum of `mix64(seed ^ i)` over `range`.
+pub fn sum_range(seed: u64, range: Range<u64>) -> u64 {
+    range.fold(0u64, |acc, i| acc.wrapping_add(mix64(seed ^ i)))
+}
+
+/// The parent's side: hands out ranges, sums the partial sums; decides when the fault fires.
+#[derive(Debug)]
+pub struct FaultJob {
+    seed: u64,
+    n: u64,
+    fault: Fault,
+    on_iteration: u64,
+    start_delay_ms: u64,
+    iteration: u64,
+    sum: [u64; 1],
+}
+
+impl FaultJob {
+    pub fn new(problem: &Problem) -> Result<Self, WorkloadError> {
+        let name = problem.string("fault")?;
+        let fault = Fault::parse(name)
+            .ok_or_else(|| WorkloadError::new(format!("unknown fault `{name}`")))?;
+        Ok(FaultJob {
+            seed: problem.seed,
+            n: problem.n,
+            fault,
+            on_iteration: problem.int("on-iteration")?.max(1) as u64,
+            start_delay_ms: problem.int("start-delay-ms")?.max(0) as u64,
+            iteration: 0,
+            sum: [0],
+        })
+    }
+}
+
+impl Job for FaultJob {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn items(&self) -> u64 {
+        self.n
+    }
+
+    fn begin(&mut self, iteration: u64) {
+        self.iteration = iteration;
+        self.sum = [0];
+    }
+
+    fn encode(&mut self, task: usize, range: Range<u64>, out: &mut Vec<u8>) {
+        let fire = task == 0 && self.iteration >= self.on_iteration;
+        out.push(self.fault.code());
+        out.push(fire as u8);
+        put_u64(out, self.seed);
+        put_u64(out, range.start);
+        put_u64(out, range.end);
+    }
+
+    fn absorb(&mut self, _task: usize, _range: Range<u64>, result: &[u8]) -> Result<(), String> {
+        let mut f = Fields(result);
+        let part = f.u64("sum")?;
+        f.end()?;
+        self.sum[0] = self.sum[0].wrapping_add(part);
+        Ok(())
+    }
+
+    fn digest(&self) -> u64 {
+        self.sum[0]
+    }
+
+    fn answer(&self) -> Answer<'_> {
+        Answer::Exact(self.sum.as_slice().into())
+    }
+
+    fn worker_env(&self) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+        if self.fault == Fault::SlowStart {
+            vec![(
+                START_DELAY_ENV.into(),
+                self.start_delay_ms.to_string().into(),
+            )]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// The worker's side: sums its range, misbehaving as told.
+pub fn serve(payload: &[u8], out: &mut Vec<u8>) -> Result<Duration, String> {
+    let mut f = Fields(payload);
+    let code = f.u8("fault")?;
+    let fault = Fault::from_code(code).ok_or_else(|| format!("unknown fault code {code}"))?;
+    let fire = f.u8("fire")? != 0;
+    let (seed, start, end) = (f.u64("seed")?, f.u64("start")?, f.u64("end")?);
+    f.end()?;
+    let t = Instant::now();
+    let mut sum = sum_range(seed, start..end);
+    let compute = t.elapsed();
+    if fire {
+        match fault {
+            Fault::Crash => panic!("fault injected: the worker crashed"),
+            Fault::Signal => {
+                eprintln!("fault injected: the worker aborts itself (SIGABRT)");
+                std::process::abort();
+            }
+            Fault::Hang => {
+                eprintln!("fault injected: the worker hangs");
+                loop {
+                    std::thread::sleep(Duration::from_secs(3600));
+                }
+            }
+            Fault::Wrong => sum = sum.wrapping_add(1),
+            Fault::Malformed => {
+                let mut stdout = std::io::stdout();
+                let _ = stdout.write_all(b"fault injected: a stray print on the worker's stdout\n");
+                let _ = stdout.flush();
+            }
+            Fault::None | Fault::SlowStart => {}
+        }
+    }
+    put_u64(out, sum);
+    Ok(compute)
+}
+
+/// The `fault` workload under a processes variant.
+pub fn prepare(
+    problem: &Problem,
+    variant: &str,
+    workers: usize,
+) -> Result<Box<dyn Execution>, WorkloadError> {
+    super::prepare(problem, variant, workers, FaultJob::new(problem)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::processes::worker::{WorkerState, tests::run_in_process};
+    use crate::workload::verify;
+    use parbench_harness::config::ParamValue;
+
+    fn problem(fault: &str, on: i64) -> Problem {
+        Problem::new("t", 1000, 5)
+            .with_param("fault", ParamValue::Str(fault.into()))
+            .with_param("on-iteration", ParamValue::Int(on))
+            .with_param("start-delay-ms", ParamValue::Int(10))
+    }
+
+    #[test]
+    fn names_and_codes_round_trip() {
+        for (name, f) in Fault::ALL {
+            assert_eq!(Fault::parse(name), Some(f));
+            assert_eq!(Fault::from_code(f.code()), Some(f));
+        }
+        assert_eq!(Fault::NAMES.to_vec(), Fault::ALL.map(|(n, _)| n).to_vec());
+    }
+
+    #[test]
+    fn harmless_faults_verify_and_wrong_fires_from_its_iteration() {
+        let want = Answer::exact(vec![sum_range(5, 0..1000)]);
+        for f in ["none", "slow-start"] {
+            let mut job = FaultJob::new(&problem(f, 1)).unwrap();
+            run_in_process(&mut job, &mut WorkerState::default(), 300, 1).unwrap();
+            verify(&want, &job.answer()).unwrap();
+        }
+        let mut job = FaultJob::new(&problem("wrong", 2)).unwrap();
+        run_in_process(&mut job, &mut WorkerState::default(), 300, 1).unwrap();
+        verify(&want, &job.answer()).unwrap();
+        run_in_process(&mut job, &mut WorkerState::default(), 300, 2).unwrap();
+        assert!(verify(&want, &job.answer()).is_err());
+        assert!(FaultJob::new(&problem("slow-start", 1)).unwrap().worker_env()[0].1 == "10");
+    }
+}

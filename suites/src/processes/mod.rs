@@ -1,0 +1,524 @@
+//! The `processes` execution model: a workload's work split into chunks (`chunksize`, as in
+//! Python's `Pool.map`) and computed by worker processes, parbench re-executed as `parbench
+//! worker`. Two variants: `processes-spawn` (a fresh process per task, in every iteration, like
+//! `multiprocessing.Process`) and `processes-pool` (processes started once per point, outside the
+//! timed region, then fed tasks every iteration, like `Pool`). Each iteration reports its time
+//! split into start-up, IPC, compute and teardown; the point gets start-up and per-task IPC
+//! costs and the workers' peak memory as metrics.
+//!
+//! Per workload, a [`Job`] says how to cut the work into task payloads and merge the results
+//! (parent side) and [`worker`] computes them (worker side).
+
+#[cfg(unix)]
+pub mod fault;
+#[cfg(unix)]
+pub mod pi;
+#[cfg(unix)]
+pub mod square;
+#[cfg(unix)]
+pub mod worker;
+
+use crate::workload::{Answer, Execution, ParamKind, ParamSpec, Problem, VariantInfo, WorkloadError};
+use parbench_harness::config::ParamValue;
+use parbench_harness::results::{ExecutionModel, Metric, SyncKind};
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// A fresh worker process per task, in every iteration.
+pub const SPAWN: &str = "processes-spawn";
+/// Worker processes started once per point and reused.
+pub const POOL: &str = "processes-pool";
+
+/// Metric names a processes point reports (see docs/results-schema.md).
+pub mod metric {
+    /// Median time from starting a worker process to receiving its ready frame.
+    pub const SPAWN_TO_READY: &str = "spawn_to_ready_ns";
+    /// Median per-task IPC cost: round trip minus the worker's compute time.
+    pub const IPC_PER_TASK: &str = "ipc_per_task_ns";
+    /// Median compute time of one task inside a worker.
+    pub const COMPUTE_PER_TASK: &str = "compute_per_task_ns";
+    /// Tasks (chunks) per iteration.
+    pub const TASKS: &str = "tasks_per_iteration";
+    /// The chunk size used (after `chunksize = 0` was resolved).
+    pub const CHUNKSIZE: &str = "chunksize";
+    /// Wall time to start the whole pool (pool variant only; outside the timed region).
+    pub const POOL_STARTUP: &str = "pool_startup_ns";
+    /// Payload bytes through the pipes per iteration (tasks and results).
+    pub const IPC_BYTES: &str = "ipc_bytes_per_iteration";
+    /// Peak resident memory of all workers together, shared-memory pages excluded.
+    pub const WORKERS_PEAK_RSS: &str = "workers_peak_rss_bytes";
+    /// Growth of the parbench process's own peak RSS during the point (every variant).
+    pub const PARBENCH_PEAK_RSS_GROWTH: &str = "parbench_peak_rss_growth_bytes";
+    /// The memory the point needed: parbench's growth plus the workers' peak.
+    pub const PEAK_RSS: &str = "peak_rss_bytes";
+}
+
+/// Whether `variant` is one of the processes variants.
+pub fn is_processes_variant(variant: &str) -> bool {
+    variant == SPAWN || variant == POOL
+}
+
+/// Why processes variants cannot run here, if they cannot.
+pub fn unavailable_reason() -> Option<String> {
+    #[cfg(unix)]
+    {
+        parbench_harness::worker_process::worker_program()
+            .is_none()
+            .then(|| parbench_harness::worker_process::NOT_CONFIGURED.to_string())
+    }
+    #[cfg(not(unix))]
+    {
+        Some("worker processes need a Unix platform (pipes, poll, wait4)".to_string())
+    }
+}
+
+/// The two processes variants, with their availability on this machine.
+pub fn variants() -> Vec<VariantInfo> {
+    let reason = unavailable_reason();
+    [
+        (
+            SPAWN,
+            "a fresh worker process per chunk in every iteration (multiprocessing.Process): start-up, IPC and teardown are timed",
+        ),
+        (
+            POOL,
+            "worker processes started once per point, fed chunks every iteration (Pool.map): IPC is timed, start-up is not",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, description)| {
+        let v = VariantInfo::new(name, ExecutionModel::Processes, SyncKind::Message, description);
+        match &reason {
+            Some(r) => v.unavailable(r.clone()),
+            None => v,
+        }
+    })
+    .collect()
+}
+
+/// The `chunksize` parameter every workload with processes variants takes.
+pub fn chunksize_param() -> ParamSpec {
+    ParamSpec {
+        name: "chunksize",
+        description: "processes variants: items per task, as in Pool.map; 0 = automatic (one task per worker for processes-spawn, four per worker for processes-pool, Pool.map's rule)",
+        kind: ParamKind::Int {
+            min: 0,
+            max: 1 << 40,
+        },
+        default: ParamValue::Int(0),
+    }
+}
+
+/// The `transport` parameter of workloads with large inputs.
+pub fn transport_param() -> ParamSpec {
+    ParamSpec {
+        name: "transport",
+        description: "processes variants: how inputs and outputs reach the workers: \"pipe\" (copied through the worker's stdin/stdout) or \"shm\" (a memory-mapped file in /dev/shm)",
+        kind: ParamKind::Choice(&["pipe", "shm"]),
+        default: ParamValue::Str("pipe".into()),
+    }
+}
+
+/// Items per task for `n` items on `workers` workers under `variant`.
+pub fn resolve_chunksize(configured: i64, n: u64, workers: usize, variant: &str) -> u64 {
+    let w = workers.max(1) as u64;
+    let auto = if variant == SPAWN {
+        n.div_ceil(w)
+    } else {
+        n.div_ceil(4 * w)
+    };
+    if configured > 0 {
+        configured as u64
+    } else {
+        auto.max(1)
+    }
+}
+
+/// Task `task`'s range of `0..n` for chunks of `chunk` items.
+pub fn chunk_range(task: usize, chunk: u64, n: u64) -> Range<u64> {
+    let start = (task as u64).saturating_mul(chunk).min(n);
+    start..start.saturating_add(chunk).min(n)
+}
+
+/// How a workload runs in worker processes, on the parent's side.
+pub trait Job: Send {
+    /// The task kind the worker dispatches on (see [`worker::dispatch`]).
+    fn kind(&self) -> &'static str;
+    /// The items `0..items()` are cut into chunks, one task each.
+    fn items(&self) -> u64;
+    /// Called before each iteration's tasks; `iteration` counts from 1.
+    fn begin(&mut self, _iteration: u64) {}
+    /// Appends the payload of the task for `range`.
+    fn encode(&mut self, task: usize, range: Range<u64>, out: &mut Vec<u8>);
+    /// Merges the result of the task for `range`.
+    fn absorb(&mut self, task: usize, range: Range<u64>, result: &[u8]) -> Result<(), String>;
+    /// A cheap digest of the iteration's answer.
+    fn digest(&self) -> u64;
+    fn answer(&self) -> Answer<'_>;
+    /// Extra environment variables for the workers.
+    fn worker_env(&self) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+        Vec::new()
+    }
+}
+
+/// Reads the fields of a task payload or result, strictly.
+#[derive(Debug)]
+pub struct Fields<'a>(pub &'a [u8]);
+
+impl<'a> Fields<'a> {
+    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
+        if self.0.len() < n {
+            return Err(format!(
+                "payload too short: {what} needs {n} bytes, {} left",
+                self.0.len()
+            ));
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+
+    pub fn u8(&mut self, what: &str) -> Result<u8, String> {
+        Ok(self.take(1, what)?[0])
+    }
+
+    pub fn u64(&mut self, what: &str) -> Result<u64, String> {
+        Ok(u64::from_le_bytes(
+            self.take(8, what)?.try_into().expect("8 bytes"),
+        ))
+    }
+
+    pub fn str(&mut self, what: &str) -> Result<&'a str, String> {
+        let len = self.u64(what)? as usize;
+        std::str::from_utf8(self.take(len, what)?).map_err(|_| format!("{what} is not UTF-8"))
+    }
+
+    /// Everything left.
+    pub fn rest(&mut self) -> &'a [u8] {
+        std::mem::take(&mut self.0)
+    }
+
+    /// Fails if bytes are left over.
+    pub fn end(&self) -> Result<(), String> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{} unexpected bytes after the payload", self.0.len()))
+        }
+    }
+}
+
+/// Appends a string field readable by [`Fields::str`].
+pub fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+pub fn put_u64(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+/// Keeps at most this many samples of a per-task figure (medians need no more).
+const MAX_KEPT: usize = 100_000;
+
+fn keep(v: &mut Vec<f64>, x: f64) {
+    if v.len() < MAX_KEPT {
+        v.push(x);
+    }
+}
+
+fn median(v: &[f64]) -> Option<f64> {
+    (!v.is_empty()).then(|| parbench_harness::stats::median(v))
+}
+
+fn ns_metric(v: f64) -> Metric {
+    Metric {
+        value: v,
+        unit: "ns".into(),
+    }
+}
+
+/// Builds the execution of `job` under processes variant `variant` on `workers` workers.
+#[cfg(unix)]
+pub fn prepare<J: Job + 'static>(
+    problem: &Problem,
+    variant: &str,
+    workers: usize,
+    job: J,
+) -> Result<Box<dyn Execution>, WorkloadError> {
+    use parbench_harness::worker_process::{Mode, WorkerSet};
+    let mode = match variant {
+        SPAWN => Mode::Spawn,
+        POOL => Mode::Pool,
+        other => return Err(WorkloadError::new(format!("`{other}` is not a processes variant"))),
+    };
+    let configured = match problem.params.get("chunksize") {
+        Some(_) => problem.int("chunksize")?,
+        None => 0,
+    };
+    let chunk = resolve_chunksize(configured, job.items(), workers, variant);
+    let tasks = job.items().div_ceil(chunk).max(1);
+    if tasks > 1 << 24 {
+        return Err(WorkloadError::new(format!(
+            "chunksize {chunk} cuts {} items into {tasks} tasks per iteration; use a chunksize of at least {}",
+            job.items(),
+            job.items().div_ceil(1 << 24)
+        )));
+    }
+    let set = WorkerSet::new(mode, workers, job.worker_env())
+        .map_err(|e| WorkloadError::new(e.to_string()))?;
+    Ok(Box::new(ProcessExecution {
+        job,
+        set,
+        chunk,
+        tasks: tasks as usize,
+        timeout: std::time::Duration::from_secs(60),
+        iteration: 0,
+        started: false,
+        stats: Stats::default(),
+    }))
+}
+
+/// Builds nothing: worker processes need Unix.
+#[cfg(not(unix))]
+pub fn prepare<J: Job + 'static>(
+    _problem: &Problem,
+    _variant: &str,
+    _workers: usize,
+    _job: J,
+) -> Result<Box<dyn Execution>, WorkloadError> {
+    Err(WorkloadError::new(unavailable_reason().unwrap_or_default()))
+}
+
+/// Figures gathered over every iteration of a point.
+#[derive(Debug, Default)]
+struct Stats {
+    startups_ns: Vec<f64>,
+    ipc_ns: Vec<f64>,
+    compute_ns: Vec<f64>,
+    pool_startup_ns: Option<f64>,
+    ipc_bytes: u64,
+    /// Largest concurrent private peak of the workers seen.
+    workers_peak: Option<u64>,
+}
+
+#[cfg(unix)]
+struct ProcessExecution<J: Job> {
+    job: J,
+    set: parbench_harness::worker_process::WorkerSet,
+    chunk: u64,
+    tasks: usize,
+    timeout: std::time::Duration,
+    iteration: u64,
+    started: bool,
+    stats: Stats,
+}
+
+/// The batch of one iteration, seen by the worker set.
+#[cfg(unix)]
+struct IterationTasks<'a, J: Job> {
+    job: &'a mut J,
+    chunk: u64,
+    count: usize,
+    bytes: u64,
+}
+
+#[cfg(unix)]
+impl<J: Job> parbench_harness::worker_process::Tasks for IterationTasks<'_, J> {
+    fn kind(&self) -> &str {
+        self.job.kind()
+    }
+
+    fn count(&self) -> usize {
+        self.count
+    }
+
+    fn encode(&mut self, task: usize, out: &mut Vec<u8>) {
+        let before = out.len();
+        let range = chunk_range(task, self.chunk, self.job.items());
+        self.job.encode(task, range, out);
+        self.bytes += (out.len() - before) as u64;
+    }
+
+    fn absorb(&mut self, task: usize, result: &[u8]) -> Result<(), String> {
+        self.bytes += result.len() as u64;
+        let range = chunk_range(task, self.chunk, self.job.items());
+        self.job.absorb(task, range, result)
+    }
+}
+
+/// Iterations whose spawned processes get their memory read (the first runs: verification and
+/// warm-up; the timed samples do not pay for the reading).
+#[cfg(unix)]
+const MEMORY_SAMPLED_ITERATIONS: u64 = 3;
+
+#[cfg(unix)]
+impl<J: Job> ProcessExecution<J> {
+    fn record_memory(&mut self, report: &parbench_harness::worker_process::BatchReport) {
+        if let Some(p) = report.concurrent_private_peak(self.set.workers()) {
+            self.stats.workers_peak = Some(self.stats.workers_peak.unwrap_or(0).max(p));
+        }
+    }
+}
+
+#[cfg(unix)]
+impl<J: Job> Execution for ProcessExecution<J> {
+    fn run(&mut self) -> Result<parbench_harness::engine::IterationOutput, String> {
+        use parbench_harness::Nanos;
+        use parbench_harness::worker_process::Mode;
+        use std::time::{Duration, Instant};
+        // The pool starts on the first run: the untimed verification run, before any timing.
+        if self.set.mode() == Mode::Pool && !self.started {
+            let t = Instant::now();
+            let report = self.set.start(self.timeout).map_err(|e| e.to_string())?;
+            self.stats.pool_startup_ns = Some(t.elapsed().as_nanos() as f64);
+            for (_, d) in &report.startups {
+                keep(&mut self.stats.startups_ns, d.as_nanos() as f64);
+            }
+            self.started = true;
+        }
+        self.iteration += 1;
+        self.job.begin(self.iteration);
+        let spawn = self.set.mode() == Mode::Spawn;
+        self.set
+            .set_sample_memory(spawn && self.iteration <= MEMORY_SAMPLED_ITERATIONS);
+        let mut tasks = IterationTasks {
+            job: &mut self.job,
+            chunk: self.chunk,
+            count: self.tasks,
+            bytes: 0,
+        };
+        let report = self
+            .set
+            .run_batch(&mut tasks, self.timeout)
+            .map_err(|e| e.to_string())?;
+        self.stats.ipc_bytes = tasks.bytes;
+
+        let slots = self.set.workers() as f64;
+        let per_slot = |d: Duration| Nanos(d.as_nanos() as f64 / slots);
+        let mut compute = Duration::ZERO;
+        let mut ipc = Duration::ZERO;
+        for t in &report.tasks {
+            compute += t.compute;
+            ipc += t.ipc();
+            keep(&mut self.stats.compute_ns, t.compute.as_nanos() as f64);
+            keep(&mut self.stats.ipc_ns, t.ipc().as_nanos() as f64);
+        }
+        let mut phases = Vec::new();
+        if spawn {
+            let startup: Duration = report.startups.iter().map(|(_, d)| *d).sum();
+            let teardown: Duration = report.teardowns.iter().map(|(_, d)| *d).sum();
+            for (_, d) in &report.startups {
+                keep(&mut self.stats.startups_ns, d.as_nanos() as f64);
+            }
+            self.record_memory(&report);
+            phases.push(("startup".into(), per_slot(startup)));
+            phases.push(("ipc".into(), per_slot(ipc)));
+            phases.push(("compute".into(), per_slot(compute)));
+            phases.push(("teardown".into(), per_slot(teardown)));
+        } else {
+            phases.push(("ipc".into(), per_slot(ipc)));
+            phases.push(("compute".into(), per_slot(compute)));
+        }
+        Ok(parbench_harness::engine::IterationOutput {
+            digest: self.job.digest(),
+            phases,
+        })
+    }
+
+    fn answer(&self) -> Answer<'_> {
+        self.job.answer()
+    }
+
+    fn set_sample_timeout(&mut self, timeout: std::time::Duration) {
+        self.timeout = timeout;
+    }
+
+    fn finish(&mut self) -> BTreeMap<String, Metric> {
+        if self.started {
+            self.set.set_sample_memory(true);
+            if let Ok(report) = self.set.shutdown(self.timeout) {
+                self.record_memory(&report);
+            }
+        }
+        let s = &self.stats;
+        let mut m = BTreeMap::new();
+        if let Some(v) = median(&s.startups_ns) {
+            m.insert(metric::SPAWN_TO_READY.into(), ns_metric(v));
+        }
+        if let Some(v) = median(&s.ipc_ns) {
+            m.insert(metric::IPC_PER_TASK.into(), ns_metric(v));
+        }
+        if let Some(v) = median(&s.compute_ns) {
+            m.insert(metric::COMPUTE_PER_TASK.into(), ns_metric(v));
+        }
+        if let Some(v) = s.pool_startup_ns {
+            m.insert(metric::POOL_STARTUP.into(), ns_metric(v));
+        }
+        let count = |v: f64, unit: &str| Metric {
+            value: v,
+            unit: unit.into(),
+        };
+        m.insert(metric::TASKS.into(), count(self.tasks as f64, "tasks"));
+        m.insert(metric::CHUNKSIZE.into(), count(self.chunk as f64, "items"));
+        m.insert(metric::IPC_BYTES.into(), count(s.ipc_bytes as f64, "B"));
+        if let Some(v) = s.workers_peak {
+            m.insert(metric::WORKERS_PEAK_RSS.into(), count(v as f64, "B"));
+        }
+        m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cover_the_items_in_order() {
+        for (n, chunk) in [(10u64, 3u64), (9, 3), (1, 5), (0, 1)] {
+            let tasks = n.div_ceil(chunk).max(1) as usize;
+            let mut next = 0;
+            for t in 0..tasks {
+                let r = chunk_range(t, chunk, n);
+                assert_eq!(r.start, next);
+                next = r.end;
+            }
+            assert_eq!(next, n);
+        }
+        assert_eq!(resolve_chunksize(0, 100, 2, SPAWN), 50);
+        assert_eq!(resolve_chunksize(0, 100, 2, POOL), 13);
+        assert_eq!(resolve_chunksize(7, 100, 2, POOL), 7);
+        assert_eq!(resolve_chunksize(0, 0, 2, POOL), 1);
+    }
+
+    #[test]
+    fn fields_are_read_strictly() {
+        let mut b = Vec::new();
+        put_u64(&mut b, 42);
+        put_str(&mut b, "/dev/shm/x");
+        b.push(7);
+        let mut f = Fields(&b);
+        assert_eq!(f.u64("a").unwrap(), 42);
+        assert_eq!(f.str("path").unwrap(), "/dev/shm/x");
+        assert!(f.end().unwrap_err().contains("1 unexpected"));
+        assert_eq!(f.u8("b").unwrap(), 7);
+        assert!(f.end().is_ok());
+        assert!(f.u64("c").unwrap_err().contains("too short"));
+    }
+
+    #[test]
+    fn without_a_worker_program_the_variants_say_why() {
+        // Unit tests never configure a worker program (the parbench binary does).
+        for v in variants() {
+            assert!(!v.is_available(), "{}", v.name);
+            assert_eq!(v.model, ExecutionModel::Processes);
+            assert_eq!(v.sync, SyncKind::Message);
+            match v.availability {
+                crate::workload::Availability::Unavailable { reason } => {
+                    assert!(reason.contains("worker"), "{reason}")
+                }
+                _ => unreachable!(),
+            }
+        }
+    }
+}

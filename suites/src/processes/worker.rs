@@ -1,0 +1,98 @@
+//! The worker side: what `parbench worker` runs. It serves the tasks its parent sends over
+//! stdin/stdout (see `parbench_harness::protocol`) by dispatching on the task kind to the
+//! workload code in the sibling modules.
+
+use crate::shm::SharedView;
+use parbench_harness::worker_process::{self, Computed, ResultAt};
+use std::time::Duration;
+
+/// Makes every worker wait this many milliseconds before its ready frame (the `fault`
+/// workload's slow start).
+pub const START_DELAY_ENV: &str = "PARBENCH_WORKER_START_DELAY_MS";
+
+/// State a worker keeps between tasks.
+#[derive(Debug, Default)]
+pub struct WorkerState {
+    /// The shared file of the last shared-memory task, kept mapped for the next.
+    pub(crate) shared: Option<SharedView>,
+}
+
+impl WorkerState {
+    /// Computes one task: its result is appended to `out` or computed in place in `payload`.
+    pub fn dispatch(
+        &mut self,
+        kind: &str,
+        payload: &mut [u8],
+        out: &mut Vec<u8>,
+    ) -> Result<Computed, String> {
+        let appended = |compute: Duration| Computed {
+            compute,
+            result: ResultAt::Out,
+        };
+        match kind {
+            super::pi::KIND => super::pi::serve(payload, out).map(appended),
+            super::square::KIND_PIPE => super::square::serve_pipe(payload).map(|compute| Computed {
+                compute,
+                result: ResultAt::Payload,
+            }),
+            super::square::KIND_SHM => super::square::serve_shm(self, payload).map(appended),
+            super::fault::KIND => super::fault::serve(payload, out).map(appended),
+            other => Err(format!(
+                "unknown task kind `{other}` (is the worker a different parbench build?)"
+            )),
+        }
+    }
+}
+
+/// The body of `parbench worker`: serve tasks until the parent says stop or goes away.
+pub fn run() -> Result<(), String> {
+    if let Some(ms) = std::env::var_os(START_DELAY_ENV) {
+        let ms: u64 = ms
+            .to_str()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| format!("{START_DELAY_ENV} must be a number of milliseconds"))?;
+        eprintln!("parbench worker: delaying start-up by {ms} ms (fault injection)");
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+    let mut state = WorkerState::default();
+    worker_process::serve(&mut |kind, payload, out| state.dispatch(kind, payload, out))
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::processes::{Job, chunk_range};
+
+    /// Runs every task of one iteration of `job` through the worker's dispatcher in this process
+    /// (the encoding and decoding of both sides, without pipes).
+    pub(crate) fn run_in_process<J: Job>(
+        job: &mut J,
+        state: &mut WorkerState,
+        chunk: u64,
+        iteration: u64,
+    ) -> Result<(), String> {
+        job.begin(iteration);
+        let tasks = job.items().div_ceil(chunk).max(1) as usize;
+        for t in 0..tasks {
+            let range = chunk_range(t, chunk, job.items());
+            let mut payload = Vec::new();
+            job.encode(t, range.clone(), &mut payload);
+            let mut out = Vec::new();
+            let result = match state.dispatch(job.kind(), &mut payload, &mut out)?.result {
+                ResultAt::Out => &out,
+                ResultAt::Payload => &payload,
+            };
+            job.absorb(t, range, result)?;
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_kinds_are_refused() {
+        let e = WorkerState::default()
+            .dispatch("fft", &mut [], &mut Vec::new())
+            .unwrap_err();
+        assert!(e.contains("unknown task kind `fft`"), "{e}");
+    }
+}

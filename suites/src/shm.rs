@@ -1,0 +1,213 @@
+//! Shared memory between parbench and its worker processes: a file in `/dev/shm` (or the
+//! temporary directory) that the parent creates and fills and every worker maps. The parent owns
+//! and removes the file; a worker borrows disjoint ranges of it for one task at a time. The
+//! memory-mapping `unsafe` of the crate lives here.
+
+use memmap2::{MmapMut, MmapOptions, MmapRaw};
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Where shared files go: tmpfs when the system has it, else the temporary directory.
+fn shared_dir() -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+/// The parent's side: a fresh file of `f64`s, mapped read-write, removed on drop.
+pub struct SharedFile {
+    path: PathBuf,
+    map: MmapMut,
+    _file: File,
+}
+
+impl std::fmt::Debug for SharedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedFile")
+            .field("path", &self.path)
+            .field("bytes", &self.map.len())
+            .finish()
+    }
+}
+
+impl SharedFile {
+    /// Creates a file of `len` zeroed `f64`s with a name no other file has.
+    pub fn create(len: usize) -> io::Result<SharedFile> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let bytes = len
+            .checked_mul(8)
+            .filter(|&b| b > 0)
+            .ok_or_else(|| io::Error::other(format!("cannot share {len} values")))?;
+        let path = shared_dir().join(format!(
+            "parbench-{}-{}.shm",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
+            .open(&path)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        let remove = |e: io::Error| {
+            let _ = std::fs::remove_file(&path);
+            io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+        };
+        file.set_len(bytes as u64).map_err(remove)?;
+        // SAFETY: the file was just created by this process (create_new, mode 0600, a name
+        // with our pid and a counter) and is never truncated while mapped. Besides us, only our
+        // worker processes write to it, and only while the parent is not reading the mapping:
+        // a worker writes its task's output range between receiving the task and sending its
+        // result, while `SharedFile` is borrowed by the batch that waits for those results.
+        let map = unsafe { MmapOptions::new().len(bytes).map_mut(&file) }.map_err(remove)?;
+        Ok(SharedFile {
+            path,
+            map,
+            _file: file,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The whole file as `f64`s (page-aligned, so the cast cannot fail).
+    pub fn values(&self) -> &[f64] {
+        bytemuck::cast_slice(&self.map[..])
+    }
+
+    pub fn values_mut(&mut self) -> &mut [f64] {
+        bytemuck::cast_slice_mut(&mut self.map[..])
+    }
+}
+
+impl Drop for SharedFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// A worker's side: the parent's file mapped whole, lent out range by range.
+pub struct SharedView {
+    path: String,
+    map: MmapRaw,
+    values: usize,
+}
+
+impl std::fmt::Debug for SharedView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedView")
+            .field("path", &self.path)
+            .field("values", &self.values)
+            .finish()
+    }
+}
+
+impl SharedView {
+    /// Maps the file at `path`, which must hold at least `values` `f64`s.
+    pub fn open(path: &str, values: usize) -> Result<SharedView, String> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| format!("cannot open the shared file {path}: {e}"))?;
+        let len = file
+            .metadata()
+            .map_err(|e| format!("cannot read the size of the shared file {path}: {e}"))?
+            .len();
+        let need = (values as u64).saturating_mul(8);
+        if len < need || need == 0 {
+            return Err(format!(
+                "the shared file {path} holds {len} bytes, the task needs {need}"
+            ));
+        }
+        let map = MmapOptions::new()
+            .len(need as usize)
+            .map_raw(&file)
+            .map_err(|e| format!("cannot map the shared file {path}: {e}"))?;
+        Ok(SharedView {
+            path: path.to_string(),
+            map,
+            values,
+        })
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    pub fn values(&self) -> usize {
+        self.values
+    }
+
+    /// Lends `input` (read) and `output` (written) of the file, in `f64` indices, for one task.
+    /// The ranges must lie inside the file and must not overlap.
+    pub fn split(
+        &mut self,
+        input: Range<usize>,
+        output: Range<usize>,
+    ) -> Result<(&[f64], &mut [f64]), String> {
+        let inside = |r: &Range<usize>| r.start <= r.end && r.end <= self.values;
+        if !inside(&input) || !inside(&output) {
+            return Err(format!(
+                "ranges {input:?} and {output:?} do not fit a shared file of {} values",
+                self.values
+            ));
+        }
+        if input.start < output.end && output.start < input.end {
+            return Err(format!("ranges {input:?} and {output:?} overlap"));
+        }
+        let base = self.map.as_mut_ptr().cast::<f64>();
+        // SAFETY: the mapping is page-aligned and `values * 8` bytes long, so both ranges (checked
+        // above to lie inside it and not to overlap) are aligned, in-bounds `f64` slices for as
+        // long as `self` is mutably borrowed (the mapping lives as long as `self`). By the
+        // protocol between parbench and its workers, nobody writes the input range while a task
+        // runs, and only this worker writes the output range until it sends the task's result;
+        // the parent reads it only afterwards. So neither slice is aliased by a conflicting access.
+        unsafe {
+            Ok((
+                std::slice::from_raw_parts(base.add(input.start), input.len()),
+                std::slice::from_raw_parts_mut(base.add(output.start), output.len()),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parent_and_view_see_the_same_values_and_the_file_goes_away() {
+        let mut f = SharedFile::create(8).unwrap();
+        let path = f.path().to_path_buf();
+        f.values_mut()[..4].copy_from_slice(&[1.0, 2.0, 3.0, 4.0]);
+        {
+            let mut v = SharedView::open(path.to_str().unwrap(), 8).unwrap();
+            let (x, y) = v.split(0..4, 4..8).unwrap();
+            for (y, x) in y.iter_mut().zip(x) {
+                *y = x * x;
+            }
+            assert!(v.split(0..4, 2..6).unwrap_err().contains("overlap"));
+            assert!(v.split(0..4, 6..9).unwrap_err().contains("do not fit"));
+        }
+        assert_eq!(&f.values()[4..], &[1.0, 4.0, 9.0, 16.0]);
+        drop(f);
+        assert!(!path.exists());
+        assert!(SharedView::open(path.to_str().unwrap(), 8).is_err());
+    }
+
+    #[test]
+    fn a_file_too_small_for_the_task_is_refused() {
+        let f = SharedFile::create(4).unwrap();
+        let e = SharedView::open(f.path().to_str().unwrap(), 5).unwrap_err();
+        assert!(e.contains("the task needs 40"), "{e}");
+    }
+}

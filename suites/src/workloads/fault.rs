@@ -1,0 +1,160 @@
+//! `fault`: a built-in fault injector for worker processes. Its work is a trivial sum; under the
+//! processes variants one worker misbehaves as the `fault` parameter says (crash, signal, hang,
+//! wrong answer, slow start, malformed frame), from iteration `on-iteration` on. The point must
+//! end `failed` (or `wrong`) with the reason, and the run must go on.
+
+use crate::processes;
+use crate::workload::*;
+use parbench_harness::config::ParamValue;
+use parbench_harness::engine::IterationOutput;
+
+/// Names of the faults, as the `fault` parameter takes them.
+pub const FAULTS: [&str; 7] = [
+    "none",
+    "crash",
+    "signal",
+    "hang",
+    "wrong",
+    "slow-start",
+    "malformed",
+];
+
+fn sum(seed: u64, n: u64) -> u64 {
+    (0..n).fold(0u64, |acc, i| {
+        acc.wrapping_add(parbench_harness::rng::mix64(seed ^ i))
+    })
+}
+
+#[derive(Debug, Default)]
+pub struct Fault;
+
+struct SerialSum {
+    seed: u64,
+    n: u64,
+    sum: [u64; 1],
+}
+
+impl Execution for SerialSum {
+    fn run(&mut self) -> Result<IterationOutput, String> {
+        self.sum = [sum(self.seed, self.n)];
+        Ok(IterationOutput::digest(self.sum[0]))
+    }
+
+    fn answer(&self) -> Answer<'_> {
+        Answer::Exact(self.sum.as_slice().into())
+    }
+}
+
+impl Workload for Fault {
+    fn info(&self) -> WorkloadInfo {
+        WorkloadInfo {
+            name: "fault",
+            description: "fault injection for worker processes: a trivial sum one worker breaks on purpose (see the `fault` parameter)",
+            size_meaning: "items summed",
+            work_unit: "items",
+            sizes: vec![
+                NamedSize {
+                    label: "XS",
+                    n: 10_000,
+                },
+                NamedSize {
+                    label: "S",
+                    n: 1_000_000,
+                },
+            ],
+            default_sizes: vec!["XS"],
+            params: vec![
+                ParamSpec {
+                    name: "fault",
+                    description: "what the first task's worker does: none, crash (panics), signal (aborts: SIGABRT), hang (never answers), wrong (a wrong sum), slow-start (every worker waits start-delay-ms before it is ready), malformed (prints to its stdout)",
+                    kind: ParamKind::Choice(&FAULTS),
+                    default: ParamValue::Str("none".into()),
+                },
+                ParamSpec {
+                    name: "on-iteration",
+                    description: "the fault fires from this iteration of the point on: 1 is the verification run before timing, later ones hit warm-up or timing",
+                    kind: ParamKind::Int {
+                        min: 1,
+                        max: 1_000_000,
+                    },
+                    default: ParamValue::Int(1),
+                },
+                ParamSpec {
+                    name: "start-delay-ms",
+                    description: "slow-start: milliseconds each worker waits before its ready frame",
+                    kind: ParamKind::Int {
+                        min: 0,
+                        max: 3_600_000,
+                    },
+                    default: ParamValue::Int(2000),
+                },
+                processes::chunksize_param(),
+            ],
+        }
+    }
+
+    fn variants(&self) -> Vec<VariantInfo> {
+        let mut v = vec![VariantInfo::serial(
+            "the correct sum in one thread: the baseline",
+        )];
+        v.extend(processes::variants());
+        v
+    }
+
+    fn work(&self, problem: &Problem) -> f64 {
+        problem.n as f64
+    }
+
+    fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
+        Ok(Answer::exact(vec![sum(problem.seed, problem.n)]))
+    }
+
+    fn prepare(
+        &self,
+        problem: &Problem,
+        variant: &str,
+        workers: usize,
+    ) -> Result<Box<dyn Execution>, WorkloadError> {
+        match variant {
+            "serial" => Ok(Box::new(SerialSum {
+                seed: problem.seed,
+                n: problem.n,
+                sum: [0],
+            })),
+            #[cfg(unix)]
+            v if processes::is_processes_variant(v) => {
+                processes::fault::prepare(problem, v, workers)
+            }
+            other => {
+                let _ = workers;
+                Err(WorkloadError::unknown_variant("fault", other))
+            }
+        }
+    }
+
+    fn quick_size(&self, n: u64) -> u64 {
+        n.min(10_000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_names_match_the_injector() {
+        #[cfg(unix)]
+        assert_eq!(FAULTS, processes::fault::Fault::NAMES);
+        let p = Problem::new("t", 100, 3);
+        let want = Fault.reference(&p).unwrap();
+        let mut e = Fault.prepare(&p, "serial", 1).unwrap();
+        e.run().unwrap();
+        assert!(verify(&want, &e.answer()).is_ok());
+        assert_eq!(
+            want,
+            Answer::exact(vec![
+                crate::processes::fault::sum_range(3, 0..100)
+            ])
+        );
+    }
+}
