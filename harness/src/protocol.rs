@@ -72,7 +72,7 @@ impl Message<'_> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolError {
     #[error(
-        "frame length {0} exceeds the {MAX_FRAME_BODY}-byte limit (the bytes {1}; is something else writing to the worker's stdout?)"
+        "frame length {0} exceeds the {MAX_FRAME_BODY}-byte limit; the stream {1} (is something else writing to the worker's stdout?)"
     )]
     TooLong(usize, String),
     #[error("empty frame (length 0): every frame carries at least a message type")]
@@ -85,7 +85,9 @@ pub enum ProtocolError {
         len: usize,
         expected: String,
     },
-    #[error("ready frame does not start with the magic `PBWK` (found {0:02x?}): not a parbench worker")]
+    #[error(
+        "ready frame does not start with the magic `PBWK` (found {0:02x?}): not a parbench worker"
+    )]
     BadMagic([u8; 4]),
     #[error("{0} frame carries text that is not UTF-8")]
     NotUtf8(&'static str),
@@ -105,11 +107,11 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 
-/// Printable rendering of the first bytes of a suspicious frame.
+/// Printable rendering of the first bytes of a suspicious frame (non-printable bytes as `.`).
 fn preview(bytes: &[u8]) -> String {
     let shown: String = bytes
         .iter()
-        .take(16)
+        .take(48)
         .map(|&b| {
             if b.is_ascii_graphic() || b == b' ' {
                 b as char
@@ -118,7 +120,7 @@ fn preview(bytes: &[u8]) -> String {
             }
         })
         .collect();
-    format!("{bytes:02x?} read as text: \"{shown}\"")
+    format!("starts with \"{shown}\" as text")
 }
 
 /// Decodes one frame body (type byte included).
@@ -203,7 +205,10 @@ pub fn frame_at(buf: &[u8]) -> Result<Option<(std::ops::Range<usize>, usize)>, P
     }
     let len = u32_at(buf, 0) as usize;
     if len > MAX_FRAME_BODY {
-        return Err(ProtocolError::TooLong(len, preview(&buf[..buf.len().min(16)])));
+        return Err(ProtocolError::TooLong(
+            len,
+            preview(&buf[..buf.len().min(48)]),
+        ));
     }
     if len == 0 {
         return Err(ProtocolError::Empty);
@@ -242,7 +247,12 @@ pub fn encode_ready(out: &mut Vec<u8>, version: u32, pid: u32) {
 }
 
 /// Appends a `task` frame whose payload `write_payload` appends in place (no extra copy).
-pub fn encode_task(out: &mut Vec<u8>, id: u64, kind: &str, write_payload: impl FnOnce(&mut Vec<u8>)) {
+pub fn encode_task(
+    out: &mut Vec<u8>,
+    id: u64,
+    kind: &str,
+    write_payload: impl FnOnce(&mut Vec<u8>),
+) {
     let kind_len = u16::try_from(kind.len()).expect("task kinds are short names");
     let at = begin_frame(out, TAG_TASK);
     out.extend_from_slice(&id.to_le_bytes());
@@ -439,7 +449,9 @@ mod tests {
         );
 
         let mut b = Vec::new();
-        encode_task(&mut b, 7, "square-pipe", |p| p.extend_from_slice(&[1, 2, 3]));
+        encode_task(&mut b, 7, "square-pipe", |p| {
+            p.extend_from_slice(&[1, 2, 3])
+        });
         assert_eq!(
             one(&b).unwrap(),
             Message::Task {
@@ -547,10 +559,7 @@ mod tests {
         t.extend_from_slice(&5u64.to_le_bytes());
         t.extend_from_slice(&2u16.to_le_bytes());
         t.extend_from_slice(&[0xff, 0xfe]);
-        assert_eq!(
-            decode_body(&t).unwrap_err(),
-            ProtocolError::NotUtf8("task")
-        );
+        assert_eq!(decode_body(&t).unwrap_err(), ProtocolError::NotUtf8("task"));
     }
 
     #[test]
@@ -564,7 +573,10 @@ mod tests {
             r.next(&mut input).unwrap(),
             Some(Message::Task { id: 1, .. })
         ));
-        assert!(matches!(r.next(&mut input).unwrap(), Some(Message::Shutdown)));
+        assert!(matches!(
+            r.next(&mut input).unwrap(),
+            Some(Message::Shutdown)
+        ));
         assert!(r.next(&mut input).unwrap().is_none());
 
         let cut = &b[..b.len() - 8];

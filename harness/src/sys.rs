@@ -62,7 +62,8 @@ pub(crate) fn poll(interests: &[Interest], timeout_ms: i32) -> io::Result<Vec<Re
         .iter()
         .map(|i| libc::pollfd {
             fd: i.fd,
-            events: (if i.read { libc::POLLIN } else { 0 }) | (if i.write { libc::POLLOUT } else { 0 }),
+            events: (if i.read { libc::POLLIN } else { 0 })
+                | (if i.write { libc::POLLOUT } else { 0 }),
             revents: 0,
         })
         .collect();
@@ -102,14 +103,8 @@ pub(crate) fn wait4(pid: u32, block: bool) -> io::Result<Option<Reaped>> {
         // SAFETY: `status` is a valid, exclusively borrowed out-parameter and a null rusage
         // pointer is allowed; wait4 only affects the child `pid`, which this process spawned
         // and has not reaped.
-        let r = unsafe {
-            libc::wait4(
-                pid as libc::pid_t,
-                &mut status,
-                flags,
-                std::ptr::null_mut(),
-            )
-        };
+        let r =
+            unsafe { libc::wait4(pid as libc::pid_t, &mut status, flags, std::ptr::null_mut()) };
         if r < 0 {
             let e = io::Error::last_os_error();
             if e.kind() == io::ErrorKind::Interrupted {

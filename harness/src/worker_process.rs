@@ -39,7 +39,10 @@ pub struct WorkerProgram {
 }
 
 impl WorkerProgram {
-    pub fn new(path: impl Into<PathBuf>, args: impl IntoIterator<Item = impl Into<OsString>>) -> Self {
+    pub fn new(
+        path: impl Into<PathBuf>,
+        args: impl IntoIterator<Item = impl Into<OsString>>,
+    ) -> Self {
         WorkerProgram {
             path: path.into(),
             args: args.into_iter().map(Into::into).collect(),
@@ -185,7 +188,11 @@ pub enum WorkerError {
         stderr: StderrTail,
     },
     #[error("the result of task {task} from worker process {pid} is unusable: {message}")]
-    BadResult { pid: u32, task: usize, message: String },
+    BadResult {
+        pid: u32,
+        task: usize,
+        message: String,
+    },
     #[error("pipe to worker process {pid} failed: {source}")]
     Io { pid: u32, source: io::Error },
     #[error("waiting for worker processes failed: {0}")]
@@ -335,6 +342,25 @@ impl State {
     }
 }
 
+/// The lines of a worker's stderr worth quoting: from the last panic message on if there is one
+/// (a backtrace follows it), else the last lines; at most 8 lines and 1000 characters.
+fn summarize_stderr(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let start = match lines.iter().rposition(|l| l.contains("panicked at")) {
+        Some(i) => i,
+        None => lines.len().saturating_sub(8),
+    };
+    let joined = lines[start..(start + 8).min(lines.len())].join(" | ");
+    match joined.char_indices().nth(1000) {
+        Some((cut, _)) => format!("{}…", &joined[..cut]),
+        None => joined,
+    }
+}
+
 /// One running worker process and its pipes.
 struct Proc {
     child: Child,
@@ -423,24 +449,7 @@ impl Proc {
 
     fn stderr_tail(&mut self) -> StderrTail {
         self.drain_stderr();
-        let text = String::from_utf8_lossy(&self.tail);
-        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        let start = lines.len().saturating_sub(8);
-        let mut joined = lines[start..].join(" | ");
-        if joined.chars().count() > 1000 {
-            joined = format!(
-                "…{}",
-                joined
-                    .chars()
-                    .rev()
-                    .take(1000)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect::<String>()
-            );
-        }
-        StderrTail(joined)
+        StderrTail(summarize_stderr(&String::from_utf8_lossy(&self.tail)))
     }
 
     /// Reads whatever stderr holds now (non-blocking), keeping the last bytes.
@@ -620,7 +629,11 @@ enum Goal {
 impl WorkerSet {
     /// A set of `workers` slots running the configured [`worker_program`]; `env` is added to the
     /// workers' environment. No process starts yet.
-    pub fn new(mode: Mode, workers: usize, env: Vec<(OsString, OsString)>) -> Result<Self, WorkerError> {
+    pub fn new(
+        mode: Mode,
+        workers: usize,
+        env: Vec<(OsString, OsString)>,
+    ) -> Result<Self, WorkerError> {
         let program = worker_program().ok_or(WorkerError::NotConfigured)?.clone();
         Ok(Self::with_program(program, mode, workers, env))
     }
@@ -682,7 +695,11 @@ impl WorkerSet {
 
     /// Runs every task of `batch` and waits for all results (and, in spawn mode, for every
     /// process it started to exit). `timeout` bounds the whole batch.
-    pub fn run_batch(&mut self, tasks: &mut dyn Tasks, timeout: Duration) -> Result<BatchReport, WorkerError> {
+    pub fn run_batch(
+        &mut self,
+        tasks: &mut dyn Tasks,
+        timeout: Duration,
+    ) -> Result<BatchReport, WorkerError> {
         self.check()?;
         let deadline = Instant::now() + timeout;
         let mut report = BatchReport::default();
@@ -693,7 +710,13 @@ impl WorkerSet {
             next: 0,
             absorbed: 0,
         };
-        self.pump(Goal::Batch, Some(&mut sched), deadline, timeout, &mut report)?;
+        self.pump(
+            Goal::Batch,
+            Some(&mut sched),
+            deadline,
+            timeout,
+            &mut report,
+        )?;
         Ok(report)
     }
 
@@ -1067,11 +1090,9 @@ impl WorkerSet {
                         message: "done",
                         stage,
                     })?;
-                    s.tasks.absorb(task, payload).map_err(|message| WorkerError::BadResult {
-                        pid,
-                        task,
-                        message,
-                    })?;
+                    s.tasks
+                        .absorb(task, payload)
+                        .map_err(|message| WorkerError::BadResult { pid, task, message })?;
                     let round_trip = sent.elapsed();
                     report.tasks.push(TaskTiming {
                         slot,
@@ -1083,9 +1104,7 @@ impl WorkerSet {
                     p.state = State::Idle;
                 }
                 (Message::Failed { id: got, message }, State::Busy { id, .. }) if got == id => {
-                    let kind = sched
-                        .as_deref()
-                        .map_or(String::new(), |s| s.kind.clone());
+                    let kind = sched.as_deref().map_or(String::new(), |s| s.kind.clone());
                     let message = message.to_string();
                     return Err(WorkerError::TaskFailed {
                         pid,
@@ -1261,6 +1280,19 @@ mod tests {
     }
 
     #[test]
+    fn stderr_summaries_keep_the_panic_message() {
+        let text = "noise\nthread 'main' panicked at src/x.rs:1:2:\nboom\nstack backtrace:\n   0: a\n   1: b\n   2: c\n   3: d\n   4: e\n   5: f\n";
+        assert_eq!(
+            summarize_stderr(text),
+            "thread 'main' panicked at src/x.rs:1:2: | boom | stack backtrace: | 0: a | 1: b | 2: c | 3: d | 4: e"
+        );
+        let many: String = (0..20).map(|i| format!("line {i}\n")).collect();
+        assert!(summarize_stderr(&many).starts_with("line 12 | "));
+        assert_eq!(summarize_stderr(""), "");
+        assert!(summarize_stderr(&"x".repeat(5000)).ends_with('…'));
+    }
+
+    #[test]
     fn a_program_that_cannot_start_is_a_spawn_error() {
         let mut s = WorkerSet::with_program(
             WorkerProgram::new("/nonexistent/parbench", ["worker"]),
@@ -1293,7 +1325,10 @@ mod tests {
     fn a_signal_is_named() {
         let mut s = set("kill -SEGV $$", Mode::Pool, 1);
         let e = s.start(Duration::from_secs(5)).unwrap_err();
-        assert!(e.to_string().contains("killed by signal 11 (SIGSEGV)"), "{e}");
+        assert!(
+            e.to_string().contains("killed by signal 11 (SIGSEGV)"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -1313,7 +1348,11 @@ mod tests {
 
     #[test]
     fn stray_output_is_a_malformed_frame() {
-        let mut s = set("echo 'hello from a stray print'; exec sleep 30", Mode::Pool, 1);
+        let mut s = set(
+            "echo 'hello from a stray print'; exec sleep 30",
+            Mode::Pool,
+            1,
+        );
         let e = s.start(Duration::from_secs(5)).unwrap_err();
         assert!(matches!(e, WorkerError::Protocol { .. }), "{e}");
         assert!(e.to_string().contains("hello fr"), "{e}");

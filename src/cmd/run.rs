@@ -119,7 +119,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
                 std::process::exit(130);
             }
             eprintln!(
-                "\nparbench: interrupted; finishing the current point, then writing what was measured (Ctrl-C again to quit now)"
+                "\nparbench: interrupted; stopping after the current point (its worker processes, if any, are stopped now), then writing what was measured (Ctrl-C again to quit now)"
             );
         });
     }

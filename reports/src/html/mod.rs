@@ -6,6 +6,7 @@
 mod index;
 mod metrics;
 mod phases;
+mod processes;
 mod suite;
 
 use crate::escape::html as esc;
@@ -262,7 +263,11 @@ pub(crate) trait Section {
 
 /// Every section, in page order.
 pub(crate) fn sections() -> Vec<Box<dyn Section>> {
-    vec![Box::new(phases::Phases), Box::new(metrics::Metrics)]
+    vec![
+        Box::new(phases::Phases),
+        Box::new(processes::Processes),
+        Box::new(metrics::Metrics),
+    ]
 }
 
 #[derive(Debug, Default)]

@@ -235,6 +235,12 @@ mod tests {
         verify(&want, &job.answer()).unwrap();
         run_in_process(&mut job, &mut WorkerState::default(), 300, 2).unwrap();
         assert!(verify(&want, &job.answer()).is_err());
-        assert!(FaultJob::new(&problem("slow-start", 1)).unwrap().worker_env()[0].1 == "10");
+        assert!(
+            FaultJob::new(&problem("slow-start", 1))
+                .unwrap()
+                .worker_env()[0]
+                .1
+                == "10"
+        );
     }
 }

@@ -18,7 +18,9 @@ pub mod square;
 #[cfg(unix)]
 pub mod worker;
 
-use crate::workload::{Answer, Execution, ParamKind, ParamSpec, Problem, VariantInfo, WorkloadError};
+use crate::workload::{
+    Answer, Execution, ParamKind, ParamSpec, Problem, VariantInfo, WorkloadError,
+};
 use parbench_harness::config::ParamValue;
 use parbench_harness::results::{ExecutionModel, Metric, SyncKind};
 use std::collections::BTreeMap;
@@ -203,7 +205,10 @@ impl<'a> Fields<'a> {
         if self.0.is_empty() {
             Ok(())
         } else {
-            Err(format!("{} unexpected bytes after the payload", self.0.len()))
+            Err(format!(
+                "{} unexpected bytes after the payload",
+                self.0.len()
+            ))
         }
     }
 }
@@ -250,7 +255,11 @@ pub fn prepare<J: Job + 'static>(
     let mode = match variant {
         SPAWN => Mode::Spawn,
         POOL => Mode::Pool,
-        other => return Err(WorkloadError::new(format!("`{other}` is not a processes variant"))),
+        other => {
+            return Err(WorkloadError::new(format!(
+                "`{other}` is not a processes variant"
+            )));
+        }
     };
     let configured = match problem.params.get("chunksize") {
         Some(_) => problem.int("chunksize")?,

@@ -31,10 +31,12 @@ impl WorkerState {
         };
         match kind {
             super::pi::KIND => super::pi::serve(payload, out).map(appended),
-            super::square::KIND_PIPE => super::square::serve_pipe(payload).map(|compute| Computed {
-                compute,
-                result: ResultAt::Payload,
-            }),
+            super::square::KIND_PIPE => {
+                super::square::serve_pipe(payload).map(|compute| Computed {
+                    compute,
+                    result: ResultAt::Payload,
+                })
+            }
             super::square::KIND_SHM => super::square::serve_shm(self, payload).map(appended),
             super::fault::KIND => super::fault::serve(payload, out).map(appended),
             other => Err(format!(

@@ -152,9 +152,7 @@ mod tests {
         assert!(verify(&want, &e.answer()).is_ok());
         assert_eq!(
             want,
-            Answer::exact(vec![
-                crate::processes::fault::sum_range(3, 0..100)
-            ])
+            Answer::exact(vec![crate::processes::fault::sum_range(3, 0..100)])
         );
     }
 }
