@@ -1131,6 +1131,7 @@ fn publish_script_builds_a_static_site() {
     assert!(index.contains("Content-Security-Policy") && index.contains("history/index.html"));
     let history = std::fs::read_to_string(site.join("history/index.html")).unwrap();
     assert!(history.contains("1 run on 1 machine"), "{history}");
+}
 
 // ---- worker processes ----------------------------------------------------------------------
 
@@ -1249,7 +1250,11 @@ fn processes_run_in_both_modes_verify_and_report_their_costs() {
         }
         assert!(metric("spawn_to_ready_ns").unwrap() > 0.0, "{}", p.key());
         assert!(metric("ipc_per_task_ns").unwrap() > 0.0, "{}", p.key());
-        assert!(metric("workers_peak_rss_bytes").unwrap() > 1e5, "{}", p.key());
+        assert!(
+            metric("workers_peak_rss_bytes").unwrap() > 1e5,
+            "{}",
+            p.key()
+        );
         assert!(metric("peak_rss_bytes").unwrap() >= metric("workers_peak_rss_bytes").unwrap());
         assert_eq!(p.sync, parbench_harness::results::SyncKind::Message);
     }
@@ -1323,16 +1328,30 @@ variants = ["serial", "processes-pool"]
             .find(|p| {
                 p.suite == suite
                     && p.variant == variant
-                    && p.params.get("fault").is_some_and(|f| f.to_string() == fault)
+                    && p.params
+                        .get("fault")
+                        .is_some_and(|f| f.to_string() == fault)
             })
             .unwrap_or_else(|| panic!("{suite} {fault} {variant}"))
     };
     let expect = [
         ("crash", Status::Failed, "exited with status 101"),
         ("signal", Status::Failed, "killed by signal 6 (SIGABRT)"),
-        ("hang", Status::Failed, "did not finish its task within the timeout"),
-        ("wrong", Status::Wrong, "answer differs from the serial reference"),
-        ("slow-start", Status::Failed, "did not become ready within the timeout"),
+        (
+            "hang",
+            Status::Failed,
+            "did not finish its task within the timeout",
+        ),
+        (
+            "wrong",
+            Status::Wrong,
+            "answer differs from the serial reference",
+        ),
+        (
+            "slow-start",
+            Status::Failed,
+            "did not become ready within the timeout",
+        ),
         ("malformed", Status::Failed, "sent a malformed frame"),
     ];
     for variant in ["processes-spawn", "processes-pool"] {
@@ -1346,39 +1365,52 @@ variants = ["serial", "processes-pool"]
         // The tail of the worker's stderr comes with the reason.
         let crash = point("faults", "crash", variant);
         assert!(
-            crash.reason.as_deref().unwrap().contains("fault injected: the worker crashed"),
+            crash
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("fault injected: the worker crashed"),
             "{:?}",
             crash.reason
         );
-        assert!(point("faults", "hang", variant)
-            .reason
-            .as_deref()
-            .unwrap()
-            .contains("fault injected: the worker hangs"));
-        assert!(point("faults", "malformed", variant)
-            .reason
-            .as_deref()
-            .unwrap()
-            .contains("fault injected: a stray print"));
+        assert!(
+            point("faults", "hang", variant)
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("fault injected: the worker hangs")
+        );
+        assert!(
+            point("faults", "malformed", variant)
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("fault injected: a stray print")
+        );
         assert_eq!(point("faults", "none", variant).status, Status::Ok);
     }
     // Faults that strike after verification: while timing, and in the answer after timing.
-    assert!(point("late", "crash", "processes-pool")
-        .reason
-        .as_deref()
-        .unwrap()
-        .starts_with("failed while timing: worker process"));
-    assert!(point("late", "wrong", "processes-pool")
-        .reason
-        .as_deref()
-        .unwrap()
-        .starts_with("after timing:"));
+    assert!(
+        point("late", "crash", "processes-pool")
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("failed while timing: worker process")
+    );
+    assert!(
+        point("late", "wrong", "processes-pool")
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("after timing:")
+    );
     // And the run went on with the other points.
-    assert!(r
-        .points
-        .iter()
-        .filter(|p| p.suite == "after")
-        .all(|p| p.status == Status::Ok));
+    assert!(
+        r.points
+            .iter()
+            .filter(|p| p.suite == "after")
+            .all(|p| p.status == Status::Ok)
+    );
 }
 
 #[test]
@@ -1419,7 +1451,7 @@ sizes = ["XS"]
 variants = ["serial"]
 "#,
     );
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parbench"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_parbench"))
         .args(["run", "--config"])
         .arg(&cfg)
         .arg("--out")

@@ -301,7 +301,7 @@ pub fn encode_failed(out: &mut Vec<u8>, id: u64, message: &str) {
     }
     let at = begin_frame(out, TAG_FAILED);
     out.extend_from_slice(&id.to_le_bytes());
-    out.extend_from_slice(message[..end].as_bytes());
+    out.extend_from_slice(&message.as_bytes()[..end]);
     end_frame(out, at);
 }
 

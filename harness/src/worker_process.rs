@@ -431,9 +431,9 @@ impl Proc {
             reaped: false,
         };
         let nb = [
-            proc.stdin.as_ref().map(|s| sys::set_nonblocking(s)),
+            proc.stdin.as_ref().map(sys::set_nonblocking),
             Some(sys::set_nonblocking(&proc.stdout)),
-            proc.stderr.as_ref().map(|s| sys::set_nonblocking(s)),
+            proc.stderr.as_ref().map(sys::set_nonblocking),
         ];
         for r in nb.into_iter().flatten() {
             r.map_err(|source| WorkerError::Io { pid, source })?;
@@ -1158,13 +1158,15 @@ pub struct Computed {
     pub result: ResultAt,
 }
 
+/// A worker's computation: `handler(kind, payload, out)`.
+pub type TaskHandler<'a> =
+    dyn FnMut(&str, &mut [u8], &mut Vec<u8>) -> Result<Computed, String> + 'a;
+
 /// The worker side: computes the tasks it is sent with `handler(kind, payload, out)`, which
 /// either appends the result to `out` or computes it in place in `payload`, and returns the
 /// time it spent computing. Sends the ready frame first; returns at a shutdown frame or when
 /// stdin closes. If [`PARENT_ENV`] is set, the worker first arranges to die with its parent.
-pub fn serve(
-    handler: &mut dyn FnMut(&str, &mut [u8], &mut Vec<u8>) -> Result<Computed, String>,
-) -> Result<(), ServeError> {
+pub fn serve(handler: &mut TaskHandler<'_>) -> Result<(), ServeError> {
     if let Some(parent) = std::env::var_os(PARENT_ENV) {
         let parent: u32 = parent
             .to_str()
