@@ -1023,6 +1023,12 @@ impl WorkerSet {
                 Ok(None) => {
                     if p.stdout_eof && p.filled > 0 {
                         let have = p.filled;
+                        let need = if have >= 4 {
+                            4 + u32::from_le_bytes(p.inbuf[..4].try_into().expect("4 bytes"))
+                                as usize
+                        } else {
+                            4
+                        };
                         let stage = p.state.stage();
                         let pid = p.pid;
                         // A partial frame at the end of the stream: report how it ended too.
@@ -1030,10 +1036,7 @@ impl WorkerSet {
                         return Err(WorkerError::Protocol {
                             pid,
                             stage,
-                            error: ProtocolError::Truncated {
-                                have,
-                                need: have + 1,
-                            },
+                            error: ProtocolError::Truncated { have, need },
                             stderr: StderrTail(format!("{died}")),
                         });
                     }

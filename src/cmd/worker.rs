@@ -15,6 +15,12 @@ pub(crate) fn configure_worker_program() {
 }
 
 pub(crate) fn worker() -> anyhow::Result<Outcome> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() || std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "`parbench worker` is internal: parbench starts it itself, with pipes, for the processes variants (try `parbench run`)"
+        );
+    }
     #[cfg(unix)]
     {
         parbench_suites::processes::worker::run().map_err(anyhow::Error::msg)?;
