@@ -5,7 +5,7 @@
 use super::worker::START_DELAY_ENV;
 use super::{Fields, Job, put_u64};
 use crate::workload::{Answer, Execution, Problem, WorkloadError};
-use parbench_harness::rng::mix64;
+pub use crate::workloads::fault::sum_range;
 use std::io::Write;
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -42,16 +42,6 @@ impl Fault {
         ("slow-start", Fault::SlowStart),
         ("malformed", Fault::Malformed),
     ];
-    pub const NAMES: [&'static str; 7] = [
-        "none",
-        "crash",
-        "signal",
-        "hang",
-        "wrong",
-        "slow-start",
-        "malformed",
-    ];
-
     pub fn parse(name: &str) -> Option<Fault> {
         Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
     }
@@ -66,11 +56,6 @@ impl Fault {
     fn from_code(code: u8) -> Option<Fault> {
         Self::ALL.get(code as usize).map(|(_, f)| *f)
     }
-}
-
-/// The answer: the wrapping sum of `mix64(seed ^ i)` over `range`.
-pub fn sum_range(seed: u64, range: Range<u64>) -> u64 {
-    range.fold(0u64, |acc, i| acc.wrapping_add(mix64(seed ^ i)))
 }
 
 /// The parent's side: hands out ranges, sums the partial sums; decides when the fault fires.
@@ -219,7 +204,10 @@ mod tests {
             assert_eq!(Fault::parse(name), Some(f));
             assert_eq!(Fault::from_code(f.code()), Some(f));
         }
-        assert_eq!(Fault::NAMES.to_vec(), Fault::ALL.map(|(n, _)| n).to_vec());
+        assert_eq!(
+            crate::workloads::fault::FAULTS.to_vec(),
+            Fault::ALL.map(|(n, _)| n).to_vec()
+        );
     }
 
     #[test]
