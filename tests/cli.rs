@@ -1502,6 +1502,43 @@ variants = ["serial"]
 }
 
 #[test]
+fn workers_die_with_a_killed_parbench() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "stuck.toml",
+        "[defaults]\ntimeout = \"60s\"\nworkers = [2]\n[[suite]]\nworkload = \"fault\"\nvariants = [\"processes-pool\"]\n[suite.params]\nfault = \"hang\"\n",
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parbench"))
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let started = std::time::Instant::now();
+    while workers_of(pid).len() < 2 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // No chance to clean up: the kernel's parent-death signal must end the workers.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let killed = std::time::Instant::now();
+    while !workers_of(pid).is_empty() {
+        assert!(
+            killed.elapsed() < std::time::Duration::from_secs(10),
+            "workers outlived their parent: {:?}",
+            workers_of(pid)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
 fn list_shows_the_processes_variants_and_the_fault_workload() {
     let out = parbench()
         .args(["list", "--format", "json"])
