@@ -1280,9 +1280,15 @@ fn processes_run_in_both_modes_verify_and_report_their_costs() {
     }
 
     let html = std::fs::read_to_string(latest.join("index.html")).unwrap();
-    assert!(html.contains("id=\"processes\""), "processes section");
-    assert!(html.contains("start-up"));
-    assert!(html.contains("peak resident memory"));
+    assert!(html.contains("id=\"processes\""), "processes overview");
+    assert!(html.contains("spawn to ready") && html.contains("IPC per task"));
+    // Each suite page splits the processes' iteration time and compares memory with threads.
+    for suite in ["suite-pi.html", "suite-square.html"] {
+        let page = std::fs::read_to_string(latest.join(suite)).unwrap();
+        assert!(page.contains("Worker processes beside threads"), "{suite}");
+        assert!(page.contains("Peak resident memory each point needed"), "{suite}");
+        assert!(page.contains("startup") && page.contains("teardown"), "{suite}");
+    }
 }
 
 #[test]
