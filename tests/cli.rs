@@ -339,7 +339,7 @@ fn list_shows_the_matrix_in_table_and_json() {
         .stdout(predicate::str::is_match(
             r"WORKLOAD +serial +threads +rayon +mutex +parking_lot +rwlock +atomic +sharded +channel +unsync",
         ).unwrap())
-        .stdout(predicate::str::is_match(r"\ncounter +yes +yes +yes +yes +yes +- +yes +yes +yes +racy\n").unwrap())
+        .stdout(predicate::str::is_match(r"\ncounter +yes +yes +yes +yes +yes +- +yes +yes +yes +racy +- +-\n").unwrap())
         .stdout(predicate::str::contains("Why cells are empty:"))
         .stdout(predicate::str::contains("counter x rwlock: every access increments"));
     let out = parbench()
@@ -1210,6 +1210,12 @@ variants = ["serial", "threads", "processes-spawn", "processes-pool"]
 [suite.params]
 transport = ["pipe", "shm"]
 chunksize = [0, 7000]
+
+[[suite]]
+name = "mandelbrot"
+workload = "mandelbrot"
+sizes = ["XS"]
+variants = ["serial", "threads", "processes-spawn", "processes-pool"]
 "#;
 
 #[test]
@@ -1225,8 +1231,9 @@ fn processes_run_in_both_modes_verify_and_report_their_costs() {
         .iter()
         .filter(|p| p.model == ExecutionModel::Processes)
         .collect();
-    // pi: 2 variants x 2 worker counts; square: the same for 2 transports x 2 chunk sizes.
-    assert_eq!(processes.len(), 4 + 16);
+    // pi and mandelbrot: 2 variants x 2 worker counts; square: the same for 2 transports x 2
+    // chunk sizes.
+    assert_eq!(processes.len(), 4 + 16 + 4);
     for p in &r.points {
         assert_eq!(p.status, Status::Ok, "{} {:?}", p.key(), p.reason);
         assert!(p.derived.speedup.is_some());
@@ -1283,11 +1290,21 @@ fn processes_run_in_both_modes_verify_and_report_their_costs() {
     assert!(html.contains("id=\"processes\""), "processes overview");
     assert!(html.contains("spawn to ready") && html.contains("IPC per task"));
     // Each suite page splits the processes' iteration time and compares memory with threads.
-    for suite in ["suite-pi.html", "suite-square.html"] {
+    for suite in [
+        "suite-pi.html",
+        "suite-square.html",
+        "suite-mandelbrot.html",
+    ] {
         let page = std::fs::read_to_string(latest.join(suite)).unwrap();
         assert!(page.contains("Worker processes beside threads"), "{suite}");
-        assert!(page.contains("Peak resident memory each point needed"), "{suite}");
-        assert!(page.contains("startup") && page.contains("teardown"), "{suite}");
+        assert!(
+            page.contains("Peak resident memory each point needed"),
+            "{suite}"
+        );
+        assert!(
+            page.contains("startup") && page.contains("teardown"),
+            "{suite}"
+        );
     }
 }
 
@@ -1560,7 +1577,7 @@ fn list_shows_the_processes_variants_and_the_fault_workload() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let workloads = v.as_array().unwrap();
     assert!(workloads.iter().any(|w| w["workload"] == "fault"));
-    for name in ["pi", "square"] {
+    for name in ["pi", "square", "mandelbrot"] {
         let w = workloads.iter().find(|w| w["workload"] == name).unwrap();
         for variant in ["processes-spawn", "processes-pool"] {
             let entry = w["variants"]
@@ -1572,5 +1589,17 @@ fn list_shows_the_processes_variants_and_the_fault_workload() {
             assert_eq!(entry["available"], true, "{entry}");
             assert_eq!(entry["model"], "processes");
         }
+    }
+    // Workloads about shared-memory contention say why they have no processes variants.
+    for name in ["counter", "histogram"] {
+        let w = workloads.iter().find(|w| w["workload"] == name).unwrap();
+        let cell = w["matrix"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["variant"] == "processes-pool")
+            .unwrap();
+        assert_eq!(cell["state"], "not-applicable", "{cell}");
+        assert!(cell["reason"].as_str().unwrap().contains("share no memory"));
     }
 }

@@ -154,26 +154,46 @@ impl SharedView {
         input: Range<usize>,
         output: Range<usize>,
     ) -> Result<(&[f64], &mut [f64]), String> {
+        let (mut inputs, out) = self.lend(std::slice::from_ref(&input), output)?;
+        Ok((inputs.remove(0), out))
+    }
+
+    /// Lends several `inputs` (read; they may overlap each other) and one `output` (written), in
+    /// `f64` indices, for one task. Every range must lie inside the file and no input may
+    /// overlap the output.
+    pub fn lend(
+        &mut self,
+        inputs: &[Range<usize>],
+        output: Range<usize>,
+    ) -> Result<(Vec<&[f64]>, &mut [f64]), String> {
         let inside = |r: &Range<usize>| r.start <= r.end && r.end <= self.values;
-        if !inside(&input) || !inside(&output) {
+        if let Some(bad) = inputs.iter().chain([&output]).find(|r| !inside(r)) {
             return Err(format!(
-                "ranges {input:?} and {output:?} do not fit a shared file of {} values",
+                "range {bad:?} does not fit a shared file of {} values",
                 self.values
             ));
         }
-        if input.start < output.end && output.start < input.end {
-            return Err(format!("ranges {input:?} and {output:?} overlap"));
+        if let Some(clash) = inputs
+            .iter()
+            .find(|i| i.start < output.end && output.start < i.end)
+        {
+            return Err(format!("ranges {clash:?} and {output:?} overlap"));
         }
         let base = self.map.as_mut_ptr().cast::<f64>();
-        // SAFETY: the mapping is page-aligned and `values * 8` bytes long, so both ranges (checked
-        // above to lie inside it and not to overlap) are aligned, in-bounds `f64` slices for as
-        // long as `self` is mutably borrowed (the mapping lives as long as `self`). By the
-        // protocol between parbench and its workers, nobody writes the input range while a task
-        // runs, and only this worker writes the output range until it sends the task's result;
-        // the parent reads it only afterwards. So neither slice is aliased by a conflicting access.
+        // SAFETY: the mapping is page-aligned and `values * 8` bytes long, so every range (checked
+        // above to lie inside it, the output overlapping no input) is an aligned, in-bounds `f64`
+        // slice for as long as `self` is mutably borrowed (the mapping lives as long as `self`).
+        // Inputs are only read, so they may overlap each other. By the protocol between parbench
+        // and its workers, nobody writes an input range while a task runs, and only this worker
+        // writes the output range until it sends the task's result; the parent reads it only
+        // afterwards. So no slice is aliased by a conflicting access.
         unsafe {
+            let ins = inputs
+                .iter()
+                .map(|r| std::slice::from_raw_parts(base.add(r.start), r.len()))
+                .collect();
             Ok((
-                std::slice::from_raw_parts(base.add(input.start), input.len()),
+                ins,
                 std::slice::from_raw_parts_mut(base.add(output.start), output.len()),
             ))
         }
@@ -196,7 +216,9 @@ mod tests {
                 *y = x * x;
             }
             assert!(v.split(0..4, 2..6).unwrap_err().contains("overlap"));
-            assert!(v.split(0..4, 6..9).unwrap_err().contains("do not fit"));
+            assert!(v.split(0..4, 6..9).unwrap_err().contains("does not fit"));
+            let (ins, out) = v.lend(&[0..2, 1..4], 4..5).unwrap();
+            assert_eq!((ins[0], ins[1].len(), out.len()), (&[1.0, 2.0][..], 3, 1));
         }
         assert_eq!(&f.values()[4..], &[1.0, 4.0, 9.0, 16.0]);
         drop(f);

@@ -12,6 +12,12 @@
 #[cfg(unix)]
 pub mod fault;
 #[cfg(unix)]
+pub mod mandelbrot;
+#[cfg(unix)]
+pub mod matmul;
+#[cfg(unix)]
+pub mod particles;
+#[cfg(unix)]
 pub mod pi;
 #[cfg(unix)]
 pub mod square;
@@ -19,7 +25,7 @@ pub mod square;
 pub mod worker;
 
 use crate::workload::{
-    Answer, Execution, ParamKind, ParamSpec, Problem, VariantInfo, WorkloadError,
+    Answer, Execution, NotApplicable, ParamKind, ParamSpec, Problem, VariantInfo, WorkloadError,
 };
 use parbench_harness::config::ParamValue;
 use parbench_harness::results::{ExecutionModel, Metric, SyncKind};
@@ -96,6 +102,11 @@ pub fn variants() -> Vec<VariantInfo> {
         }
     })
     .collect()
+}
+
+/// Both processes variants declared not applicable to a workload, with `reason`.
+pub fn not_applicable(reason: &'static str) -> Vec<NotApplicable> {
+    NotApplicable::all(&[SPAWN, POOL], reason)
 }
 
 /// The `chunksize` parameter every workload with processes variants takes.

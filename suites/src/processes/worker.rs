@@ -15,6 +15,10 @@ pub const START_DELAY_ENV: &str = "PARBENCH_WORKER_START_DELAY_MS";
 pub struct WorkerState {
     /// The shared file of the last shared-memory task, kept mapped for the next.
     pub(crate) shared: Option<SharedView>,
+    /// Escape counts of the last mandelbrot band, reused.
+    pub(crate) counts: Vec<u32>,
+    pub(crate) particles: super::particles::Scratch,
+    pub(crate) matmul: super::matmul::Scratch,
 }
 
 impl WorkerState {
@@ -39,6 +43,14 @@ impl WorkerState {
             }
             super::square::KIND_SHM => super::square::serve_shm(self, payload).map(appended),
             super::fault::KIND => super::fault::serve(payload, out).map(appended),
+            super::mandelbrot::KIND => super::mandelbrot::serve(self, payload, out).map(appended),
+            super::particles::KIND => {
+                super::particles::serve(&mut self.particles, payload, out).map(appended)
+            }
+            super::matmul::KIND_PIPE => {
+                super::matmul::serve_pipe(&mut self.matmul, payload, out).map(appended)
+            }
+            super::matmul::KIND_SHM => super::matmul::serve_shm(self, payload).map(appended),
             other => Err(format!(
                 "unknown task kind `{other}` (is the worker a different parbench build?)"
             )),

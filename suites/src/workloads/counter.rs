@@ -261,10 +261,14 @@ impl Workload for Counter {
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
-        vec![NotApplicable::new(
+        let mut v = vec![NotApplicable::new(
             "rwlock",
             "every access increments (writes) the counter: an RwLock would only ever take its write lock, which is `mutex`",
-        )]
+        )];
+        v.extend(crate::processes::not_applicable(
+            "the point is contention on one counter in shared memory; worker processes share no memory, so their counts would travel as messages and be summed once (the `channel` reduction)",
+        ));
+        v
     }
 
     fn work(&self, problem: &Problem) -> f64 {

@@ -106,6 +106,23 @@ impl Workload for Fault {
         v
     }
 
+    fn not_applicable(&self) -> Vec<NotApplicable> {
+        NotApplicable::all(
+            &[
+                "threads",
+                "rayon",
+                "mutex",
+                "parking_lot",
+                "rwlock",
+                "atomic",
+                "sharded",
+                "channel",
+                "unsync",
+            ],
+            "fault injection is about worker processes: `serial` is its baseline, the processes variants break on purpose",
+        )
+    }
+
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64
     }

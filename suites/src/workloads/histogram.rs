@@ -516,6 +516,12 @@ impl Workload for Histogram {
         ]
     }
 
+    fn not_applicable(&self) -> Vec<NotApplicable> {
+        crate::processes::not_applicable(
+            "the point is contention on bins in shared memory; worker processes share no memory, so their partial histograms would travel as messages and be added once (the `channel` reduction per batch)",
+        )
+    }
+
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64
     }

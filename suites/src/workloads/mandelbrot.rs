@@ -298,20 +298,24 @@ impl Workload for Mandelbrot {
                 },
             ],
             default_sizes: vec!["S", "M"],
-            params: vec![ParamSpec {
-                name: MAX_ITER,
-                description: "iterations after which a point counts as inside the set",
-                kind: ParamKind::Int {
-                    min: 1,
-                    max: 1_000_000,
+            params: vec![
+                ParamSpec {
+                    name: MAX_ITER,
+                    description: "iterations after which a point counts as inside the set",
+                    kind: ParamKind::Int {
+                        min: 1,
+                        max: 1_000_000,
+                    },
+                    default: ParamValue::Int(DEFAULT_MAX_ITER),
                 },
-                default: ParamValue::Int(DEFAULT_MAX_ITER),
-            }],
+                // In rows of the image.
+                crate::processes::chunksize_param(),
+            ],
         }
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        vec![
+        let mut variants = vec![
             VariantInfo::serial("one thread, 8 pixels at a time in SIMD lanes"),
             VariantInfo::new(
                 "threads",
@@ -337,7 +341,9 @@ impl Workload for Mandelbrot {
                 SyncKind::Channel,
                 "a worker pool (the calling thread included) takes row numbers from a crossbeam channel and sends rows back on another (Pool.map style)",
             ),
-        ]
+        ];
+        variants.extend(crate::processes::variants());
+        variants
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
@@ -387,6 +393,10 @@ impl Workload for Mandelbrot {
             "rayon" => Strategy::Rayon(rayon_pool(workers)?),
             "atomic" => Strategy::Atomic,
             "channel" => Strategy::Channel,
+            #[cfg(unix)]
+            v if crate::processes::is_processes_variant(v) => {
+                return crate::processes::mandelbrot::prepare(problem, v, workers);
+            }
             other => return Err(WorkloadError::unknown_variant("mandelbrot", other)),
         };
         let (width, height) = dimensions(problem)?;
@@ -434,7 +444,11 @@ mod tests {
         // 37 wide: four full lane blocks and a remainder; 18 rows over up to 3 workers.
         let p = problem(37, 60);
         let want = Mandelbrot.reference(&p).unwrap();
-        for v in Mandelbrot.variants() {
+        for v in Mandelbrot
+            .variants()
+            .into_iter()
+            .filter(|v| v.is_available())
+        {
             for w in [1, 2, 3] {
                 let mut e = Mandelbrot.prepare(&p, v.name, w).unwrap();
                 e.run().unwrap();

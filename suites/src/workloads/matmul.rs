@@ -299,12 +299,16 @@ impl Workload for Matmul {
                 },
             ],
             default_sizes: vec!["S", "M"],
-            params: vec![],
+            params: vec![
+                // In rows of C.
+                crate::processes::chunksize_param(),
+                crate::processes::transport_param(),
+            ],
         }
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        vec![
+        let mut variants = vec![
             VariantInfo::serial("one thread, packed panels and 8x8 register tiles"),
             VariantInfo::new(
                 "threads",
@@ -318,7 +322,9 @@ impl Workload for Matmul {
                 SyncKind::None,
                 "rayon pool: B's panels packed in parallel, then 64-row blocks of C scheduled by work stealing",
             ),
-        ]
+        ];
+        variants.extend(crate::processes::variants());
+        variants
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
@@ -365,6 +371,10 @@ impl Workload for Matmul {
                 scratch: vec![Vec::new(); workers],
             },
             "rayon" => Strategy::Rayon(rayon_pool(workers)?, packed()),
+            #[cfg(unix)]
+            v if crate::processes::is_processes_variant(v) => {
+                return crate::processes::matmul::prepare(problem, v, workers);
+            }
             other => return Err(WorkloadError::unknown_variant("matmul", other)),
         };
         let (a, b) = input(n, problem.seed);
@@ -395,7 +405,7 @@ mod tests {
             let p = Problem::new("t", n as u64, 2);
             let want = Matmul.reference(&p).unwrap();
             let mut serial = None;
-            for v in Matmul.variants() {
+            for v in Matmul.variants().into_iter().filter(|v| v.is_available()) {
                 let workers: &[usize] = if n > KC { &[2] } else { &[1, 2, 3] };
                 for &w in workers {
                     let mut e = Matmul.prepare(&p, v.name, w).unwrap();

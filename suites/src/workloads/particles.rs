@@ -212,20 +212,23 @@ impl Workload for Particles {
                 },
             ],
             default_sizes: vec!["S", "M"],
-            params: vec![ParamSpec {
-                name: STEPS,
-                description: "Euler steps per iteration",
-                kind: ParamKind::Int {
-                    min: 1,
-                    max: 1_000_000,
+            params: vec![
+                ParamSpec {
+                    name: STEPS,
+                    description: "Euler steps per iteration",
+                    kind: ParamKind::Int {
+                        min: 1,
+                        max: 1_000_000,
+                    },
+                    default: ParamValue::Int(DEFAULT_STEPS),
                 },
-                default: ParamValue::Int(DEFAULT_STEPS),
-            }],
+                crate::processes::chunksize_param(),
+            ],
         }
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        vec![
+        let mut variants = vec![
             VariantInfo::serial("one thread, 32 particles at a time in SIMD lanes"),
             VariantInfo::new(
                 "threads",
@@ -239,7 +242,9 @@ impl Workload for Particles {
                 SyncKind::None,
                 "rayon pool, chunks of particles scheduled by work stealing",
             ),
-        ]
+        ];
+        variants.extend(crate::processes::variants());
+        variants
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
@@ -284,6 +289,10 @@ impl Workload for Particles {
             "serial" => Strategy::Serial,
             "threads" => Strategy::Threads,
             "rayon" => Strategy::Rayon(rayon_pool(workers)?),
+            #[cfg(unix)]
+            v if crate::processes::is_processes_variant(v) => {
+                return crate::processes::particles::prepare(problem, v, workers);
+            }
             other => return Err(WorkloadError::unknown_variant("particles", other)),
         };
         let n = problem.n as usize;
@@ -315,7 +324,11 @@ mod tests {
         // 70 particles: two full blocks and a remainder, split over up to 3 workers.
         let p = problem(70, 25);
         let want = Particles.reference(&p).unwrap();
-        for v in Particles.variants() {
+        for v in Particles
+            .variants()
+            .into_iter()
+            .filter(|v| v.is_available())
+        {
             for w in [1, 2, 3] {
                 let mut e = Particles.prepare(&p, v.name, w).unwrap();
                 e.run().unwrap();

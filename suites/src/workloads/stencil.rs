@@ -435,6 +435,9 @@ impl Workload for Stencil {
             "unsync",
             "cells are written by their strip's owner only: there is no read-modify-write to lose",
         ));
+        v.extend(crate::processes::not_applicable(
+            "not offered: a worker process takes one task and returns one result, but every stencil step needs its neighbours' halo rows from the step before; as tasks, every strip would travel through parbench on every step (message-passing exchange between workers is what `channel` shows)",
+        ));
         v
     }
 

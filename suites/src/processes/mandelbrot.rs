@@ -1,0 +1,150 @@
+//! `mandelbrot` in worker processes: a task is a band of rows; its result is the band's escape
+//! counts. Rows cost very different amounts, so static bands (`processes-spawn`'s default, one
+//! band per worker) leave workers idle while smaller chunks handed out on demand
+//! (`processes-pool`) keep them busy: the chapter's `Process` versus `Pool.map`.
+
+use super::{Fields, Job, put_u64};
+use crate::workload::{Answer, Execution, Problem, WorkloadError};
+use crate::workloads::mandelbrot::{MAX_ITER, VIEW, height_of, render_rows};
+use std::ops::Range;
+use std::time::{Duration, Instant};
+
+pub const KIND: &str = "mandelbrot";
+
+/// The parent's side: hands out bands of rows, places the returned counts in the image.
+#[derive(Debug)]
+pub struct MandelbrotJob {
+    width: usize,
+    height: usize,
+    max_iter: u32,
+    image: Vec<u32>,
+}
+
+impl MandelbrotJob {
+    pub fn new(problem: &Problem) -> Result<Self, WorkloadError> {
+        let width = usize::try_from(problem.n)
+            .map_err(|_| WorkloadError::new("mandelbrot width exceeds this platform's usize"))?;
+        let height = height_of(width);
+        let max_iter = problem.int(MAX_ITER)?.clamp(1, u32::MAX as i64) as u32;
+        Ok(MandelbrotJob {
+            width,
+            height,
+            max_iter,
+            image: vec![u32::MAX; width * height],
+        })
+    }
+}
+
+impl Job for MandelbrotJob {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn items(&self) -> u64 {
+        self.height as u64
+    }
+
+    fn begin(&mut self, _iteration: u64) {
+        self.image.fill(u32::MAX);
+    }
+
+    fn encode(&mut self, _task: usize, rows: Range<u64>, out: &mut Vec<u8>) {
+        put_u64(out, self.width as u64);
+        put_u64(out, self.height as u64);
+        put_u64(out, self.max_iter as u64);
+        put_u64(out, rows.start);
+        put_u64(out, rows.end);
+    }
+
+    fn absorb(&mut self, _task: usize, rows: Range<u64>, result: &[u8]) -> Result<(), String> {
+        let band =
+            &mut self.image[rows.start as usize * self.width..rows.end as usize * self.width];
+        if result.len() != band.len() * 4 {
+            return Err(format!(
+                "{} result bytes for {} pixels",
+                result.len(),
+                band.len()
+            ));
+        }
+        bytemuck::cast_slice_mut::<u32, u8>(band).copy_from_slice(result);
+        Ok(())
+    }
+
+    fn digest(&self) -> u64 {
+        let n = self.image.len();
+        [0, n / 3, n / 2, n.saturating_sub(1)]
+            .iter()
+            .filter_map(|&i| self.image.get(i))
+            .fold(0u64, |d, &c| d.rotate_left(16) ^ c as u64)
+    }
+
+    fn answer(&self) -> Answer<'_> {
+        Answer::exact(self.image.iter().map(|&c| c as u64).collect())
+    }
+}
+
+/// The worker's side: renders a band of rows.
+pub fn serve(
+    state: &mut super::worker::WorkerState,
+    payload: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<Duration, String> {
+    let mut f = Fields(payload);
+    let width = f.u64("width")? as usize;
+    let height = f.u64("height")? as usize;
+    let max_iter = u32::try_from(f.u64("max-iter")?).map_err(|_| "max-iter too large")?;
+    let (start, end) = (f.u64("start")? as usize, f.u64("end")? as usize);
+    f.end()?;
+    if start > end || end > height {
+        return Err(format!("rows {start}..{end} are outside 0..{height}"));
+    }
+    let pixels = (end - start)
+        .checked_mul(width)
+        .filter(|&p| p <= 1 << 28)
+        .ok_or_else(|| {
+            format!(
+                "a band of {} rows of {width} pixels is too large",
+                end - start
+            )
+        })?;
+    let band = &mut state.counts;
+    band.clear();
+    band.resize(pixels, 0);
+    let t = Instant::now();
+    render_rows(&VIEW, width, height, start..end, max_iter, band);
+    let compute = t.elapsed();
+    out.extend_from_slice(bytemuck::cast_slice(band));
+    Ok(compute)
+}
+
+/// `mandelbrot` under a processes variant.
+pub fn prepare(
+    problem: &Problem,
+    variant: &str,
+    workers: usize,
+) -> Result<Box<dyn Execution>, WorkloadError> {
+    super::prepare(problem, variant, workers, MandelbrotJob::new(problem)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::processes::worker::{WorkerState, tests::run_in_process};
+    use crate::workload::{Workload, verify};
+    use parbench_harness::config::ParamValue;
+
+    #[test]
+    fn bands_computed_by_the_worker_side_match_the_reference() {
+        let p = Problem::new("t", 96, 4).with_param(MAX_ITER, ParamValue::Int(200));
+        let want = crate::workloads::mandelbrot::Mandelbrot
+            .reference(&p)
+            .unwrap();
+        let mut job = MandelbrotJob::new(&p).unwrap();
+        let mut state = WorkerState::default();
+        for rows in [48, 7, 1] {
+            run_in_process(&mut job, &mut state, rows, 1).unwrap();
+            verify(&want, &job.answer()).unwrap();
+        }
+        assert!(job.absorb(0, 0..1, &[0; 3]).is_err());
+    }
+}
