@@ -297,7 +297,8 @@ pub fn measure_point(
     }
     point.metrics.extend(workload.metrics(problem, &answer));
     drop(answer);
-    if let Ok(metrics) = catch_unwind(AssertUnwindSafe(|| execution.finish())) {
+    let timed = outcome.measurement.samples_ns.len() as u64 * outcome.measurement.iters_per_sample;
+    if let Ok(metrics) = catch_unwind(AssertUnwindSafe(|| execution.finish(timed))) {
         point.metrics.extend(metrics);
     }
     record_memory(&mut point, memory);

@@ -463,7 +463,9 @@ pub trait Execution: Send {
 
     /// Called once after timing and verification: release expensive resources (shut worker
     /// processes down) and return figures measured along the way (start-up cost, peak memory).
-    fn finish(&mut self) -> BTreeMap<String, Metric> {
+    /// The last `timed_iterations` runs were the timed samples (earlier ones: verification and
+    /// warm-up).
+    fn finish(&mut self, _timed_iterations: u64) -> BTreeMap<String, Metric> {
         BTreeMap::new()
     }
 }

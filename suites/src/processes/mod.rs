@@ -234,17 +234,34 @@ pub fn put_u64(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(&v.to_le_bytes());
 }
 
-/// Keeps at most this many samples of a per-task figure (medians need no more).
-const MAX_KEPT: usize = 100_000;
+/// Keeps at most this many per-task figures (the most recent: the timed iterations come last).
+const MAX_KEPT: usize = 1 << 20;
 
-fn keep(v: &mut Vec<f64>, x: f64) {
-    if v.len() < MAX_KEPT {
-        v.push(x);
+/// A figure measured in iteration `.0` (0: outside any iteration, e.g. the pool's start-up).
+type Tagged = std::collections::VecDeque<(u64, f64)>;
+
+fn keep(v: &mut Tagged, iteration: u64, x: f64) {
+    if v.len() == MAX_KEPT {
+        v.pop_front();
     }
+    v.push_back((iteration, x));
 }
 
-fn median(v: &[f64]) -> Option<f64> {
-    (!v.is_empty()).then(|| parbench_harness::stats::median(v))
+/// The median of the figures from iteration `from` on, or of all of them if none is that late.
+fn median_from(v: &Tagged, from: u64) -> Option<f64> {
+    let late: Vec<f64> = v
+        .iter()
+        .filter(|(i, _)| *i >= from)
+        .map(|(_, x)| *x)
+        .collect();
+    let all: Vec<f64>;
+    let values = if late.is_empty() {
+        all = v.iter().map(|(_, x)| *x).collect();
+        &all
+    } else {
+        &late
+    };
+    (!values.is_empty()).then(|| parbench_harness::stats::median(values))
 }
 
 fn ns_metric(v: f64) -> Metric {
@@ -310,12 +327,12 @@ pub fn prepare<J: Job + 'static>(
     Err(WorkloadError::new(unavailable_reason().unwrap_or_default()))
 }
 
-/// Figures gathered over every iteration of a point.
+/// Figures gathered over every iteration of a point, tagged with their iteration.
 #[derive(Debug, Default)]
 struct Stats {
-    startups_ns: Vec<f64>,
-    ipc_ns: Vec<f64>,
-    compute_ns: Vec<f64>,
+    startups_ns: Tagged,
+    ipc_ns: Tagged,
+    compute_ns: Tagged,
     pool_startup_ns: Option<f64>,
     ipc_bytes: u64,
     /// Largest concurrent private peak of the workers seen.
@@ -393,7 +410,7 @@ impl<J: Job> Execution for ProcessExecution<J> {
             let report = self.set.start(self.timeout).map_err(|e| e.to_string())?;
             self.stats.pool_startup_ns = Some(t.elapsed().as_nanos() as f64);
             for (_, d) in &report.startups {
-                keep(&mut self.stats.startups_ns, d.as_nanos() as f64);
+                keep(&mut self.stats.startups_ns, 0, d.as_nanos() as f64);
             }
             self.started = true;
         }
@@ -421,15 +438,20 @@ impl<J: Job> Execution for ProcessExecution<J> {
         for t in &report.tasks {
             compute += t.compute;
             ipc += t.ipc();
-            keep(&mut self.stats.compute_ns, t.compute.as_nanos() as f64);
-            keep(&mut self.stats.ipc_ns, t.ipc().as_nanos() as f64);
+            let i = self.iteration;
+            keep(&mut self.stats.compute_ns, i, t.compute.as_nanos() as f64);
+            keep(&mut self.stats.ipc_ns, i, t.ipc().as_nanos() as f64);
         }
         let mut phases = Vec::new();
         if spawn {
             let startup: Duration = report.startups.iter().map(|(_, d)| *d).sum();
             let teardown: Duration = report.teardowns.iter().map(|(_, d)| *d).sum();
             for (_, d) in &report.startups {
-                keep(&mut self.stats.startups_ns, d.as_nanos() as f64);
+                keep(
+                    &mut self.stats.startups_ns,
+                    self.iteration,
+                    d.as_nanos() as f64,
+                );
             }
             self.record_memory(&report);
             phases.push(("startup".into(), per_slot(startup)));
@@ -454,7 +476,10 @@ impl<J: Job> Execution for ProcessExecution<J> {
         self.timeout = timeout;
     }
 
-    fn finish(&mut self) -> BTreeMap<String, Metric> {
+    fn finish(&mut self, timed_iterations: u64) -> BTreeMap<String, Metric> {
+        // Per-task figures come from the timed iterations (the last ones run): warm-up can
+        // behave differently (cold caches, processes not yet placed on their cores).
+        let from = self.iteration.saturating_sub(timed_iterations) + 1;
         if self.started {
             self.set.set_sample_memory(true);
             if let Ok(report) = self.set.shutdown(self.timeout) {
@@ -463,13 +488,13 @@ impl<J: Job> Execution for ProcessExecution<J> {
         }
         let s = &self.stats;
         let mut m = BTreeMap::new();
-        if let Some(v) = median(&s.startups_ns) {
+        if let Some(v) = median_from(&s.startups_ns, from) {
             m.insert(metric::SPAWN_TO_READY.into(), ns_metric(v));
         }
-        if let Some(v) = median(&s.ipc_ns) {
+        if let Some(v) = median_from(&s.ipc_ns, from) {
             m.insert(metric::IPC_PER_TASK.into(), ns_metric(v));
         }
-        if let Some(v) = median(&s.compute_ns) {
+        if let Some(v) = median_from(&s.compute_ns, from) {
             m.insert(metric::COMPUTE_PER_TASK.into(), ns_metric(v));
         }
         if let Some(v) = s.pool_startup_ns {
@@ -509,6 +534,22 @@ mod tests {
         assert_eq!(resolve_chunksize(0, 100, 2, POOL), 13);
         assert_eq!(resolve_chunksize(7, 100, 2, POOL), 7);
         assert_eq!(resolve_chunksize(0, 0, 2, POOL), 1);
+    }
+
+    #[test]
+    fn medians_come_from_the_timed_iterations() {
+        let mut v = Tagged::new();
+        keep(&mut v, 0, 1000.0);
+        for i in 1..=10 {
+            keep(&mut v, i, if i <= 7 { 50.0 } else { 10.0 });
+        }
+        assert_eq!(median_from(&v, 8), Some(10.0));
+        assert_eq!(median_from(&v, 1), Some(50.0));
+        // Nothing that late (the pool's start-up, measured before any iteration): all of them.
+        let mut s = Tagged::new();
+        keep(&mut s, 0, 7.0);
+        assert_eq!(median_from(&s, 5), Some(7.0));
+        assert_eq!(median_from(&Tagged::new(), 1), None);
     }
 
     #[test]
