@@ -125,7 +125,9 @@ pub fn measure(
     check_timeout(first)?;
     fold(&out);
     let mut warm_iters: u64 = 1;
-    let (mut est_iters, mut est_time) = (1u64, first);
+    // Per-iteration estimate: the fastest warm-up batch. Preemption and cache misses only ever
+    // make a batch slower, so the minimum is the estimate least disturbed by the machine.
+    let mut per_iter = first.as_secs_f64();
     let mut batch = 1u64;
     while warm_start.elapsed() < settings.warmup.0 {
         let t = Instant::now();
@@ -136,11 +138,10 @@ pub fn measure(
         let elapsed = t.elapsed();
         check_timeout(elapsed)?;
         warm_iters += batch;
-        (est_iters, est_time) = (batch, elapsed);
+        per_iter = per_iter.min(elapsed.as_secs_f64() / batch as f64);
         batch = batch.saturating_mul(2);
     }
     let warmup_ns = Nanos::from_duration(warm_start.elapsed());
-    let per_iter = est_time.as_secs_f64() / est_iters as f64;
     let min_sample = Duration::from_secs_f64(resolution.as_secs() * 1000.0).max(MIN_SAMPLE_FLOOR);
     let iters = ((min_sample.as_secs_f64() / per_iter.max(1e-12)).ceil() as u64).max(1);
 

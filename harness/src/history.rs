@@ -192,6 +192,26 @@ pub struct History {
     path: PathBuf,
 }
 
+/// Runs `op` again while SQLite answers "busy" or "locked", backing off up to [`BUSY_TIMEOUT`].
+fn retry_busy<T>(mut op: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let start = std::time::Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match op() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && start.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl History {
     /// Opens the database at `path`, creating it (and its tables) if needed.
     pub fn open(path: &Path) -> Result<History, HistoryError> {
@@ -272,10 +292,18 @@ impl History {
         }
         // WAL lets readers go on while one writer commits; switching needs a moment alone,
         // which the busy timeout waits for.
-        let _mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        // SQLite does not always consult the busy handler for this switch (a fresh database
+        // opened by several writers at once answers SQLITE_BUSY at once), so retry it here.
+        let current: String =
+            retry_busy(|| self.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)))
+                .map_err(&err)?;
+        if !current.eq_ignore_ascii_case("wal") {
+            let _mode: String = retry_busy(|| {
+                self.conn
+                    .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            })
             .map_err(&err)?;
+        }
         self.conn
             .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(&err)?;
