@@ -1,6 +1,17 @@
 //! The `parbench` binary: parse the command line, call the subcommand, turn the outcome into an
 //! exit code (0 ok, 1 regression, 2 bad input, 3 failed or wrong variant).
 
+/// `println!` for data on stdout. A closed pipe (`parbench list | head`) ends the process quietly
+/// with success, as it does for other Unix tools; any other write error exits 2.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::stdout_failed(e)
+        }
+    }};
+}
+
 mod cli;
 mod cmd;
 mod progress;
@@ -8,6 +19,15 @@ mod summary;
 
 use clap::Parser;
 use std::process::ExitCode;
+
+/// Ends the process after a failed write to stdout (see `outln!`).
+pub(crate) fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: cannot write to stdout: {e}");
+    std::process::exit(2);
+}
 
 /// What a subcommand asks the process to exit with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

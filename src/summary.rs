@@ -23,7 +23,7 @@ pub(crate) fn print_rows(rows: &[Vec<String>]) {
                 line.push_str(&format!("{cell:<w$}  ", w = widths[c]));
             }
         }
-        println!("{}", line.trim_end());
+        outln!("{}", line.trim_end());
     }
 }
 
@@ -77,7 +77,7 @@ pub(crate) fn print_table(results: &RunResults) {
     }
     print_rows(&rows);
     if any_over {
-        println!(
+        outln!(
             "* oversubscribed: more workers than the {} logical cores",
             results.machine.logical_cores
         );

@@ -1603,3 +1603,20 @@ fn list_shows_the_processes_variants_and_the_fault_workload() {
         assert!(cell["reason"].as_str().unwrap().contains("share no memory"));
     }
 }
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    // The reader goes away before parbench writes (as with `parbench list | head -0`): the write
+    // fails with EPIPE, which must end the process with success and no panic message.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parbench"))
+        .args(["list", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?} {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -83,7 +83,7 @@ pub(crate) fn print_table(c: &Comparison) {
         let status = |s: Option<parbench_harness::results::Status>| {
             s.map_or("absent".to_string(), |s| s.to_string())
         };
-        println!(
+        outln!(
             "not compared: {} ({}; {} {}, {} {}){}{}",
             u.key,
             u.kind,

@@ -63,7 +63,7 @@ fn add(args: HistoryAddArgs) -> anyhow::Result<Outcome> {
             );
         }
         match history.add(&results, &meta)? {
-            Added::New { run, points } => println!(
+            Added::New { run, points } => outln!(
                 "{}: recorded as run {run} ({points} points, branch {}, commit {}) in {}",
                 path.display(),
                 meta.branch,
@@ -73,7 +73,7 @@ fn add(args: HistoryAddArgs) -> anyhow::Result<Outcome> {
                     .unwrap_or("unknown"),
                 args.db.display()
             ),
-            Added::Duplicate { run } => println!(
+            Added::Duplicate { run } => outln!(
                 "{}: already recorded as run {run} in {}; nothing changed",
                 path.display(),
                 args.db.display()
@@ -113,7 +113,7 @@ fn report(args: HistoryReportArgs) -> anyhow::Result<Outcome> {
         site.runs,
         files.len() - 1
     );
-    println!("{}", args.out.join("index.html").display());
+    outln!("{}", args.out.join("index.html").display());
     Ok(Outcome::Success)
 }
 

@@ -21,7 +21,7 @@ pub(crate) fn import(args: ImportArgs) -> anyhow::Result<Outcome> {
         args.dir.display()
     );
     for p in written {
-        println!("{}", p.display());
+        outln!("{}", p.display());
     }
     Ok(Outcome::Success)
 }

@@ -41,11 +41,11 @@ fn print_matrix(matrix: &Matrix) {
         );
     }
     crate::summary::print_rows(&rows);
-    println!(
+    outln!(
         "yes: runs here; racy: runs, incorrect by design (lost updates), never ranked; -: does not apply to the workload; no: not available on this machine"
     );
-    println!();
-    println!("Why cells are empty:");
+    outln!();
+    outln!("Why cells are empty:");
     for row in &matrix.rows {
         let mut reasons: Vec<(String, Vec<&str>)> = Vec::new();
         for (col, cell) in matrix.columns.iter().zip(&row.cells) {
@@ -62,10 +62,10 @@ fn print_matrix(matrix: &Matrix) {
             }
         }
         for (reason, cols) in reasons {
-            println!("  {} x {}: {reason}", row.workload, cols.join(", "));
+            outln!("  {} x {}: {reason}", row.workload, cols.join(", "));
         }
     }
-    println!();
+    outln!();
 }
 
 pub(crate) fn list(args: ListArgs) -> anyhow::Result<Outcome> {
@@ -100,7 +100,7 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<Outcome> {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            outln!("{}", serde_json::to_string_pretty(&v)?);
         }
         ListFormat::Table => {
             print_matrix(&matrix);
@@ -138,7 +138,7 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<Outcome> {
                 }
             }
             crate::summary::print_rows(&rows);
-            println!();
+            outln!();
             for w in registry.iter() {
                 let info = w.info();
                 let sizes: Vec<String> = info
@@ -146,7 +146,7 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<Outcome> {
                     .iter()
                     .map(|s| format!("{}={}", s.label, s.n))
                     .collect();
-                println!(
+                outln!(
                     "{}: {}; n = {} ({}); throughput in {}/s",
                     info.name,
                     info.description,
@@ -155,9 +155,11 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<Outcome> {
                     info.work_unit
                 );
                 for p in &info.params {
-                    println!(
+                    outln!(
                         "    param {} (default {}): {}",
-                        p.name, p.default, p.description
+                        p.name,
+                        p.default,
+                        p.description
                     );
                 }
             }

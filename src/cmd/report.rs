@@ -28,7 +28,7 @@ pub(crate) fn report(args: ReportArgs) -> anyhow::Result<Outcome> {
         .collect();
     let written = write_reports(&results, &out, &formats)?;
     for p in written {
-        println!("{}", p.display());
+        outln!("{}", p.display());
     }
     Ok(Outcome::Success)
 }

@@ -10,7 +10,7 @@ use parbench_suites::plan::{Filters, resolve};
 pub(crate) fn validate(args: ValidateArgs) -> anyhow::Result<Outcome> {
     let config = load_config(Some(&args.file))?;
     let plan = resolve(&config, &Registry::builtin(), &Filters::default(), false)?;
-    println!(
+    outln!(
         "{}: ok ({} suites, {} points)",
         args.file.display(),
         plan.suites.len(),
