@@ -31,7 +31,12 @@ pub(crate) fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
             write_atomic(path, text.as_bytes())?;
             eprintln!("parbench: wrote {}", path.display());
         }
-        None => print!("{text}"),
+        None => {
+            use std::io::Write as _;
+            if let Err(e) = std::io::stdout().lock().write_all(text.as_bytes()) {
+                crate::stdout_failed(e)
+            }
+        }
     }
     Ok(Outcome::Success)
 }
