@@ -18,12 +18,12 @@ pub(crate) const EXIT_CODES: &str = "Exit codes: 0 success; 1 a regression was d
 pub(crate) enum Command {
     /// Run a config's suites, verify every variant, and write results.json and the report (HTML site, CSV, Markdown).
     #[command(
-        after_help = "Examples:\n  parbench run                                  # the embedded default config\n  parbench run --quick                          # same matrix, tiny sizes and budgets\n  parbench run --config configs/full.toml --out /tmp/pb\n  parbench run --suite pi --variant serial --variant rayon"
+        after_help = "Examples:\n  parbench run                                  # the embedded default config\n  parbench run --quick                          # same matrix, tiny sizes and budgets\n  parbench run --config configs/full.toml --out /tmp/pb\n  parbench run --suite pi --variant serial --variant rayon\n  parbench run --config configs/opencl.toml --opencl-device 0   # OpenCL variants on device 0 of `parbench list --devices`"
     )]
     Run(RunArgs),
     /// List workloads, their variants, sizes and parameters, and which variants this machine can run.
     #[command(
-        after_help = "Examples:\n  parbench list\n  parbench list --format json | jq '.[].variants[] | select(.available == false)'"
+        after_help = "Examples:\n  parbench list\n  parbench list --format json | jq '.[].variants[] | select(.available == false)'\n  parbench list --devices          # OpenCL platforms and devices"
     )]
     List(ListArgs),
     /// Check a config file without running anything.
@@ -90,6 +90,14 @@ pub(crate) struct RunArgs {
     /// Smoke run: the same matrix with shrunk sizes and budgets (seconds, not minutes).
     #[arg(long)]
     pub(crate) quick: bool,
+    /// The OpenCL device of the opencl variants: its number in `parbench list --devices`, or a
+    /// part of its name (overrides the config's `opencl-device`). Example: --opencl-device 1
+    #[arg(long, value_name = "INDEX|NAME")]
+    pub(crate) opencl_device: Option<parbench_harness::config::DeviceMatch>,
+    /// The OpenCL platform to take the device from: its number or a part of its name
+    /// (overrides the config's `opencl-platform`). Example: --opencl-platform pocl
+    #[arg(long, value_name = "INDEX|NAME")]
+    pub(crate) opencl_platform: Option<parbench_harness::config::DeviceMatch>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -103,6 +111,10 @@ pub(crate) struct ListArgs {
     /// Output format. Example: --format json
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: ListFormat,
+    /// Only the OpenCL platforms and devices (compute units, memory, driver), and why there
+    /// are none. Example: --devices --format json
+    #[arg(long)]
+    pub(crate) devices: bool,
 }
 
 #[derive(Debug, Args)]

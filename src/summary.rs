@@ -83,3 +83,27 @@ pub(crate) fn print_table(results: &RunResults) {
         );
     }
 }
+
+/// The crossovers of accelerator variants found over size sweeps, one line each.
+pub(crate) fn print_crossovers(results: &RunResults) {
+    if results.crossovers.is_empty() {
+        return;
+    }
+    println!();
+    println!("OpenCL against the best CPU point at each size (crossover):");
+    for c in &results.crossovers {
+        let params = c.params_label();
+        println!(
+            "  {} {}{} ({}): {}",
+            c.suite,
+            c.variant,
+            if params.is_empty() {
+                String::new()
+            } else {
+                format!(" [{params}]")
+            },
+            c.measure,
+            c.summary()
+        );
+    }
+}

@@ -1,7 +1,7 @@
 //! Figures derived across points: speedup against the baseline, its bootstrap interval,
 //! parallel efficiency and the Karp-Flatt serial fraction. Only verified points get them.
 
-use crate::results::{Derived, Point, Status};
+use crate::results::{Derived, ExecutionModel, Point, Status};
 use crate::stats;
 
 /// The variant every other variant of a workload is compared with.
@@ -45,23 +45,48 @@ pub fn ratio_ci_at(base: &[f64], new: &[f64], seed: u64, level: f64, resamples: 
     ]
 }
 
+/// Whether `q` measured the problem of `p`: same suite and size, and every parameter both list
+/// set alike. A point lists only the parameters its variant reads, so an OpenCL point
+/// (`work-group-size=64`) shares its problem with a serial point that lists none, and the
+/// serial histogram (`granularity=update`) with the OpenCL one that does not read it.
+pub fn same_problem(q: &Point, p: &Point) -> bool {
+    q.suite == p.suite
+        && q.size == p.size
+        && q.params
+            .iter()
+            .all(|(k, v)| p.params.get(k).is_none_or(|w| w == v))
+}
+
 /// Finds the baseline of `points[i]`: the `serial` variant of the same suite, size and
 /// parameters, or else the same variant at one worker (command suites, user workloads).
 fn baseline_of(points: &[Point], i: usize) -> Option<(usize, String)> {
     let p = &points[i];
-    let same_problem = |q: &Point| {
-        q.suite == p.suite && q.size == p.size && q.params == p.params && q.status == Status::Ok
-    };
+    let ok = |q: &Point| q.status == Status::Ok;
     if let Some(j) = points
         .iter()
-        .position(|q| same_problem(q) && q.variant == BASELINE_VARIANT)
+        .position(|q| ok(q) && same_problem(q, p) && q.variant == BASELINE_VARIANT)
     {
         return Some((j, BASELINE_VARIANT.to_string()));
     }
     points
         .iter()
-        .position(|q| same_problem(q) && q.variant == p.variant && q.workers == 1)
+        .position(|q| {
+            ok(q)
+                && q.suite == p.suite
+                && q.size == p.size
+                && q.params == p.params
+                && q.variant == p.variant
+                && q.workers == 1
+        })
         .map(|j| (j, format!("{} at 1 worker", p.variant)))
+}
+
+/// Whether efficiency and the Karp-Flatt fraction mean something for a point: speedup per
+/// worker assumes workers are processors of the machine. An OpenCL point's one worker is a
+/// whole device (its `workers` is 1): speedup / 1 would read as a "parallel efficiency" of
+/// several hundred percent, so it gets neither.
+pub fn has_efficiency(p: &Point) -> bool {
+    p.model != ExecutionModel::Opencl
 }
 
 /// The derived figures of `points[i]`; points that are not `ok` get none.
@@ -84,12 +109,13 @@ pub fn derive(points: &[Point], i: usize, seed: u64) -> Derived {
     } else {
         ratio_ci(&raw(&b.samples_ns), &raw(&m.samples_ns), seed ^ i as u64)
     };
+    let per_worker = has_efficiency(p);
     Derived {
         baseline: Some(label),
         speedup: Some(s),
         speedup_ci: Some(ci),
-        efficiency: Some(s / workers),
-        karp_flatt: karp_flatt(s, workers),
+        efficiency: per_worker.then(|| s / workers),
+        karp_flatt: karp_flatt(s, workers).filter(|_| per_worker),
     }
 }
 
@@ -112,6 +138,42 @@ mod tests {
         // S = 1.6 on 2 workers: (0.625 - 0.5) / 0.5 = 0.25
         assert!((karp_flatt(1.6, 2.0).unwrap() - 0.25).abs() < 1e-12);
         assert_eq!(karp_flatt(1.0, 1.0), None);
+    }
+
+    #[test]
+    fn accelerator_points_get_speedup_but_no_per_worker_figures() {
+        use crate::config::ParamValue;
+        use crate::test_support::point;
+        let serial = point("sq", "serial", 1, 400.0, 0.01, 1);
+        let mut rayon = point("sq", "rayon", 2, 220.0, 0.01, 2);
+        rayon.params.clear();
+        let mut gpu = point("sq", "opencl", 1, 100.0, 0.01, 3);
+        gpu.model = ExecutionModel::Opencl;
+        // The OpenCL point lists the parameter only it reads; serial is still its baseline.
+        gpu.params
+            .insert("work-group-size".into(), ParamValue::Int(64));
+        let mut points = vec![serial, rayon, gpu];
+        derive_all(&mut points, 7);
+        let d = &points[2].derived;
+        assert_eq!(d.baseline.as_deref(), Some("serial"));
+        assert!((d.speedup.unwrap() - 4.0).abs() < 0.1, "{d:?}");
+        assert_eq!((d.efficiency, d.karp_flatt), (None, None));
+        let r = &points[1].derived;
+        assert!((r.efficiency.unwrap() - 400.0 / 220.0 / 2.0).abs() < 0.05);
+        assert!(r.karp_flatt.is_some());
+        // A parameter only the baseline lists does not matter (the OpenCL variant does not
+        // read it); one both list must match (else the fallback: itself at 1 worker).
+        points[0]
+            .params
+            .insert("granularity".into(), ParamValue::Str("update".into()));
+        assert_eq!(derive(&points, 2, 7).baseline.as_deref(), Some("serial"));
+        points[0]
+            .params
+            .insert("work-group-size".into(), ParamValue::Int(32));
+        assert_eq!(
+            derive(&points, 2, 7).baseline.as_deref(),
+            Some("opencl at 1 worker")
+        );
     }
 
     #[test]

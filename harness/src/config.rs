@@ -305,6 +305,10 @@ with_measure_keys! {
         threshold_serial: Option<Fraction>,
         #[serde(default)]
         threshold_parallel: Option<Fraction>,
+        #[serde(default)]
+        opencl_platform: Option<Spanned<DeviceMatch>>,
+        #[serde(default)]
+        opencl_device: Option<Spanned<DeviceMatch>>,
     }
 }
 
@@ -487,6 +491,82 @@ pub struct Defaults {
     /// Seeds workload inputs and the bootstrap.
     pub seed: u64,
     pub thresholds: RegressionThresholds,
+    /// Which OpenCL device the `opencl` variants run on.
+    pub opencl: OpenclSelection,
+}
+
+/// An OpenCL platform or device as a config (`opencl-platform`, `opencl-device`) or the command
+/// line (`--opencl-device`) names it: its index as `parbench list --devices` numbers them, or a
+/// case-insensitive part of its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum DeviceMatch {
+    Index(usize),
+    Name(String),
+}
+
+impl DeviceMatch {
+    /// Whether `name` (a platform or device name) matches this name part.
+    pub fn matches_name(&self, name: &str) -> bool {
+        match self {
+            DeviceMatch::Index(_) => false,
+            DeviceMatch::Name(part) => name.to_lowercase().contains(&part.to_lowercase()),
+        }
+    }
+}
+
+impl fmt::Display for DeviceMatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeviceMatch::Index(i) => write!(f, "{i}"),
+            DeviceMatch::Name(n) => write!(f, "\"{n}\""),
+        }
+    }
+}
+
+impl std::str::FromStr for DeviceMatch {
+    type Err = String;
+
+    /// Digits are an index; anything else is a part of the name.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("expected an index (0, 1, …) or a part of the name".into());
+        }
+        Ok(match text.parse::<usize>() {
+            Ok(i) => DeviceMatch::Index(i),
+            Err(_) => DeviceMatch::Name(text.to_string()),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for DeviceMatch {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(i64),
+            Text(String),
+        }
+        const EXPECTED: &str = "expected an index as `parbench list --devices` numbers them (0, 1, …) or a non-empty part of the name, e.g. \"pthread\"";
+        match Raw::deserialize(d).map_err(|_| serde::de::Error::custom(EXPECTED))? {
+            Raw::Int(i) if i >= 0 => Ok(DeviceMatch::Index(i as usize)),
+            Raw::Int(i) => Err(serde::de::Error::custom(format!(
+                "{i} is negative: {EXPECTED}"
+            ))),
+            Raw::Text(t) if t.trim().is_empty() => Err(serde::de::Error::custom(EXPECTED)),
+            Raw::Text(t) => Ok(DeviceMatch::Name(t.trim().to_string())),
+        }
+    }
+}
+
+/// The OpenCL device of a run (`[defaults] opencl-platform` and `opencl-device`), spanned so that
+/// a device that does not exist here is reported at the config line. Unset: the first GPU, else
+/// the first device.
+#[derive(Debug, Clone, Default)]
+pub struct OpenclSelection {
+    pub platform: Option<Spanned<DeviceMatch>>,
+    pub device: Option<Spanned<DeviceMatch>>,
 }
 
 /// One `[[suite]]`: names stay spanned so that the suites layer can point at them.
@@ -544,6 +624,10 @@ impl Config {
                 raw.defaults.threshold_serial,
                 raw.defaults.threshold_parallel,
             ),
+            opencl: OpenclSelection {
+                platform: raw.defaults.opencl_platform.clone(),
+                device: raw.defaults.opencl_device.clone(),
+            },
         };
         if raw.suites.is_empty() {
             return Err(source.error_at(
@@ -845,6 +929,42 @@ mod tests {
         let e = parse("[[suite]]\nworkload = \"pi\"\nsizes = [{ label = \" \", n = 3 }]\n")
             .unwrap_err();
         assert!(e.message.contains("label"), "{e}");
+    }
+
+    #[test]
+    fn opencl_device_by_index_or_name_part() {
+        let c = parse(
+            "[defaults]\nopencl-platform = \"Portable\"\nopencl-device = 1\n[[suite]]\nworkload = \"pi\"\n",
+        )
+        .unwrap();
+        let o = &c.defaults.opencl;
+        assert_eq!(
+            o.platform.as_ref().map(|p| p.get_ref().clone()),
+            Some(DeviceMatch::Name("Portable".into()))
+        );
+        assert_eq!(
+            o.device.as_ref().map(|d| d.get_ref().clone()),
+            Some(DeviceMatch::Index(1))
+        );
+        assert!(DeviceMatch::Name("pthread".into()).matches_name("PThread-skylake"));
+        assert_eq!("2".parse::<DeviceMatch>(), Ok(DeviceMatch::Index(2)));
+        assert_eq!(
+            "gfx90a".parse::<DeviceMatch>(),
+            Ok(DeviceMatch::Name("gfx90a".into()))
+        );
+        for (bad, what) in [
+            ("-1", "negative"),
+            ("\"  \"", "non-empty part"),
+            ("1.5", "expected an index"),
+        ] {
+            let e = parse(&format!(
+                "[defaults]\nopencl-device = {bad}\n[[suite]]\nworkload = \"pi\"\n"
+            ))
+            .unwrap_err();
+            assert_eq!(e.line, 2, "{e}");
+            assert_eq!(e.key.as_deref(), Some("defaults.opencl-device"), "{e}");
+            assert!(e.message.contains(what), "{bad}: {e}");
+        }
     }
 
     #[test]

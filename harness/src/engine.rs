@@ -248,6 +248,7 @@ pub fn measure(
                 } else {
                     0.0
                 },
+                samples_ns: v.into_iter().map(Nanos).collect(),
             }
         })
         .collect();
@@ -387,5 +388,6 @@ mod tests {
         assert_eq!(o.phases[0].name, "compute");
         assert_eq!(o.phases[0].median, Nanos(60_000.0));
         assert!(o.phases[1].share > 0.0 && o.phases[1].share <= 0.41);
+        assert_eq!(o.phases[0].samples_ns.len(), o.measurement.samples_ns.len());
     }
 }

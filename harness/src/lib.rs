@@ -9,6 +9,7 @@ pub mod atomic_file;
 pub mod changepoint;
 pub mod compare;
 pub mod config;
+pub mod crossover;
 pub mod duration;
 pub mod engine;
 pub mod fingerprint;

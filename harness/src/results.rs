@@ -32,6 +32,10 @@ pub struct RunResults {
     pub config: ConfigEcho,
     pub machine: Machine,
     pub points: Vec<Point>,
+    /// Where accelerator (OpenCL) variants start to beat the CPU over a size sweep; computed
+    /// when the run ends (see `crossover::find_all`). Empty without such sweeps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub crossovers: Vec<crate::crossover::Crossover>,
 }
 
 /// The config as the run used it.
@@ -340,6 +344,11 @@ pub struct Phase {
     pub mean: Nanos,
     /// Mean of this phase / mean iteration time.
     pub share: f64,
+    /// Per sample, the phase's mean time per iteration (like `Measurement::samples_ns`), for
+    /// intervals over a phase (the crossover of OpenCL kernel time uses them). Empty in files
+    /// written before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub samples_ns: Vec<Nanos>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

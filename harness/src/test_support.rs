@@ -53,6 +53,7 @@ pub(crate) fn run(points: Vec<Point>) -> RunResults {
         },
         machine: machine(),
         points,
+        crossovers: Vec::new(),
     }
 }
 

@@ -223,6 +223,27 @@ pub fn render_summary(results: &RunResults) -> String {
         out.push_str("\nSpeedup is against the serial variant (or the same variant at one worker where a suite has none), only for points whose answer matched the serial reference. `w`: workers.\n\n");
     }
 
+    if !results.crossovers.is_empty() {
+        out.push_str("## OpenCL against the CPU (crossover)\n\n| suite | variant | compared on | crossover |\n|---|---|---|---|\n");
+        for c in &results.crossovers {
+            let params = c.params_label();
+            let _ = writeln!(
+                out,
+                "| {} | {}{} | {} | {} |",
+                md(&c.suite),
+                md(&c.variant),
+                if params.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", md(&params))
+                },
+                c.measure,
+                md(&c.summary())
+            );
+        }
+        out.push_str("\nThe smallest swept size from which the OpenCL variant beats the best CPU point at every larger size, with the 95% interval from the time ratios' bootstrap intervals.\n\n");
+    }
+
     let _ = writeln!(
         out,
         "<details><summary>All {} point{}</summary>\n\n| suite | size | params | variant | workers | median | 95% CI | speedup | efficiency | status |\n|---|---|---|---|---:|---:|---:|---:|---:|---|",

@@ -122,14 +122,23 @@ impl<'a> ReportView<'a> {
     }
 }
 
+/// Groups points into problems. A point joins a problem of its size whose first point sets every
+/// parameter both list alike (a point lists only the parameters its variant reads: an OpenCL
+/// point shares its problem with the CPU points) unless that problem already holds the same
+/// variant at the same worker count (a second value of a parameter only it reads).
 fn problems<'a>(points: &[&'a Point]) -> Vec<Problem<'a>> {
     let mut out: Vec<Problem<'a>> = Vec::new();
     for p in points {
         let params = p.params_label();
-        match out
-            .iter_mut()
-            .find(|q| q.size == p.size && q.params == params)
-        {
+        match out.iter_mut().find(|q| {
+            q.size == p.size
+                && (q.params == params
+                    || (parbench_harness::analysis::same_problem(q.points[0], p)
+                        && !q
+                            .points
+                            .iter()
+                            .any(|o| o.variant == p.variant && o.workers == p.workers)))
+        }) {
             Some(q) => q.points.push(p),
             None => {
                 let anchor = format!("problem-{}", out.len() + 1);
@@ -302,4 +311,53 @@ pub fn status_counts<'a>(points: impl IntoIterator<Item = &'a Point>) -> Vec<(St
         .filter(|(_, c)| *c > 0)
         .map(|(s, c)| (*s, c))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(variant: &str, workers: u32, params: serde_json::Value) -> Point {
+        serde_json::from_value(serde_json::json!({
+            "suite": "s", "workload": "pi", "size": "S", "n": 10, "variant": variant,
+            "model": if variant.starts_with("opencl") { "opencl" } else { "threads" },
+            "sync": "none", "workers": workers, "params": params, "status": "ok",
+            "oversubscribed": false
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn opencl_points_share_the_problem_of_the_cpu_points() {
+        use serde_json::json;
+        let pts = [
+            point("serial", 1, json!({"granularity": "update"})),
+            point("threads", 2, json!({"granularity": "update"})),
+            point("serial", 1, json!({"granularity": "batch"})),
+            point("opencl", 1, json!({"work-group-size": 32})),
+            point("opencl", 1, json!({"work-group-size": 64})),
+        ];
+        let refs: Vec<&Point> = pts.iter().collect();
+        let q = problems(&refs);
+        let shape: Vec<(String, Vec<&str>)> = q
+            .iter()
+            .map(|q| {
+                (
+                    q.params.clone(),
+                    q.points.iter().map(|p| p.variant.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (
+                    "granularity=update".into(),
+                    vec!["serial", "threads", "opencl"]
+                ),
+                ("granularity=batch".into(), vec!["serial", "opencl"]),
+            ]
+        );
+        assert_eq!(q[1].points[1].params_label(), "work-group-size=64");
+    }
 }

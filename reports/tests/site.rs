@@ -200,6 +200,29 @@ fn suite_pages_show_every_chart_the_data_supports() {
     }
     let stencil = read(dir.path(), "suite-stencil.html");
     assert!(stencil.contains(">\nexchange\n<"));
+    // The OpenCL section: one call with the build, steady state, the table, the size sweep
+    // against the CPU with the crossover marked; the overview lists the crossovers.
+    for part in [
+        "OpenCL: what the device costs",
+        "One call with the program built: warm build, copies, kernel",
+        "Every further call: copies, kernel, host overhead",
+        "build warm",
+        "of OpenCL start-up",
+        "OpenCL against the CPU over the size sweep",
+        "opencl end to end",
+        "opencl kernel only",
+        "crossover, end to end: n ≈",
+    ] {
+        assert!(square.contains(part), "square page lacks {part}");
+    }
+    assert!(!stencil.contains("OpenCL: what the device costs"));
+    let matmul = read(dir.path(), "suite-matmul.html");
+    assert!(matmul.contains("No OpenCL point was measured and verified: unavailable"));
+    let index = read(dir.path(), "index.html");
+    assert!(index.contains("OpenCL against the CPU: crossovers"));
+    assert!(index.contains("faster from n ≈"));
+    let summary = read(dir.path(), "summary.md");
+    assert!(summary.contains("## OpenCL against the CPU (crossover)"));
     // No speedup is printed for the wrong point, and expected-incorrect is never ranked.
     let counter = read(dir.path(), "suite-counter.html");
     assert!(counter.contains("incorrect by design; measured, never ranked"));

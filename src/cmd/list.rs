@@ -6,6 +6,7 @@ use crate::Outcome;
 use crate::cli::{ListArgs, ListFormat};
 use parbench_suites::Registry;
 use parbench_suites::matrix::{Cell, Matrix};
+use parbench_suites::opencl::{self, Inventory};
 use parbench_suites::workload::Availability;
 use serde_json::json;
 
@@ -68,7 +69,88 @@ fn print_matrix(matrix: &Matrix) {
     outln!();
 }
 
+/// The OpenCL platforms and devices, which one the OpenCL variants use by default, or why
+/// there are none.
+fn print_devices() {
+    println!("OpenCL: {}", opencl::build_info());
+    let platforms = match opencl::inventory() {
+        Inventory::NotBuilt { .. } => return,
+        Inventory::Unavailable { reason } => {
+            println!("No OpenCL device: {reason}");
+            return;
+        }
+        Inventory::Platforms { platforms } => platforms,
+    };
+    let chosen = opencl::selected().ok().map(|d| d.index);
+    let mut rows = vec![
+        [
+            "DEVICE",
+            "PLATFORM",
+            "NAME",
+            "TYPE",
+            "COMPUTE UNITS",
+            "GLOBAL MEMORY",
+            "LOCAL MEMORY",
+            "MAX WORK-GROUP",
+            "FP64",
+            "DRIVER",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for p in platforms {
+        for d in &p.devices {
+            rows.push(vec![
+                format!(
+                    "{}{}",
+                    d.index,
+                    if chosen == Some(d.index) { "*" } else { "" }
+                ),
+                format!("{} {}", p.index, p.name),
+                d.name.clone(),
+                d.kind.clone(),
+                d.compute_units.to_string(),
+                opencl::bytes(d.global_memory_bytes),
+                opencl::bytes(d.local_memory_bytes),
+                d.max_work_group_size.to_string(),
+                if d.fp64 { "yes" } else { "no" }.to_string(),
+                d.driver_version.clone(),
+            ]);
+        }
+    }
+    crate::summary::print_rows(&rows);
+    for p in platforms {
+        println!(
+            "platform {}: {} ({}), {}",
+            p.index, p.name, p.vendor, p.version
+        );
+        if let Some(e) = &p.error {
+            println!("  {e}");
+        }
+    }
+    println!(
+        "* the device OpenCL variants use unless `opencl-device` / `opencl-platform` ([defaults] of a config) or --opencl-device / --opencl-platform pick another"
+    );
+}
+
+fn devices_json() -> serde_json::Value {
+    json!({
+        "built_with_opencl": opencl::BUILT_WITH_OPENCL,
+        "build": opencl::build_info(),
+        "inventory": opencl::inventory(),
+        "default_device": opencl::selected().ok().map(|d| d.index),
+        "unavailable_reason": opencl::selected().err(),
+    })
+}
+
 pub(crate) fn list(args: ListArgs) -> anyhow::Result<Outcome> {
+    if args.devices {
+        match args.format {
+            ListFormat::Json => println!("{}", serde_json::to_string_pretty(&devices_json())?),
+            ListFormat::Table => print_devices(),
+        }
+        return Ok(Outcome::Success);
+    }
     let registry = Registry::builtin();
     let matrix = Matrix::of(&registry);
     match args.format {
@@ -163,6 +245,8 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<Outcome> {
                     );
                 }
             }
+            println!();
+            print_devices();
         }
     }
     Ok(Outcome::Success)

@@ -7,11 +7,13 @@ use crate::Outcome;
 use crate::cli::RunArgs;
 use crate::progress::Progress;
 use anyhow::Context;
+use parbench_harness::config::Config;
 use parbench_harness::fingerprint::Machine;
-use parbench_harness::results::{ConfigEcho, RunResults, SCHEMA_VERSION};
+use parbench_harness::results::{ConfigEcho, ExecutionModel, RunResults, SCHEMA_VERSION};
 use parbench_harness::timefmt;
 use parbench_reports::{Format, write_reports};
 use parbench_suites::Registry;
+use parbench_suites::opencl::{self, DeviceInfo};
 use parbench_suites::plan::{Filters, resolve};
 use parbench_suites::runner::{RunControl, run_plan};
 use std::path::{Path, PathBuf};
@@ -61,14 +63,71 @@ fn update_latest(out: &Path, id: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Selects the OpenCL device the config and the command line name (the command line wins).
+/// A name that matches nothing here is bad input: at the config line, or naming the option.
+fn select_opencl_device(config: &Config, args: &RunArgs) -> anyhow::Result<Option<DeviceInfo>> {
+    let from_config = &config.defaults.opencl;
+    let selector = opencl::Selector {
+        platform: args
+            .opencl_platform
+            .clone()
+            .or_else(|| from_config.platform.as_ref().map(|s| s.get_ref().clone())),
+        device: args
+            .opencl_device
+            .clone()
+            .or_else(|| from_config.device.as_ref().map(|s| s.get_ref().clone())),
+    };
+    let named = selector.platform.is_some() || selector.device.is_some();
+    match opencl::select(selector) {
+        Ok(Some(device)) => Ok(Some(device)),
+        Ok(None) => {
+            if named {
+                eprintln!(
+                    "parbench: an OpenCL device is selected, but OpenCL is not available here ({}); the OpenCL variants are skipped",
+                    opencl::selected().err().unwrap_or_default()
+                );
+            }
+            Ok(None)
+        }
+        Err(e) => {
+            let (flag, spanned, key) = if e.platform {
+                (
+                    args.opencl_platform.is_some(),
+                    &from_config.platform,
+                    "opencl-platform",
+                )
+            } else {
+                (
+                    args.opencl_device.is_some(),
+                    &from_config.device,
+                    "opencl-device",
+                )
+            };
+            match spanned {
+                Some(s) if !flag => Err(config
+                    .source
+                    .error_at(s.span(), Some(key), e.message)
+                    .into()),
+                _ => Err(anyhow::anyhow!("--{key}: {}", e.message)),
+            }
+        }
+    }
+}
+
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let config = load_config(args.config.as_deref())?;
+    let device = select_opencl_device(&config, &args)?;
     let registry = Registry::builtin();
     let filters = Filters {
         suites: args.suites.clone(),
         variants: args.variants.clone(),
     };
     let plan = resolve(&config, &registry, &filters, args.quick)?;
+    let uses_device = plan.suites.iter().any(|s| {
+        s.variants
+            .iter()
+            .any(|v| v.model == ExecutionModel::Opencl && v.is_available())
+    });
 
     let start = SystemTime::now();
     let (dir, run_id) = create_run_dir(&args.out, &timefmt::run_id(start))?;
@@ -90,7 +149,11 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         },
         machine: Machine::detect(),
         points: Vec::new(),
+        crossovers: Vec::new(),
     };
+    if let Some(d) = device.filter(|_| uses_device) {
+        results.machine.accelerators.push(d.describe());
+    }
     results.write(&results_path)?;
     update_latest(&args.out, &run_id)?;
     eprintln!(
@@ -169,6 +232,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
             );
         }
     }
+    crate::summary::print_crossovers(&results);
     let elapsed = start.elapsed().map(|d| d.as_secs_f64()).unwrap_or(0.0);
     eprintln!(
         "parbench: wrote {} and {} report files (open {}) in {elapsed:.1} s",

@@ -5,6 +5,7 @@
 pub mod counter_rng;
 pub mod exec;
 pub mod matrix;
+pub mod opencl;
 pub mod plan;
 pub mod processes;
 pub mod registry;

@@ -68,13 +68,43 @@ impl SuitePlan {
         }
     }
 
+    /// The configured parameters of `planned` that `variant` reads: they identify its points
+    /// (see [`Workload::param_applies`]).
+    pub fn params_for(
+        &self,
+        planned: &PlannedProblem,
+        variant: &VariantInfo,
+    ) -> BTreeMap<String, ParamValue> {
+        planned
+            .configured
+            .iter()
+            .filter(|(k, _)| self.workload.param_applies(k, variant.name))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Whether `variant` runs problem `index`: not when an earlier problem of the suite differs
+    /// from it only in parameters the variant does not read (it was measured there already).
+    pub fn runs(&self, index: usize, variant: &VariantInfo) -> bool {
+        let planned = &self.problems[index];
+        let mine = self.params_for(planned, variant);
+        !self.problems[..index].iter().any(|q| {
+            q.problem.size_label == planned.problem.size_label
+                && q.problem.n == planned.problem.n
+                && self.params_for(q, variant) == mine
+        })
+    }
+
     pub fn point_count(&self) -> usize {
-        self.problems.len()
-            * self
-                .variants
-                .iter()
-                .map(|v| self.workers_for(v).len())
-                .sum::<usize>()
+        (0..self.problems.len())
+            .map(|i| {
+                self.variants
+                    .iter()
+                    .filter(|v| self.runs(i, v))
+                    .map(|v| self.workers_for(v).len())
+                    .sum::<usize>()
+            })
+            .sum()
     }
 }
 
@@ -368,6 +398,24 @@ mod tests {
     }
 
     #[test]
+    fn a_sweep_of_a_parameter_only_opencl_reads_does_not_repeat_cpu_points() {
+        let p = plan("[[suite]]\nworkload = \"pi\"\nsizes = [1000, 2000]\nvariants = [\"serial\", \"rayon\", \"opencl\"]\nworkers = [1, 2]\n[suite.params]\nwork-group-size = [32, 64]\n").unwrap();
+        let s = &p.suites[0];
+        assert_eq!(s.problems.len(), 4);
+        // Per size: serial once, rayon at two worker counts, opencl once per work-group size.
+        assert_eq!(p.point_count(), 2 * (1 + 2 + 2));
+        let opencl = s.variants.iter().find(|v| v.name == "opencl").unwrap();
+        let serial = &s.variants[0];
+        assert!(s.runs(0, serial) && !s.runs(1, serial) && s.runs(2, serial));
+        assert!(s.runs(0, opencl) && s.runs(1, opencl));
+        assert!(s.params_for(&s.problems[1], serial).is_empty());
+        assert_eq!(
+            s.params_for(&s.problems[1], opencl).get("work-group-size"),
+            Some(&ParamValue::Int(64))
+        );
+    }
+
+    #[test]
     fn unknown_names_point_at_the_config_line() {
         let e = plan("[[suite]]\nworkload = \"pie\"\n").unwrap_err();
         let PlanError::Config(e) = e else { panic!() };
@@ -411,6 +459,7 @@ mod tests {
         assert_eq!(e.line, 4);
         assert!(e.message.contains("no parameter `bins`"), "{e}");
         assert!(e.message.contains("`chunksize`"), "{e}");
+        assert!(e.message.contains("`work-group-size`"), "{e}");
     }
 
     #[test]

@@ -70,13 +70,16 @@ pub fn run_plan(
     observer.started(total);
     let mut index = 0;
     for suite in &plan.suites {
-        for planned in &suite.problems {
+        for (problem_index, planned) in suite.problems.iter().enumerate() {
             let reference = catch_unwind(AssertUnwindSafe(|| {
                 suite.workload.reference(&planned.problem)
             }))
             .map_err(|p| format!("the reference computation panicked: {}", panic_message(&*p)))
             .and_then(|r| r.map_err(|e| format!("the reference computation failed: {e}")));
             for variant in &suite.variants {
+                if !suite.runs(problem_index, variant) {
+                    continue;
+                }
                 for workers in suite.workers_for(variant) {
                     if (control.should_stop)() {
                         return false;
@@ -87,7 +90,7 @@ pub fn run_plan(
                         &planned.problem.size_label,
                         variant.name,
                         workers,
-                        &planned.configured,
+                        &suite.params_for(planned, variant),
                     );
                     observer.point_started(index, &label);
                     let mut point = measure_point(
@@ -117,6 +120,7 @@ pub fn run_plan(
         }
     }
     analysis::derive_all(&mut results.points, plan.seed);
+    results.crossovers = parbench_harness::crossover::find_all(&results.points, plan.seed);
     true
 }
 
@@ -135,7 +139,7 @@ fn new_point(
         model: variant.model,
         sync: variant.sync,
         workers,
-        params: planned.configured.clone(),
+        params: suite.params_for(planned, variant),
         status: Status::Skipped,
         reason: None,
         oversubscribed: workers > logical_cores(),
@@ -433,6 +437,7 @@ mod tests {
             },
             machine: Machine::detect(),
             points: vec![],
+            crossovers: Vec::new(),
         };
         let mut checkpoints = 0;
         let done = run_plan(

@@ -484,6 +484,14 @@ pub trait Workload: Send + Sync {
         Vec::new()
     }
 
+    /// Whether `variant` reads parameter `param`. A parameter only some variants read (the
+    /// OpenCL `work-group-size`) does not multiply the other variants' points when swept: they
+    /// run once per value of the parameters they read, and their points do not list the others.
+    /// The default: every variant reads every parameter.
+    fn param_applies(&self, _param: &str, _variant: &str) -> bool {
+        true
+    }
+
     /// Units of work ([`WorkloadInfo::work_unit`]) one iteration performs.
     fn work(&self, problem: &Problem) -> f64;
 

@@ -251,6 +251,7 @@ pub fn import(
         },
         machine,
         points,
+        crossovers: Vec::new(),
     })
 }
 

@@ -5,6 +5,7 @@
 
 mod index;
 mod metrics;
+mod opencl;
 mod phases;
 mod processes;
 mod suite;
@@ -267,6 +268,7 @@ pub(crate) fn sections() -> Vec<Box<dyn Section>> {
         Box::new(phases::Phases),
         Box::new(processes::Processes),
         Box::new(metrics::Metrics),
+        Box::new(opencl::Opencl),
     ]
 }
 

@@ -274,6 +274,19 @@ impl<'a> WorkersChart<'a> {
     }
 }
 
+/// A vertical mark on a [`SizeChart`]: a problem size (a crossover) with an optional interval,
+/// shaded.
+#[derive(Debug, Clone)]
+pub struct SizeMarker {
+    pub label: String,
+    pub x: f64,
+    /// The interval shaded around `x`; an end of `None` reaches the edge of the chart.
+    pub interval: Option<(Option<f64>, Option<f64>)>,
+    pub color: RGBColor,
+    /// Dashed (else solid).
+    pub dashed: bool,
+}
+
 /// A chart of time (or any positive measure) against problem size, both axes logarithmic.
 #[derive(Debug, Clone)]
 pub struct SizeChart<'a> {
@@ -284,6 +297,8 @@ pub struct SizeChart<'a> {
     pub series: &'a [Series],
     /// Formats y tick labels (values as given, e.g. ns).
     pub y_format: fn(f64) -> String,
+    /// Vertical marks (crossovers), drawn under the series.
+    pub markers: &'a [SizeMarker],
     pub width: u32,
     /// Height of the plot; the legend adds its rows below.
     pub height: u32,
@@ -296,6 +311,7 @@ impl<'a> SizeChart<'a> {
             x_label,
             y_label,
             series,
+            markers: &[],
             y_format: tick,
             width: HALF_WIDTH,
             height: DEFAULT_HEIGHT,
@@ -306,7 +322,12 @@ impl<'a> SizeChart<'a> {
         let err = |e: &dyn std::fmt::Display| PlotError::new(self.title, e);
         let all: Vec<&XY> = self.series.iter().flat_map(|s| s.points.iter()).collect();
         let positive = |v: &f64| v.is_finite() && *v > 0.0;
-        let xs: Vec<f64> = all.iter().map(|p| p.x).filter(positive).collect();
+        let xs: Vec<f64> = all
+            .iter()
+            .map(|p| p.x)
+            .chain(self.markers.iter().map(|m| m.x))
+            .filter(positive)
+            .collect();
         let ys: Vec<f64> = all
             .iter()
             .flat_map(|p| {
@@ -334,6 +355,16 @@ impl<'a> SizeChart<'a> {
             ));
         }
         push_series_entries(&mut entries, self.series, &[]);
+        for m in self.markers {
+            entries.push(LegendEntry::new(
+                m.label.clone(),
+                if m.dashed {
+                    Swatch::Dashed(m.color)
+                } else {
+                    Swatch::Fill(m.color, 0.5)
+                },
+            ));
+        }
 
         let mut svg = String::new();
         {
@@ -366,6 +397,28 @@ impl<'a> SizeChart<'a> {
                 .axis_style(AXIS)
                 .draw()
                 .map_err(|e| err(&e))?;
+            for m in self.markers.iter().filter(|m| m.x.is_finite() && m.x > 0.0) {
+                if let Some((lo, hi)) = m.interval {
+                    let lo = lo.filter(|v| v.is_finite()).unwrap_or(x0).clamp(x0, x1);
+                    let hi = hi.filter(|v| v.is_finite()).unwrap_or(x1).clamp(x0, x1);
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(lo, y0), (hi, y1)],
+                            m.color.mix(0.12).filled(),
+                        )))
+                        .map_err(|e| err(&e))?;
+                }
+                let line = vec![(m.x, y0), (m.x, y1)];
+                if m.dashed {
+                    chart
+                        .draw_series(DashedLineSeries::new(line, 6, 4, m.color.stroke_width(2)))
+                        .map_err(|e| err(&e))?;
+                } else {
+                    chart
+                        .draw_series(LineSeries::new(line, m.color.stroke_width(2)))
+                        .map_err(|e| err(&e))?;
+                }
+            }
             for s in self.series {
                 draw_series(&mut chart, s, (x0, x1), self.title)?;
             }
@@ -554,5 +607,20 @@ mod tests {
             .unwrap();
         assert!(svg.contains("n (elements)"));
         assert!(svg.contains(">\nserial\n<"));
+        let markers = [SizeMarker {
+            label: "crossover <n>".into(),
+            x: 5e4,
+            interval: Some((Some(3e4), None)),
+            color: RGBColor(200, 0, 0),
+            dashed: true,
+        }];
+        let mut chart = SizeChart::new("marked", "n", "time", &series);
+        chart.markers = &markers;
+        let svg = chart.render().unwrap();
+        assert!(
+            svg.contains("crossover &lt;n&gt;"),
+            "the marker has a legend entry"
+        );
+        assert!(!svg.contains("style="));
     }
 }

@@ -12,7 +12,7 @@ mod stacked;
 pub use boxplot::{BoxPlotChart, BoxRow};
 pub use heatmap::{ColorScale, HeatCell, HeatmapChart};
 pub use legend::{LegendEntry, Swatch};
-pub use lines::{Curve, SizeChart, WorkersChart};
+pub use lines::{Curve, SizeChart, SizeMarker, WorkersChart};
 pub use stacked::{Bar, StackedBarChart};
 
 use plotters::prelude::*;

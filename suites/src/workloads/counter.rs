@@ -268,6 +268,10 @@ impl Workload for Counter {
         v.extend(crate::processes::not_applicable(
             "the point is contention on one counter in shared memory; worker processes share no memory, so their counts would travel as messages and be summed once (the `channel` reduction)",
         ));
+        v.extend(NotApplicable::all(
+            &[crate::opencl::VARIANT, crate::opencl::VARIANT_LOCAL],
+            "one counter incremented n times is the CPU's lock and atomics demonstration; on a device it is one word hit by every work-item's atomic, which histogram's OpenCL variants measure with `bins = 1`",
+        ));
         v
     }
 

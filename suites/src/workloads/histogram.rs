@@ -435,6 +435,10 @@ impl Workload for Histogram {
             default: ParamValue::Int(DEFAULT_BINS),
         }];
         params.extend(contention::params());
+        params.push(crate::opencl::work_group_size_param(
+            crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+            "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)",
+        ));
         WorkloadInfo {
             name: "histogram",
             description: "bin n pseudo-random values into `bins` shared bins (contention vs bin count)",
@@ -464,7 +468,7 @@ impl Workload for Histogram {
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        vec![
+        let mut variants = vec![
             VariantInfo::serial("one thread, one private histogram"),
             variant(
                 "threads",
@@ -513,7 +517,25 @@ impl Workload for Histogram {
                 "racy load-then-store on shared atomic bins, which loses updates",
             )
             .expected_incorrect(),
-        ]
+        ];
+        variants.push(crate::opencl::variant(
+            crate::opencl::VARIANT,
+            SyncKind::Atomic,
+            "OpenCL device: one global atomic_inc per value on the shared bins; the values and a reset of the bins copied in, the bins copied back",
+            crate::opencl::Needs::Nothing,
+        ));
+        variants.push(crate::opencl::variant(
+            crate::opencl::VARIANT_LOCAL,
+            SyncKind::Sharded,
+            "OpenCL device: each work-group counts into its own bins in local memory (local atomics) and merges them into the global bins once",
+            crate::opencl::Needs::Nothing,
+        ));
+        variants
+    }
+
+    fn param_applies(&self, param: &str, variant: &str) -> bool {
+        // The OpenCL kernels touch shared bins their own way: granularity is not theirs.
+        crate::opencl::param_applies(param, variant)
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
@@ -559,6 +581,10 @@ impl Workload for Histogram {
             ),
             "channel" => Strategy::Channel,
             "unsync" => Strategy::Unsync(atomics(bins)),
+            crate::opencl::VARIANT | crate::opencl::VARIANT_LOCAL => {
+                let local = variant == crate::opencl::VARIANT_LOCAL;
+                return crate::opencl::prepare(crate::opencl::Kernel::Histogram { local }, problem);
+            }
             other => return Err(WorkloadError::unknown_variant("histogram", other)),
         };
         let n = usize::try_from(problem.n)
@@ -605,7 +631,11 @@ mod tests {
                 let p = problem(5_003, g, &[(BINS, ParamValue::Int(bins))]);
                 let want = Histogram.reference(&p).unwrap();
                 assert_eq!(want.len(), bins as usize);
-                for v in Histogram.variants() {
+                for v in Histogram
+                    .variants()
+                    .into_iter()
+                    .filter(|v| v.is_available())
+                {
                     for w in [1, 2, 3] {
                         let mut e = Histogram.prepare(&p, v.name, w).unwrap();
                         e.run().unwrap();

@@ -310,6 +310,10 @@ impl Workload for Mandelbrot {
                 },
                 // In rows of the image.
                 crate::processes::chunksize_param(),
+                crate::opencl::work_group_size_param(
+                    crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                    "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)",
+                ),
             ],
         }
     }
@@ -343,6 +347,12 @@ impl Workload for Mandelbrot {
             ),
         ];
         variants.extend(crate::processes::variants());
+        variants.push(crate::opencl::variant(
+            crate::opencl::VARIANT,
+            SyncKind::Message,
+            "OpenCL device: one work-item per pixel with the same binary64 operations (no fused multiply-add), the image copied back",
+            crate::opencl::Needs::Fp64,
+        ));
         variants
     }
 
@@ -359,7 +369,12 @@ impl Workload for Mandelbrot {
             "unsync",
             "rows are independent outputs: there is no read-modify-write that could lose an update",
         ));
+        v.push(crate::opencl::local_not_applicable());
         v
+    }
+
+    fn param_applies(&self, param: &str, variant: &str) -> bool {
+        crate::opencl::param_applies(param, variant)
     }
 
     fn work(&self, problem: &Problem) -> f64 {
@@ -396,6 +411,9 @@ impl Workload for Mandelbrot {
             #[cfg(unix)]
             v if crate::processes::is_processes_variant(v) => {
                 return crate::processes::mandelbrot::prepare(problem, v, workers);
+            }
+            crate::opencl::VARIANT => {
+                return crate::opencl::prepare(crate::opencl::Kernel::Mandelbrot, problem);
             }
             other => return Err(WorkloadError::unknown_variant("mandelbrot", other)),
         };

@@ -303,6 +303,10 @@ impl Workload for Matmul {
                 // In rows of C.
                 crate::processes::chunksize_param(),
                 crate::processes::transport_param(),
+                crate::opencl::work_group_size_param(
+                    crate::opencl::DEFAULT_MATMUL_WORK_GROUP_SIZE,
+                    "work-items per OpenCL work-group, a square: t x t tiles of C (64, 256, 1024; OpenCL variants only)",
+                ),
             ],
         }
     }
@@ -324,11 +328,17 @@ impl Workload for Matmul {
             ),
         ];
         variants.extend(crate::processes::variants());
+        variants.push(crate::opencl::variant(
+            crate::opencl::VARIANT,
+            SyncKind::Message,
+            "OpenCL device: square work-groups multiply tiles of A and B staged in local memory; A and B copied in, C copied back",
+            crate::opencl::Needs::Fp64,
+        ));
         variants
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
-        NotApplicable::all(
+        let mut v = NotApplicable::all(
             &[
                 "mutex",
                 "parking_lot",
@@ -339,7 +349,13 @@ impl Workload for Matmul {
                 "unsync",
             ],
             "A and B are only read and every element of C is written by exactly one worker: there is no shared mutable state to lock, update atomically, shard, send or race on",
-        )
+        );
+        v.push(crate::opencl::local_not_applicable());
+        v
+    }
+
+    fn param_applies(&self, param: &str, variant: &str) -> bool {
+        crate::opencl::param_applies(param, variant)
     }
 
     fn work(&self, problem: &Problem) -> f64 {
@@ -374,6 +390,9 @@ impl Workload for Matmul {
             #[cfg(unix)]
             v if crate::processes::is_processes_variant(v) => {
                 return crate::processes::matmul::prepare(problem, v, workers);
+            }
+            crate::opencl::VARIANT => {
+                return crate::opencl::prepare(crate::opencl::Kernel::Matmul, problem);
             }
             other => return Err(WorkloadError::unknown_variant("matmul", other)),
         };
@@ -413,12 +432,18 @@ mod tests {
                     e.run().unwrap();
                     let got = e.answer().into_owned();
                     verify(&want, &got).unwrap_or_else(|m| panic!("n={n} {} w{w}: {m}", v.name));
-                    // Same operations per element: the variants agree exactly.
+                    // Same operations per element: the CPU variants agree exactly; the OpenCL
+                    // tiles sum in the naive order, so it agrees exactly with the reference.
                     let exact = |a: &Answer<'_>| match a {
                         Answer::Approx { values, .. } => values.to_vec(),
                         Answer::Exact(_) => unreachable!(),
                     };
-                    let s = serial.get_or_insert_with(|| exact(&got));
+                    let naive = exact(&want);
+                    let s = if v.model == ExecutionModel::Opencl {
+                        &naive
+                    } else {
+                        serial.get_or_insert_with(|| exact(&got))
+                    };
                     assert!(
                         s.iter()
                             .zip(exact(&got))

@@ -223,6 +223,10 @@ impl Workload for Particles {
                     default: ParamValue::Int(DEFAULT_STEPS),
                 },
                 crate::processes::chunksize_param(),
+                crate::opencl::work_group_size_param(
+                    crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                    "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)",
+                ),
             ],
         }
     }
@@ -244,11 +248,17 @@ impl Workload for Particles {
             ),
         ];
         variants.extend(crate::processes::variants());
+        variants.push(crate::opencl::variant(
+            crate::opencl::VARIANT,
+            SyncKind::Message,
+            "OpenCL device: one work-item per particle (correctly rounded sqrt and division, no fused multiply-add), positions copied in and out",
+            crate::opencl::Needs::Fp64,
+        ));
         variants
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
-        NotApplicable::all(
+        let mut v = NotApplicable::all(
             &[
                 "mutex",
                 "parking_lot",
@@ -259,7 +269,13 @@ impl Workload for Particles {
                 "unsync",
             ],
             "particles never interact: each is read and written by one worker only, so there is no shared state to lock, update atomically, shard or send",
-        )
+        );
+        v.push(crate::opencl::local_not_applicable());
+        v
+    }
+
+    fn param_applies(&self, param: &str, variant: &str) -> bool {
+        crate::opencl::param_applies(param, variant)
     }
 
     fn work(&self, problem: &Problem) -> f64 {
@@ -292,6 +308,9 @@ impl Workload for Particles {
             #[cfg(unix)]
             v if crate::processes::is_processes_variant(v) => {
                 return crate::processes::particles::prepare(problem, v, workers);
+            }
+            crate::opencl::VARIANT => {
+                return crate::opencl::prepare(crate::opencl::Kernel::Particles, problem);
             }
             other => return Err(WorkloadError::unknown_variant("particles", other)),
         };

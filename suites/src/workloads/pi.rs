@@ -192,7 +192,12 @@ impl Workload for Pi {
                 },
             ],
             default_sizes: vec!["S", "M"],
-            params: vec![crate::processes::chunksize_param()],
+            params: vec![crate::processes::chunksize_param(),
+                crate::opencl::work_group_size_param(
+                    crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                    "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)",
+                ),
+            ],
         }
     }
 
@@ -225,6 +230,12 @@ impl Workload for Pi {
             ),
         ];
         variants.extend(crate::processes::variants());
+        variants.push(crate::opencl::variant(
+            crate::opencl::VARIANT,
+            SyncKind::Message,
+            "OpenCL device: the same counter-based stream in OpenCL C, grid-stride work-items, per-group sums in local memory, partial sums copied back",
+            crate::opencl::Needs::Nothing,
+        ));
         variants
     }
 
@@ -241,7 +252,12 @@ impl Workload for Pi {
             "unsync",
             "the lost-update demonstration is `counter` and `histogram`; pi's one total per task would lose whole tasks rarely and unpredictably",
         ));
+        v.push(crate::opencl::local_not_applicable());
         v
+    }
+
+    fn param_applies(&self, param: &str, variant: &str) -> bool {
+        crate::opencl::param_applies(param, variant)
     }
 
     fn work(&self, problem: &Problem) -> f64 {
@@ -273,6 +289,9 @@ impl Workload for Pi {
             #[cfg(unix)]
             v if crate::processes::is_processes_variant(v) => {
                 return crate::processes::pi::prepare(problem, v, workers);
+            }
+            crate::opencl::VARIANT => {
+                return crate::opencl::prepare(crate::opencl::Kernel::Pi, problem);
             }
             other => return Err(WorkloadError::unknown_variant("pi", other)),
         };

@@ -117,6 +117,10 @@ impl Workload for Square {
             params: vec![
                 crate::processes::chunksize_param(),
                 crate::processes::transport_param(),
+                crate::opencl::work_group_size_param(
+                    crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                    "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)",
+                ),
             ],
         }
     }
@@ -138,11 +142,17 @@ impl Workload for Square {
             ),
         ];
         variants.extend(crate::processes::variants());
+        variants.push(crate::opencl::variant(
+            crate::opencl::VARIANT,
+            SyncKind::Message,
+            "OpenCL device: x copied to the device, one work-item per element, y copied back (copies and kernel timed apart)",
+            crate::opencl::Needs::Fp64,
+        ));
         variants
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
-        NotApplicable::all(
+        let mut v = NotApplicable::all(
             &[
                 "mutex",
                 "parking_lot",
@@ -153,7 +163,13 @@ impl Workload for Square {
                 "unsync",
             ],
             "each output element is written by exactly one worker and the input is only read: there is no shared state to lock, update atomically, shard, send or race on",
-        )
+        );
+        v.push(crate::opencl::local_not_applicable());
+        v
+    }
+
+    fn param_applies(&self, param: &str, variant: &str) -> bool {
+        crate::opencl::param_applies(param, variant)
     }
 
     fn work(&self, problem: &Problem) -> f64 {
@@ -181,6 +197,9 @@ impl Workload for Square {
             #[cfg(unix)]
             v if crate::processes::is_processes_variant(v) => {
                 return crate::processes::square::prepare(problem, v, workers);
+            }
+            crate::opencl::VARIANT => {
+                return crate::opencl::prepare(crate::opencl::Kernel::Square, problem);
             }
             other => return Err(WorkloadError::unknown_variant("square", other)),
         };

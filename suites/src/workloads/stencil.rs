@@ -438,6 +438,10 @@ impl Workload for Stencil {
         v.extend(crate::processes::not_applicable(
             "not offered: a worker process takes one task and returns one result, but every stencil step needs its neighbours' halo rows from the step before; as tasks, every strip would travel through parbench on every step (message-passing exchange between workers is what `channel` shows)",
         ));
+        v.extend(NotApplicable::all(
+            &[crate::opencl::VARIANT, crate::opencl::VARIANT_LOCAL],
+            "stencil measures the halo exchange between the workers' strips every step; on a device the whole grid stays in device memory and there is no exchange to measure, so it has no OpenCL variant",
+        ));
         v
     }
 
