@@ -89,11 +89,11 @@ pub(crate) fn print_crossovers(results: &RunResults) {
     if results.crossovers.is_empty() {
         return;
     }
-    println!();
-    println!("OpenCL against the best CPU point at each size (crossover):");
+    outln!();
+    outln!("OpenCL against the best CPU point at each size (crossover):");
     for c in &results.crossovers {
         let params = c.params_label();
-        println!(
+        outln!(
             "  {} {}{} ({}): {}",
             c.suite,
             c.variant,

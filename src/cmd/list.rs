@@ -72,11 +72,11 @@ fn print_matrix(matrix: &Matrix) {
 /// The OpenCL platforms and devices, which one the OpenCL variants use by default, or why
 /// there are none.
 fn print_devices() {
-    println!("OpenCL: {}", opencl::build_info());
+    outln!("OpenCL: {}", opencl::build_info());
     let platforms = match opencl::inventory() {
         Inventory::NotBuilt { .. } => return,
         Inventory::Unavailable { reason } => {
-            println!("No OpenCL device: {reason}");
+            outln!("No OpenCL device: {reason}");
             return;
         }
         Inventory::Platforms { platforms } => platforms,
@@ -120,15 +120,18 @@ fn print_devices() {
     }
     crate::summary::print_rows(&rows);
     for p in platforms {
-        println!(
+        outln!(
             "platform {}: {} ({}), {}",
-            p.index, p.name, p.vendor, p.version
+            p.index,
+            p.name,
+            p.vendor,
+            p.version
         );
         if let Some(e) = &p.error {
-            println!("  {e}");
+            outln!("  {e}");
         }
     }
-    println!(
+    outln!(
         "* the device OpenCL variants use unless `opencl-device` / `opencl-platform` ([defaults] of a config) or --opencl-device / --opencl-platform pick another"
     );
 }
@@ -146,7 +149,7 @@ fn devices_json() -> serde_json::Value {
 pub(crate) fn list(args: ListArgs) -> anyhow::Result<Outcome> {
     if args.devices {
         match args.format {
-            ListFormat::Json => println!("{}", serde_json::to_string_pretty(&devices_json())?),
+            ListFormat::Json => outln!("{}", serde_json::to_string_pretty(&devices_json())?),
             ListFormat::Table => print_devices(),
         }
         return Ok(Outcome::Success);
@@ -245,7 +248,7 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<Outcome> {
                     );
                 }
             }
-            println!();
+            outln!();
             print_devices();
         }
     }

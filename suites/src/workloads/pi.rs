@@ -192,7 +192,8 @@ impl Workload for Pi {
                 },
             ],
             default_sizes: vec!["S", "M"],
-            params: vec![crate::processes::chunksize_param(),
+            params: vec![
+                crate::processes::chunksize_param(),
                 crate::opencl::work_group_size_param(
                     crate::opencl::DEFAULT_WORK_GROUP_SIZE,
                     "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)",
