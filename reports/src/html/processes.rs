@@ -285,6 +285,7 @@ mod tests {
                     median: Nanos(share * mean),
                     mean: Nanos(share * mean),
                     share,
+                    samples_ns: vec![],
                 });
             }
             p.metrics.insert(SPAWN_TO_READY.into(), m(1.2e6, "ns"));
