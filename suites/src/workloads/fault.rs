@@ -118,6 +118,8 @@ impl Workload for Fault {
                 "sharded",
                 "channel",
                 "unsync",
+                crate::opencl::VARIANT,
+                crate::opencl::VARIANT_LOCAL,
             ],
             "fault injection is about worker processes: `serial` is its baseline, the processes variants break on purpose",
         )
