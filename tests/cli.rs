@@ -1811,10 +1811,7 @@ fn opencl_variants_without_a_platform_are_unavailable_and_skipped() {
         .arg("list")
         .assert()
         .success()
-        .stdout(
-            predicate::str::is_match(r"\nsquare +yes +yes +yes .* +no +-\n")
-                .unwrap(),
-        )
+        .stdout(predicate::str::is_match(r"\nsquare +yes +yes +yes .* +no +-\n").unwrap())
         .stdout(predicate::str::contains(format!(
             "square x opencl: not on this machine: {why}"
         )))
