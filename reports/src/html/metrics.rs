@@ -18,18 +18,20 @@ impl Section for Metrics {
         problem: &Problem<'_>,
         out: &mut String,
     ) -> Result<(), ReportError> {
+        // Metrics a dedicated section tabulates (the OpenCL build times) are left to it.
+        let shown = |k: &str| !super::opencl::METRICS.contains(&k);
         let with: Vec<&Point> = problem
             .points
             .iter()
             .copied()
-            .filter(|p| !p.metrics.is_empty())
+            .filter(|p| p.metrics.keys().any(|k| shown(k)))
             .collect();
         if with.is_empty() {
             return Ok(());
         }
         let mut names: Vec<&str> = Vec::new();
         for p in &with {
-            for k in p.metrics.keys() {
+            for k in p.metrics.keys().filter(|k| shown(k)) {
                 if !names.contains(&k.as_str()) {
                     names.push(k);
                 }

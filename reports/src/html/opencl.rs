@@ -19,6 +19,16 @@ use std::fmt::Write as _;
 
 pub(super) struct Opencl;
 
+/// The metrics OpenCL points carry, shown in this section's table (the generic metrics table
+/// leaves them out).
+pub(super) const METRICS: [&str; 5] = [
+    "build_cold_ns",
+    "build_warm_ns",
+    "first_run_ns",
+    "opencl_startup_ns",
+    "work_group_size",
+];
+
 /// The device-side phases, in drawing order; the rest of an iteration is host overhead.
 const DEVICE_PHASES: [&str; 3] = ["h2d", "kernel", "d2h"];
 /// Colour of the kernel-only time series (the end-to-end series has the variant's colour).
