@@ -400,9 +400,10 @@ fn sweeps(page: &Page<'_>, mine: &[&Crossover], out: &mut String) -> Result<(), 
         if let Some(k) = kernel {
             let _ = write!(caption, " Kernel only: {}.", k.summary());
         }
-        caption.push_str(
-            " Shaded: the 95% interval of the crossover. Error bars: 95% CI of the CPU medians.",
-        );
+        if !markers.is_empty() {
+            caption.push_str(" Vertical line: the crossover; shaded: its 95% interval.");
+        }
+        caption.push_str(" Error bars: 95% CI of the CPU medians.");
         for n in e2e
             .notes
             .iter()
