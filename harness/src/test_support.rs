@@ -53,6 +53,7 @@ pub(crate) fn run(points: Vec<Point>) -> RunResults {
         },
         machine: machine(),
         points,
+        scalability: vec![],
     }
 }
 
@@ -111,5 +112,6 @@ pub(crate) fn point_from_samples(suite: &str, variant: &str, workers: u32, s: &[
         phases: vec![],
         metrics: BTreeMap::new(),
         warnings: vec![],
+        operations: None,
     }
 }

@@ -90,6 +90,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         },
         machine: Machine::detect(),
         points: Vec::new(),
+        scalability: Vec::new(),
     };
     results.write(&results_path)?;
     update_latest(&args.out, &run_id)?;

@@ -145,6 +145,7 @@ fn new_point(
         phases: Vec::new(),
         metrics: BTreeMap::new(),
         warnings: Vec::new(),
+        operations: None,
     }
 }
 
@@ -433,6 +434,7 @@ mod tests {
             },
             machine: Machine::detect(),
             points: vec![],
+            scalability: vec![],
         };
         let mut checkpoints = 0;
         let done = run_plan(

@@ -1,6 +1,7 @@
 //! The built-in workloads.
 
 pub mod contention;
+pub mod granularity;
 pub mod counter;
 pub mod fault;
 pub mod histogram;
