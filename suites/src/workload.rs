@@ -4,6 +4,7 @@
 
 use parbench_harness::config::ParamValue;
 use parbench_harness::engine::IterationOutput;
+use parbench_harness::operations::Operations;
 use parbench_harness::results::{ExecutionModel, Metric, SyncKind};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -448,6 +449,15 @@ pub fn verify(want: &Answer<'_>, got: &Answer<'_>) -> Result<(), Mismatch> {
     }
 }
 
+/// What a variant observed about its own iterations besides their time: figures it measured
+/// along the way (into the point's `metrics`) and per-worker operation counts with sampled
+/// latencies (into the point's `operations`).
+#[derive(Debug, Clone, Default)]
+pub struct Observations {
+    pub metrics: BTreeMap<String, Metric>,
+    pub operations: Option<Operations>,
+}
+
 /// A prepared variant: inputs allocated, pools built. Only [`Execution::run`] is timed.
 pub trait Execution: Send {
     /// Performs one iteration of the work. Return a cheap digest of the result (and phases, if
@@ -467,6 +477,14 @@ pub trait Execution: Send {
     /// warm-up).
     fn finish(&mut self, _timed_iterations: u64) -> BTreeMap<String, Metric> {
         BTreeMap::new()
+    }
+
+    /// Takes what the variant observed since the previous call (or since it was prepared),
+    /// leaving nothing behind. The runner calls it (untimed) before timing, discarding what the
+    /// verification run observed, and after timing, keeping what the engine's iterations (warm-up
+    /// and samples) observed. The default observes nothing.
+    fn take_observations(&mut self) -> Observations {
+        Observations::default()
     }
 }
 
