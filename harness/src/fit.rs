@@ -174,6 +174,11 @@ pub fn amdahl(measurements: &[(f64, f64)]) -> Result<AmdahlFit, NotMeaningful> {
 /// fit (or its intervals) by; a fourth gives one degree of freedom.
 pub const USL_MIN_DISTINCT_WORKERS: usize = 4;
 
+/// A USL fit whose measurements lie further than this from the best curve (RMS of the relative
+/// residuals) is not meaningful: the law does not describe them (noise, or effects it does not
+/// model, such as a throughput that collapses at one worker count and recovers at the next).
+pub const USL_MAX_RMS_RELATIVE_RESIDUAL: f64 = 0.25;
+
 /// The Universal Scalability Law: throughput of `n` workers when one worker delivers `lambda`,
 /// a share `sigma` of the work serializes and every pair of workers pays `kappa` to keep shared
 /// data coherent.
@@ -284,7 +289,9 @@ fn solve3(mut a: [[f64; 3]; 3], mut b: [f64; 3]) -> Option<[f64; 3]> {
 /// profiled out finds the basin, projected Levenberg-Marquardt refines it. Intervals come from
 /// the Jacobian's covariance at the optimum (Student t with n − 3 degrees of freedom); a
 /// parameter on its bound gets a one-sided interval. Needs [`USL_MIN_DISTINCT_WORKERS`]
-/// distinct worker counts; measurements with a non-finite or non-positive value are ignored.
+/// distinct worker counts (measurements with a non-finite or non-positive value are ignored),
+/// a covariance that separates the parameters, and measurements within
+/// [`USL_MAX_RMS_RELATIVE_RESIDUAL`] of the curve.
 pub fn usl(measurements: &[(f64, f64)]) -> Result<UslFit, NotMeaningful> {
     let data: Vec<(f64, f64)> = measurements
         .iter()
@@ -480,6 +487,16 @@ pub fn usl(measurements: &[(f64, f64)]) -> Result<UslFit, NotMeaningful> {
             "the fit does not determine its parameters (unbounded intervals)",
         ));
     }
+    let rms_relative_residual = (best / n as f64).sqrt().exp() - 1.0;
+    if rms_relative_residual > USL_MAX_RMS_RELATIVE_RESIDUAL {
+        return Err(NotMeaningful {
+            reason: format!(
+                "the USL does not describe these throughputs: they lie {:.0}% from the best curve (RMS; a fit is reported up to {:.0}%)",
+                rms_relative_residual * 100.0,
+                USL_MAX_RMS_RELATIVE_RESIDUAL * 100.0
+            ),
+        });
+    }
     let max_workers = *distinct.last().expect("at least four");
     let peak = if sigma >= 1.0 {
         UslPeak::OneWorker
@@ -517,7 +534,7 @@ pub fn usl(measurements: &[(f64, f64)]) -> Result<UslFit, NotMeaningful> {
         points: n,
         distinct_workers: distinct.len(),
         max_workers,
-        rms_relative_residual: (best / n as f64).sqrt().exp() - 1.0,
+        rms_relative_residual,
         sigma_at_bound: sigma <= 0.0,
         kappa_at_bound: kappa <= 0.0,
     })
@@ -831,6 +848,11 @@ mod tests {
         data.push((16.0, f64::NAN));
         assert!(usl(&data).unwrap_err().reason.contains("3 distinct"));
         assert!(usl(&data[..1]).unwrap_err().reason.contains("1 distinct worker count "));
+        // Throughputs the law cannot follow (a collapse at four workers, recovered at six).
+        let mut data = usl_data(1e6, 0.1, 0.01, &[1.0, 2.0, 3.0, 6.0, 8.0]);
+        data.push((4.0, 2e4));
+        let e = usl(&data).unwrap_err();
+        assert!(e.reason.contains("does not describe these throughputs"), "{e}");
     }
 
     #[test]

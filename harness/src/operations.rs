@@ -266,13 +266,19 @@ impl LatencyHistogram {
 
     /// The summary reported in a point: percentiles (those with enough samples beyond them),
     /// mean and max, each with `clock_overhead_ns` (the cost of reading the clock, measured on
-    /// an empty interval) subtracted and clamped at zero.
-    pub fn summary(&self, every: u64, clock_overhead_ns: f64) -> LatencySummary {
+    /// an empty interval) subtracted and clamped at zero; `resolution_ns` is the clock's step.
+    pub fn summary(
+        &self,
+        every: u64,
+        clock_overhead_ns: f64,
+        resolution_ns: f64,
+    ) -> LatencySummary {
         let less = |v: f64| Nanos((v - clock_overhead_ns).max(0.0));
         LatencySummary {
             every,
             samples: self.total,
             clock_overhead_ns: Nanos(clock_overhead_ns),
+            resolution_ns: Nanos(resolution_ns),
             mean: self.mean().map(less),
             max: self.max().map(|m| less(m as f64)),
             percentiles: PERCENTILES
@@ -309,6 +315,9 @@ pub struct LatencySummary {
     pub samples: u64,
     /// Median cost of timing an empty interval, subtracted from every figure.
     pub clock_overhead_ns: Nanos,
+    /// The clock's smallest step: figures below it say only "shorter than this".
+    #[serde(default)]
+    pub resolution_ns: Nanos,
     #[serde(default)]
     pub mean: Option<Nanos>,
     #[serde(default)]
@@ -473,7 +482,7 @@ mod tests {
         for v in 0..1000u64 {
             h.record(40 + v % 50);
         }
-        let s = h.summary(64, 20.0);
+        let s = h.summary(64, 20.0, 1.0);
         assert_eq!(s.samples, 1000);
         // p50 of 40..=89 repeated: 64 - 20.
         assert_eq!(s.percentile(0.5), Some(Nanos(44.0)));
@@ -496,7 +505,7 @@ mod tests {
             per_worker: vec![3, 1],
             fairness: Fairness::of(&[3, 1]).unwrap(),
             per_iteration: IterationFairness::default(),
-            latency: Some(h.summary(8, 0.0)),
+            latency: Some(h.summary(8, 0.0, 1.0)),
         };
         let m = ops.metrics();
         assert_eq!(m["jain_index"].value, 16.0 / 20.0);

@@ -302,7 +302,9 @@ impl Observer {
             per_worker: fairness.totals().to_vec(),
             fairness: balance,
             per_iteration: fairness.per_iteration(),
-            latency: (every > 0 && latency.count() > 0).then(|| latency.summary(every, clock)),
+            latency: (every > 0 && latency.count() > 0).then(|| {
+                latency.summary(every, clock, parbench_harness::engine::timer_resolution().0)
+            }),
         };
         let mut metrics = operations.metrics();
         let mut put = |name: &str, value: f64, unit: &str| {
