@@ -583,7 +583,7 @@ impl ScalabilityFit {
 /// problem of `points` that runs on more than one worker, in order of first appearance.
 /// Variants measured at too few worker counts get a [`UslOutcome::NotMeaningful`] with the
 /// reason.
-pub fn scalability_fits(points: &[Point]) -> Vec<ScalabilityFit> {
+pub fn scalability_fits<'a>(points: impl IntoIterator<Item = &'a Point>) -> Vec<ScalabilityFit> {
     let mut groups: Vec<((&str, &str, String, &str), Vec<&Point>)> = Vec::new();
     for p in points {
         let key = (

@@ -297,14 +297,23 @@ impl Observer {
         };
         let every = common.settings.every;
         let clock = clock_overhead_ns();
+        let mut latency = (every > 0 && latency.count() > 0).then(|| {
+            latency.summary(every, clock, parbench_harness::engine::timer_resolution().0)
+        });
+        if let Some(l) = latency.as_mut()
+            && ops > 0
+        {
+            // Two clock reads every `every` operations, against a worker's mean time per
+            // operation.
+            let per_op = wall.as_secs_f64() * 1e9 * self.workers as f64 / ops as f64;
+            l.sampling_overhead = Some(2.0 * clock / every as f64 / per_op);
+        }
         let operations = Operations {
             operation: OPERATION.into(),
             per_worker: fairness.totals().to_vec(),
             fairness: balance,
             per_iteration: fairness.per_iteration(),
-            latency: (every > 0 && latency.count() > 0).then(|| {
-                latency.summary(every, clock, parbench_harness::engine::timer_resolution().0)
-            }),
+            latency,
         };
         let mut metrics = operations.metrics();
         let mut put = |name: &str, value: f64, unit: &str| {
@@ -319,16 +328,6 @@ impl Observer {
         put("work_unit_ns", work_unit_ns(), "ns");
         if self.variant == "cas" && writes > 0 {
             put("cas_retries_per_write", retries as f64 / writes as f64, "");
-        }
-        if every > 0 && ops > 0 {
-            // Two clock reads every `every` operations, against a worker's mean time per
-            // operation.
-            let per_op = wall.as_secs_f64() * 1e9 * self.workers as f64 / ops as f64;
-            put(
-                "latency_sampling_overhead",
-                100.0 * 2.0 * clock / every as f64 / per_op,
-                "%",
-            );
         }
         Observations {
             metrics,
@@ -816,7 +815,7 @@ mod tests {
         let obs = e.take_observations();
         assert!(obs.operations.unwrap().latency.is_none());
         assert!(!obs.metrics.contains_key("latency_p50"));
-        assert!(!obs.metrics.contains_key("latency_sampling_overhead"));
+        assert_eq!(obs.metrics.len(), 3, "{:?}", obs.metrics.keys());
     }
 
     #[test]
