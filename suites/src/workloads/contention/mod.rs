@@ -24,10 +24,12 @@
 //! section, the release; a whole CAS loop; a `fetch_add`; a channel send), kept in a histogram,
 //! with the clock's own cost subtracted.
 
+mod barrier;
 mod crew;
 mod primitives;
 pub mod spin;
 
+pub(crate) use barrier::opaque;
 use crate::counter_rng::uniform_u64;
 use crate::workload::*;
 use crew::Crew;
@@ -78,12 +80,6 @@ pub(crate) fn write_delta(k: u64, inside: u32) -> u64 {
     work(k ^ TICKET_SALT, inside) | 1
 }
 
-/// `k`, hidden from the optimizer together with `observed` (the shared value just read): work
-/// started from the result cannot be moved before the read, out of the critical section.
-#[inline(always)]
-pub(crate) fn opaque(k: u64, observed: u64) -> u64 {
-    black_box((k, observed)).0
-}
 
 /// Cost of one unit of [`work`] in ns, measured once (best of five runs of a million units).
 pub fn work_unit_ns() -> f64 {
@@ -574,7 +570,7 @@ impl Workload for Contention {
                         min: 0,
                         max: 1 << 30,
                     },
-                    default: ParamValue::Int(64),
+                    default: ParamValue::Int(128),
                 },
             ],
         }
