@@ -512,7 +512,9 @@ pub fn usl(measurements: &[(f64, f64)]) -> Result<UslFit, NotMeaningful> {
             // Delta method on ln N* = ½ ln(1 − σ) − ½ ln κ.
             let (gs, gk) = (-0.5 / (1.0 - sigma), -0.5 / kappa);
             let var = s2
-                * (gs * gs * inverse[1][1] + 2.0 * gs * gk * inverse[1][2] + gk * gk * inverse[2][2]);
+                * (gs * gs * inverse[1][1]
+                    + 2.0 * gs * gk * inverse[1][2]
+                    + gk * gk * inverse[2][2]);
             let half = t * var.max(0.0).sqrt();
             let ci = [workers * (-half).exp(), workers * half.exp()];
             UslPeak::At {
@@ -610,7 +612,12 @@ pub fn scalability_fits<'a>(points: impl IntoIterator<Item = &'a Point>) -> Vec<
             fitted.sort_by_key(|p| p.workers);
             let data: Vec<(f64, f64)> = fitted
                 .iter()
-                .map(|p| (p.workers as f64, p.throughput.as_ref().expect("filtered").value))
+                .map(|p| {
+                    (
+                        p.workers as f64,
+                        p.throughput.as_ref().expect("filtered").value,
+                    )
+                })
                 .collect();
             let usl = match usl(&data) {
                 Ok(f) => UslOutcome::Fitted(f),
@@ -820,9 +827,21 @@ mod tests {
         }
         let fit = usl(&data).unwrap();
         let inside = |ci: [f64; 2], v: f64| ci[0] <= v && v <= ci[1];
-        assert!(inside(fit.sigma_ci, sigma), "σ {sigma} not in {:?}", fit.sigma_ci);
-        assert!(inside(fit.kappa_ci, kappa), "κ {kappa} not in {:?}", fit.kappa_ci);
-        assert!(inside(fit.lambda_ci, lambda), "λ not in {:?}", fit.lambda_ci);
+        assert!(
+            inside(fit.sigma_ci, sigma),
+            "σ {sigma} not in {:?}",
+            fit.sigma_ci
+        );
+        assert!(
+            inside(fit.kappa_ci, kappa),
+            "κ {kappa} not in {:?}",
+            fit.kappa_ci
+        );
+        assert!(
+            inside(fit.lambda_ci, lambda),
+            "λ not in {:?}",
+            fit.lambda_ci
+        );
         assert!((fit.sigma - sigma).abs() < 0.03, "{}", fit.sigma);
         assert!((fit.kappa - kappa).abs() < 0.002, "{}", fit.kappa);
         assert!(fit.rms_relative_residual > 0.001 && fit.rms_relative_residual < 0.03);
@@ -847,12 +866,20 @@ mod tests {
         data.push((8.0, 0.0));
         data.push((16.0, f64::NAN));
         assert!(usl(&data).unwrap_err().reason.contains("3 distinct"));
-        assert!(usl(&data[..1]).unwrap_err().reason.contains("1 distinct worker count "));
+        assert!(
+            usl(&data[..1])
+                .unwrap_err()
+                .reason
+                .contains("1 distinct worker count ")
+        );
         // Throughputs the law cannot follow (a collapse at four workers, recovered at six).
         let mut data = usl_data(1e6, 0.1, 0.01, &[1.0, 2.0, 3.0, 6.0, 8.0]);
         data.push((4.0, 2e4));
         let e = usl(&data).unwrap_err();
-        assert!(e.reason.contains("does not describe these throughputs"), "{e}");
+        assert!(
+            e.reason.contains("does not describe these throughputs"),
+            "{e}"
+        );
     }
 
     #[test]

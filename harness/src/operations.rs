@@ -483,7 +483,10 @@ mod tests {
         assert_eq!(s.samples, 1000);
         // p50 of 40..=89 repeated: 64 - 20.
         assert_eq!(s.percentile(0.5), Some(Nanos(44.0)));
-        assert!(s.percentile(0.99).is_some(), "1000 samples are enough for p99");
+        assert!(
+            s.percentile(0.99).is_some(),
+            "1000 samples are enough for p99"
+        );
         assert_eq!(s.percentile(0.999), None, "p99.9 needs 10,000 samples");
         assert_eq!(s.max, Some(Nanos(69.0)));
         assert_eq!(min_samples_for(0.999), 10_000.0);

@@ -73,6 +73,10 @@ pub struct VariantInfo {
     /// Incorrect by design (lost updates): measured and reported, never verified or ranked.
     pub expected_incorrect: bool,
     pub availability: Availability,
+    /// Set on a variant that exists only to compare primitives within its own workload (the
+    /// contention suite's spin lock, CAS loop, …): why every other workload lacks it, shown in
+    /// their cells of the matrix.
+    pub only_here: Option<&'static str>,
 }
 
 impl VariantInfo {
@@ -90,6 +94,7 @@ impl VariantInfo {
             uses_workers: model != ExecutionModel::Serial,
             expected_incorrect: false,
             availability: Availability::Available,
+            only_here: None,
         }
     }
 
@@ -104,6 +109,13 @@ impl VariantInfo {
 
     pub fn expected_incorrect(mut self) -> Self {
         self.expected_incorrect = true;
+        self
+    }
+
+    /// Marks the variant as one only this workload offers, with the reason other workloads
+    /// lack it.
+    pub fn only_here(mut self, reason: &'static str) -> Self {
+        self.only_here = Some(reason);
         self
     }
 

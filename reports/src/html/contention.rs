@@ -83,7 +83,9 @@ fn fairness(
     points: &[(&Point, &Operations)],
 ) -> Result<(), ReportError> {
     let view = page.view;
-    out.push_str("<h3>Fairness: how the workers shared the operations</h3>\n<div class=\"grid\">\n");
+    out.push_str(
+        "<h3>Fairness: how the workers shared the operations</h3>\n<div class=\"grid\">\n",
+    );
     let total = series(page, points, |o| Some(o.fairness.jain));
     let mut chart = WorkersChart::new(
         "Fairness over the whole point (Jain's index)",
@@ -117,7 +119,11 @@ fn fairness(
         let _ = writeln!(
             out,
             "<tr{}><td>{}</td><td class=\"num\">{}{}</td><td class=\"num\">{} – {}<br><span class=\"note\">({})</span></td><td class=\"num\">{}<br><span class=\"note\">({})</span></td><td class=\"num\">{:.3}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} of {}</td></tr>",
-            if p.oversubscribed { " class=\"over\"" } else { "" },
+            if p.oversubscribed {
+                " class=\"over\""
+            } else {
+                ""
+            },
             variant_cell(view, &p.variant),
             p.workers,
             if p.oversubscribed { "*" } else { "" },
@@ -206,7 +212,11 @@ fn latency(
         let _ = write!(
             out,
             "<tr{}><td>{}</td><td class=\"num\">{}{}</td><td class=\"num\">{} (k = {})</td>",
-            if p.oversubscribed { " class=\"over\"" } else { "" },
+            if p.oversubscribed {
+                " class=\"over\""
+            } else {
+                ""
+            },
             variant_cell(view, &p.variant),
             p.workers,
             if p.oversubscribed { "*" } else { "" },
@@ -400,7 +410,15 @@ impl Section for Contention {
                     .filter(|(k, _)| k.as_str() != param)
                     .map(|(k, v)| format!("{k}={v}"))
                     .collect();
-                let key = format!("size {}{}", p.size, if rest.is_empty() { String::new() } else { format!(" · {}", rest.join(", ")) });
+                let key = format!(
+                    "size {}{}",
+                    p.size,
+                    if rest.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" · {}", rest.join(", "))
+                    }
+                );
                 match groups.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, g)) => g.push(p),
                     None => groups.push((key, vec![p])),

@@ -78,10 +78,7 @@ fn peak_text(f: &UslFit, unit: &str) -> (String, String) {
         UslPeak::Unbounded { ceiling: None } => {
             ("none (σ = κ = 0)".into(), "linear, unbounded".into())
         }
-        UslPeak::OneWorker => (
-            "1".into(),
-            "never above one worker's".into(),
-        ),
+        UslPeak::OneWorker => ("1".into(), "never above one worker's".into()),
     }
 }
 
@@ -191,12 +188,18 @@ impl Section for Scalability {
                     let (peak, peak_x) = peak_text(u, &f.unit);
                     let mut notes = Vec::new();
                     if u.sigma >= 1.0 {
-                        notes.push("σ ≥ 1: every added worker costs more than it brings".to_string());
+                        notes.push(
+                            "σ ≥ 1: every added worker costs more than it brings".to_string(),
+                        );
                     }
                     let _ = writeln!(
                         rows,
                         "<tr{}><td>{}</td><td class=\"num\">{}<br><span class=\"note\">{}–{}</span></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}<br><span class=\"note\">{}</span></td><td class=\"num\">{} / {}<br><span class=\"note\">{}</span></td></tr>",
-                        if notes.is_empty() { "" } else { " class=\"has-notes\"" },
+                        if notes.is_empty() {
+                            ""
+                        } else {
+                            " class=\"has-notes\""
+                        },
                         variant_cell(view, v),
                         esc(&format::throughput(u.lambda, &f.unit)),
                         esc(format::throughput(u.lambda_ci[0], "").trim_end()),

@@ -1,9 +1,9 @@
 //! The built-in workloads.
 
 pub mod contention;
-pub mod granularity;
 pub mod counter;
 pub mod fault;
+pub mod granularity;
 pub mod histogram;
 pub mod mandelbrot;
 pub mod matmul;

@@ -131,7 +131,8 @@ fn member_loop<R>(s: &Shared<R>, member: usize) {
             }
             // The generation only changes under the gate, so no wake-up is missed.
             let mut gate = s.gate.lock().unwrap_or_else(PoisonError::into_inner);
-            while s.generation.load(Ordering::Acquire) == seen && !s.shutdown.load(Ordering::Acquire)
+            while s.generation.load(Ordering::Acquire) == seen
+                && !s.shutdown.load(Ordering::Acquire)
             {
                 gate = s.wake.wait(gate).unwrap_or_else(PoisonError::into_inner);
             }

@@ -29,9 +29,9 @@ mod crew;
 mod primitives;
 pub mod spin;
 
-pub(crate) use barrier::opaque;
 use crate::counter_rng::uniform_u64;
 use crate::workload::*;
+pub(crate) use barrier::opaque;
 use crew::Crew;
 use crossbeam::utils::CachePadded;
 use parbench_harness::config::ParamValue;
@@ -79,7 +79,6 @@ pub fn work(mut x: u64, units: u32) -> u64 {
 pub(crate) fn write_delta(k: u64, inside: u32) -> u64 {
     work(k ^ TICKET_SALT, inside) | 1
 }
-
 
 /// Cost of one unit of [`work`] in ns, measured once (best of five runs of a million units).
 pub fn work_unit_ns() -> f64 {
@@ -205,7 +204,9 @@ impl Common {
     #[inline(always)]
     fn worker(&self, w: usize, mut op: impl FnMut(u64, bool) -> (u64, u64)) -> Done {
         let s = self.settings;
-        let mut tally = self.tallies[w].lock().unwrap_or_else(PoisonError::into_inner);
+        let mut tally = self.tallies[w]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let mut done = Done::default();
         let mut sink = w as u64;
         let mut retries = 0;
@@ -293,9 +294,8 @@ impl Observer {
         };
         let every = common.settings.every;
         let clock = clock_overhead_ns();
-        let mut latency = (every > 0 && latency.count() > 0).then(|| {
-            latency.summary(every, clock, parbench_harness::engine::timer_resolution().0)
-        });
+        let mut latency = (every > 0 && latency.count() > 0)
+            .then(|| latency.summary(every, clock, parbench_harness::engine::timer_resolution().0));
         if let Some(l) = latency.as_mut()
             && ops > 0
         {
@@ -512,6 +512,9 @@ fn variant(name: &'static str, sync: SyncKind, description: &'static str) -> Var
     VariantInfo::new(name, ExecutionModel::Threads, sync, description)
 }
 
+/// Why other workloads lack the primitives only this suite compares.
+const ONLY_HERE: &str = "a primitive compared there on one shared word; the other workloads share state through the common variants";
+
 impl Workload for Contention {
     fn info(&self) -> WorkloadInfo {
         WorkloadInfo {
@@ -587,7 +590,8 @@ impl Workload for Contention {
                 "parking_lot_fair",
                 SyncKind::Mutex,
                 "parking_lot::FairMutex (hands the lock to the next waiter on every unlock)",
-            ),
+            )
+            .only_here(ONLY_HERE),
             variant(
                 "rwlock",
                 SyncKind::RwLock,
@@ -597,12 +601,14 @@ impl Workload for Contention {
                 "parking_lot_rwlock",
                 SyncKind::RwLock,
                 "parking_lot::RwLock: reads share the lock",
-            ),
+            )
+            .only_here(ONLY_HERE),
             variant(
                 "spin",
                 SyncKind::SpinLock,
                 "test-and-test-and-set spin lock with exponential backoff, yielding at the cap",
-            ),
+            )
+            .only_here(ONLY_HERE),
             variant(
                 "atomic",
                 SyncKind::Atomic,
@@ -612,7 +618,8 @@ impl Workload for Contention {
                 "cas",
                 SyncKind::Atomic,
                 "compare-and-swap loop on one AtomicU64, the write's work inside the optimistic window (redone on conflict)",
-            ),
+            )
+            .only_here(ONLY_HERE),
             variant(
                 "sharded",
                 SyncKind::Sharded,
@@ -622,7 +629,8 @@ impl Workload for Contention {
                 "sharded_unpadded",
                 SyncKind::Sharded,
                 "adjacent 8-byte slots per worker, eight to a cache line: false sharing",
-            ),
+            )
+            .only_here(ONLY_HERE),
             variant(
                 "channel",
                 SyncKind::Channel,
@@ -679,12 +687,7 @@ impl Workload for Contention {
         let word = || CachePadded::new(AtomicU64::new(0));
         match variant {
             "serial" => Direct::prepare(s, Plain(word()), 1, "serial"),
-            "mutex" => Direct::prepare(
-                s,
-                Locked::new(std::sync::Mutex::new(0)),
-                workers,
-                "mutex",
-            ),
+            "mutex" => Direct::prepare(s, Locked::new(std::sync::Mutex::new(0)), workers, "mutex"),
             "parking_lot" => Direct::prepare(
                 s,
                 Locked::new(parking_lot::Mutex::new(0)),
@@ -697,12 +700,9 @@ impl Workload for Contention {
                 workers,
                 "parking_lot_fair",
             ),
-            "rwlock" => Direct::prepare(
-                s,
-                Locked::new(std::sync::RwLock::new(0)),
-                workers,
-                "rwlock",
-            ),
+            "rwlock" => {
+                Direct::prepare(s, Locked::new(std::sync::RwLock::new(0)), workers, "rwlock")
+            }
             "parking_lot_rwlock" => Direct::prepare(
                 s,
                 Locked::new(parking_lot::RwLock::new(0)),
@@ -853,9 +853,16 @@ mod tests {
 
     #[test]
     fn unknown_variant_and_chunking() {
-        assert!(Contention.prepare(&problem(10, 0, 0, 0.0, 0), "magic", 2).is_err());
+        assert!(
+            Contention
+                .prepare(&problem(10, 0, 0, 0.0, 0), "magic", 2)
+                .is_err()
+        );
         let s = Settings::of(&problem(200_000, 0, 0, 0.0, 0), 2).unwrap();
         assert_eq!(s.chunk, 1024.min(200_000 / 128));
-        assert_eq!(Settings::of(&problem(10, 0, 0, 0.0, 0), 8).unwrap().chunk, 1);
+        assert_eq!(
+            Settings::of(&problem(10, 0, 0, 0.0, 0), 8).unwrap().chunk,
+            1
+        );
     }
 }

@@ -172,10 +172,7 @@ impl Shared for CasLoop {
         let mut current = self.0.load(Relaxed);
         loop {
             let next = current.wrapping_add(write_delta(opaque(k, current), inside));
-            match self
-                .0
-                .compare_exchange(current, next, Relaxed, Relaxed)
-            {
+            match self.0.compare_exchange(current, next, Relaxed, Relaxed) {
                 Ok(_) => return retries,
                 Err(found) => {
                     current = found;
