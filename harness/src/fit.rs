@@ -258,17 +258,19 @@ impl UslFit {
 fn solve3(mut a: [[f64; 3]; 3], mut b: [f64; 3]) -> Option<[f64; 3]> {
     for col in 0..3 {
         let pivot = (col..3).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
-        if !(a[pivot][col].abs() > 0.0) {
+        if a[pivot][col] == 0.0 || a[pivot][col].is_nan() {
             return None;
         }
         a.swap(col, pivot);
         b.swap(col, pivot);
-        for row in col + 1..3 {
-            let f = a[row][col] / a[col][col];
-            for k in col..3 {
-                a[row][k] -= f * a[col][k];
+        let (top, rest) = a.split_at_mut(col + 1);
+        let pivot_row = top[col];
+        for (offset, row) in rest.iter_mut().enumerate() {
+            let f = row[col] / pivot_row[col];
+            for (x, p) in row.iter_mut().zip(pivot_row).skip(col) {
+                *x -= f * p;
             }
-            b[row] -= f * b[col];
+            b[col + 1 + offset] -= f * b[col];
         }
     }
     let mut x = [0.0; 3];
@@ -586,7 +588,8 @@ impl ScalabilityFit {
 /// Variants measured at too few worker counts get a [`UslOutcome::NotMeaningful`] with the
 /// reason.
 pub fn scalability_fits<'a>(points: impl IntoIterator<Item = &'a Point>) -> Vec<ScalabilityFit> {
-    let mut groups: Vec<((&str, &str, String, &str), Vec<&Point>)> = Vec::new();
+    type Key<'a> = (&'a str, &'a str, String, &'a str);
+    let mut groups: Vec<(Key<'_>, Vec<&Point>)> = Vec::new();
     for p in points {
         let key = (
             p.suite.as_str(),

@@ -859,7 +859,10 @@ mod tests {
                 .is_err()
         );
         let s = Settings::of(&problem(200_000, 0, 0, 0.0, 0), 2).unwrap();
-        assert_eq!(s.chunk, 1024.min(200_000 / 128));
+        // 200,000 / (2 workers x 64 chunks) = 1562 tickets, capped at 1024.
+        assert_eq!(s.chunk, 1024);
+        let s = Settings::of(&problem(20_000, 0, 0, 0.0, 0), 2).unwrap();
+        assert_eq!(s.chunk, 156);
         assert_eq!(
             Settings::of(&problem(10, 0, 0, 0.0, 0), 8).unwrap().chunk,
             1
