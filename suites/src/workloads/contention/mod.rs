@@ -640,7 +640,7 @@ impl Workload for Contention {
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
-        vec![
+        let mut v = vec![
             NotApplicable::new(
                 "threads",
                 "every operation touches the shared word: threads without a primitive are `sharded` (private slots)",
@@ -653,7 +653,11 @@ impl Workload for Contention {
                 "unsync",
                 "compares correct primitives only (every variant is verified exactly); counter and histogram demonstrate lost updates",
             ),
-        ]
+        ];
+        v.extend(crate::processes::not_applicable(
+            "the primitives guard one word in shared memory; worker processes share no memory, so there would be nothing to lock or update atomically",
+        ));
+        v
     }
 
     fn work(&self, problem: &Problem) -> f64 {
