@@ -12,6 +12,10 @@ use std::time::{Duration, Instant};
 /// How long an idle member spins for the next iteration before it sleeps: iterations follow
 /// each other closely while the engine samples, and a sleeping thread takes microseconds to wake.
 const WAKE_SPIN: Duration = Duration::from_micros(20);
+/// After spinning, an idle member yields the CPU between checks for this long before it sleeps:
+/// a member that sleeps is woken by the calling thread, and Linux tends to wake it on the waker's
+/// CPU (wake-affine), so two workers would share one core for the whole of a short iteration.
+const WAKE_YIELD: Duration = Duration::from_millis(10);
 
 type Job<R> = dyn Fn(usize) -> R + Send + Sync;
 
@@ -125,8 +129,13 @@ fn member_loop<R>(s: &Shared<R>, member: usize) {
                 seen = g;
                 break;
             }
-            if waiting.elapsed() < WAKE_SPIN {
+            let waited = waiting.elapsed();
+            if waited < WAKE_SPIN {
                 std::hint::spin_loop();
+                continue;
+            }
+            if waited < WAKE_YIELD {
+                std::thread::yield_now();
                 continue;
             }
             // The generation only changes under the gate, so no wake-up is missed.
