@@ -1,7 +1,12 @@
-//! Scalability models fitted to measured speedups. Amdahl's law, speedup(p) = 1 / (f + (1 - f)/p),
-//! gives the serial fraction `f` by least squares, with a standard error and a 95% interval; a fit
-//! the data cannot support says so (`NotMeaningful`) instead of producing a number.
+//! Scalability models fitted to measurements. Amdahl's law, speedup(p) = 1 / (f + (1 - f)/p),
+//! gives the serial fraction `f` of measured speedups; the Universal Scalability Law,
+//! X(N) = λN / (1 + σ(N−1) + κN(N−1)), gives the contention (σ) and coherency (κ) coefficients
+//! of measured throughputs and the concurrency where throughput peaks. Both by least squares with
+//! 95% intervals; a fit the data cannot support says so (`NotMeaningful`) instead of producing
+//! a number. [`scalability_fits`] fits the USL to every variant of a run.
 
+use crate::results::{Point, Status};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A fit needs at least this many distinct worker counts: with two, any curve through the points
@@ -164,6 +169,497 @@ pub fn amdahl(measurements: &[(f64, f64)]) -> Result<AmdahlFit, NotMeaningful> {
     })
 }
 
+/// A USL fit needs at least this many distinct worker counts: the law has three parameters
+/// (λ, σ, κ), so three counts are matched exactly by some curve and leave nothing to judge the
+/// fit (or its intervals) by; a fourth gives one degree of freedom.
+pub const USL_MIN_DISTINCT_WORKERS: usize = 4;
+
+/// A USL fit whose measurements lie further than this from the best curve (RMS of the relative
+/// residuals) is not meaningful: the law does not describe them (noise, or effects it does not
+/// model, such as a throughput that collapses at one worker count and recovers at the next).
+pub const USL_MAX_RMS_RELATIVE_RESIDUAL: f64 = 0.25;
+
+/// The Universal Scalability Law: throughput of `n` workers when one worker delivers `lambda`,
+/// a share `sigma` of the work serializes and every pair of workers pays `kappa` to keep shared
+/// data coherent.
+pub fn usl_throughput(lambda: f64, sigma: f64, kappa: f64, n: f64) -> f64 {
+    lambda * n / (1.0 + sigma * (n - 1.0) + kappa * n * (n - 1.0))
+}
+
+/// The USL fitted to (workers, throughput) measurements. Every figure is finite.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UslFit {
+    /// One worker's throughput as the model sees it, in the measurements' unit.
+    pub lambda: f64,
+    pub lambda_ci: [f64; 2],
+    /// Contention: the share of the work that serializes (waiting for a lock, a queue).
+    pub sigma: f64,
+    pub sigma_ci: [f64; 2],
+    /// Coherency: the cost every pair of workers pays to agree on shared data (cache lines
+    /// bouncing between cores); makes throughput fall beyond a peak.
+    pub kappa: f64,
+    pub kappa_ci: [f64; 2],
+    pub peak: UslPeak,
+    /// Measurements fitted, and their distinct worker counts.
+    pub points: usize,
+    pub distinct_workers: usize,
+    /// The largest worker count fitted: a peak beyond it is an extrapolation.
+    pub max_workers: f64,
+    /// Typical relative distance of a measurement from the curve: exp(RMS of the log
+    /// residuals) − 1.
+    pub rms_relative_residual: f64,
+    /// σ or κ lies on its bound of 0: its interval is one-sided.
+    pub sigma_at_bound: bool,
+    pub kappa_at_bound: bool,
+}
+
+/// Where a USL curve peaks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum UslPeak {
+    /// Throughput peaks at `workers` = √((1 − σ)/κ) and falls beyond (retrograde scaling);
+    /// `ci` is the delta-method 95% interval (absent when unbounded).
+    At {
+        workers: f64,
+        #[serde(default)]
+        ci: Option<[f64; 2]>,
+        throughput: f64,
+        /// The peak lies beyond the largest worker count measured.
+        beyond_measured: bool,
+    },
+    /// κ = 0: no peak. Throughput approaches `ceiling` = λ/σ, or grows linearly when σ = 0
+    /// too (no ceiling).
+    Unbounded {
+        #[serde(default)]
+        ceiling: Option<f64>,
+    },
+    /// Throughput never rises above one worker's: σ ≥ 1 (adding a worker costs more than it
+    /// brings), or a peak below one worker.
+    OneWorker,
+}
+
+impl UslFit {
+    /// The fitted curve's throughput at `n` workers.
+    pub fn throughput(&self, n: f64) -> f64 {
+        usl_throughput(self.lambda, self.sigma, self.kappa, n)
+    }
+
+    /// `at`, `unbounded` or `one-worker`.
+    pub fn peak_kind(&self) -> &'static str {
+        match self.peak {
+            UslPeak::At { .. } => "at",
+            UslPeak::Unbounded { .. } => "unbounded",
+            UslPeak::OneWorker => "one-worker",
+        }
+    }
+}
+
+/// Solves `a x = b` (3x3, partial pivoting); `None` when singular.
+fn solve3(mut a: [[f64; 3]; 3], mut b: [f64; 3]) -> Option<[f64; 3]> {
+    for col in 0..3 {
+        let pivot = (col..3).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[pivot][col] == 0.0 || a[pivot][col].is_nan() {
+            return None;
+        }
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        let (top, rest) = a.split_at_mut(col + 1);
+        let pivot_row = top[col];
+        for (offset, row) in rest.iter_mut().enumerate() {
+            let f = row[col] / pivot_row[col];
+            for (x, p) in row.iter_mut().zip(pivot_row).skip(col) {
+                *x -= f * p;
+            }
+            b[col + 1 + offset] -= f * b[col];
+        }
+    }
+    let mut x = [0.0; 3];
+    for row in (0..3).rev() {
+        let mut v = b[row];
+        for k in row + 1..3 {
+            v -= a[row][k] * x[k];
+        }
+        x[row] = v / a[row][row];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
+/// Fits the USL to `(workers, throughput)` measurements (several per worker count allowed).
+///
+/// Least squares on the logarithm of throughput (every measurement counts by its relative
+/// error, whatever its magnitude) over ln λ, σ ≥ 0 and κ ≥ 0: a grid over (σ, κ) with λ
+/// profiled out finds the basin, projected Levenberg-Marquardt refines it. Intervals come from
+/// the Jacobian's covariance at the optimum (Student t with n − 3 degrees of freedom); a
+/// parameter on its bound gets a one-sided interval. Needs [`USL_MIN_DISTINCT_WORKERS`]
+/// distinct worker counts (measurements with a non-finite or non-positive value are ignored),
+/// a covariance that separates the parameters, and measurements within
+/// [`USL_MAX_RMS_RELATIVE_RESIDUAL`] of the curve.
+pub fn usl(measurements: &[(f64, f64)]) -> Result<UslFit, NotMeaningful> {
+    let data: Vec<(f64, f64)> = measurements
+        .iter()
+        .copied()
+        .filter(|(n, x)| n.is_finite() && x.is_finite() && *n >= 1.0 && *x > 0.0)
+        .collect();
+    let mut distinct: Vec<f64> = data.iter().map(|(n, _)| *n).collect();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    if distinct.len() < USL_MIN_DISTINCT_WORKERS {
+        return Err(NotMeaningful {
+            reason: format!(
+                "{} distinct worker count{} (the USL has three parameters; a fit needs at least {USL_MIN_DISTINCT_WORKERS})",
+                distinct.len(),
+                if distinct.len() == 1 { "" } else { "s" }
+            ),
+        });
+    }
+    let ns: Vec<f64> = data.iter().map(|(n, _)| *n).collect();
+    let y: Vec<f64> = data.iter().map(|(_, x)| x.ln()).collect();
+    let denominator = |s: f64, k: f64, n: f64| 1.0 + s * (n - 1.0) + k * n * (n - 1.0);
+    let model = |t: &[f64; 3], n: f64| t[0] + n.ln() - denominator(t[1], t[2], n).ln();
+    let rss = |t: &[f64; 3]| -> f64 {
+        ns.iter()
+            .zip(&y)
+            .map(|(&n, &y)| (y - model(t, n)).powi(2))
+            .sum()
+    };
+    // ln λ that best fits given σ and κ: the mean offset of the data from the curve's shape.
+    let profile = |s: f64, k: f64| -> [f64; 3] {
+        let a = ns
+            .iter()
+            .zip(&y)
+            .map(|(&n, &y)| y - n.ln() + denominator(s, k, n).ln())
+            .sum::<f64>()
+            / ns.len() as f64;
+        [a, s, k]
+    };
+
+    // Grid over σ in {0} ∪ [1e-4, 1e2] and κ in {0} ∪ [1e-7, 10], ten steps per decade.
+    let axis = |lo: i32, hi: i32| -> Vec<f64> {
+        std::iter::once(0.0)
+            .chain((lo * 10..=hi * 10).map(|e| 10f64.powf(e as f64 / 10.0)))
+            .collect()
+    };
+    let mut theta = profile(0.0, 0.0);
+    let mut best = rss(&theta);
+    for &s in &axis(-4, 2) {
+        for &k in &axis(-7, 1) {
+            let t = profile(s, k);
+            let v = rss(&t);
+            if v < best {
+                (theta, best) = (t, v);
+            }
+        }
+    }
+
+    // The Jacobian of the model at `t`: d/d ln λ, d/dσ, d/dκ.
+    let jacobian = |t: &[f64; 3], n: f64| -> [f64; 3] {
+        let d = denominator(t[1], t[2], n);
+        [1.0, -(n - 1.0) / d, -n * (n - 1.0) / d]
+    };
+    let normal_equations = |t: &[f64; 3]| -> ([[f64; 3]; 3], [f64; 3]) {
+        let mut a = [[0.0; 3]; 3];
+        let mut g = [0.0; 3];
+        for (&n, &y) in ns.iter().zip(&y) {
+            let j = jacobian(t, n);
+            let r = y - model(t, n);
+            for p in 0..3 {
+                g[p] += j[p] * r;
+                for q in 0..3 {
+                    a[p][q] += j[p] * j[q];
+                }
+            }
+        }
+        (a, g)
+    };
+
+    // Projected Levenberg-Marquardt: σ and κ at their bound of 0 stay fixed while the step
+    // would make them negative.
+    let mut mu = 1e-3;
+    for _ in 0..1000 {
+        if best <= 0.0 {
+            break;
+        }
+        let (a, g) = normal_equations(&theta);
+        let mut fixed = [false; 3];
+        let mut step = None;
+        for _ in 0..3 {
+            let mut m = a;
+            let mut rhs = g;
+            for p in 0..3 {
+                if fixed[p] {
+                    m[p] = [0.0; 3];
+                    for row in m.iter_mut() {
+                        row[p] = 0.0;
+                    }
+                    m[p][p] = 1.0;
+                    rhs[p] = 0.0;
+                } else {
+                    m[p][p] += mu * a[p][p].max(1e-300);
+                }
+            }
+            let Some(d) = solve3(m, rhs) else { break };
+            let newly: Vec<usize> = (1..3)
+                .filter(|&p| !fixed[p] && theta[p] <= 0.0 && d[p] < 0.0)
+                .collect();
+            if newly.is_empty() {
+                step = Some(d);
+                break;
+            }
+            for p in newly {
+                fixed[p] = true;
+            }
+        }
+        let Some(d) = step else {
+            mu *= 10.0;
+            if mu > 1e12 {
+                break;
+            }
+            continue;
+        };
+        let candidate = [
+            theta[0] + d[0],
+            (theta[1] + d[1]).max(0.0),
+            (theta[2] + d[2]).max(0.0),
+        ];
+        let v = rss(&candidate);
+        if v.is_finite() && v < best {
+            let gain = best - v;
+            (theta, best) = (candidate, v);
+            mu = (mu / 3.0).max(1e-12);
+            if gain <= 1e-15 * best.max(1e-300) {
+                break;
+            }
+        } else {
+            mu *= 4.0;
+            if mu > 1e12 {
+                break;
+            }
+        }
+    }
+
+    // A coefficient that converged to a hair above its bound is at the bound if the bound fits
+    // as well (exact data with σ = 0 or κ = 0).
+    for p in 1..3 {
+        if theta[p] > 0.0 && theta[p] < 1e-9 {
+            let mut at = theta;
+            at[p] = 0.0;
+            let at = profile(at[1], at[2]);
+            let v = rss(&at);
+            if v <= best * (1.0 + 1e-6) + 1e-24 {
+                (theta, best) = (at, v.min(best));
+            }
+        }
+    }
+
+    let not_meaningful = |why: &str| NotMeaningful {
+        reason: why.to_string(),
+    };
+    let [a, sigma, kappa] = theta;
+    let (jtj, _) = normal_equations(&theta);
+    let inverse = {
+        let mut cols = [[0.0; 3]; 3];
+        for (c, col) in cols.iter_mut().enumerate() {
+            let mut e = [0.0; 3];
+            e[c] = 1.0;
+            *col = solve3(jtj, e).ok_or_else(|| {
+                not_meaningful(
+                    "the worker counts cannot tell contention from coherency (singular fit)",
+                )
+            })?;
+        }
+        cols // symmetric: columns are rows
+    };
+    let n = data.len();
+    let dof = n - 3;
+    let s2 = best / dof as f64;
+    let t = student_t_975(dof);
+    let se = |p: usize| (s2 * inverse[p][p]).max(0.0).sqrt();
+    let lambda = a.exp();
+    let lambda_ci = [(a - t * se(0)).exp(), (a + t * se(0)).exp()];
+    let sigma_ci = [(sigma - t * se(1)).max(0.0), sigma + t * se(1)];
+    let kappa_ci = [(kappa - t * se(2)).max(0.0), kappa + t * se(2)];
+    if ![lambda, sigma, kappa]
+        .iter()
+        .chain(&lambda_ci)
+        .chain(&sigma_ci)
+        .chain(&kappa_ci)
+        .all(|v| v.is_finite())
+    {
+        return Err(not_meaningful(
+            "the fit does not determine its parameters (unbounded intervals)",
+        ));
+    }
+    let rms_relative_residual = (best / n as f64).sqrt().exp() - 1.0;
+    if rms_relative_residual > USL_MAX_RMS_RELATIVE_RESIDUAL {
+        return Err(NotMeaningful {
+            reason: format!(
+                "the USL does not describe these throughputs: they lie {:.0}% from the best curve (RMS; a fit is reported up to {:.0}%)",
+                rms_relative_residual * 100.0,
+                USL_MAX_RMS_RELATIVE_RESIDUAL * 100.0
+            ),
+        });
+    }
+    let max_workers = *distinct.last().expect("at least four");
+    let peak = if sigma >= 1.0 {
+        UslPeak::OneWorker
+    } else if kappa <= 0.0 {
+        UslPeak::Unbounded {
+            ceiling: (sigma > 0.0).then(|| lambda / sigma),
+        }
+    } else {
+        let workers = ((1.0 - sigma) / kappa).sqrt();
+        if workers < 1.0 {
+            UslPeak::OneWorker
+        } else {
+            // Delta method on ln N* = ½ ln(1 − σ) − ½ ln κ.
+            let (gs, gk) = (-0.5 / (1.0 - sigma), -0.5 / kappa);
+            let var = s2
+                * (gs * gs * inverse[1][1]
+                    + 2.0 * gs * gk * inverse[1][2]
+                    + gk * gk * inverse[2][2]);
+            let half = t * var.max(0.0).sqrt();
+            let ci = [workers * (-half).exp(), workers * half.exp()];
+            UslPeak::At {
+                workers,
+                ci: ci.iter().all(|v| v.is_finite()).then_some(ci),
+                throughput: usl_throughput(lambda, sigma, kappa, workers),
+                beyond_measured: workers > max_workers,
+            }
+        }
+    };
+    Ok(UslFit {
+        lambda,
+        lambda_ci,
+        sigma,
+        sigma_ci,
+        kappa,
+        kappa_ci,
+        peak,
+        points: n,
+        distinct_workers: distinct.len(),
+        max_workers,
+        rms_relative_residual,
+        sigma_at_bound: sigma <= 0.0,
+        kappa_at_bound: kappa <= 0.0,
+    })
+}
+
+/// The USL fitted to one variant of one problem (suite, size, parameters) of a run, as stored
+/// in `results.json` (`scalability`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScalabilityFit {
+    pub suite: String,
+    pub size: String,
+    /// The points' parameters, `k=v,k=v` (empty when none).
+    pub params: String,
+    pub variant: String,
+    /// Unit of the throughputs fitted (`ops/s`).
+    pub unit: String,
+    /// Worker counts of the verified throughputs fitted, ascending.
+    pub workers: Vec<u32>,
+    /// Those beyond the machine's logical cores: fitted too (the USL describes load beyond
+    /// the processors as well), but there more workers only share the same cores.
+    #[serde(default)]
+    pub oversubscribed: Vec<u32>,
+    pub usl: UslOutcome,
+}
+
+/// A stored USL fit, or why there is none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum UslOutcome {
+    Fitted(UslFit),
+    NotMeaningful { reason: String },
+}
+
+impl ScalabilityFit {
+    pub fn result(&self) -> Result<&UslFit, NotMeaningful> {
+        match &self.usl {
+            UslOutcome::Fitted(f) => Ok(f),
+            UslOutcome::NotMeaningful { reason } => Err(NotMeaningful {
+                reason: reason.clone(),
+            }),
+        }
+    }
+}
+
+/// Fits the USL to the verified throughputs (one per worker count) of every variant of every
+/// problem of `points` that runs on more than one worker, in order of first appearance.
+/// Variants measured at too few worker counts get a [`UslOutcome::NotMeaningful`] with the
+/// reason.
+pub fn scalability_fits<'a>(points: impl IntoIterator<Item = &'a Point>) -> Vec<ScalabilityFit> {
+    type Key<'a> = (&'a str, &'a str, String, &'a str);
+    let mut groups: Vec<(Key<'_>, Vec<&Point>)> = Vec::new();
+    for p in points {
+        let key = (
+            p.suite.as_str(),
+            p.size.as_str(),
+            p.params_label(),
+            p.variant.as_str(),
+        );
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(p),
+            None => groups.push((key, vec![p])),
+        }
+    }
+    groups
+        .into_iter()
+        .filter(|(_, ps)| ps.iter().any(|p| p.workers > 1))
+        .map(|((suite, size, params, variant), ps)| {
+            let mut fitted: Vec<&Point> = ps
+                .iter()
+                .copied()
+                .filter(|p| p.status == Status::Ok)
+                .filter(|p| p.throughput.as_ref().is_some_and(|t| t.value > 0.0))
+                .collect();
+            fitted.sort_by_key(|p| p.workers);
+            let data: Vec<(f64, f64)> = fitted
+                .iter()
+                .map(|p| {
+                    (
+                        p.workers as f64,
+                        p.throughput.as_ref().expect("filtered").value,
+                    )
+                })
+                .collect();
+            let usl = match usl(&data) {
+                Ok(f) => UslOutcome::Fitted(f),
+                Err(e) => {
+                    let left_out = ps.iter().filter(|p| p.status != Status::Ok).count();
+                    let reason = if left_out > 0 {
+                        format!(
+                            "{} ({left_out} point{} not verified or not measured)",
+                            e.reason,
+                            if left_out == 1 { "" } else { "s" }
+                        )
+                    } else {
+                        e.reason
+                    };
+                    UslOutcome::NotMeaningful { reason }
+                }
+            };
+            ScalabilityFit {
+                suite: suite.to_string(),
+                size: size.to_string(),
+                params,
+                variant: variant.to_string(),
+                unit: fitted
+                    .first()
+                    .and_then(|p| p.throughput.as_ref())
+                    .map(|t| t.unit.clone())
+                    .unwrap_or_default(),
+                workers: fitted.iter().map(|p| p.workers).collect(),
+                oversubscribed: fitted
+                    .iter()
+                    .filter(|p| p.oversubscribed)
+                    .map(|p| p.workers)
+                    .collect(),
+                usl,
+            }
+        })
+        .collect()
+}
+
 /// The 97.5% quantile of Student's t distribution with `dof` degrees of freedom (two-sided 95%):
 /// tabulated up to 30, a Cornish-Fisher expansion around the normal quantile beyond.
 pub fn student_t_975(dof: usize) -> f64 {
@@ -263,6 +759,193 @@ mod tests {
         let fit = amdahl(&[(1.0, 1.0), (2.0, 1.0), (4.0, 1.0)]).unwrap();
         assert!((fit.serial_fraction - 1.0).abs() < 1e-9);
         assert!(fit.at_bound);
+    }
+
+    fn usl_data(lambda: f64, sigma: f64, kappa: f64, workers: &[f64]) -> Vec<(f64, f64)> {
+        workers
+            .iter()
+            .map(|&n| (n, usl_throughput(lambda, sigma, kappa, n)))
+            .collect()
+    }
+
+    const USL_WORKERS: [f64; 8] = [1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0];
+
+    #[test]
+    fn usl_recovers_known_coefficients_from_exact_data() {
+        for (sigma, kappa) in [
+            (0.05, 0.002),
+            (0.3, 0.0),
+            (0.0, 0.01),
+            (0.1, 0.05),
+            (0.0, 0.0),
+            (0.02, 0.0005),
+        ] {
+            let fit = usl(&usl_data(2.5e7, sigma, kappa, &USL_WORKERS)).unwrap();
+            assert!(
+                (fit.sigma - sigma).abs() < 1e-7 && (fit.kappa - kappa).abs() < 1e-8,
+                "σ {sigma} κ {kappa}: fitted σ {} κ {}",
+                fit.sigma,
+                fit.kappa
+            );
+            assert!((fit.lambda / 2.5e7 - 1.0).abs() < 1e-7, "{}", fit.lambda);
+            assert!(fit.rms_relative_residual < 1e-9);
+            assert_eq!((fit.points, fit.distinct_workers), (8, 8));
+            assert_eq!(fit.sigma_at_bound, sigma == 0.0, "σ {sigma}");
+            assert_eq!(fit.kappa_at_bound, kappa == 0.0, "κ {kappa}");
+            match fit.peak {
+                UslPeak::At {
+                    workers,
+                    beyond_measured,
+                    throughput,
+                    ..
+                } => {
+                    let want = ((1.0 - sigma) / kappa).sqrt();
+                    assert!((workers - want).abs() < 1e-4 * want, "{workers} vs {want}");
+                    assert_eq!(beyond_measured, want > 16.0);
+                    assert!((throughput - fit.throughput(want)).abs() < 1e-6 * throughput);
+                }
+                UslPeak::Unbounded { ceiling } => {
+                    assert_eq!(kappa, 0.0);
+                    match ceiling {
+                        Some(c) => assert!((c - 2.5e7 / sigma).abs() < 1e-4 * c),
+                        None => assert_eq!(sigma, 0.0),
+                    }
+                }
+                UslPeak::OneWorker => panic!("σ {sigma} κ {kappa}: no peak at one worker"),
+            }
+        }
+    }
+
+    #[test]
+    fn usl_intervals_cover_the_truth_under_noise() {
+        // 2% multiplicative noise, three repeats per worker count.
+        let (lambda, sigma, kappa) = (1.0e7, 0.08, 0.004);
+        let mut rng = SplitMix64::new(11);
+        let mut data = Vec::new();
+        for &n in &USL_WORKERS {
+            for _ in 0..3 {
+                let noise = 1.0 + 0.02 * (2.0 * rng.next_f64() - 1.0);
+                data.push((n, usl_throughput(lambda, sigma, kappa, n) * noise));
+            }
+        }
+        let fit = usl(&data).unwrap();
+        let inside = |ci: [f64; 2], v: f64| ci[0] <= v && v <= ci[1];
+        assert!(
+            inside(fit.sigma_ci, sigma),
+            "σ {sigma} not in {:?}",
+            fit.sigma_ci
+        );
+        assert!(
+            inside(fit.kappa_ci, kappa),
+            "κ {kappa} not in {:?}",
+            fit.kappa_ci
+        );
+        assert!(
+            inside(fit.lambda_ci, lambda),
+            "λ not in {:?}",
+            fit.lambda_ci
+        );
+        assert!((fit.sigma - sigma).abs() < 0.03, "{}", fit.sigma);
+        assert!((fit.kappa - kappa).abs() < 0.002, "{}", fit.kappa);
+        assert!(fit.rms_relative_residual > 0.001 && fit.rms_relative_residual < 0.03);
+        let want = ((1.0 - sigma) / kappa).sqrt(); // 15.2 workers
+        let UslPeak::At { workers, ci, .. } = fit.peak else {
+            panic!("{:?}", fit.peak)
+        };
+        let ci = ci.unwrap();
+        assert!(ci[0] <= want && want <= ci[1], "{want} not in {ci:?}");
+        assert!((workers - want).abs() < 0.3 * want, "{workers}");
+        assert!(!fit.sigma_at_bound && !fit.kappa_at_bound);
+    }
+
+    #[test]
+    fn usl_with_too_few_worker_counts_is_not_meaningful() {
+        let e = usl(&usl_data(1e6, 0.1, 0.01, &[1.0, 2.0, 4.0, 4.0])).unwrap_err();
+        assert!(e.to_string().starts_with("not meaningful"), "{e}");
+        assert!(e.reason.contains("3 distinct worker counts"), "{e}");
+        assert!(e.reason.contains("at least 4"), "{e}");
+        // Unusable throughputs do not count.
+        let mut data = usl_data(1e6, 0.1, 0.01, &[1.0, 2.0, 3.0]);
+        data.push((8.0, 0.0));
+        data.push((16.0, f64::NAN));
+        assert!(usl(&data).unwrap_err().reason.contains("3 distinct"));
+        assert!(
+            usl(&data[..1])
+                .unwrap_err()
+                .reason
+                .contains("1 distinct worker count ")
+        );
+        // Throughputs the law cannot follow (a collapse at four workers, recovered at six).
+        let mut data = usl_data(1e6, 0.1, 0.01, &[1.0, 2.0, 3.0, 6.0, 8.0]);
+        data.push((4.0, 2e4));
+        let e = usl(&data).unwrap_err();
+        assert!(
+            e.reason.contains("does not describe these throughputs"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn usl_peak_kinds() {
+        // Adding a worker costs more than it brings: never above one worker's throughput.
+        let fit = usl(&usl_data(1e6, 1.5, 0.0, &USL_WORKERS)).unwrap();
+        assert_eq!(fit.peak, UslPeak::OneWorker);
+        assert!((fit.sigma - 1.5).abs() < 1e-6);
+        // A peak inside the measured range.
+        let fit = usl(&usl_data(1e6, 0.1, 0.02, &USL_WORKERS)).unwrap();
+        let UslPeak::At {
+            workers,
+            beyond_measured,
+            ..
+        } = fit.peak
+        else {
+            panic!("{:?}", fit.peak)
+        };
+        assert!((workers - 45f64.sqrt()).abs() < 1e-3, "{workers}");
+        assert!(!beyond_measured);
+        // The serialized form round-trips (JSON has no infinity: every figure is finite).
+        let json = serde_json::to_string(&fit).unwrap();
+        assert!(json.contains("\"kind\":\"at\""), "{json}");
+        let back: UslFit = serde_json::from_str(&json).unwrap();
+        assert!((back.kappa / fit.kappa - 1.0).abs() < 1e-12);
+        assert_eq!(back.peak_kind(), fit.peak_kind());
+    }
+
+    #[test]
+    fn scalability_fits_per_problem_and_variant() {
+        use crate::results::Throughput;
+        use crate::test_support::point;
+        let mut points = Vec::new();
+        let mut add = |variant: &str, workers: u32, value: f64| {
+            let mut p = point("lock", variant, workers, 1000.0, 0.01, workers as u64);
+            p.throughput = Some(Throughput {
+                value,
+                unit: "ops/s".into(),
+            });
+            points.push(p);
+        };
+        add("serial", 1, 5e6);
+        for &n in &USL_WORKERS {
+            add("mutex", n as u32, usl_throughput(4e6, 0.2, 0.01, n));
+        }
+        add("atomic", 1, 1e7);
+        add("atomic", 2, 1.5e7);
+        let fits = scalability_fits(&points);
+        assert_eq!(fits.len(), 2, "serial runs on one worker only: no fit");
+        assert_eq!(fits[0].variant, "mutex");
+        assert_eq!(fits[0].unit, "ops/s");
+        assert_eq!(fits[0].workers, vec![1, 2, 3, 4, 6, 8, 12, 16]);
+        let f = fits[0].result().unwrap();
+        assert!((f.sigma - 0.2).abs() < 1e-6 && (f.kappa - 0.01).abs() < 1e-7);
+        assert_eq!(fits[1].variant, "atomic");
+        let e = fits[1].result().unwrap_err();
+        assert!(e.reason.contains("2 distinct worker counts"), "{e}");
+        let json = serde_json::to_string(&fits).unwrap();
+        assert!(json.contains("\"status\":\"fitted\""));
+        assert!(json.contains("\"status\":\"not-meaningful\""));
+        let back: Vec<ScalabilityFit> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back[1], fits[1]);
+        assert!((back[0].result().unwrap().sigma - f.sigma).abs() < 1e-12);
     }
 
     #[test]

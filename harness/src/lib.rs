@@ -17,6 +17,7 @@ pub mod fit;
 pub mod history;
 pub mod interop;
 pub mod memory;
+pub mod operations;
 pub mod protocol;
 pub mod results;
 pub mod rng;

@@ -36,6 +36,11 @@ pub struct RunResults {
     /// when the run ends (see `crossover::find_all`). Empty without such sweeps.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub crossovers: Vec<crate::crossover::Crossover>,
+    /// The Universal Scalability Law fitted to the throughput of every variant that runs on
+    /// several worker counts, per problem (computed at the end of a run; see
+    /// [`crate::fit::scalability_fits`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scalability: Vec<crate::fit::ScalabilityFit>,
 }
 
 /// The config as the run used it.
@@ -210,6 +215,10 @@ pub struct Point {
     pub metrics: BTreeMap<String, Metric>,
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Operations per worker (fairness) and sampled per-operation latencies, from variants that
+    /// count what each worker did (the contention suite).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operations: Option<crate::operations::Operations>,
 }
 
 impl Point {

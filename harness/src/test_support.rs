@@ -54,6 +54,7 @@ pub(crate) fn run(points: Vec<Point>) -> RunResults {
         machine: machine(),
         points,
         crossovers: Vec::new(),
+        scalability: vec![],
     }
 }
 
@@ -112,5 +113,6 @@ pub(crate) fn point_from_samples(suite: &str, variant: &str, workers: u32, s: &[
         phases: vec![],
         metrics: BTreeMap::new(),
         warnings: vec![],
+        operations: None,
     }
 }

@@ -150,6 +150,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         machine: Machine::detect(),
         points: Vec::new(),
         crossovers: Vec::new(),
+        scalability: Vec::new(),
     };
     if let Some(d) = device.filter(|_| uses_device) {
         results.machine.accelerators.push(d.describe());

@@ -18,6 +18,6 @@ pub mod workloads;
 
 pub use registry::Registry;
 pub use workload::{
-    Answer, Execution, NotApplicable, Problem, Tolerance, VariantInfo, Workload, WorkloadError,
-    WorkloadInfo,
+    Answer, Execution, NotApplicable, Observations, Problem, Tolerance, VariantInfo, Workload,
+    WorkloadError, WorkloadInfo,
 };

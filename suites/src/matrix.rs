@@ -93,11 +93,32 @@ impl Matrix {
                 columns.push(v);
             }
         }
+        // Variants a workload offers only for itself explain the other workloads' empty cells.
+        let only_here: Vec<(&str, &'static str, &'static str)> = registry
+            .iter()
+            .flat_map(|w| {
+                let name = w.info().name;
+                w.variants()
+                    .into_iter()
+                    .filter_map(move |v| Some((name, v.name, v.only_here?)))
+            })
+            .collect();
         let rows = registry
             .iter()
             .map(|w| MatrixRow {
                 workload: w.info().name,
-                cells: columns.iter().map(|c| cell(w.as_ref(), c)).collect(),
+                cells: columns
+                    .iter()
+                    .map(|c| match cell(w.as_ref(), c) {
+                        Cell::NotImplemented => only_here.iter().find(|(_, v, _)| v == c).map_or(
+                            Cell::NotImplemented,
+                            |(owner, _, why)| Cell::NotApplicable {
+                                reason: format!("only `{owner}` offers it: {why}"),
+                            },
+                        ),
+                        other => other,
+                    })
+                    .collect(),
             })
             .collect();
         Matrix { columns, rows }
@@ -188,5 +209,14 @@ mod tests {
         let counter = m.rows.iter().find(|r| r.workload == "counter").unwrap();
         let unsync = m.columns.iter().position(|c| *c == "unsync").unwrap();
         assert_eq!(counter.cells[unsync].state(), "expected-incorrect");
+        // A variant only the contention suite offers is explained in every other row.
+        let spin = m.columns.iter().position(|c| *c == "spin").unwrap();
+        assert_eq!(counter.cells[spin].state(), "not-applicable");
+        assert!(
+            counter.cells[spin]
+                .reason()
+                .unwrap()
+                .starts_with("only `contention` offers it")
+        );
     }
 }

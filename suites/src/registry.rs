@@ -34,6 +34,7 @@ impl Registry {
         r.register(workloads::mandelbrot::Mandelbrot);
         r.register(workloads::matmul::Matmul);
         r.register(workloads::fault::Fault);
+        r.register(workloads::contention::Contention);
         r
     }
 

@@ -121,6 +121,7 @@ pub fn run_plan(
     }
     analysis::derive_all(&mut results.points, plan.seed);
     results.crossovers = parbench_harness::crossover::find_all(&results.points, plan.seed);
+    results.scalability = parbench_harness::fit::scalability_fits(&results.points);
     true
 }
 
@@ -149,6 +150,7 @@ fn new_point(
         phases: Vec::new(),
         metrics: BTreeMap::new(),
         warnings: Vec::new(),
+        operations: None,
     }
 }
 
@@ -256,6 +258,8 @@ pub fn measure_point(
     if !check(&execution.answer(), &mut point, "before timing") {
         return point;
     }
+    // What the verification run observed is not part of the measurement.
+    let _ = catch_unwind(AssertUnwindSafe(|| execution.take_observations()));
 
     let key_seed = seed
         ^ u64::from_str_radix(&sha256_hex(point.key().to_string().as_bytes())[..16], 16)
@@ -301,6 +305,16 @@ pub fn measure_point(
     }
     point.metrics.extend(workload.metrics(problem, &answer));
     drop(answer);
+    match catch_unwind(AssertUnwindSafe(|| execution.take_observations())) {
+        Ok(observed) => {
+            point.metrics.extend(observed.metrics);
+            point.operations = observed.operations;
+        }
+        Err(p) => point.warnings.push(format!(
+            "the variant's own observations are missing: it panicked while handing them over: {}",
+            panic_message(&*p)
+        )),
+    }
     let timed = outcome.measurement.samples_ns.len() as u64 * outcome.measurement.iters_per_sample;
     if let Ok(metrics) = catch_unwind(AssertUnwindSafe(|| execution.finish(timed))) {
         point.metrics.extend(metrics);
@@ -438,6 +452,7 @@ mod tests {
             machine: Machine::detect(),
             points: vec![],
             crossovers: Vec::new(),
+            scalability: vec![],
         };
         let mut checkpoints = 0;
         let done = run_plan(

@@ -4,6 +4,7 @@
 
 use parbench_harness::config::ParamValue;
 use parbench_harness::engine::IterationOutput;
+use parbench_harness::operations::Operations;
 use parbench_harness::results::{ExecutionModel, Metric, SyncKind};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -72,6 +73,10 @@ pub struct VariantInfo {
     /// Incorrect by design (lost updates): measured and reported, never verified or ranked.
     pub expected_incorrect: bool,
     pub availability: Availability,
+    /// Set on a variant that exists only to compare primitives within its own workload (the
+    /// contention suite's spin lock, CAS loop, …): why every other workload lacks it, shown in
+    /// their cells of the matrix.
+    pub only_here: Option<&'static str>,
 }
 
 impl VariantInfo {
@@ -89,6 +94,7 @@ impl VariantInfo {
             uses_workers: model != ExecutionModel::Serial,
             expected_incorrect: false,
             availability: Availability::Available,
+            only_here: None,
         }
     }
 
@@ -103,6 +109,13 @@ impl VariantInfo {
 
     pub fn expected_incorrect(mut self) -> Self {
         self.expected_incorrect = true;
+        self
+    }
+
+    /// Marks the variant as one only this workload offers, with the reason other workloads
+    /// lack it.
+    pub fn only_here(mut self, reason: &'static str) -> Self {
+        self.only_here = Some(reason);
         self
     }
 
@@ -448,6 +461,15 @@ pub fn verify(want: &Answer<'_>, got: &Answer<'_>) -> Result<(), Mismatch> {
     }
 }
 
+/// What a variant observed about its own iterations besides their time: figures it measured
+/// along the way (into the point's `metrics`) and per-worker operation counts with sampled
+/// latencies (into the point's `operations`).
+#[derive(Debug, Clone, Default)]
+pub struct Observations {
+    pub metrics: BTreeMap<String, Metric>,
+    pub operations: Option<Operations>,
+}
+
 /// A prepared variant: inputs allocated, pools built. Only [`Execution::run`] is timed.
 pub trait Execution: Send {
     /// Performs one iteration of the work. Return a cheap digest of the result (and phases, if
@@ -467,6 +489,14 @@ pub trait Execution: Send {
     /// warm-up).
     fn finish(&mut self, _timed_iterations: u64) -> BTreeMap<String, Metric> {
         BTreeMap::new()
+    }
+
+    /// Takes what the variant observed since the previous call (or since it was prepared),
+    /// leaving nothing behind. The runner calls it (untimed) before timing, discarding what the
+    /// verification run observed, and after timing, keeping what the engine's iterations (warm-up
+    /// and samples) observed. The default observes nothing.
+    fn take_observations(&mut self) -> Observations {
+        Observations::default()
     }
 }
 

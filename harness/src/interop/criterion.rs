@@ -209,6 +209,7 @@ fn import_benchmark(new_dir: &Path, seed: u64) -> Result<Point, ImportError> {
             "imported from criterion ({}): timed by criterion, answer not verified by parbench",
             bench.full_id.as_deref().unwrap_or(&bench.group_id)
         )],
+        operations: None,
     })
 }
 
@@ -252,6 +253,7 @@ pub fn import(
         machine,
         points,
         crossovers: Vec::new(),
+        scalability: vec![],
     })
 }
 

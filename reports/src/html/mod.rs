@@ -3,11 +3,13 @@
 //! hash). Parts that only some results need (phases, metrics, and the processes, OpenCL and
 //! contention views) are `Section`s in their own modules, listed in `sections()`.
 
+mod contention;
 mod index;
 mod metrics;
 mod opencl;
 mod phases;
 mod processes;
+mod scalability;
 mod suite;
 
 use crate::escape::html as esc;
@@ -267,6 +269,8 @@ pub(crate) fn sections() -> Vec<Box<dyn Section>> {
     vec![
         Box::new(phases::Phases),
         Box::new(processes::Processes),
+        Box::new(scalability::Scalability),
+        Box::new(contention::Contention),
         Box::new(metrics::Metrics),
         Box::new(opencl::Opencl),
     ]

@@ -122,6 +122,8 @@ pub struct HeatmapChart<'a> {
     pub row_hrefs: &'a [Option<String>],
     /// The most the chart may be wide; it is narrower when the grid needs less.
     pub max_width: u32,
+    /// What an empty (grey) cell means, for the legend.
+    pub empty_label: &'a str,
 }
 
 const MARGIN: i32 = 12;
@@ -146,6 +148,7 @@ impl<'a> HeatmapChart<'a> {
             scale_format: super::tick,
             row_hrefs: &[],
             max_width: FULL_WIDTH,
+            empty_label: "no verified speedup",
         }
     }
 
@@ -186,8 +189,7 @@ impl<'a> HeatmapChart<'a> {
         let cell_h: i32 = if two_lines { 44 } else { 32 };
         let grid_w = ncols * cell_w;
         let width = (2 * MARGIN + label_px + grid_w).max(420) as u32;
-        let empty_label = "no verified speedup";
-        let entries = vec![LegendEntry::new(empty_label, Swatch::Fill(EMPTY, 1.0))];
+        let entries = vec![LegendEntry::new(self.empty_label, Swatch::Fill(EMPTY, 1.0))];
         let legend_h = legend_height(&entries, width) as i32;
         let title_h = 40;
         let header_h = if stagger { 70 } else { 48 };

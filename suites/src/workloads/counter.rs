@@ -6,7 +6,7 @@
 //! compiler is kept from folding a loop of increments into one addition, so the variants compare
 //! the cost of *where* the counter lives and how it is synchronized, not a constant fold.
 
-use super::contention::{self, Granularity};
+use super::granularity::{self, Granularity};
 use crate::exec::{
     SpinBarrier, rayon_pool, scoped_chunks_together, split_even, task_len, task_ranges,
 };
@@ -208,7 +208,7 @@ impl Workload for Counter {
                 },
             ],
             default_sizes: vec!["S"],
-            params: contention::params(),
+            params: granularity::params(),
         }
     }
 
@@ -336,7 +336,7 @@ impl Workload for Counter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::contention::problem;
+    use crate::workloads::granularity::problem;
 
     #[test]
     fn every_correct_variant_counts_exactly_n() {

@@ -6,7 +6,7 @@
 //! kernels) bin exactly the same values: value `i` is [`value`]`(seed, i)` and it falls into bin
 //! [`bin_of`]`(value, bins)`.
 
-use super::contention::{self, Granularity};
+use super::granularity::{self, Granularity};
 use crate::counter_rng::uniform_u64;
 use crate::exec::{SpinBarrier, rayon_pool, scoped_chunks_together, split_even, task_len};
 use crate::workload::*;
@@ -434,7 +434,7 @@ impl Workload for Histogram {
             },
             default: ParamValue::Int(DEFAULT_BINS),
         }];
-        params.extend(contention::params());
+        params.extend(granularity::params());
         params.push(crate::opencl::work_group_size_param(
             crate::opencl::DEFAULT_WORK_GROUP_SIZE,
             "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)",
@@ -622,7 +622,7 @@ impl Workload for Histogram {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::contention::problem;
+    use crate::workloads::granularity::problem;
 
     #[test]
     fn every_correct_variant_counts_every_bin_exactly() {

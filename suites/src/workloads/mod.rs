@@ -3,6 +3,7 @@
 pub mod contention;
 pub mod counter;
 pub mod fault;
+pub mod granularity;
 pub mod histogram;
 pub mod mandelbrot;
 pub mod matmul;

@@ -1,4 +1,4 @@
-//! Parameters shared by the contention workloads (`counter`, `histogram`): how often a worker
+//! Parameters shared by the shared-state workloads `counter` and `histogram`: how often a worker
 //! touches the shared state (once per update, or once per batch of updates accumulated
 //! privately) and how many updates a batch holds.
 

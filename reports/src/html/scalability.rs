@@ -1,0 +1,255 @@
+//! The scalability section: the Universal Scalability Law fitted to each variant's throughput
+//! against workers (the fits stored in the results, or fitted here for results without any):
+//! the measured throughputs with the fitted curves, and λ, σ, κ with 95% intervals and the
+//! predicted peak. A problem where no variant has a meaningful fit shows nothing, unless its
+//! points count operations per worker (the contention suite): then it says why there is no fit.
+
+use super::{Page, Section, figure, variant_cell};
+use crate::escape::html as esc;
+use crate::plot::{Curve, FULL_WIDTH, Series, WorkersChart, XY, si_unit};
+use crate::view::{Problem, variants_of};
+use crate::{ReportError, format};
+use parbench_harness::fit::{
+    self, ScalabilityFit, USL_MAX_RMS_RELATIVE_RESIDUAL, USL_MIN_DISTINCT_WORKERS, UslFit, UslPeak,
+};
+use parbench_harness::results::{Point, Status};
+use std::fmt::Write as _;
+
+pub(super) struct Scalability;
+
+/// Three significant digits, in scientific notation below 0.001.
+pub(super) fn coefficient(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    if v.abs() < 1e-3 || v.abs() >= 1e5 {
+        return format!("{v:.2e}");
+    }
+    let decimals = (2 - v.abs().log10().floor() as i32).max(0) as usize;
+    format!("{v:.decimals$}")
+}
+
+/// The USL fits of one problem's variants.
+pub(super) fn fits_of(page: &Page<'_>, problem: &Problem<'_>) -> Vec<ScalabilityFit> {
+    let stored = &page.view.results.scalability;
+    if stored.is_empty() {
+        return fit::scalability_fits(problem.points.iter().copied());
+    }
+    stored
+        .iter()
+        .filter(|f| {
+            f.suite == page.suite.name && f.size == problem.size && f.params == problem.params
+        })
+        .cloned()
+        .collect()
+}
+
+fn peak_text(f: &UslFit, unit: &str) -> (String, String) {
+    match &f.peak {
+        UslPeak::At {
+            workers,
+            ci,
+            throughput,
+            beyond_measured,
+        } => (
+            format!(
+                "{}{}",
+                coefficient(*workers),
+                ci.map_or(String::new(), |[lo, hi]| format!(
+                    " ({}–{})",
+                    coefficient(lo),
+                    coefficient(hi)
+                )),
+            ),
+            format!(
+                "{}{}",
+                format::throughput(*throughput, unit),
+                if *beyond_measured {
+                    ", beyond the counts measured"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        UslPeak::Unbounded { ceiling: Some(c) } => (
+            "none (κ = 0)".into(),
+            format!("approaches {}", format::throughput(*c, unit)),
+        ),
+        UslPeak::Unbounded { ceiling: None } => {
+            ("none (σ = κ = 0)".into(), "linear, unbounded".into())
+        }
+        UslPeak::OneWorker => ("1".into(), "never above one worker's".into()),
+    }
+}
+
+/// `0.082` over `0.05–0.11` (HTML), the interval marked one-sided at a bound.
+fn estimate(v: f64, ci: [f64; 2], at_bound: bool) -> String {
+    format!(
+        "{}<br><span class=\"note\">{}–{}{}</span>",
+        coefficient(v),
+        coefficient(ci[0]),
+        coefficient(ci[1]),
+        if at_bound { " one-sided" } else { "" }
+    )
+}
+
+impl Section for Scalability {
+    fn problem(
+        &self,
+        page: &Page<'_>,
+        problem: &Problem<'_>,
+        out: &mut String,
+    ) -> Result<(), ReportError> {
+        let fits = fits_of(page, problem);
+        let counts_operations = problem.points.iter().any(|p| p.operations.is_some());
+        if fits.is_empty() || (!counts_operations && fits.iter().all(|f| f.result().is_err())) {
+            return Ok(());
+        }
+        let view = page.view;
+        out.push_str("<h3>Scalability: the Universal Scalability Law</h3>\n");
+        let measured: Vec<&Point> = problem
+            .points
+            .iter()
+            .copied()
+            .filter(|p| p.status == Status::Ok && p.throughput.is_some())
+            .collect();
+        let fitted: Vec<(&ScalabilityFit, &UslFit)> = fits
+            .iter()
+            .filter_map(|f| Some((f, f.result().ok()?)))
+            .collect();
+        if !fitted.is_empty() {
+            let unit = fitted[0].0.unit.clone();
+            let max = measured
+                .iter()
+                .filter_map(|p| p.throughput.as_ref().map(|t| t.value))
+                .fold(0.0, f64::max);
+            let (scale, prefix) = si_unit(max);
+            let max_workers = measured.iter().map(|p| p.workers).max().unwrap_or(2).max(2) as f64;
+            let mut series = Vec::new();
+            let mut curves = Vec::new();
+            for v in variants_of(&measured) {
+                let mut xy: Vec<XY> = measured
+                    .iter()
+                    .filter(|p| p.variant == v)
+                    .filter_map(|p| {
+                        Some(XY {
+                            x: p.workers as f64,
+                            y: p.throughput.as_ref()?.value / scale,
+                            interval: None,
+                            hollow: p.oversubscribed,
+                        })
+                    })
+                    .collect();
+                xy.sort_by(|a, b| a.x.total_cmp(&b.x));
+                let color = view.palette.color(v);
+                let mut s = Series::new(v, color, xy);
+                s.baseline = measured
+                    .iter()
+                    .filter(|p| p.variant == v)
+                    .all(|p| p.workers == 1);
+                series.push(s);
+                if let Some((_, f)) = fitted.iter().find(|(sf, _)| sf.variant == v) {
+                    let steps = 64;
+                    curves.push(Curve {
+                        label: format!("{v}: USL fit"),
+                        color,
+                        points: (0..=steps)
+                            .map(|i| {
+                                let n = 1.0 + (max_workers - 1.0) * i as f64 / steps as f64;
+                                (n, f.throughput(n) / scale)
+                            })
+                            .collect(),
+                    });
+                }
+            }
+            let y_label = format!("throughput ({prefix}{unit})");
+            let mut chart = WorkersChart::new(
+                "Throughput vs workers with the fitted USL curves",
+                &y_label,
+                &series,
+                view.cores,
+            );
+            chart.curves = &curves;
+            chart.curve_legend = Some("dashed, in a variant's colour: its USL fit");
+            chart.width = FULL_WIDTH.min(960);
+            figure(
+                out,
+                &chart.render()?,
+                "Measured throughput (points) and X(N) = λN / (1 + σ(N−1) + κN(N−1)) fitted to it (dashed). A curve that bends over and falls has coherency cost (κ > 0); one that flattens has contention (σ).",
+            );
+        }
+        let mut rows = String::new();
+        for v in variants_of(&problem.points) {
+            let Some(f) = fits.iter().find(|f| f.variant == v) else {
+                continue;
+            };
+            match f.result() {
+                Ok(u) => {
+                    let (peak, peak_x) = peak_text(u, &f.unit);
+                    let mut notes = Vec::new();
+                    if u.sigma >= 1.0 {
+                        notes.push(
+                            "σ ≥ 1: every added worker costs more than it brings".to_string(),
+                        );
+                    }
+                    let _ = writeln!(
+                        rows,
+                        "<tr{}><td>{}</td><td class=\"num\">{}<br><span class=\"note\">{}–{}</span></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}<br><span class=\"note\">{}</span></td><td class=\"num\">{} / {}<br><span class=\"note\">{}</span></td></tr>",
+                        if notes.is_empty() {
+                            ""
+                        } else {
+                            " class=\"has-notes\""
+                        },
+                        variant_cell(view, v),
+                        esc(&format::throughput(u.lambda, &f.unit)),
+                        esc(format::throughput(u.lambda_ci[0], "").trim_end()),
+                        esc(format::throughput(u.lambda_ci[1], "").trim_end()),
+                        estimate(u.sigma, u.sigma_ci, u.sigma_at_bound),
+                        estimate(u.kappa, u.kappa_ci, u.kappa_at_bound),
+                        esc(&peak),
+                        esc(&peak_x),
+                        u.points,
+                        u.distinct_workers,
+                        format::percent(u.rms_relative_residual),
+                    );
+                    if !notes.is_empty() {
+                        let _ = writeln!(
+                            rows,
+                            "<tr class=\"notes\"><td></td><td colspan=\"5\" class=\"wrap\">{}</td></tr>",
+                            esc(&notes.join("; "))
+                        );
+                    }
+                }
+                Err(e) => {
+                    let _ = writeln!(
+                        rows,
+                        "<tr><td>{}</td><td colspan=\"5\" class=\"wrap\">{}</td></tr>",
+                        variant_cell(view, v),
+                        esc(&e.to_string())
+                    );
+                }
+            }
+        }
+        let _ = writeln!(
+            out,
+            "<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">λ: one worker<br>(95% CI)</th><th class=\"num\">σ contention<br>(95% CI)</th><th class=\"num\">κ coherency<br>(95% CI)</th><th class=\"num\">peak N* = √((1−σ)/κ)<br>workers (95% CI)</th><th class=\"num\">points / counts<br>RMS residual</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table></div>\n<p class=\"note\">Least squares on the logarithm of throughput (each measurement weighs by its relative error) with σ, κ ≥ 0; intervals from the fit's covariance (Student t). A fit needs at least {USL_MIN_DISTINCT_WORKERS} distinct worker counts (three parameters) and measurements within {:.0}% (RMS) of the curve; otherwise the table says why there is none. Worker counts beyond the {} logical cores are fitted too: there the workers take turns on the same cores, so σ and κ also describe the scheduler.</p>",
+            USL_MAX_RMS_RELATIVE_RESIDUAL * 100.0,
+            view.cores
+        );
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coefficients_have_three_significant_digits() {
+        assert_eq!(coefficient(0.0), "0");
+        assert_eq!(coefficient(0.0523), "0.0523");
+        assert_eq!(coefficient(1.5), "1.50");
+        assert_eq!(coefficient(15.24), "15.2");
+        assert_eq!(coefficient(0.000_123_4), "1.23e-4");
+    }
+}
