@@ -168,6 +168,15 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
                 workers.started.saturating_sub(workers.reaped)
             );
         }
+        let commands = parbench_harness::command::accounting();
+        if commands.started > 0 {
+            eprintln!(
+                "parbench: {} command runs started, {} reaped, {} left",
+                commands.started,
+                commands.reaped,
+                commands.started.saturating_sub(commands.reaped)
+            );
+        }
     }
     let elapsed = start.elapsed().map(|d| d.as_secs_f64()).unwrap_or(0.0);
     eprintln!(

@@ -122,23 +122,34 @@ pub fn resolve(
         if !filters.suites.is_empty() && !filters.suites.contains(suite.name.get_ref()) {
             continue;
         }
-        let workload = registry.get(suite.workload.get_ref()).ok_or_else(|| {
-            src.error_at(
-                suite.workload.span(),
-                Some("workload"),
-                format!(
-                    "unknown workload `{}`; expected one of {}",
-                    suite.workload.get_ref(),
-                    one_of(registry.names().into_iter().map(String::from))
-                ),
-            )
-        })?;
+        // A command suite's workload is made from its config; others come from the registry.
+        let workload: Arc<dyn Workload> = match &suite.command {
+            Some(command) => Arc::new(crate::workloads::command::CommandWorkload::new(
+                suite.name.get_ref().clone(),
+                command.clone(),
+                suite.measure.timeout.0,
+            )),
+            None => registry.get(suite.workload.get_ref()).ok_or_else(|| {
+                src.error_at(
+                    suite.workload.span(),
+                    Some("workload"),
+                    format!(
+                        "unknown workload `{}`; expected one of {} (or run an external program with `command = [...]`)",
+                        suite.workload.get_ref(),
+                        one_of(registry.names().into_iter().map(String::from))
+                    ),
+                )
+            })?,
+        };
+        let is_command = suite.command.is_some();
         let info = workload.info();
         let all_variants = workload.variants();
 
         // Sizes.
         let mut sizes: Vec<(String, u64)> = Vec::new();
         match &suite.sizes {
+            // A command suite without sizes runs one problem (its command uses no {size}).
+            None if is_command => sizes.push(("default".to_string(), 0)),
             None => {
                 for label in &info.default_sizes {
                     let s = info.size(label).expect("default sizes are declared");
@@ -246,9 +257,10 @@ pub fn resolve(
         }
         variants.sort_by_key(|v| v.model != parbench_harness::results::ExecutionModel::Serial);
 
-        // Parameters: check each configured value, expand sweeps into a cartesian product.
+        // Parameters: check each configured value, expand sweeps into a cartesian product. A
+        // command suite takes any parameter (each is a placeholder; the config checked their use).
         for (key, value) in &suite.params {
-            if !info.params.iter().any(|p| p.name == key) {
+            if !is_command && !info.params.iter().any(|p| p.name == key) {
                 return Err(src
                     .error_at(
                         value.span(),
@@ -267,6 +279,24 @@ pub fn resolve(
             }
         }
         let mut combos: Vec<BTreeMap<String, ParamValue>> = vec![BTreeMap::new()];
+        let free_params = suite
+            .params
+            .iter()
+            .filter(|_| is_command)
+            .map(|(k, v)| (k.clone(), v.get_ref().values()));
+        for (name, values) in free_params {
+            let name = &name;
+            combos = combos
+                .into_iter()
+                .flat_map(|c| {
+                    values.iter().map(move |v| {
+                        let mut c = c.clone();
+                        c.insert(name.clone(), v.clone());
+                        c
+                    })
+                })
+                .collect();
+        }
         for spec in &info.params {
             let Some(setting) = suite.params.get(spec.name) else {
                 continue;
@@ -292,6 +322,9 @@ pub fn resolve(
         for (label, n) in &sizes {
             for configured in &combos {
                 let mut problem = Problem::new(label.clone(), *n, config.defaults.seed);
+                if is_command {
+                    problem.params = configured.clone();
+                }
                 for spec in &info.params {
                     let v = configured
                         .get(spec.name)

@@ -316,6 +316,9 @@ pub enum Answer<'a> {
         values: Cow<'a, [f64]>,
         tolerance: Tolerance,
     },
+    /// Text that every correct run reproduces exactly, compared line by line (what an external
+    /// program printed, or the checksum it printed).
+    Text(Cow<'a, str>),
 }
 
 impl Answer<'_> {
@@ -330,10 +333,16 @@ impl Answer<'_> {
         }
     }
 
+    pub fn text(text: impl Into<String>) -> Answer<'static> {
+        Answer::Text(Cow::Owned(text.into()))
+    }
+
+    /// Values, or lines of a text answer.
     pub fn len(&self) -> usize {
         match self {
             Answer::Exact(v) => v.len(),
             Answer::Approx { values, .. } => values.len(),
+            Answer::Text(t) => t.lines().count(),
         }
     }
 
@@ -348,6 +357,7 @@ impl Answer<'_> {
                 values: Cow::Owned(values.into_owned()),
                 tolerance,
             },
+            Answer::Text(t) => Answer::Text(Cow::Owned(t.into_owned())),
         }
     }
 }
@@ -361,10 +371,22 @@ pub struct Mismatch {
     pub found: String,
     /// For exact integer answers: reference total minus found total (lost updates when positive).
     pub deficit: Option<i128>,
+    /// A text answer: `first_index` and `count` are lines.
+    pub lines: bool,
 }
 
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.lines {
+            return write!(
+                f,
+                "output differs from the reference at {} of its lines (first at line {}: expected `{}`, found `{}`)",
+                self.count,
+                self.first_index + 1,
+                self.expected,
+                self.found
+            );
+        }
         write!(
             f,
             "answer differs from the serial reference at {} of its values (first at index {}: expected {}, found {})",
@@ -381,6 +403,7 @@ pub fn verify(want: &Answer<'_>, got: &Answer<'_>) -> Result<(), Mismatch> {
         expected: format!("{w} values"),
         found: format!("{g} values"),
         deficit: None,
+        lines: false,
     };
     match (want, got) {
         (Answer::Exact(w), Answer::Exact(g)) => {
@@ -406,6 +429,7 @@ pub fn verify(want: &Answer<'_>, got: &Answer<'_>) -> Result<(), Mismatch> {
                         w.iter().map(|&v| v as i128).sum::<i128>()
                             - g.iter().map(|&v| v as i128).sum::<i128>(),
                     ),
+                    lines: false,
                 }),
             }
         }
@@ -435,17 +459,59 @@ pub fn verify(want: &Answer<'_>, got: &Answer<'_>) -> Result<(), Mismatch> {
                     expected: format!("{:e}", w[i]),
                     found: format!("{:e}", g[i]),
                     deficit: None,
+                    lines: false,
                 }),
             }
         }
+        (Answer::Text(w), Answer::Text(g)) => verify_text(w, g),
         _ => Err(Mismatch {
             first_index: 0,
             count: 1,
             expected: "an answer of the reference's kind".into(),
-            found: "an answer of another kind (exact vs approximate)".into(),
+            found: "an answer of another kind (exact, approximate or text)".into(),
             deficit: None,
+            lines: false,
         }),
     }
+}
+
+/// At most this many characters of a differing line are quoted.
+const QUOTED_LINE_CHARS: usize = 120;
+
+fn quote_line(line: Option<&str>) -> String {
+    match line {
+        None => "(no such line)".into(),
+        Some(l) => match l.char_indices().nth(QUOTED_LINE_CHARS) {
+            Some((cut, _)) => format!("{}…", &l[..cut]),
+            None => l.to_string(),
+        },
+    }
+}
+
+fn verify_text(want: &str, got: &str) -> Result<(), Mismatch> {
+    if want == got {
+        return Ok(());
+    }
+    let (w, g): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
+    let differs = |i: usize| w.get(i) != g.get(i);
+    let total = w.len().max(g.len());
+    let first = (0..total).find(|&i| differs(i));
+    // Equal lines but different text: line endings or a final newline differ.
+    let first_index = first.unwrap_or(total.saturating_sub(1));
+    Err(Mismatch {
+        first_index,
+        count: (0..total).filter(|&i| differs(i)).count().max(1),
+        expected: match first {
+            Some(i) => quote_line(w.get(i).copied()),
+            None => format!("{:?}", quote_line(Some(want))),
+        },
+        found: match first {
+            Some(i) => quote_line(g.get(i).copied()),
+            None => format!("{:?}", quote_line(Some(got))),
+        },
+        deficit: None,
+        lines: true,
+    })
 }
 
 /// A prepared variant: inputs allocated, pools built. Only [`Execution::run`] is timed.
@@ -457,6 +523,14 @@ pub trait Execution: Send {
     /// The answer of the last run (not timed); may borrow from the execution.
     fn answer(&self) -> Answer<'_>;
 
+    /// Like [`run`](Self::run), for a variant that measures its own time: the output and the
+    /// duration that counts as the iteration's time (or `None` for the engine's clock; see
+    /// [`Routine::timed_iteration`](parbench_harness::engine::Routine::timed_iteration)). The
+    /// engine calls this for every timed iteration; the default calls `run`.
+    fn run_timed(&mut self) -> Result<(IterationOutput, Option<std::time::Duration>), String> {
+        self.run().map(|out| (out, None))
+    }
+
     /// The suite's per-sample timeout, told once before the first run. Variants that can block
     /// (worker processes) stop waiting and fail the run after this long; others ignore it.
     fn set_sample_timeout(&mut self, _timeout: std::time::Duration) {}
@@ -467,6 +541,12 @@ pub trait Execution: Send {
     /// warm-up).
     fn finish(&mut self, _timed_iterations: u64) -> BTreeMap<String, Metric> {
         BTreeMap::new()
+    }
+
+    /// Warnings for the point, asked after [`finish`](Self::finish) (a cleanup command that
+    /// failed, …). The default has none.
+    fn warnings(&mut self) -> Vec<String> {
+        Vec::new()
     }
 }
 
@@ -554,6 +634,23 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn text_answers_name_the_first_differing_line() {
+        let want = Answer::text("n = 100\nchecksum 1f2e\ndone");
+        assert!(verify(&want, &Answer::text("n = 100\nchecksum 1f2e\ndone")).is_ok());
+        let m = verify(&want, &Answer::text("n = 100\nchecksum 1f2f\ndone")).unwrap_err();
+        assert_eq!((m.first_index, m.count, m.lines), (1, 1, true));
+        assert_eq!(
+            m.to_string(),
+            "output differs from the reference at 1 of its lines (first at line 2: expected `checksum 1f2e`, found `checksum 1f2f`)"
+        );
+        let m = verify(&want, &Answer::text("n = 100")).unwrap_err();
+        assert_eq!(m.found, "(no such line)");
+        assert!(verify(&want, &Answer::text("n = 100\nchecksum 1f2e\ndone\n")).is_err());
+        assert!(verify(&want, &Answer::exact(vec![1])).is_err());
+        assert_eq!(want.len(), 3);
     }
 
     #[test]

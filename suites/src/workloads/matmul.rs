@@ -416,7 +416,7 @@ mod tests {
                     // Same operations per element: the variants agree exactly.
                     let exact = |a: &Answer<'_>| match a {
                         Answer::Approx { values, .. } => values.to_vec(),
-                        Answer::Exact(_) => unreachable!(),
+                        Answer::Exact(_) | Answer::Text(_) => unreachable!(),
                     };
                     let s = serial.get_or_insert_with(|| exact(&got));
                     assert!(
