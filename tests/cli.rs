@@ -2119,3 +2119,108 @@ mib = [1, 48]
     );
     assert!(!big.warnings.iter().any(|w| w.contains("launcher's floor")));
 }
+
+#[test]
+fn ctrl_c_kills_a_running_command_and_its_children_and_keeps_the_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // The second suite's program starts a child of its own and waits: both must die at Ctrl-C.
+    let cfg = write(
+        dir.path(),
+        "int.toml",
+        r#"
+[defaults]
+warmup = "1ms"
+min-samples = 2
+max-samples = 2
+budget = "1ms"
+timeout = "60s"
+workers = [1]
+
+[[suite]]
+name = "first"
+command = ["/bin/sh", "-c", "true"]
+
+[[suite]]
+name = "stuck"
+command = ["/bin/sh", "-c", "sleep 47.3 & wait"]
+"#,
+    );
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_parbench"))
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&out)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let started = std::time::Instant::now();
+    while processes_with("sleep 47.3").is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the run did not reach the stuck command"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sent = std::time::Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(20),
+        "Ctrl-C waited for the command: {:?}",
+        sent.elapsed()
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert_no_command_left(&stderr);
+    assert!(
+        processes_with("sleep 47.3").is_empty(),
+        "the command's child outlived the run"
+    );
+    let r = RunResults::load(&out.join("latest/results.json")).expect("a valid results file");
+    assert!(!r.complete);
+    assert_eq!(r.points.len(), 1, "the interrupted point is not recorded");
+    assert_eq!(r.points[0].status, Status::Ok);
+}
+
+#[test]
+fn a_command_and_its_children_die_with_a_killed_parbench() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "orphan.toml",
+        "[defaults]\nworkers = [1]\ntimeout = \"60s\"\n[[suite]]\ncommand = [\"/bin/sh\", \"-c\", \"sleep 48.1 & wait\"]\n",
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parbench"))
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while processes_with("sleep 48.1").is_empty() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let killed = std::time::Instant::now();
+    while !processes_with("sleep 48.1").is_empty() {
+        assert!(
+            killed.elapsed() < std::time::Duration::from_secs(10),
+            "the command outlived parbench: {:?}",
+            processes_with("sleep 48.1")
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -179,6 +179,21 @@ pub(crate) fn kill_group(pgid: u32) {
     }
 }
 
+/// If this process leads its own process group, sends SIGKILL to the group, this process
+/// included (a command launcher whose parent died takes the program and everything it started
+/// with it). Otherwise does nothing: the group is someone else's (a shell's).
+pub(crate) fn kill_own_group_if_leader() {
+    // SAFETY: getpgrp takes no arguments, cannot fail and has no memory effects.
+    let leader = unsafe { libc::getpgrp() } == std::process::id() as libc::pid_t;
+    if leader {
+        // SAFETY: kill has no memory effects; pid 0 addresses the caller's own process group,
+        // which this process leads (checked above).
+        unsafe {
+            libc::kill(0, libc::SIGKILL);
+        }
+    }
+}
+
 /// A pollable descriptor that becomes readable when child `pid` exits (Linux 5.3+
 /// `pidfd_open`). `Err` where the kernel or platform lacks it; the caller then waits blocking.
 pub(crate) fn pidfd_open(pid: u32) -> io::Result<std::os::fd::OwnedFd> {

@@ -241,6 +241,9 @@ fn launch(invocation: &Invocation, control: &UnixStream) -> Vec<u8> {
             match ready {
                 Ok(r) if r[0].readable || r[0].closed => break,
                 Ok(r) if r[1].readable || r[1].closed => {
+                    // parbench is gone. It started this launcher as the leader of a process
+                    // group of its own, which the program and its children share: end them all.
+                    sys::kill_own_group_if_leader();
                     // Unreaped, so `pid` still names our child.
                     sys::kill(pid);
                     let _ = sys::wait4(pid, true);
