@@ -2224,3 +2224,25 @@ fn a_command_and_its_children_die_with_a_killed_parbench() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+#[test]
+fn the_readme_command_suite_example_validates() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let section = readme
+        .split("### Command suites")
+        .nth(1)
+        .expect("the README has a command suites section");
+    let toml = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("a toml block");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(dir.path(), "readme.toml", toml);
+    parbench()
+        .arg("validate")
+        .arg(&cfg)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(1 suites, 16 points)"));
+}

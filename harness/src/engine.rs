@@ -1,6 +1,7 @@
 //! The measurement engine: warm-up, batch sizing, and sampling of one point until the 95% CI of
 //! the median is narrow enough or the budget is spent. It times any [`Routine`]; what the routine
 //! computes, and whether it is right, is the caller's business.
+#![warn(missing_docs)]
 
 use crate::config::MeasureSettings;
 use crate::duration::Nanos;
@@ -21,6 +22,7 @@ pub struct IterationOutput {
 }
 
 impl IterationOutput {
+    /// An output with `digest` and no phases.
     pub fn digest(digest: u64) -> Self {
         IterationOutput {
             digest,
@@ -32,6 +34,7 @@ impl IterationOutput {
 /// Something to time. Setup happens before the engine sees it; each call does exactly the work
 /// that is measured.
 pub trait Routine {
+    /// Does one iteration of the measured work; an `Err` stops the measurement.
     fn iteration(&mut self) -> Result<IterationOutput, String>;
 
     /// One iteration of a routine that may time itself (like criterion's `iter_custom`): the
@@ -51,19 +54,30 @@ impl<F: FnMut() -> Result<IterationOutput, String>> Routine for F {
     }
 }
 
+/// Why a measurement stopped without a result.
 #[derive(Debug, thiserror::Error)]
 pub enum MeasureError {
+    /// The routine failed (its message).
     #[error("{0}")]
     Routine(String),
+    /// One sample took longer than the settings' `timeout`.
     #[error("a sample took {elapsed}, longer than the timeout of {limit}")]
-    Timeout { elapsed: Nanos, limit: Nanos },
+    Timeout {
+        /// How long the sample took.
+        elapsed: Nanos,
+        /// The timeout.
+        limit: Nanos,
+    },
 }
 
 /// A finished measurement with the phases and warnings it produced.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// Every raw sample and its statistics.
     pub measurement: Measurement,
+    /// The time components the routine reported, per iteration.
     pub phases: Vec<Phase>,
+    /// Unstable samples, a slow first iteration, a CI wider than the target.
     pub warnings: Vec<String>,
 }
 
@@ -96,8 +110,11 @@ pub fn timer_resolution() -> Nanos {
 /// Progress of a point while it is being sampled.
 #[derive(Debug, Clone, Copy)]
 pub struct SampleProgress {
+    /// Samples taken so far.
     pub samples: usize,
+    /// Sampling time spent so far.
     pub elapsed: Duration,
+    /// The point's sampling budget.
     pub budget: Duration,
 }
 

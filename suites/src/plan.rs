@@ -1,6 +1,8 @@
 //! Resolves a parsed config against the registry into a [`Plan`]: workloads, sizes, variants and
 //! parameters checked by name (errors point at the config line), sweeps expanded, `--quick` and
-//! CLI filters applied.
+//! CLI filters applied. A command suite's workload is built here from its config
+//! ([`CommandWorkload`](crate::workloads::command::CommandWorkload)).
+#![warn(missing_docs)]
 
 use crate::registry::Registry;
 use crate::workload::{Problem, VariantInfo, Workload, WorkloadInfo};
@@ -11,14 +13,19 @@ use std::sync::Arc;
 /// Suite and variant names given on the command line (empty: everything).
 #[derive(Debug, Clone, Default)]
 pub struct Filters {
+    /// `--suite` names: run only these suites.
     pub suites: Vec<String>,
+    /// `--variant` names: run only these variants.
     pub variants: Vec<String>,
 }
 
+/// Why a config cannot be run against a registry.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
+    /// A name, size, variant or parameter the registry does not know, with its position.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A `--suite` or `--variant` filter that selects nothing.
     #[error("{0}")]
     Filter(String),
 }
@@ -26,20 +33,28 @@ pub enum PlanError {
 /// One problem of a suite: the size and parameter values, and which of them the config set.
 #[derive(Debug, Clone)]
 pub struct PlannedProblem {
+    /// The size and every parameter, defaults filled in.
     pub problem: Problem,
     /// Parameters written in the config (these identify the point); defaults are not listed.
     pub configured: BTreeMap<String, ParamValue>,
 }
 
+/// One suite, resolved: its workload, problems, variants, worker counts and settings.
 #[derive(Clone)]
 pub struct SuitePlan {
+    /// The suite's name (unique in the config).
     pub name: String,
+    /// The workload it runs.
     pub workload: Arc<dyn Workload>,
+    /// `workload.info()`, kept.
     pub info: WorkloadInfo,
+    /// Every size × parameter combination.
     pub problems: Vec<PlannedProblem>,
     /// Serial first (the baseline), then the configured order.
     pub variants: Vec<VariantInfo>,
+    /// Worker counts, ascending (so the one-worker point comes first).
     pub workers: Vec<u32>,
+    /// Measurement settings (shrunk under `--quick`).
     pub measure: MeasureSettings,
 }
 
@@ -68,6 +83,7 @@ impl SuitePlan {
         }
     }
 
+    /// How many points the suite measures.
     pub fn point_count(&self) -> usize {
         self.problems.len()
             * self
@@ -78,14 +94,19 @@ impl SuitePlan {
     }
 }
 
+/// What a run measures: every selected suite, resolved.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// The selected suites, in config order.
     pub suites: Vec<SuitePlan>,
+    /// The config's seed (inputs and bootstrap).
     pub seed: u64,
+    /// Whether `--quick` shrank sizes and budgets.
     pub quick: bool,
 }
 
 impl Plan {
+    /// How many points the run measures.
     pub fn point_count(&self) -> usize {
         self.suites.iter().map(SuitePlan::point_count).sum()
     }

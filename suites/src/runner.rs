@@ -3,6 +3,7 @@
 //! Failures and panics are contained in their point; results are checkpointed after each one.
 //! [`start_results`] and [`finish_results`] frame a run's [`RunResults`] for programs that run
 //! plans themselves (see the crate docs).
+#![warn(missing_docs)]
 
 use crate::plan::{Filters, Plan, PlannedProblem, SuitePlan};
 use crate::workload::{Answer, Execution, VariantInfo, verify};
@@ -16,10 +17,15 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Told about the run's progress (progress bars, logs).
 pub trait Observer {
+    /// The run starts; it will measure `total_points` points.
     fn started(&mut self, _total_points: usize) {}
+    /// Point number `index` (from 1), labelled like `pi S rayon w2`, starts.
     fn point_started(&mut self, _index: usize, _label: &str) {}
+    /// The current point took a sample.
     fn sample(&mut self, _progress: SampleProgress) {}
+    /// A point is done (whatever its status), its derived figures filled in.
     fn point_finished(&mut self, _point: &Point) {}
+    /// Something the user should know (an interrupted point).
     fn note(&mut self, _message: &str) {}
 }
 

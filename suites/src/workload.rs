@@ -1,6 +1,7 @@
 //! The extension point: a [`Workload`] describes a problem, its sizes and parameters, computes a
 //! reference answer, and prepares [`Execution`]s of its variants. Implement it to put your own
 //! code through parbench's engine, verification and reports (see `examples/custom_workload.rs`).
+#![warn(missing_docs)]
 
 use parbench_harness::config::ParamValue;
 use parbench_harness::engine::IterationOutput;
@@ -12,27 +13,34 @@ use std::fmt;
 /// A problem size a workload offers by name (`S`, `M`, `L`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedSize {
+    /// The name a config uses (`sizes = ["S"]`).
     pub label: &'static str,
+    /// The problem size it stands for, in the workload's [`WorkloadInfo::size_meaning`].
     pub n: u64,
 }
 
 /// The static description of a workload.
 #[derive(Debug, Clone)]
 pub struct WorkloadInfo {
+    /// The name a config's `workload` key uses; unique in a [`Registry`](crate::Registry).
     pub name: &'static str,
+    /// One line for `parbench list` and the report.
     pub description: &'static str,
     /// What `n` counts (`elements`, `samples`, `matrix side`).
     pub size_meaning: &'static str,
     /// Unit of the work figure returned by [`Workload::work`]; throughput is reported per second
     /// of it (`B` gives `B/s`).
     pub work_unit: &'static str,
+    /// Named sizes a config may use.
     pub sizes: Vec<NamedSize>,
     /// Sizes run when a suite names none.
     pub default_sizes: Vec<&'static str>,
+    /// Parameters a config may set in `[suite.params]` (a list of values sweeps them).
     pub params: Vec<ParamSpec>,
 }
 
 impl WorkloadInfo {
+    /// The named size `label` (case-insensitive).
     pub fn size(&self, label: &str) -> Option<&NamedSize> {
         self.sizes
             .iter()
@@ -53,9 +61,11 @@ impl WorkloadInfo {
 /// Whether a variant can run on this machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Availability {
+    /// It runs here.
     Available,
     /// Not on this machine: why, and how to get it.
     Unavailable {
+        /// Shown by `parbench list` and recorded as the `skipped` reason of its points.
         reason: String,
     },
 }
@@ -63,18 +73,25 @@ pub enum Availability {
 /// One way of computing a workload.
 #[derive(Debug, Clone)]
 pub struct VariantInfo {
+    /// The name a config's `variants` key uses (`serial`, `rayon`, `mutex`, …).
     pub name: &'static str,
+    /// How it executes: recorded with every point and used to group reports.
     pub model: ExecutionModel,
+    /// How its workers synchronize.
     pub sync: SyncKind,
+    /// One line for `parbench list`.
     pub description: &'static str,
     /// False for `serial`: it runs once, at one worker.
     pub uses_workers: bool,
     /// Incorrect by design (lost updates): measured and reported, never verified or ranked.
     pub expected_incorrect: bool,
+    /// Whether it can run on this machine.
     pub availability: Availability,
 }
 
 impl VariantInfo {
+    /// An available variant that uses workers unless `model` is
+    /// [`Serial`](ExecutionModel::Serial).
     pub fn new(
         name: &'static str,
         model: ExecutionModel,
@@ -92,6 +109,7 @@ impl VariantInfo {
         }
     }
 
+    /// The `serial` variant: the baseline every speedup of the workload is measured against.
     pub fn serial(description: &'static str) -> Self {
         Self::new(
             "serial",
@@ -101,11 +119,13 @@ impl VariantInfo {
         )
     }
 
+    /// Marks it incorrect by design (see [`VariantInfo::expected_incorrect`]).
     pub fn expected_incorrect(mut self) -> Self {
         self.expected_incorrect = true;
         self
     }
 
+    /// Marks it unavailable on this machine, with the reason.
     pub fn unavailable(mut self, reason: impl Into<String>) -> Self {
         self.availability = Availability::Unavailable {
             reason: reason.into(),
@@ -113,6 +133,7 @@ impl VariantInfo {
         self
     }
 
+    /// Whether it can run here.
     pub fn is_available(&self) -> bool {
         self.availability == Availability::Available
     }
@@ -122,11 +143,14 @@ impl VariantInfo {
 /// the matrix's empty cell, and a config that names the variant gets it in its error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotApplicable {
+    /// The variant's name in the matrix (`mutex`, `processes-pool`, …).
     pub variant: &'static str,
+    /// Why the workload has no such variant.
     pub reason: Cow<'static, str>,
 }
 
 impl NotApplicable {
+    /// `variant` does not apply, because of `reason`.
     pub fn new(variant: &'static str, reason: impl Into<Cow<'static, str>>) -> Self {
         NotApplicable {
             variant,
@@ -146,18 +170,36 @@ impl NotApplicable {
 /// The kind and range of a workload parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamKind {
-    Int { min: i64, max: i64 },
-    Float { min: f64, max: f64 },
+    /// An integer in `min..=max`.
+    Int {
+        /// The smallest value accepted.
+        min: i64,
+        /// The largest value accepted.
+        max: i64,
+    },
+    /// A number in `min..=max` (integers are accepted and converted).
+    Float {
+        /// The smallest value accepted.
+        min: f64,
+        /// The largest value accepted.
+        max: f64,
+    },
+    /// `true` or `false`.
     Bool,
+    /// One of these strings.
     Choice(&'static [&'static str]),
 }
 
 /// A parameter a workload accepts in `[suite.params]`.
 #[derive(Debug, Clone)]
 pub struct ParamSpec {
+    /// The key in `[suite.params]`.
     pub name: &'static str,
+    /// One line for `parbench list`.
     pub description: &'static str,
+    /// What values it accepts.
     pub kind: ParamKind,
+    /// Its value when a config does not set it.
     pub default: ParamValue,
 }
 
@@ -204,6 +246,7 @@ impl ParamSpec {
 pub struct Problem {
     /// The size as configured (`S`, or the number).
     pub size_label: String,
+    /// The problem size, in the workload's [`WorkloadInfo::size_meaning`].
     pub n: u64,
     /// Every declared parameter, defaults filled in.
     pub params: BTreeMap<String, ParamValue>,
@@ -212,6 +255,7 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem of size `n` under `size_label`, without parameters.
     pub fn new(size_label: impl Into<String>, n: u64, seed: u64) -> Self {
         Problem {
             size_label: size_label.into(),
@@ -221,11 +265,13 @@ impl Problem {
         }
     }
 
+    /// The problem with parameter `name` set to `value`.
     pub fn with_param(mut self, name: &str, value: ParamValue) -> Self {
         self.params.insert(name.to_string(), value);
         self
     }
 
+    /// Integer parameter `name` (an error names it when it is missing or of another type).
     pub fn int(&self, name: &str) -> Result<i64, WorkloadError> {
         match self.params.get(name) {
             Some(ParamValue::Int(v)) => Ok(*v),
@@ -235,6 +281,7 @@ impl Problem {
         }
     }
 
+    /// Number parameter `name` (integers are converted).
     pub fn float(&self, name: &str) -> Result<f64, WorkloadError> {
         match self.params.get(name) {
             Some(ParamValue::Float(v)) => Ok(*v),
@@ -245,6 +292,7 @@ impl Problem {
         }
     }
 
+    /// String parameter `name`.
     pub fn string(&self, name: &str) -> Result<&str, WorkloadError> {
         match self.params.get(name) {
             Some(ParamValue::Str(v)) => Ok(v),
@@ -254,6 +302,7 @@ impl Problem {
         }
     }
 
+    /// Boolean parameter `name`.
     pub fn flag(&self, name: &str) -> Result<bool, WorkloadError> {
         match self.params.get(name) {
             Some(ParamValue::Bool(v)) => Ok(*v),
@@ -268,16 +317,19 @@ impl Problem {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]
 pub struct WorkloadError {
+    /// What went wrong, recorded as the point's reason.
     pub message: String,
 }
 
 impl WorkloadError {
+    /// An error with `message`.
     pub fn new(message: impl Into<String>) -> Self {
         WorkloadError {
             message: message.into(),
         }
     }
 
+    /// `workload` has no variant `variant` (for [`Workload::prepare`]).
     pub fn unknown_variant(workload: &str, variant: &str) -> Self {
         WorkloadError::new(format!("workload `{workload}` has no variant `{variant}`"))
     }
@@ -286,7 +338,9 @@ impl WorkloadError {
 /// How close a floating-point answer must be: `|got - want| <= abs + rel * |want|`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Tolerance {
+    /// Relative part, a fraction of the reference value.
     pub rel: f64,
+    /// Absolute part.
     pub abs: f64,
 }
 
@@ -294,6 +348,7 @@ impl Tolerance {
     /// Bit-for-bit equal values (every variant does the same IEEE operations per element).
     pub const EXACT: Tolerance = Tolerance { rel: 0.0, abs: 0.0 };
 
+    /// A purely relative tolerance.
     pub fn relative(rel: f64) -> Self {
         Tolerance { rel, abs: 0.0 }
     }
@@ -313,7 +368,9 @@ pub enum Answer<'a> {
     Exact(Cow<'a, [u64]>),
     /// Floating-point values compared under a declared tolerance.
     Approx {
+        /// The values.
         values: Cow<'a, [f64]>,
+        /// How close each value must be (the reference's tolerance applies).
         tolerance: Tolerance,
     },
     /// Text that every correct run reproduces exactly, compared line by line (what an external
@@ -322,10 +379,12 @@ pub enum Answer<'a> {
 }
 
 impl Answer<'_> {
+    /// An owned exact answer.
     pub fn exact(values: Vec<u64>) -> Answer<'static> {
         Answer::Exact(Cow::Owned(values))
     }
 
+    /// An owned approximate answer.
     pub fn approx(values: Vec<f64>, tolerance: Tolerance) -> Answer<'static> {
         Answer::Approx {
             values: Cow::Owned(values),
@@ -333,6 +392,7 @@ impl Answer<'_> {
         }
     }
 
+    /// An owned text answer.
     pub fn text(text: impl Into<String>) -> Answer<'static> {
         Answer::Text(Cow::Owned(text.into()))
     }
@@ -346,10 +406,12 @@ impl Answer<'_> {
         }
     }
 
+    /// Whether it holds no values (or no lines).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// The answer with its values copied, so it outlives the execution it borrowed from.
     pub fn into_owned(self) -> Answer<'static> {
         match self {
             Answer::Exact(v) => Answer::Exact(Cow::Owned(v.into_owned())),
@@ -365,9 +427,13 @@ impl Answer<'_> {
 /// How an answer differs from the reference.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mismatch {
+    /// The first value (or line) that differs.
     pub first_index: usize,
+    /// How many values (or lines) differ.
     pub count: usize,
+    /// The reference's value there.
     pub expected: String,
+    /// The answer's value there.
     pub found: String,
     /// For exact integer answers: reference total minus found total (lost updates when positive).
     pub deficit: Option<i128>,
@@ -552,6 +618,7 @@ pub trait Execution: Send {
 
 /// A problem parbench can time under several execution models, verifying every variant.
 pub trait Workload: Send + Sync {
+    /// Name, description, sizes and parameters.
     fn info(&self) -> WorkloadInfo;
 
     /// Every variant, with its availability on this machine.

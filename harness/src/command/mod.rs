@@ -20,6 +20,8 @@
 //! by [`crate::worker_process::interrupt_all`] (Ctrl-C). Processes the program leaves running in
 //! its group when it exits are killed too. The launcher kills the program if parbench dies.
 
+#![warn(missing_docs)]
+
 pub mod template;
 
 #[cfg(unix)]
@@ -41,7 +43,9 @@ use std::path::PathBuf;
 /// One program invocation with every placeholder substituted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandLine {
+    /// The program: a path, or a name looked up in `PATH`.
     pub program: OsString,
+    /// Its arguments, each passed as it is (no shell).
     pub args: Vec<OsString>,
     /// Added to (or replacing in) the environment parbench runs in.
     pub env: Vec<(OsString, OsString)>,

@@ -46,10 +46,13 @@ pub fn launcher() -> Option<&'static WorkerProgram> {
 /// Launchers started and reaped by this process so far (equal when none is left).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Accounting {
+    /// Launchers started.
     pub started: u64,
+    /// Launchers reaped.
     pub reaped: u64,
 }
 
+/// How many launchers this process started and reaped so far.
 pub fn accounting() -> Accounting {
     Accounting {
         started: STARTED.load(Ordering::SeqCst),
@@ -63,7 +66,10 @@ pub enum StdoutCapture {
     /// Read and count it, keep nothing.
     Discard,
     /// Keep up to `limit` bytes; more fails the run with [`RunError::StdoutTooLong`].
-    Keep { limit: usize },
+    Keep {
+        /// The most bytes kept.
+        limit: usize,
+    },
 }
 
 /// How to run a command.
@@ -71,12 +77,14 @@ pub enum StdoutCapture {
 pub struct RunOptions {
     /// The program (and the process group it leads) is killed after this long.
     pub timeout: Duration,
+    /// Keep the program's stdout (to verify it) or only count it.
     pub stdout: StdoutCapture,
 }
 
 /// A finished run. A non-zero exit is not an error here: check [`RunReport::status`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunReport {
+    /// How the program ended.
     pub status: ExitStatus,
     /// From just before the spawn to the reaping of the program, measured by the launcher.
     pub wall: Duration,
@@ -116,32 +124,69 @@ impl RunReport {
 /// returned.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// [`set_launcher`] was never called.
     #[error(
         "no command launcher is configured: this program embeds parbench without one (the parbench binary starts itself as the launcher; yours must call parbench_harness::command::set_launcher and answer parbench_harness::command::launcher_entry first thing in main)"
     )]
     NoLauncher,
+    /// The launcher could not be started (a missing working directory, for one).
     #[error("cannot start the command launcher {path}: {source}")]
-    Launch { path: PathBuf, source: io::Error },
+    Launch {
+        /// The launcher program.
+        path: PathBuf,
+        /// The system's error.
+        source: io::Error,
+    },
+    /// The program could not be started (not found, not executable).
     #[error("cannot start `{program}`: {message}")]
-    Spawn { program: String, message: String },
+    Spawn {
+        /// The program as given.
+        program: String,
+        /// The system's error, as the launcher saw it.
+        message: String,
+    },
+    /// The program ran longer than the timeout; its process group was killed.
     #[error("`{program}` did not finish within the timeout of {limit:?} and was killed{stderr}")]
     Timeout {
+        /// The program as given.
         program: String,
+        /// The timeout.
         limit: Duration,
+        /// The last lines of its stderr.
         stderr: StderrTail,
     },
+    /// The program wrote more to stdout than [`StdoutCapture::Keep`] allows.
     #[error(
         "`{program}` wrote more than {limit} bytes to stdout: parbench keeps a command's stdout only to verify it (print less, or verify a checksum line)"
     )]
-    StdoutTooLong { program: String, limit: usize },
+    StdoutTooLong {
+        /// The program as given.
+        program: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A process the program left outside its process group kept its output open.
     #[error(
         "the stdout or stderr of `{program}` stayed open {grace:?} after it exited: a process it started outside its process group still holds it"
     )]
-    StreamsHeld { program: String, grace: Duration },
+    StreamsHeld {
+        /// The program as given.
+        program: String,
+        /// How long parbench waited.
+        grace: Duration,
+    },
+    /// The launcher ended without a usable report.
     #[error("the command launcher failed: {0}")]
     Launcher(String),
+    /// Waiting on the pipes or the socket failed.
     #[error("waiting for `{program}` failed: {source}")]
-    Io { program: String, source: io::Error },
+    Io {
+        /// The program as given.
+        program: String,
+        /// The system's error.
+        source: io::Error,
+    },
+    /// [`interrupt_all`](crate::worker_process::interrupt_all) stopped the run.
     #[error("interrupted (Ctrl-C): the command was killed")]
     Interrupted,
 }

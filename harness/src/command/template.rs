@@ -21,7 +21,9 @@ pub struct Template {
 /// Why a template is malformed: a message and the byte offset in the template where it applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateError {
+    /// Byte offset in the template.
     pub offset: usize,
+    /// What is wrong and what to write instead.
     pub message: String,
 }
 

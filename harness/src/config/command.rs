@@ -162,7 +162,9 @@ impl CommandVerify {
 /// How a command suite runs its program. See the README's "Bring your own workload".
 #[derive(Debug, Clone)]
 pub struct CommandSuite {
+    /// The program and its arguments (or the shell script).
     pub command: CommandSpec,
+    /// Whether commands run through `/bin/sh -c` (`shell = true`).
     pub shell: bool,
     /// Environment settings for every command of the suite (values are templates).
     pub env: Vec<(String, Template)>,
@@ -172,11 +174,13 @@ pub struct CommandSuite {
     pub prepare: Option<CommandSpec>,
     /// Once per point, after its last run (also when the point failed).
     pub cleanup: Option<CommandSpec>,
+    /// The exit status a run must end with (`expected-exit-code`, default 0).
     pub expected_exit_code: i32,
     /// Limit of each `setup` and `cleanup` command.
     pub setup_timeout: Duration,
     /// Where the commands run (relative paths in the config are relative to its directory).
     pub working_dir: Option<PathBuf>,
+    /// `[suite.verify]`.
     pub verify: CommandVerify,
     /// The `[suite.params]` keys, which are placeholders too.
     pub param_names: Vec<String>,

@@ -8,6 +8,7 @@
 //! matches a regex, the checksum a regex captures, and/or the whole output. The reference is the
 //! command at one worker (run once per size, before the points); every run of a point must agree
 //! with its first run, and that with the reference.
+#![warn(missing_docs)]
 
 use crate::workload::*;
 use parbench_harness::command::CommandLine;
@@ -201,6 +202,7 @@ impl CommandWorkload {
         }
     }
 
+    /// The suite's command keys.
     pub fn config(&self) -> &CommandSuite {
         &self.config
     }
@@ -550,7 +552,9 @@ mod tests {
         let v = verify(Some("^nope"), true, Some("checksum: [0-9a-f]+"));
         let t = verified_text(&v, out);
         assert!(
-            t.starts_with("stdout does not match /^nope/ (its stdout began: threads 4⏎checksum"),
+            t.starts_with(
+                "stdout does not match /^nope/ (its stdout was: threads 4⏎checksum: 9f2c01)"
+            ),
             "{t}"
         );
         assert!(
