@@ -64,6 +64,12 @@ fn error_chain(e: &anyhow::Error) -> String {
 }
 
 fn main() -> ExitCode {
+    // The launcher of a command suite's program: served before anything else runs, because its
+    // memory is the floor of every peak-RSS figure (see parbench_harness::command).
+    #[cfg(unix)]
+    if let Some(code) = parbench_harness::command::launcher_entry() {
+        return ExitCode::from(code.clamp(0, 255) as u8);
+    }
     let cli = cli::Cli::parse();
     cmd::worker::configure_worker_program();
     let result = match cli.command {

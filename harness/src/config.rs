@@ -3,8 +3,12 @@
 //! key. Resolving workload, size, variant and parameter names is left to the suites layer, which
 //! reports through the same error type using the spans kept here.
 
+mod command;
 mod workers;
 
+pub use command::{
+    CommandSpec, CommandSuite, CommandVerify, DEFAULT_SETUP_TIMEOUT, PLACEHOLDERS, SHELL,
+};
 pub use workers::{MAX_WORKERS, WorkersItem, WorkersSpec, parse_workers_expr};
 
 use crate::duration::SettingDuration;
@@ -140,8 +144,15 @@ impl ConfigSource {
             pos += line.len();
         }
         match table {
-            Some(t) if !key.contains('.') => format!("{t}.{key}"),
-            _ => key.to_string(),
+            // A dotted key (`params.bins`) is relative to the array element (`suite[2]`).
+            Some(t) if key.contains('.') => {
+                let base = t.split('.').next().unwrap_or(&t);
+                format!("{base}.{key}")
+            }
+            // The error is about the table itself (`[suite.verify]`).
+            Some(t) if t == key || t.ends_with(&format!(".{key}")) => t,
+            Some(t) => format!("{t}.{key}"),
+            None => key.to_string(),
         }
     }
 
@@ -318,7 +329,8 @@ with_measure_keys! {
     struct RawSuite {
         #[serde(default)]
         name: Option<Spanned<String>>,
-        workload: Spanned<String>,
+        #[serde(default)]
+        workload: Option<Spanned<String>>,
         #[serde(default)]
         sizes: Option<Spanned<Vec<Spanned<SizeSpec>>>>,
         #[serde(default)]
@@ -331,6 +343,44 @@ with_measure_keys! {
         threshold_serial: Option<Fraction>,
         #[serde(default)]
         threshold_parallel: Option<Fraction>,
+        // Command suites (config/command.rs).
+        #[serde(default)]
+        command: Option<Spanned<command::RawCommand>>,
+        #[serde(default)]
+        shell: Option<Spanned<bool>>,
+        #[serde(default)]
+        env: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+        #[serde(default)]
+        setup: Option<Spanned<command::RawCommand>>,
+        #[serde(default)]
+        prepare: Option<Spanned<command::RawCommand>>,
+        #[serde(default)]
+        cleanup: Option<Spanned<command::RawCommand>>,
+        #[serde(default)]
+        expected_exit_code: Option<Spanned<command::ExitCode>>,
+        #[serde(default)]
+        setup_timeout: Option<Spanned<PositiveDuration>>,
+        #[serde(default)]
+        working_dir: Option<Spanned<String>>,
+        #[serde(default)]
+        verify: Option<Spanned<command::RawVerify>>,
+    }
+}
+
+impl RawSuite {
+    fn command_keys(&self) -> command::RawCommandKeys {
+        command::RawCommandKeys {
+            command: self.command.clone(),
+            shell: self.shell.clone(),
+            env: self.env.clone(),
+            setup: self.setup.clone(),
+            prepare: self.prepare.clone(),
+            cleanup: self.cleanup.clone(),
+            expected_exit_code: self.expected_exit_code.clone(),
+            setup_timeout: self.setup_timeout.clone(),
+            working_dir: self.working_dir.clone(),
+            verify: self.verify.clone(),
+        }
     }
 }
 
@@ -573,7 +623,10 @@ pub struct OpenclSelection {
 #[derive(Debug, Clone)]
 pub struct SuiteConfig {
     pub name: Spanned<String>,
+    /// The built-in workload; for a command suite `command`, spanning the `command` key.
     pub workload: Spanned<String>,
+    /// An external program instead of a built-in workload (`command = [...]`).
+    pub command: Option<CommandSuite>,
     /// `None`: the workload's default sizes.
     pub sizes: Option<Vec<Spanned<SizeSpec>>>,
     /// `None`: every variant available on this machine.
@@ -633,7 +686,7 @@ impl Config {
             return Err(source.error_at(
                 0..0,
                 None,
-                "the config defines no suites: add at least one [[suite]] table with a `workload` key",
+                "the config defines no suites: add at least one [[suite]] table with a `workload` (or `command`) key",
             ));
         }
         let mut suites = Vec::new();
@@ -653,7 +706,27 @@ impl Config {
                 ),
                 None => (defaults.workers.clone(), span.clone()),
             };
-            let name = raw_suite.name.unwrap_or_else(|| raw_suite.workload.clone());
+            let command = raw_suite.command_keys().check(
+                &source,
+                &command::SuiteContext {
+                    span: span.clone(),
+                    workload: raw_suite.workload.as_ref(),
+                    sizes: raw_suite.sizes.as_ref(),
+                    workers: &workers,
+                    workers_span: workers_span.clone(),
+                    params: &raw_suite.params,
+                },
+            )?;
+            let workload = match (&raw_suite.workload, &raw_suite.command) {
+                (Some(w), _) => w.clone(),
+                (None, Some(c)) => Spanned::new(c.span(), "command".to_string()),
+                (None, None) => unreachable!("checked: a suite has a workload or a command"),
+            };
+            let name = match (&raw_suite.name, &raw_suite.command) {
+                (Some(n), _) => n.clone(),
+                (None, Some(c)) if raw_suite.workload.is_none() => command::default_name(c),
+                (None, _) => workload.clone(),
+            };
             if name.get_ref().trim().is_empty() {
                 return Err(source.error_at(
                     name.span(),
@@ -714,7 +787,8 @@ impl Config {
             }
             suites.push(SuiteConfig {
                 name,
-                workload: raw_suite.workload,
+                workload,
+                command,
                 sizes: raw_suite.sizes.map(|s| s.into_inner()),
                 variants: raw_suite.variants.map(|v| v.into_inner()),
                 workers,

@@ -1,6 +1,7 @@
 //! The measurement engine: warm-up, batch sizing, and sampling of one point until the 95% CI of
 //! the median is narrow enough or the budget is spent. It times any [`Routine`]; what the routine
 //! computes, and whether it is right, is the caller's business.
+#![warn(missing_docs)]
 
 use crate::config::MeasureSettings;
 use crate::duration::Nanos;
@@ -21,6 +22,7 @@ pub struct IterationOutput {
 }
 
 impl IterationOutput {
+    /// An output with `digest` and no phases.
     pub fn digest(digest: u64) -> Self {
         IterationOutput {
             digest,
@@ -32,7 +34,18 @@ impl IterationOutput {
 /// Something to time. Setup happens before the engine sees it; each call does exactly the work
 /// that is measured.
 pub trait Routine {
+    /// Does one iteration of the measured work; an `Err` stops the measurement.
     fn iteration(&mut self) -> Result<IterationOutput, String>;
+
+    /// One iteration of a routine that may time itself (like criterion's `iter_custom`): the
+    /// output and the duration that counts as the iteration's time, or `None` for the engine's
+    /// clock. A command suite returns its program's spawn-to-exit time, measured by the process
+    /// that started it, so launching, untimed `prepare` commands and reading the report stay
+    /// outside the sample. The engine calls this method; the default runs
+    /// [`iteration`](Self::iteration) and returns `None`.
+    fn timed_iteration(&mut self) -> Result<(IterationOutput, Option<Duration>), String> {
+        self.iteration().map(|out| (out, None))
+    }
 }
 
 impl<F: FnMut() -> Result<IterationOutput, String>> Routine for F {
@@ -41,19 +54,30 @@ impl<F: FnMut() -> Result<IterationOutput, String>> Routine for F {
     }
 }
 
+/// Why a measurement stopped without a result.
 #[derive(Debug, thiserror::Error)]
 pub enum MeasureError {
+    /// The routine failed (its message).
     #[error("{0}")]
     Routine(String),
+    /// One sample took longer than the settings' `timeout`.
     #[error("a sample took {elapsed}, longer than the timeout of {limit}")]
-    Timeout { elapsed: Nanos, limit: Nanos },
+    Timeout {
+        /// How long the sample took.
+        elapsed: Nanos,
+        /// The timeout.
+        limit: Nanos,
+    },
 }
 
 /// A finished measurement with the phases and warnings it produced.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// Every raw sample and its statistics.
     pub measurement: Measurement,
+    /// The time components the routine reported, per iteration.
     pub phases: Vec<Phase>,
+    /// Unstable samples, a slow first iteration, a CI wider than the target.
     pub warnings: Vec<String>,
 }
 
@@ -86,8 +110,11 @@ pub fn timer_resolution() -> Nanos {
 /// Progress of a point while it is being sampled.
 #[derive(Debug, Clone, Copy)]
 pub struct SampleProgress {
+    /// Samples taken so far.
     pub samples: usize,
+    /// Sampling time spent so far.
     pub elapsed: Duration,
+    /// The point's sampling budget.
     pub budget: Duration,
 }
 
@@ -117,25 +144,32 @@ pub fn measure(
         checksum = black_box(checksum.rotate_left(7) ^ out.digest);
     };
 
+    // A batch of `iters` iterations: its time (the engine's clock, or the sum of the times the
+    // routine measured itself when every iteration did), with each output handed to `each`.
+    let mut run_batch =
+        |iters: u64, each: &mut dyn FnMut(&IterationOutput)| -> Result<Duration, MeasureError> {
+            let t = Instant::now();
+            let mut own = Some(Duration::ZERO);
+            for _ in 0..iters {
+                let (out, took) = routine.timed_iteration().map_err(MeasureError::Routine)?;
+                own = own.zip(took).map(|(a, b)| a + b);
+                each(&out);
+            }
+            let wall = t.elapsed();
+            Ok(own.unwrap_or(wall))
+        };
+
     // Warm-up: one cold iteration, then batches of doubling size until the warm-up time is spent.
     let warm_start = Instant::now();
-    let t = Instant::now();
-    let out = routine.iteration().map_err(MeasureError::Routine)?;
-    let first = t.elapsed();
+    let first = run_batch(1, &mut |out| fold(out))?;
     check_timeout(first)?;
-    fold(&out);
     let mut warm_iters: u64 = 1;
     // Per-iteration estimate: the fastest warm-up batch. Preemption and cache misses only ever
     // make a batch slower, so the minimum is the estimate least disturbed by the machine.
     let mut per_iter = first.as_secs_f64();
     let mut batch = 1u64;
     while warm_start.elapsed() < settings.warmup.0 {
-        let t = Instant::now();
-        for _ in 0..batch {
-            let out = routine.iteration().map_err(MeasureError::Routine)?;
-            fold(&out);
-        }
-        let elapsed = t.elapsed();
+        let elapsed = run_batch(batch, &mut |out| fold(out))?;
         check_timeout(elapsed)?;
         warm_iters += batch;
         per_iter = per_iter.min(elapsed.as_secs_f64() / batch as f64);
@@ -152,18 +186,15 @@ pub fn measure(
     let mut last_check = 0usize;
     let stop_reason = loop {
         let mut phase_sums: Vec<(Cow<'static, str>, f64)> = Vec::new();
-        let t = Instant::now();
-        for _ in 0..iters {
-            let out = routine.iteration().map_err(MeasureError::Routine)?;
-            fold(&out);
+        let elapsed = run_batch(iters, &mut |out| {
+            fold(out);
             for (name, ns) in &out.phases {
                 match phase_sums.iter_mut().find(|(n, _)| n == name) {
                     Some((_, sum)) => *sum += ns.0,
                     None => phase_sums.push((name.clone(), ns.0)),
                 }
             }
-        }
-        let elapsed = t.elapsed();
+        })?;
         check_timeout(elapsed)?;
         samples.push(elapsed.as_secs_f64() * 1e9 / iters as f64);
         for (name, sum) in phase_sums {
@@ -369,6 +400,36 @@ mod tests {
         let e = measure(&mut slow, &s, 1, &mut |_| {}).unwrap_err();
         assert!(matches!(e, MeasureError::Timeout { .. }), "{e}");
         assert!(e.to_string().contains("longer than the timeout"));
+    }
+
+    /// Spins 300 µs per iteration but claims 100 µs, as a self-timing routine would.
+    struct SelfTimed {
+        claim: Option<Duration>,
+    }
+
+    impl Routine for SelfTimed {
+        fn iteration(&mut self) -> Result<IterationOutput, String> {
+            spin(Duration::from_micros(300));
+            Ok(IterationOutput::digest(1))
+        }
+        fn timed_iteration(&mut self) -> Result<(IterationOutput, Option<Duration>), String> {
+            self.iteration().map(|o| (o, self.claim))
+        }
+    }
+
+    #[test]
+    fn self_timed_iterations_count_their_own_time() {
+        let mut r = SelfTimed {
+            claim: Some(Duration::from_micros(100)),
+        };
+        let o = measure(&mut r, &settings(100), 1, &mut |_| {}).unwrap();
+        let m = &o.measurement;
+        assert_eq!(m.stats.median, Nanos(100_000.0), "{}", m.stats.median);
+        assert_eq!(m.first_iteration_ns, Nanos(100_000.0));
+        // Without a claim the engine's clock counts.
+        let mut r = SelfTimed { claim: None };
+        let o = measure(&mut r, &settings(100), 1, &mut |_| {}).unwrap();
+        assert!(o.measurement.stats.median.0 >= 300_000.0);
     }
 
     #[test]

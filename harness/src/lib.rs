@@ -1,12 +1,14 @@
 //! parbench's harness: the config model, the measurement engine, statistics, the results schema,
 //! machine fingerprint, comparison and regression decisions, run history, import/export for
-//! other benchmark tools, and the worker-process protocol and child-process management. It knows
-//! nothing of concrete workloads or of HTML.
+//! other benchmark tools, the worker-process protocol and child-process management, and the
+//! running and measuring of external programs (command suites). It knows nothing of concrete
+//! workloads or of HTML.
 
 pub mod ab;
 pub mod analysis;
 pub mod atomic_file;
 pub mod changepoint;
+pub mod command;
 pub mod compare;
 pub mod config;
 pub mod crossover;

@@ -1,6 +1,7 @@
 //! The few Unix system calls worker-process management needs and `std` does not offer:
-//! non-blocking and larger pipes, `poll`, `wait4` by pid, `kill` by pid, and `PR_SET_PDEATHSIG`
-//! on Linux. Each `unsafe` block states why it is sound.
+//! non-blocking and larger pipes, `poll`, `wait4` by pid (with the child's resource usage for
+//! command runs), `kill` by pid and by process group, `pidfd_open` and `PR_SET_PDEATHSIG` on
+//! Linux. Each `unsafe` block states why it is sound.
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
@@ -118,6 +119,100 @@ pub(crate) fn wait4(pid: u32, block: bool) -> io::Result<Option<Reaped>> {
         return Ok(Some(Reaped {
             status: ExitStatus::from_raw(status),
         }));
+    }
+}
+
+/// What a reaped child used: CPU time in user and kernel mode and its peak resident set size.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ChildUsage {
+    pub(crate) user: std::time::Duration,
+    pub(crate) system: std::time::Duration,
+    /// `ru_maxrss` in bytes. On Linux this is the larger of the child's own peak and the peak
+    /// of the address space it replaced at `exec` (its parent's, after a vfork-style spawn):
+    /// callers must start the child from a small process for it to mean the child's peak.
+    pub(crate) max_rss: u64,
+}
+
+fn timeval(t: libc::timeval) -> std::time::Duration {
+    std::time::Duration::from_secs(t.tv_sec.max(0) as u64)
+        + std::time::Duration::from_micros(t.tv_usec.max(0) as u64)
+}
+
+/// Waits for child `pid` to exit and reaps it, returning how it ended and what it used. Same
+/// contract as [`wait4`]: `pid` is an unreaped child of this process.
+pub(crate) fn wait4_usage(pid: u32) -> io::Result<(ExitStatus, ChildUsage)> {
+    let mut status: libc::c_int = 0;
+    loop {
+        // SAFETY: an all-zero rusage is a valid value of this plain C struct.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `status` and `usage` are valid, exclusively borrowed out-parameters; wait4
+        // only affects the child `pid`, which this process spawned and has not reaped.
+        let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+        if r < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        // Linux and most Unixes count ru_maxrss in KiB; macOS in bytes.
+        let unit: u64 = if cfg!(target_os = "macos") { 1 } else { 1024 };
+        return Ok((
+            ExitStatus::from_raw(status),
+            ChildUsage {
+                user: timeval(usage.ru_utime),
+                system: timeval(usage.ru_stime),
+                max_rss: (usage.ru_maxrss.max(0) as u64) * unit,
+            },
+        ));
+    }
+}
+
+/// Sends SIGKILL to every process of the process group `pgid`. The caller guarantees that
+/// `pgid` is the pid of an unreaped child of this process that leads its own group (spawned
+/// with `process_group(0)`): while it is unreaped its pid, hence the group id, cannot be reused.
+pub(crate) fn kill_group(pgid: u32) {
+    // SAFETY: kill has no memory effects; a negative pid addresses the process group, which by
+    // the contract above belongs to our unreaped child (or is already empty: ESRCH, ignored).
+    unsafe {
+        libc::kill(-(pgid as libc::pid_t), libc::SIGKILL);
+    }
+}
+
+/// If this process leads its own process group, sends SIGKILL to the group, this process
+/// included (a command launcher whose parent died takes the program and everything it started
+/// with it). Otherwise does nothing: the group is someone else's (a shell's).
+pub(crate) fn kill_own_group_if_leader() {
+    // SAFETY: getpgrp takes no arguments, cannot fail and has no memory effects.
+    let leader = unsafe { libc::getpgrp() } == std::process::id() as libc::pid_t;
+    if leader {
+        // SAFETY: kill has no memory effects; pid 0 addresses the caller's own process group,
+        // which this process leads (checked above).
+        unsafe {
+            libc::kill(0, libc::SIGKILL);
+        }
+    }
+}
+
+/// A pollable descriptor that becomes readable when child `pid` exits (Linux 5.3+
+/// `pidfd_open`). `Err` where the kernel or platform lacks it; the caller then waits blocking.
+pub(crate) fn pidfd_open(pid: u32) -> io::Result<std::os::fd::OwnedFd> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::FromRawFd;
+        // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor (close-on-exec)
+        // or -1; no memory is passed.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is a fresh descriptor that nothing else owns.
+        Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as RawFd) })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = pid;
+        Err(io::Error::from(io::ErrorKind::Unsupported))
     }
 }
 

@@ -73,16 +73,20 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static STARTED: AtomicU64 = AtomicU64::new(0);
 static REAPED: AtomicU64 = AtomicU64::new(0);
 
-fn live() -> std::sync::MutexGuard<'static, Vec<u32>> {
+/// The registry of live children (worker processes and command launchers), locked.
+pub(crate) fn live() -> std::sync::MutexGuard<'static, Vec<u32>> {
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Stops every worker of this process now (the run was interrupted): kills them and makes every
-/// [`WorkerSet`] call return [`WorkerError::Interrupted`]. Callable from a signal-handling thread.
+/// Stops every worker and command run of this process now (the run was interrupted): kills them
+/// (each with its process group) and makes every [`WorkerSet`] call and command run return an
+/// interrupted error. Callable from a signal-handling thread.
 pub fn interrupt_all() {
     INTERRUPTED.store(true, Ordering::SeqCst);
     for &pid in live().iter() {
         sys::kill(pid);
+        // Every registered child leads its own process group (spawned with process_group(0)).
+        sys::kill_group(pid);
     }
 }
 
@@ -344,7 +348,7 @@ impl State {
 
 /// The lines of a worker's stderr worth quoting: from the last panic message on if there is one
 /// (a backtrace follows it), else the last lines; at most 8 lines and 1000 characters.
-fn summarize_stderr(text: &str) -> String {
+pub(crate) fn summarize_stderr(text: &str) -> String {
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)

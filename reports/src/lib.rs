@@ -20,22 +20,31 @@ use parbench_harness::atomic_file::{WriteError, write_atomic};
 use parbench_harness::results::RunResults;
 use std::path::{Path, PathBuf};
 
+/// Why a report could not be rendered or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// A plot could not be drawn.
     #[error(transparent)]
     Plot(#[from] plot::PlotError),
+    /// A file could not be written (the error names it).
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// An exporter produced a file name that would leave the report directory.
     #[error(
         "refusing to write `{name}`: a report file name must be a plain name inside the report directory"
     )]
-    UnsafeName { name: String },
+    UnsafeName {
+        /// The refused name.
+        name: String,
+    },
 }
 
 /// A file an exporter produces, relative to the report directory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputFile {
+    /// A plain file name (`index.html`, `suite-pi.html`).
     pub name: String,
+    /// The file's text.
     pub contents: String,
 }
 
@@ -61,6 +70,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, `results.json` first.
     pub const ALL: [Format; 5] = [
         Format::Json,
         Format::Csv,
@@ -69,6 +79,7 @@ impl Format {
         Format::Html,
     ];
 
+    /// The exporter that renders this format.
     pub fn exporter(self) -> Box<dyn Exporter> {
         match self {
             Format::Json => Box::new(json::JsonExporter),

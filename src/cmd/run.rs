@@ -8,14 +8,12 @@ use crate::cli::RunArgs;
 use crate::progress::Progress;
 use anyhow::Context;
 use parbench_harness::config::Config;
-use parbench_harness::fingerprint::Machine;
-use parbench_harness::results::{ConfigEcho, ExecutionModel, RunResults, SCHEMA_VERSION};
-use parbench_harness::timefmt;
+use parbench_harness::results::{ExecutionModel, RunResults};
 use parbench_reports::{Format, write_reports};
 use parbench_suites::Registry;
 use parbench_suites::opencl::{self, DeviceInfo};
 use parbench_suites::plan::{Filters, resolve};
-use parbench_suites::runner::{RunControl, run_plan};
+use parbench_suites::runner::{RunControl, finish_results, run_plan, start_results};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -130,28 +128,10 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     });
 
     let start = SystemTime::now();
-    let (dir, run_id) = create_run_dir(&args.out, &timefmt::run_id(start))?;
+    let mut results = start_results(&config, &filters, args.quick);
+    let (dir, run_id) = create_run_dir(&args.out, &results.run_id)?;
+    results.run_id = run_id.clone();
     let results_path = dir.join("results.json");
-    let mut results = RunResults {
-        schema_version: SCHEMA_VERSION,
-        parbench_version: env!("CARGO_PKG_VERSION").to_string(),
-        run_id: run_id.clone(),
-        started_at: timefmt::rfc3339(start),
-        finished_at: None,
-        complete: false,
-        config: ConfigEcho {
-            path: config.source.path.clone(),
-            sha256: config.hash(),
-            text: config.source.text.clone(),
-            quick: args.quick,
-            suite_filter: args.suites,
-            variant_filter: args.variants,
-        },
-        machine: Machine::detect(),
-        points: Vec::new(),
-        crossovers: Vec::new(),
-        scalability: Vec::new(),
-    };
     if let Some(d) = device.filter(|_| uses_device) {
         results.machine.accelerators.push(d.describe());
     }
@@ -210,8 +190,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         return Err(e.context("results could not be checkpointed"));
     }
 
-    results.complete = completed;
-    results.finished_at = completed.then(|| timefmt::rfc3339(SystemTime::now()));
+    finish_results(&mut results, completed);
     results.write(&results_path)?;
     // results.json is already written (and checkpointed); the other formats render from it.
     let formats: Vec<Format> = Format::ALL
@@ -230,6 +209,15 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
                 workers.started,
                 workers.reaped,
                 workers.started.saturating_sub(workers.reaped)
+            );
+        }
+        let commands = parbench_harness::command::accounting();
+        if commands.started > 0 {
+            eprintln!(
+                "parbench: {} command runs started, {} reaped, {} left",
+                commands.started,
+                commands.reaped,
+                commands.started.saturating_sub(commands.reaped)
             );
         }
     }

@@ -1,16 +1,23 @@
 //! `parbench worker` (hidden): the worker process of the processes variants. parbench starts
 //! itself with this subcommand and feeds it tasks over stdin/stdout; nothing else may write to
-//! stdout here. Also tells the library which program to start as a worker: this one.
+//! stdout here. Also tells the library which program to start as a worker, and as the launcher
+//! of command suites: this one.
 
 use crate::Outcome;
 
-/// Points the worker-process machinery at this executable (`<this program> worker`). Without a
-/// locatable executable the processes variants are reported unavailable, with the reason.
+/// Points the worker-process machinery at this executable (`<this program> worker`), and command
+/// suites' launcher too (`<this program> __parbench-launch …`, served by `main` before parsing).
+/// Without a locatable executable the processes and command variants are reported unavailable,
+/// with the reason.
 pub(crate) fn configure_worker_program() {
     #[cfg(unix)]
     if let Ok(exe) = std::env::current_exe() {
         use parbench_harness::worker_process::{WorkerProgram, set_worker_program};
-        set_worker_program(WorkerProgram::new(exe, ["worker"]));
+        set_worker_program(WorkerProgram::new(exe.clone(), ["worker"]));
+        parbench_harness::command::set_launcher(WorkerProgram::new(
+            exe,
+            [parbench_harness::command::LAUNCH_ARG],
+        ));
     }
 }
 

@@ -1,6 +1,8 @@
 //! Resolves a parsed config against the registry into a [`Plan`]: workloads, sizes, variants and
 //! parameters checked by name (errors point at the config line), sweeps expanded, `--quick` and
-//! CLI filters applied.
+//! CLI filters applied. A command suite's workload is built here from its config
+//! ([`CommandWorkload`](crate::workloads::command::CommandWorkload)).
+#![warn(missing_docs)]
 
 use crate::registry::Registry;
 use crate::workload::{Problem, VariantInfo, Workload, WorkloadInfo};
@@ -11,14 +13,19 @@ use std::sync::Arc;
 /// Suite and variant names given on the command line (empty: everything).
 #[derive(Debug, Clone, Default)]
 pub struct Filters {
+    /// `--suite` names: run only these suites.
     pub suites: Vec<String>,
+    /// `--variant` names: run only these variants.
     pub variants: Vec<String>,
 }
 
+/// Why a config cannot be run against a registry.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
+    /// A name, size, variant or parameter the registry does not know, with its position.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A `--suite` or `--variant` filter that selects nothing.
     #[error("{0}")]
     Filter(String),
 }
@@ -26,20 +33,28 @@ pub enum PlanError {
 /// One problem of a suite: the size and parameter values, and which of them the config set.
 #[derive(Debug, Clone)]
 pub struct PlannedProblem {
+    /// The size and every parameter, defaults filled in.
     pub problem: Problem,
     /// Parameters written in the config (these identify the point); defaults are not listed.
     pub configured: BTreeMap<String, ParamValue>,
 }
 
+/// One suite, resolved: its workload, problems, variants, worker counts and settings.
 #[derive(Clone)]
 pub struct SuitePlan {
+    /// The suite's name (unique in the config).
     pub name: String,
+    /// The workload it runs.
     pub workload: Arc<dyn Workload>,
+    /// `workload.info()`, kept.
     pub info: WorkloadInfo,
+    /// Every size × parameter combination.
     pub problems: Vec<PlannedProblem>,
     /// Serial first (the baseline), then the configured order.
     pub variants: Vec<VariantInfo>,
+    /// Worker counts, ascending (so the one-worker point comes first).
     pub workers: Vec<u32>,
+    /// Measurement settings (shrunk under `--quick`).
     pub measure: MeasureSettings,
 }
 
@@ -95,6 +110,7 @@ impl SuitePlan {
         })
     }
 
+    /// How many points the suite measures.
     pub fn point_count(&self) -> usize {
         (0..self.problems.len())
             .map(|i| {
@@ -108,14 +124,19 @@ impl SuitePlan {
     }
 }
 
+/// What a run measures: every selected suite, resolved.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// The selected suites, in config order.
     pub suites: Vec<SuitePlan>,
+    /// The config's seed (inputs and bootstrap).
     pub seed: u64,
+    /// Whether `--quick` shrank sizes and budgets.
     pub quick: bool,
 }
 
 impl Plan {
+    /// How many points the run measures.
     pub fn point_count(&self) -> usize {
         self.suites.iter().map(SuitePlan::point_count).sum()
     }
@@ -152,23 +173,34 @@ pub fn resolve(
         if !filters.suites.is_empty() && !filters.suites.contains(suite.name.get_ref()) {
             continue;
         }
-        let workload = registry.get(suite.workload.get_ref()).ok_or_else(|| {
-            src.error_at(
-                suite.workload.span(),
-                Some("workload"),
-                format!(
-                    "unknown workload `{}`; expected one of {}",
-                    suite.workload.get_ref(),
-                    one_of(registry.names().into_iter().map(String::from))
-                ),
-            )
-        })?;
+        // A command suite's workload is made from its config; others come from the registry.
+        let workload: Arc<dyn Workload> = match &suite.command {
+            Some(command) => Arc::new(crate::workloads::command::CommandWorkload::new(
+                suite.name.get_ref().clone(),
+                command.clone(),
+                suite.measure.timeout.0,
+            )),
+            None => registry.get(suite.workload.get_ref()).ok_or_else(|| {
+                src.error_at(
+                    suite.workload.span(),
+                    Some("workload"),
+                    format!(
+                        "unknown workload `{}`; expected one of {} (or run an external program with `command = [...]`)",
+                        suite.workload.get_ref(),
+                        one_of(registry.names().into_iter().map(String::from))
+                    ),
+                )
+            })?,
+        };
+        let is_command = suite.command.is_some();
         let info = workload.info();
         let all_variants = workload.variants();
 
         // Sizes.
         let mut sizes: Vec<(String, u64)> = Vec::new();
         match &suite.sizes {
+            // A command suite without sizes runs one problem (its command uses no {size}).
+            None if is_command => sizes.push(("default".to_string(), 0)),
             None => {
                 for label in &info.default_sizes {
                     let s = info.size(label).expect("default sizes are declared");
@@ -276,9 +308,10 @@ pub fn resolve(
         }
         variants.sort_by_key(|v| v.model != parbench_harness::results::ExecutionModel::Serial);
 
-        // Parameters: check each configured value, expand sweeps into a cartesian product.
+        // Parameters: check each configured value, expand sweeps into a cartesian product. A
+        // command suite takes any parameter (each is a placeholder; the config checked their use).
         for (key, value) in &suite.params {
-            if !info.params.iter().any(|p| p.name == key) {
+            if !is_command && !info.params.iter().any(|p| p.name == key) {
                 return Err(src
                     .error_at(
                         value.span(),
@@ -297,6 +330,24 @@ pub fn resolve(
             }
         }
         let mut combos: Vec<BTreeMap<String, ParamValue>> = vec![BTreeMap::new()];
+        let free_params = suite
+            .params
+            .iter()
+            .filter(|_| is_command)
+            .map(|(k, v)| (k.clone(), v.get_ref().values()));
+        for (name, values) in free_params {
+            let name = &name;
+            combos = combos
+                .into_iter()
+                .flat_map(|c| {
+                    values.iter().map(move |v| {
+                        let mut c = c.clone();
+                        c.insert(name.clone(), v.clone());
+                        c
+                    })
+                })
+                .collect();
+        }
         for spec in &info.params {
             let Some(setting) = suite.params.get(spec.name) else {
                 continue;
@@ -322,6 +373,9 @@ pub fn resolve(
         for (label, n) in &sizes {
             for configured in &combos {
                 let mut problem = Problem::new(label.clone(), *n, config.defaults.seed);
+                if is_command {
+                    problem.params = configured.clone();
+                }
                 for spec in &info.params {
                     let v = configured
                         .get(spec.name)

@@ -1,10 +1,12 @@
 //! The set of workloads a run can name: the built-ins, plus any a user registers from their own
 //! binary.
+#![warn(missing_docs)]
 
 use crate::workload::Workload;
 use crate::workloads;
 use std::sync::Arc;
 
+/// Workloads by name: what a config's `workload` keys resolve against ([`crate::plan::resolve`]).
 #[derive(Clone, Default)]
 pub struct Registry {
     workloads: Vec<Arc<dyn Workload>>,
@@ -46,6 +48,7 @@ impl Registry {
         self
     }
 
+    /// The workload called `name`.
     pub fn get(&self, name: &str) -> Option<Arc<dyn Workload>> {
         self.workloads
             .iter()
@@ -53,10 +56,12 @@ impl Registry {
             .cloned()
     }
 
+    /// Every workload's name, in registration order.
     pub fn names(&self) -> Vec<&'static str> {
         self.workloads.iter().map(|w| w.info().name).collect()
     }
 
+    /// Every workload, in registration order.
     pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn Workload>> {
         self.workloads.iter()
     }

@@ -1,9 +1,12 @@
 //! Runs a [`Plan`]: per problem, the reference answer; per point, preparation, verification
 //! before timing, the engine's measurement, verification after timing, and the derived figures.
 //! Failures and panics are contained in their point; results are checkpointed after each one.
+//! [`start_results`] and [`finish_results`] frame a run's [`RunResults`] for programs that run
+//! plans themselves (see the crate docs).
+#![warn(missing_docs)]
 
-use crate::plan::{Plan, PlannedProblem, SuitePlan};
-use crate::workload::{Answer, VariantInfo, verify};
+use crate::plan::{Filters, Plan, PlannedProblem, SuitePlan};
+use crate::workload::{Answer, Execution, VariantInfo, verify};
 use parbench_harness::analysis;
 use parbench_harness::config::sha256_hex;
 use parbench_harness::engine::{self, MeasureError, SampleProgress};
@@ -14,11 +17,55 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Told about the run's progress (progress bars, logs).
 pub trait Observer {
+    /// The run starts; it will measure `total_points` points.
     fn started(&mut self, _total_points: usize) {}
+    /// Point number `index` (from 1), labelled like `pi S rayon w2`, starts.
     fn point_started(&mut self, _index: usize, _label: &str) {}
+    /// The current point took a sample.
     fn sample(&mut self, _progress: SampleProgress) {}
+    /// A point is done (whatever its status), its derived figures filled in.
     fn point_finished(&mut self, _point: &Point) {}
+    /// Something the user should know (an interrupted point).
     fn note(&mut self, _message: &str) {}
+}
+
+/// A results file for a run of `config` that starts now, without points yet: the schema and
+/// parbench versions, run id and start time, the config (echoed with its hash, the filters and
+/// `quick`) and this machine's fingerprint. Fill it with [`run_plan`], then [`finish_results`].
+pub fn start_results(
+    config: &parbench_harness::config::Config,
+    filters: &Filters,
+    quick: bool,
+) -> RunResults {
+    use parbench_harness::timefmt;
+    let now = std::time::SystemTime::now();
+    RunResults {
+        schema_version: parbench_harness::results::SCHEMA_VERSION,
+        parbench_version: env!("CARGO_PKG_VERSION").to_string(),
+        run_id: timefmt::run_id(now),
+        started_at: timefmt::rfc3339(now),
+        finished_at: None,
+        complete: false,
+        config: parbench_harness::results::ConfigEcho {
+            path: config.source.path.clone(),
+            sha256: config.hash(),
+            text: config.source.text.clone(),
+            quick,
+            suite_filter: filters.suites.clone(),
+            variant_filter: filters.variants.clone(),
+        },
+        machine: parbench_harness::fingerprint::Machine::detect(),
+        points: Vec::new(),
+        crossovers: Vec::new(),
+        scalability: Vec::new(),
+    }
+}
+
+/// Marks `results` complete (when `completed`, what [`run_plan`] returned) with the end time.
+pub fn finish_results(results: &mut RunResults, completed: bool) {
+    results.complete = completed;
+    results.finished_at =
+        completed.then(|| parbench_harness::timefmt::rfc3339(std::time::SystemTime::now()));
 }
 
 /// An observer that ignores everything.
@@ -154,8 +201,31 @@ fn new_point(
     }
 }
 
-/// Adds the point's memory figures: the growth of this process's peak RSS and, with the workers'
-/// peak (processes variants), the total the point needed.
+/// The engine's view of an execution: every timed iteration goes through
+/// [`Execution::run_timed`], so variants that time themselves (command suites) can.
+struct ExecutionRoutine<'a>(&'a mut dyn Execution);
+
+impl engine::Routine for ExecutionRoutine<'_> {
+    fn iteration(&mut self) -> Result<parbench_harness::engine::IterationOutput, String> {
+        self.0.run()
+    }
+
+    fn timed_iteration(
+        &mut self,
+    ) -> Result<
+        (
+            parbench_harness::engine::IterationOutput,
+            Option<std::time::Duration>,
+        ),
+        String,
+    > {
+        self.0.run_timed()
+    }
+}
+
+/// Adds the point's memory figures: the growth of this process's peak RSS and, with the peak of
+/// the processes it ran (worker processes, or a command suite's program), the total the point
+/// needed.
 fn record_memory(point: &mut Point, window: Option<parbench_harness::memory::PeakWindow>) {
     use crate::processes::metric;
     let Some(growth) = window.and_then(|w| w.growth()) else {
@@ -172,6 +242,11 @@ fn record_memory(point: &mut Point, window: Option<parbench_harness::memory::Pea
     let workers = point
         .metrics
         .get(metric::WORKERS_PEAK_RSS)
+        .or_else(|| {
+            point
+                .metrics
+                .get(crate::workloads::command::metric::PROGRAM_PEAK_RSS)
+        })
         .map_or(0.0, |m| m.value);
     point
         .metrics
@@ -265,7 +340,7 @@ pub fn measure_point(
         ^ u64::from_str_radix(&sha256_hex(point.key().to_string().as_bytes())[..16], 16)
             .unwrap_or(0);
     let measured = catch_unwind(AssertUnwindSafe(|| {
-        let mut routine = || execution.run();
+        let mut routine = ExecutionRoutine(execution.as_mut());
         engine::measure(&mut routine, &suite.measure, key_seed, &mut |p| {
             observer.sample(p)
         })
@@ -322,6 +397,9 @@ pub fn measure_point(
     record_memory(&mut point, memory);
     point.phases = outcome.phases;
     point.warnings = outcome.warnings;
+    if let Ok(warnings) = catch_unwind(AssertUnwindSafe(|| execution.warnings())) {
+        point.warnings.extend(warnings);
+    }
     if point.oversubscribed {
         point.warnings.push(format!(
             "oversubscribed: {workers} workers on {} logical cores",

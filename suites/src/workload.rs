@@ -1,6 +1,7 @@
 //! The extension point: a [`Workload`] describes a problem, its sizes and parameters, computes a
 //! reference answer, and prepares [`Execution`]s of its variants. Implement it to put your own
 //! code through parbench's engine, verification and reports (see `examples/custom_workload.rs`).
+#![warn(missing_docs)]
 
 use parbench_harness::config::ParamValue;
 use parbench_harness::engine::IterationOutput;
@@ -13,27 +14,34 @@ use std::fmt;
 /// A problem size a workload offers by name (`S`, `M`, `L`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedSize {
+    /// The name a config uses (`sizes = ["S"]`).
     pub label: &'static str,
+    /// The problem size it stands for, in the workload's [`WorkloadInfo::size_meaning`].
     pub n: u64,
 }
 
 /// The static description of a workload.
 #[derive(Debug, Clone)]
 pub struct WorkloadInfo {
+    /// The name a config's `workload` key uses; unique in a [`Registry`](crate::Registry).
     pub name: &'static str,
+    /// One line for `parbench list` and the report.
     pub description: &'static str,
     /// What `n` counts (`elements`, `samples`, `matrix side`).
     pub size_meaning: &'static str,
     /// Unit of the work figure returned by [`Workload::work`]; throughput is reported per second
     /// of it (`B` gives `B/s`).
     pub work_unit: &'static str,
+    /// Named sizes a config may use.
     pub sizes: Vec<NamedSize>,
     /// Sizes run when a suite names none.
     pub default_sizes: Vec<&'static str>,
+    /// Parameters a config may set in `[suite.params]` (a list of values sweeps them).
     pub params: Vec<ParamSpec>,
 }
 
 impl WorkloadInfo {
+    /// The named size `label` (case-insensitive).
     pub fn size(&self, label: &str) -> Option<&NamedSize> {
         self.sizes
             .iter()
@@ -54,9 +62,11 @@ impl WorkloadInfo {
 /// Whether a variant can run on this machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Availability {
+    /// It runs here.
     Available,
     /// Not on this machine: why, and how to get it.
     Unavailable {
+        /// Shown by `parbench list` and recorded as the `skipped` reason of its points.
         reason: String,
     },
 }
@@ -64,14 +74,19 @@ pub enum Availability {
 /// One way of computing a workload.
 #[derive(Debug, Clone)]
 pub struct VariantInfo {
+    /// The name a config's `variants` key uses (`serial`, `rayon`, `mutex`, …).
     pub name: &'static str,
+    /// How it executes: recorded with every point and used to group reports.
     pub model: ExecutionModel,
+    /// How its workers synchronize.
     pub sync: SyncKind,
+    /// One line for `parbench list`.
     pub description: &'static str,
     /// False for `serial`: it runs once, at one worker.
     pub uses_workers: bool,
     /// Incorrect by design (lost updates): measured and reported, never verified or ranked.
     pub expected_incorrect: bool,
+    /// Whether it can run on this machine.
     pub availability: Availability,
     /// Set on a variant that exists only to compare primitives within its own workload (the
     /// contention suite's spin lock, CAS loop, …): why every other workload lacks it, shown in
@@ -80,6 +95,8 @@ pub struct VariantInfo {
 }
 
 impl VariantInfo {
+    /// An available variant that uses workers unless `model` is
+    /// [`Serial`](ExecutionModel::Serial).
     pub fn new(
         name: &'static str,
         model: ExecutionModel,
@@ -98,6 +115,7 @@ impl VariantInfo {
         }
     }
 
+    /// The `serial` variant: the baseline every speedup of the workload is measured against.
     pub fn serial(description: &'static str) -> Self {
         Self::new(
             "serial",
@@ -107,6 +125,7 @@ impl VariantInfo {
         )
     }
 
+    /// Marks it incorrect by design (see [`VariantInfo::expected_incorrect`]).
     pub fn expected_incorrect(mut self) -> Self {
         self.expected_incorrect = true;
         self
@@ -119,6 +138,7 @@ impl VariantInfo {
         self
     }
 
+    /// Marks it unavailable on this machine, with the reason.
     pub fn unavailable(mut self, reason: impl Into<String>) -> Self {
         self.availability = Availability::Unavailable {
             reason: reason.into(),
@@ -126,6 +146,7 @@ impl VariantInfo {
         self
     }
 
+    /// Whether it can run here.
     pub fn is_available(&self) -> bool {
         self.availability == Availability::Available
     }
@@ -135,11 +156,14 @@ impl VariantInfo {
 /// the matrix's empty cell, and a config that names the variant gets it in its error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotApplicable {
+    /// The variant's name in the matrix (`mutex`, `processes-pool`, …).
     pub variant: &'static str,
+    /// Why the workload has no such variant.
     pub reason: Cow<'static, str>,
 }
 
 impl NotApplicable {
+    /// `variant` does not apply, because of `reason`.
     pub fn new(variant: &'static str, reason: impl Into<Cow<'static, str>>) -> Self {
         NotApplicable {
             variant,
@@ -159,18 +183,36 @@ impl NotApplicable {
 /// The kind and range of a workload parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamKind {
-    Int { min: i64, max: i64 },
-    Float { min: f64, max: f64 },
+    /// An integer in `min..=max`.
+    Int {
+        /// The smallest value accepted.
+        min: i64,
+        /// The largest value accepted.
+        max: i64,
+    },
+    /// A number in `min..=max` (integers are accepted and converted).
+    Float {
+        /// The smallest value accepted.
+        min: f64,
+        /// The largest value accepted.
+        max: f64,
+    },
+    /// `true` or `false`.
     Bool,
+    /// One of these strings.
     Choice(&'static [&'static str]),
 }
 
 /// A parameter a workload accepts in `[suite.params]`.
 #[derive(Debug, Clone)]
 pub struct ParamSpec {
+    /// The key in `[suite.params]`.
     pub name: &'static str,
+    /// One line for `parbench list`.
     pub description: &'static str,
+    /// What values it accepts.
     pub kind: ParamKind,
+    /// Its value when a config does not set it.
     pub default: ParamValue,
 }
 
@@ -217,6 +259,7 @@ impl ParamSpec {
 pub struct Problem {
     /// The size as configured (`S`, or the number).
     pub size_label: String,
+    /// The problem size, in the workload's [`WorkloadInfo::size_meaning`].
     pub n: u64,
     /// Every declared parameter, defaults filled in.
     pub params: BTreeMap<String, ParamValue>,
@@ -225,6 +268,7 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem of size `n` under `size_label`, without parameters.
     pub fn new(size_label: impl Into<String>, n: u64, seed: u64) -> Self {
         Problem {
             size_label: size_label.into(),
@@ -234,11 +278,13 @@ impl Problem {
         }
     }
 
+    /// The problem with parameter `name` set to `value`.
     pub fn with_param(mut self, name: &str, value: ParamValue) -> Self {
         self.params.insert(name.to_string(), value);
         self
     }
 
+    /// Integer parameter `name` (an error names it when it is missing or of another type).
     pub fn int(&self, name: &str) -> Result<i64, WorkloadError> {
         match self.params.get(name) {
             Some(ParamValue::Int(v)) => Ok(*v),
@@ -248,6 +294,7 @@ impl Problem {
         }
     }
 
+    /// Number parameter `name` (integers are converted).
     pub fn float(&self, name: &str) -> Result<f64, WorkloadError> {
         match self.params.get(name) {
             Some(ParamValue::Float(v)) => Ok(*v),
@@ -258,6 +305,7 @@ impl Problem {
         }
     }
 
+    /// String parameter `name`.
     pub fn string(&self, name: &str) -> Result<&str, WorkloadError> {
         match self.params.get(name) {
             Some(ParamValue::Str(v)) => Ok(v),
@@ -267,6 +315,7 @@ impl Problem {
         }
     }
 
+    /// Boolean parameter `name`.
     pub fn flag(&self, name: &str) -> Result<bool, WorkloadError> {
         match self.params.get(name) {
             Some(ParamValue::Bool(v)) => Ok(*v),
@@ -281,16 +330,19 @@ impl Problem {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]
 pub struct WorkloadError {
+    /// What went wrong, recorded as the point's reason.
     pub message: String,
 }
 
 impl WorkloadError {
+    /// An error with `message`.
     pub fn new(message: impl Into<String>) -> Self {
         WorkloadError {
             message: message.into(),
         }
     }
 
+    /// `workload` has no variant `variant` (for [`Workload::prepare`]).
     pub fn unknown_variant(workload: &str, variant: &str) -> Self {
         WorkloadError::new(format!("workload `{workload}` has no variant `{variant}`"))
     }
@@ -299,7 +351,9 @@ impl WorkloadError {
 /// How close a floating-point answer must be: `|got - want| <= abs + rel * |want|`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Tolerance {
+    /// Relative part, a fraction of the reference value.
     pub rel: f64,
+    /// Absolute part.
     pub abs: f64,
 }
 
@@ -307,6 +361,7 @@ impl Tolerance {
     /// Bit-for-bit equal values (every variant does the same IEEE operations per element).
     pub const EXACT: Tolerance = Tolerance { rel: 0.0, abs: 0.0 };
 
+    /// A purely relative tolerance.
     pub fn relative(rel: f64) -> Self {
         Tolerance { rel, abs: 0.0 }
     }
@@ -326,16 +381,23 @@ pub enum Answer<'a> {
     Exact(Cow<'a, [u64]>),
     /// Floating-point values compared under a declared tolerance.
     Approx {
+        /// The values.
         values: Cow<'a, [f64]>,
+        /// How close each value must be (the reference's tolerance applies).
         tolerance: Tolerance,
     },
+    /// Text that every correct run reproduces exactly, compared line by line (what an external
+    /// program printed, or the checksum it printed).
+    Text(Cow<'a, str>),
 }
 
 impl Answer<'_> {
+    /// An owned exact answer.
     pub fn exact(values: Vec<u64>) -> Answer<'static> {
         Answer::Exact(Cow::Owned(values))
     }
 
+    /// An owned approximate answer.
     pub fn approx(values: Vec<f64>, tolerance: Tolerance) -> Answer<'static> {
         Answer::Approx {
             values: Cow::Owned(values),
@@ -343,17 +405,26 @@ impl Answer<'_> {
         }
     }
 
+    /// An owned text answer.
+    pub fn text(text: impl Into<String>) -> Answer<'static> {
+        Answer::Text(Cow::Owned(text.into()))
+    }
+
+    /// Values, or lines of a text answer.
     pub fn len(&self) -> usize {
         match self {
             Answer::Exact(v) => v.len(),
             Answer::Approx { values, .. } => values.len(),
+            Answer::Text(t) => t.lines().count(),
         }
     }
 
+    /// Whether it holds no values (or no lines).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// The answer with its values copied, so it outlives the execution it borrowed from.
     pub fn into_owned(self) -> Answer<'static> {
         match self {
             Answer::Exact(v) => Answer::Exact(Cow::Owned(v.into_owned())),
@@ -361,6 +432,7 @@ impl Answer<'_> {
                 values: Cow::Owned(values.into_owned()),
                 tolerance,
             },
+            Answer::Text(t) => Answer::Text(Cow::Owned(t.into_owned())),
         }
     }
 }
@@ -368,16 +440,32 @@ impl Answer<'_> {
 /// How an answer differs from the reference.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mismatch {
+    /// The first value (or line) that differs.
     pub first_index: usize,
+    /// How many values (or lines) differ.
     pub count: usize,
+    /// The reference's value there.
     pub expected: String,
+    /// The answer's value there.
     pub found: String,
     /// For exact integer answers: reference total minus found total (lost updates when positive).
     pub deficit: Option<i128>,
+    /// A text answer: `first_index` and `count` are lines.
+    pub lines: bool,
 }
 
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.lines {
+            return write!(
+                f,
+                "output differs from the reference at {} of its lines (first at line {}: expected `{}`, found `{}`)",
+                self.count,
+                self.first_index + 1,
+                self.expected,
+                self.found
+            );
+        }
         write!(
             f,
             "answer differs from the serial reference at {} of its values (first at index {}: expected {}, found {})",
@@ -394,6 +482,7 @@ pub fn verify(want: &Answer<'_>, got: &Answer<'_>) -> Result<(), Mismatch> {
         expected: format!("{w} values"),
         found: format!("{g} values"),
         deficit: None,
+        lines: false,
     };
     match (want, got) {
         (Answer::Exact(w), Answer::Exact(g)) => {
@@ -419,6 +508,7 @@ pub fn verify(want: &Answer<'_>, got: &Answer<'_>) -> Result<(), Mismatch> {
                         w.iter().map(|&v| v as i128).sum::<i128>()
                             - g.iter().map(|&v| v as i128).sum::<i128>(),
                     ),
+                    lines: false,
                 }),
             }
         }
@@ -448,15 +538,18 @@ pub fn verify(want: &Answer<'_>, got: &Answer<'_>) -> Result<(), Mismatch> {
                     expected: format!("{:e}", w[i]),
                     found: format!("{:e}", g[i]),
                     deficit: None,
+                    lines: false,
                 }),
             }
         }
+        (Answer::Text(w), Answer::Text(g)) => verify_text(w, g),
         _ => Err(Mismatch {
             first_index: 0,
             count: 1,
             expected: "an answer of the reference's kind".into(),
-            found: "an answer of another kind (exact vs approximate)".into(),
+            found: "an answer of another kind (exact, approximate or text)".into(),
             deficit: None,
+            lines: false,
         }),
     }
 }
@@ -466,8 +559,49 @@ pub fn verify(want: &Answer<'_>, got: &Answer<'_>) -> Result<(), Mismatch> {
 /// latencies (into the point's `operations`).
 #[derive(Debug, Clone, Default)]
 pub struct Observations {
+    /// Figures measured along the way, merged into the point's `metrics`.
     pub metrics: BTreeMap<String, Metric>,
+    /// Per-worker operation counts and sampled latencies, the point's `operations`.
     pub operations: Option<Operations>,
+}
+
+/// At most this many characters of a differing line are quoted.
+const QUOTED_LINE_CHARS: usize = 120;
+
+fn quote_line(line: Option<&str>) -> String {
+    match line {
+        None => "(no such line)".into(),
+        Some(l) => match l.char_indices().nth(QUOTED_LINE_CHARS) {
+            Some((cut, _)) => format!("{}…", &l[..cut]),
+            None => l.to_string(),
+        },
+    }
+}
+
+fn verify_text(want: &str, got: &str) -> Result<(), Mismatch> {
+    if want == got {
+        return Ok(());
+    }
+    let (w, g): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
+    let differs = |i: usize| w.get(i) != g.get(i);
+    let total = w.len().max(g.len());
+    let first = (0..total).find(|&i| differs(i));
+    // Equal lines but different text: line endings or a final newline differ.
+    let first_index = first.unwrap_or(total.saturating_sub(1));
+    Err(Mismatch {
+        first_index,
+        count: (0..total).filter(|&i| differs(i)).count().max(1),
+        expected: match first {
+            Some(i) => quote_line(w.get(i).copied()),
+            None => format!("{:?}", quote_line(Some(want))),
+        },
+        found: match first {
+            Some(i) => quote_line(g.get(i).copied()),
+            None => format!("{:?}", quote_line(Some(got))),
+        },
+        deficit: None,
+        lines: true,
+    })
 }
 
 /// A prepared variant: inputs allocated, pools built. Only [`Execution::run`] is timed.
@@ -478,6 +612,14 @@ pub trait Execution: Send {
 
     /// The answer of the last run (not timed); may borrow from the execution.
     fn answer(&self) -> Answer<'_>;
+
+    /// Like [`run`](Self::run), for a variant that measures its own time: the output and the
+    /// duration that counts as the iteration's time (or `None` for the engine's clock; see
+    /// [`Routine::timed_iteration`](parbench_harness::engine::Routine::timed_iteration)). The
+    /// engine calls this for every timed iteration; the default calls `run`.
+    fn run_timed(&mut self) -> Result<(IterationOutput, Option<std::time::Duration>), String> {
+        self.run().map(|out| (out, None))
+    }
 
     /// The suite's per-sample timeout, told once before the first run. Variants that can block
     /// (worker processes) stop waiting and fail the run after this long; others ignore it.
@@ -498,10 +640,17 @@ pub trait Execution: Send {
     fn take_observations(&mut self) -> Observations {
         Observations::default()
     }
+
+    /// Warnings for the point, asked after [`finish`](Self::finish) (a cleanup command that
+    /// failed, …). The default has none.
+    fn warnings(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// A problem parbench can time under several execution models, verifying every variant.
 pub trait Workload: Send + Sync {
+    /// Name, description, sizes and parameters.
     fn info(&self) -> WorkloadInfo;
 
     /// Every variant, with its availability on this machine.
@@ -592,6 +741,23 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn text_answers_name_the_first_differing_line() {
+        let want = Answer::text("n = 100\nchecksum 1f2e\ndone");
+        assert!(verify(&want, &Answer::text("n = 100\nchecksum 1f2e\ndone")).is_ok());
+        let m = verify(&want, &Answer::text("n = 100\nchecksum 1f2f\ndone")).unwrap_err();
+        assert_eq!((m.first_index, m.count, m.lines), (1, 1, true));
+        assert_eq!(
+            m.to_string(),
+            "output differs from the reference at 1 of its lines (first at line 2: expected `checksum 1f2e`, found `checksum 1f2f`)"
+        );
+        let m = verify(&want, &Answer::text("n = 100")).unwrap_err();
+        assert_eq!(m.found, "(no such line)");
+        assert!(verify(&want, &Answer::text("n = 100\nchecksum 1f2e\ndone\n")).is_err());
+        assert!(verify(&want, &Answer::exact(vec![1])).is_err());
+        assert_eq!(want.len(), 3);
     }
 
     #[test]

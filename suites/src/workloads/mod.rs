@@ -1,5 +1,6 @@
 //! The built-in workloads.
 
+pub mod command;
 pub mod contention;
 pub mod counter;
 pub mod fault;
