@@ -248,6 +248,9 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<Outcome> {
                     );
                 }
             }
+            outln!(
+                "command suites: any external program, swept over workers and sizes (`command = [...]` in a [[suite]]; see configs/command.toml)"
+            );
             outln!();
             print_devices();
         }

@@ -171,6 +171,18 @@ impl NotApplicable {
         }
     }
 
+    /// The variants that synchronize shared mutable state. A workload whose workers share none
+    /// (each output written by one worker, inputs only read) lists them all with one reason.
+    pub const SHARED_STATE_VARIANTS: &'static [&'static str] = &[
+        "mutex",
+        "parking_lot",
+        "rwlock",
+        "atomic",
+        "sharded",
+        "channel",
+        "unsync",
+    ];
+
     /// The same reason for several variants.
     pub fn all(variants: &[&'static str], reason: &'static str) -> Vec<NotApplicable> {
         variants

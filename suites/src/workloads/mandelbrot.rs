@@ -461,19 +461,7 @@ mod tests {
     fn every_variant_counts_every_pixel_like_the_reference() {
         // 37 wide: four full lane blocks and a remainder; 18 rows over up to 3 workers.
         let p = problem(37, 60);
-        let want = Mandelbrot.reference(&p).unwrap();
-        for v in Mandelbrot
-            .variants()
-            .into_iter()
-            .filter(|v| v.is_available())
-        {
-            for w in [1, 2, 3] {
-                let mut e = Mandelbrot.prepare(&p, v.name, w).unwrap();
-                e.run().unwrap();
-                e.run().unwrap();
-                verify(&want, &e.answer()).unwrap_or_else(|m| panic!("{} w{w}: {m}", v.name));
-            }
-        }
+        crate::check::every_variant_verifies(&Mandelbrot, &p, &[1, 2, 3]).unwrap();
     }
 
     #[test]

@@ -339,15 +339,7 @@ impl Workload for Matmul {
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
         let mut v = NotApplicable::all(
-            &[
-                "mutex",
-                "parking_lot",
-                "rwlock",
-                "atomic",
-                "sharded",
-                "channel",
-                "unsync",
-            ],
+            NotApplicable::SHARED_STATE_VARIANTS,
             "A and B are only read and every element of C is written by exactly one worker: there is no shared mutable state to lock, update atomically, shard, send or race on",
         );
         v.push(crate::opencl::local_not_applicable());

@@ -259,15 +259,7 @@ impl Workload for Particles {
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
         let mut v = NotApplicable::all(
-            &[
-                "mutex",
-                "parking_lot",
-                "rwlock",
-                "atomic",
-                "sharded",
-                "channel",
-                "unsync",
-            ],
+            NotApplicable::SHARED_STATE_VARIANTS,
             "particles never interact: each is read and written by one worker only, so there is no shared state to lock, update atomically, shard or send",
         );
         v.push(crate::opencl::local_not_applicable());
@@ -342,19 +334,7 @@ mod tests {
     fn every_variant_matches_the_reference_bit_for_bit() {
         // 70 particles: two full blocks and a remainder, split over up to 3 workers.
         let p = problem(70, 25);
-        let want = Particles.reference(&p).unwrap();
-        for v in Particles
-            .variants()
-            .into_iter()
-            .filter(|v| v.is_available())
-        {
-            for w in [1, 2, 3] {
-                let mut e = Particles.prepare(&p, v.name, w).unwrap();
-                e.run().unwrap();
-                e.run().unwrap();
-                verify(&want, &e.answer()).unwrap_or_else(|m| panic!("{} w{w}: {m}", v.name));
-            }
-        }
+        crate::check::every_variant_verifies(&Particles, &p, &[1, 2, 3]).unwrap();
     }
 
     #[test]

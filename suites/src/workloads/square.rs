@@ -153,15 +153,7 @@ impl Workload for Square {
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
         let mut v = NotApplicable::all(
-            &[
-                "mutex",
-                "parking_lot",
-                "rwlock",
-                "atomic",
-                "sharded",
-                "channel",
-                "unsync",
-            ],
+            NotApplicable::SHARED_STATE_VARIANTS,
             "each output element is written by exactly one worker and the input is only read: there is no shared state to lock, update atomically, shard, send or race on",
         );
         v.push(crate::opencl::local_not_applicable());
@@ -224,14 +216,7 @@ mod tests {
     #[test]
     fn every_variant_matches_bit_for_bit() {
         let p = Problem::new("t", 100_003, 5);
-        let want = Square.reference(&p).unwrap();
-        for v in Square.variants().into_iter().filter(|v| v.is_available()) {
-            for w in [1, 2, 5] {
-                let mut e = Square.prepare(&p, v.name, w).unwrap();
-                e.run().unwrap();
-                verify(&want, &e.answer()).unwrap_or_else(|m| panic!("{} w{w}: {m}", v.name));
-            }
-        }
+        crate::check::every_variant_verifies(&Square, &p, &[1, 2, 5]).unwrap();
     }
 
     #[test]
