@@ -212,6 +212,14 @@ fn retry_busy<T>(mut op: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Resul
     }
 }
 
+/// Maps a SQLite error to a [`HistoryError`] that names the database file.
+fn sqlite_error(path: &Path) -> impl Fn(rusqlite::Error) -> HistoryError + '_ {
+    move |source| HistoryError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 impl History {
     /// Opens the database at `path`, creating it (and its tables) if needed.
     pub fn open(path: &Path) -> Result<History, HistoryError> {
@@ -221,10 +229,7 @@ impl History {
                 source,
             })?;
         }
-        let conn = Connection::open(path).map_err(|source| HistoryError::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let conn = Connection::open(path).map_err(sqlite_error(path))?;
         let mut h = History {
             conn,
             path: path.to_path_buf(),
@@ -245,10 +250,7 @@ impl History {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|source| HistoryError::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        .map_err(sqlite_error(path))?;
         let mut h = History {
             conn,
             path: path.to_path_buf(),
@@ -262,19 +264,13 @@ impl History {
     }
 
     fn err(&self) -> impl Fn(rusqlite::Error) -> HistoryError + '_ {
-        |source| HistoryError::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
+        sqlite_error(&self.path)
     }
 
     /// Busy timeout, WAL journal, foreign keys; creates or checks the layout.
     fn prepare(&mut self, create: bool) -> Result<(), HistoryError> {
         let path = self.path.clone();
-        let err = move |source| HistoryError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let err = sqlite_error(&path);
         self.conn.busy_timeout(BUSY_TIMEOUT).map_err(&err)?;
         if !create {
             // Reading only: check the layout, take no write lock.
@@ -290,10 +286,9 @@ impl History {
             }
             return Ok(());
         }
-        // WAL lets readers go on while one writer commits; switching needs a moment alone,
-        // which the busy timeout waits for.
-        // SQLite does not always consult the busy handler for this switch (a fresh database
-        // opened by several writers at once answers SQLITE_BUSY at once), so retry it here.
+        // WAL lets readers go on while one writer commits. Switching to it needs a moment alone,
+        // and SQLite does not always consult the busy handler for that (a fresh database opened
+        // by several writers at once answers SQLITE_BUSY at once), so it is retried here.
         let current: String =
             retry_busy(|| self.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)))
                 .map_err(&err)?;
@@ -336,10 +331,7 @@ impl History {
     /// is detected (by their SHA-256) and changes nothing.
     pub fn add(&mut self, results: &RunResults, meta: &RunMeta) -> Result<Added, HistoryError> {
         let path = self.path.clone();
-        let err = move |source| HistoryError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let err = sqlite_error(&path);
         let json = results.to_json();
         let sha = crate::config::sha256_hex(json.as_bytes());
         let machine_json = serde_json::to_string(&results.machine).expect("machine serializes");
