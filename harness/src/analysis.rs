@@ -116,6 +116,7 @@ pub fn derive(points: &[Point], i: usize, seed: u64) -> Derived {
         speedup_ci: Some(ci),
         efficiency: per_worker.then(|| s / workers),
         karp_flatt: karp_flatt(s, workers).filter(|_| per_worker),
+        flags: Vec::new(),
     }
 }
 

@@ -244,6 +244,15 @@ impl Point {
     pub fn median(&self) -> Option<Nanos> {
         self.measurement.as_ref().map(|m| m.stats.median)
     }
+
+    /// Whether this point may be a headline (the best speedup of a run, a heatmap's colour, a
+    /// winner): verified, measured, not oversubscribed and not flagged by any self-check.
+    pub fn headline_eligible(&self) -> bool {
+        self.status == Status::Ok
+            && self.measurement.is_some()
+            && !self.oversubscribed
+            && self.derived.flags.is_empty()
+    }
 }
 
 /// Raw samples and their statistics. Times are per iteration.
@@ -343,6 +352,35 @@ pub struct Derived {
     /// Karp-Flatt experimentally determined serial fraction: (1/S - 1/p) / (1 - 1/p), p > 1.
     #[serde(default)]
     pub karp_flatt: Option<f64>,
+    /// Self-checks this point failed (a 1-worker variant far from serial, a superlinear speedup,
+    /// a disturbed machine, too few samples): a flagged point is shown with its flags and never
+    /// becomes a headline. Empty in files written before the checks existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<Flag>,
+}
+
+/// A failed self-check of one point, with the likely causes in `message`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    pub kind: FlagKind,
+    pub message: String,
+}
+
+/// Which self-check a point failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlagKind {
+    /// A parallel variant at 1 worker differs from `serial` by more than its interval plus 15%.
+    OneWorkerOffSerial,
+    /// A speedup above the worker count (or an efficiency above 100%).
+    Superlinear,
+    /// The machine was busy while the point was measured (steal, other runnable tasks, CPU time
+    /// well below wall time).
+    Disturbed,
+    /// Too few samples or repetitions for an interval.
+    FewSamples,
+    /// Faster than the machine's measured limit allows.
+    AboveBound,
 }
 
 /// One time component of an iteration, as reported by the variant.
