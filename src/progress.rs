@@ -75,16 +75,13 @@ impl Progress {
 impl Observer for Progress {
     fn started(&mut self, total: usize) {
         self.total = total;
-        if let Some(bar) = &self.bar {
-            bar.set_length(total as u64);
-        }
     }
 
-    fn point_started(&mut self, index: usize, label: &str) {
-        self.index = index;
+    fn repetition_started(&mut self, step: usize, total_steps: usize, label: &str) {
         self.label = label.to_string();
         if let Some(bar) = &self.bar {
-            bar.set_position(index as u64 - 1);
+            bar.set_length(total_steps as u64);
+            bar.set_position(step as u64 - 1);
             bar.set_message(label.to_string());
         }
     }
@@ -102,18 +99,22 @@ impl Observer for Progress {
     }
 
     fn point_finished(&mut self, point: &Point) {
+        self.index += 1;
+        let label = parbench_suites::runner::point_label(
+            &point.suite,
+            &point.size,
+            &point.variant,
+            point.workers,
+            &point.params,
+        );
         let line = format!(
-            "[{:>3}/{}] {}  {}",
+            "[{:>3}/{}] {label}  {}",
             self.index,
             self.total,
-            self.label,
             point_line(point)
         );
         match &self.bar {
-            Some(bar) => {
-                bar.println(line);
-                bar.set_position(self.index as u64);
-            }
+            Some(bar) => bar.println(line),
             None => eprintln!("{line}"),
         }
     }

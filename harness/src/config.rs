@@ -185,6 +185,9 @@ pub struct MeasureSettings {
     pub budget: SettingDuration,
     /// A single sample taking longer than this fails the point.
     pub timeout: SettingDuration,
+    /// Independent repetitions per point (fresh preparation, interleaved with the other points
+    /// of the problem); the warm-up, samples and budget above are shared out among them.
+    pub repetitions: usize,
 }
 
 impl Default for MeasureSettings {
@@ -196,9 +199,17 @@ impl Default for MeasureSettings {
             target_ci: 0.02,
             budget: SettingDuration(Duration::from_secs(2)),
             timeout: SettingDuration(Duration::from_secs(60)),
+            repetitions: DEFAULT_REPETITIONS,
         }
     }
 }
+
+/// The most repetitions a point may have.
+pub const MAX_REPETITIONS: usize = 100;
+/// Repetitions per point unless a config says otherwise.
+pub const DEFAULT_REPETITIONS: usize = 6;
+/// Repetitions per point under `--quick` (at most).
+pub const QUICK_REPETITIONS: usize = 3;
 
 impl MeasureSettings {
     /// The `--quick` smoke-run budget: same matrix, tiny budgets.
@@ -210,6 +221,26 @@ impl MeasureSettings {
             target_ci: self.target_ci.max(0.05),
             budget: self.budget.min(SettingDuration(Duration::from_millis(100))),
             timeout: self.timeout,
+            repetitions: self.repetitions.min(QUICK_REPETITIONS),
+        }
+    }
+
+    /// The settings of one of the point's repetitions: warm-up, samples and budget shared out
+    /// among `repetitions` (at least 3 samples each, so each repetition has a median).
+    pub fn per_repetition(&self) -> MeasureSettings {
+        let r = self.repetitions.max(1);
+        if r == 1 {
+            return self.clone();
+        }
+        let min_samples = self.min_samples.div_ceil(r).max(3);
+        MeasureSettings {
+            warmup: SettingDuration(self.warmup.0 / r as u32),
+            min_samples,
+            max_samples: self.max_samples.div_ceil(r).max(min_samples),
+            target_ci: self.target_ci,
+            budget: SettingDuration(self.budget.0 / r as u32),
+            timeout: self.timeout,
+            repetitions: 1,
         }
     }
 }
@@ -223,6 +254,7 @@ struct MeasureOverrides {
     target_ci: Option<Spanned<Fraction>>,
     budget: Option<Spanned<PositiveDuration>>,
     timeout: Option<Spanned<PositiveDuration>>,
+    repetitions: Option<Spanned<Count>>,
 }
 
 impl MeasureOverrides {
@@ -249,6 +281,19 @@ impl MeasureOverrides {
         }
         if let Some(v) = &self.timeout {
             m.timeout = v.get_ref().0;
+        }
+        if let Some(v) = &self.repetitions {
+            if v.get_ref().0 > MAX_REPETITIONS {
+                return Err(src.error_at(
+                    v.span(),
+                    None,
+                    format!(
+                        "repetitions = {} is out of range: expected an integer from 1 to {MAX_REPETITIONS}",
+                        v.get_ref().0
+                    ),
+                ));
+            }
+            m.repetitions = v.get_ref().0;
         }
         if m.max_samples < m.min_samples {
             let span = self
@@ -287,6 +332,8 @@ macro_rules! with_measure_keys {
             budget: Option<Spanned<PositiveDuration>>,
             #[serde(default)]
             timeout: Option<Spanned<PositiveDuration>>,
+            #[serde(default)]
+            repetitions: Option<Spanned<Count>>,
         }
 
         impl $name {
@@ -298,6 +345,7 @@ macro_rules! with_measure_keys {
                     target_ci: self.target_ci.clone(),
                     budget: self.budget.clone(),
                     timeout: self.timeout.clone(),
+                    repetitions: self.repetitions.clone(),
                 }
             }
         }

@@ -294,6 +294,7 @@ pub fn measure(
             timer_resolution_ns: resolution,
             stop_reason,
             checksum: format!("{checksum:016x}"),
+            repetitions: Vec::new(),
         },
         phases,
         warnings,
@@ -313,6 +314,7 @@ mod tests {
             target_ci: 0.02,
             budget: SettingDuration(Duration::from_millis(budget_ms)),
             timeout: SettingDuration(Duration::from_secs(10)),
+            repetitions: 1,
         }
     }
 

@@ -41,6 +41,9 @@ pub struct RunResults {
     /// [`crate::fit::scalability_fits`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scalability: Vec<crate::fit::ScalabilityFit>,
+    /// How busy the machine was, and the repetitions per point (absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<RunEnvironment>,
 }
 
 /// The config as the run used it.
@@ -270,6 +273,73 @@ pub struct Measurement {
     pub stop_reason: StopReason,
     /// Digest of every answer produced while timing (keeps the optimizer honest).
     pub checksum: String,
+    /// The independent repetitions the samples come from, in order: `samples_ns` is their
+    /// samples one repetition after another. With two or more, `stats.median` is the median of
+    /// the repetitions' medians and `stats.ci_low..ci_high` the 95% interval for a rerun's
+    /// figure (see `repeated`). Empty in files written before repetitions existed (one block).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repetitions: Vec<Repetition>,
+}
+
+impl Measurement {
+    /// Each repetition's samples (the whole block as one repetition in older files).
+    pub fn repetition_samples(&self) -> Vec<Vec<f64>> {
+        let all: Vec<f64> = self.samples_ns.iter().map(|x| x.0).collect();
+        if self.repetitions.is_empty() {
+            return vec![all];
+        }
+        let mut out = Vec::with_capacity(self.repetitions.len());
+        let mut at = 0;
+        for r in &self.repetitions {
+            let end = (at + r.samples).min(all.len());
+            out.push(all[at..end].to_vec());
+            at = end;
+        }
+        out
+    }
+
+    /// The rounds of the repetitions, in order (empty in older files).
+    pub fn rounds(&self) -> Vec<u32> {
+        self.repetitions.iter().map(|r| r.round).collect()
+    }
+}
+
+/// One repetition of a point: a fresh preparation (buffers, threads or workers), its own
+/// warm-up and a block of samples, measured in round `round` among the other points of its
+/// problem (in a seeded random order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Repetition {
+    pub round: u32,
+    /// How many of the measurement's samples (consecutive) are this repetition's.
+    pub samples: usize,
+    pub iters_per_sample: u64,
+    pub median_ns: Nanos,
+    /// Attempts measured: more than one when a disturbed attempt was measured again (the least
+    /// disturbed attempt is kept).
+    pub attempts: u32,
+    /// What the operating system reported while it ran (Linux).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interference: Option<crate::interference::Interference>,
+    /// Why the kept attempt counts as disturbed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disturbed: Option<String>,
+}
+
+/// The conditions of a run as a whole: how busy the machine was before it started, and how
+/// many points were disturbed or measured again.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunEnvironment {
+    /// Independent repetitions per point (the config's `repetitions`).
+    pub repetitions: u32,
+    /// What other processes did during a short idle probe before the first point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<crate::interference::Interference>,
+    /// Why the machine counted as busy when the run started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy_at_start: Option<String>,
+    /// Repetitions measured again because they were disturbed.
+    #[serde(default)]
+    pub remeasured: usize,
 }
 
 /// Why sampling stopped.

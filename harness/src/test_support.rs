@@ -55,6 +55,7 @@ pub(crate) fn run(points: Vec<Point>) -> RunResults {
         points,
         crossovers: Vec::new(),
         scalability: vec![],
+        environment: None,
     }
 }
 
@@ -107,6 +108,7 @@ pub(crate) fn point_from_samples(suite: &str, variant: &str, workers: u32, s: &[
             timer_resolution_ns: Nanos(10.0),
             stop_reason: StopReason::Budget,
             checksum: "0".into(),
+            repetitions: Vec::new(),
         }),
         throughput: None,
         derived: Derived::default(),

@@ -11,6 +11,8 @@ use parbench_harness::analysis;
 use parbench_harness::config::sha256_hex;
 use parbench_harness::engine::{self, MeasureError, SampleProgress};
 use parbench_harness::fingerprint::logical_cores;
+use parbench_harness::interference::{Interference, Snapshot};
+use parbench_harness::repeated::RepetitionOutcome;
 use parbench_harness::results::{Derived, Metric, Point, RunResults, Status, Throughput};
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -19,8 +21,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 pub trait Observer {
     /// The run starts; it will measure `total_points` points.
     fn started(&mut self, _total_points: usize) {}
-    /// Point number `index` (from 1), labelled like `pi S rayon w2`, starts.
+    /// Point number `index` (from 1), labelled like `pi S rayon w2`, starts its first
+    /// repetition.
     fn point_started(&mut self, _index: usize, _label: &str) {}
+    /// Step `step` of `total_steps` (one repetition of one point; the points of a problem are
+    /// measured in interleaved rounds) starts, labelled like `pi S rayon w2 (round 2/6)`.
+    fn repetition_started(&mut self, _step: usize, _total_steps: usize, _label: &str) {}
     /// The current point took a sample.
     fn sample(&mut self, _progress: SampleProgress) {}
     /// A point is done (whatever its status), its derived figures filled in.
@@ -58,6 +64,14 @@ pub fn start_results(
         points: Vec::new(),
         crossovers: Vec::new(),
         scalability: Vec::new(),
+        environment: Some(parbench_harness::results::RunEnvironment {
+            repetitions: if quick {
+                config.defaults.measure.quick().repetitions
+            } else {
+                config.defaults.measure.repetitions
+            } as u32,
+            ..Default::default()
+        }),
     }
 }
 
@@ -107,6 +121,13 @@ pub fn point_label(
 }
 
 /// Runs every point of `plan`, appending to `results.points`. Returns false if stopped early.
+///
+/// The points of one problem (every variant and worker count of one size and parameter set) are
+/// measured in rounds: each round gives every point one repetition (a fresh preparation, its own
+/// warm-up and block of samples) in a seeded random order, so that drift and the machine's moods
+/// hit them alike; a repetition that the operating system reports disturbed is measured again,
+/// a bounded number of times. After every round the problem's points are rewritten with what
+/// they have so far and checkpointed.
 pub fn run_plan(
     plan: &Plan,
     results: &mut RunResults,
@@ -115,61 +136,320 @@ pub fn run_plan(
 ) -> bool {
     let total = plan.point_count();
     observer.started(total);
-    let mut index = 0;
-    for suite in &plan.suites {
+    let total_steps: usize = plan
+        .suites
+        .iter()
+        .map(|s| s.point_count() * s.measure.repetitions.max(1))
+        .sum();
+    let mut progress = Steps {
+        points: 0,
+        steps: 0,
+        total_steps,
+        remeasure_budget: (total_steps / 10).max(4),
+        remeasured: 0,
+    };
+    let mut control = control;
+    let mut completed = true;
+    'suites: for suite in &plan.suites {
         for (problem_index, planned) in suite.problems.iter().enumerate() {
-            let reference = catch_unwind(AssertUnwindSafe(|| {
-                suite.workload.reference(&planned.problem)
-            }))
-            .map_err(|p| format!("the reference computation panicked: {}", panic_message(&*p)))
-            .and_then(|r| r.map_err(|e| format!("the reference computation failed: {e}")));
-            for variant in &suite.variants {
-                if !suite.runs(problem_index, variant) {
-                    continue;
-                }
-                for workers in suite.workers_for(variant) {
-                    if (control.should_stop)() {
-                        return false;
-                    }
-                    index += 1;
-                    let label = point_label(
-                        &suite.name,
-                        &planned.problem.size_label,
-                        variant.name,
-                        workers,
-                        &suite.params_for(planned, variant),
-                    );
-                    observer.point_started(index, &label);
-                    let mut point = measure_point(
-                        suite,
-                        planned,
-                        variant,
-                        workers,
-                        reference.as_ref(),
-                        plan.seed,
-                        observer,
-                    );
-                    if (control.should_stop)() && point.status == Status::Failed {
-                        // Cut short by the interrupt (its workers were killed): not a result.
-                        observer.note(&format!(
-                            "parbench: {label} was interrupted and is not recorded"
-                        ));
-                        return false;
-                    }
-                    results.points.push(point.clone());
-                    let i = results.points.len() - 1;
-                    point.derived = analysis::derive(&results.points, i, plan.seed);
-                    results.points[i].derived = point.derived.clone();
-                    observer.point_finished(&point);
-                    (control.checkpoint)(results);
-                }
+            if !run_problem(
+                suite,
+                problem_index,
+                planned,
+                plan.seed,
+                results,
+                observer,
+                &mut control,
+                &mut progress,
+            ) {
+                completed = false;
+                break 'suites;
             }
         }
+    }
+    if let Some(env) = results.environment.as_mut() {
+        env.remeasured += progress.remeasured;
+    }
+    if !completed {
+        return false;
     }
     analysis::derive_all(&mut results.points, plan.seed);
     results.crossovers = parbench_harness::crossover::find_all(&results.points, plan.seed);
     results.scalability = parbench_harness::fit::scalability_fits(&results.points);
     true
+}
+
+/// Where the run stands: points started, repetitions measured, remeasurements left.
+struct Steps {
+    points: usize,
+    steps: usize,
+    total_steps: usize,
+    remeasure_budget: usize,
+    remeasured: usize,
+}
+
+/// One point of a problem while its rounds run.
+struct Slot<'a> {
+    variant: &'a VariantInfo,
+    workers: u32,
+    label: String,
+    reps: Vec<RepetitionOutcome>,
+    /// The latest repetition's point (metrics, observations), or the point's final failure.
+    last: Option<Point>,
+    /// Failed, wrong or skipped: no more repetitions.
+    finished: bool,
+}
+
+/// A seeded random order of `n` slots for one round (Fisher-Yates).
+fn round_order(n: usize, seed: u64) -> Vec<usize> {
+    let mut rng = parbench_harness::rng::SplitMix64::new(seed);
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        order.swap(i, rng.below(i + 1));
+    }
+    order
+}
+
+/// Measures every point of one problem in interleaved rounds; false if stopped early.
+#[allow(clippy::too_many_arguments)]
+fn run_problem(
+    suite: &SuitePlan,
+    problem_index: usize,
+    planned: &PlannedProblem,
+    seed: u64,
+    results: &mut RunResults,
+    observer: &mut dyn Observer,
+    control: &mut RunControl<'_>,
+    progress: &mut Steps,
+) -> bool {
+    let reference = catch_unwind(AssertUnwindSafe(|| {
+        suite.workload.reference(&planned.problem)
+    }))
+    .map_err(|p| format!("the reference computation panicked: {}", panic_message(&*p)))
+    .and_then(|r| r.map_err(|e| format!("the reference computation failed: {e}")));
+    let mut slots: Vec<Slot<'_>> = Vec::new();
+    for variant in &suite.variants {
+        if !suite.runs(problem_index, variant) {
+            continue;
+        }
+        for workers in suite.workers_for(variant) {
+            let label = point_label(
+                &suite.name,
+                &planned.problem.size_label,
+                variant.name,
+                workers,
+                &suite.params_for(planned, variant),
+            );
+            slots.push(Slot {
+                variant,
+                workers,
+                label,
+                reps: Vec::new(),
+                last: None,
+                finished: false,
+            });
+        }
+    }
+    let start = results.points.len();
+    let rounds = suite.measure.repetitions.max(1);
+    let per_rep = suite.measure.per_repetition();
+    let problem_seed = seed
+        ^ parbench_harness::rng::mix64(
+            (problem_index as u64) << 32
+                ^ u64::from_str_radix(&sha256_hex(suite.name.as_bytes())[..16], 16).unwrap_or(0),
+        );
+    for round in 0..rounds {
+        for i in round_order(slots.len(), problem_seed ^ round as u64) {
+            if (control.should_stop)() {
+                return false;
+            }
+            let slot = &mut slots[i];
+            if slot.finished {
+                progress.steps += 1;
+                continue;
+            }
+            if slot.reps.is_empty() && slot.last.is_none() {
+                progress.points += 1;
+                observer.point_started(progress.points, &slot.label);
+            }
+            progress.steps += 1;
+            observer.repetition_started(
+                progress.steps,
+                progress.total_steps,
+                &format!("{} (round {}/{rounds})", slot.label, round + 1),
+            );
+            let interrupted = measure_slot(
+                suite,
+                planned,
+                slot,
+                round as u32,
+                reference.as_ref(),
+                seed,
+                &per_rep,
+                observer,
+                control,
+                progress,
+            );
+            if interrupted {
+                observer.note(&format!(
+                    "parbench: {} was interrupted; its last repetition is not recorded",
+                    slot.label
+                ));
+                publish(suite, planned, &slots, start, results, seed);
+                return false;
+            }
+        }
+        publish(suite, planned, &slots, start, results, seed);
+        (control.checkpoint)(results);
+    }
+    for i in start..results.points.len() {
+        results.points[i].derived = analysis::derive(&results.points, i, seed);
+        observer.point_finished(&results.points[i]);
+    }
+    true
+}
+
+/// Measures one repetition of `slot`, again (a bounded number of times) while the operating
+/// system reports it disturbed; returns true when the run was interrupted during it.
+#[allow(clippy::too_many_arguments)]
+fn measure_slot(
+    suite: &SuitePlan,
+    planned: &PlannedProblem,
+    slot: &mut Slot<'_>,
+    round: u32,
+    reference: Result<&Answer<'static>, &String>,
+    seed: u64,
+    per_rep: &parbench_harness::config::MeasureSettings,
+    observer: &mut dyn Observer,
+    control: &mut RunControl<'_>,
+    progress: &mut Steps,
+) -> bool {
+    const ATTEMPTS: u32 = 3;
+    let mut best: Option<(Point, Option<Interference>)> = None;
+    let mut attempts = 0;
+    while attempts < ATTEMPTS {
+        attempts += 1;
+        let before = Snapshot::take();
+        let point = measure_repetition(
+            suite,
+            planned,
+            slot.variant,
+            slot.workers,
+            reference,
+            seed,
+            per_rep,
+            observer,
+        );
+        let seen = before.zip(Snapshot::take()).map(|(a, b)| a.until(&b));
+        if (control.should_stop)() && point.status == Status::Failed {
+            return true;
+        }
+        let better = match (&best, seen) {
+            (None, _) => true,
+            (Some((_, Some(old))), Some(new)) => new.others_cores < old.others_cores,
+            _ => false,
+        };
+        let disturbed = seen.and_then(|s| s.disturbed()).is_some();
+        if better {
+            best = Some((point, seen));
+        }
+        let ok = best.as_ref().is_some_and(|(p, _)| is_measured(p.status));
+        if !disturbed || !ok || progress.remeasure_budget == 0 || attempts == ATTEMPTS {
+            break;
+        }
+        progress.remeasure_budget -= 1;
+        progress.remeasured += 1;
+    }
+    let (point, seen) = best.expect("at least one attempt");
+    match point.measurement.clone() {
+        Some(m) if is_measured(point.status) => {
+            slot.reps.push(RepetitionOutcome {
+                round,
+                outcome: engine::Outcome {
+                    measurement: m,
+                    phases: point.phases.clone(),
+                    warnings: point.warnings.clone(),
+                },
+                attempts,
+                interference: seen,
+            });
+        }
+        _ => slot.finished = true,
+    }
+    slot.last = Some(point);
+    false
+}
+
+/// A seed of its own for each point (its key hashed), so bootstraps do not share streams.
+fn point_seed(point: &Point) -> u64 {
+    u64::from_str_radix(&sha256_hex(point.key().to_string().as_bytes())[..16], 16).unwrap_or(0)
+}
+
+/// Whether a point has samples that count (verified, or expected-incorrect).
+fn is_measured(status: Status) -> bool {
+    matches!(status, Status::Ok | Status::ExpectedIncorrect)
+}
+
+/// Warnings the engine gives one repetition; the point's replace them when repetitions combine.
+fn is_engine_warning(w: &str) -> bool {
+    w.starts_with("unstable: ")
+        || w.starts_with("slow first iteration: ")
+        || w.starts_with("95% CI of the median")
+}
+
+/// Rewrites the problem's points (from `results.points[start]` on, in plan order) with what
+/// each slot has so far: its repetitions combined, or its failure.
+fn publish(
+    suite: &SuitePlan,
+    planned: &PlannedProblem,
+    slots: &[Slot<'_>],
+    start: usize,
+    results: &mut RunResults,
+    seed: u64,
+) {
+    results.points.truncate(start);
+    for slot in slots {
+        if let Some(last) = &slot.last {
+            results
+                .points
+                .push(combined_point(suite, planned, slot, last, seed));
+        }
+    }
+}
+
+/// The point of `slot` with its repetitions combined (`last` is its latest repetition's point).
+fn combined_point(
+    suite: &SuitePlan,
+    planned: &PlannedProblem,
+    slot: &Slot<'_>,
+    last: &Point,
+    seed: u64,
+) -> Point {
+    let mut point = last.clone();
+    if !is_measured(point.status) || slot.reps.is_empty() {
+        return point;
+    }
+    let key_seed = seed ^ point_seed(&point);
+    let outcome = parbench_harness::repeated::combine(slot.reps.clone(), &suite.measure, key_seed);
+    let median_s = outcome.measurement.stats.median.as_secs();
+    if median_s > 0.0 {
+        point.throughput = Some(Throughput {
+            value: suite.workload.work(&planned.problem) / median_s,
+            unit: format!("{}/s", suite.info.work_unit),
+        });
+    }
+    // The point's warnings replace the engine's per-repetition ones; the variant's own (of its
+    // latest repetition) stay.
+    let mut warnings = outcome.warnings;
+    for w in &point.warnings {
+        if !is_engine_warning(w) && !warnings.contains(w) {
+            warnings.push(w.clone());
+        }
+    }
+    point.warnings = warnings;
+    point.phases = outcome.phases;
+    point.measurement = Some(outcome.measurement);
+    point
 }
 
 fn new_point(
@@ -253,14 +533,17 @@ fn record_memory(point: &mut Point, window: Option<parbench_harness::memory::Pea
         .insert(metric::PEAK_RSS.into(), bytes(growth as f64 + workers));
 }
 
-/// Measures one point; never panics, whatever the variant does.
-pub fn measure_point(
+/// Measures one repetition of a point under `settings` (a fresh preparation, verification
+/// before and after, the engine's samples); never panics, whatever the variant does.
+#[allow(clippy::too_many_arguments)]
+pub fn measure_repetition(
     suite: &SuitePlan,
     planned: &PlannedProblem,
     variant: &VariantInfo,
     workers: u32,
     reference: Result<&Answer<'static>, &String>,
     seed: u64,
+    settings: &parbench_harness::config::MeasureSettings,
     observer: &mut dyn Observer,
 ) -> Point {
     let mut point = new_point(suite, planned, variant, workers);
@@ -296,7 +579,7 @@ pub fn measure_point(
         }
     };
 
-    execution.set_sample_timeout(suite.measure.timeout.0);
+    execution.set_sample_timeout(settings.timeout.0);
 
     // Correctness before timing.
     match catch_unwind(AssertUnwindSafe(|| execution.run())) {
@@ -336,12 +619,10 @@ pub fn measure_point(
     // What the verification run observed is not part of the measurement.
     let _ = catch_unwind(AssertUnwindSafe(|| execution.take_observations()));
 
-    let key_seed = seed
-        ^ u64::from_str_radix(&sha256_hex(point.key().to_string().as_bytes())[..16], 16)
-            .unwrap_or(0);
+    let key_seed = seed ^ point_seed(&point);
     let measured = catch_unwind(AssertUnwindSafe(|| {
         let mut routine = ExecutionRoutine(execution.as_mut());
-        engine::measure(&mut routine, &suite.measure, key_seed, &mut |p| {
+        engine::measure(&mut routine, settings, key_seed, &mut |p| {
             observer.sample(p)
         })
     }));
@@ -506,7 +787,7 @@ mod tests {
 
     fn run_toy(variants: &str) -> RunResults {
         let text = format!(
-            "[defaults]\nwarmup = \"1ms\"\nmin-samples = 3\nmax-samples = 5\nbudget = \"10ms\"\n[[suite]]\nworkload = \"toy\"\nvariants = [{variants}]\nworkers = [1, 2]\n"
+            "[defaults]\nwarmup = \"1ms\"\nmin-samples = 3\nmax-samples = 5\nbudget = \"10ms\"\nrepetitions = 3\n[[suite]]\nworkload = \"toy\"\nvariants = [{variants}]\nworkers = [1, 2]\n"
         );
         let config = Config::parse(ConfigSource::new("toy.toml", text.clone()), 2).unwrap();
         let mut registry = Registry::empty();
@@ -531,6 +812,7 @@ mod tests {
             points: vec![],
             crossovers: Vec::new(),
             scalability: vec![],
+            environment: None,
         };
         let mut checkpoints = 0;
         let done = run_plan(
@@ -543,7 +825,8 @@ mod tests {
             },
         );
         assert!(done);
-        assert_eq!(checkpoints, results.points.len());
+        // Checkpointed after every round of the (one) problem.
+        assert_eq!(checkpoints, 3);
         results
     }
 
@@ -611,6 +894,50 @@ mod tests {
         assert_eq!(absent.status, Status::Skipped);
         assert!(absent.reason.as_deref().unwrap().contains("lacks"));
         assert!(r.has_failures());
+    }
+
+    #[test]
+    fn points_are_measured_in_interleaved_repetitions() {
+        let r = run_toy("\"serial\", \"wrong\", \"flaky\"");
+        let serial = point(&r, "serial", 1);
+        let m = serial.measurement.as_ref().unwrap();
+        assert_eq!(m.rounds(), [0, 1, 2]);
+        assert_eq!(
+            m.repetitions.iter().map(|r| r.samples).sum::<usize>(),
+            m.samples_ns.len()
+        );
+        // The figure is the median of the repetitions' medians.
+        let mut medians: Vec<f64> = m.repetitions.iter().map(|r| r.median_ns.0).collect();
+        medians.sort_by(f64::total_cmp);
+        assert_eq!(m.stats.median.0, medians[1]);
+        assert!(m.stats.ci_low <= m.stats.median && m.stats.median <= m.stats.ci_high);
+        // A wrong point stops at its first repetition; the plan order is kept.
+        let order: Vec<(&str, u32)> = r
+            .points
+            .iter()
+            .map(|p| (p.variant.as_str(), p.workers))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("serial", 1),
+                ("wrong", 1),
+                ("wrong", 2),
+                ("flaky", 1),
+                ("flaky", 2)
+            ]
+        );
+        assert_eq!(point(&r, "wrong", 1).status, Status::Wrong);
+    }
+
+    #[test]
+    fn rounds_visit_every_point_in_a_seeded_random_order() {
+        let a = round_order(10, 7);
+        let mut sorted = a.clone();
+        sorted.sort();
+        assert_eq!(sorted, (0..10).collect::<Vec<_>>());
+        assert_eq!(a, round_order(10, 7));
+        assert_ne!(a, round_order(10, 8));
     }
 
     #[test]

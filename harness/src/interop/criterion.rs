@@ -200,6 +200,7 @@ fn import_benchmark(new_dir: &Path, seed: u64) -> Result<Point, ImportError> {
             timer_resolution_ns: Nanos::ZERO,
             stop_reason: StopReason::MaxSamples,
             checksum: String::new(),
+            repetitions: Vec::new(),
         }),
         throughput,
         derived: Derived::default(),
@@ -254,6 +255,7 @@ pub fn import(
         points,
         crossovers: Vec::new(),
         scalability: vec![],
+        environment: None,
     })
 }
 

@@ -1,8 +1,10 @@
 //! Figures derived across points: speedup against the baseline, its bootstrap interval,
 //! parallel efficiency and the Karp-Flatt serial fraction. Only verified points get them.
 
-use crate::results::{Derived, ExecutionModel, Point, Status};
+use crate::results::{Derived, ExecutionModel, Measurement, Point, Status};
 use crate::stats;
+
+pub mod checks;
 
 /// The variant every other variant of a workload is compared with.
 pub const BASELINE_VARIANT: &str = "serial";
@@ -57,6 +59,35 @@ pub fn same_problem(q: &Point, p: &Point) -> bool {
             .all(|(k, v)| p.params.get(k).is_none_or(|w| w == v))
 }
 
+/// The 95% rerun interval of `median(base) / median(new)` from the repetitions the two points
+/// measured in the same rounds (a paired two-level bootstrap, see [`crate::repeated`]); `None`
+/// when fewer than two rounds have both.
+pub fn paired_speedup_interval(
+    base: &Measurement,
+    new: &Measurement,
+    seed: u64,
+) -> Option<[f64; 2]> {
+    let (b_reps, n_reps) = (base.repetition_samples(), new.repetition_samples());
+    let (b_rounds, n_rounds) = (base.rounds(), new.rounds());
+    let mut pairs: (Vec<&[f64]>, Vec<&[f64]>) = (Vec::new(), Vec::new());
+    for (bi, round) in b_rounds.iter().enumerate() {
+        if let Some(ni) = n_rounds.iter().position(|r| r == round)
+            && !b_reps[bi].is_empty()
+            && !n_reps[ni].is_empty()
+        {
+            pairs.0.push(&b_reps[bi]);
+            pairs.1.push(&n_reps[ni]);
+        }
+    }
+    if pairs.0.len() < 2 {
+        return None;
+    }
+    let (estimate, [lo, hi]) = crate::repeated::paired_ratio(&pairs.0, &pairs.1, seed);
+    // Centred on the figure shown (the ratio of the two points' own figures).
+    let shown = base.stats.median.0 / new.stats.median.0;
+    Some([lo * shown / estimate, hi * shown / estimate])
+}
+
 /// Finds the baseline of `points[i]`: the `serial` variant of the same suite, size and
 /// parameters, or else the same variant at one worker (command suites, user workloads).
 fn baseline_of(points: &[Point], i: usize) -> Option<(usize, String)> {
@@ -89,35 +120,45 @@ pub fn has_efficiency(p: &Point) -> bool {
     p.model != ExecutionModel::Opencl
 }
 
-/// The derived figures of `points[i]`; points that are not `ok` get none.
+/// The derived figures of `points[i]`, with the self-checks it fails; points that are not `ok`
+/// get none.
 pub fn derive(points: &[Point], i: usize, seed: u64) -> Derived {
     let p = &points[i];
     if p.status != Status::Ok {
         return Derived::default();
     }
+    let mut derived = Derived {
+        flags: checks::own_flags(p),
+        ..Derived::default()
+    };
     let (Some(m), Some((j, label))) = (&p.measurement, baseline_of(points, i)) else {
-        return Derived::default();
+        return derived;
     };
     let Some(b) = &points[j].measurement else {
-        return Derived::default();
+        return derived;
     };
     let s = b.stats.median.0 / m.stats.median.0;
     let workers = p.workers as f64;
     let raw = |v: &[crate::Nanos]| v.iter().map(|x| x.0).collect::<Vec<f64>>();
     let ci = if i == j {
         [1.0, 1.0]
+    } else if let Some([lo, hi]) = paired_speedup_interval(b, m, seed ^ i as u64) {
+        [lo, hi]
     } else {
         ratio_ci(&raw(&b.samples_ns), &raw(&m.samples_ns), seed ^ i as u64)
     };
     let per_worker = has_efficiency(p);
-    Derived {
-        baseline: Some(label),
-        speedup: Some(s),
-        speedup_ci: Some(ci),
-        efficiency: per_worker.then(|| s / workers),
-        karp_flatt: karp_flatt(s, workers).filter(|_| per_worker),
-        flags: Vec::new(),
+    derived.baseline = Some(label);
+    derived.speedup = Some(s);
+    derived.speedup_ci = Some(ci);
+    derived.efficiency = per_worker.then(|| s / workers);
+    derived.karp_flatt = karp_flatt(s, workers).filter(|_| per_worker);
+    if i != j {
+        derived
+            .flags
+            .extend(checks::speedup_flags(p, &points[j], s, ci));
     }
+    derived
 }
 
 /// Fills `derived` for every point.

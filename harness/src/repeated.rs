@@ -1,0 +1,450 @@
+//! Statistics over repetitions. A point is measured in several independent repetitions (fresh
+//! buffers and threads, interleaved with the other points of its problem); its figure is the
+//! median of the repetitions' medians, and its interval comes from a two-level bootstrap
+//! (repetitions, then the samples inside each), widened so that it covers a rerun's figure.
+//!
+//! Why two levels and a rerun interval: on the machines this was built on most of the variation
+//! lives between allocations and processes, not inside one block of samples
+//! (docs/variance.md), so an interval from one block's samples claims a precision the next run
+//! does not have. The published 95% interval is a prediction interval for the figure an
+//! identical rerun would report: √2 times the standard error of this run's figure (the
+//! difference of two independent estimates), with Student's t for the few repetitions there are.
+
+use crate::config::MeasureSettings;
+use crate::duration::Nanos;
+use crate::engine::{Outcome, SLOW_FIRST_FACTOR, UNSTABLE_CV};
+use crate::interference::Interference;
+use crate::results::{Measurement, Phase, Repetition, TimeStats};
+use crate::rng::SplitMix64;
+use crate::stats::{self, Summary, median_in_place};
+
+/// Resamples of the two-level bootstrap.
+pub const RESAMPLES: usize = 1000;
+
+/// The figure of a point from its repetitions' medians: their median (robust to one disturbed
+/// repetition, the same unit as each repetition's figure).
+pub fn center(rep_medians: &[f64]) -> f64 {
+    stats::median(rep_medians)
+}
+
+/// Two-sided 97.5% quantile of Student's t with `df` degrees of freedom (1.96 for large `df`).
+pub fn t975(df: usize) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::INFINITY,
+        1..=30 => TABLE[df - 1],
+        _ => 1.96,
+    }
+}
+
+/// One bootstrap draw of a repetition's median: its samples resampled with replacement.
+fn draw_median(samples: &[f64], rng: &mut SplitMix64, scratch: &mut Vec<f64>) -> f64 {
+    scratch.clear();
+    scratch.extend((0..samples.len()).map(|_| samples[rng.below(samples.len())]));
+    median_in_place(scratch)
+}
+
+/// One two-level bootstrap draw of [`center`] over `reps` (each a repetition's samples).
+fn draw_center(
+    reps: &[&[f64]],
+    picks: &[usize],
+    rng: &mut SplitMix64,
+    scratch: &mut Vec<f64>,
+) -> f64 {
+    let mut medians: Vec<f64> = picks
+        .iter()
+        .map(|&i| draw_median(reps[i], rng, scratch))
+        .collect();
+    median_in_place(&mut medians)
+}
+
+fn pick(n: usize, rng: &mut SplitMix64) -> Vec<usize> {
+    (0..n).map(|_| rng.below(n)).collect()
+}
+
+/// Standard deviation of the logarithms of `draws`.
+fn log_sd(draws: &[f64]) -> f64 {
+    let logs: Vec<f64> = draws
+        .iter()
+        .map(|d| d.max(f64::MIN_POSITIVE).ln())
+        .collect();
+    stats::stddev(&logs, stats::mean(&logs))
+}
+
+/// `estimate` times/divided by exp(t · √2 · sd): the 95% interval for a rerun's figure.
+fn rerun_bounds(estimate: f64, sd_log: f64, repetitions: usize) -> [f64; 2] {
+    let half = t975(repetitions.saturating_sub(1)) * std::f64::consts::SQRT_2 * sd_log;
+    if !half.is_finite() {
+        return [0.0, f64::INFINITY];
+    }
+    [estimate * (-half).exp(), estimate * half.exp()]
+}
+
+/// The 95% interval for the figure ([`center`]) that a rerun would report, from the samples of
+/// each repetition (at least two repetitions; each non-empty).
+pub fn rerun_interval(reps: &[&[f64]], seed: u64) -> [f64; 2] {
+    assert!(reps.len() >= 2 && reps.iter().all(|r| !r.is_empty()));
+    let medians: Vec<f64> = reps.iter().map(|r| stats::median(r)).collect();
+    let estimate = center(&medians);
+    let mut rng = SplitMix64::new(seed);
+    let mut scratch = Vec::new();
+    let draws: Vec<f64> = (0..RESAMPLES)
+        .map(|_| {
+            let picks = pick(reps.len(), &mut rng);
+            draw_center(reps, &picks, &mut rng, &mut scratch)
+        })
+        .collect();
+    rerun_bounds(estimate, log_sd(&draws), reps.len())
+}
+
+/// The ratio `center(base) / center(new)` (a speedup when `new` is the faster variant) and its
+/// 95% rerun interval. `base[i]` and `new[i]` were measured in the same round, so the bootstrap
+/// resamples rounds in pairs: drift that hits both sides of a round alike cancels.
+pub fn paired_ratio(base: &[&[f64]], new: &[&[f64]], seed: u64) -> (f64, [f64; 2]) {
+    assert_eq!(base.len(), new.len());
+    assert!(base.len() >= 2);
+    let med = |reps: &[&[f64]]| center(&reps.iter().map(|r| stats::median(r)).collect::<Vec<_>>());
+    let estimate = med(base) / med(new);
+    let mut rng = SplitMix64::new(seed);
+    let mut scratch = Vec::new();
+    let draws: Vec<f64> = (0..RESAMPLES)
+        .map(|_| {
+            let picks = pick(base.len(), &mut rng);
+            draw_center(base, &picks, &mut rng, &mut scratch)
+                / draw_center(new, &picks, &mut rng, &mut scratch)
+        })
+        .collect();
+    (estimate, rerun_bounds(estimate, log_sd(&draws), base.len()))
+}
+
+/// The ratio `center(base) / center(new)` of two independent runs and its interval at `level`
+/// (two-sided; for a comparison of runs, where each side's own between-run variation counts).
+/// The standard errors of both sides add; `t` uses the smaller side's repetitions.
+pub fn unpaired_ratio(base: &[&[f64]], new: &[&[f64]], level: f64, seed: u64) -> (f64, [f64; 2]) {
+    assert!(base.len() >= 2 && new.len() >= 2);
+    let mut rng = SplitMix64::new(seed);
+    let mut scratch = Vec::new();
+    let mut side = |reps: &[&[f64]]| -> (f64, f64) {
+        let medians: Vec<f64> = reps.iter().map(|r| stats::median(r)).collect();
+        let draws: Vec<f64> = (0..RESAMPLES)
+            .map(|_| {
+                let picks = pick(reps.len(), &mut rng);
+                draw_center(reps, &picks, &mut rng, &mut scratch)
+            })
+            .collect();
+        (center(&medians), log_sd(&draws))
+    };
+    let (b, sb) = side(base);
+    let (n, sn) = side(new);
+    let estimate = b / n;
+    let df = base.len().min(new.len()) - 1;
+    let half = t_quantile(df, level) * (sb * sb + sn * sn).sqrt();
+    (estimate, [estimate * (-half).exp(), estimate * half.exp()])
+}
+
+/// Two-sided quantile of Student's t at `level` (approximation of Cornish-Fisher type from the
+/// normal quantile; exact table at 95%).
+pub fn t_quantile(df: usize, level: f64) -> f64 {
+    if (level - 0.95).abs() < 1e-12 {
+        return t975(df);
+    }
+    if df == 0 {
+        return f64::INFINITY;
+    }
+    let z = normal_quantile(1.0 - (1.0 - level) / 2.0);
+    let d = df as f64;
+    // Fisher's expansion (Abramowitz and Stegun 26.7.5), good to a few percent for df >= 3.
+    z + (z.powi(3) + z) / (4.0 * d)
+        + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * d * d)
+        + (3.0 * z.powi(7) + 19.0 * z.powi(5) + 17.0 * z.powi(3) - 15.0 * z) / (384.0 * d.powi(3))
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative error below 1.2e-9).
+pub fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969683028665376e1,
+        2.209460984245205e2,
+        -2.759285104469687e2,
+        1.383577518672690e2,
+        -3.066479806614716e1,
+        2.506628277459239,
+    ];
+    const B: [f64; 5] = [
+        -5.447609879822406e1,
+        1.615858368580409e2,
+        -1.556989798598866e2,
+        6.680131188771972e1,
+        -1.328068155288572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784894002430293e-3,
+        -3.223964580411365e-1,
+        -2.400758277161838,
+        -2.549732539343734,
+        4.374664141464968,
+        2.938163982698783,
+    ];
+    const D: [f64; 4] = [
+        7.784695709041462e-3,
+        3.224671290700398e-1,
+        2.445134137142996,
+        3.754408661907416,
+    ];
+    let p = p.clamp(1e-300, 1.0 - 1e-16);
+    let poly = |c: &[f64], x: f64| c.iter().fold(0.0, |acc, k| acc * x + k);
+    if p < 0.02425 {
+        let q = (-2.0 * p.ln()).sqrt();
+        poly(&C, q) / (poly(&D, q) * q + 1.0)
+    } else if p <= 1.0 - 0.02425 {
+        let q = p - 0.5;
+        let r = q * q;
+        poly(&A, r) * q / (poly(&B, r) * r + 1.0)
+    } else {
+        let q = (-2.0 * (1.0 - p).ln()).sqrt();
+        -poly(&C, q) / (poly(&D, q) * q + 1.0)
+    }
+}
+
+/// One measured repetition, as the runner hands it over.
+#[derive(Debug, Clone)]
+pub struct RepetitionOutcome {
+    /// The round it was measured in.
+    pub round: u32,
+    /// The engine's measurement of this repetition.
+    pub outcome: Outcome,
+    /// Attempts measured (see [`Repetition::attempts`]).
+    pub attempts: u32,
+    /// What the operating system reported while it ran.
+    pub interference: Option<Interference>,
+}
+
+/// Pools the phases of every repetition: samples one repetition after another, figures over all.
+fn pool_phases(reps: &[RepetitionOutcome], mean_iteration: f64) -> Vec<Phase> {
+    let mut pooled: Vec<(String, Vec<Nanos>)> = Vec::new();
+    for phase in reps.iter().flat_map(|r| &r.outcome.phases) {
+        match pooled.iter_mut().find(|(n, _)| *n == phase.name) {
+            Some((_, v)) => v.extend(&phase.samples_ns),
+            None => pooled.push((phase.name.clone(), phase.samples_ns.clone())),
+        }
+    }
+    pooled
+        .into_iter()
+        .map(|(name, v)| {
+            let raw: Vec<f64> = v.iter().map(|x| x.0).collect();
+            let mean = stats::mean(&raw);
+            Phase {
+                name,
+                median: Nanos(stats::median(&raw)),
+                mean: Nanos(mean),
+                share: if mean_iteration > 0.0 {
+                    mean / mean_iteration
+                } else {
+                    0.0
+                },
+                samples_ns: v,
+            }
+        })
+        .collect()
+}
+
+/// The point-level warnings of a repeated measurement.
+fn warnings(
+    stats: &TimeStats,
+    rep_medians: &[f64],
+    first: Nanos,
+    settings: &MeasureSettings,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let spread = stats::stddev(rep_medians, stats::mean(rep_medians)) / stats::mean(rep_medians);
+    if spread > UNSTABLE_CV {
+        out.push(format!(
+            "unstable: the {} repetitions' medians vary by {:.1}% (coefficient of variation), above {:.0}%",
+            rep_medians.len(),
+            spread * 100.0,
+            UNSTABLE_CV * 100.0
+        ));
+    }
+    if first.0 > SLOW_FIRST_FACTOR * stats.median.0 && first.0 - stats.median.0 > 1e5 {
+        out.push(format!(
+            "slow first iteration: {first} is {:.1}x the median (cold caches, page faults or lazy initialization)",
+            first.0 / stats.median.0
+        ));
+    }
+    let rel = stats.relative_ci_width();
+    if rel > settings.target_ci {
+        out.push(format!(
+            "the 95% interval for a rerun is {:.1}% wide, above the {:.1}% target ({} repetitions)",
+            rel * 100.0,
+            settings.target_ci * 100.0,
+            rep_medians.len()
+        ));
+    }
+    out
+}
+
+/// Folds the repetitions' checksums into one.
+fn fold_checksums(reps: &[RepetitionOutcome]) -> String {
+    let folded = reps.iter().fold(0u64, |acc, r| {
+        acc.rotate_left(7) ^ u64::from_str_radix(&r.outcome.measurement.checksum, 16).unwrap_or(0)
+    });
+    format!("{folded:016x}")
+}
+
+/// Combines a point's repetitions (in the order measured, at least one) into one outcome: every
+/// sample kept, the figure and its interval over repetitions (see the module docs), phases
+/// pooled. A single repetition is returned as the engine measured it.
+pub fn combine(reps: Vec<RepetitionOutcome>, settings: &MeasureSettings, seed: u64) -> Outcome {
+    assert!(!reps.is_empty(), "combine needs at least one repetition");
+    let repetitions: Vec<Repetition> = reps
+        .iter()
+        .map(|r| Repetition {
+            round: r.round,
+            samples: r.outcome.measurement.samples_ns.len(),
+            iters_per_sample: r.outcome.measurement.iters_per_sample,
+            median_ns: r.outcome.measurement.stats.median,
+            attempts: r.attempts,
+            interference: r.interference,
+            disturbed: r.interference.and_then(|i| i.disturbed()),
+        })
+        .collect();
+    if reps.len() == 1 {
+        let mut only = reps.into_iter().next().expect("one repetition");
+        only.outcome.measurement.repetitions = repetitions;
+        return only.outcome;
+    }
+    let blocks: Vec<Vec<f64>> = reps
+        .iter()
+        .map(|r| {
+            r.outcome
+                .measurement
+                .samples_ns
+                .iter()
+                .map(|x| x.0)
+                .collect()
+        })
+        .collect();
+    let all: Vec<f64> = blocks.concat();
+    let rep_medians: Vec<f64> = blocks.iter().map(|b| stats::median(b)).collect();
+    let mut summary = Summary::of(&all, seed);
+    summary.median = center(&rep_medians);
+    let [lo, hi] = rerun_interval(&blocks.iter().map(Vec::as_slice).collect::<Vec<_>>(), seed);
+    (summary.ci_low, summary.ci_high) = (lo, hi);
+    let stats = TimeStats::from(&summary);
+    let first = &reps[0].outcome.measurement;
+    let phases = pool_phases(&reps, summary.mean);
+    let warnings = warnings(&stats, &rep_medians, first.first_iteration_ns, settings);
+    let measurement = Measurement {
+        samples_ns: all.into_iter().map(Nanos).collect(),
+        iters_per_sample: first.iters_per_sample,
+        stats,
+        warmup_iters: reps
+            .iter()
+            .map(|r| r.outcome.measurement.warmup_iters)
+            .sum(),
+        warmup_ns: Nanos(reps.iter().map(|r| r.outcome.measurement.warmup_ns.0).sum()),
+        first_iteration_ns: first.first_iteration_ns,
+        timer_resolution_ns: first.timer_resolution_ns,
+        stop_reason: first.stop_reason,
+        checksum: fold_checksums(&reps),
+        repetitions,
+    };
+    Outcome {
+        measurement,
+        phases,
+        warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reps_around(centers: &[f64], spread: f64, seed: u64) -> Vec<Vec<f64>> {
+        let mut rng = SplitMix64::new(seed);
+        centers
+            .iter()
+            .map(|c| {
+                (0..15)
+                    .map(|_| c * (1.0 + spread * (rng.next_f64() - 0.5)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn refs(v: &[Vec<f64>]) -> Vec<&[f64]> {
+        v.iter().map(Vec::as_slice).collect()
+    }
+
+    #[test]
+    fn normal_and_t_quantiles() {
+        assert!((normal_quantile(0.975) - 1.959964).abs() < 1e-5);
+        assert!((normal_quantile(0.5)).abs() < 1e-12);
+        assert!((normal_quantile(0.001) + 3.090232).abs() < 1e-5);
+        assert_eq!(t975(5), 2.571);
+        assert_eq!(t975(1000), 1.96);
+        // t at 99% with 10 df is 3.169.
+        assert!(
+            (t_quantile(10, 0.99) - 3.169).abs() < 0.02,
+            "{}",
+            t_quantile(10, 0.99)
+        );
+    }
+
+    #[test]
+    fn the_interval_sees_the_spread_between_repetitions() {
+        // Tight samples inside each repetition, repetitions 20% apart: the interval must span
+        // roughly the repetitions, not the 0.1% inside each.
+        let reps = reps_around(&[1.0, 1.2, 1.1, 0.95, 1.15, 1.05], 0.001, 1);
+        let [lo, hi] = rerun_interval(&refs(&reps), 7);
+        assert!(lo < 0.98 && hi > 1.15, "[{lo}, {hi}]");
+        // Identical repetitions: a narrow interval around them.
+        let same = reps_around(&[1.0; 6], 0.001, 2);
+        let [lo, hi] = rerun_interval(&refs(&same), 7);
+        assert!(lo > 0.99 && hi < 1.01, "[{lo}, {hi}]");
+    }
+
+    #[test]
+    fn paired_ratios_cancel_common_drift() {
+        // Both sides drift together by round: the ratio is exactly 2 in every round.
+        let drift = [1.0, 1.3, 0.9, 1.2, 1.1, 1.0];
+        let base = reps_around(&drift.map(|d| 2.0 * d), 0.0, 3);
+        let new = reps_around(&drift, 0.0, 4);
+        let (r, [lo, hi]) = paired_ratio(&refs(&base), &refs(&new), 5);
+        assert!((r - 2.0).abs() < 1e-9);
+        assert!(
+            (lo - 2.0).abs() < 1e-9 && (hi - 2.0).abs() < 1e-9,
+            "[{lo}, {hi}]"
+        );
+        // Unpaired, the same data shows the drift as uncertainty.
+        let (_, [lo, hi]) = unpaired_ratio(&refs(&base), &refs(&new), 0.95, 5);
+        assert!(lo < 1.8 && hi > 2.2, "[{lo}, {hi}]");
+    }
+
+    #[test]
+    fn the_rerun_interval_covers_reruns() {
+        // Simulated runs: each repetition's level is drawn from N(1, 0.05); 6 repetitions per run.
+        // The interval of one run must contain the next run's figure about 95% of the time.
+        let mut rng = SplitMix64::new(11);
+        let mut normal = || {
+            let (u, v) = (rng.next_f64().max(1e-12), rng.next_f64());
+            (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+        };
+        let mut runs = Vec::new();
+        for _ in 0..200 {
+            let levels: Vec<f64> = (0..6).map(|_| 1.0 + 0.05 * normal()).collect();
+            runs.push(reps_around(&levels, 0.01, 99));
+        }
+        let mut covered = 0;
+        for pair in runs.windows(2) {
+            let [lo, hi] = rerun_interval(&refs(&pair[0]), 1);
+            let next = center(&pair[1].iter().map(|r| stats::median(r)).collect::<Vec<_>>());
+            covered += usize::from(lo <= next && next <= hi);
+        }
+        let share = covered as f64 / (runs.len() - 1) as f64;
+        assert!(share > 0.88, "rerun coverage {share}");
+    }
+}
