@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The pull-request regression gate. Builds parbench at the merge base and at the head of a
 # change, runs them against each other on this machine with `parbench ab` (randomized ABBA
-# rounds of fresh processes, sign-test intervals), and leaves compare.md (for a pull-request
+# rounds of fresh processes, t intervals), and leaves compare.md (for a pull-request
 # comment) and compare.json in the output directory.
 #
 # Usage: ci/bench-pr.sh [--base REF] [--head REF] [--out DIR] [--config FILE]

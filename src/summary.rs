@@ -1,6 +1,6 @@
 //! The summary table printed on stdout after a run: one row per point.
 
-use parbench_harness::results::RunResults;
+use parbench_harness::results::{FlagKind, Point, RunResults};
 
 /// Prints rows as left-aligned columns (the first row is the header).
 pub(crate) fn print_rows(rows: &[Vec<String>]) {
@@ -35,7 +35,7 @@ pub(crate) fn print_table(results: &RunResults) {
             "VARIANT",
             "WORKERS",
             "MEDIAN",
-            "95% CI",
+            "95% RERUN INTERVAL",
             "THROUGHPUT",
             "SPEEDUP",
             "EFFICIENCY",
@@ -72,7 +72,7 @@ pub(crate) fn print_table(results: &RunResults) {
             p.derived
                 .efficiency
                 .map_or("–".into(), |e| format!("{:.0}%", e * 100.0)),
-            p.status.to_string(),
+            status_cell(p),
         ]);
     }
     print_rows(&rows);
@@ -82,6 +82,76 @@ pub(crate) fn print_table(results: &RunResults) {
             results.machine.logical_cores
         );
     }
+}
+
+/// The status, with the self-checks a point failed (`ok!` and their names).
+fn status_cell(p: &Point) -> String {
+    if p.derived.flags.is_empty() {
+        return p.status.to_string();
+    }
+    let kinds: Vec<&str> = p.derived.flags.iter().map(|f| flag_name(f.kind)).collect();
+    format!("{}! {}", p.status, kinds.join(","))
+}
+
+fn flag_name(kind: FlagKind) -> &'static str {
+    match kind {
+        FlagKind::OneWorkerOffSerial => "1-worker-off-serial",
+        FlagKind::Superlinear => "superlinear",
+        FlagKind::Disturbed => "disturbed",
+        FlagKind::FewSamples => "few-samples",
+        FlagKind::AboveBound => "above-bound",
+    }
+}
+
+/// How far the run's figures can be trusted, in one line (and what a `--quick` run is).
+pub(crate) fn trust_line(results: &RunResults) -> String {
+    let measured: Vec<&Point> = results
+        .points
+        .iter()
+        .filter(|p| p.measurement.is_some())
+        .collect();
+    let count = |kind: FlagKind| {
+        measured
+            .iter()
+            .filter(|p| p.derived.flags.iter().any(|f| f.kind == kind))
+            .count()
+    };
+    let flagged = measured
+        .iter()
+        .filter(|p| !p.derived.flags.is_empty())
+        .count();
+    let wide = measured
+        .iter()
+        .filter(|p| p.warnings.iter().any(|w| w.contains("wide, above the")))
+        .count();
+    let env = results.environment.clone().unwrap_or_default();
+    let mut line = format!(
+        "trust: {} points measured in {} interleaved repetition{} each; {} disturbed, {} flagged by self-checks, {} with intervals wider than the target",
+        measured.len(),
+        env.repetitions.max(1),
+        if env.repetitions == 1 { "" } else { "s" },
+        count(FlagKind::Disturbed),
+        flagged,
+        wide,
+    );
+    if env.remeasured > 0 {
+        line.push_str(&format!(
+            "; {} disturbed repetitions measured again",
+            env.remeasured
+        ));
+    }
+    if let Some(busy) = &env.busy_at_start {
+        line.push_str(&format!("; the machine was busy at the start ({busy})"));
+    }
+    if results.config.quick {
+        line.push_str(
+            "; --quick: smoke-test figures (few repetitions, tiny budgets), not for publishing",
+        );
+    } else if flagged == 0 && env.busy_at_start.is_none() {
+        line.push_str("; nothing flagged");
+    }
+    line.push('.');
+    line
 }
 
 /// The crossovers of accelerator variants found over size sweeps, one line each.

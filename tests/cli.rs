@@ -679,19 +679,20 @@ fn compare_rejects_unusable_input_with_exit_2() {
         .code(2)
         .stderr(predicate::str::contains("truncated.json"))
         .stderr(predicate::str::contains("truncated"));
-    let v2 = write(
+    // A version this parbench does not know is refused; version 1 (the fixture) still reads.
+    let v3 = write(
         dir.path(),
-        "v2.json",
-        &text.replacen("\"schema_version\": 1", "\"schema_version\": 2", 1),
+        "v3.json",
+        &text.replacen("\"schema_version\": 1", "\"schema_version\": 3", 1),
     );
     parbench()
         .arg("compare")
-        .arg(&v2)
+        .arg(&v3)
         .arg(COMPARE_FIXTURE)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("v2.json"))
-        .stderr(predicate::str::contains("schema version 2"));
+        .stderr(predicate::str::contains("v3.json"))
+        .stderr(predicate::str::contains("schema version 3"));
     parbench()
         .args(["compare", COMPARE_FIXTURE])
         .arg(dir.path().join("missing.json"))

@@ -457,6 +457,29 @@ pub fn resamples_for(point_level: f64) -> usize {
     ((25.0 / tail).ceil() as usize).clamp(stats::BOOTSTRAP_RESAMPLES, 20_000)
 }
 
+/// The time ratio `new / base` of two points measured in repetitions (at least two each) and its
+/// interval at `level`: each side's figure varies between its repetitions, and that variation
+/// (not only the samples inside one block) is what a second run sees.
+fn repeated_ratio(base: &Point, new: &Point, level: f64, seed: u64) -> Option<(f64, [f64; 2])> {
+    let (b, n) = (base.measurement.as_ref()?, new.measurement.as_ref()?);
+    if b.repetitions.len() < 2 || n.repetitions.len() < 2 {
+        return None;
+    }
+    let (br, nr) = (b.repetition_samples(), n.repetition_samples());
+    if br.iter().chain(&nr).any(Vec::is_empty) {
+        return None;
+    }
+    fn refs(v: &[Vec<f64>]) -> Vec<&[f64]> {
+        v.iter().map(Vec::as_slice).collect()
+    }
+    Some(crate::repeated::unpaired_ratio(
+        &refs(&nr),
+        &refs(&br),
+        level,
+        seed,
+    ))
+}
+
 /// Compares two results files point by point (bootstrap intervals of the ratio of medians).
 pub fn compare_runs(
     base: &RunResults,
@@ -494,9 +517,13 @@ pub fn compare_runs(
         let ratio = new_median.0 / base_median.0;
         let mut point_notes = pair_notes(b, n);
         // The very same samples (a run compared with itself) carry no evidence of any change.
+        let repeated = repeated_ratio(b, n, point_level, opts.seed ^ i as u64);
+        let ratio = repeated.map_or(ratio, |(r, _)| r);
         let ci = if bs == ns {
             point_notes.push("identical samples".into());
             [1.0, 1.0]
+        } else if let Some((_, ci)) = repeated {
+            ci
         } else {
             ratio_ci_at(
                 &ns,

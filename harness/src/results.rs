@@ -12,9 +12,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// Version of the results file format. Readers refuse other versions; optional fields may be
-/// added within a version (readers ignore what they do not know).
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the results file format written. Optional fields may be added within a version
+/// (readers ignore what they do not know). Version 2 measures points in repetitions: `median`
+/// is the median of the repetitions' medians and the interval covers a rerun.
+pub const SCHEMA_VERSION: u32 = 2;
+/// Versions this parbench reads: version 1 files (one block of samples per point) still load,
+/// with no repetitions.
+pub const READABLE_VERSIONS: std::ops::RangeInclusive<u32> = 1..=SCHEMA_VERSION;
 
 /// One run: every point measured, plus the context needed to interpret and compare it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -490,7 +494,7 @@ pub enum LoadError {
         message: String,
     },
     #[error(
-        "{path} has results schema version {found}, this parbench reads version {expected}; re-run it or render it with the parbench that wrote it"
+        "{path} has results schema version {found}, this parbench reads versions 1 to {expected}; re-run it or render it with the parbench that wrote it"
     )]
     Version {
         path: PathBuf,
@@ -522,7 +526,7 @@ impl RunResults {
         };
         let value: serde_json::Value = serde_json::from_str(text).map_err(parse_err)?;
         match value.get("schema_version").and_then(|v| v.as_u64()) {
-            Some(v) if v == SCHEMA_VERSION as u64 => {}
+            Some(v) if READABLE_VERSIONS.contains(&(v as u32)) && v <= u32::MAX as u64 => {}
             Some(found) => {
                 return Err(LoadError::Version {
                     path: path.to_path_buf(),

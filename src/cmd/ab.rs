@@ -1,6 +1,6 @@
 //! `parbench ab`: the A/B gate. Runs `parbench run` of side A and side B as fresh processes,
 //! round after round in seeded, randomized ABBA order, reads each run's results.json, and
-//! decides per point with harness's sign-test statistics (`parbench_harness::ab`).
+//! decides per point with harness's t-interval statistics (`parbench_harness::ab`).
 
 use super::compare::{outcome, policy, print_table, write_outputs};
 use crate::Outcome;

@@ -112,6 +112,26 @@ fn select_opencl_device(config: &Config, args: &RunArgs) -> anyhow::Result<Optio
     }
 }
 
+/// Watches the machine for a moment before the first point: a run started on a busy machine
+/// says so on the terminal and in `results.json` (its points are also checked one by one).
+fn note_busy_machine(results: &mut RunResults) {
+    let probe = parbench_harness::interference::probe_idle(std::time::Duration::from_millis(250));
+    let env = results.environment.get_or_insert_with(Default::default);
+    env.before = probe;
+    if let Some(reason) = probe.and_then(|p| p.disturbed()) {
+        let load = results
+            .machine
+            .load_average
+            .map(|l| format!(", load average {:.2}", l[0]))
+            .unwrap_or_default();
+        let busy = format!("{reason} before the first point{load}");
+        eprintln!(
+            "parbench: warning: the machine is busy ({busy}); disturbed repetitions are measured again and points that stay disturbed are flagged"
+        );
+        env.busy_at_start = Some(busy);
+    }
+}
+
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let config = load_config(args.config.as_deref())?;
     let device = select_opencl_device(&config, &args)?;
@@ -168,6 +188,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         });
     }
 
+    note_busy_machine(&mut results);
     let mut progress = Progress::new();
     let mut write_error: Option<anyhow::Error> = None;
     let should_stop = || interrupted.load(Ordering::SeqCst);
@@ -222,6 +243,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         }
     }
     crate::summary::print_crossovers(&results);
+    outln!("{}", crate::summary::trust_line(&results));
     let elapsed = start.elapsed().map(|d| d.as_secs_f64()).unwrap_or(0.0);
     eprintln!(
         "parbench: wrote {} and {} report files (open {}) in {elapsed:.1} s",

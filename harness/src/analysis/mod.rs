@@ -154,9 +154,11 @@ pub fn derive(points: &[Point], i: usize, seed: u64) -> Derived {
     derived.efficiency = per_worker.then(|| s / workers);
     derived.karp_flatt = karp_flatt(s, workers).filter(|_| per_worker);
     if i != j {
-        derived
-            .flags
-            .extend(checks::speedup_flags(p, &points[j], s, ci));
+        for flag in checks::speedup_flags(p, &points[j], s, ci) {
+            if !derived.flags.iter().any(|f| f.kind == flag.kind) {
+                derived.flags.push(flag);
+            }
+        }
     }
     derived
 }

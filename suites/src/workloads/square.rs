@@ -61,12 +61,13 @@ impl Execution for SquareExecution {
             Strategy::Threads(w) => scoped_slices(&mut self.y, *w, |_, off, chunk| {
                 square_into(&x[off..off + chunk.len()], chunk)
             }),
+            // The same vectorized kernel as serial and threads, over 16 Ki-element tasks: an
+            // element-wise closure here measured a different (scalar) kernel, not rayon.
             Strategy::Rayon(pool) => pool.install(|| {
                 self.y
-                    .par_iter_mut()
-                    .zip(x.par_iter())
-                    .with_min_len(RAYON_MIN_LEN)
-                    .for_each(|(y, x)| *y = x * x)
+                    .par_chunks_mut(RAYON_MIN_LEN)
+                    .zip(x.par_chunks(RAYON_MIN_LEN))
+                    .for_each(|(y, x)| square_into(x, y))
             }),
         }
         let n = self.y.len();
