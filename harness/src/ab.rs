@@ -432,10 +432,9 @@ mod tests {
     }
 
     #[test]
-    fn min_rounds_accounts_for_the_number_of_points() {
-        assert_eq!(min_rounds(1, 0.95), 6);
-        assert_eq!(min_rounds(6, 0.95), 8);
-        assert_eq!(min_rounds(100, 0.95), 12);
+    fn min_rounds_is_what_a_t_interval_needs() {
+        assert_eq!(min_rounds(1, 0.95), 3);
+        assert_eq!(min_rounds(100, 0.95), 3);
     }
 
     #[test]
