@@ -460,7 +460,13 @@ pub fn resamples_for(point_level: f64) -> usize {
 /// The time ratio `new / base` of two points measured in repetitions (at least two each) and its
 /// interval at `level`: each side's figure varies between its repetitions, and that variation
 /// (not only the samples inside one block) is what a second run sees.
-fn repeated_ratio(base: &Point, new: &Point, level: f64, seed: u64) -> Option<(f64, [f64; 2])> {
+fn repeated_ratio(
+    base: &Point,
+    new: &Point,
+    level: f64,
+    seed: u64,
+    drift: f64,
+) -> Option<(f64, [f64; 2])> {
     let (b, n) = (base.measurement.as_ref()?, new.measurement.as_ref()?);
     if b.repetitions.len() < 2 || n.repetitions.len() < 2 {
         return None;
@@ -477,6 +483,7 @@ fn repeated_ratio(base: &Point, new: &Point, level: f64, seed: u64) -> Option<(f
         &refs(&br),
         level,
         seed,
+        drift,
     ))
 }
 
@@ -509,6 +516,11 @@ pub fn compare_runs(
             .map(|m| m.samples_ns.iter().map(|x| x.0).collect())
             .unwrap_or_default()
     };
+    // Two runs differ by the machine's run-to-run drift too (what each run was measured with).
+    let drift = [base, new]
+        .iter()
+        .filter_map(|r| r.environment.as_ref().map(|e| e.run_drift))
+        .fold(0.0, f64::max);
     let mut points = Vec::new();
     for (i, (b, n)) in pairs.iter().enumerate() {
         let (bs, ns) = (raw(b), raw(n));
@@ -517,7 +529,7 @@ pub fn compare_runs(
         let ratio = new_median.0 / base_median.0;
         let mut point_notes = pair_notes(b, n);
         // The very same samples (a run compared with itself) carry no evidence of any change.
-        let repeated = repeated_ratio(b, n, point_level, opts.seed ^ i as u64);
+        let repeated = repeated_ratio(b, n, point_level, opts.seed ^ i as u64, drift);
         let ratio = repeated.map_or(ratio, |(r, _)| r);
         let ci = if bs == ns {
             point_notes.push("identical samples".into());

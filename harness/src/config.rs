@@ -188,6 +188,11 @@ pub struct MeasureSettings {
     /// Independent repetitions per point (fresh preparation, interleaved with the other points
     /// of the problem); the warm-up, samples and budget above are shared out among them.
     pub repetitions: usize,
+    /// The relative standard deviation of a whole run's figures from one run to the next on
+    /// this machine (host load, frequency: the same for every point of a run, so one run cannot
+    /// see it); the rerun interval of a time includes it. Speedups, ratios inside a run, do not
+    /// need it.
+    pub run_drift: f64,
 }
 
 impl Default for MeasureSettings {
@@ -200,14 +205,19 @@ impl Default for MeasureSettings {
             budget: SettingDuration(Duration::from_secs(2)),
             timeout: SettingDuration(Duration::from_secs(60)),
             repetitions: DEFAULT_REPETITIONS,
+            run_drift: DEFAULT_RUN_DRIFT,
         }
     }
 }
 
+/// Run-to-run drift assumed unless a config says otherwise: measured on the 2-core VMs this was
+/// built on, where whole runs shifted by up to 7% (all points alike) between consecutive runs
+/// (docs/variance.md).
+pub const DEFAULT_RUN_DRIFT: f64 = 0.03;
 /// The most repetitions a point may have.
 pub const MAX_REPETITIONS: usize = 100;
 /// Repetitions per point unless a config says otherwise.
-pub const DEFAULT_REPETITIONS: usize = 6;
+pub const DEFAULT_REPETITIONS: usize = 8;
 /// Repetitions per point under `--quick` (at most).
 pub const QUICK_REPETITIONS: usize = 3;
 
@@ -222,17 +232,19 @@ impl MeasureSettings {
             budget: self.budget.min(SettingDuration(Duration::from_millis(100))),
             timeout: self.timeout,
             repetitions: self.repetitions.min(QUICK_REPETITIONS),
+            run_drift: self.run_drift,
         }
     }
 
     /// The settings of one of the point's repetitions: warm-up, samples and budget shared out
-    /// among `repetitions` (at least 3 samples each, so each repetition has a median).
+    /// among `repetitions` (at least 2 samples each; the budget buys more where iterations are
+    /// short).
     pub fn per_repetition(&self) -> MeasureSettings {
         let r = self.repetitions.max(1);
         if r == 1 {
             return self.clone();
         }
-        let min_samples = self.min_samples.div_ceil(r).max(3);
+        let min_samples = self.min_samples.div_ceil(r).max(2);
         MeasureSettings {
             warmup: SettingDuration(self.warmup.0 / r as u32),
             min_samples,
@@ -241,6 +253,7 @@ impl MeasureSettings {
             budget: SettingDuration(self.budget.0 / r as u32),
             timeout: self.timeout,
             repetitions: 1,
+            run_drift: self.run_drift,
         }
     }
 }
@@ -255,6 +268,7 @@ struct MeasureOverrides {
     budget: Option<Spanned<PositiveDuration>>,
     timeout: Option<Spanned<PositiveDuration>>,
     repetitions: Option<Spanned<Count>>,
+    run_drift: Option<Spanned<Drift>>,
 }
 
 impl MeasureOverrides {
@@ -295,6 +309,9 @@ impl MeasureOverrides {
             }
             m.repetitions = v.get_ref().0;
         }
+        if let Some(v) = &self.run_drift {
+            m.run_drift = v.get_ref().0;
+        }
         if m.max_samples < m.min_samples {
             let span = self
                 .max_samples
@@ -334,6 +351,8 @@ macro_rules! with_measure_keys {
             timeout: Option<Spanned<PositiveDuration>>,
             #[serde(default)]
             repetitions: Option<Spanned<Count>>,
+            #[serde(default)]
+            run_drift: Option<Spanned<Drift>>,
         }
 
         impl $name {
@@ -346,6 +365,7 @@ macro_rules! with_measure_keys {
                     budget: self.budget.clone(),
                     timeout: self.timeout.clone(),
                     repetitions: self.repetitions.clone(),
+                    run_drift: self.run_drift.clone(),
                 }
             }
         }
@@ -455,6 +475,24 @@ impl<'de> Deserialize<'de> for Count {
             )));
         }
         Ok(Count(v as usize))
+    }
+}
+
+/// A relative run-to-run drift: 0 (a tuned, dedicated machine) up to 0.5.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Drift(f64);
+
+impl<'de> Deserialize<'de> for Drift {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d).map_err(|_| {
+            serde::de::Error::custom("expected a number from 0 to 0.5, e.g. 0.03 for 3%")
+        })?;
+        if !(0.0..=0.5).contains(&v) {
+            return Err(serde::de::Error::custom(format!(
+                "{v} is out of range: expected a number from 0 to 0.5, e.g. 0.03 for 3%"
+            )));
+        }
+        Ok(Drift(v))
     }
 }
 

@@ -126,6 +126,29 @@ pub fn measure(
     seed: u64,
     on_sample: &mut dyn FnMut(SampleProgress),
 ) -> Result<Outcome, MeasureError> {
+    measure_with(routine, settings, seed, None, on_sample)
+}
+
+/// [`measure`] of a routine whose first (cold) iteration the caller already ran and timed
+/// (`cold`), for instance to verify its answer: that run counts as the first iteration instead
+/// of running another one.
+pub fn measure_after_cold(
+    routine: &mut dyn Routine,
+    settings: &MeasureSettings,
+    seed: u64,
+    cold: Duration,
+    on_sample: &mut dyn FnMut(SampleProgress),
+) -> Result<Outcome, MeasureError> {
+    measure_with(routine, settings, seed, Some(cold), on_sample)
+}
+
+fn measure_with(
+    routine: &mut dyn Routine,
+    settings: &MeasureSettings,
+    seed: u64,
+    cold: Option<Duration>,
+    on_sample: &mut dyn FnMut(SampleProgress),
+) -> Result<Outcome, MeasureError> {
     let resolution = timer_resolution();
     let timeout = settings.timeout.0;
     let limit = Nanos::from_duration(timeout);
@@ -160,8 +183,13 @@ pub fn measure(
         };
 
     // Warm-up: one cold iteration, then batches of doubling size until the warm-up time is spent.
-    let warm_start = Instant::now();
-    let first = run_batch(1, &mut |out| fold(out))?;
+    // A cold run done by the caller counts toward the warm-up time.
+    let now = Instant::now();
+    let warm_start = cold.and_then(|c| now.checked_sub(c)).unwrap_or(now);
+    let first = match cold {
+        Some(cold) => cold,
+        None => run_batch(1, &mut |out| fold(out))?,
+    };
     check_timeout(first)?;
     let mut warm_iters: u64 = 1;
     // Per-iteration estimate: the fastest warm-up batch. Preemption and cache misses only ever
@@ -315,6 +343,7 @@ mod tests {
             budget: SettingDuration(Duration::from_millis(budget_ms)),
             timeout: SettingDuration(Duration::from_secs(10)),
             repetitions: 1,
+            run_drift: 0.0,
         }
     }
 

@@ -77,7 +77,14 @@ fn log_sd(draws: &[f64]) -> f64 {
 
 /// `estimate` times/divided by exp(t · √2 · sd): the 95% interval for a rerun's figure.
 fn rerun_bounds(estimate: f64, sd_log: f64, repetitions: usize) -> [f64; 2] {
-    let half = t975(repetitions.saturating_sub(1)) * std::f64::consts::SQRT_2 * sd_log;
+    rerun_bounds_with(estimate, sd_log, repetitions, 0.0)
+}
+
+/// [`rerun_bounds`] with a run-to-run drift (relative sd) that one run cannot see: the next
+/// run's figure differs by both runs' errors and both runs' drifts.
+fn rerun_bounds_with(estimate: f64, sd_log: f64, repetitions: usize, drift: f64) -> [f64; 2] {
+    let spread = (sd_log * sd_log + drift * drift).sqrt();
+    let half = t975(repetitions.saturating_sub(1)) * std::f64::consts::SQRT_2 * spread;
     if !half.is_finite() {
         return [0.0, f64::INFINITY];
     }
@@ -85,8 +92,15 @@ fn rerun_bounds(estimate: f64, sd_log: f64, repetitions: usize) -> [f64; 2] {
 }
 
 /// The 95% interval for the figure ([`center`]) that a rerun would report, from the samples of
-/// each repetition (at least two repetitions; each non-empty).
-pub fn rerun_interval(reps: &[&[f64]], seed: u64) -> [f64; 2] {
+/// each repetition (at least two repetitions; each non-empty), with the machine's run-to-run
+/// `drift` (relative sd; 0 for none).
+pub fn rerun_interval(reps: &[&[f64]], seed: u64, drift: f64) -> [f64; 2] {
+    let (estimate, sd_log) = figure_and_spread(reps, seed);
+    rerun_bounds_with(estimate, sd_log, reps.len(), drift)
+}
+
+/// [`center`] of `reps` and the two-level bootstrap standard deviation of its logarithm.
+fn figure_and_spread(reps: &[&[f64]], seed: u64) -> (f64, f64) {
     assert!(reps.len() >= 2 && reps.iter().all(|r| !r.is_empty()));
     let medians: Vec<f64> = reps.iter().map(|r| stats::median(r)).collect();
     let estimate = center(&medians);
@@ -98,7 +112,7 @@ pub fn rerun_interval(reps: &[&[f64]], seed: u64) -> [f64; 2] {
             draw_center(reps, &picks, &mut rng, &mut scratch)
         })
         .collect();
-    rerun_bounds(estimate, log_sd(&draws), reps.len())
+    (estimate, log_sd(&draws))
 }
 
 /// The ratio `center(base) / center(new)` (a speedup when `new` is the faster variant) and its
@@ -123,8 +137,15 @@ pub fn paired_ratio(base: &[&[f64]], new: &[&[f64]], seed: u64) -> (f64, [f64; 2
 
 /// The ratio `center(base) / center(new)` of two independent runs and its interval at `level`
 /// (two-sided; for a comparison of runs, where each side's own between-run variation counts).
-/// The standard errors of both sides add; `t` uses the smaller side's repetitions.
-pub fn unpaired_ratio(base: &[&[f64]], new: &[&[f64]], level: f64, seed: u64) -> (f64, [f64; 2]) {
+/// The standard errors of both sides add, and each run's `drift` (relative sd) once; `t` uses
+/// the smaller side's repetitions.
+pub fn unpaired_ratio(
+    base: &[&[f64]],
+    new: &[&[f64]],
+    level: f64,
+    seed: u64,
+    drift: f64,
+) -> (f64, [f64; 2]) {
     assert!(base.len() >= 2 && new.len() >= 2);
     let mut rng = SplitMix64::new(seed);
     let mut scratch = Vec::new();
@@ -142,7 +163,7 @@ pub fn unpaired_ratio(base: &[&[f64]], new: &[&[f64]], level: f64, seed: u64) ->
     let (n, sn) = side(new);
     let estimate = b / n;
     let df = base.len().min(new.len()) - 1;
-    let half = t_quantile(df, level) * (sb * sb + sn * sn).sqrt();
+    let half = t_quantile(df, level) * (sb * sb + sn * sn + 2.0 * drift * drift).sqrt();
     (estimate, [estimate * (-half).exp(), estimate * half.exp()])
 }
 
@@ -220,6 +241,8 @@ pub struct RepetitionOutcome {
     pub attempts: u32,
     /// What the operating system reported while it ran.
     pub interference: Option<Interference>,
+    /// Why it counts as disturbed (busy machine, crowded workers), or `None`.
+    pub disturbed: Option<String>,
 }
 
 /// Pools the phases of every repetition: samples one repetition after another, figures over all.
@@ -254,6 +277,7 @@ fn pool_phases(reps: &[RepetitionOutcome], mean_iteration: f64) -> Vec<Phase> {
 /// The point-level warnings of a repeated measurement.
 fn warnings(
     stats: &TimeStats,
+    own_width: f64,
     rep_medians: &[f64],
     first: Nanos,
     settings: &MeasureSettings,
@@ -274,11 +298,10 @@ fn warnings(
             first.0 / stats.median.0
         ));
     }
-    let rel = stats.relative_ci_width();
-    if rel > settings.target_ci {
+    if own_width > settings.target_ci {
         out.push(format!(
-            "the 95% interval for a rerun is {:.1}% wide, above the {:.1}% target ({} repetitions)",
-            rel * 100.0,
+            "the 95% interval for a rerun is {:.1}% wide, above the {:.1}% target, before the machine's run-to-run drift ({} repetitions)",
+            own_width * 100.0,
             settings.target_ci * 100.0,
             rep_medians.len()
         ));
@@ -308,7 +331,7 @@ pub fn combine(reps: Vec<RepetitionOutcome>, settings: &MeasureSettings, seed: u
             median_ns: r.outcome.measurement.stats.median,
             attempts: r.attempts,
             interference: r.interference,
-            disturbed: r.interference.and_then(|i| i.disturbed()),
+            disturbed: r.disturbed.clone(),
         })
         .collect();
     if reps.len() == 1 {
@@ -330,13 +353,24 @@ pub fn combine(reps: Vec<RepetitionOutcome>, settings: &MeasureSettings, seed: u
     let all: Vec<f64> = blocks.concat();
     let rep_medians: Vec<f64> = blocks.iter().map(|b| stats::median(b)).collect();
     let mut summary = Summary::of(&all, seed);
-    summary.median = center(&rep_medians);
-    let [lo, hi] = rerun_interval(&blocks.iter().map(Vec::as_slice).collect::<Vec<_>>(), seed);
+    let (estimate, sd_log) =
+        figure_and_spread(&blocks.iter().map(Vec::as_slice).collect::<Vec<_>>(), seed);
+    summary.median = estimate;
+    let [lo, hi] = rerun_bounds_with(estimate, sd_log, blocks.len(), settings.run_drift);
     (summary.ci_low, summary.ci_high) = (lo, hi);
     let stats = TimeStats::from(&summary);
+    // The target judges what this run controls: its interval without the machine's drift.
+    let [own_lo, own_hi] = rerun_bounds(estimate, sd_log, blocks.len());
+    let own_width = stats::relative_width(own_lo, own_hi, estimate);
     let first = &reps[0].outcome.measurement;
     let phases = pool_phases(&reps, summary.mean);
-    let warnings = warnings(&stats, &rep_medians, first.first_iteration_ns, settings);
+    let warnings = warnings(
+        &stats,
+        own_width,
+        &rep_medians,
+        first.first_iteration_ns,
+        settings,
+    );
     let measurement = Measurement {
         samples_ns: all.into_iter().map(Nanos).collect(),
         iters_per_sample: first.iters_per_sample,
@@ -399,12 +433,18 @@ mod tests {
         // Tight samples inside each repetition, repetitions 20% apart: the interval must span
         // roughly the repetitions, not the 0.1% inside each.
         let reps = reps_around(&[1.0, 1.2, 1.1, 0.95, 1.15, 1.05], 0.001, 1);
-        let [lo, hi] = rerun_interval(&refs(&reps), 7);
+        let [lo, hi] = rerun_interval(&refs(&reps), 7, 0.0);
         assert!(lo < 0.98 && hi > 1.15, "[{lo}, {hi}]");
         // Identical repetitions: a narrow interval around them.
         let same = reps_around(&[1.0; 6], 0.001, 2);
-        let [lo, hi] = rerun_interval(&refs(&same), 7);
+        let [lo, hi] = rerun_interval(&refs(&same), 7, 0.0);
         assert!(lo > 0.99 && hi < 1.01, "[{lo}, {hi}]");
+        // ... unless the machine drifts between runs: 3% drift, t(5) · √2 · 3% ≈ 11% each way.
+        let [lo, hi] = rerun_interval(&refs(&same), 7, 0.03);
+        assert!(
+            (0.88..0.91).contains(&lo) && (1.10..1.13).contains(&hi),
+            "[{lo}, {hi}]"
+        );
     }
 
     #[test]
@@ -420,7 +460,7 @@ mod tests {
             "[{lo}, {hi}]"
         );
         // Unpaired, the same data shows the drift as uncertainty.
-        let (_, [lo, hi]) = unpaired_ratio(&refs(&base), &refs(&new), 0.95, 5);
+        let (_, [lo, hi]) = unpaired_ratio(&refs(&base), &refs(&new), 0.95, 5, 0.0);
         assert!(lo < 1.8 && hi > 2.2, "[{lo}, {hi}]");
     }
 
@@ -440,7 +480,7 @@ mod tests {
         }
         let mut covered = 0;
         for pair in runs.windows(2) {
-            let [lo, hi] = rerun_interval(&refs(&pair[0]), 1);
+            let [lo, hi] = rerun_interval(&refs(&pair[0]), 1, 0.0);
             let next = center(&pair[1].iter().map(|r| stats::median(r)).collect::<Vec<_>>());
             covered += usize::from(lo <= next && next <= hi);
         }

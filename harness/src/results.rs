@@ -344,6 +344,9 @@ pub struct RunEnvironment {
     /// Repetitions measured again because they were disturbed.
     #[serde(default)]
     pub remeasured: usize,
+    /// The run-to-run drift the time intervals include (the config's `run-drift`).
+    #[serde(default)]
+    pub run_drift: f64,
 }
 
 /// Why sampling stopped.

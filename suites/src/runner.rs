@@ -70,6 +70,7 @@ pub fn start_results(
             } else {
                 config.defaults.measure.repetitions
             } as u32,
+            run_drift: config.defaults.measure.run_drift,
             ..Default::default()
         }),
     }
@@ -122,12 +123,14 @@ pub fn point_label(
 
 /// Runs every point of `plan`, appending to `results.points`. Returns false if stopped early.
 ///
-/// The points of one problem (every variant and worker count of one size and parameter set) are
-/// measured in rounds: each round gives every point one repetition (a fresh preparation, its own
-/// warm-up and block of samples) in a seeded random order, so that drift and the machine's moods
-/// hit them alike; a repetition that the operating system reports disturbed is measured again,
-/// a bounded number of times. After every round the problem's points are rewritten with what
-/// they have so far and checkpointed.
+/// The run goes in rounds over the whole plan: each round gives every point one repetition (a
+/// fresh preparation, its own warm-up and block of samples), problem after problem, the points
+/// of a problem in a seeded random order. A point's repetitions are thus spread over the whole
+/// run: the machine's slow moods (a neighbour's job, frequency, the host) land in its spread,
+/// not in one unlucky block, and they hit the points of a problem alike. A repetition that the
+/// operating system reports disturbed is measured again, a bounded number of times. After every
+/// round the points are rewritten with what they have so far and checkpointed. Every problem's
+/// reference answer is computed once, first, and kept for the run.
 pub fn run_plan(
     plan: &Plan,
     results: &mut RunResults,
@@ -136,11 +139,9 @@ pub fn run_plan(
 ) -> bool {
     let total = plan.point_count();
     observer.started(total);
-    let total_steps: usize = plan
-        .suites
-        .iter()
-        .map(|s| s.point_count() * s.measure.repetitions.max(1))
-        .sum();
+    let mut problems = problems_of(plan);
+    let total_steps: usize = problems.iter().map(|p| p.slots.len() * p.rounds).sum();
+    let rounds = problems.iter().map(|p| p.rounds).max().unwrap_or(0);
     let mut progress = Steps {
         points: 0,
         steps: 0,
@@ -149,23 +150,19 @@ pub fn run_plan(
         remeasured: 0,
     };
     let mut control = control;
+    let start = results.points.len();
     let mut completed = true;
-    'suites: for suite in &plan.suites {
-        for (problem_index, planned) in suite.problems.iter().enumerate() {
-            if !run_problem(
-                suite,
-                problem_index,
-                planned,
-                plan.seed,
-                results,
-                observer,
-                &mut control,
-                &mut progress,
-            ) {
+    'rounds: for round in 0..rounds {
+        observer.note(&format!("parbench: round {}/{rounds}", round + 1));
+        for problem in problems.iter_mut().filter(|p| round < p.rounds) {
+            if !problem.run_round(round, plan.seed, observer, &mut control, &mut progress) {
                 completed = false;
-                break 'suites;
+                publish_all(&problems, start, results, plan.seed);
+                break 'rounds;
             }
         }
+        publish_all(&problems, start, results, plan.seed);
+        (control.checkpoint)(results);
     }
     if let Some(env) = results.environment.as_mut() {
         env.remeasured += progress.remeasured;
@@ -174,6 +171,9 @@ pub fn run_plan(
         return false;
     }
     analysis::derive_all(&mut results.points, plan.seed);
+    for p in &results.points[start..] {
+        observer.point_finished(p);
+    }
     results.crossovers = parbench_harness::crossover::find_all(&results.points, plan.seed);
     results.scalability = parbench_harness::fit::scalability_fits(&results.points);
     true
@@ -188,7 +188,7 @@ struct Steps {
     remeasured: usize,
 }
 
-/// One point of a problem while its rounds run.
+/// One point of a problem while the rounds run.
 struct Slot<'a> {
     variant: &'a VariantInfo,
     workers: u32,
@@ -198,6 +198,18 @@ struct Slot<'a> {
     last: Option<Point>,
     /// Failed, wrong or skipped: no more repetitions.
     finished: bool,
+}
+
+/// One problem of a suite (a size and parameter set) with its points, while the rounds run.
+struct ProblemRun<'a> {
+    suite: &'a SuitePlan,
+    planned: &'a PlannedProblem,
+    reference: Result<Answer<'static>, String>,
+    slots: Vec<Slot<'a>>,
+    rounds: usize,
+    per_rep: parbench_harness::config::MeasureSettings,
+    /// Seeds the orders of its rounds.
+    order_seed: u64,
 }
 
 /// A seeded random order of `n` slots for one round (Fisher-Yates).
@@ -210,82 +222,105 @@ fn round_order(n: usize, seed: u64) -> Vec<usize> {
     order
 }
 
-/// Measures every point of one problem in interleaved rounds; false if stopped early.
-#[allow(clippy::too_many_arguments)]
-fn run_problem(
-    suite: &SuitePlan,
+/// Every problem of the plan with its points, references computed.
+fn problems_of(plan: &Plan) -> Vec<ProblemRun<'_>> {
+    let mut out = Vec::new();
+    for suite in &plan.suites {
+        let suite_hash =
+            u64::from_str_radix(&sha256_hex(suite.name.as_bytes())[..16], 16).unwrap_or(0);
+        for (problem_index, planned) in suite.problems.iter().enumerate() {
+            let slots = slots_of(suite, problem_index, planned);
+            if slots.is_empty() {
+                continue;
+            }
+            let reference = catch_unwind(AssertUnwindSafe(|| {
+                suite.workload.reference(&planned.problem)
+            }))
+            .map_err(|p| format!("the reference computation panicked: {}", panic_message(&*p)))
+            .and_then(|r| r.map_err(|e| format!("the reference computation failed: {e}")));
+            out.push(ProblemRun {
+                suite,
+                planned,
+                reference,
+                slots,
+                rounds: suite.measure.repetitions.max(1),
+                per_rep: suite.measure.per_repetition(),
+                order_seed: plan.seed
+                    ^ parbench_harness::rng::mix64(((problem_index as u64) << 32) ^ suite_hash),
+            });
+        }
+    }
+    out
+}
+
+/// The points of one problem, in plan order.
+fn slots_of<'a>(
+    suite: &'a SuitePlan,
     problem_index: usize,
     planned: &PlannedProblem,
-    seed: u64,
-    results: &mut RunResults,
-    observer: &mut dyn Observer,
-    control: &mut RunControl<'_>,
-    progress: &mut Steps,
-) -> bool {
-    let reference = catch_unwind(AssertUnwindSafe(|| {
-        suite.workload.reference(&planned.problem)
-    }))
-    .map_err(|p| format!("the reference computation panicked: {}", panic_message(&*p)))
-    .and_then(|r| r.map_err(|e| format!("the reference computation failed: {e}")));
-    let mut slots: Vec<Slot<'_>> = Vec::new();
+) -> Vec<Slot<'a>> {
+    let mut slots = Vec::new();
     for variant in &suite.variants {
         if !suite.runs(problem_index, variant) {
             continue;
         }
         for workers in suite.workers_for(variant) {
-            let label = point_label(
-                &suite.name,
-                &planned.problem.size_label,
-                variant.name,
-                workers,
-                &suite.params_for(planned, variant),
-            );
             slots.push(Slot {
                 variant,
                 workers,
-                label,
+                label: point_label(
+                    &suite.name,
+                    &planned.problem.size_label,
+                    variant.name,
+                    workers,
+                    &suite.params_for(planned, variant),
+                ),
                 reps: Vec::new(),
                 last: None,
                 finished: false,
             });
         }
     }
-    let start = results.points.len();
-    let rounds = suite.measure.repetitions.max(1);
-    let per_rep = suite.measure.per_repetition();
-    let problem_seed = seed
-        ^ parbench_harness::rng::mix64(
-            (problem_index as u64) << 32
-                ^ u64::from_str_radix(&sha256_hex(suite.name.as_bytes())[..16], 16).unwrap_or(0),
-        );
-    for round in 0..rounds {
-        for i in round_order(slots.len(), problem_seed ^ round as u64) {
+    slots
+}
+
+impl ProblemRun<'_> {
+    /// Gives every point of the problem one repetition of round `round`, in a seeded random
+    /// order; false if the run was stopped.
+    fn run_round(
+        &mut self,
+        round: usize,
+        seed: u64,
+        observer: &mut dyn Observer,
+        control: &mut RunControl<'_>,
+        progress: &mut Steps,
+    ) -> bool {
+        for i in round_order(self.slots.len(), self.order_seed ^ round as u64) {
             if (control.should_stop)() {
                 return false;
             }
-            let slot = &mut slots[i];
+            let slot = &mut self.slots[i];
+            progress.steps += 1;
             if slot.finished {
-                progress.steps += 1;
                 continue;
             }
             if slot.reps.is_empty() && slot.last.is_none() {
                 progress.points += 1;
                 observer.point_started(progress.points, &slot.label);
             }
-            progress.steps += 1;
             observer.repetition_started(
                 progress.steps,
                 progress.total_steps,
-                &format!("{} (round {}/{rounds})", slot.label, round + 1),
+                &format!("{} (round {}/{})", slot.label, round + 1, self.rounds),
             );
             let interrupted = measure_slot(
-                suite,
-                planned,
+                self.suite,
+                self.planned,
                 slot,
                 round as u32,
-                reference.as_ref(),
+                self.reference.as_ref(),
                 seed,
-                &per_rep,
+                &self.per_rep,
                 observer,
                 control,
                 progress,
@@ -295,18 +330,34 @@ fn run_problem(
                     "parbench: {} was interrupted; its last repetition is not recorded",
                     slot.label
                 ));
-                publish(suite, planned, &slots, start, results, seed);
                 return false;
             }
         }
-        publish(suite, planned, &slots, start, results, seed);
-        (control.checkpoint)(results);
+        true
     }
-    for i in start..results.points.len() {
+}
+
+/// Rewrites the run's points (from `results.points[start]` on, in plan order) with what each
+/// has so far: its repetitions combined, or its failure.
+fn publish_all(problems: &[ProblemRun<'_>], start: usize, results: &mut RunResults, seed: u64) {
+    results.points.truncate(start);
+    for problem in problems {
+        for slot in &problem.slots {
+            if let Some(last) = &slot.last {
+                results.points.push(combined_point(
+                    problem.suite,
+                    problem.planned,
+                    slot,
+                    last,
+                    seed,
+                ));
+            }
+        }
+    }
+    let end = results.points.len();
+    for i in start..end {
         results.points[i].derived = analysis::derive(&results.points, i, seed);
-        observer.point_finished(&results.points[i]);
     }
-    true
 }
 
 /// Measures one repetition of `slot`, again (a bounded number of times) while the operating
@@ -325,11 +376,13 @@ fn measure_slot(
     progress: &mut Steps,
 ) -> bool {
     const ATTEMPTS: u32 = 3;
-    let mut best: Option<(Point, Option<Interference>)> = None;
+    // (point, the whole repetition's window, why it counts as disturbed)
+    let mut best: Option<(Point, Option<Interference>, Option<String>)> = None;
     let mut attempts = 0;
     while attempts < ATTEMPTS {
         attempts += 1;
         let before = Snapshot::take();
+        let mut sampling = None;
         let point = measure_repetition(
             suite,
             planned,
@@ -339,28 +392,33 @@ fn measure_slot(
             seed,
             per_rep,
             observer,
+            &mut sampling,
         );
         let seen = before.zip(Snapshot::take()).map(|(a, b)| a.until(&b));
         if (control.should_stop)() && point.status == Status::Failed {
             return true;
         }
-        let better = match (&best, seen) {
-            (None, _) => true,
-            (Some((_, Some(old))), Some(new)) => new.others_cores < old.others_cores,
-            _ => false,
+        let why = seen
+            .and_then(|s| s.disturbed())
+            .or_else(|| sampling.and_then(|s| crowded(slot, &s)));
+        let score = |why: &Option<String>, seen: &Option<Interference>| {
+            (why.is_some(), seen.map_or(0.0, |s| s.others_cores))
         };
-        let disturbed = seen.and_then(|s| s.disturbed()).is_some();
+        let better = best
+            .as_ref()
+            .is_none_or(|(_, s, w)| score(&why, &seen) < score(w, s));
+        let disturbed = why.is_some();
         if better {
-            best = Some((point, seen));
+            best = Some((point, seen, why));
         }
-        let ok = best.as_ref().is_some_and(|(p, _)| is_measured(p.status));
+        let ok = best.as_ref().is_some_and(|(p, _, _)| is_measured(p.status));
         if !disturbed || !ok || progress.remeasure_budget == 0 || attempts == ATTEMPTS {
             break;
         }
         progress.remeasure_budget -= 1;
         progress.remeasured += 1;
     }
-    let (point, seen) = best.expect("at least one attempt");
+    let (point, seen, why) = best.expect("at least one attempt");
     match point.measurement.clone() {
         Some(m) if is_measured(point.status) => {
             slot.reps.push(RepetitionOutcome {
@@ -372,6 +430,7 @@ fn measure_slot(
                 },
                 attempts,
                 interference: seen,
+                disturbed: why,
             });
         }
         _ => slot.finished = true,
@@ -379,6 +438,30 @@ fn measure_slot(
     slot.last = Some(point);
     false
 }
+
+/// Why a repetition of a parallel point without shared state ran crowded: its workers got well
+/// under one core each while sampling (the OS kept two threads on one core for the whole
+/// repetition, as seen here on small VMs), or `None`. Variants that block on locks or
+/// channels, or whose work is unbalanced by design, are not judged.
+fn crowded(slot: &Slot<'_>, sampling: &Interference) -> Option<String> {
+    use parbench_harness::results::{ExecutionModel, SyncKind};
+    let parallel = matches!(
+        slot.variant.model,
+        ExecutionModel::Threads | ExecutionModel::Rayon
+    ) && slot.variant.sync == SyncKind::None;
+    let workers = f64::from(slot.workers);
+    let fits = slot.workers >= 2 && slot.workers <= logical_cores();
+    (parallel && fits && sampling.wall_s >= 0.01 && sampling.own_cores < CROWDED_SHARE * workers)
+        .then(|| {
+            format!(
+                "its {} workers got {:.2} cores while sampling: the OS kept them on fewer cores",
+                slot.workers, sampling.own_cores
+            )
+        })
+}
+
+/// A parallel repetition whose workers got less than this share of a core each ran crowded.
+const CROWDED_SHARE: f64 = 0.55;
 
 /// A seed of its own for each point (its key hashed), so bootstraps do not share streams.
 fn point_seed(point: &Point) -> u64 {
@@ -395,26 +478,6 @@ fn is_engine_warning(w: &str) -> bool {
     w.starts_with("unstable: ")
         || w.starts_with("slow first iteration: ")
         || w.starts_with("95% CI of the median")
-}
-
-/// Rewrites the problem's points (from `results.points[start]` on, in plan order) with what
-/// each slot has so far: its repetitions combined, or its failure.
-fn publish(
-    suite: &SuitePlan,
-    planned: &PlannedProblem,
-    slots: &[Slot<'_>],
-    start: usize,
-    results: &mut RunResults,
-    seed: u64,
-) {
-    results.points.truncate(start);
-    for slot in slots {
-        if let Some(last) = &slot.last {
-            results
-                .points
-                .push(combined_point(suite, planned, slot, last, seed));
-        }
-    }
 }
 
 /// The point of `slot` with its repetitions combined (`last` is its latest repetition's point).
@@ -545,6 +608,7 @@ pub fn measure_repetition(
     seed: u64,
     settings: &parbench_harness::config::MeasureSettings,
     observer: &mut dyn Observer,
+    sampling: &mut Option<Interference>,
 ) -> Point {
     let mut point = new_point(suite, planned, variant, workers);
     let fail = |mut point: Point, status: Status, reason: String| {
@@ -581,9 +645,10 @@ pub fn measure_repetition(
 
     execution.set_sample_timeout(settings.timeout.0);
 
-    // Correctness before timing.
-    match catch_unwind(AssertUnwindSafe(|| execution.run())) {
-        Ok(Ok(_)) => {}
+    // Correctness before timing; this first (cold) run is also the engine's first iteration.
+    let started = std::time::Instant::now();
+    let cold = match catch_unwind(AssertUnwindSafe(|| execution.run_timed())) {
+        Ok(Ok((_, own))) => own.unwrap_or_else(|| started.elapsed()),
         Ok(Err(e)) => return fail(point, Status::Failed, format!("first run failed: {e}")),
         Err(p) => {
             return fail(
@@ -592,7 +657,7 @@ pub fn measure_repetition(
                 format!("first run panicked: {}", panic_message(&*p)),
             );
         }
-    }
+    };
     let check = |answer: &Answer<'_>, point: &mut Point, when: &str| -> bool {
         match verify(reference, answer) {
             Ok(()) => true,
@@ -620,12 +685,14 @@ pub fn measure_repetition(
     let _ = catch_unwind(AssertUnwindSafe(|| execution.take_observations()));
 
     let key_seed = seed ^ point_seed(&point);
+    let before = Snapshot::take();
     let measured = catch_unwind(AssertUnwindSafe(|| {
         let mut routine = ExecutionRoutine(execution.as_mut());
-        engine::measure(&mut routine, settings, key_seed, &mut |p| {
+        engine::measure_after_cold(&mut routine, settings, key_seed, cold, &mut |p| {
             observer.sample(p)
         })
     }));
+    *sampling = before.zip(Snapshot::take()).map(|(a, b)| a.until(&b));
     let outcome = match measured {
         Ok(Ok(o)) => o,
         Ok(Err(e @ MeasureError::Timeout { .. })) => {

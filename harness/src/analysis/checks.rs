@@ -28,20 +28,21 @@ pub fn own_flags(p: &Point) -> Vec<Flag> {
             ),
         });
     }
-    let disturbed: Vec<&Interference> = m
+    let disturbed: Vec<&crate::results::Repetition> = m
         .repetitions
         .iter()
         .filter(|r| r.disturbed.is_some())
-        .filter_map(|r| r.interference.as_ref())
         .collect();
     let share = disturbed.len() as f64 / m.repetitions.len().max(1) as f64;
     if !m.repetitions.is_empty() && share > DISTURBED_SHARE {
-        let all: Vec<Interference> = disturbed.iter().map(|i| **i).collect();
-        let worst = Interference::combine(&all).map_or(0.0, |i| i.others_cores.max(i.steal_cores));
+        let windows: Vec<Interference> = disturbed.iter().filter_map(|r| r.interference).collect();
+        let others =
+            Interference::combine(&windows).map_or(0.0, |i| i.others_cores.max(i.steal_cores));
+        let first = disturbed[0].disturbed.as_deref().unwrap_or("disturbed");
         flags.push(Flag {
             kind: FlagKind::Disturbed,
             message: format!(
-                "{} of {} repetitions measured while other processes or the hypervisor used {worst:.2} cores on average (above {DISTURBED_CORES}), even after measuring them again",
+                "{} of {} repetitions disturbed even after measuring them again (for example: {first}; other processes or the hypervisor used {others:.2} cores on average, the limit is {DISTURBED_CORES})",
                 disturbed.len(),
                 m.repetitions.len()
             ),
