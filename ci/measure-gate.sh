@@ -75,8 +75,8 @@ EOF
 write_config "$out/a.toml" "$base_n"
 
 {
-    echo "| condition | repetitions | gate exit 1 | rate | serial flagged | threads flagged | errors | median ab wall time |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| condition | repetitions | gate exit 1 | rate | serial flagged | threads flagged | errors | median ab wall time | median detectable change (serial, threads) |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
 } >"$out/summary.md"
 
 for pct in $conditions; do
@@ -95,6 +95,7 @@ for pct in $conditions; do
     threads=0
     errors=0
     times=()
+    detectable=()
     for rep in $(seq 1 "$reps"); do
         dir="$out/c$pct/rep$rep"
         mkdir -p "$dir"
@@ -112,12 +113,21 @@ for pct in $conditions; do
         if grep -q '^pi/gate/serial/w1 .*REGRESSED' "$dir/table.txt"; then serial=$((serial + 1)); fi
         if grep -q '^pi/gate/threads/w2 .*REGRESSED' "$dir/table.txt"; then threads=$((threads + 1)); fi
         rm -rf "$dir/runs"
+        if [[ -f "$dir/compare.json" ]]; then
+            detectable+=("$(python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+d = {p["key"]["variant"]: p["rounds"]["detectable_change"] for p in c["points"] if p.get("rounds")}
+print(d.get("serial", float("nan")), d.get("threads", float("nan")))' "$dir/compare.json")")
+        fi
         echo "measure-gate: $label rep $rep/$reps: exit $code" >&2
     done
     median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')
     rate=$(awk -v f="$flagged" -v r="$reps" 'BEGIN { printf "%.1f", 100 * f / r }')
-    printf '| %s | %d | %d | %s%% | %d | %d | %d | %.1f s |\n' \
-        "$label" "$reps" "$flagged" "$rate" "$serial" "$threads" "$errors" "$median" >>"$out/summary.md"
+    detect=$(printf '%s\n' "${detectable[@]}" | python3 -c 'import statistics, sys
+rows = [tuple(map(float, l.split())) for l in sys.stdin if l.strip()]
+print(", ".join(f"{100 * statistics.median(c):.1f}%" for c in zip(*rows)) if rows else "-")')
+    printf '| %s | %d | %d | %s%% | %d | %d | %d | %.1f s | %s |\n' \
+        "$label" "$reps" "$flagged" "$rate" "$serial" "$threads" "$errors" "$median" "$detect" >>"$out/summary.md"
 done
 
 {

@@ -100,6 +100,14 @@ def speedup_interval(p):
     return tuple(p["derived"]["speedup_ci"])
 
 print(f"points compared: {len(common)} (verified, not oversubscribed, in every run)")
+# A shift of the whole run (the machine's mood: host load, frequency) moves every point alike;
+# no design inside one run can see it, only the next run.
+for n in range(1, len(indexed)):
+    ratios = sorted(median(indexed[n][k]) / median(indexed[0][k]) for k in common)
+    if ratios:
+        mid = ratios[len(ratios) // 2]
+        print(f"run {n + 1} against run 1: the median point took {mid:.3f}x the time "
+              f"(quartiles {ratios[len(ratios) // 4]:.3f}-{ratios[3 * len(ratios) // 4]:.3f})")
 report("medians", median, median_interval)
 report("speedups", speedup, speedup_interval)
 for n, r in enumerate(runs, 1):

@@ -189,6 +189,16 @@ fn index(r: &RunResults) -> PointIndex<'_> {
     m
 }
 
+/// Why `p` (side `side` of a round) was measured on a disturbed machine, if it was.
+fn disturbed(p: Option<&&Point>, side: &str) -> Option<String> {
+    let flag = p?
+        .derived
+        .flags
+        .iter()
+        .find(|f| f.kind == crate::results::FlagKind::Disturbed)?;
+    Some(format!("{side}'s point was disturbed ({})", flag.message))
+}
+
 /// The A/B decision over completed rounds.
 pub fn ab_comparison(
     rounds: &[Round],
@@ -226,6 +236,8 @@ pub fn ab_comparison(
         b0: &'a Point,
         a_medians: Vec<f64>,
         b_medians: Vec<f64>,
+        /// Rounds left out because a side's point was measured on a disturbed machine.
+        dropped: Vec<String>,
     }
     let mut series: Vec<Series> = Vec::new();
     let mut unmatched = Vec::new();
@@ -262,6 +274,7 @@ pub fn ab_comparison(
             b0,
             a_medians: Vec::new(),
             b_medians: Vec::new(),
+            dropped: Vec::new(),
         };
         let mut problem: Option<Unmatched> = None;
         for (round, (a, b)) in indexed.iter().enumerate() {
@@ -271,8 +284,18 @@ pub fn ab_comparison(
                 pb.and_then(|p| measured_median(p)),
             ) {
                 (Some(ma), Some(mb)) => {
-                    s.a_medians.push(ma);
-                    s.b_medians.push(mb);
+                    match disturbed(pa, "A").or_else(|| disturbed(pb, "B")) {
+                        // The OS said this round's figure is not the machine's: a busy machine,
+                        // or parallel workers kept on one core. One such round would widen (or
+                        // move) the interval of every change.
+                        Some(why) => s
+                            .dropped
+                            .push(format!("round {} left out: {why}", round + 1)),
+                        None => {
+                            s.a_medians.push(ma);
+                            s.b_medians.push(mb);
+                        }
+                    }
                 }
                 _ => {
                     let status = |p: Option<&&Point>| p.map(|p| p.status);
@@ -326,6 +349,7 @@ pub fn ab_comparison(
         // declared once threshold + (mean - lower end) is exceeded.
         let detectable = ((1.0 + effective).ln() + (interval.mean - interval.low)).exp() - 1.0;
         let mut notes = pair_notes(s.a0, s.b0);
+        notes.extend(s.dropped.iter().cloned());
         if let Some(pos) = log_ratios.iter().position(|r| !r.is_finite()) {
             notes.push(format!("round {} has a non-finite ratio", pos + 1));
         }
@@ -551,6 +575,39 @@ mod tests {
             .unwrap();
         assert_ne!(threads.verdict, Verdict::Regressed);
         assert_eq!(c.counts.regressed, 1);
+    }
+
+    #[test]
+    fn disturbed_rounds_are_left_out_with_a_note() {
+        let mut r = rounds(10, 1.2, 0.01);
+        // Round 4's B side ran its threads crowded on one core: twice as slow, and flagged.
+        let p = r[3]
+            .b
+            .points
+            .iter_mut()
+            .find(|p| p.variant == "threads")
+            .unwrap();
+        p.measurement.as_mut().unwrap().stats.median.0 *= 2.0;
+        p.derived.flags.push(crate::results::Flag {
+            kind: crate::results::FlagKind::Disturbed,
+            message: "its 2 workers got 1.00 cores".into(),
+        });
+        let c = ab_comparison(&r, "a", "b", &ThresholdPolicy::default(), &opts(false)).unwrap();
+        let threads = c
+            .points
+            .iter()
+            .find(|p| p.key.variant == "threads")
+            .unwrap();
+        assert_eq!(threads.rounds.as_ref().unwrap().log_ratios.len(), 9);
+        assert!(
+            threads
+                .notes
+                .iter()
+                .any(|n| n.contains("round 4 left out: B's point was disturbed")),
+            "{:?}",
+            threads.notes
+        );
+        assert_ne!(threads.verdict, Verdict::Regressed);
     }
 
     #[test]
