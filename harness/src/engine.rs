@@ -297,18 +297,11 @@ fn measure_with(
     let phases = phase_samples
         .into_iter()
         .map(|(name, v)| {
-            let mean = stats::mean(&v);
-            Phase {
-                name: name.into_owned(),
-                median: Nanos(stats::median(&v)),
-                mean: Nanos(mean),
-                share: if mean_iter > 0.0 {
-                    mean / mean_iter
-                } else {
-                    0.0
-                },
-                samples_ns: v.into_iter().map(Nanos).collect(),
-            }
+            Phase::from_samples(
+                name.into_owned(),
+                v.into_iter().map(Nanos).collect(),
+                mean_iter,
+            )
         })
         .collect();
     Ok(Outcome {

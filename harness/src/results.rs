@@ -475,6 +475,25 @@ pub struct Phase {
     pub samples_ns: Vec<Nanos>,
 }
 
+impl Phase {
+    /// A phase from its per-sample times, against the mean iteration time `mean_iteration`.
+    pub fn from_samples(name: String, samples_ns: Vec<Nanos>, mean_iteration: f64) -> Phase {
+        let raw: Vec<f64> = samples_ns.iter().map(|x| x.0).collect();
+        let mean = crate::stats::mean(&raw);
+        Phase {
+            name,
+            median: Nanos(crate::stats::median(&raw)),
+            mean: Nanos(mean),
+            share: if mean_iteration > 0.0 {
+                mean / mean_iteration
+            } else {
+                0.0
+            },
+            samples_ns,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metric {
     pub value: f64,
