@@ -139,13 +139,17 @@ pub(crate) fn outcome(c: &Comparison) -> Outcome {
     if c.has_regression() {
         let names: Vec<String> = c.regressions().map(|p| p.key.to_string()).collect();
         eprintln!("parbench: REGRESSION: {}", names.join(", "));
-        Outcome::Regression
-    } else if failing > 0 {
+    }
+    // A newly wrong or failed point outranks a regression (exit 3, not 1): a wrong answer is
+    // worse than a slow one, and the README promises 3 for it.
+    if failing > 0 {
         eprintln!(
             "parbench: {failing} point(s) are wrong or failed in {} but not in {}",
             c.new.label, c.base.label
         );
         Outcome::VariantFailures
+    } else if c.has_regression() {
+        Outcome::Regression
     } else {
         Outcome::Success
     }
