@@ -34,7 +34,12 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.path, self.line, self.column)?;
+        // Line 0: about the file as a whole (it cannot be read), not a position in it.
+        if self.line == 0 {
+            write!(f, "{}: ", self.path)?;
+        } else {
+            write!(f, "{}:{}:{}: ", self.path, self.line, self.column)?;
+        }
         if let Some(key) = &self.key {
             write!(f, "key `{key}`: ")?;
         }
@@ -59,13 +64,14 @@ impl ConfigSource {
     }
 
     pub fn read(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            path: path.display().to_string(),
-            line: 0,
-            column: 0,
-            key: None,
-            message: format!("cannot read the config file: {e}"),
-        })?;
+        let text = crate::input_file::read_text(path, crate::input_file::MAX_CONFIG_BYTES)
+            .map_err(|e| ConfigError {
+                path: path.display().to_string(),
+                line: 0,
+                column: 0,
+                key: None,
+                message: format!("cannot read the config file: {e}"),
+            })?;
         Ok(ConfigSource::new(path.display().to_string(), text))
     }
 

@@ -7,7 +7,7 @@ use crate::Outcome;
 use crate::cli::RunArgs;
 use crate::progress::Progress;
 use anyhow::Context;
-use parbench_harness::config::Config;
+use parbench_harness::config::{Config, DeviceMatch};
 use parbench_harness::results::{ExecutionModel, RunResults};
 use parbench_reports::{Format, write_reports};
 use parbench_suites::Registry;
@@ -51,8 +51,10 @@ fn update_latest(out: &Path, id: &str) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(&tmp);
         std::os::unix::fs::symlink(id, &tmp)
             .with_context(|| format!("cannot create the link {}", tmp.display()))?;
-        std::fs::rename(&tmp, &latest)
-            .with_context(|| format!("cannot update {}", latest.display()))?;
+        if let Err(e) = std::fs::rename(&tmp, &latest) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e).with_context(|| format!("cannot update {}", latest.display()));
+        }
     }
     #[cfg(not(unix))]
     {
@@ -61,18 +63,34 @@ fn update_latest(out: &Path, id: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Refuses an output directory whose `latest` is not parbench's link (a real directory or
+/// file), before anything is created in it.
+fn check_latest(out: &Path) -> anyhow::Result<()> {
+    let latest = out.join("latest");
+    match std::fs::symlink_metadata(&latest) {
+        Ok(m) if !m.file_type().is_symlink() => anyhow::bail!(
+            "{} is a {}, not the link parbench keeps to the newest run; move it away or choose another --out",
+            latest.display(),
+            if m.is_dir() { "directory" } else { "file" }
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// Selects the OpenCL device the config and the command line name (the command line wins).
 /// A name that matches nothing here is bad input: at the config line, or naming the option.
-fn select_opencl_device(config: &Config, args: &RunArgs) -> anyhow::Result<Option<DeviceInfo>> {
+pub(crate) fn select_opencl_device(
+    config: &Config,
+    cli_platform: Option<&DeviceMatch>,
+    cli_device: Option<&DeviceMatch>,
+) -> anyhow::Result<Option<DeviceInfo>> {
     let from_config = &config.defaults.opencl;
     let selector = opencl::Selector {
-        platform: args
-            .opencl_platform
-            .clone()
+        platform: cli_platform
+            .cloned()
             .or_else(|| from_config.platform.as_ref().map(|s| s.get_ref().clone())),
-        device: args
-            .opencl_device
-            .clone()
+        device: cli_device
+            .cloned()
             .or_else(|| from_config.device.as_ref().map(|s| s.get_ref().clone())),
     };
     let named = selector.platform.is_some() || selector.device.is_some();
@@ -90,16 +108,12 @@ fn select_opencl_device(config: &Config, args: &RunArgs) -> anyhow::Result<Optio
         Err(e) => {
             let (flag, spanned, key) = if e.platform {
                 (
-                    args.opencl_platform.is_some(),
+                    cli_platform.is_some(),
                     &from_config.platform,
                     "opencl-platform",
                 )
             } else {
-                (
-                    args.opencl_device.is_some(),
-                    &from_config.device,
-                    "opencl-device",
-                )
+                (cli_device.is_some(), &from_config.device, "opencl-device")
             };
             match spanned {
                 Some(s) if !flag => Err(config
@@ -114,7 +128,11 @@ fn select_opencl_device(config: &Config, args: &RunArgs) -> anyhow::Result<Optio
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let config = load_config(args.config.as_deref())?;
-    let device = select_opencl_device(&config, &args)?;
+    let device = select_opencl_device(
+        &config,
+        args.opencl_platform.as_ref(),
+        args.opencl_device.as_ref(),
+    )?;
     let registry = Registry::builtin();
     let filters = Filters {
         suites: args.suites.clone(),
@@ -129,6 +147,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
 
     let start = SystemTime::now();
     let mut results = start_results(&config, &filters, args.quick);
+    check_latest(&args.out)?;
     let (dir, run_id) = create_run_dir(&args.out, &results.run_id)?;
     results.run_id = run_id.clone();
     let results_path = dir.join("results.json");
