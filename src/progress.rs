@@ -82,7 +82,7 @@ impl Observer for Progress {
 
     fn point_started(&mut self, index: usize, label: &str) {
         self.index = index;
-        self.label = label.to_string();
+        self.label = parbench_reports::escape::terminal(label).into_owned();
         if let Some(bar) = &self.bar {
             bar.set_position(index as u64 - 1);
             bar.set_message(label.to_string());
@@ -109,19 +109,21 @@ impl Observer for Progress {
             self.label,
             point_line(point)
         );
+        let line = parbench_reports::escape::terminal(&line).into_owned();
         match &self.bar {
             Some(bar) => {
                 bar.println(line);
                 bar.set_position(self.index as u64);
             }
-            None => eprintln!("{line}"),
+            None => errln!("{line}"),
         }
     }
 
     fn note(&mut self, message: &str) {
+        let message = parbench_reports::escape::terminal(message);
         match &self.bar {
             Some(bar) => bar.println(message),
-            None => eprintln!("{message}"),
+            None => errln!("{message}"),
         }
     }
 }

@@ -98,7 +98,7 @@ pub(crate) fn select_opencl_device(
         Ok(Some(device)) => Ok(Some(device)),
         Ok(None) => {
             if named {
-                eprintln!(
+                errln!(
                     "parbench: an OpenCL device is selected, but OpenCL is not available here ({}); the OpenCL variants are skipped",
                     opencl::selected().err().unwrap_or_default()
                 );
@@ -156,7 +156,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     }
     results.write(&results_path)?;
     update_latest(&args.out, &run_id)?;
-    eprintln!(
+    errln!(
         "parbench: {} points from {} → {}",
         plan.point_count(),
         config.source.path,
@@ -176,12 +176,12 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
             #[cfg(unix)]
             parbench_harness::worker_process::interrupt_all();
             if presses.fetch_add(1, Ordering::SeqCst) >= 1 {
-                eprintln!(
+                errln!(
                     "\nparbench: interrupted again; exiting now (results so far are in results.json)"
                 );
                 std::process::exit(130);
             }
-            eprintln!(
+            errln!(
                 "\nparbench: interrupted; stopping after the current point (its worker processes, if any, are stopped now), then writing what was measured (Ctrl-C again to quit now)"
             );
         });
@@ -223,7 +223,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     {
         let workers = parbench_harness::worker_process::accounting();
         if workers.started > 0 {
-            eprintln!(
+            errln!(
                 "parbench: {} worker processes started, {} reaped, {} left",
                 workers.started,
                 workers.reaped,
@@ -232,7 +232,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         }
         let commands = parbench_harness::command::accounting();
         if commands.started > 0 {
-            eprintln!(
+            errln!(
                 "parbench: {} command runs started, {} reaped, {} left",
                 commands.started,
                 commands.reaped,
@@ -242,21 +242,21 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     }
     crate::summary::print_crossovers(&results);
     let elapsed = start.elapsed().map(|d| d.as_secs_f64()).unwrap_or(0.0);
-    eprintln!(
+    errln!(
         "parbench: wrote {} and {} report files (open {}) in {elapsed:.1} s",
         results_path.display(),
         written.len(),
         dir.join("index.html").display()
     );
     if !completed {
-        eprintln!(
+        errln!(
             "parbench: the run was interrupted; results.json holds the {} points measured (complete = false)",
             results.points.len()
         );
         return Ok(Outcome::Interrupted);
     }
     if results.has_failures() {
-        eprintln!(
+        errln!(
             "parbench: {} point(s) wrong and {} failed; see the status column and the report",
             results.count(parbench_harness::results::Status::Wrong),
             results.count(parbench_harness::results::Status::Failed)
