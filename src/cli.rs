@@ -152,11 +152,11 @@ fn parse_fraction(text: &str) -> Result<f64, String> {
 pub(crate) struct GateArgs {
     /// Regression threshold of serial variants (and imported benchmarks), overriding the
     /// config's `threshold-serial` and any thresholds file. Example: --threshold-serial 0.03
-    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction, allow_negative_numbers = true)]
     pub(crate) threshold_serial: Option<f64>,
     /// Regression threshold of parallel variants, overriding the config's `threshold-parallel`
     /// and any thresholds file. Example: --threshold-parallel 0.15
-    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction, allow_negative_numbers = true)]
     pub(crate) threshold_parallel: Option<f64>,
     /// Per-point thresholds (TOML) written by `parbench ab --aa --write-thresholds`; they
     /// override the config. Example: --thresholds ci/thresholds.toml

@@ -189,3 +189,13 @@ fn a_schema_version_of_the_wrong_type_says_so() {
             "`schema_version` is \"1\", expected the number 1",
         ));
 }
+
+#[test]
+fn a_negative_threshold_is_out_of_range_not_an_unknown_argument() {
+    parbench()
+        .args(["compare", BASE, BASE, "--threshold-serial", "-0.5"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("-0.5 is out of range"))
+        .stderr(predicate::str::contains("unexpected argument").not());
+}
