@@ -141,3 +141,32 @@ fn csv_cells_never_start_a_formula() {
         }
     }
 }
+
+#[test]
+fn a_thread_that_cannot_be_spawned_fails_its_point_without_panic_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("many.toml");
+    std::fs::write(
+        &cfg,
+        "[defaults]\nwarmup = \"1ms\"\nbudget = \"5ms\"\nmin-samples = 2\nmax-samples = 3\n[[suite]]\nworkload = \"pi\"\nsizes = [100000]\nvariants = [\"threads\"]\nworkers = [4096]\n",
+    )
+    .unwrap();
+    // 4096 thread stacks do not fit in 2 GiB of address space: spawning fails part way.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 2000000 && exec \"$0\" run --config \"$1\" --out \"$2\"")
+        .arg(assert_cmd::cargo::cargo_bin("parbench"))
+        .arg(&cfg)
+        .arg(dir.path().join("out"))
+        .env("NO_COLOR", "1")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(!stderr.contains("panicked at"), "{stderr}");
+    assert!(!stderr.contains("stack backtrace"), "{stderr}");
+    let results = RunResults::load(&dir.path().join("out/latest/results.json")).unwrap();
+    let reason = results.points[0].reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("spawn"), "{reason}");
+}

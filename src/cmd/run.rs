@@ -126,6 +126,54 @@ pub(crate) fn select_opencl_device(
     }
 }
 
+/// While points run, a panic is caught by the runner and recorded as its point's reason (a
+/// thread that cannot be spawned, a variant's bug), so the default report on stderr ("thread
+/// 'main' panicked at …", a backtrace) would only repeat it as noise between the progress lines.
+/// This keeps panics quiet until dropped, remembering the last one: a panic that escapes the
+/// runner (a bug in parbench) is reported by [`QuietPanics::escaped`].
+type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+struct QuietPanics {
+    previous: Option<PanicHook>,
+    last: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl QuietPanics {
+    fn install() -> QuietPanics {
+        let previous = std::panic::take_hook();
+        let last = Arc::new(std::sync::Mutex::new(None));
+        let keep = last.clone();
+        std::panic::set_hook(Box::new(move |info| {
+            if let Ok(mut last) = keep.lock() {
+                *last = Some(info.to_string());
+            }
+        }));
+        QuietPanics {
+            previous: Some(previous),
+            last,
+        }
+    }
+
+    /// Reports a panic that was not contained in its point, and passes it on.
+    fn escaped(self, payload: Box<dyn std::any::Any + Send>) -> ! {
+        let last = self.last.lock().ok().and_then(|mut l| l.take());
+        drop(self);
+        errln!(
+            "parbench: internal error (please report it): {}",
+            last.unwrap_or_else(|| "a panic".into())
+        );
+        std::panic::resume_unwind(payload)
+    }
+}
+
+impl Drop for QuietPanics {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            std::panic::set_hook(previous);
+        }
+    }
+}
+
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let config = load_config(args.config.as_deref())?;
     let device = select_opencl_device(
@@ -195,15 +243,23 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
             write_error.get_or_insert(e.into());
         }
     };
-    let completed = run_plan(
-        &plan,
-        &mut results,
-        &mut progress,
-        RunControl {
-            should_stop: &should_stop,
-            checkpoint: &mut checkpoint,
-        },
-    );
+    let quiet = QuietPanics::install();
+    let completed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_plan(
+            &plan,
+            &mut results,
+            &mut progress,
+            RunControl {
+                should_stop: &should_stop,
+                checkpoint: &mut checkpoint,
+            },
+        )
+    }));
+    let completed = match completed {
+        Ok(completed) => completed,
+        Err(payload) => quiet.escaped(payload),
+    };
+    drop(quiet);
     progress.finish();
     if let Some(e) = write_error {
         return Err(e.context("results could not be checkpointed"));
