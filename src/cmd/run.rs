@@ -126,13 +126,14 @@ pub(crate) fn select_opencl_device(
     }
 }
 
+/// A panic hook, as `std::panic::take_hook` returns it.
+type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
 /// While points run, a panic is caught by the runner and recorded as its point's reason (a
 /// thread that cannot be spawned, a variant's bug), so the default report on stderr ("thread
 /// 'main' panicked at …", a backtrace) would only repeat it as noise between the progress lines.
 /// This keeps panics quiet until dropped, remembering the last one: a panic that escapes the
 /// runner (a bug in parbench) is reported by [`QuietPanics::escaped`].
-type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
-
 struct QuietPanics {
     previous: Option<PanicHook>,
     last: Arc<std::sync::Mutex<Option<String>>>,
