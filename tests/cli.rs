@@ -472,7 +472,7 @@ fn report_rejects_truncated_and_foreign_results() {
 #[test]
 fn list_shows_the_matrix_in_table_and_json() {
     parbench()
-        .arg("list")
+        .args(["list", "--full"])
         .assert()
         .success()
         .stdout(predicate::str::contains("WORKLOAD"))
@@ -1948,7 +1948,7 @@ fn opencl_variants_without_a_platform_are_unavailable_and_skipped() {
     let start = std::time::Instant::now();
     parbench()
         .env("OCL_ICD_VENDORS", &icd)
-        .arg("list")
+        .args(["list", "--full"])
         .assert()
         .success()
         .stdout(predicate::str::is_match(r"\nsquare +yes +yes +yes .* +no[ -]*\n").unwrap())
