@@ -1290,10 +1290,10 @@ fn workers_of(parent: u32) -> Vec<u32> {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
             continue;
         };
-        if let Ok(env) = std::fs::read(entry.path().join("environ")) {
-            if String::from_utf8_lossy(&env).contains(&marker) {
-                found.push(pid);
-            }
+        if let Ok(env) = std::fs::read(entry.path().join("environ"))
+            && String::from_utf8_lossy(&env).contains(&marker)
+        {
+            found.push(pid);
         }
     }
     found

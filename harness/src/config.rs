@@ -168,10 +168,10 @@ impl ConfigSource {
         let mut err = self.error_at(span.clone(), None, message);
         // Errors about a whole table (unknown or missing field) point at the table, not a value:
         // name the unknown key from the message instead.
-        if let Some(unknown) = err.message.strip_prefix("unknown field `") {
-            if let Some(name) = unknown.split('`').next() {
-                err.key = Some(self.qualify_key(span.start, name));
-            }
+        if let Some(unknown) = err.message.strip_prefix("unknown field `")
+            && let Some(name) = unknown.split('`').next()
+        {
+            err.key = Some(self.qualify_key(span.start, name));
         }
         err
     }
@@ -869,35 +869,35 @@ impl Config {
                     ));
                 }
                 for size in sizes.get_ref() {
-                    if let SizeSpec::Labeled { label, .. } = size.get_ref() {
-                        if label.trim().is_empty() {
-                            return Err(source.error_at(
-                                size.span(),
-                                Some("sizes"),
-                                "a size label must not be empty",
-                            ));
-                        }
-                    }
-                }
-            }
-            if let Some(variants) = &raw_suite.variants {
-                if variants.get_ref().is_empty() {
-                    return Err(source.error_at(
-                        variants.span(),
-                        Some("variants"),
-                        "expected at least one variant",
-                    ));
-                }
-            }
-            for (key, value) in &raw_suite.params {
-                if let ParamSetting::Sweep(v) = value.get_ref() {
-                    if v.is_empty() {
+                    if let SizeSpec::Labeled { label, .. } = size.get_ref()
+                        && label.trim().is_empty()
+                    {
                         return Err(source.error_at(
-                            value.span(),
-                            Some(&format!("params.{key}")),
-                            "expected at least one value",
+                            size.span(),
+                            Some("sizes"),
+                            "a size label must not be empty",
                         ));
                     }
+                }
+            }
+            if let Some(variants) = &raw_suite.variants
+                && variants.get_ref().is_empty()
+            {
+                return Err(source.error_at(
+                    variants.span(),
+                    Some("variants"),
+                    "expected at least one variant",
+                ));
+            }
+            for (key, value) in &raw_suite.params {
+                if let ParamSetting::Sweep(v) = value.get_ref()
+                    && v.is_empty()
+                {
+                    return Err(source.error_at(
+                        value.span(),
+                        Some(&format!("params.{key}")),
+                        "expected at least one value",
+                    ));
                 }
             }
             suites.push(SuiteConfig {

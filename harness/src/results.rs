@@ -535,10 +535,10 @@ impl Point {
                 }
             }
         }
-        if let Some(t) = &self.throughput {
-            if let Some(e) = bad_nonnegative("throughput.value", t.value) {
-                return Some(e);
-            }
+        if let Some(t) = &self.throughput
+            && let Some(e) = bad_nonnegative("throughput.value", t.value)
+        {
+            return Some(e);
         }
         None
     }

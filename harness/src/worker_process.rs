@@ -746,10 +746,8 @@ impl WorkerSet {
         for (slot, p) in self.slots.iter_mut().enumerate() {
             let Some(p) = p else { continue };
             if !matches!(p.state, State::Stopping { .. }) {
-                if sample {
-                    if let Some(m) = crate::memory::process_memory(p.pid) {
-                        report.memory.push((slot, m));
-                    }
+                if sample && let Some(m) = crate::memory::process_memory(p.pid) {
+                    report.memory.push((slot, m));
                 }
                 protocol::encode_shutdown(&mut p.out);
                 p.state = State::Stopping {
@@ -841,10 +839,10 @@ impl WorkerSet {
                     Some(p) if p.state == State::Idle => {
                         // A spawned process serves one task, then exits.
                         if mode == Mode::Spawn && (p.served > 0 || !more) {
-                            if self.sample_memory {
-                                if let Some(m) = crate::memory::process_memory(p.pid) {
-                                    report.memory.push((slot, m));
-                                }
+                            if self.sample_memory
+                                && let Some(m) = crate::memory::process_memory(p.pid)
+                            {
+                                report.memory.push((slot, m));
                             }
                             protocol::encode_shutdown(&mut p.out);
                             p.state = State::Stopping {

@@ -22,14 +22,14 @@ pub(crate) fn policy(
     let mut policy = ThresholdPolicy::from_results(new, new_label);
     if let Some(path) = &gate.thresholds {
         let file = ThresholdsFile::load(path)?;
-        if let Some(id) = &file.machine_id {
-            if *id != new.machine.id {
-                policy.warnings.push(format!(
-                    "the thresholds in {} were measured on machine {id}, not on this run's machine {}",
-                    path.display(),
-                    new.machine.id
-                ));
-            }
+        if let Some(id) = &file.machine_id
+            && *id != new.machine.id
+        {
+            policy.warnings.push(format!(
+                "the thresholds in {} were measured on machine {id}, not on this run's machine {}",
+                path.display(),
+                new.machine.id
+            ));
         }
         policy = policy.with_file(&file);
     }

@@ -119,10 +119,10 @@ impl SuitePlan {
     /// Whether `variant` runs problem `index`: not when an earlier problem of the suite differs
     /// from it only in parameters the variant does not read (it was measured there already).
     pub fn runs(&self, index: usize, variant: &VariantInfo) -> bool {
-        if let Some(v) = self.variants.iter().position(|v| v.name == variant.name) {
-            if let Some(repeats) = self.repeats.get(index) {
-                return !repeats[v];
-            }
+        if let Some(v) = self.variants.iter().position(|v| v.name == variant.name)
+            && let Some(repeats) = self.repeats.get(index)
+        {
+            return !repeats[v];
         }
         let planned = &self.problems[index];
         let mine = self.params_for(planned, variant);
@@ -206,18 +206,18 @@ fn check_problem(
 ) -> Result<(), String> {
     use parbench_harness::memory::format_bytes;
     workload.check_problem(problem).map_err(|e| e.message)?;
-    if let (Some(need), Some(limit)) = (workload.memory_bytes(problem), memory) {
-        if need > limit.bytes {
-            return Err(format!(
-                "size `{}` (n = {}) of workload `{}` needs at least {} of memory, more than {} ({}); choose a smaller size",
-                problem.size_label,
-                problem.n,
-                workload.info().name,
-                format_bytes(need),
-                limit.source,
-                format_bytes(limit.bytes)
-            ));
-        }
+    if let (Some(need), Some(limit)) = (workload.memory_bytes(problem), memory)
+        && need > limit.bytes
+    {
+        return Err(format!(
+            "size `{}` (n = {}) of workload `{}` needs at least {} of memory, more than {} ({}); choose a smaller size",
+            problem.size_label,
+            problem.n,
+            workload.info().name,
+            format_bytes(need),
+            limit.source,
+            format_bytes(limit.bytes)
+        ));
     }
     Ok(())
 }

@@ -450,16 +450,16 @@ impl Workload for Mandelbrot {
 
     fn metrics(&self, _problem: &Problem, answer: &Answer<'_>) -> BTreeMap<String, Metric> {
         let mut m = BTreeMap::new();
-        if let Answer::Exact(v) = answer {
-            if !v.is_empty() {
-                m.insert(
-                    "mean_iterations".into(),
-                    Metric {
-                        value: v.iter().sum::<u64>() as f64 / v.len() as f64,
-                        unit: "iterations/pixel".into(),
-                    },
-                );
-            }
+        if let Answer::Exact(v) = answer
+            && !v.is_empty()
+        {
+            m.insert(
+                "mean_iterations".into(),
+                Metric {
+                    value: v.iter().sum::<u64>() as f64 / v.len() as f64,
+                    unit: "iterations/pixel".into(),
+                },
+            );
         }
         m
     }
