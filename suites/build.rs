@@ -35,8 +35,6 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(parbench_opencl)");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=build/opencl_detect.rs");
-    // Where the detection looks: a library installed or removed there changes the answer.
-    let _ = env("PKG_CONFIG_PATH");
     let force = env("PARBENCH_OPENCL");
     let probe = Probe {
         force: force.clone(),
@@ -51,18 +49,21 @@ fn main() {
         },
         exists: &|p| p.exists(),
     };
+    // Installing or removing OpenCL takes effect on the next build, without a clean step: the
+    // library files (removal) and the pkg-config directories (installation) are watched.
+    for path in opencl_detect::watched(&probe) {
+        println!("cargo::rerun-if-changed={}", path.display());
+    }
+    for dir in std::env::split_paths(&env("PKG_CONFIG_PATH").unwrap_or_default()) {
+        if dir.is_dir() {
+            println!("cargo::rerun-if-changed={}", dir.display());
+        }
+    }
     match decide(&probe) {
         Decision::Enabled { search, how } => {
             println!("cargo::rustc-cfg=parbench_opencl");
             for dir in search {
                 println!("cargo::rustc-link-search=native={}", dir.display());
-                // Removing the library later makes the next build detect again. (A library
-                // installed after a build without OpenCL needs `cargo clean -p parbench-suites`:
-                // watching every candidate directory would slow every build.)
-                let lib = dir.join("libOpenCL.so");
-                if lib.exists() {
-                    println!("cargo::rerun-if-changed={}", lib.display());
-                }
             }
             println!("cargo::rustc-env=PARBENCH_OPENCL_BUILD=built with OpenCL ({how})");
         }
