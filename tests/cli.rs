@@ -1851,6 +1851,10 @@ work-group-size = 64
 "#;
 
 #[test]
+#[cfg_attr(
+    not(parbench_opencl),
+    ignore = "built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time)"
+)]
 fn opencl_config_runs_every_workload_verified_with_the_phase_breakdown() {
     if !opencl_device("opencl config") {
         return;
@@ -1995,6 +1999,10 @@ fn opencl_variants_without_a_platform_are_unavailable_and_skipped() {
 }
 
 #[test]
+#[cfg_attr(
+    not(parbench_opencl),
+    ignore = "built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time)"
+)]
 fn opencl_device_selection_names_what_exists() {
     if !opencl_device("opencl device selection") {
         return;

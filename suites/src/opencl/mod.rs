@@ -649,6 +649,10 @@ mod device_tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(parbench_opencl),
+        ignore = "built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time)"
+    )]
     fn every_opencl_variant_computes_the_reference_answer_with_phases_and_build_times() {
         if device_for_tests("every OpenCL variant").is_none() {
             return;
@@ -713,6 +717,10 @@ mod device_tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(parbench_opencl),
+        ignore = "built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time)"
+    )]
     fn impossible_work_groups_are_refused_with_the_reason() {
         let Some(device) = device_for_tests("impossible work-groups") else {
             return;
