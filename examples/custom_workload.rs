@@ -29,7 +29,11 @@ use std::sync::Mutex;
 fn steps(mut x: u64) -> u64 {
     let mut n = 0;
     while x != 1 {
-        x = if x % 2 == 0 { x / 2 } else { 3 * x + 1 };
+        x = if x.is_multiple_of(2) {
+            x / 2
+        } else {
+            3 * x + 1
+        };
         n += 1;
     }
     n

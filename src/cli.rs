@@ -18,12 +18,12 @@ pub(crate) const EXIT_CODES: &str = "Exit codes: 0 success; 1 a regression was d
 pub(crate) enum Command {
     /// Run a config's suites, verify every variant, and write results.json and the report (HTML site, CSV, Markdown).
     #[command(
-        after_help = "Examples:\n  parbench run                                  # the embedded default config\n  parbench run --quick                          # same matrix, tiny sizes and budgets\n  parbench run --config configs/full.toml --out /tmp/pb\n  parbench run --suite pi --variant serial --variant rayon\n  parbench run --config configs/opencl.toml --opencl-device 0   # OpenCL variants on device 0 of `parbench list --devices`"
+        after_help = "Examples:\n  # the embedded default config\n  parbench run\n  # same matrix, tiny sizes and budgets\n  parbench run --quick\n  parbench run --config configs/full.toml --out /tmp/pb\n  parbench run --suite pi --variant serial --variant rayon\n  # OpenCL variants on device 0 of `parbench list --devices`\n  parbench run --config configs/opencl.toml --opencl-device 0"
     )]
     Run(RunArgs),
     /// List workloads, their variants, sizes and parameters, and which variants this machine can run.
     #[command(
-        after_help = "Examples:\n  parbench list\n  parbench list --format json | jq '.[].variants[] | select(.available == false)'\n  parbench list --devices          # OpenCL platforms and devices"
+        after_help = "Examples:\n  parbench list\n  parbench list --full\n  parbench list --format json \\\n      | jq '.[].variants[] | select(.available == false)'\n  # OpenCL platforms and devices\n  parbench list --devices"
     )]
     List(ListArgs),
     /// Check a config file without running anything.
@@ -31,7 +31,7 @@ pub(crate) enum Command {
     Validate(ValidateArgs),
     /// Render the report again from a saved results file: index.html and a page per suite, results.csv, samples.csv, summary.md (and results.json when writing elsewhere).
     #[command(
-        after_help = "Examples:\n  parbench report parbench-out/latest/results.json\n  parbench report results.json --out site/\n  parbench report results.json --out site/ && cat site/summary.md >> \"$GITHUB_STEP_SUMMARY\""
+        after_help = "Examples:\n  parbench report parbench-out/latest/results.json\n  parbench report results.json --out site/\n  parbench report results.json --out site/ \\\n      && cat site/summary.md >> \"$GITHUB_STEP_SUMMARY\""
     )]
     Report(ReportArgs),
     /// Compare two results files point by point (ratio of medians with bootstrap intervals);
@@ -44,25 +44,25 @@ pub(crate) enum Command {
     /// ABBA rounds of fresh processes and decide per point with sign-test intervals; exit 1 on
     /// a regression.
     #[command(
-        after_help = "Examples:\n  parbench ab --a-bin base/parbench --b-bin head/parbench --config configs/gate.toml\n  parbench ab --a-config before.toml --b-config after.toml --rounds 12\n  parbench ab --aa --config configs/gate.toml --write-thresholds ci/thresholds.toml   # measure this machine's noise\n\nWrites compare.md, compare.json and every round's results (runs/) into --out.\nExit codes: 0 no regression; 1 a regression; 2 bad input or a side that could not run; 3 a point is newly wrong or failed."
+        after_help = "Examples:\n  parbench ab --a-bin base/parbench --b-bin head/parbench \\\n      --config configs/gate.toml\n  parbench ab --a-config before.toml --b-config after.toml --rounds 12\n  # measure this machine's noise\n  parbench ab --aa --config configs/gate.toml \\\n      --write-thresholds ci/thresholds.toml\n\nWrites compare.md, compare.json and every round's results (runs/) into --out.\nExit codes: 0 no regression; 1 a regression; 2 bad input or a side that could not run; 3 a point is newly wrong or failed."
     )]
     Ab(AbArgs),
     /// Record runs in a SQLite history and render trend pages with change-points.
     #[command(
         subcommand,
-        after_help = "Examples:\n  parbench history add parbench-out/latest/results.json --db bench.db --branch main\n  parbench history report --db bench.db --out site/history\n  parbench history list --db bench.db"
+        after_help = "Examples:\n  parbench history add parbench-out/latest/results.json \\\n      --db bench.db --branch main\n  parbench history report --db bench.db --out site/history\n  parbench history list --db bench.db"
     )]
     History(HistoryCommand),
     /// Export a results file for other tools: the Bencher Metric Format or
     /// github-action-benchmark's customSmallerIsBetter JSON.
     #[command(
-        after_help = "Examples:\n  parbench export parbench-out/latest/results.json --format bencher > bmf.json\n  parbench export results.json --format github-action-benchmark --out gab.json"
+        after_help = "Examples:\n  parbench export parbench-out/latest/results.json --format bencher \\\n      > bmf.json\n  parbench export results.json --format github-action-benchmark --out gab.json"
     )]
     Export(ExportArgs),
     /// Import other tools' saved results (criterion's target/criterion) into a parbench results
     /// file and report.
     #[command(
-        after_help = "Examples:\n  cargo bench && parbench import criterion target/criterion --out parbench-out/criterion\n  parbench history add parbench-out/criterion/results.json --db bench.db"
+        after_help = "Examples:\n  # target/criterion exists once `cargo bench` has run\n  cargo bench\n  parbench import criterion target/criterion --out parbench-out/criterion\n  parbench history add parbench-out/criterion/results.json --db bench.db"
     )]
     Import(ImportArgs),
     /// Serve tasks from a parent parbench over stdin/stdout (internal: the processes variants
@@ -115,6 +115,10 @@ pub(crate) struct ListArgs {
     /// are none. Example: --devices --format json
     #[arg(long)]
     pub(crate) devices: bool,
+    /// The whole workload x variant matrix with the reason for every empty cell, every
+    /// variant's description, every size and parameter (wider than 100 columns). Example: --full
+    #[arg(long, conflicts_with = "devices")]
+    pub(crate) full: bool,
 }
 
 #[derive(Debug, Args)]
@@ -152,11 +156,11 @@ fn parse_fraction(text: &str) -> Result<f64, String> {
 pub(crate) struct GateArgs {
     /// Regression threshold of serial variants (and imported benchmarks), overriding the
     /// config's `threshold-serial` and any thresholds file. Example: --threshold-serial 0.03
-    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction, allow_negative_numbers = true)]
     pub(crate) threshold_serial: Option<f64>,
     /// Regression threshold of parallel variants, overriding the config's `threshold-parallel`
     /// and any thresholds file. Example: --threshold-parallel 0.15
-    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction, allow_negative_numbers = true)]
     pub(crate) threshold_parallel: Option<f64>,
     /// Per-point thresholds (TOML) written by `parbench ab --aa --write-thresholds`; they
     /// override the config. Example: --thresholds ci/thresholds.toml
@@ -257,7 +261,7 @@ pub(crate) enum HistoryCommand {
     /// Record results files in the history database (created if missing). Safe while other
     /// jobs write to the same database.
     #[command(
-        after_help = "Examples:\n  parbench history add parbench-out/latest/results.json\n  parbench history add results.json --db /srv/bench/history.db --branch main --commit $GITHUB_SHA"
+        after_help = "Examples:\n  parbench history add parbench-out/latest/results.json\n  parbench history add results.json --db /srv/bench/history.db \\\n      --branch main --commit \"$GITHUB_SHA\""
     )]
     Add(HistoryAddArgs),
     /// Render trend pages (median and interval per commit, with change-points) from the history.

@@ -2,13 +2,29 @@
 //! exit code (0 ok, 1 regression, 2 bad input, 3 failed or wrong variant).
 
 /// `println!` for data on stdout. A closed pipe (`parbench list | head`) ends the process quietly
-/// with success, as it does for other Unix tools; any other write error exits 2.
+/// with success, as it does for other Unix tools; any other write error exits 2. Control
+/// characters that configs and results files may carry (ANSI escapes, NUL) are made visible
+/// instead of reaching the terminal.
 macro_rules! outln {
+    () => {
+        outln!("")
+    };
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+        let line = format!($($arg)*);
+        let line = parbench_reports::escape::terminal(&line);
+        if let Err(e) = writeln!(std::io::stdout().lock(), "{line}") {
             $crate::stdout_failed(e)
         }
+    }};
+}
+
+/// `eprintln!` for text that may carry user input (names and reasons from configs and results
+/// files): control characters are made visible, as [`outln!`] does on stdout.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        let line = format!($($arg)*);
+        eprintln!("{}", parbench_reports::escape::terminal(&line));
     }};
 }
 
@@ -25,7 +41,7 @@ pub(crate) fn stdout_failed(e: std::io::Error) -> ! {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         std::process::exit(0);
     }
-    eprintln!("error: cannot write to stdout: {e}");
+    errln!("error: cannot write to stdout: {e}");
     std::process::exit(2);
 }
 
@@ -87,7 +103,7 @@ fn main() -> ExitCode {
     match result {
         Ok(outcome) => exit_code(outcome),
         Err(e) => {
-            eprintln!("error: {}", error_chain(&e));
+            errln!("error: {}", error_chain(&e));
             ExitCode::from(2)
         }
     }

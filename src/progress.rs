@@ -78,11 +78,11 @@ impl Observer for Progress {
     }
 
     fn repetition_started(&mut self, step: usize, total_steps: usize, label: &str) {
-        self.label = label.to_string();
+        self.label = parbench_reports::escape::terminal(label).into_owned();
         if let Some(bar) = &self.bar {
             bar.set_length(total_steps as u64);
             bar.set_position(step as u64 - 1);
-            bar.set_message(label.to_string());
+            bar.set_message(self.label.clone());
         }
     }
 
@@ -113,16 +113,18 @@ impl Observer for Progress {
             self.total,
             point_line(point)
         );
+        let line = parbench_reports::escape::terminal(&line).into_owned();
         match &self.bar {
             Some(bar) => bar.println(line),
-            None => eprintln!("{line}"),
+            None => errln!("{line}"),
         }
     }
 
     fn note(&mut self, message: &str) {
+        let message = parbench_reports::escape::terminal(message);
         match &self.bar {
             Some(bar) => bar.println(message),
-            None => eprintln!("{message}"),
+            None => errln!("{message}"),
         }
     }
 }

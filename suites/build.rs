@@ -1,68 +1,25 @@
 //! Builds the OpenCL variants only where an OpenCL library can be linked (see
-//! `build/opencl_detect.rs`): sets the `parbench_opencl` cfg, and records why it is off in
-//! `PARBENCH_OPENCL_BUILD` so that `parbench list` can say so. `PARBENCH_OPENCL=0|1` overrides
-//! the detection.
+//! `build/opencl_detect.rs` and `build/opencl_build.rs`): sets the `parbench_opencl` cfg, and
+//! records why it is off in `PARBENCH_OPENCL_BUILD` so that `parbench list` can say so.
+//! `PARBENCH_OPENCL=0|1` overrides the detection.
 
+#[path = "build/opencl_build.rs"]
+mod opencl_build;
 #[path = "build/opencl_detect.rs"]
 mod opencl_detect;
 
-use opencl_detect::{Decision, Probe, decide};
-use std::path::PathBuf;
-use std::process::Command;
-
-fn env(name: &str) -> Option<String> {
-    println!("cargo::rerun-if-env-changed={name}");
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-/// The library directories of `pkg-config --libs-only-L OpenCL`, or `None` when pkg-config or
-/// the OpenCL module is missing.
-fn pkg_config_dirs() -> Option<Vec<PathBuf>> {
-    let out = Command::new(env("PKG_CONFIG").unwrap_or_else(|| "pkg-config".into()))
-        .args(["--libs-only-L", "OpenCL"])
-        .output()
-        .ok()?;
-    out.status.success().then(|| {
-        String::from_utf8_lossy(&out.stdout)
-            .split_whitespace()
-            .filter_map(|a| a.strip_prefix("-L"))
-            .map(PathBuf::from)
-            .collect()
-    })
-}
+use opencl_detect::Decision;
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(parbench_opencl)");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=build/opencl_detect.rs");
-    // Where the detection looks: a library installed or removed there changes the answer.
-    let _ = env("PKG_CONFIG_PATH");
-    let force = env("PARBENCH_OPENCL");
-    let probe = Probe {
-        force: force.clone(),
-        target_os: std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default(),
-        target_arch: std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default(),
-        lib_dir: env("OPENCL_LIB_DIR"),
-        library_path: env("LIBRARY_PATH"),
-        pkg_config_dirs: if force.is_some() {
-            None
-        } else {
-            pkg_config_dirs()
-        },
-        exists: &|p| p.exists(),
-    };
-    match decide(&probe) {
+    println!("cargo::rerun-if-changed=build/opencl_build.rs");
+    match opencl_build::detect() {
         Decision::Enabled { search, how } => {
             println!("cargo::rustc-cfg=parbench_opencl");
             for dir in search {
                 println!("cargo::rustc-link-search=native={}", dir.display());
-                // Removing the library later makes the next build detect again. (A library
-                // installed after a build without OpenCL needs `cargo clean -p parbench-suites`:
-                // watching every candidate directory would slow every build.)
-                let lib = dir.join("libOpenCL.so");
-                if lib.exists() {
-                    println!("cargo::rerun-if-changed={}", lib.display());
-                }
             }
             println!("cargo::rustc-env=PARBENCH_OPENCL_BUILD=built with OpenCL ({how})");
         }

@@ -472,7 +472,7 @@ fn report_rejects_truncated_and_foreign_results() {
 #[test]
 fn list_shows_the_matrix_in_table_and_json() {
     parbench()
-        .arg("list")
+        .args(["list", "--full"])
         .assert()
         .success()
         .stdout(predicate::str::contains("WORKLOAD"))
@@ -1291,10 +1291,10 @@ fn workers_of(parent: u32) -> Vec<u32> {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
             continue;
         };
-        if let Ok(env) = std::fs::read(entry.path().join("environ")) {
-            if String::from_utf8_lossy(&env).contains(&marker) {
-                found.push(pid);
-            }
+        if let Ok(env) = std::fs::read(entry.path().join("environ"))
+            && String::from_utf8_lossy(&env).contains(&marker)
+        {
+            found.push(pid);
         }
     }
     found
@@ -1852,6 +1852,10 @@ work-group-size = 64
 "#;
 
 #[test]
+#[cfg_attr(
+    not(parbench_opencl),
+    ignore = "built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time)"
+)]
 fn opencl_config_runs_every_workload_verified_with_the_phase_breakdown() {
     if !opencl_device("opencl config") {
         return;
@@ -1949,7 +1953,7 @@ fn opencl_variants_without_a_platform_are_unavailable_and_skipped() {
     let start = std::time::Instant::now();
     parbench()
         .env("OCL_ICD_VENDORS", &icd)
-        .arg("list")
+        .args(["list", "--full"])
         .assert()
         .success()
         .stdout(predicate::str::is_match(r"\nsquare +yes +yes +yes .* +no[ -]*\n").unwrap())
@@ -1996,6 +2000,10 @@ fn opencl_variants_without_a_platform_are_unavailable_and_skipped() {
 }
 
 #[test]
+#[cfg_attr(
+    not(parbench_opencl),
+    ignore = "built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time)"
+)]
 fn opencl_device_selection_names_what_exists() {
     if !opencl_device("opencl device selection") {
         return;

@@ -34,7 +34,12 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.path, self.line, self.column)?;
+        // Line 0: about the file as a whole (it cannot be read), not a position in it.
+        if self.line == 0 {
+            write!(f, "{}: ", self.path)?;
+        } else {
+            write!(f, "{}:{}:{}: ", self.path, self.line, self.column)?;
+        }
         if let Some(key) = &self.key {
             write!(f, "key `{key}`: ")?;
         }
@@ -59,13 +64,14 @@ impl ConfigSource {
     }
 
     pub fn read(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            path: path.display().to_string(),
-            line: 0,
-            column: 0,
-            key: None,
-            message: format!("cannot read the config file: {e}"),
-        })?;
+        let text = crate::input_file::read_text(path, crate::input_file::MAX_CONFIG_BYTES)
+            .map_err(|e| ConfigError {
+                path: path.display().to_string(),
+                line: 0,
+                column: 0,
+                key: None,
+                message: format!("cannot read the config file: {e}"),
+            })?;
         Ok(ConfigSource::new(path.display().to_string(), text))
     }
 
@@ -162,10 +168,10 @@ impl ConfigSource {
         let mut err = self.error_at(span.clone(), None, message);
         // Errors about a whole table (unknown or missing field) point at the table, not a value:
         // name the unknown key from the message instead.
-        if let Some(unknown) = err.message.strip_prefix("unknown field `") {
-            if let Some(name) = unknown.split('`').next() {
-                err.key = Some(self.qualify_key(span.start, name));
-            }
+        if let Some(unknown) = err.message.strip_prefix("unknown field `")
+            && let Some(name) = unknown.split('`').next()
+        {
+            err.key = Some(self.qualify_key(span.start, name));
         }
         err
     }
@@ -534,12 +540,57 @@ impl<'de> Deserialize<'de> for PositiveDuration {
 /// explicit number under a label of one's own (`{ label = "S", n = 22000000 }`). Points are
 /// matched across runs by label, so a labelled size lets two configs compare different `n`
 /// under one name (how `parbench ab` tests inject a known slowdown).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum SizeSpec {
     Named(String),
     Value(u64),
     Labeled { label: String, n: u64 },
+}
+
+/// What a size may be written as, for errors.
+const SIZE_EXPECTED: &str = "a size: a workload's size name (\"S\"), a positive number, or { label = \"big\", n = 1000000 }";
+
+impl<'de> Deserialize<'de> for SizeSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SizeSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(SIZE_EXPECTED)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<SizeSpec, E> {
+                Ok(SizeSpec::Named(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<SizeSpec, E> {
+                Ok(SizeSpec::Value(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<SizeSpec, E> {
+                u64::try_from(v)
+                    .map(SizeSpec::Value)
+                    .map_err(|_| E::custom(format!("a size must be a positive number, found {v}")))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<SizeSpec, E> {
+                Err(E::custom(format!(
+                    "a size must be a whole number, found {v}; expected {SIZE_EXPECTED}"
+                )))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<SizeSpec, A::Error> {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Labeled {
+                    label: String,
+                    n: u64,
+                }
+                let l = Labeled::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(SizeSpec::Labeled {
+                    label: l.label,
+                    n: l.n,
+                })
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl fmt::Display for SizeSpec {
@@ -553,7 +604,7 @@ impl fmt::Display for SizeSpec {
 }
 
 /// A scalar workload parameter value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ParamValue {
     Bool(bool),
@@ -574,11 +625,75 @@ impl fmt::Display for ParamValue {
 }
 
 /// A parameter as written: one value, or a list of values to sweep over.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ParamSetting {
     One(ParamValue),
     Sweep(Vec<ParamValue>),
+}
+
+/// Reads a [`ParamValue`], or with `sweep` also a list of them (a [`ParamSetting`]); errors say
+/// what a parameter may be instead of naming serde's untagged enums.
+struct ParamVisitor {
+    sweep: bool,
+}
+
+impl<'de> serde::de::Visitor<'de> for ParamVisitor {
+    type Value = ParamSetting;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.sweep {
+            f.write_str(
+                "a parameter value (true/false, a number or a string) or a list of them to sweep",
+            )
+        } else {
+            f.write_str("a parameter value: true/false, a number or a string")
+        }
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<ParamSetting, E> {
+        Ok(ParamSetting::One(ParamValue::Bool(v)))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ParamSetting, E> {
+        Ok(ParamSetting::One(ParamValue::Int(v)))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ParamSetting, E> {
+        Ok(ParamSetting::One(match i64::try_from(v) {
+            Ok(i) => ParamValue::Int(i),
+            Err(_) => ParamValue::Float(v as f64),
+        }))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<ParamSetting, E> {
+        Ok(ParamSetting::One(ParamValue::Float(v)))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ParamSetting, E> {
+        Ok(ParamSetting::One(ParamValue::Str(v.to_string())))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<ParamSetting, A::Error> {
+        if !self.sweep {
+            return Err(serde::de::Error::invalid_type(
+                serde::de::Unexpected::Seq,
+                &self,
+            ));
+        }
+        let mut values = Vec::new();
+        while let Some(v) = seq.next_element::<ParamValue>()? {
+            values.push(v);
+        }
+        Ok(ParamSetting::Sweep(values))
+    }
+}
+
+impl<'de> Deserialize<'de> for ParamValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match d.deserialize_any(ParamVisitor { sweep: false })? {
+            ParamSetting::One(v) => Ok(v),
+            ParamSetting::Sweep(_) => unreachable!("refused by the visitor"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ParamSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ParamVisitor { sweep: true })
+    }
 }
 
 impl ParamSetting {
@@ -840,35 +955,35 @@ impl Config {
                     ));
                 }
                 for size in sizes.get_ref() {
-                    if let SizeSpec::Labeled { label, .. } = size.get_ref() {
-                        if label.trim().is_empty() {
-                            return Err(source.error_at(
-                                size.span(),
-                                Some("sizes"),
-                                "a size label must not be empty",
-                            ));
-                        }
-                    }
-                }
-            }
-            if let Some(variants) = &raw_suite.variants {
-                if variants.get_ref().is_empty() {
-                    return Err(source.error_at(
-                        variants.span(),
-                        Some("variants"),
-                        "expected at least one variant",
-                    ));
-                }
-            }
-            for (key, value) in &raw_suite.params {
-                if let ParamSetting::Sweep(v) = value.get_ref() {
-                    if v.is_empty() {
+                    if let SizeSpec::Labeled { label, .. } = size.get_ref()
+                        && label.trim().is_empty()
+                    {
                         return Err(source.error_at(
-                            value.span(),
-                            Some(&format!("params.{key}")),
-                            "expected at least one value",
+                            size.span(),
+                            Some("sizes"),
+                            "a size label must not be empty",
                         ));
                     }
+                }
+            }
+            if let Some(variants) = &raw_suite.variants
+                && variants.get_ref().is_empty()
+            {
+                return Err(source.error_at(
+                    variants.span(),
+                    Some("variants"),
+                    "expected at least one variant",
+                ));
+            }
+            for (key, value) in &raw_suite.params {
+                if let ParamSetting::Sweep(v) = value.get_ref()
+                    && v.is_empty()
+                {
+                    return Err(source.error_at(
+                        value.span(),
+                        Some(&format!("params.{key}")),
+                        "expected at least one value",
+                    ));
                 }
             }
             suites.push(SuiteConfig {
@@ -1131,5 +1246,37 @@ mod tests {
     fn syntax_error_has_position() {
         let e = parse("[[suite]]\nworkload = \"pi\n").unwrap_err();
         assert_eq!(e.line, 2, "{e}");
+    }
+
+    #[test]
+    fn size_and_parameter_errors_say_what_is_expected() {
+        let err = |text: &str| Config::parse(ConfigSource::new("t.toml", text), 2).unwrap_err();
+        let e = err("[[suite]]\nworkload = \"pi\"\nsizes = [-5]\n");
+        assert_eq!((e.line, e.column), (3, 10), "{e}");
+        assert!(
+            e.message
+                .contains("a size must be a positive number, found -5"),
+            "{e}"
+        );
+        let e = err("[[suite]]\nworkload = \"pi\"\nsizes = [true]\n");
+        assert!(
+            e.message
+                .contains("expected a size: a workload's size name"),
+            "{e}"
+        );
+        let e = err("[[suite]]\nworkload = \"pi\"\nsizes = [{ label = \"x\" }]\n");
+        assert!(e.message.contains("missing field `n`"), "{e}");
+        let e = err("[[suite]]\nworkload = \"pi\"\n[suite.params]\nbins = { a = 1 }\n");
+        assert!(e.message.contains("a list of them to sweep"), "{e}");
+        let e = err("[[suite]]\nworkload = \"pi\"\n[suite.params]\nbins = [[1]]\n");
+        assert!(e.message.contains("expected a parameter value"), "{e}");
+        assert!(!e.message.contains("untagged"), "{e}");
+        // Results files keep reading every kind of value.
+        let v: BTreeMap<String, ParamValue> = serde_json::from_str(
+            r#"{"a": true, "b": -3, "c": 0.5, "d": "x", "e": 18446744073709551615}"#,
+        )
+        .unwrap();
+        assert_eq!(v["b"], ParamValue::Int(-3));
+        assert_eq!(v["e"], ParamValue::Float(18446744073709551615.0));
     }
 }

@@ -135,6 +135,11 @@ impl Machine {
         );
         cmp("os", self.os.clone(), other.os.clone());
         cmp("arch", self.arch.clone(), other.arch.clone());
+        // The id is what history keys runs by: ids that differ are different machines even
+        // where the fields shown agree (an edited file, or an id from another parbench).
+        if d.is_empty() && self.id != other.id {
+            d.push(format!("id: {} != {}", self.id, other.id));
+        }
         d
     }
 }

@@ -82,6 +82,23 @@ pub enum HistoryError {
         "no history database at {path}; create one with `parbench history add RESULTS.json --db {path}`"
     )]
     Missing { path: PathBuf },
+    #[error(
+        "{path} is a SQLite database, but not a parbench history (it holds {tables}); parbench leaves it as it is: choose another --db"
+    )]
+    Foreign { path: PathBuf, tables: String },
+}
+
+/// Percent-encodes a path for a SQLite `file:` URI.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Who recorded a run, where it belongs.
@@ -246,17 +263,32 @@ impl History {
                 path: path.to_path_buf(),
             });
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(sqlite_error(path))?;
-        let mut h = History {
-            conn,
-            path: path.to_path_buf(),
+        // Read-only: listing and reporting never need write access (to the file or its
+        // directory). A WAL database whose directory is read-only cannot make its shared-memory
+        // index, so it is then read as immutable (no locks; nobody can be writing it anyway).
+        let open = |uri: &str, extra: OpenFlags| {
+            Connection::open_with_flags(
+                uri,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | extra,
+            )
+            .map_err(sqlite_error(path))
+            .and_then(|conn| {
+                let mut h = History {
+                    conn,
+                    path: path.to_path_buf(),
+                };
+                h.prepare(false)?;
+                Ok(h)
+            })
         };
-        h.prepare(false)?;
-        Ok(h)
+        let plain = open(&path.to_string_lossy(), OpenFlags::empty());
+        match plain {
+            Err(HistoryError::Sqlite { .. }) => {
+                let immutable = format!("file:{}?immutable=1", uri_path(path));
+                open(&immutable, OpenFlags::SQLITE_OPEN_URI).or(plain)
+            }
+            other => other,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -285,6 +317,40 @@ impl History {
                 });
             }
             return Ok(());
+        }
+        // A database of something else is left alone: no tables, no user_version, no WAL.
+        let (version, tables): (i64, Vec<String>) = retry_busy(|| {
+            let version = self
+                .conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            let mut stmt = self
+                .conn
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
+            let tables = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            Ok((version, tables))
+        })
+        .map_err(&err)?;
+        let ours = tables.iter().all(|t| t == "runs" || t == "points");
+        if version == 0 && !tables.is_empty() && !ours
+            || version != 0 && !tables.iter().any(|t| t == "runs")
+        {
+            let mut shown: Vec<String> = tables
+                .iter()
+                .take(5)
+                .map(|t| format!("table `{t}`"))
+                .collect();
+            if tables.len() > 5 {
+                shown.push(format!("{} more", tables.len() - 5));
+            }
+            if shown.is_empty() {
+                shown.push(format!("user_version {version} and no tables"));
+            }
+            return Err(HistoryError::Foreign {
+                path: self.path.clone(),
+                tables: shown.join(", "),
+            });
         }
         // WAL lets readers go on while one writer commits. Switching to it needs a moment alone,
         // and SQLite does not always consult the busy handler for that (a fresh database opened

@@ -17,6 +17,7 @@ pub mod engine;
 pub mod fingerprint;
 pub mod fit;
 pub mod history;
+pub mod input_file;
 pub mod interference;
 pub mod interop;
 pub mod memory;

@@ -3,7 +3,9 @@
 //! `/proc/self/clear_refs`) so the peak *during one point* can be read. Linux only; elsewhere
 //! every figure is `None`, never a guess. Free heap memory is handed back to the system before a
 //! window starts (glibc `malloc_trim`), so the allocator cannot hide a point's allocations in
-//! pages an earlier point left resident.
+//! pages an earlier point left resident. Also the memory a process may use at most
+//! ([`memory_limit`]: the machine's memory, a cgroup's `memory.max`, `ulimit -v`), against which
+//! plans are checked before anything runs.
 
 /// A field of a `/proc/*/status` text in bytes (`VmRSS:   1234 kB`).
 fn status_field(text: &str, name: &str) -> Option<u64> {
@@ -86,6 +88,90 @@ impl PeakWindow {
     }
 }
 
+/// The most memory this process can use, and what sets that limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryLimit {
+    /// The limit, in bytes.
+    pub bytes: u64,
+    /// What sets it: `this machine's memory`, `the cgroup's memory.max`, `the address-space
+    /// limit (ulimit -v)`.
+    pub source: &'static str,
+}
+
+/// The `MemTotal` of a `/proc/meminfo` text, in bytes.
+fn meminfo_total(text: &str) -> Option<u64> {
+    status_field(text, "MemTotal:")
+}
+
+/// The `memory.max` of this process's cgroup (v2), in bytes; `None` when unlimited or unknown.
+fn cgroup_memory_max() -> Option<u64> {
+    let cgroups = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    // cgroup v2: the single line `0::/path`.
+    let path = cgroups.lines().find_map(|l| l.strip_prefix("0::"))?;
+    let file = format!("/sys/fs/cgroup{}/memory.max", path.trim_end_matches('/'));
+    std::fs::read_to_string(file).ok()?.trim().parse().ok()
+}
+
+/// The soft address-space limit (`ulimit -v`), in bytes; `None` when unlimited.
+#[cfg(unix)]
+fn address_space_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one `rlimit` into the struct it is given, which lives on this
+    // stack frame for the duration of the call.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) };
+    // `rlim_t` is not `u64` on every Unix.
+    #[allow(clippy::unnecessary_cast)]
+    let current = limit.rlim_cur as u64;
+    (rc == 0 && limit.rlim_cur != libc::RLIM_INFINITY).then_some(current)
+}
+
+#[cfg(not(unix))]
+fn address_space_limit() -> Option<u64> {
+    None
+}
+
+/// The smallest of this machine's memory (`MemTotal`), the cgroup's `memory.max` and the
+/// address-space limit: no point can hold more than this. `None` where none can be read.
+pub fn memory_limit() -> Option<MemoryLimit> {
+    let candidates = [
+        std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|t| meminfo_total(&t))
+            .map(|bytes| MemoryLimit {
+                bytes,
+                source: "this machine's memory",
+            }),
+        cgroup_memory_max().map(|bytes| MemoryLimit {
+            bytes,
+            source: "the cgroup's memory.max",
+        }),
+        address_space_limit().map(|bytes| MemoryLimit {
+            bytes,
+            source: "the address-space limit (ulimit -v)",
+        }),
+    ];
+    candidates.into_iter().flatten().min_by_key(|l| l.bytes)
+}
+
+/// Bytes as a short human figure (`1.5 GiB`, `7.1 EiB`).
+pub fn format_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +195,20 @@ mod tests {
         assert!(current_rss().unwrap() > 0);
         let me = process_memory(std::process::id()).unwrap();
         assert!(me.peak_rss >= me.private_peak());
+    }
+
+    #[test]
+    fn the_memory_limit_is_known_and_formatted() {
+        assert_eq!(
+            meminfo_total("MemTotal:       16318248 kB\nMemFree: 1 kB\n"),
+            Some(16318248 * 1024)
+        );
+        if cfg!(target_os = "linux") {
+            let limit = memory_limit().unwrap();
+            assert!(limit.bytes > 1 << 20, "{limit:?}");
+        }
+        assert_eq!(format_bytes(512), "512 B");
+        assert_eq!(format_bytes(3 << 29), "1.5 GiB");
+        assert_eq!(format_bytes(u64::MAX), "16.0 EiB");
     }
 }

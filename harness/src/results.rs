@@ -523,14 +523,130 @@ pub enum LoadError {
         found: u64,
         expected: u32,
     },
+    /// A value no run can produce (a negative time, an ok point without samples): the file was
+    /// edited or corrupted. Every command that reads results refuses it the same way.
+    #[error("{path}: {point}: {message}")]
+    Invalid {
+        path: PathBuf,
+        /// `points[3] (pi/S/rayon/w2)`, or the run-level field.
+        point: String,
+        message: String,
+    },
+}
+
+/// Why a point of a results file cannot have been measured: the point's index and key, and
+/// what is wrong. See [`RunResults::validate`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{point}: {message}")]
+pub struct InvalidPoint {
+    /// `points[3] (pi/S/rayon/w2)`.
+    pub point: String,
+    pub message: String,
+}
+
+/// A time no measurement can produce: not a finite number above zero.
+fn bad_time(name: &str, t: Nanos) -> Option<String> {
+    (!(t.0.is_finite() && t.0 > 0.0)).then(|| {
+        format!(
+            "`{name}` is {}, but a measured time is a finite number of nanoseconds above zero",
+            t.0
+        )
+    })
+}
+
+/// A spread or a phase's time: finite and not negative.
+fn bad_nonnegative(name: &str, v: f64) -> Option<String> {
+    (!(v.is_finite() && v >= 0.0))
+        .then(|| format!("`{name}` is {v}, but it must be a finite number, not negative"))
+}
+
+impl Point {
+    /// What makes this point impossible, if anything (see [`RunResults::validate`]).
+    fn problem(&self) -> Option<String> {
+        if self.workers == 0 {
+            return Some("`workers` is 0; a point runs on at least one worker".into());
+        }
+        let measured_status = matches!(self.status, Status::Ok);
+        let Some(m) = &self.measurement else {
+            return measured_status.then(|| {
+                format!(
+                    "status `{}` without a `measurement`; a verified point has samples",
+                    self.status
+                )
+            });
+        };
+        if m.samples_ns.is_empty() {
+            return Some(format!(
+                "status `{}` with 0 samples in `measurement.samples_ns`; a measured point has at least one",
+                self.status
+            ));
+        }
+        if m.iters_per_sample == 0 {
+            return Some(
+                "`measurement.iters_per_sample` is 0; a sample times at least one iteration".into(),
+            );
+        }
+        if let Some((i, t)) = m
+            .samples_ns
+            .iter()
+            .enumerate()
+            .find(|(_, t)| bad_time("", **t).is_some())
+        {
+            return bad_time(&format!("measurement.samples_ns[{i}]"), *t);
+        }
+        let st = &m.stats;
+        for (name, t) in [
+            ("median", st.median),
+            ("mean", st.mean),
+            ("min", st.min),
+            ("max", st.max),
+            ("ci_low", st.ci_low),
+            ("ci_high", st.ci_high),
+        ] {
+            if let Some(e) = bad_time(&format!("measurement.stats.{name}"), t) {
+                return Some(e);
+            }
+        }
+        for (name, v) in [("stddev", st.stddev.0), ("mad", st.mad.0), ("cv", st.cv)] {
+            if let Some(e) = bad_nonnegative(&format!("measurement.stats.{name}"), v) {
+                return Some(e);
+            }
+        }
+        for (name, v) in [
+            ("warmup_ns", m.warmup_ns.0),
+            ("first_iteration_ns", m.first_iteration_ns.0),
+            ("timer_resolution_ns", m.timer_resolution_ns.0),
+        ] {
+            if let Some(e) = bad_nonnegative(&format!("measurement.{name}"), v) {
+                return Some(e);
+            }
+        }
+        for phase in &self.phases {
+            for (what, v) in [("median", phase.median.0), ("mean", phase.mean.0)]
+                .into_iter()
+                .chain(phase.samples_ns.iter().map(|t| ("samples_ns", t.0)))
+            {
+                if let Some(e) = bad_nonnegative(&format!("phases.{}.{what}", phase.name), v) {
+                    return Some(e);
+                }
+            }
+        }
+        if let Some(t) = &self.throughput
+            && let Some(e) = bad_nonnegative("throughput.value", t.value)
+        {
+            return Some(e);
+        }
+        None
+    }
 }
 
 impl RunResults {
     pub fn load(path: &Path) -> Result<RunResults, LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::input_file::read_text(path, crate::input_file::MAX_RESULTS_BYTES)
+            .map_err(|source| LoadError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Self::from_json(&text, path)
     }
 
@@ -557,15 +673,43 @@ impl RunResults {
                 });
             }
             None => {
+                let message = match value.get("schema_version") {
+                    None => "no `schema_version` field".to_string(),
+                    Some(other) => {
+                        format!("`schema_version` is {other}, expected the number {SCHEMA_VERSION}")
+                    }
+                };
                 return Err(LoadError::Parse {
                     path: path.to_path_buf(),
                     line: 1,
                     column: 1,
-                    message: "no `schema_version` field".into(),
+                    message,
                 });
             }
         }
-        serde_json::from_value(value).map_err(parse_err)
+        let results: RunResults = serde_json::from_value(value).map_err(parse_err)?;
+        results.validate().map_err(|e| LoadError::Invalid {
+            path: path.to_path_buf(),
+            point: e.point,
+            message: e.message,
+        })?;
+        Ok(results)
+    }
+
+    /// Checks for values no run can produce: a time that is not a finite number above zero, an
+    /// ok point without samples, zero workers. Every
+    /// command that reads a results file calls this (through [`RunResults::load`]), so they
+    /// all refuse the same files; the error names the first such point.
+    pub fn validate(&self) -> Result<(), InvalidPoint> {
+        for (i, p) in self.points.iter().enumerate() {
+            if let Some(message) = p.problem() {
+                return Err(InvalidPoint {
+                    point: format!("points[{i}] ({})", p.key()),
+                    message,
+                });
+            }
+        }
+        Ok(())
     }
 
     pub fn to_json(&self) -> String {

@@ -173,10 +173,11 @@ pub enum ThresholdsError {
 
 impl ThresholdsFile {
     pub fn load(path: &Path) -> Result<ThresholdsFile, ThresholdsError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ThresholdsError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::input_file::read_text(path, crate::input_file::MAX_CONFIG_BYTES)
+            .map_err(|source| ThresholdsError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Self::parse(&text, path)
     }
 

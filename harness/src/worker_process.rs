@@ -346,19 +346,30 @@ impl State {
     }
 }
 
-/// The lines of a worker's stderr worth quoting: from the last panic message on if there is one
-/// (a backtrace follows it), else the last lines; at most 8 lines and 1000 characters.
+/// The lines of a worker's stderr worth quoting in a one-line reason: for a panic, only what it
+/// said and where (`panicked at src/x.rs:1:2: boom`; the backtrace and the `note:` lines after it
+/// are left out), else the last lines; at most 8 lines and 1000 characters.
 pub(crate) fn summarize_stderr(text: &str) -> String {
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    let start = match lines.iter().rposition(|l| l.contains("panicked at")) {
-        Some(i) => i,
-        None => lines.len().saturating_sub(8),
+    let joined = match lines.iter().rposition(|l| l.contains("panicked at")) {
+        Some(i) => {
+            let at = &lines[i][lines[i].find("panicked at").unwrap_or(0)..];
+            let message: Vec<&str> = lines[i + 1..]
+                .iter()
+                .take_while(|l| !l.starts_with("note:") && !l.starts_with("stack backtrace:"))
+                .take(8)
+                .copied()
+                .collect();
+            format!("{at} {}", message.join(" | "))
+                .trim_end()
+                .to_string()
+        }
+        None => lines[lines.len().saturating_sub(8)..].join(" | "),
     };
-    let joined = lines[start..(start + 8).min(lines.len())].join(" | ");
     match joined.char_indices().nth(1000) {
         Some((cut, _)) => format!("{}…", &joined[..cut]),
         None => joined,
@@ -735,10 +746,8 @@ impl WorkerSet {
         for (slot, p) in self.slots.iter_mut().enumerate() {
             let Some(p) = p else { continue };
             if !matches!(p.state, State::Stopping { .. }) {
-                if sample {
-                    if let Some(m) = crate::memory::process_memory(p.pid) {
-                        report.memory.push((slot, m));
-                    }
+                if sample && let Some(m) = crate::memory::process_memory(p.pid) {
+                    report.memory.push((slot, m));
                 }
                 protocol::encode_shutdown(&mut p.out);
                 p.state = State::Stopping {
@@ -830,10 +839,10 @@ impl WorkerSet {
                     Some(p) if p.state == State::Idle => {
                         // A spawned process serves one task, then exits.
                         if mode == Mode::Spawn && (p.served > 0 || !more) {
-                            if self.sample_memory {
-                                if let Some(m) = crate::memory::process_memory(p.pid) {
-                                    report.memory.push((slot, m));
-                                }
+                            if self.sample_memory
+                                && let Some(m) = crate::memory::process_memory(p.pid)
+                            {
+                                report.memory.push((slot, m));
                             }
                             protocol::encode_shutdown(&mut p.out);
                             p.state = State::Stopping {
@@ -1291,9 +1300,12 @@ mod tests {
     #[test]
     fn stderr_summaries_keep_the_panic_message() {
         let text = "noise\nthread 'main' panicked at src/x.rs:1:2:\nboom\nstack backtrace:\n   0: a\n   1: b\n   2: c\n   3: d\n   4: e\n   5: f\n";
+        // The message and where, not the backtrace.
+        assert_eq!(summarize_stderr(text), "panicked at src/x.rs:1:2: boom");
+        let text = "thread 'main' (7) panicked at src/x.rs:1:2:\nfault injected\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
         assert_eq!(
             summarize_stderr(text),
-            "thread 'main' panicked at src/x.rs:1:2: | boom | stack backtrace: | 0: a | 1: b | 2: c | 3: d | 4: e"
+            "panicked at src/x.rs:1:2: fault injected"
         );
         let many: String = (0..20).map(|i| format!("line {i}\n")).collect();
         assert!(summarize_stderr(&many).starts_with("line 12 | "));

@@ -15,6 +15,9 @@ pub fn md_escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' => out.push(' '),
+            c if crate::escape::is_hostile_control(c) => {
+                out.push_str(&crate::escape::visible_control(c))
+            }
             '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '#' | '~' => {
                 out.push('\\');
                 out.push(c);

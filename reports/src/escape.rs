@@ -1,11 +1,60 @@
 //! Escaping of user-supplied text for every output: HTML and SVG, Markdown, CSV fields, and file
 //! names derived from user names (which must never leave the output directory).
 
+/// Whether `c` is a control character that must not reach a terminal, a Markdown file or an
+/// XML document as it is (ANSI escapes, NUL, C1 controls); line breaks and tabs are not.
+pub(crate) fn is_hostile_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\t' | '\r')
+}
+
+/// Control characters made visible: `U+001B` for ESC.
+pub(crate) fn visible_control(c: char) -> String {
+    format!("U+{:04X}", c as u32)
+}
+
+/// Text for a terminal: control characters (ANSI escape sequences, NUL, carriage returns,
+/// C1 controls) from configs and results files are shown as `U+001B` instead of being
+/// interpreted; line breaks and tabs stay.
+pub fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| is_hostile_control(c) || c == '\r') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_hostile_control(c) || c == '\r' {
+            out.push_str(&visible_control(c));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A whole HTML or SVG document with control characters (which XML forbids) shown as
+/// `U+001B`: the last line of defence for text that reached a page unescaped (plot labels are
+/// drawn by plotters, which escapes markup but not control characters).
+pub fn document(text: String) -> String {
+    if !text.chars().any(is_hostile_control) {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if is_hostile_control(c) {
+                visible_control(c)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Escapes text for HTML/SVG element content and double- or single-quoted attribute values.
+/// Control characters, which XML forbids, are shown as `U+001B`.
 pub fn html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
+            c if is_hostile_control(c) => out.push_str(&visible_control(c)),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -32,6 +81,7 @@ pub fn markdown(text: &str) -> String {
                 out.push(c);
             }
             '\n' | '\r' | '\t' => out.push(' '),
+            c if is_hostile_control(c) => out.push_str(&visible_control(c)),
             c => out.push(c),
         }
     }
@@ -39,14 +89,24 @@ pub fn markdown(text: &str) -> String {
 }
 
 /// One CSV field (RFC 4180): quoted when it holds a comma, a quote, a line break or leading or
-/// trailing spaces, with quotes doubled.
+/// trailing spaces, with quotes doubled. Text that a spreadsheet would run as a formula (it
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return and is not a number) gets a
+/// leading `'`, as OWASP advises against CSV injection; numbers, negative ones included, stay
+/// numbers.
 pub fn csv_field(text: &str) -> String {
+    let formula =
+        text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.parse::<f64>().is_err();
+    let text = if formula {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
     let needs =
         text.contains([',', '"', '\n', '\r']) || text.starts_with(' ') || text.ends_with(' ');
     if needs {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_string()
+        text.into_owned()
     }
 }
 
@@ -109,12 +169,37 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_never_pass_as_they_are() {
+        let hostile = "pi\u{1b}[2J\u{1b}]0;owned\u{7}\0\u{9b}x";
+        for out in [
+            terminal(hostile).into_owned(),
+            html(hostile),
+            markdown(hostile),
+        ] {
+            assert!(!out.chars().any(is_hostile_control), "{out:?}");
+            assert!(out.contains("U+001B"), "{out}");
+            assert!(out.contains("U+0000"), "{out}");
+            assert!(out.contains("U+009B"), "{out}");
+        }
+        assert_eq!(terminal("a\tb\nc"), "a\tb\nc");
+        assert_eq!(terminal("over\rwrite"), "overU+000Dwrite");
+        assert!(matches!(terminal("plain"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
     fn quotes_csv_fields() {
         assert_eq!(csv_field("pi"), "pi");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
         assert_eq!(csv_field(" pad"), "\" pad\"");
+        // Formula injection: neutralised, numbers untouched.
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("+1+cmd"), "'+1+cmd");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("-2+3"), "'-2+3");
+        assert_eq!(csv_field("-0.25"), "-0.25");
+        assert_eq!(csv_field("-1e-9"), "-1e-9");
         assert_eq!(
             csv_field("<img src=x onerror=alert(1)>"),
             "<img src=x onerror=alert(1)>"

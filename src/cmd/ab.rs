@@ -193,7 +193,7 @@ pub(crate) fn ab(args: AbArgs) -> anyhow::Result<Outcome> {
         variants: &args.variants,
         quick: args.quick,
     };
-    eprintln!(
+    errln!(
         "parbench ab: A = {}\nparbench ab: B = {}{}\nparbench ab: ABBA order seed {seed}; runs in {}",
         a.describe(),
         b.describe(),
@@ -231,7 +231,7 @@ pub(crate) fn ab(args: AbArgs) -> anyhow::Result<Outcome> {
         let [Some(ra), Some(rb)] = got else {
             unreachable!("both sides ran")
         };
-        eprintln!(
+        errln!(
             "parbench ab: round {}/{planned} ({order}): {}",
             i + 1,
             times.join(", ")
@@ -255,7 +255,7 @@ pub(crate) fn ab(args: AbArgs) -> anyhow::Result<Outcome> {
         });
         i += 1;
     }
-    eprintln!(
+    errln!(
         "parbench ab: {} rounds in {:.1} s",
         rounds.len(),
         started.elapsed().as_secs_f64()
@@ -276,7 +276,7 @@ pub(crate) fn ab(args: AbArgs) -> anyhow::Result<Outcome> {
     )?;
     print_table(&c);
     let [md, json] = write_outputs(&c, &args.out)?;
-    eprintln!("parbench: wrote {} and {}", md.display(), json.display());
+    errln!("parbench: wrote {} and {}", md.display(), json.display());
     if let Some(path) = &args.write_thresholds {
         let file = suggested_thresholds(
             &c,
@@ -284,14 +284,14 @@ pub(crate) fn ab(args: AbArgs) -> anyhow::Result<Outcome> {
             &timefmt::rfc3339(SystemTime::now()),
         );
         write_atomic(path, file.to_toml().as_bytes())?;
-        eprintln!(
+        errln!(
             "parbench: wrote the suggested thresholds of {} points to {} (use with --thresholds)",
             file.points.len(),
             path.display()
         );
     }
     if args.aa && c.has_regression() {
-        eprintln!(
+        errln!(
             "parbench: the A/A run flagged a regression: this machine's noise exceeds the thresholds in force; raise them (see SUGGESTED) or add rounds"
         );
     }

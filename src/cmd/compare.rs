@@ -22,14 +22,14 @@ pub(crate) fn policy(
     let mut policy = ThresholdPolicy::from_results(new, new_label);
     if let Some(path) = &gate.thresholds {
         let file = ThresholdsFile::load(path)?;
-        if let Some(id) = &file.machine_id {
-            if *id != new.machine.id {
-                policy.warnings.push(format!(
-                    "the thresholds in {} were measured on machine {id}, not on this run's machine {}",
-                    path.display(),
-                    new.machine.id
-                ));
-            }
+        if let Some(id) = &file.machine_id
+            && *id != new.machine.id
+        {
+            policy.warnings.push(format!(
+                "the thresholds in {} were measured on machine {id}, not on this run's machine {}",
+                path.display(),
+                new.machine.id
+            ));
         }
         policy = policy.with_file(&file);
     }
@@ -103,18 +103,18 @@ pub(crate) fn print_table(c: &Comparison) {
         );
     }
     for p in c.points.iter().filter(|p| !p.notes.is_empty()) {
-        eprintln!("parbench: note: {}: {}", p.key, p.notes.join("; "));
+        errln!("parbench: note: {}: {}", p.key, p.notes.join("; "));
     }
     for n in &c.notes {
-        eprintln!("parbench: note: {n}");
+        errln!("parbench: note: {n}");
     }
     if !c.machine_differences.is_empty() {
-        eprintln!(
+        errln!(
             "parbench: WARNING: the machine fingerprints differ ({}); compared only because --allow-machine-mismatch was given",
             c.machine_differences.join("; ")
         );
     }
-    eprintln!("parbench: method: {}", method_sentence(c));
+    errln!("parbench: method: {}", method_sentence(c));
 }
 
 /// Writes compare.md and compare.json into `out`; returns their paths.
@@ -132,20 +132,29 @@ pub(crate) fn write_outputs(c: &Comparison, out: &Path) -> anyhow::Result<[PathB
 pub(crate) fn outcome(c: &Comparison) -> Outcome {
     let failing = c.newly_failing().count();
     let cn = &c.counts;
-    eprintln!(
+    errln!(
         "parbench: {} improved, {} regressed, {} unchanged, {} inconclusive, {} not compared",
-        cn.improved, cn.regressed, cn.unchanged, cn.inconclusive, cn.not_compared
+        cn.improved,
+        cn.regressed,
+        cn.unchanged,
+        cn.inconclusive,
+        cn.not_compared
     );
     if c.has_regression() {
         let names: Vec<String> = c.regressions().map(|p| p.key.to_string()).collect();
-        eprintln!("parbench: REGRESSION: {}", names.join(", "));
-        Outcome::Regression
-    } else if failing > 0 {
-        eprintln!(
+        errln!("parbench: REGRESSION: {}", names.join(", "));
+    }
+    // A newly wrong or failed point outranks a regression (exit 3, not 1): a wrong answer is
+    // worse than a slow one, and the README promises 3 for it.
+    if failing > 0 {
+        errln!(
             "parbench: {failing} point(s) are wrong or failed in {} but not in {}",
-            c.new.label, c.base.label
+            c.new.label,
+            c.base.label
         );
         Outcome::VariantFailures
+    } else if c.has_regression() {
+        Outcome::Regression
     } else {
         Outcome::Success
     }
@@ -168,6 +177,6 @@ pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<Outcome> {
         .with_context(|| format!("cannot compare {base_src} with {new_src}"))?;
     print_table(&c);
     let [md, json] = write_outputs(&c, &args.out)?;
-    eprintln!("parbench: wrote {} and {}", md.display(), json.display());
+    errln!("parbench: wrote {} and {}", md.display(), json.display());
     Ok(outcome(&c))
 }

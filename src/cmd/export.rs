@@ -24,12 +24,12 @@ pub(crate) fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
             _ => 0,
         };
     if skipped > 0 {
-        eprintln!("parbench: note: {skipped} point(s) not ok were left out");
+        errln!("parbench: note: {skipped} point(s) not ok were left out");
     }
     match &args.out {
         Some(path) => {
             write_atomic(path, text.as_bytes())?;
-            eprintln!("parbench: wrote {}", path.display());
+            errln!("parbench: wrote {}", path.display());
         }
         None => {
             use std::io::Write as _;

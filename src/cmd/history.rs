@@ -57,7 +57,7 @@ fn add(args: HistoryAddArgs) -> anyhow::Result<Outcome> {
     };
     for (path, results) in all {
         if !results.complete {
-            eprintln!(
+            errln!(
                 "parbench: note: {} is incomplete (interrupted); recording the points it has",
                 path.display()
             );
@@ -92,7 +92,7 @@ fn report(args: HistoryReportArgs) -> anyhow::Result<Outcome> {
     };
     let site = history.site(&filter, &timefmt::rfc3339(SystemTime::now()))?;
     if site.series.is_empty() {
-        eprintln!(
+        errln!(
             "parbench: note: {} holds no verified points{}",
             args.db.display(),
             if filter == SeriesFilter::default() {
@@ -107,7 +107,7 @@ fn report(args: HistoryReportArgs) -> anyhow::Result<Outcome> {
         write_atomic(&args.out.join(&f.name), f.contents.as_bytes())?;
     }
     let steps: usize = site.series.iter().map(|s| s.change_points.len()).sum();
-    eprintln!(
+    errln!(
         "parbench: {} series from {} runs, {steps} step(s) detected; {} pages",
         site.series.len(),
         site.runs,

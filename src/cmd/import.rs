@@ -15,7 +15,7 @@ pub(crate) fn import(args: ImportArgs) -> anyhow::Result<Outcome> {
         }
     };
     let written = write_reports(&results, &args.out, &[Format::Json, Format::Html])?;
-    eprintln!(
+    errln!(
         "parbench: imported {} benchmark(s) from {}",
         results.points.len(),
         args.dir.display()

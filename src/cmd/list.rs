@@ -1,6 +1,8 @@
-//! `parbench list`: the workload x variant matrix with the reason for every empty cell, then
-//! every workload with its sizes, parameters and variants, and for each variant whether this
-//! machine can run it and, if not, why.
+//! `parbench list`: by default a short overview that fits 100 columns (each workload with the
+//! variants that run here, and what this machine lacks, with why); with `--full` the workload x
+//! variant matrix with the reason for every empty cell, then every workload with its sizes,
+//! parameters and variants, and for each variant whether this machine can run it and, if not,
+//! why.
 
 use crate::Outcome;
 use crate::cli::{ListArgs, ListFormat};
@@ -22,6 +24,106 @@ fn mark(cell: &Cell) -> &'static str {
         Cell::Unavailable { .. } => "no",
         Cell::NotApplicable { .. } => "-",
         Cell::NotImplemented => "?",
+    }
+}
+
+/// The width the default listing fits in.
+const COLUMNS: usize = 100;
+
+/// `text` wrapped at word boundaries into lines of at most [`COLUMNS`] characters, the first
+/// starting with `first`, the others with `indent` spaces (a word longer than a line is cut).
+fn wrap(first: &str, text: &str, indent: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        if !empty && len + 1 + word.chars().count() > COLUMNS {
+            lines.push(std::mem::replace(&mut line, " ".repeat(indent)));
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    lines.push(line);
+    lines
+        .into_iter()
+        .map(|l| match l.char_indices().nth(COLUMNS) {
+            Some((cut, _)) => format!("{}…", &l[..cut - 3]),
+            None => l,
+        })
+        .collect()
+}
+
+/// The default listing: each workload with the variants that run here, and what this machine
+/// lacks (grouped by reason), in at most [`COLUMNS`] columns.
+fn print_overview(matrix: &Matrix) {
+    let width = matrix
+        .rows
+        .iter()
+        .map(|r| r.workload.len())
+        .max()
+        .unwrap_or(0)
+        .max("WORKLOAD".len());
+    outln!(
+        "{:<width$}  VARIANTS THAT RUN HERE (* incorrect by design: measured, never ranked)",
+        "WORKLOAD"
+    );
+    let mut missing: Vec<(String, Vec<&str>, Vec<&str>)> = Vec::new();
+    for row in &matrix.rows {
+        let mut runs = Vec::new();
+        for (col, cell) in matrix.columns.iter().zip(&row.cells) {
+            match cell {
+                Cell::Runs { expected_incorrect } => runs.push(format!(
+                    "{col}{}",
+                    if *expected_incorrect { "*" } else { "" }
+                )),
+                Cell::Unavailable { reason } => {
+                    match missing.iter_mut().find(|(r, _, _)| r == reason) {
+                        Some((_, variants, workloads)) => {
+                            if !variants.contains(col) {
+                                variants.push(col);
+                            }
+                            if !workloads.contains(&row.workload) {
+                                workloads.push(row.workload);
+                            }
+                        }
+                        None => missing.push((reason.clone(), vec![col], vec![row.workload])),
+                    }
+                }
+                _ => {}
+            }
+        }
+        let first = format!("{:<width$}  ", row.workload);
+        let runs = if runs.is_empty() {
+            "(none here)".to_string()
+        } else {
+            runs.join(" ")
+        };
+        for line in wrap(&first, &runs, width + 2) {
+            outln!("{line}");
+        }
+    }
+    if !missing.is_empty() {
+        outln!();
+        outln!("Not available on this machine:");
+        for (reason, variants, workloads) in &missing {
+            let head = format!("  {} ({}): ", variants.join(", "), workloads.join(", "));
+            for line in wrap(&head, reason, 4) {
+                outln!("{line}");
+            }
+        }
+    }
+    outln!();
+    for line in wrap(
+        "",
+        "`parbench list --full`: the whole workload x variant matrix with why each cell is empty, every variant's description, sizes and parameters. `--devices`: the OpenCL devices. `--format json`: all of it.",
+        0,
+    ) {
+        outln!("{line}");
     }
 }
 
@@ -187,6 +289,7 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<Outcome> {
                 .collect();
             outln!("{}", serde_json::to_string_pretty(&v)?);
         }
+        ListFormat::Table if !args.full => print_overview(&matrix),
         ListFormat::Table => {
             print_matrix(&matrix);
             let mut rows = vec![

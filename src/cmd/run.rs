@@ -7,7 +7,7 @@ use crate::Outcome;
 use crate::cli::RunArgs;
 use crate::progress::Progress;
 use anyhow::Context;
-use parbench_harness::config::Config;
+use parbench_harness::config::{Config, DeviceMatch};
 use parbench_harness::results::{ExecutionModel, RunResults};
 use parbench_reports::{Format, write_reports};
 use parbench_suites::Registry;
@@ -51,8 +51,10 @@ fn update_latest(out: &Path, id: &str) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(&tmp);
         std::os::unix::fs::symlink(id, &tmp)
             .with_context(|| format!("cannot create the link {}", tmp.display()))?;
-        std::fs::rename(&tmp, &latest)
-            .with_context(|| format!("cannot update {}", latest.display()))?;
+        if let Err(e) = std::fs::rename(&tmp, &latest) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e).with_context(|| format!("cannot update {}", latest.display()));
+        }
     }
     #[cfg(not(unix))]
     {
@@ -61,18 +63,34 @@ fn update_latest(out: &Path, id: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Refuses an output directory whose `latest` is not parbench's link (a real directory or
+/// file), before anything is created in it.
+fn check_latest(out: &Path) -> anyhow::Result<()> {
+    let latest = out.join("latest");
+    match std::fs::symlink_metadata(&latest) {
+        Ok(m) if !m.file_type().is_symlink() => anyhow::bail!(
+            "{} is a {}, not the link parbench keeps to the newest run; move it away or choose another --out",
+            latest.display(),
+            if m.is_dir() { "directory" } else { "file" }
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// Selects the OpenCL device the config and the command line name (the command line wins).
 /// A name that matches nothing here is bad input: at the config line, or naming the option.
-fn select_opencl_device(config: &Config, args: &RunArgs) -> anyhow::Result<Option<DeviceInfo>> {
+pub(crate) fn select_opencl_device(
+    config: &Config,
+    cli_platform: Option<&DeviceMatch>,
+    cli_device: Option<&DeviceMatch>,
+) -> anyhow::Result<Option<DeviceInfo>> {
     let from_config = &config.defaults.opencl;
     let selector = opencl::Selector {
-        platform: args
-            .opencl_platform
-            .clone()
+        platform: cli_platform
+            .cloned()
             .or_else(|| from_config.platform.as_ref().map(|s| s.get_ref().clone())),
-        device: args
-            .opencl_device
-            .clone()
+        device: cli_device
+            .cloned()
             .or_else(|| from_config.device.as_ref().map(|s| s.get_ref().clone())),
     };
     let named = selector.platform.is_some() || selector.device.is_some();
@@ -80,7 +98,7 @@ fn select_opencl_device(config: &Config, args: &RunArgs) -> anyhow::Result<Optio
         Ok(Some(device)) => Ok(Some(device)),
         Ok(None) => {
             if named {
-                eprintln!(
+                errln!(
                     "parbench: an OpenCL device is selected, but OpenCL is not available here ({}); the OpenCL variants are skipped",
                     opencl::selected().err().unwrap_or_default()
                 );
@@ -90,16 +108,12 @@ fn select_opencl_device(config: &Config, args: &RunArgs) -> anyhow::Result<Optio
         Err(e) => {
             let (flag, spanned, key) = if e.platform {
                 (
-                    args.opencl_platform.is_some(),
+                    cli_platform.is_some(),
                     &from_config.platform,
                     "opencl-platform",
                 )
             } else {
-                (
-                    args.opencl_device.is_some(),
-                    &from_config.device,
-                    "opencl-device",
-                )
+                (cli_device.is_some(), &from_config.device, "opencl-device")
             };
             match spanned {
                 Some(s) if !flag => Err(config
@@ -108,6 +122,55 @@ fn select_opencl_device(config: &Config, args: &RunArgs) -> anyhow::Result<Optio
                     .into()),
                 _ => Err(anyhow::anyhow!("--{key}: {}", e.message)),
             }
+        }
+    }
+}
+
+/// A panic hook, as `std::panic::take_hook` returns it.
+type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+/// While points run, a panic is caught by the runner and recorded as its point's reason (a
+/// thread that cannot be spawned, a variant's bug), so the default report on stderr ("thread
+/// 'main' panicked at …", a backtrace) would only repeat it as noise between the progress lines.
+/// This keeps panics quiet until dropped, remembering the last one: a panic that escapes the
+/// runner (a bug in parbench) is reported by [`QuietPanics::escaped`].
+struct QuietPanics {
+    previous: Option<PanicHook>,
+    last: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl QuietPanics {
+    fn install() -> QuietPanics {
+        let previous = std::panic::take_hook();
+        let last = Arc::new(std::sync::Mutex::new(None));
+        let keep = last.clone();
+        std::panic::set_hook(Box::new(move |info| {
+            if let Ok(mut last) = keep.lock() {
+                *last = Some(info.to_string());
+            }
+        }));
+        QuietPanics {
+            previous: Some(previous),
+            last,
+        }
+    }
+
+    /// Reports a panic that was not contained in its point, and passes it on.
+    fn escaped(self, payload: Box<dyn std::any::Any + Send>) -> ! {
+        let last = self.last.lock().ok().and_then(|mut l| l.take());
+        drop(self);
+        errln!(
+            "parbench: internal error (please report it): {}",
+            last.unwrap_or_else(|| "a panic".into())
+        );
+        std::panic::resume_unwind(payload)
+    }
+}
+
+impl Drop for QuietPanics {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            std::panic::set_hook(previous);
         }
     }
 }
@@ -125,7 +188,7 @@ fn note_busy_machine(results: &mut RunResults) {
             .map(|l| format!(", load average {:.2}", l[0]))
             .unwrap_or_default();
         let busy = format!("{reason} before the first point{load}");
-        eprintln!(
+        errln!(
             "parbench: warning: the machine is busy ({busy}); disturbed repetitions are measured again and points that stay disturbed are flagged"
         );
         env.busy_at_start = Some(busy);
@@ -134,7 +197,11 @@ fn note_busy_machine(results: &mut RunResults) {
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let config = load_config(args.config.as_deref())?;
-    let device = select_opencl_device(&config, &args)?;
+    let device = select_opencl_device(
+        &config,
+        args.opencl_platform.as_ref(),
+        args.opencl_device.as_ref(),
+    )?;
     let registry = Registry::builtin();
     let filters = Filters {
         suites: args.suites.clone(),
@@ -149,6 +216,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
 
     let start = SystemTime::now();
     let mut results = start_results(&config, &filters, args.quick);
+    check_latest(&args.out)?;
     let (dir, run_id) = create_run_dir(&args.out, &results.run_id)?;
     results.run_id = run_id.clone();
     let results_path = dir.join("results.json");
@@ -157,7 +225,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     }
     results.write(&results_path)?;
     update_latest(&args.out, &run_id)?;
-    eprintln!(
+    errln!(
         "parbench: {} points from {} → {}",
         plan.point_count(),
         config.source.path,
@@ -177,12 +245,12 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
             #[cfg(unix)]
             parbench_harness::worker_process::interrupt_all();
             if presses.fetch_add(1, Ordering::SeqCst) >= 1 {
-                eprintln!(
+                errln!(
                     "\nparbench: interrupted again; exiting now (results so far are in results.json)"
                 );
                 std::process::exit(130);
             }
-            eprintln!(
+            errln!(
                 "\nparbench: interrupted; stopping after the current point (its worker processes, if any, are stopped now), then writing what was measured (Ctrl-C again to quit now)"
             );
         });
@@ -197,15 +265,23 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
             write_error.get_or_insert(e.into());
         }
     };
-    let completed = run_plan(
-        &plan,
-        &mut results,
-        &mut progress,
-        RunControl {
-            should_stop: &should_stop,
-            checkpoint: &mut checkpoint,
-        },
-    );
+    let quiet = QuietPanics::install();
+    let completed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_plan(
+            &plan,
+            &mut results,
+            &mut progress,
+            RunControl {
+                should_stop: &should_stop,
+                checkpoint: &mut checkpoint,
+            },
+        )
+    }));
+    let completed = match completed {
+        Ok(completed) => completed,
+        Err(payload) => quiet.escaped(payload),
+    };
+    drop(quiet);
     progress.finish();
     if let Some(e) = write_error {
         return Err(e.context("results could not be checkpointed"));
@@ -225,7 +301,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     {
         let workers = parbench_harness::worker_process::accounting();
         if workers.started > 0 {
-            eprintln!(
+            errln!(
                 "parbench: {} worker processes started, {} reaped, {} left",
                 workers.started,
                 workers.reaped,
@@ -234,7 +310,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         }
         let commands = parbench_harness::command::accounting();
         if commands.started > 0 {
-            eprintln!(
+            errln!(
                 "parbench: {} command runs started, {} reaped, {} left",
                 commands.started,
                 commands.reaped,
@@ -245,21 +321,21 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     crate::summary::print_crossovers(&results);
     outln!("{}", crate::summary::trust_line(&results));
     let elapsed = start.elapsed().map(|d| d.as_secs_f64()).unwrap_or(0.0);
-    eprintln!(
+    errln!(
         "parbench: wrote {} and {} report files (open {}) in {elapsed:.1} s",
         results_path.display(),
         written.len(),
         dir.join("index.html").display()
     );
     if !completed {
-        eprintln!(
+        errln!(
             "parbench: the run was interrupted; results.json holds the {} points measured (complete = false)",
             results.points.len()
         );
         return Ok(Outcome::Interrupted);
     }
     if results.has_failures() {
-        eprintln!(
+        errln!(
             "parbench: {} point(s) wrong and {} failed; see the status column and the report",
             results.count(parbench_harness::results::Status::Wrong),
             results.count(parbench_harness::results::Status::Failed)

@@ -10,6 +10,11 @@ use parbench_suites::plan::{Filters, resolve};
 pub(crate) fn validate(args: ValidateArgs) -> anyhow::Result<Outcome> {
     let config = load_config(Some(&args.file))?;
     let plan = resolve(&config, &Registry::builtin(), &Filters::default(), false)?;
+    // An OpenCL platform or device the config names must exist here, as `run` checks.
+    let opencl = &config.defaults.opencl;
+    if opencl.platform.is_some() || opencl.device.is_some() {
+        super::run::select_opencl_device(&config, None, None)?;
+    }
     outln!(
         "{}: ok ({} suites, {} points)",
         args.file.display(),

@@ -50,7 +50,43 @@ pub(crate) fn default_dirs(target_arch: &str) -> Vec<PathBuf> {
     dirs
 }
 
-const HOW_TO_GET: &str = "install an OpenCL ICD loader with its development files (Debian/Ubuntu: `apt-get install ocl-icd-opencl-dev`) and a platform (`pocl-opencl-icd` runs OpenCL on the CPU; or a GPU vendor's driver), then rebuild parbench (`cargo clean -p parbench-suites && cargo build --release`)";
+const HOW_TO_GET: &str = "install an OpenCL ICD loader with its development files (Debian/Ubuntu: `apt-get install ocl-icd-opencl-dev`) and a platform (`pocl-opencl-icd` runs OpenCL on the CPU; or a GPU vendor's driver), then rebuild parbench (`cargo build --release` notices the library)";
+
+/// The files and small directories whose change can change the decision, for the build
+/// script's `rerun-if-changed`: every `libOpenCL.so` there is now (its removal is noticed),
+/// `OPENCL_LIB_DIR`, and the pkg-config directories next to the library directories, where
+/// installing the development package adds `OpenCL.pc` (its installation is noticed). Only
+/// existing paths: cargo reruns a build script on every build while a watched path is missing.
+/// The library directories themselves are not watched: cargo would scan them, with all their
+/// subdirectories, on every build.
+pub(crate) fn watched(probe: &Probe<'_>) -> Vec<PathBuf> {
+    let mut lib_dirs: Vec<PathBuf> = probe.lib_dir.iter().map(PathBuf::from).collect();
+    lib_dirs.extend(
+        probe
+            .library_path
+            .iter()
+            .flat_map(|p| p.split(':'))
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from),
+    );
+    lib_dirs.extend(probe.pkg_config_dirs.iter().flatten().cloned());
+    lib_dirs.extend(default_dirs(&probe.target_arch));
+    let mut out: Vec<PathBuf> = Vec::new();
+    let mut add = |p: PathBuf| {
+        if (probe.exists)(&p) && !out.contains(&p) {
+            out.push(p);
+        }
+    };
+    if let Some(dir) = &probe.lib_dir {
+        add(PathBuf::from(dir));
+    }
+    for dir in &lib_dirs {
+        add(dir.join("libOpenCL.so"));
+        add(dir.join("pkgconfig"));
+    }
+    add(PathBuf::from("/usr/share/pkgconfig"));
+    out
+}
 
 pub(crate) fn decide(probe: &Probe<'_>) -> Decision {
     match probe.force.as_deref().map(str::trim) {

@@ -106,7 +106,7 @@ impl SpinBarrier {
         let mut spins = 0u32;
         while self.generation.load(Ordering::Acquire) == generation {
             spins = spins.wrapping_add(1);
-            if patient && spins % 64 == 0 && started.elapsed() > Self::SPIN {
+            if patient && spins.is_multiple_of(64) && started.elapsed() > Self::SPIN {
                 patient = false;
             }
             if patient {

@@ -2,6 +2,10 @@
 //! temporary directory) that the parent creates and fills and every worker maps. The parent owns
 //! and removes the file; a worker borrows disjoint ranges of it for one task at a time. The
 //! memory-mapping `unsafe` of the crate lives here.
+//!
+//! On Linux the file is unlinked as soon as it is created and mapped: workers open it through
+//! the parent's descriptor (`/proc/<pid>/fd/<fd>`), so nothing is left in `/dev/shm` even when
+//! parbench is killed with SIGKILL (the memory goes when the last process holding it exits).
 
 use memmap2::{MmapMut, MmapOptions, MmapRaw};
 use std::fs::{File, OpenOptions};
@@ -20,11 +24,48 @@ fn shared_dir() -> PathBuf {
     }
 }
 
-/// The parent's side: a fresh file of `f64`s, mapped read-write, removed on drop.
+/// The parent's side: a fresh file of `f64`s, mapped read-write, removed on drop (on Linux,
+/// unlinked at once; see the module documentation).
 pub struct SharedFile {
+    /// What workers open: the file's name, or `/proc/<pid>/fd/<fd>#<name>` once unlinked.
     path: PathBuf,
+    /// Whether the name is still in the directory (removed on drop).
+    linked: bool,
     map: MmapMut,
     _file: File,
+}
+
+/// Separates the descriptor path workers open from the unique name that identifies the file
+/// (descriptor numbers are reused, names are not).
+const PROC_NAME_SEPARATOR: char = '#';
+
+/// The path to open for a path handed out by [`SharedFile::path`].
+fn openable(path: &str) -> &str {
+    match path.strip_prefix("/proc/") {
+        Some(_) => path.split(PROC_NAME_SEPARATOR).next().unwrap_or(path),
+        None => path,
+    }
+}
+
+/// Unlinks `path`, leaving the file reachable through this process's descriptor `file`: the
+/// path workers open instead, or `None` (the file stays linked) where `/proc` is not there.
+#[cfg(target_os = "linux")]
+fn unlink_keeping_descriptor(path: &Path, file: &File) -> Option<PathBuf> {
+    use std::os::fd::AsRawFd;
+    let fd_path = format!("/proc/{}/fd/{}", std::process::id(), file.as_raw_fd());
+    if !Path::new(&fd_path).exists() {
+        return None;
+    }
+    std::fs::remove_file(path).ok()?;
+    let name = path.file_name()?.to_string_lossy();
+    Some(PathBuf::from(format!(
+        "{fd_path}{PROC_NAME_SEPARATOR}{name}"
+    )))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn unlink_keeping_descriptor(_path: &Path, _file: &File) -> Option<PathBuf> {
+    None
 }
 
 impl std::fmt::Debug for SharedFile {
@@ -67,8 +108,13 @@ impl SharedFile {
         // a worker writes its task's output range between receiving the task and sending its
         // result, while `SharedFile` is borrowed by the batch that waits for those results.
         let map = unsafe { MmapOptions::new().len(bytes).map_mut(&file) }.map_err(remove)?;
+        let (path, linked) = match unlink_keeping_descriptor(&path, &file) {
+            Some(fd_path) => (fd_path, false),
+            None => (path, true),
+        };
         Ok(SharedFile {
             path,
+            linked,
             map,
             _file: file,
         })
@@ -90,7 +136,9 @@ impl SharedFile {
 
 impl Drop for SharedFile {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        if self.linked {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -116,7 +164,7 @@ impl SharedView {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
-            .open(path)
+            .open(openable(path))
             .map_err(|e| format!("cannot open the shared file {path}: {e}"))?;
         let len = file
             .metadata()
@@ -221,9 +269,20 @@ mod tests {
             assert_eq!((ins[0], ins[1].len(), out.len()), (&[1.0, 2.0][..], 3, 1));
         }
         assert_eq!(&f.values()[4..], &[1.0, 4.0, 9.0, 16.0]);
+        let text = path.to_str().unwrap();
+        let name = text.rsplit([PROC_NAME_SEPARATOR, '/']).next().unwrap();
+        assert!(
+            name.starts_with("parbench-") && name.ends_with(".shm"),
+            "{name}"
+        );
+        let in_dir = || shared_dir().join(name).exists();
+        if cfg!(target_os = "linux") {
+            // Unlinked at once: a SIGKILL leaves nothing behind.
+            assert!(text.starts_with("/proc/"), "{text}");
+            assert!(!in_dir());
+        }
         drop(f);
-        assert!(!path.exists());
-        assert!(SharedView::open(path.to_str().unwrap(), 8).is_err());
+        assert!(!in_dir());
     }
 
     #[test]

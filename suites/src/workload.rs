@@ -683,6 +683,21 @@ pub trait Workload: Send + Sync {
         true
     }
 
+    /// Checks a problem before anything runs (`parbench validate`, and `run` before its first
+    /// point): a size or parameter combination the workload cannot run at all is a config error
+    /// at the size's line. The default accepts every problem.
+    fn check_problem(&self, _problem: &Problem) -> Result<(), WorkloadError> {
+        Ok(())
+    }
+
+    /// The memory one point of `problem` needs at least, in bytes: its inputs, outputs and the
+    /// reference answer held while it runs. A plan whose problem needs more than the machine
+    /// can hold ([`memory_limit`](parbench_harness::memory::memory_limit)) is refused before
+    /// anything runs. `None` (the default): small, or unknown.
+    fn memory_bytes(&self, _problem: &Problem) -> Option<u64> {
+        None
+    }
+
     /// Units of work ([`WorkloadInfo::work_unit`]) one iteration performs.
     fn work(&self, problem: &Problem) -> f64;
 

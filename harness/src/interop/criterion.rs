@@ -73,10 +73,13 @@ struct SampleJson {
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, ImportError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ImportError::File {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    let text =
+        crate::input_file::read_text(path, crate::input_file::MAX_RESULTS_BYTES).map_err(|e| {
+            ImportError::File {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            }
+        })?;
     serde_json::from_str(&text).map_err(|e| ImportError::File {
         path: path.to_path_buf(),
         message: format!("not the criterion format this parbench reads: {e}"),

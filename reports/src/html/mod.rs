@@ -299,6 +299,9 @@ impl Exporter for HtmlExporter {
                 )?,
             });
         }
+        for f in &mut files {
+            f.contents = crate::escape::document(std::mem::take(&mut f.contents));
+        }
         Ok(files)
     }
 }

@@ -53,13 +53,13 @@ fn check(device: &DeviceInfo, problem: &Problem, local: usize) -> Result<(), Str
             "matmul's work-groups are square tiles: work-group-size must be a square (16, 64, 256, 1024), found {local}"
         )
     })?;
-    if let Some(&max) = device.max_work_item_sizes.iter().take(2).min() {
-        if t > max {
-            return Err(format!(
-                "a {t} x {t} tile needs {t} work-items per dimension; `{}` allows {max}",
-                device.name
-            ));
-        }
+    if let Some(&max) = device.max_work_item_sizes.iter().take(2).min()
+        && t > max
+    {
+        return Err(format!(
+            "a {t} x {t} tile needs {t} work-items per dimension; `{}` allows {max}",
+            device.name
+        ));
     }
     let need = 2 * local as u64 * 8;
     if need > device.local_memory_bytes {

@@ -521,6 +521,40 @@ mod tests {
     }
 
     #[test]
+    fn the_build_watches_what_installing_or_removing_opencl_changes() {
+        use opencl_detect::{Probe, watched};
+        let have = [
+            "/usr/lib/x86_64-linux-gnu/libOpenCL.so",
+            "/usr/lib/x86_64-linux-gnu/pkgconfig",
+            "/usr/share/pkgconfig",
+            "/opt/ocl/lib",
+        ];
+        let exists = |p: &Path| have.iter().any(|h| p == Path::new(h));
+        let w = watched(&Probe {
+            force: None,
+            target_os: "linux".into(),
+            target_arch: "x86_64".into(),
+            lib_dir: Some("/opt/ocl/lib".into()),
+            library_path: None,
+            // Debian's pkg-config names no directory: the library is found in the defaults.
+            pkg_config_dirs: Some(Vec::new()),
+            exists: &exists,
+        });
+        let w: Vec<&str> = w.iter().map(|p| p.to_str().unwrap()).collect();
+        // Removal (the library), installation (OpenCL.pc lands in pkgconfig), OPENCL_LIB_DIR;
+        // nothing that does not exist (cargo would rerun the build script every time).
+        assert_eq!(
+            w,
+            [
+                "/opt/ocl/lib",
+                "/usr/lib/x86_64-linux-gnu/libOpenCL.so",
+                "/usr/lib/x86_64-linux-gnu/pkgconfig",
+                "/usr/share/pkgconfig"
+            ]
+        );
+    }
+
+    #[test]
     fn build_detection_decides_from_the_environment() {
         use opencl_detect::{Decision, Probe, decide};
         let files =
@@ -615,6 +649,10 @@ mod device_tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(parbench_opencl),
+        ignore = "built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time)"
+    )]
     fn every_opencl_variant_computes_the_reference_answer_with_phases_and_build_times() {
         if device_for_tests("every OpenCL variant").is_none() {
             return;
@@ -679,6 +717,10 @@ mod device_tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(parbench_opencl),
+        ignore = "built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time)"
+    )]
     fn impossible_work_groups_are_refused_with_the_reason() {
         let Some(device) = device_for_tests("impossible work-groups") else {
             return;

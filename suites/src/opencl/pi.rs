@@ -181,6 +181,10 @@ mod tests {
     use ocl::{Program, Queue};
 
     #[test]
+    #[cfg_attr(
+        not(parbench_opencl),
+        ignore = "built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time)"
+    )]
     fn counts_like_the_cpu_across_a_block_boundary() {
         if crate::opencl::device_for_tests("pi block boundary").is_none() {
             return;

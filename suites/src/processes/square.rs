@@ -84,7 +84,7 @@ impl Job for PipeJob {
 /// The worker's side over pipes: squares the payload's values in place (they go back as the
 /// result without another copy).
 pub fn serve_pipe(payload: &mut [u8]) -> Result<Duration, String> {
-    if payload.len() % 8 != 0 {
+    if !payload.len().is_multiple_of(8) {
         return Err(format!(
             "a chunk of f64 values cannot be {} bytes long",
             payload.len()

@@ -290,14 +290,14 @@ impl Workload for CommandWorkload {
             return Err(WorkloadError::new(format!("after the reference run: {w}")));
         }
         let text = run?;
-        if let Some(re) = &verify.checksum {
-            if checksum(re, &String::from_utf8_lossy(&exec.last_stdout)).is_none() {
-                return Err(WorkloadError::new(format!(
-                    "the reference run (`{}`) printed no checksum matching /{re}/; {}",
-                    exec.command.display(),
-                    excerpt(&String::from_utf8_lossy(&exec.last_stdout))
-                )));
-            }
+        if let Some(re) = &verify.checksum
+            && checksum(re, &String::from_utf8_lossy(&exec.last_stdout)).is_none()
+        {
+            return Err(WorkloadError::new(format!(
+                "the reference run (`{}`) printed no checksum matching /{re}/; {}",
+                exec.command.display(),
+                excerpt(&String::from_utf8_lossy(&exec.last_stdout))
+            )));
         }
         Ok(Answer::text(text))
     }
@@ -423,10 +423,10 @@ impl CommandExecution {
             return;
         }
         self.cleaned = true;
-        if let Some(cleanup) = &self.cleanup {
-            if let Err(e) = run_helper("cleanup", cleanup, self.setup_timeout) {
-                self.warnings.push(e);
-            }
+        if let Some(cleanup) = &self.cleanup
+            && let Err(e) = run_helper("cleanup", cleanup, self.setup_timeout)
+        {
+            self.warnings.push(e);
         }
     }
 }
@@ -506,13 +506,13 @@ impl Execution for CommandExecution {
         if let Some(floor) = floor {
             put(metric::RSS_FLOOR, floor as f64, "B");
         }
-        if let (Some(peak), Some(floor)) = (peak, floor) {
-            if peak <= floor + FLOOR_SLACK {
-                self.warnings.push(format!(
+        if let (Some(peak), Some(floor)) = (peak, floor)
+            && peak <= floor + FLOOR_SLACK
+        {
+            self.warnings.push(format!(
                     "peak RSS at the launcher's floor ({:.1} MiB): the program's own peak is at most that",
                     floor as f64 / (1u64 << 20) as f64
                 ));
-            }
         }
         m
     }

@@ -548,8 +548,20 @@ impl Workload for Histogram {
         problem.n as f64
     }
 
+    fn check_problem(&self, problem: &Problem) -> Result<(), WorkloadError> {
+        bins_of(problem).map(|_| ())
+    }
+
+    fn memory_bytes(&self, problem: &Problem) -> Option<u64> {
+        // The input values (u32) and, per worker, at most a copy of the bins.
+        Some(problem.n.saturating_mul(4))
+    }
+
     fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
         let bins = bins_of(problem)?;
+        // The reference needs no input array, but the points after it do: fail it (and so
+        // them) at once instead of counting values no point can hold.
+        crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
         let mut h = vec![0u64; bins as usize];
         for i in 0..problem.n {
             h[bin_of(value(problem.seed, i), bins)] += 1;
@@ -565,6 +577,7 @@ impl Workload for Histogram {
     ) -> Result<Box<dyn Execution>, WorkloadError> {
         let workers = workers.max(1);
         let bins = bins_of(problem)?;
+        crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
         let k = bins as usize;
         let strategy = match variant {
             "serial" => Strategy::Serial,

@@ -271,7 +271,14 @@ fn max_iter_of(problem: &Problem) -> Result<u32, WorkloadError> {
 
 fn dimensions(problem: &Problem) -> Result<(usize, usize), WorkloadError> {
     let width = usize::try_from(problem.n)
-        .map_err(|_| WorkloadError::new("mandelbrot width exceeds this platform's usize"))?;
+        .ok()
+        .filter(|w| w.checked_mul(height_of(*w)).is_some())
+        .ok_or_else(|| {
+            WorkloadError::new(format!(
+                "mandelbrot width {} is too large: its image does not fit in this platform's address space",
+                problem.n
+            ))
+        })?;
     Ok((width, height_of(width)))
 }
 
@@ -379,11 +386,23 @@ impl Workload for Mandelbrot {
 
     fn work(&self, problem: &Problem) -> f64 {
         let (w, h) = dimensions(problem).unwrap_or((0, 0));
-        (w * h) as f64
+        w as f64 * h as f64
+    }
+
+    fn check_problem(&self, problem: &Problem) -> Result<(), WorkloadError> {
+        dimensions(problem).map(|_| ())
+    }
+
+    fn memory_bytes(&self, problem: &Problem) -> Option<u64> {
+        // The image (u32 per pixel) and the reference answer (u64 per pixel).
+        let (w, h) = dimensions(problem).ok()?;
+        Some((w as u64).saturating_mul(h as u64).saturating_mul(4 + 8))
     }
 
     fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
         let (wd, ht) = dimensions(problem)?;
+        crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
+
         let mi = max_iter_of(problem)?;
         let counts: Vec<u64> = (0..wd * ht)
             .into_par_iter()
@@ -402,6 +421,7 @@ impl Workload for Mandelbrot {
         workers: usize,
     ) -> Result<Box<dyn Execution>, WorkloadError> {
         let workers = workers.max(1);
+        crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
         let strategy = match variant {
             "serial" => Strategy::Serial,
             "threads" => Strategy::Threads,
@@ -430,16 +450,16 @@ impl Workload for Mandelbrot {
 
     fn metrics(&self, _problem: &Problem, answer: &Answer<'_>) -> BTreeMap<String, Metric> {
         let mut m = BTreeMap::new();
-        if let Answer::Exact(v) = answer {
-            if !v.is_empty() {
-                m.insert(
-                    "mean_iterations".into(),
-                    Metric {
-                        value: v.iter().sum::<u64>() as f64 / v.len() as f64,
-                        unit: "iterations/pixel".into(),
-                    },
-                );
-            }
+        if let Answer::Exact(v) = answer
+            && !v.is_empty()
+        {
+            m.insert(
+                "mean_iterations".into(),
+                Metric {
+                    value: v.iter().sum::<u64>() as f64 / v.len() as f64,
+                    unit: "iterations/pixel".into(),
+                },
+            );
         }
         m
     }

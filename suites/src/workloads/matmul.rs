@@ -354,8 +354,19 @@ impl Workload for Matmul {
         2.0 * (problem.n as f64).powi(3)
     }
 
+    fn check_problem(&self, problem: &Problem) -> Result<(), WorkloadError> {
+        side_of(problem).map(|_| ())
+    }
+
+    fn memory_bytes(&self, problem: &Problem) -> Option<u64> {
+        // A, B, C, the packed panels and the reference answer.
+        Some(problem.n.saturating_mul(problem.n).saturating_mul(5 * 8))
+    }
+
     fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
         let n = side_of(problem)?;
+        crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
+
         let (a, b) = input(n, problem.seed);
         Ok(Answer::approx(multiply_naive(&a, &b, n), tolerance(n)))
     }
@@ -367,6 +378,7 @@ impl Workload for Matmul {
         workers: usize,
     ) -> Result<Box<dyn Execution>, WorkloadError> {
         let n = side_of(problem)?;
+        crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
         let workers = workers.max(1);
         let packed = || vec![0.0; panels(n) * n * NR];
         let strategy = match variant {

@@ -274,7 +274,13 @@ impl Workload for Particles {
         problem.n as f64 * steps_of(problem).unwrap_or(0) as f64
     }
 
+    fn memory_bytes(&self, problem: &Problem) -> Option<u64> {
+        // The initial state (x, y, w), the output (x, y) and the reference answer (x, y).
+        Some(problem.n.saturating_mul(7 * 8))
+    }
+
     fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
+        crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
         let steps = steps_of(problem)?;
         let p = input(problem.n as usize, problem.seed);
         let (x, y): (Vec<f64>, Vec<f64>) = (0..p.x.len())
@@ -293,6 +299,7 @@ impl Workload for Particles {
         workers: usize,
     ) -> Result<Box<dyn Execution>, WorkloadError> {
         let workers = workers.max(1);
+        crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
         let strategy = match variant {
             "serial" => Strategy::Serial,
             "threads" => Strategy::Threads,
@@ -312,8 +319,8 @@ impl Workload for Particles {
             steps: steps_of(problem)?,
             workers,
             strategy,
-            x: vec![0.0; n],
-            y: vec![0.0; n],
+            x: crate::alloc::filled(n, 0.0, "the output positions")?,
+            y: crate::alloc::filled(n, 0.0, "the output positions")?,
         }))
     }
 

@@ -306,35 +306,35 @@ impl Workload for Pi {
 
     fn metrics(&self, problem: &Problem, answer: &Answer<'_>) -> BTreeMap<String, Metric> {
         let mut m = BTreeMap::new();
-        if let Answer::Exact(h) = answer {
-            if let (Some(&hits), true) = (h.first(), problem.n > 0) {
-                let n = problem.n as f64;
-                let estimate = 4.0 * hits as f64 / n;
-                let p = std::f64::consts::FRAC_PI_4;
-                let sigma = 4.0 * (p * (1.0 - p) / n).sqrt();
-                let error = (estimate - std::f64::consts::PI).abs();
-                m.insert(
-                    "pi_estimate".into(),
-                    Metric {
-                        value: estimate,
-                        unit: String::new(),
-                    },
-                );
-                m.insert(
-                    "abs_error".into(),
-                    Metric {
-                        value: error,
-                        unit: String::new(),
-                    },
-                );
-                m.insert(
-                    "error_in_sigmas".into(),
-                    Metric {
-                        value: error / sigma,
-                        unit: "σ".into(),
-                    },
-                );
-            }
+        if let Answer::Exact(h) = answer
+            && let (Some(&hits), true) = (h.first(), problem.n > 0)
+        {
+            let n = problem.n as f64;
+            let estimate = 4.0 * hits as f64 / n;
+            let p = std::f64::consts::FRAC_PI_4;
+            let sigma = 4.0 * (p * (1.0 - p) / n).sqrt();
+            let error = (estimate - std::f64::consts::PI).abs();
+            m.insert(
+                "pi_estimate".into(),
+                Metric {
+                    value: estimate,
+                    unit: String::new(),
+                },
+            );
+            m.insert(
+                "abs_error".into(),
+                Metric {
+                    value: error,
+                    unit: String::new(),
+                },
+            );
+            m.insert(
+                "error_in_sigmas".into(),
+                Metric {
+                    value: error / sigma,
+                    unit: "σ".into(),
+                },
+            );
         }
         m
     }

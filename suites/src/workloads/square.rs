@@ -22,6 +22,13 @@ pub fn input(n: usize, seed: u64) -> Vec<f64> {
     x
 }
 
+/// [`input`], or an error when the machine cannot hold it.
+pub fn try_input(n: usize, seed: u64) -> Result<Vec<f64>, WorkloadError> {
+    let mut x = crate::alloc::filled(n, 0.0, "the input array")?;
+    fill_input(&mut x, seed);
+    Ok(x)
+}
+
 /// Fills `x` with the input values of a problem (in place: shared memory, for instance).
 pub fn fill_input(x: &mut [f64], seed: u64) {
     x.par_iter_mut()
@@ -169,12 +176,15 @@ impl Workload for Square {
         problem.n as f64 * BYTES_PER_ELEMENT
     }
 
+    fn memory_bytes(&self, problem: &Problem) -> Option<u64> {
+        // The reference answer, x and y.
+        Some(problem.n.saturating_mul(3 * 8))
+    }
+
     fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
-        let x = input(problem.n as usize, problem.seed);
-        Ok(Answer::approx(
-            x.iter().map(|v| v * v).collect(),
-            Tolerance::EXACT,
-        ))
+        let mut x = try_input(problem.n as usize, problem.seed)?;
+        x.iter_mut().for_each(|v| *v *= *v);
+        Ok(Answer::approx(x, Tolerance::EXACT))
     }
 
     fn prepare(
@@ -183,6 +193,7 @@ impl Workload for Square {
         variant: &str,
         workers: usize,
     ) -> Result<Box<dyn Execution>, WorkloadError> {
+        crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
         let strategy = match variant {
             "serial" => Strategy::Serial,
             "threads" => Strategy::Threads(workers),
@@ -199,8 +210,8 @@ impl Workload for Square {
         let n = problem.n as usize;
         // Touch the output now so page faults stay out of the timed region.
         Ok(Box::new(SquareExecution {
-            x: input(n, problem.seed),
-            y: vec![-1.0; n],
+            x: try_input(n, problem.seed)?,
+            y: crate::alloc::filled(n, -1.0, "the output array")?,
             strategy,
         }))
     }

@@ -450,8 +450,19 @@ impl Workload for Stencil {
         n * n * steps_of(problem).unwrap_or(0) as f64
     }
 
+    fn check_problem(&self, problem: &Problem) -> Result<(), WorkloadError> {
+        side_of(problem).map(|_| ())
+    }
+
+    fn memory_bytes(&self, problem: &Problem) -> Option<u64> {
+        // The initial grid, two working grids and the reference answer.
+        Some(problem.n.saturating_mul(problem.n).saturating_mul(4 * 8))
+    }
+
     fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
         let n = side_of(problem)?;
+        crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
+
         let grid = initial_grid(n, problem.seed);
         Ok(Answer::approx(
             reference_steps(&grid, n, steps_of(problem)?),
@@ -466,6 +477,7 @@ impl Workload for Stencil {
         workers: usize,
     ) -> Result<Box<dyn Execution>, WorkloadError> {
         let n = side_of(problem)?;
+        crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
         let init = initial_grid(n, problem.seed);
         // Never more strips than interior rows.
         let workers = workers.clamp(1, n - 2);
