@@ -854,11 +854,19 @@ fn ab_on_two_copies_of_one_binary_reports_no_regression() {
         assert_ne!(block[0], block[1], "ABBA blocks: {order:?}");
     }
     assert_eq!(c["counts"]["regressed"], 0);
+    // Rounds a side measured disturbed (a busy test machine) may be left out, with a note each.
+    let left_out = c["points"][0]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n.as_str().unwrap().contains("left out"))
+        .count();
     assert_eq!(
         c["points"][0]["rounds"]["log_ratios"]
             .as_array()
             .unwrap()
-            .len(),
+            .len()
+            + left_out,
         8
     );
     assert!(out.join("compare.md").exists());
@@ -945,13 +953,13 @@ fn ab_aa_mode_suggests_thresholds_that_compare_reads() {
         .code(2)
         .stderr(predicate::str::contains("--aa"));
     parbench()
-        .args(["ab", "--rounds", "3", "--aa", "--config"])
+        .args(["ab", "--rounds", "2", "--aa", "--config"])
         .arg(&cfg)
         .arg("--out")
         .arg(dir.path().join("few"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--rounds 6 or more"));
+        .stderr(predicate::str::contains("--rounds 3 or more"));
     parbench()
         .args(["ab", "--a-bin", "/nonexistent/parbench", "--aa"])
         .assert()

@@ -189,6 +189,39 @@ fn index(r: &RunResults) -> PointIndex<'_> {
     m
 }
 
+/// Leaves out the rounds measured on a disturbed machine (the OS said a side's figure is not the
+/// machine's: a busy machine, or parallel workers kept on one core; one such round widens or
+/// moves the interval of every change), as long as at least half of the rounds, and
+/// [`MIN_ROUNDS`], stay; otherwise keeps them all and says so.
+fn leave_out_disturbed(
+    a: &mut Vec<f64>,
+    b: &mut Vec<f64>,
+    disturbed: &[Option<String>],
+    notes: &mut Vec<String>,
+) {
+    let clean = disturbed.iter().filter(|d| d.is_none()).count();
+    let bad = disturbed.len() - clean;
+    if bad == 0 {
+        return;
+    }
+    if clean < MIN_ROUNDS || 2 * clean < disturbed.len() {
+        notes.push(format!(
+            "{bad} of {} rounds were measured on a disturbed machine and are kept (too many to leave out): the machine was busy",
+            disturbed.len()
+        ));
+        return;
+    }
+    for (round, why) in disturbed.iter().enumerate() {
+        if let Some(why) = why {
+            notes.push(format!("round {} left out: {why}", round + 1));
+        }
+    }
+    let mut keep = disturbed.iter().map(Option::is_none);
+    a.retain(|_| keep.next().unwrap_or(true));
+    let mut keep = disturbed.iter().map(Option::is_none);
+    b.retain(|_| keep.next().unwrap_or(true));
+}
+
 /// Why `p` (side `side` of a round) was measured on a disturbed machine, if it was.
 fn disturbed(p: Option<&&Point>, side: &str) -> Option<String> {
     let flag = p?
@@ -236,7 +269,9 @@ pub fn ab_comparison(
         b0: &'a Point,
         a_medians: Vec<f64>,
         b_medians: Vec<f64>,
-        /// Rounds left out because a side's point was measured on a disturbed machine.
+        /// Per round, why a side's point was measured on a disturbed machine.
+        disturbed: Vec<Option<String>>,
+        /// Notes on rounds left out.
         dropped: Vec<String>,
     }
     let mut series: Vec<Series> = Vec::new();
@@ -274,6 +309,7 @@ pub fn ab_comparison(
             b0,
             a_medians: Vec::new(),
             b_medians: Vec::new(),
+            disturbed: Vec::new(),
             dropped: Vec::new(),
         };
         let mut problem: Option<Unmatched> = None;
@@ -284,18 +320,10 @@ pub fn ab_comparison(
                 pb.and_then(|p| measured_median(p)),
             ) {
                 (Some(ma), Some(mb)) => {
-                    match disturbed(pa, "A").or_else(|| disturbed(pb, "B")) {
-                        // The OS said this round's figure is not the machine's: a busy machine,
-                        // or parallel workers kept on one core. One such round would widen (or
-                        // move) the interval of every change.
-                        Some(why) => s
-                            .dropped
-                            .push(format!("round {} left out: {why}", round + 1)),
-                        None => {
-                            s.a_medians.push(ma);
-                            s.b_medians.push(mb);
-                        }
-                    }
+                    s.a_medians.push(ma);
+                    s.b_medians.push(mb);
+                    s.disturbed
+                        .push(disturbed(pa, "A").or_else(|| disturbed(pb, "B")));
                 }
                 _ => {
                     let status = |p: Option<&&Point>| p.map(|p| p.status);
@@ -317,7 +345,15 @@ pub fn ab_comparison(
         }
         match problem {
             Some(u) => unmatched.push(u),
-            None => series.push(s),
+            None => {
+                leave_out_disturbed(
+                    &mut s.a_medians,
+                    &mut s.b_medians,
+                    &s.disturbed,
+                    &mut s.dropped,
+                );
+                series.push(s)
+            }
         }
     }
 
@@ -575,6 +611,29 @@ mod tests {
             .unwrap();
         assert_ne!(threads.verdict, Verdict::Regressed);
         assert_eq!(c.counts.regressed, 1);
+    }
+
+    #[test]
+    fn a_busy_machine_keeps_its_rounds_and_says_so() {
+        let (mut a, mut b) = (vec![1.0; 6], vec![1.1; 6]);
+        let busy = |d: bool| d.then(|| "B's point was disturbed".to_string());
+        let flags: Vec<Option<String>> = [true, true, false, true, false, true]
+            .into_iter()
+            .map(busy)
+            .collect();
+        let mut notes = Vec::new();
+        leave_out_disturbed(&mut a, &mut b, &flags, &mut notes);
+        assert_eq!((a.len(), b.len()), (6, 6));
+        assert!(notes[0].contains("4 of 6 rounds"), "{notes:?}");
+        // One disturbed round of six is left out.
+        let flags: Vec<Option<String>> = [false, false, true, false, false, false]
+            .into_iter()
+            .map(busy)
+            .collect();
+        let mut notes = Vec::new();
+        leave_out_disturbed(&mut a, &mut b, &flags, &mut notes);
+        assert_eq!((a.len(), b.len()), (5, 5));
+        assert_eq!(notes, ["round 3 left out: B's point was disturbed"]);
     }
 
     #[test]

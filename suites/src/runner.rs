@@ -154,15 +154,19 @@ pub fn run_plan(
     let mut completed = true;
     'rounds: for round in 0..rounds {
         observer.note(&format!("parbench: round {}/{rounds}", round + 1));
-        for problem in problems.iter_mut().filter(|p| round < p.rounds) {
-            if !problem.run_round(round, plan.seed, observer, &mut control, &mut progress) {
+        for i in 0..problems.len() {
+            if round >= problems[i].rounds {
+                continue;
+            }
+            let done =
+                problems[i].run_round(round, plan.seed, observer, &mut control, &mut progress);
+            publish_all(&mut problems, start, results, plan.seed);
+            if !done {
                 completed = false;
-                publish_all(&problems, start, results, plan.seed);
                 break 'rounds;
             }
+            (control.checkpoint)(results);
         }
-        publish_all(&problems, start, results, plan.seed);
-        (control.checkpoint)(results);
     }
     if let Some(env) = results.environment.as_mut() {
         env.remeasured += progress.remeasured;
@@ -198,6 +202,8 @@ struct Slot<'a> {
     last: Option<Point>,
     /// Failed, wrong or skipped: no more repetitions.
     finished: bool,
+    /// The point as last published, while no repetition was added since.
+    published: Option<Point>,
 }
 
 /// One problem of a suite (a size and parameter set) with its points, while the rounds run.
@@ -278,6 +284,7 @@ fn slots_of<'a>(
                 reps: Vec::new(),
                 last: None,
                 finished: false,
+                published: None,
             });
         }
     }
@@ -338,20 +345,23 @@ impl ProblemRun<'_> {
 }
 
 /// Rewrites the run's points (from `results.points[start]` on, in plan order) with what each
-/// has so far: its repetitions combined, or its failure.
-fn publish_all(problems: &[ProblemRun<'_>], start: usize, results: &mut RunResults, seed: u64) {
+/// has so far: its repetitions combined (recombined only where a repetition was added), or its
+/// failure.
+fn publish_all(problems: &mut [ProblemRun<'_>], start: usize, results: &mut RunResults, seed: u64) {
     results.points.truncate(start);
-    for problem in problems {
-        for slot in &problem.slots {
-            if let Some(last) = &slot.last {
-                results.points.push(combined_point(
-                    problem.suite,
-                    problem.planned,
-                    slot,
-                    last,
-                    seed,
-                ));
-            }
+    for problem in problems.iter_mut() {
+        let (suite, planned) = (problem.suite, problem.planned);
+        for slot in &mut problem.slots {
+            let Some(last) = &slot.last else { continue };
+            let point = match &slot.published {
+                Some(p) => p.clone(),
+                None => {
+                    let p = combined_point(suite, planned, slot, last, seed);
+                    slot.published = Some(p.clone());
+                    p
+                }
+            };
+            results.points.push(point);
         }
     }
     let end = results.points.len();
@@ -436,6 +446,7 @@ fn measure_slot(
         _ => slot.finished = true,
     }
     slot.last = Some(point);
+    slot.published = None;
     false
 }
 
