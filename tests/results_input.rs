@@ -186,7 +186,7 @@ fn a_schema_version_of_the_wrong_type_says_so() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "`schema_version` is \"1\", expected the number 1",
+            "`schema_version` is \"1\", expected a number (this parbench reads versions 1 to",
         ));
 }
 

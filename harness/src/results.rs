@@ -676,7 +676,9 @@ impl RunResults {
                 let message = match value.get("schema_version") {
                     None => "no `schema_version` field".to_string(),
                     Some(other) => {
-                        format!("`schema_version` is {other}, expected the number {SCHEMA_VERSION}")
+                        format!(
+                            "`schema_version` is {other}, expected a number (this parbench reads versions 1 to {SCHEMA_VERSION})"
+                        )
                     }
                 };
                 return Err(LoadError::Parse {
