@@ -5,10 +5,13 @@
 use super::{Section, nav, page_foot, page_head, status_badge, variant_cell};
 use crate::escape::html as esc;
 use crate::plot::{ColorScale, HeatCell, HeatmapChart, tick};
-use crate::view::{ReportView, STATUSES, best_speedup, status_counts, status_groups};
+use crate::view::{
+    MIN_SAMPLES, ReportView, STATUSES, best_speedup, headline_eligible, not_headline_because,
+    speedup_interval, status_counts, status_groups,
+};
 use crate::{ReportError, format};
 use parbench_harness::analysis::BASELINE_VARIANT;
-use parbench_harness::results::{Point, Status};
+use parbench_harness::results::{ExecutionModel, Point, Status};
 use std::fmt::Write as _;
 
 pub(super) fn render(
@@ -71,21 +74,7 @@ pub(super) fn render(
         let _ = write!(out, "<span>{}: {}</span>", status_badge(s), r.count(s));
     }
     out.push_str("</p>\n");
-    if let Some(best) = best_speedup(&r.points) {
-        let _ = writeln!(
-            out,
-            "<p>Best verified speedup of the run: <strong>{}</strong> by {} at {} worker{} in suite <a href=\"{}#{}\">{}</a> (size {}{}).</p>",
-            format::ratio(best.derived.speedup.unwrap_or(0.0)),
-            variant_cell(view, &best.variant),
-            best.workers,
-            plural(best.workers as usize),
-            esc(view.suite_file(&best.suite).unwrap_or("index.html")),
-            problem_anchor(view, best),
-            esc(&best.suite),
-            esc(&best.size),
-            params_suffix(best),
-        );
-    }
+    headline(&mut out, view);
     let groups = status_groups(&r.points);
     if groups.is_empty() {
         out.push_str("<p>Every point was measured and verified.</p>\n");
@@ -126,6 +115,7 @@ pub(super) fn render(
     }
 
     heatmap(&mut out, view)?;
+    flags_section(&mut out, view);
     suites_table(&mut out, view);
     for s in sections {
         s.overview(view, &mut out)?;
@@ -136,6 +126,103 @@ pub(super) fn render(
     out.push_str("<h2 id=\"files\">Files</h2>\n<ul>\n<li><a href=\"results.json\">results.json</a>: everything, in the documented schema (raw samples included)</li>\n<li><a href=\"results.csv\">results.csv</a>: one row per point</li>\n<li><a href=\"samples.csv\">samples.csv</a>: one row per raw sample (long format)</li>\n<li><a href=\"summary.md\">summary.md</a>: a Markdown digest for a pull request or CI job summary</li>\n</ul>\n");
     page_foot(&mut out, r);
     Ok(out)
+}
+
+/// `1.98× (95% CI 1.95–2.01)`, the interval left out where it may not be printed.
+pub(super) fn speedup_with_ci(p: &Point) -> String {
+    match (p.derived.speedup, speedup_interval(p)) {
+        (Some(s), Some([lo, hi])) => format!(
+            "{} (95% CI {}–{})",
+            format::ratio(s),
+            format::number2(lo),
+            format::number2(hi)
+        ),
+        (Some(s), None) => format::ratio(s),
+        (None, _) => "–".into(),
+    }
+}
+
+/// The run's best speedup, only from a point that may be a headline, with its interval, ties
+/// and what was left out.
+fn headline(out: &mut String, view: &ReportView<'_>) {
+    let r = view.results;
+    let left_out = r
+        .points
+        .iter()
+        .filter(|p| p.status == Status::Ok && p.derived.speedup.is_some())
+        .filter(|p| p.variant != BASELINE_VARIANT && !headline_eligible(p))
+        .count();
+    let flagged = r
+        .points
+        .iter()
+        .filter(|p| !p.derived.flags.is_empty())
+        .count();
+    match best_speedup(&r.points) {
+        Some(best) => {
+            let b = best.point;
+            let _ = write!(
+                out,
+                "<p>Best verified speedup of the run: <strong>{}</strong> by {} at {} worker{} in suite <a href=\"{}#{}\">{}</a> ({}{}).",
+                speedup_with_ci(b),
+                variant_cell(view, &b.variant),
+                b.workers,
+                plural(b.workers as usize),
+                esc(view.suite_file(&b.suite).unwrap_or("index.html")),
+                problem_anchor(view, b),
+                esc(&b.suite),
+                esc(&view.size_label(b)),
+                params_suffix(b),
+            );
+            if best.within_noise_of_baseline {
+                out.push_str(" Its interval contains 1×: <strong>no variant is faster than the baseline beyond its interval</strong>.");
+            }
+            if !best.ties.is_empty() {
+                let ties: Vec<String> = best
+                    .ties
+                    .iter()
+                    .take(4)
+                    .map(|t| {
+                        format!(
+                            "{} at {} worker{} in {} ({})",
+                            esc(&t.variant),
+                            t.workers,
+                            plural(t.workers as usize),
+                            esc(&t.suite),
+                            speedup_with_ci(t)
+                        )
+                    })
+                    .collect();
+                let _ = write!(
+                    out,
+                    " <strong>A tie</strong>: the intervals of {}{} overlap it, so none of them is the winner.",
+                    ties.join("; "),
+                    if best.ties.len() > 4 {
+                        format!(" and {} more", best.ties.len() - 4)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            out.push_str("</p>\n");
+        }
+        None => out.push_str("<p>No point may be a headline: none is verified, measured on at most the logical cores, free of self-check flags and sampled often enough.</p>\n"),
+    }
+    if left_out > 0 || flagged > 0 {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Headlines and heatmap cells come only from verified points on at most {} workers with at least {} samples and no self-check flag; {} point{} with a speedup {} left out{}.</p>",
+            view.cores,
+            MIN_SAMPLES,
+            left_out,
+            plural(left_out),
+            if left_out == 1 { "was" } else { "were" },
+            if flagged > 0 {
+                format!(" ({flagged} flagged: see <a href=\"#flags\">Flagged points</a>)")
+            } else {
+                String::new()
+            }
+        );
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -203,51 +290,73 @@ fn heatmap(out: &mut String, view: &ReportView<'_>) -> Result<(), ReportError> {
                     if of_variant.is_empty() {
                         return HeatCell::default();
                     }
+                    if of_variant.iter().all(|p| p.model == ExecutionModel::Opencl) {
+                        if let Some(cell) = device_cell(view, s, v) {
+                            top = top.max(cell.value.unwrap_or(1.0));
+                            return cell;
+                        }
+                    }
                     match best_speedup(of_variant.iter().copied()) {
                         Some(best) => {
-                            let speedup = best.derived.speedup.unwrap_or(0.0);
+                            let b = best.point;
+                            let speedup = best.speedup();
                             top = top.max(speedup);
                             HeatCell {
                                 value: Some(speedup),
                                 text: format!(
                                     "{}\n{} worker{}",
                                     format::ratio(speedup),
-                                    best.workers,
-                                    plural(best.workers as usize)
+                                    b.workers,
+                                    plural(b.workers as usize)
                                 ),
-                                href: Some(format!("{}#{}", s.file, problem_anchor(view, best))),
+                                href: Some(format!("{}#{}", s.file, problem_anchor(view, b))),
                                 tooltip: format!(
-                                    "{} · {}: {} at {} worker{}, size {}{}",
+                                    "{} · {}: {} at {} worker{}, {}{}",
                                     s.name,
                                     v,
-                                    format::ratio(speedup),
-                                    best.workers,
-                                    plural(best.workers as usize),
-                                    best.size,
+                                    speedup_with_ci(b),
+                                    b.workers,
+                                    plural(b.workers as usize),
+                                    view.size_label(b),
                                     {
-                                        let p = best.params_label();
+                                        let p = b.params_label();
                                         if p.is_empty() { p } else { format!(", {p}") }
                                     }
                                 ),
                             }
                         }
                         None => {
-                            // No verified speedup: say why (the most common status).
+                            // No trustworthy speedup: say why (the most common status, or why
+                            // its verified points may not be shown).
                             let counts = status_counts(of_variant.iter().copied());
                             let (status, _) = counts
                                 .iter()
                                 .copied()
                                 .max_by_key(|(_, c)| *c)
                                 .unwrap_or((Status::Skipped, 0));
+                            let why = of_variant
+                                .iter()
+                                .filter(|p| p.status == Status::Ok && p.derived.speedup.is_some())
+                                .filter_map(|p| not_headline_because(p))
+                                .next();
                             HeatCell {
                                 value: None,
-                                text: match status {
-                                    Status::ExpectedIncorrect => "by design".into(),
-                                    Status::Ok => "no baseline".into(),
-                                    s => s.to_string(),
+                                text: match (status, why) {
+                                    (Status::ExpectedIncorrect, _) => "by design".into(),
+                                    (Status::Ok, Some("flagged by a self-check")) => {
+                                        "flagged".into()
+                                    }
+                                    (Status::Ok, Some("too few samples")) => "few samples".into(),
+                                    (Status::Ok, Some("oversubscribed")) => "oversubscribed".into(),
+                                    (Status::Ok, _) => "no baseline".into(),
+                                    (s, _) => s.to_string(),
                                 },
                                 href: Some(s.file.clone()),
-                                tooltip: format!("{} · {v}: no verified speedup", s.name),
+                                tooltip: format!(
+                                    "{} · {v}: no trustworthy verified speedup{}",
+                                    s.name,
+                                    why.map_or(String::new(), |w| format!(" ({w})"))
+                                ),
                             }
                         }
                     }
@@ -280,18 +389,113 @@ fn heatmap(out: &mut String, view: &ReportView<'_>) -> Result<(), ReportError> {
     super::figure(
         out,
         &svg,
-        "Each cell: the highest verified speedup of a variant over the suite's baseline at any size, parameters and worker count, with that worker count (w). Click a suite or a cell to open its page. Grey: no verified speedup (the cell says why).",
+        &format!(
+            "Each cell: the highest verified speedup of a variant over the suite's baseline at any size, parameters and worker count, with that worker count, from points that may be a headline (verified, at most {} workers, at least {} samples, no self-check flag). OpenCL cells (\"vs best CPU\") compare the device with the fastest trustworthy CPU point of the same problem, any variant and worker count: above 1× the device wins. Click a suite or a cell to open its page. Grey: no trustworthy speedup (the cell says why).",
+            view.cores, MIN_SAMPLES
+        ),
     );
     Ok(())
+}
+
+/// The OpenCL cell of the heatmap: the device against the fastest trustworthy CPU point of the
+/// same problem (not against serial: a device slower than rayon is no win), best problem shown.
+fn device_cell(view: &ReportView<'_>, s: &crate::view::SuiteView<'_>, v: &str) -> Option<HeatCell> {
+    let mut best: Option<(f64, &Point, &Point)> = None;
+    for q in &s.problems {
+        let cpu = q
+            .points
+            .iter()
+            .copied()
+            .filter(|p| p.model != ExecutionModel::Opencl && headline_eligible(p))
+            .min_by(|a, b| {
+                a.median()
+                    .map_or(f64::INFINITY, |m| m.0)
+                    .total_cmp(&b.median().map_or(f64::INFINITY, |m| m.0))
+            });
+        let dev = q
+            .points
+            .iter()
+            .copied()
+            .filter(|p| p.variant == v && headline_eligible(p))
+            .min_by(|a, b| {
+                a.median()
+                    .map_or(f64::INFINITY, |m| m.0)
+                    .total_cmp(&b.median().map_or(f64::INFINITY, |m| m.0))
+            });
+        if let (Some(c), Some(d)) = (cpu, dev)
+            && let (Some(cm), Some(dm)) = (c.median(), d.median())
+            && dm.0 > 0.0
+        {
+            let ratio = cm.0 / dm.0;
+            if best.is_none_or(|(r, _, _)| ratio > r) {
+                best = Some((ratio, c, d));
+            }
+        }
+    }
+    let (ratio, c, d) = best?;
+    let device = view
+        .results
+        .machine
+        .accelerators
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "an OpenCL device".into());
+    Some(HeatCell {
+        value: Some(ratio),
+        text: format!("{}\nvs best CPU", format::ratio(ratio)),
+        href: Some(format!("{}#{}", s.file, problem_anchor(view, d))),
+        tooltip: format!(
+            "{} · {v} on {device}: {} the time of the fastest CPU point ({} at {} worker{}), {}",
+            s.name,
+            format::ratio(ratio),
+            c.variant,
+            c.workers,
+            plural(c.workers as usize),
+            view.size_label(d)
+        ),
+    })
+}
+
+/// Every point a self-check flagged, with its flags: shown, never a headline.
+fn flags_section(out: &mut String, view: &ReportView<'_>) {
+    let flagged: Vec<&Point> = view
+        .results
+        .points
+        .iter()
+        .filter(|p| !p.derived.flags.is_empty())
+        .collect();
+    if flagged.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<h2 id=\"flags\">Flagged points ({})</h2>\n<p class=\"note\">Points that failed a self-check. They are shown on their pages with a ⚑ badge and never become a headline or a heatmap colour.</p>",
+        flagged.len()
+    );
+    out.push_str("<details><summary>Every flagged point</summary>\n<ul class=\"attention\">\n");
+    for p in flagged {
+        let _ = writeln!(
+            out,
+            "<li><a href=\"{}#{}\">{}</a> {} · {}: {}</li>",
+            esc(view.suite_file(&p.suite).unwrap_or("index.html")),
+            problem_anchor(view, p),
+            esc(&p.suite),
+            esc(&view.size_label(p)),
+            super::point_label(p),
+            super::flag_badges(p)
+        );
+    }
+    out.push_str("</ul>\n</details>\n");
 }
 
 fn suites_table(out: &mut String, view: &ReportView<'_>) {
     out.push_str("<h2 id=\"suites\">Suites</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>suite</th><th>workload</th><th>sizes</th><th>variants</th><th class=\"num\">points</th><th>status</th><th>best verified speedup</th></tr></thead>\n<tbody>\n");
     for s in &view.suites {
-        let mut sizes: Vec<&str> = Vec::new();
+        let mut sizes: Vec<String> = Vec::new();
         for p in &s.points {
-            if !sizes.contains(&p.size.as_str()) {
-                sizes.push(&p.size);
+            let l = view.size_label(p);
+            if !sizes.contains(&l) {
+                sizes.push(l);
             }
         }
         let variants: Vec<String> = crate::view::variants_of(&s.points)
@@ -304,15 +508,25 @@ fn suites_table(out: &mut String, view: &ReportView<'_>) {
             .collect();
         let best = best_speedup(s.points.iter().copied()).map_or_else(
             || "–".to_string(),
-            |b| {
+            |best| {
+                let b = best.point;
                 format!(
-                    "<strong>{}</strong> {} · {} worker{} · size {}{}",
-                    format::ratio(b.derived.speedup.unwrap_or(0.0)),
+                    "<strong>{}</strong> {} · {} worker{} · {}{}{}",
+                    format::ratio(best.speedup()),
                     esc(&b.variant),
                     b.workers,
                     plural(b.workers as usize),
-                    esc(&b.size),
-                    params_suffix(b)
+                    esc(&view.size_label(b)),
+                    params_suffix(b),
+                    if best.ties.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " <span class=\"note\">(a tie with {} other{})</span>",
+                            best.ties.len(),
+                            plural(best.ties.len())
+                        )
+                    }
                 )
             },
         );

@@ -104,12 +104,13 @@ impl Section for Opencl {
         if ok.is_empty() {
             let reason = all
                 .iter()
-                .find_map(|p| p.reason.as_deref())
-                .unwrap_or("no reason recorded");
+                .map(|p| crate::view::reason_of(p))
+                .next()
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "<p>No OpenCL point was measured and verified: {}</p>",
-                esc(reason)
+                esc(&reason)
             );
             return Ok(());
         }

@@ -46,6 +46,18 @@ pub(super) fn fits_of(page: &Page<'_>, problem: &Problem<'_>) -> Vec<Scalability
 
 fn peak_text(f: &UslFit, unit: &str) -> (String, String) {
     match &f.peak {
+        // An interval spanning more than a factor of ten says the data does not locate a peak:
+        // no number is printed as if it did.
+        UslPeak::At {
+            ci: Some([lo, hi]), ..
+        } if *lo <= 0.0 || hi / lo > 10.0 => (
+            "not determined".into(),
+            format!(
+                "its 95% interval spans {}–{} workers",
+                coefficient(*lo),
+                coefficient(*hi)
+            ),
+        ),
         UslPeak::At {
             workers,
             ci,
