@@ -104,6 +104,7 @@
 //! `parbench_harness::command::launcher_entry()` first thing in `main` and point
 //! `parbench_harness::command::set_launcher` at its own executable.
 
+pub mod calibrate;
 pub mod check;
 pub mod counter_rng;
 pub mod exec;

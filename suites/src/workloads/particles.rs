@@ -274,6 +274,15 @@ impl Workload for Particles {
         problem.n as f64 * steps_of(problem).unwrap_or(0) as f64
     }
 
+    fn bound(&self, _problem: &Problem) -> Option<parbench_harness::calibration::BoundModel> {
+        // A particle step: 7 multiplies and adds, plus a square root and a division that this
+        // bound does not count (so it is loose: particles reach a small share of it).
+        Some(parbench_harness::calibration::BoundModel {
+            flops: 7.0,
+            ..Default::default()
+        })
+    }
+
     fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
         let steps = steps_of(problem)?;
         let p = input(problem.n as usize, problem.seed);

@@ -1,0 +1,542 @@
+//! `parbench calibrate`'s probes: small, fast measurements of what this machine can do at most,
+//! with the instruction set the kernels use ([`crate::simd`]): read, write and copy bandwidth
+//! over working sets from L1 to memory (at 1 and all cores), peak FP64 multiply+add and 32-bit
+//! integer-hash throughput (per core and all cores), contended and uncontended atomics, a cache
+//! line moving between cores, thread and process start-up and a pipe round trip. Each probe
+//! keeps the best of a few short trials (a limit is what the machine reaches, not what it
+//! usually reaches). The record and the bound arithmetic are
+//! [`parbench_harness::calibration`].
+
+use crate::counter_rng::lowbias32;
+use parbench_harness::calibration::{
+    ABOVE_BOUND, Bandwidth, BandwidthKind, CALIBRATION_VERSION, Calibration, METRIC_BOUND,
+    METRIC_BOUND_BY, METRIC_OF_BOUND,
+};
+use parbench_harness::results::{ExecutionModel, Flag, FlagKind, Metric, RunResults};
+use std::hint::black_box;
+use std::sync::Barrier;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Working sets of the bandwidth probes (all arrays of a probe together): L1, L2, L3-sized and
+/// beyond.
+pub const WORKING_SETS: [u64; 6] = [32 << 10, 256 << 10, 2 << 20, 16 << 20, 64 << 20, 256 << 20];
+
+/// Each trial runs at least this long.
+const TRIAL: Duration = Duration::from_millis(12);
+/// Trials per probe; the best counts.
+const TRIALS: usize = 3;
+
+crate::multiversion! {
+    fn read_kernel(a: &[f64]) -> f64 {
+        read_inline(a)
+    }
+}
+
+#[inline(always)]
+fn read_inline(a: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 16];
+    for c in a.chunks_exact(16) {
+        for j in 0..16 {
+            acc[j] += c[j];
+        }
+    }
+    acc.iter().sum()
+}
+
+crate::multiversion! {
+    fn write_kernel(a: &mut [f64], v: f64) {
+        for x in a.iter_mut() {
+            *x = v;
+        }
+    }
+}
+
+crate::multiversion! {
+    fn copy_kernel(dst: &mut [f64], src: &[f64], s: f64) {
+        for (d, x) in dst.iter_mut().zip(src) {
+            *d = s * *x;
+        }
+    }
+}
+
+/// `acc = acc * m + c` on `CHAINS` independent vectors of `LANES` doubles: a multiply and an add
+/// (separate instructions, as the kernels compute: no FMA) per lane and step, enough chains to
+/// hide their latency.
+#[inline(always)]
+fn fp64_inline<const LANES: usize>(steps: u64, seed: f64) -> f64 {
+    const CHAINS: usize = 12;
+    let mut acc = [[0.0f64; LANES]; CHAINS];
+    for (i, a) in acc.iter_mut().enumerate() {
+        for (j, x) in a.iter_mut().enumerate() {
+            *x = seed + (i * LANES + j) as f64 * 1e-3;
+        }
+    }
+    let m = [0.999_999_9f64; LANES];
+    let c = [1e-7f64; LANES];
+    for _ in 0..steps {
+        for a in acc.iter_mut() {
+            for j in 0..LANES {
+                a[j] = a[j] * m[j] + c[j];
+            }
+        }
+    }
+    acc.iter().flatten().sum()
+}
+
+/// FLOPs one step of [`fp64_inline`] performs.
+const fn fp64_flops_per_step(lanes: usize) -> f64 {
+    (12 * lanes * 2) as f64
+}
+
+crate::multiversion! {
+    fn fp64_wide(steps: u64, seed: f64) -> f64 {
+        fp64_inline::<8>(steps, seed)
+    }
+}
+
+crate::multiversion! {
+    fn fp64_narrow(steps: u64, seed: f64) -> f64 {
+        fp64_inline::<4>(steps, seed)
+    }
+}
+
+/// Runs the FP64 probe for `steps`; returns the FLOPs done.
+fn fp64(steps: u64) -> f64 {
+    let lanes = match crate::simd::level() {
+        crate::simd::Level::Avx512 => {
+            black_box(fp64_wide(steps, black_box(0.5)));
+            8
+        }
+        _ => {
+            black_box(fp64_narrow(steps, black_box(0.5)));
+            4
+        }
+    };
+    fp64_flops_per_step(lanes) * steps as f64
+}
+
+crate::multiversion! {
+    /// Sums `lowbias32(i ^ key)` over `0..n` (the hash the counter-based workloads draw with).
+    fn hash_kernel(key: u32, n: u32) -> u64 {
+        let mut s = 0u64;
+        for i in 0..n {
+            s += lowbias32(i ^ key) as u64;
+        }
+        s
+    }
+}
+
+/// Best rate (`amount / seconds`) of `f`, which does `amount(reps)` units of work in `reps`
+/// repetitions, over [`TRIALS`] trials of at least [`TRIAL`] each.
+fn best_rate(mut f: impl FnMut(u64) -> f64) -> f64 {
+    // Grow the repetitions until a trial lasts long enough.
+    let mut reps = 1u64;
+    loop {
+        let t = Instant::now();
+        let amount = f(reps);
+        let e = t.elapsed();
+        if e >= TRIAL || reps >= 1 << 40 {
+            let mut best = amount / e.as_secs_f64().max(1e-9);
+            for _ in 1..TRIALS {
+                let t = Instant::now();
+                let amount = f(reps);
+                best = best.max(amount / t.elapsed().as_secs_f64().max(1e-9));
+            }
+            return best;
+        }
+        let grow = (TRIAL.as_secs_f64() / e.as_secs_f64().max(1e-7)).clamp(2.0, 64.0);
+        reps = ((reps as f64) * grow).ceil() as u64;
+    }
+}
+
+/// Runs `work(thread, reps)` on `threads` threads started together; returns the wall time.
+fn together(threads: usize, reps: u64, work: &(dyn Fn(usize, u64) + Sync)) -> Duration {
+    let barrier = Barrier::new(threads + 1);
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let barrier = &barrier;
+            s.spawn(move || {
+                barrier.wait();
+                work(t, reps);
+                barrier.wait();
+            });
+        }
+        barrier.wait();
+        let start = Instant::now();
+        barrier.wait();
+        start.elapsed()
+    })
+}
+
+fn bandwidth_probe(kind: BandwidthKind, threads: usize, working_set: u64) -> f64 {
+    let arrays = if kind == BandwidthKind::Copy { 2 } else { 1 };
+    let per_thread = (working_set as usize / 8 / arrays / threads).max(16) / 16 * 16;
+    let bytes_per_rep = (per_thread * 8 * arrays) as f64;
+    let bufs: Vec<std::sync::Mutex<(Vec<f64>, Vec<f64>)>> = (0..threads)
+        .map(|t| {
+            std::sync::Mutex::new((
+                vec![1.0 + t as f64; per_thread],
+                if arrays == 2 {
+                    vec![0.0; per_thread]
+                } else {
+                    Vec::new()
+                },
+            ))
+        })
+        .collect();
+    let work = |t: usize, reps: u64| {
+        let mut guard = bufs[t].lock().expect("probe buffers");
+        let (a, b) = &mut *guard;
+        for r in 0..reps {
+            match kind {
+                BandwidthKind::Read => {
+                    black_box(read_kernel(black_box(a.as_slice())));
+                }
+                BandwidthKind::Write => write_kernel(black_box(a.as_mut_slice()), r as f64),
+                BandwidthKind::Copy => {
+                    copy_kernel(black_box(b.as_mut_slice()), black_box(a.as_slice()), 0.5)
+                }
+            }
+        }
+    };
+    // First touch outside the timing.
+    together(threads, 1, &work);
+    threads_rate(threads, bytes_per_rep, &work)
+}
+
+/// Rate of `work(thread, reps)` (doing `per_rep` units per repetition per thread) on `threads`
+/// threads together, best of [`TRIALS`] timed by the barrier.
+fn threads_rate(threads: usize, per_rep: f64, work: &(dyn Fn(usize, u64) + Sync)) -> f64 {
+    if threads == 1 {
+        return best_rate(|reps| {
+            work(0, reps);
+            per_rep * reps as f64
+        });
+    }
+    let mut reps = 1u64;
+    loop {
+        let e = together(threads, reps, work);
+        if e >= TRIAL || reps >= 1 << 40 {
+            let mut best = per_rep * (threads as u64 * reps) as f64 / e.as_secs_f64();
+            for _ in 1..TRIALS {
+                let e = together(threads, reps, work);
+                best = best.max(per_rep * (threads as u64 * reps) as f64 / e.as_secs_f64());
+            }
+            return best;
+        }
+        reps = (reps as f64 * (TRIAL.as_secs_f64() / e.as_secs_f64().max(1e-7)).clamp(2.0, 64.0))
+            .ceil() as u64;
+    }
+}
+
+const FP64_STEPS: u64 = 4096;
+const HASHES: u32 = 1 << 16;
+
+fn fp64_rate(threads: usize) -> f64 {
+    let lanes = if crate::simd::level() == crate::simd::Level::Avx512 {
+        8
+    } else {
+        4
+    };
+    let per_rep = fp64_flops_per_step(lanes) * FP64_STEPS as f64;
+    threads_rate(threads, per_rep, &|_, reps| {
+        for _ in 0..reps {
+            black_box(fp64(black_box(FP64_STEPS)));
+        }
+    })
+}
+
+fn hash_rate(threads: usize) -> f64 {
+    threads_rate(threads, HASHES as f64, &|t, reps| {
+        for r in 0..reps {
+            black_box(hash_kernel(black_box((r as u32) ^ t as u32), HASHES));
+        }
+    })
+}
+
+/// Nanoseconds per `fetch_add` on one line: private to each thread (`shared = false`) or one
+/// line for all `threads`.
+fn atomic_ns(threads: usize, shared: bool) -> f64 {
+    const OPS: u64 = 20_000;
+    let lines: Vec<crossbeam::utils::CachePadded<AtomicU64>> = (0..threads)
+        .map(|_| crossbeam::utils::CachePadded::new(AtomicU64::new(0)))
+        .collect();
+    let rate = threads_rate(threads, OPS as f64, &|t, reps| {
+        let a = if shared { &lines[0] } else { &lines[t] };
+        for _ in 0..reps * OPS {
+            a.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    // Operations per second per thread -> ns per operation as each thread sees it.
+    1e9 / (rate / threads as f64)
+}
+
+/// Half a ping-pong round trip of one cache line between two threads, ns.
+fn line_transfer_ns() -> f64 {
+    const ROUNDS: u64 = 20_000;
+    let flag = crossbeam::utils::CachePadded::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut best = f64::INFINITY;
+    for _ in 0..TRIALS {
+        flag.store(0, Ordering::SeqCst);
+        let e = together(2, ROUNDS, &|t, rounds| {
+            let me = t as u64;
+            for r in 0..rounds {
+                let want = 2 * r + me;
+                while flag.load(Ordering::Acquire) != want {
+                    if Instant::now() > deadline {
+                        return;
+                    }
+                    std::hint::spin_loop();
+                }
+                flag.store(want + 1, Ordering::Release);
+            }
+        });
+        best = best.min(e.as_secs_f64() * 1e9 / (2 * ROUNDS) as f64);
+    }
+    best
+}
+
+fn thread_spawn_ns() -> f64 {
+    let mut best = f64::INFINITY;
+    for _ in 0..TRIALS {
+        let n = 200;
+        let t = Instant::now();
+        for i in 0..n {
+            std::thread::spawn(move || black_box(i))
+                .join()
+                .expect("probe thread");
+        }
+        best = best.min(t.elapsed().as_secs_f64() * 1e9 / n as f64);
+    }
+    best
+}
+
+fn process_spawn_ns() -> Option<f64> {
+    let program = ["/bin/true", "/usr/bin/true"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())?;
+    let mut best = f64::INFINITY;
+    for _ in 0..TRIALS {
+        let n = 20;
+        let t = Instant::now();
+        for _ in 0..n {
+            std::process::Command::new(program).status().ok()?;
+        }
+        best = best.min(t.elapsed().as_secs_f64() * 1e9 / n as f64);
+    }
+    Some(best)
+}
+
+/// One byte to `cat` and back over its stdin and stdout pipes.
+fn pipe_round_trip_ns() -> Option<f64> {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("cat")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take()?;
+    let mut stdout = child.stdout.take()?;
+    let mut byte = [0u8; 1];
+    let mut round = |n: usize| -> Option<f64> {
+        let t = Instant::now();
+        for _ in 0..n {
+            stdin.write_all(b"x").ok()?;
+            stdout.read_exact(&mut byte).ok()?;
+        }
+        Some(t.elapsed().as_secs_f64() * 1e9 / n as f64)
+    };
+    round(100)?;
+    let mut best = f64::INFINITY;
+    for _ in 0..TRIALS {
+        best = best.min(round(1000)?);
+    }
+    drop(stdin);
+    let _ = child.wait();
+    Some(best)
+}
+
+/// Measures this machine (`cores` threads for the all-cores figures); `progress` hears the name
+/// of each probe as it starts.
+pub fn calibrate(
+    machine_id: &str,
+    cores: u32,
+    build_profile: &str,
+    mut progress: impl FnMut(&str),
+) -> Calibration {
+    let start = Instant::now();
+    let cores = cores.max(1);
+    let mut thread_counts = vec![1usize];
+    if cores > 1 {
+        thread_counts.push(cores as usize);
+    }
+    let mut bandwidth = Vec::new();
+    for kind in [
+        BandwidthKind::Read,
+        BandwidthKind::Write,
+        BandwidthKind::Copy,
+    ] {
+        progress(&format!("{} bandwidth", kind.name()));
+        for &threads in &thread_counts {
+            for ws in WORKING_SETS {
+                bandwidth.push(Bandwidth {
+                    kind,
+                    threads: threads as u32,
+                    working_set_bytes: ws,
+                    bytes_per_s: bandwidth_probe(kind, threads, ws),
+                });
+            }
+        }
+    }
+    progress("FP64 peak");
+    let fp64_flops_per_core = fp64_rate(1);
+    let fp64_flops_all_cores = if cores > 1 {
+        fp64_rate(cores as usize)
+    } else {
+        fp64_flops_per_core
+    };
+    progress("integer hash peak");
+    let hash32_per_core = hash_rate(1);
+    let hash32_all_cores = if cores > 1 {
+        hash_rate(cores as usize)
+    } else {
+        hash32_per_core
+    };
+    progress("atomics");
+    let atomic_uncontended_ns = atomic_ns(1, false);
+    let atomic_contended_ns = atomic_ns(cores as usize, true);
+    let cache_line_transfer_ns = (cores > 1).then(line_transfer_ns).filter(|v| v.is_finite());
+    progress("thread and process start-up, pipes");
+    let thread_spawn_ns = thread_spawn_ns();
+    let process_spawn_ns = process_spawn_ns();
+    let pipe_round_trip_ns = pipe_round_trip_ns();
+    Calibration {
+        version: CALIBRATION_VERSION,
+        machine_id: machine_id.to_string(),
+        measured_at: parbench_harness::timefmt::rfc3339(std::time::SystemTime::now()),
+        parbench_version: env!("CARGO_PKG_VERSION").to_string(),
+        build_profile: build_profile.to_string(),
+        isa: crate::simd::best_level().to_string(),
+        cores,
+        seconds: start.elapsed().as_secs_f64(),
+        bandwidth,
+        fp64_flops_per_core,
+        fp64_flops_all_cores,
+        hash32_per_core,
+        hash32_all_cores,
+        atomic_uncontended_ns,
+        atomic_contended_ns,
+        cache_line_transfer_ns,
+        thread_spawn_ns,
+        process_spawn_ns,
+        pipe_round_trip_ns,
+    }
+}
+
+/// Gives every measured point of `results` whose workload declares a bound model its bound
+/// against `calibration` (the metrics [`METRIC_OF_BOUND`], [`METRIC_BOUND`] and
+/// `bound_by_<resource>`), and flags [`FlagKind::AboveBound`] on a point faster than
+/// [`ABOVE_BOUND`] times it. Accelerator (OpenCL) points are left out: the calibration measures
+/// the CPU. Returns how many points got a bound.
+pub fn apply_bounds(
+    results: &mut RunResults,
+    registry: &crate::Registry,
+    calibration: &Calibration,
+) -> usize {
+    let mut bounded = 0;
+    for p in results.points.iter_mut() {
+        if p.model == ExecutionModel::Opencl || p.measurement.is_none() {
+            continue;
+        }
+        let Some(t) = p.throughput.as_ref().filter(|t| t.value > 0.0) else {
+            continue;
+        };
+        let Some(workload) = registry.get(&p.workload) else {
+            continue;
+        };
+        let mut problem = crate::Problem::new(p.size.clone(), p.n, 0);
+        for spec in workload.info().params {
+            problem
+                .params
+                .insert(spec.name.to_string(), spec.default.clone());
+        }
+        problem
+            .params
+            .extend(p.params.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let Some(model) = workload.bound(&problem) else {
+            continue;
+        };
+        let Some(bound) = calibration.bound(&model, p.workers) else {
+            continue;
+        };
+        let fraction = t.value / bound.units_per_s;
+        let unit = t.unit.clone();
+        p.metrics.insert(
+            METRIC_OF_BOUND.into(),
+            Metric {
+                value: fraction,
+                unit: String::new(),
+            },
+        );
+        p.metrics.insert(
+            METRIC_BOUND.into(),
+            Metric {
+                value: bound.units_per_s,
+                unit,
+            },
+        );
+        p.metrics.retain(|k, _| !k.starts_with(METRIC_BOUND_BY));
+        p.metrics.insert(
+            format!("{METRIC_BOUND_BY}{}", bound.resource.key()),
+            Metric {
+                value: bound.resource_value,
+                unit: bound.resource.unit().into(),
+            },
+        );
+        p.derived.flags.retain(|f| f.kind != FlagKind::AboveBound);
+        if fraction > ABOVE_BOUND {
+            p.derived.flags.push(Flag {
+                kind: FlagKind::AboveBound,
+                message: format!(
+                    "{:.0}% of the machine's calibrated bound ({}): faster than the machine can be; a measurement error (a workload that does less than its declared work, timing, or a stale calibration: `parbench calibrate --recalibrate`)",
+                    fraction * 100.0,
+                    bound.resource.key().replace('_', " ")
+                ),
+            });
+        }
+        bounded += 1;
+    }
+    bounded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernels_compute_what_they_claim() {
+        let a: Vec<f64> = (0..64).map(|i| i as f64).collect();
+        assert_eq!(read_kernel(&a), (0..64).sum::<i32>() as f64);
+        let mut b = vec![0.0; 64];
+        copy_kernel(&mut b, &a, 0.5);
+        assert_eq!(b[10], 5.0);
+        write_kernel(&mut b, 3.0);
+        assert!(b.iter().all(|x| *x == 3.0));
+        let h: u64 = (0..100u32).map(|i| lowbias32(i ^ 7) as u64).sum();
+        assert_eq!(hash_kernel(7, 100), h);
+        assert!(fp64(10) > 0.0);
+    }
+
+    #[test]
+    fn best_rate_measures_a_rate() {
+        let r = best_rate(|reps| {
+            black_box((0..reps).sum::<u64>());
+            reps as f64
+        });
+        assert!(r > 0.0 && r.is_finite());
+    }
+}
