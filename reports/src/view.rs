@@ -250,12 +250,13 @@ impl Best<'_> {
 
 /// The point with the highest verified speedup among `points` that may be a headline (see
 /// [`headline_eligible`]), the baseline variant itself left out (its speedup is 1 by
-/// definition), with every other eligible point whose interval overlaps it (a tie).
+/// definition) and accelerators too (a device is compared with the best CPU point, not with
+/// serial), with every other eligible point whose interval overlaps it (a tie).
 pub fn best_speedup<'a>(points: impl IntoIterator<Item = &'a Point>) -> Option<Best<'a>> {
     let eligible: Vec<&Point> = points
         .into_iter()
         .filter(|p| headline_eligible(p) && p.derived.speedup.is_some_and(f64::is_finite))
-        .filter(|p| p.variant != BASELINE_VARIANT)
+        .filter(|p| p.variant != BASELINE_VARIANT && p.model != ExecutionModel::Opencl)
         .collect();
     let best = eligible.iter().copied().max_by(|a, b| {
         a.derived

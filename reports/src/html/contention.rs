@@ -112,7 +112,7 @@ fn fairness(
         &chart.render()?,
         "The same index per iteration, median over iterations: with more workers than cores, some workers barely run within an iteration and catch up in others, which the total hides.",
     );
-    out.push_str("</div>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">operations per worker<br>min – max (mean)</th><th class=\"num\">std. dev.<br>(CV)</th><th class=\"num\">Jain's<br>index</th><th>starved<br>workers</th><th class=\"num\">per iteration: Jain<br>median (lowest)</th><th class=\"num\">iterations with<br>a starved worker</th></tr></thead>\n<tbody>\n");
+    out.push_str("</div>\n<details><summary>Fairness of every point</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">operations per worker<br>min – max (mean)</th><th class=\"num\">std. dev.<br>(CV)</th><th class=\"num\">Jain's<br>index</th><th>starved<br>workers</th><th class=\"num\">per iteration: Jain<br>median (lowest)</th><th class=\"num\">iterations with<br>a starved worker</th></tr></thead>\n<tbody>\n");
     for (p, o) in points {
         let f = &o.fairness;
         let it = &o.per_iteration;
@@ -156,7 +156,7 @@ fn fairness(
     }
     let _ = writeln!(
         out,
-        "</tbody>\n</table></div>\n<p class=\"note\">* oversubscribed. Counts cover every iteration the engine ran for the point (warm-up and samples). A worker is <em>starved</em> when it completed less than {:.0}% of its fair share (the total divided by the workers).</p>",
+        "</tbody>\n</table></div>\n<p class=\"note\">* oversubscribed. Counts cover every iteration the engine ran for the point (warm-up and samples). A worker is <em>starved</em> when it completed less than {:.0}% of its fair share (the total divided by the workers).</p>\n</details>",
         STARVATION_SHARE * 100.0
     );
     Ok(())
@@ -202,7 +202,7 @@ fn latency(
             "Time of the shared part of an operation (lock, critical section, unlock; a CAS loop; a fetch_add; a channel send), clock cost subtracted; values the clock cannot resolve are drawn at its resolution.",
         );
     }
-    out.push_str("</div>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">samples (every k-th op)</th>");
+    out.push_str("</div>\n<details><summary>Latency percentiles of every point</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">samples (every k-th op)</th>");
     for q in PERCENTILES {
         let _ = write!(out, "<th class=\"num\">{}</th>", percentile_label(q));
     }
@@ -244,7 +244,7 @@ fn latency(
         .next();
     let _ = writeln!(
         out,
-        "</tbody>\n</table></div>\n<p class=\"note\">Each worker times every k-th operation (two clock reads); the figures come from a histogram with 1/64 relative precision, with the median cost of timing an empty interval ({}) subtracted; the clock's step is {}. A percentile is shown once at least ten samples lie beyond it (p99.9: 10,000 samples). The overhead estimate is two clock reads every k operations against a worker's mean time per operation.</p>",
+        "</tbody>\n</table></div>\n<p class=\"note\">Each worker times every k-th operation (two clock reads); the figures come from a histogram with 1/64 relative precision, with the median cost of timing an empty interval ({}) subtracted; the clock's step is {}. A percentile is shown once at least ten samples lie beyond it (p99.9: 10,000 samples). The overhead estimate is two clock reads every k operations against a worker's mean time per operation.</p>\n</details>",
         clock.map_or("–".into(), |c| c.0.to_string()),
         clock.map_or("–".into(), |c| c.1.to_string()),
     );

@@ -10,6 +10,7 @@ use crate::view::{
     speedup_interval, status_counts, status_groups,
 };
 use crate::{ReportError, format};
+use parbench_harness::Nanos;
 use parbench_harness::analysis::BASELINE_VARIANT;
 use parbench_harness::results::{ExecutionModel, Point, Status};
 use std::fmt::Write as _;
@@ -22,7 +23,7 @@ pub(super) fn render(
     let m = &r.machine;
     let mut out = page_head(&format!("parbench report {}", r.run_id));
     nav(&mut out, view, None);
-    out.push_str("<h1>parbench report</h1>\n");
+    out.push_str("<h1 id=\"top\">parbench report</h1>\n");
     let _ = writeln!(
         out,
         "<p class=\"sub\">Run {} · {} ({} logical cores) · started {} · {} · config {}{} · parbench {}</p>",
@@ -68,6 +69,7 @@ pub(super) fn render(
         plural(r.points.len()),
     );
 
+    let body_start = out.len();
     // Status.
     out.push_str("<h2 id=\"status\">Status</h2>\n<p class=\"badges\">");
     for s in STATUSES {
@@ -120,10 +122,23 @@ pub(super) fn render(
     for s in sections {
         s.overview(view, &mut out)?;
     }
+    how_measured(&mut out, view);
     how_to_read(&mut out, view);
     machine(&mut out, view);
+    calibration(&mut out, view);
     config(&mut out, view);
     out.push_str("<h2 id=\"files\">Files</h2>\n<ul>\n<li><a href=\"results.json\">results.json</a>: everything, in the documented schema (raw samples included)</li>\n<li><a href=\"results.csv\">results.csv</a>: one row per point</li>\n<li><a href=\"samples.csv\">samples.csv</a>: one row per raw sample (long format)</li>\n<li><a href=\"summary.md\">summary.md</a>: a Markdown digest for a pull request or CI job summary</li>\n</ul>\n");
+    let body = out.split_off(body_start);
+    out.push_str("<nav class=\"toc\" aria-label=\"contents\"><strong>Contents:</strong> ");
+    out.push_str(
+        &super::headings(&body)
+            .iter()
+            .map(|(id, text)| format!("<a href=\"#{}\">{}</a>", esc(id), esc(text)))
+            .collect::<Vec<_>>()
+            .join(" · "),
+    );
+    out.push_str("</nav>\n");
+    out.push_str(&super::with_top_links(&body));
     page_foot(&mut out, r);
     Ok(out)
 }
@@ -206,6 +221,31 @@ fn headline(out: &mut String, view: &ReportView<'_>) {
             out.push_str("</p>\n");
         }
         None => out.push_str("<p>No point may be a headline: none is verified, measured on at most the logical cores, free of self-check flags and sampled often enough.</p>\n"),
+    }
+    // The device against the best CPU point, once, naming the device.
+    let devices: Vec<HeatCell> = view
+        .suites
+        .iter()
+        .flat_map(|s| {
+            crate::view::variants_of(&s.points)
+                .into_iter()
+                .filter(|v| {
+                    s.points
+                        .iter()
+                        .any(|p| p.variant == *v && p.model == ExecutionModel::Opencl)
+                })
+                .filter_map(move |v| device_cell(view, s, v))
+        })
+        .collect();
+    if let Some(best) = devices
+        .iter()
+        .max_by(|a, b| a.value.unwrap_or(0.0).total_cmp(&b.value.unwrap_or(0.0)))
+    {
+        let _ = writeln!(
+            out,
+            "<p>Accelerator at its best: {}. <span class=\"note\">A device is compared with the fastest trustworthy CPU point of the same problem (any variant, any worker count), not with serial.</span></p>",
+            esc(&best.tooltip)
+        );
     }
     if left_out > 0 || flagged > 0 {
         let _ = writeln!(
@@ -390,7 +430,7 @@ fn heatmap(out: &mut String, view: &ReportView<'_>) -> Result<(), ReportError> {
         out,
         &svg,
         &format!(
-            "Each cell: the highest verified speedup of a variant over the suite's baseline at any size, parameters and worker count, with that worker count, from points that may be a headline (verified, at most {} workers, at least {} samples, no self-check flag). OpenCL cells (\"vs best CPU\") compare the device with the fastest trustworthy CPU point of the same problem, any variant and worker count: above 1× the device wins. Click a suite or a cell to open its page. Grey: no trustworthy speedup (the cell says why).",
+            "Each cell: the highest verified speedup of a variant over the suite's baseline at any size, parameters and worker count, with that worker count, from points that may be a headline (verified, at most {} workers, at least {} samples, no self-check flag). OpenCL cells (\"vs CPU\") compare the device with the fastest trustworthy CPU point of the same problem, any variant and worker count: above 1× the device wins. Click a suite or a cell to open its page. Grey: no trustworthy speedup (the cell says why).",
             view.cores, MIN_SAMPLES
         ),
     );
@@ -442,7 +482,7 @@ fn device_cell(view: &ReportView<'_>, s: &crate::view::SuiteView<'_>, v: &str) -
         .unwrap_or_else(|| "an OpenCL device".into());
     Some(HeatCell {
         value: Some(ratio),
-        text: format!("{}\nvs best CPU", format::ratio(ratio)),
+        text: format!("{}\nvs CPU", format::ratio(ratio)),
         href: Some(format!("{}#{}", s.file, problem_anchor(view, d))),
         tooltip: format!(
             "{} · {v} on {device}: {} the time of the fastest CPU point ({} at {} worker{}), {}",
@@ -544,6 +584,259 @@ fn suites_table(out: &mut String, view: &ReportView<'_>) {
         );
     }
     out.push_str("</tbody>\n</table></div>\n");
+}
+
+/// "How this was measured": for this run, the answers a careful reader asks for first.
+fn how_measured(out: &mut String, view: &ReportView<'_>) {
+    let r = view.results;
+    out.push_str("<h2 id=\"method\">How this was measured</h2>\n<dl class=\"defs callout\">\n");
+    // Baseline and its absolute time.
+    let mut baselines: Vec<String> = Vec::new();
+    for s in &view.suites {
+        let times: Vec<String> = s
+            .problems
+            .iter()
+            .filter_map(|q| {
+                let b = q
+                    .points
+                    .iter()
+                    .find(|p| p.variant == BASELINE_VARIANT && p.status == Status::Ok)?;
+                Some(format!(
+                    "{} at {}",
+                    b.median()?,
+                    crate::view::size_label(q.size, q.n)
+                ))
+            })
+            .take(4)
+            .collect();
+        if !times.is_empty() {
+            baselines.push(format!("{}: {}", esc(s.name), esc(&times.join(", "))));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "<dt>Baseline</dt><dd>Speedups divide the <em>serial</em> variant's median time at the same suite, size and parameters (the same variant at one worker where a suite has none) by the point's. Absolute baseline times per iteration: {}.</dd>",
+        if baselines.is_empty() {
+            "none measured".to_string()
+        } else {
+            baselines.join("; ")
+        }
+    );
+    // Samples and repetitions.
+    let mut ns: Vec<usize> = r
+        .points
+        .iter()
+        .filter_map(|p| p.measurement.as_ref().map(|m| m.stats.n))
+        .collect();
+    ns.sort_unstable();
+    let few = ns.iter().filter(|n| **n < MIN_SAMPLES).count();
+    if !ns.is_empty() {
+        let _ = writeln!(
+            out,
+            "<dt>Samples</dt><dd>Each point is one process's measurement: warm-up, then samples (each a batch of back-to-back iterations, divided) until the median's interval is within the target or the budget is spent. Samples per point: {} to {} (median {}). {}</dd>",
+            ns[0],
+            ns[ns.len() - 1],
+            ns[ns.len() / 2],
+            if few > 0 {
+                format!(
+                    "{few} point{} had fewer than {MIN_SAMPLES}: they print no interval and never become a headline.",
+                    plural(few)
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<dt>Intervals</dt><dd>95% bootstrap percentile intervals of the median (resampling the samples; no normality is assumed), and of the speedup (resampling both points). Two intervals that overlap are reported as a tie, not a winner. None is printed from fewer than {MIN_SAMPLES} samples.</dd>"
+    );
+    // What varied.
+    let mut workers: Vec<u32> = r.points.iter().map(|p| p.workers).collect();
+    workers.sort_unstable();
+    workers.dedup();
+    let mut params: Vec<&str> = Vec::new();
+    for p in &r.points {
+        for k in p.params.keys() {
+            if !params.contains(&k.as_str()) {
+                params.push(k);
+            }
+        }
+    }
+    let sizes: usize = view.suites.iter().map(|s| s.problems.len()).sum();
+    let _ = writeln!(
+        out,
+        "<dt>What varied</dt><dd>{} variant{}, worker counts {} ({} logical cores: more is oversubscribed), {} problem{} (size × parameters){}{}.</dd>",
+        view.variants.len(),
+        plural(view.variants.len()),
+        workers
+            .iter()
+            .map(|w| w.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        view.cores,
+        sizes,
+        plural(sizes),
+        if params.is_empty() {
+            String::new()
+        } else {
+            format!(", parameters {}", esc(&params.join(", ")))
+        },
+        if r.config.quick {
+            "; --quick shrank every size and budget (labels give the n that ran)"
+        } else {
+            ""
+        }
+    );
+    // Bounds.
+    let bounded: Vec<(&Point, crate::view::PointBound)> = r
+        .points
+        .iter()
+        .filter_map(|p| Some((p, crate::view::bound_of(p)?)))
+        .collect();
+    match &r.machine.calibration {
+        Some(c) => {
+            let serial: Vec<String> = bounded
+                .iter()
+                .filter(|(p, _)| p.variant == BASELINE_VARIANT)
+                .take(6)
+                .map(|(p, b)| {
+                    format!(
+                        "{} {} {}",
+                        esc(&p.suite),
+                        esc(&view.size_label(p)),
+                        format::percent_short(b.fraction)
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "<dt>Bounds</dt><dd>Each workload declares what a unit of its work costs (bytes streamed, FP64 multiplies and adds, integer hashes); with this machine's <a href=\"#calibration\">calibration</a> (measured {}, ISA {}) that gives every CPU point the throughput the machine allows at its worker count and working set, and its <em>% of bound</em>. {} point{} got a bound{}. A point above {:.0}% of its bound is flagged as a measurement error. Accelerator points have none (the calibration measures the CPU).</dd>",
+                esc(&c.measured_at),
+                esc(&c.isa),
+                bounded.len(),
+                plural(bounded.len()),
+                if serial.is_empty() {
+                    String::new()
+                } else {
+                    format!("; serial: {}", serial.join(", "))
+                },
+                parbench_harness::calibration::ABOVE_BOUND * 100.0
+            );
+        }
+        None => out.push_str("<dt>Bounds</dt><dd>This run had no calibration of the machine (`parbench calibrate`), so no point is measured against the machine's limits.</dd>\n"),
+    }
+    // Left out.
+    let over = r.points.iter().filter(|p| p.oversubscribed).count();
+    let flagged = r
+        .points
+        .iter()
+        .filter(|p| !p.derived.flags.is_empty())
+        .count();
+    let not_ok = r.points.iter().filter(|p| p.status != Status::Ok).count();
+    let _ = writeln!(
+        out,
+        "<dt>Left out, and why</dt><dd>{not_ok} point{} not verified (wrong, failed, skipped or incorrect by design: no speedup; see <a href=\"#status\">Status</a>); {over} oversubscribed point{} (measured and drawn hollow, left out of headlines and of every fit: the models assume a core per worker); {flagged} flagged by a self-check (shown, never a headline); efficiency and Karp-Flatt of accelerator points (one device is not one worker).</dd>",
+        plural(not_ok),
+        plural(over),
+    );
+    out.push_str("</dl>\n");
+}
+
+/// The machine's calibrated limits, where the run had them.
+fn calibration(out: &mut String, view: &ReportView<'_>) {
+    let Some(c) = &view.results.machine.calibration else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "<h2 id=\"calibration\">Machine limits (calibration)</h2>\n<p class=\"note\">Measured by `parbench calibrate` on {} ({} build, ISA {}, {} cores, {:.1} s); each figure is the best of a few short trials.</p>",
+        esc(&c.measured_at),
+        esc(&c.build_profile),
+        esc(&c.isa),
+        c.cores,
+        c.seconds
+    );
+    let mut sets: Vec<u64> = c.bandwidth.iter().map(|b| b.working_set_bytes).collect();
+    sets.sort_unstable();
+    sets.dedup();
+    let mut threads: Vec<u32> = c.bandwidth.iter().map(|b| b.threads).collect();
+    threads.sort_unstable();
+    threads.dedup();
+    out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>bandwidth</th>");
+    for ws in &sets {
+        let _ = write!(
+            out,
+            "<th class=\"num\">{}</th>",
+            format::metric(*ws as f64, "B")
+        );
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for kind in [
+        parbench_harness::calibration::BandwidthKind::Read,
+        parbench_harness::calibration::BandwidthKind::Write,
+        parbench_harness::calibration::BandwidthKind::Copy,
+    ] {
+        for t in &threads {
+            let _ = write!(
+                out,
+                "<tr><td>{} · {t} thread{}</td>",
+                kind.name(),
+                plural(*t as usize)
+            );
+            for ws in &sets {
+                let v = c
+                    .bandwidth
+                    .iter()
+                    .find(|b| b.kind == kind && b.threads == *t && b.working_set_bytes == *ws);
+                let _ = write!(
+                    out,
+                    "<td class=\"num\">{}</td>",
+                    v.map_or("–".into(), |b| format::si(b.bytes_per_s, "B/s"))
+                );
+            }
+            out.push_str("</tr>\n");
+        }
+    }
+    out.push_str("</tbody>\n</table></div>\n<dl class=\"kv\">\n");
+    let opt = |v: Option<f64>| v.map_or("not measured".to_string(), |v| Nanos(v).to_string());
+    let rows: Vec<(&str, String)> = vec![
+        (
+            "FP64 multiply+add peak",
+            format!(
+                "{} per core, {} on {} cores",
+                format::si(c.fp64_flops_per_core, "FLOP/s"),
+                format::si(c.fp64_flops_all_cores, "FLOP/s"),
+                c.cores
+            ),
+        ),
+        (
+            "32-bit hash peak",
+            format!(
+                "{} per core, {} on {} cores",
+                format::si(c.hash32_per_core, "hashes/s"),
+                format::si(c.hash32_all_cores, "hashes/s"),
+                c.cores
+            ),
+        ),
+        (
+            "atomic fetch_add",
+            format!(
+                "{} uncontended, {} contended by {} threads",
+                Nanos(c.atomic_uncontended_ns),
+                Nanos(c.atomic_contended_ns),
+                c.cores
+            ),
+        ),
+        ("cache-line transfer", opt(c.cache_line_transfer_ns)),
+        ("thread spawn + join", Nanos(c.thread_spawn_ns).to_string()),
+        ("process spawn + wait", opt(c.process_spawn_ns)),
+        ("pipe round trip", opt(c.pipe_round_trip_ns)),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&v));
+    }
+    out.push_str("</dl>\n");
 }
 
 fn how_to_read(out: &mut String, view: &ReportView<'_>) {

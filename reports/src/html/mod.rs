@@ -68,6 +68,7 @@ dl.kv dd { margin: 0; overflow-wrap: break-word; }
 dl.defs dt { font-weight: 600; margin-top: 6px; }
 dl.defs dd { margin: 0 0 0 16px; }
 .flag { display: inline-block; padding: 0 6px; border-radius: 8px; background: #fdecea; color: var(--bad); border: 1px solid #f3b8b3; font-size: 0.78rem; font-weight: 600; white-space: nowrap; }
+nav.toc { font-size: 0.88rem; margin: 8px 0 12px; line-height: 1.7; }
 details { margin: 8px 0 12px; }
 details > summary { cursor: pointer; color: var(--link); font-weight: 600; margin: 6px 0; }
 a.top-link { float: right; font-size: 0.8rem; font-weight: normal; margin-left: 12px; }
@@ -337,6 +338,56 @@ pub(crate) fn with_top_links(body: &str) -> String {
         "</h2>",
         "<a class=\"top-link\" href=\"#top\">↑ top</a></h2>",
     )
+}
+
+/// The family of a variant, for small multiples: synchronization primitives that compete with
+/// each other share one.
+pub(crate) fn family(variant: &str) -> &'static str {
+    match variant {
+        "mutex" | "parking_lot" | "parking_lot_fair" | "rwlock" | "parking_lot_rwlock" | "spin" => {
+            "locks"
+        }
+        "atomic" | "cas" | "unsync" => "lock-free",
+        "sharded" | "sharded_unpadded" => "sharded",
+        "channel" | "processes-pool" | "processes-spawn" => "message passing",
+        "threads" | "rayon" => "threads and pools",
+        v if v.starts_with("opencl") => "accelerators",
+        _ => "other",
+    }
+}
+
+/// More series than one chart shows legibly: split into [`family`] charts.
+pub(crate) const MAX_SERIES_PER_CHART: usize = 6;
+
+/// Splits `series` into families (in order of first appearance), each with the baseline series
+/// (`serial`, a common reference) drawn in every family; `None` when they fit in one chart.
+pub(crate) fn small_multiples(
+    series: &[crate::plot::Series],
+) -> Option<Vec<(&'static str, Vec<crate::plot::Series>)>> {
+    if series.len() <= MAX_SERIES_PER_CHART {
+        return None;
+    }
+    let reference: Vec<&crate::plot::Series> = series
+        .iter()
+        .filter(|s| s.label == parbench_harness::analysis::BASELINE_VARIANT)
+        .collect();
+    let mut out: Vec<(&'static str, Vec<crate::plot::Series>)> = Vec::new();
+    for s in series
+        .iter()
+        .filter(|s| s.label != parbench_harness::analysis::BASELINE_VARIANT)
+    {
+        let f = family(&s.label);
+        match out.iter_mut().find(|(g, _)| *g == f) {
+            Some((_, v)) => v.push(s.clone()),
+            None => {
+                let mut v: Vec<crate::plot::Series> =
+                    reference.iter().map(|r| (*r).clone()).collect();
+                v.push(s.clone());
+                out.push((f, v));
+            }
+        }
+    }
+    Some(out)
 }
 
 /// A suite page being rendered, as sections see it.

@@ -437,7 +437,7 @@ fn time_chart(
     figure(
         out,
         &chart.render()?,
-        "Lower is better. Error bars: 95% CI of the median. A dashed level: a variant that runs on one worker only. Red crosses: measured, but the answer was wrong. The axis turns logarithmic when times span more than 20×.",
+        "Lower is better. Error bars: 95% CI of the median. A dashed level: a variant that runs on one worker only. Red crosses: measured, but the answer was wrong. The axis turns logarithmic when times span more than 10×.",
     );
     Ok(())
 }
@@ -498,6 +498,7 @@ fn speedup_chart(
         page.view.cores,
     );
     chart.ideal = true;
+    chart.log_y = true;
     chart.curves = &curves;
     chart.curve_legend = Some("dashed, in a variant's colour: its Amdahl fit");
     figure(
@@ -520,6 +521,7 @@ fn efficiency_chart(out: &mut String, page: &Page<'_>, ok: &[&Point]) -> Result<
         page.view.cores,
     );
     chart.reference = Some((1.0, "ideal (100%)"));
+    chart.log_y = true;
     chart.y_format = percent_tick;
     figure(
         out,
@@ -551,13 +553,37 @@ fn throughput_chart(out: &mut String, page: &Page<'_>, ok: &[&Point]) -> Result<
         },
         false,
     );
+    // The machine's bound at each worker count (the calibrated limit of the workload's model).
+    let mut bound: Vec<(f64, f64, &'static str)> = Vec::new();
+    for p in ok {
+        if let Some(b) = crate::view::bound_of(p).filter(|b| b.unit == unit)
+            && !bound.iter().any(|(w, _, _)| *w == p.workers as f64)
+        {
+            bound.push((p.workers as f64, b.limit / scale, b.by));
+        }
+    }
+    bound.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let curves: Vec<Curve> = if bound.len() > 0 {
+        vec![Curve {
+            label: format!("machine bound ({})", bound[0].2),
+            color: crate::plot::BOUND,
+            points: bound.iter().map(|(w, v, _)| (*w, *v)).collect(),
+        }]
+    } else {
+        Vec::new()
+    };
     let y_label = format!("throughput ({prefix}{unit})");
     let mut chart = WorkersChart::new("Throughput vs workers", &y_label, &series, page.view.cores);
     chart.log_y = true;
+    chart.curves = &curves;
     figure(
         out,
         &chart.render()?,
-        "Higher is better: work per second at the median time, in the workload's own unit.",
+        if curves.is_empty() {
+            "Higher is better: work per second at the median time, in the workload's own unit."
+        } else {
+            "Higher is better: work per second at the median time, in the workload's own unit. Dashed red: the most this machine allows for the workload at each worker count (its calibrated limits and the workload's bound model); the statistics table gives each point's % of bound."
+        },
     );
     Ok(())
 }
