@@ -289,16 +289,9 @@ fn heatmaps(
         .filter_map(|p| p.throughput.as_ref().map(|t| t.value))
         .filter(|v| *v > 0.0)
         .collect();
-    let (Some(lo), Some(hi)) = (
-        throughputs.iter().copied().reduce(f64::min),
-        throughputs.iter().copied().reduce(f64::max),
-    ) else {
+    if throughputs.is_empty() {
         return Ok(());
-    };
-    let unit = group
-        .iter()
-        .find_map(|p| p.throughput.as_ref().map(|t| t.unit.clone()))
-        .unwrap_or_default();
+    }
     let columns: Vec<String> = values.iter().map(|v| v.to_string()).collect();
     let rows: Vec<String> = workers
         .iter()
@@ -310,7 +303,7 @@ fn heatmaps(
             }
         })
         .collect();
-    let scale_label = format!("throughput ({unit}, log scale)");
+    let scale_label = "throughput ÷ throughput at the fewest workers (same parameter)";
     out.push_str("<div class=\"grid\">\n");
     for v in variants_of(group) {
         if group.iter().all(|p| p.variant == v && p.workers == 1) || v == "serial" {
@@ -325,41 +318,56 @@ fn heatmaps(
                         let point = group.iter().find(|p| {
                             p.variant == v && p.workers == *w && p.params.get(param) == Some(value)
                         });
-                        match point.and_then(|p| p.throughput.as_ref()) {
-                            Some(t) => HeatCell {
-                                value: Some(t.value),
-                                text: format::si(t.value, "").trim_end().to_string(),
+                        // Normalized by the same primitive at its fewest workers and the same
+                        // parameter: the colour shows scaling, not how much work-inside costs.
+                        let base = group
+                            .iter()
+                            .filter(|p| p.variant == v && p.params.get(param) == Some(value))
+                            .min_by_key(|p| p.workers)
+                            .and_then(|p| p.throughput.as_ref())
+                            .map(|t| t.value)
+                            .filter(|b| *b > 0.0);
+                        match (point.and_then(|p| p.throughput.as_ref()), base) {
+                            (Some(t), Some(b)) => HeatCell {
+                                value: Some(t.value / b),
+                                text: format::ratio(t.value / b),
                                 href: None,
                                 tooltip: format!(
-                                    "{v} · {w} workers · {param} = {value}: {}",
-                                    format::throughput(t.value, &t.unit)
+                                    "{v} · {w} workers · {param} = {value}: {} ({} its throughput at its fewest workers)",
+                                    format::throughput(t.value, &t.unit),
+                                    format::ratio(t.value / b)
                                 ),
                             },
-                            None => HeatCell::default(),
+                            _ => HeatCell::default(),
                         }
                     })
                     .collect()
             })
             .collect();
-        let title = format!("{v}: throughput");
+        let title = format!("{v}: throughput scaling");
         let mut chart = HeatmapChart::new(
             &title,
             &rows,
             &columns,
             &cells,
-            ColorScale::Sequential { lo, hi, log: true },
+            ColorScale::Diverging {
+                lo: 0.25,
+                center: 1.0,
+                hi: (page.view.cores as f64).max(2.0),
+                log: true,
+            },
         );
         chart.row_header = "workers";
         chart.column_header = param;
-        chart.scale_label = &scale_label;
-        chart.scale_format = |v| format::si(v, "").trim_end().to_string();
+        chart.scale_label = scale_label;
+        chart.scale_format = |v| format!("{}×", crate::plot::tick((v * 100.0).round() / 100.0));
         chart.empty_label = "not measured or not verified";
         chart.max_width = HALF_WIDTH;
         figure(
             out,
             &chart.render()?,
             &format!(
-                "{v}: throughput at each worker count (rows) and {param} (columns); darker is faster, on one colour scale for every map of this group."
+                "{v}: throughput at each worker count (rows) and {param} (columns), divided by its throughput at the fewest workers with the same {param}: blue scales up, orange slows down (absolute figures in the tooltips and the tables)."
             ),
         );
     }

@@ -377,6 +377,14 @@ fn problem(
         q.anchor,
         esc(&q.title())
     );
+    // With many problems a page would run to tens of thousands of pixels: each problem then
+    // shows its answer in one line and folds its charts and tables (a link to the section
+    // still lands on its heading).
+    let fold = page.suite.problems.len() > FOLD_PROBLEMS_ABOVE;
+    if fold {
+        problem_summary(out, q);
+        out.push_str("<details><summary>Charts and tables of this problem</summary>\n");
+    }
     let ok = ok_measured(&q.points);
     if ok.is_empty() {
         out.push_str("<p>No point of this problem was measured and verified.</p>\n");
@@ -395,8 +403,43 @@ fn problem(
     samples_chart(out, page, q)?;
     stats_table(out, page, q);
     super::attention_brief(out, &q.points);
+    if fold {
+        out.push_str("</details>\n");
+    }
     out.push_str("</section>\n");
     Ok(())
+}
+
+/// Above this many problems a suite page folds each problem's charts and tables.
+const FOLD_PROBLEMS_ABOVE: usize = 3;
+
+/// One line: the fastest trustworthy point of a problem and its speedup.
+fn problem_summary(out: &mut String, q: &Problem<'_>) {
+    let fastest = q
+        .points
+        .iter()
+        .copied()
+        .filter(|p| headline_eligible(p))
+        .min_by(|a, b| {
+            a.median()
+                .map_or(f64::INFINITY, |m| m.0)
+                .total_cmp(&b.median().map_or(f64::INFINITY, |m| m.0))
+        });
+    match fastest {
+        Some(p) => {
+            let _ = writeln!(
+                out,
+                "<p>Fastest trustworthy: <strong>{}</strong> at {} worker{}, {} ({} vs the baseline){}.</p>",
+                esc(&p.variant),
+                p.workers,
+                if p.workers == 1 { "" } else { "s" },
+                or_dash(p.median().map(|m| m.to_string())),
+                speedup_text(p),
+                bound_text(p).map_or(String::new(), |b| format!(", {b} of the machine's bound"))
+            );
+        }
+        None => out.push_str("<p>No trustworthy verified measurement.</p>\n"),
+    }
 }
 
 fn time_chart(
@@ -613,7 +656,7 @@ fn fits_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
                 }
             )),
             Some(Err(e)) => {
-                let reason = e.to_string();
+                let reason = e.reason;
                 match not_meaningful.iter_mut().find(|(r, _)| *r == reason) {
                     Some((_, vs)) => vs.push(v),
                     None => not_meaningful.push((reason, vec![v])),
@@ -707,7 +750,7 @@ fn samples_chart(out: &mut String, page: &Page<'_>, q: &Problem<'_>) -> Result<(
     figure(
         out,
         &chart.render()?,
-        "One row per measured point (its median after the label): every sample, as its difference from that median. Wide boxes, long whiskers or many outliers mean a noisy measurement: compare medians with care.",
+        "One row per measured point (its median after the label): every sample, as its difference from that median. Wide boxes, long whiskers or many outliers mean a noisy measurement: compare medians with care. Outliers far beyond the whiskers are counted at the axis's edge (n ▸) instead of stretching it.",
     );
     out.push_str("</details>\n");
     Ok(())
