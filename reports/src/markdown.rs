@@ -23,9 +23,9 @@ fn plural(n: usize) -> &'static str {
 fn place(p: &Point) -> String {
     let params = p.params_label();
     format!(
-        "{} · size {} · {} · {}w{}",
+        "{} · {} · {} · {}w{}",
         md(&p.suite),
-        md(&p.size),
+        md(&crate::view::size_label(&p.size, p.n)),
         md(&p.variant),
         p.workers,
         if params.is_empty() {
@@ -269,18 +269,20 @@ pub fn render_summary(results: &RunResults) -> String {
         plural(results.points.len())
     );
     for p in results.points.iter().take(MAX_POINT_ROWS) {
+        // No interval from fewer than the minimum samples.
         let s = p.measurement.as_ref().map(|m| &m.stats);
+        let ci = s.filter(|_| crate::view::enough_samples(p));
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {}{} | {} | {} | {} | {} | {} |",
             md(&p.suite),
-            md(&p.size),
+            md(&crate::view::size_label(&p.size, p.n)),
             md(&p.params_label()),
             md(&p.variant),
             p.workers,
             if p.oversubscribed { "\\*" } else { "" },
             s.map_or("–".to_string(), |s| s.median.to_string()),
-            s.map_or("–".to_string(), |s| format!("{}–{}", s.ci_low, s.ci_high)),
+            ci.map_or("–".to_string(), |s| format!("{}–{}", s.ci_low, s.ci_high)),
             p.derived.speedup.map_or("–".to_string(), format::ratio),
             efficiency(p).map_or("–".to_string(), format::percent),
             p.status

@@ -2,7 +2,7 @@
 //! have fixed slots, other names take free slots in a stable order ([`Palette`]). Time phases
 //! (compute, exchange, start-up, IPC, kernel, …) have their own fixed colours.
 
-use plotters::style::RGBColor;
+pub use plotters::style::RGBColor;
 use std::collections::BTreeMap;
 
 /// The first seven are Okabe and Ito's colour-blind-friendly set; the rest were chosen greedily
