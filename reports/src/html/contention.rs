@@ -83,10 +83,15 @@ fn fairness(
     points: &[(&Point, &Operations)],
 ) -> Result<(), ReportError> {
     let view = page.view;
-    out.push_str(
-        "<h3>Fairness: how the workers shared the operations</h3>\n<div class=\"grid\">\n",
-    );
+    out.push_str("<h3>Fairness: how the workers shared the operations</h3>\n");
     let total = series(page, points, |o| Some(o.fairness.jain));
+    // Many primitives: the charts come by family, folded (the table below has every figure).
+    let many = total.len() > super::MAX_SERIES_PER_CHART;
+    out.push_str(if many {
+        "<details><summary>Fairness charts, by family of primitives</summary>\n"
+    } else {
+        "<div class=\"grid\">\n"
+    });
     let mut chart = WorkersChart::new(
         "Fairness over the whole point (Jain's index)",
         "Jain's index of operations per worker",
@@ -94,11 +99,11 @@ fn fairness(
         view.cores,
     );
     chart.reference = Some((1.0, "perfectly fair (1)"));
-    figure(
+    super::workers_figures(
         out,
-        &chart.render()?,
+        &chart,
         "Jain's index (Σx)² / (n·Σx²) of the operations each worker completed over every observed iteration: 1 when all did the same, 1/n when one did everything.",
-    );
+    )?;
     let per_iteration = series(page, points, |o| o.per_iteration.jain_median);
     let mut chart = WorkersChart::new(
         "Fairness within an iteration (median Jain's index)",
@@ -107,12 +112,13 @@ fn fairness(
         view.cores,
     );
     chart.reference = Some((1.0, "perfectly fair (1)"));
-    figure(
+    super::workers_figures(
         out,
-        &chart.render()?,
+        &chart,
         "The same index per iteration, median over iterations: with more workers than cores, some workers barely run within an iteration and catch up in others, which the total hides.",
-    );
-    out.push_str("</div>\n<details><summary>Fairness of every point</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">operations per worker<br>min – max (mean)</th><th class=\"num\">std. dev.<br>(CV)</th><th class=\"num\">Jain's<br>index</th><th>starved<br>workers</th><th class=\"num\">per iteration: Jain<br>median (lowest)</th><th class=\"num\">iterations with<br>a starved worker</th></tr></thead>\n<tbody>\n");
+    )?;
+    out.push_str(if many { "</details>\n" } else { "</div>\n" });
+    out.push_str("<details><summary>Fairness of every point</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">operations per worker<br>min – max (mean)</th><th class=\"num\">std. dev.<br>(CV)</th><th class=\"num\">Jain's<br>index</th><th>starved<br>workers</th><th class=\"num\">per iteration: Jain<br>median (lowest)</th><th class=\"num\">iterations with<br>a starved worker</th></tr></thead>\n<tbody>\n");
     for (p, o) in points {
         let f = &o.fairness;
         let it = &o.per_iteration;
@@ -176,7 +182,16 @@ fn latency(
         return Ok(());
     }
     let view = page.view;
-    out.push_str("<h3>Latency of one operation (sampled)</h3>\n<div class=\"grid\">\n");
+    out.push_str("<h3>Latency of one operation (sampled)</h3>\n");
+    let many = {
+        let ps: Vec<&Point> = with.iter().map(|(p, _)| *p).collect();
+        variants_of(&ps).len() > super::MAX_SERIES_PER_CHART
+    };
+    out.push_str(if many {
+        "<details><summary>Latency charts, by family of primitives</summary>\n"
+    } else {
+        "<div class=\"grid\">\n"
+    });
     let max = with
         .iter()
         .filter_map(|(_, o)| o.latency.as_ref()?.percentile(0.99))
@@ -196,13 +211,14 @@ fn latency(
         let mut chart = WorkersChart::new(title, &y_label, &s, view.cores);
         chart.log_y = true;
         chart.width = HALF_WIDTH;
-        figure(
+        super::workers_figures(
             out,
-            &chart.render()?,
+            &chart,
             "Time of the shared part of an operation (lock, critical section, unlock; a CAS loop; a fetch_add; a channel send), clock cost subtracted; values the clock cannot resolve are drawn at its resolution.",
-        );
+        )?;
     }
-    out.push_str("</div>\n<details><summary>Latency percentiles of every point</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">samples (every k-th op)</th>");
+    out.push_str(if many { "</details>\n" } else { "</div>\n" });
+    out.push_str("<details><summary>Latency percentiles of every point</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">samples (every k-th op)</th>");
     for q in PERCENTILES {
         let _ = write!(out, "<th class=\"num\">{}</th>", percentile_label(q));
     }

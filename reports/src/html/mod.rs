@@ -390,6 +390,49 @@ pub(crate) fn small_multiples(
     Some(out)
 }
 
+/// Renders `template` (a chart of many series) as it is, or, with more series than one chart
+/// shows legibly, as one chart per family of variants (each with the baseline as a common
+/// reference, curves kept with their series), in a grid with `caption` once below.
+pub(crate) fn workers_figures(
+    out: &mut String,
+    template: &crate::plot::WorkersChart<'_>,
+    caption: &str,
+) -> Result<(), ReportError> {
+    let Some(families) = small_multiples(template.series) else {
+        figure(out, &template.render()?, caption);
+        return Ok(());
+    };
+    out.push_str("<div class=\"grid\">\n");
+    for (family, series) in &families {
+        let curves: Vec<crate::plot::Curve> = template
+            .curves
+            .iter()
+            .filter(|c| {
+                series
+                    .iter()
+                    .any(|s| c.label.starts_with(&format!("{}:", s.label)))
+            })
+            .cloned()
+            .collect();
+        let title = format!("{} · {family}", template.title);
+        let chart = crate::plot::WorkersChart {
+            title: &title,
+            series,
+            curves: &curves,
+            width: crate::plot::HALF_WIDTH,
+            ..template.clone()
+        };
+        figure(
+            out,
+            &chart.render()?,
+            &format!("{family}, with serial as the common reference."),
+        );
+    }
+    out.push_str("</div>\n");
+    let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(caption));
+    Ok(())
+}
+
 /// A suite page being rendered, as sections see it.
 pub(crate) struct Page<'a> {
     pub view: &'a ReportView<'a>,

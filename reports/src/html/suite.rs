@@ -148,10 +148,16 @@ fn glance(out: &mut String, page: &Page<'_>) {
                     .collect();
                 let mut who = variant_cell(view, &p.variant);
                 if !ties.is_empty() {
+                    let more = ties.len().saturating_sub(4);
                     let _ = write!(
                         who,
-                        " <span class=\"note\">tie with {} (intervals overlap)</span>",
-                        ties.join(", ")
+                        " <span class=\"note\">tie with {}{} (intervals overlap)</span>",
+                        ties[..ties.len().min(4)].join(", "),
+                        if more > 0 {
+                            format!(" and {more} more")
+                        } else {
+                            String::new()
+                        }
                     );
                 }
                 let _ = writeln!(
@@ -389,12 +395,22 @@ fn problem(
     if ok.is_empty() {
         out.push_str("<p>No point of this problem was measured and verified.</p>\n");
     } else {
-        out.push_str("<div class=\"grid\">\n");
-        time_chart(out, page, q, &ok)?;
-        speedup_chart(out, page, q, &ok)?;
-        efficiency_chart(out, page, &ok)?;
-        throughput_chart(out, page, &ok)?;
-        out.push_str("</div>\n");
+        if variants_of(&ok).len() > super::MAX_SERIES_PER_CHART {
+            // Many variants: speedup by families, each against serial; the other charts folded.
+            speedup_chart(out, page, q, &ok)?;
+            out.push_str("<details><summary>Time, efficiency and throughput against workers</summary>\n<div class=\"grid\">\n");
+            time_chart(out, page, q, &ok)?;
+            efficiency_chart(out, page, &ok)?;
+            throughput_chart(out, page, &ok)?;
+            out.push_str("</div>\n</details>\n");
+        } else {
+            out.push_str("<div class=\"grid\">\n");
+            time_chart(out, page, q, &ok)?;
+            speedup_chart(out, page, q, &ok)?;
+            efficiency_chart(out, page, &ok)?;
+            throughput_chart(out, page, &ok)?;
+            out.push_str("</div>\n");
+        }
         fits_table(out, page, q);
     }
     for s in sections {
@@ -544,11 +560,11 @@ fn speedup_chart(
     chart.log_y = true;
     chart.curves = &curves;
     chart.curve_legend = Some("dashed, in a variant's colour: its Amdahl fit");
-    figure(
+    super::workers_figures(
         out,
-        &chart.render()?,
+        &chart,
         "Higher is better; the grey diagonal is perfect scaling. Dashed curves: Amdahl's law fitted to each variant (see the table below). Error bars: bootstrap 95% CI of the speedup.",
-    );
+    )?;
     Ok(())
 }
 
@@ -606,7 +622,7 @@ fn throughput_chart(out: &mut String, page: &Page<'_>, ok: &[&Point]) -> Result<
         }
     }
     bound.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let curves: Vec<Curve> = if bound.len() > 0 {
+    let curves: Vec<Curve> = if !bound.is_empty() {
         vec![Curve {
             label: format!("machine bound ({})", bound[0].2),
             color: crate::plot::BOUND,
