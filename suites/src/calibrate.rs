@@ -100,7 +100,50 @@ fn fp64_inline<const LANES: usize>(steps: u64, seed: f64) -> f64 {
         .sum()
 }
 
-/// FLOPs one step of [`fp64_inline`] performs.
+/// One multiply and one add per lane with the multiply off the chain: `a += m * b` (the shape
+/// of the matmul register tile: only the adds depend on the previous step).
+#[inline(always)]
+fn add_mul_step<const LANES: usize>(a: &mut [f64; LANES], m: &[f64; LANES], b: f64) {
+    for j in 0..LANES {
+        a[j] += m[j] * b;
+    }
+}
+
+/// `acc += m * b[step]` on 12 independent vectors, `b` loaded from a small table as the tile
+/// loads its panel.
+#[inline(always)]
+fn fp64_tile_inline<const LANES: usize>(steps: u64, seed: f64) -> f64 {
+    let table: [f64; 64] = std::array::from_fn(|i| seed + i as f64 * 1e-9);
+    let mk = |k: usize| -> [f64; LANES] {
+        std::array::from_fn(|j| 1e-3 + (k * LANES + j) as f64 * 1e-6)
+    };
+    let (m0, m1, m2, m3, m4, m5) = (mk(0), mk(1), mk(2), mk(3), mk(4), mk(5));
+    let (m6, m7, m8, m9, m10, m11) = (mk(6), mk(7), mk(8), mk(9), mk(10), mk(11));
+    let z = [0.0f64; LANES];
+    let (mut a0, mut a1, mut a2, mut a3, mut a4, mut a5) = (z, z, z, z, z, z);
+    let (mut a6, mut a7, mut a8, mut a9, mut a10, mut a11) = (z, z, z, z, z, z);
+    for s in 0..steps {
+        let b = table[(s & 63) as usize];
+        add_mul_step(&mut a0, &m0, b);
+        add_mul_step(&mut a1, &m1, b);
+        add_mul_step(&mut a2, &m2, b);
+        add_mul_step(&mut a3, &m3, b);
+        add_mul_step(&mut a4, &m4, b);
+        add_mul_step(&mut a5, &m5, b);
+        add_mul_step(&mut a6, &m6, b);
+        add_mul_step(&mut a7, &m7, b);
+        add_mul_step(&mut a8, &m8, b);
+        add_mul_step(&mut a9, &m9, b);
+        add_mul_step(&mut a10, &m10, b);
+        add_mul_step(&mut a11, &m11, b);
+    }
+    [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11]
+        .iter()
+        .flatten()
+        .sum()
+}
+
+/// FLOPs one step of [`fp64_inline`] or [`fp64_tile_inline`] performs.
 const fn fp64_flops_per_step(lanes: usize) -> f64 {
     (12 * lanes * 2) as f64
 }
@@ -117,19 +160,38 @@ crate::multiversion! {
     }
 }
 
-/// Runs the FP64 probe for `steps`; returns the FLOPs done.
-fn fp64(steps: u64) -> f64 {
-    let lanes = match crate::simd::level() {
-        crate::simd::Level::Avx512 => {
-            black_box(fp64_wide(steps, black_box(0.5)));
-            8
-        }
-        _ => {
-            black_box(fp64_narrow(steps, black_box(0.5)));
-            4
-        }
+crate::multiversion! {
+    fn fp64_tile_wide(steps: u64, seed: f64) -> f64 {
+        fp64_tile_inline::<8>(steps, seed)
+    }
+}
+
+crate::multiversion! {
+    fn fp64_tile_narrow(steps: u64, seed: f64) -> f64 {
+        fp64_tile_inline::<4>(steps, seed)
+    }
+}
+
+/// Vector lanes of the FP64 probes on this CPU.
+fn fp64_lanes() -> usize {
+    if crate::simd::level() == crate::simd::Level::Avx512 {
+        8
+    } else {
+        4
+    }
+}
+
+/// Runs an FP64 probe (`tile`: the matmul-shaped one) for `steps`; returns the FLOPs done.
+fn fp64(steps: u64, tile: bool) -> f64 {
+    let wide = fp64_lanes() == 8;
+    let r = match (wide, tile) {
+        (true, false) => fp64_wide(steps, black_box(0.5)),
+        (false, false) => fp64_narrow(steps, black_box(0.5)),
+        (true, true) => fp64_tile_wide(steps, black_box(0.5)),
+        (false, true) => fp64_tile_narrow(steps, black_box(0.5)),
     };
-    fp64_flops_per_step(lanes) * steps as f64
+    black_box(r);
+    fp64_flops_per_step(fp64_lanes()) * steps as f64
 }
 
 crate::multiversion! {
@@ -249,18 +311,20 @@ fn threads_rate(threads: usize, per_rep: f64, work: &(dyn Fn(usize, u64) + Sync)
 const FP64_STEPS: u64 = 4096;
 const HASHES: u32 = 1 << 16;
 
+/// The better of the two FP64 probes (a dependent multiply-add chain, and the matmul tile's
+/// shape) on `threads` threads.
 fn fp64_rate(threads: usize) -> f64 {
-    let lanes = if crate::simd::level() == crate::simd::Level::Avx512 {
-        8
-    } else {
-        4
-    };
-    let per_rep = fp64_flops_per_step(lanes) * FP64_STEPS as f64;
-    threads_rate(threads, per_rep, &|_, reps| {
-        for _ in 0..reps {
-            black_box(fp64(black_box(FP64_STEPS)));
-        }
-    })
+    let per_rep = fp64_flops_per_step(fp64_lanes()) * FP64_STEPS as f64;
+    [false, true]
+        .into_iter()
+        .map(|tile| {
+            threads_rate(threads, per_rep, &|_, reps| {
+                for _ in 0..reps {
+                    black_box(fp64(black_box(FP64_STEPS), tile));
+                }
+            })
+        })
+        .fold(0.0, f64::max)
 }
 
 fn hash_rate(threads: usize) -> f64 {
@@ -544,7 +608,93 @@ mod tests {
         assert!(b.iter().all(|x| *x == 3.0));
         let h: u64 = (0..100u32).map(|i| lowbias32(i ^ 7) as u64).sum();
         assert_eq!(hash_kernel(7, 100), h);
-        assert!(fp64(10) > 0.0);
+        assert!(fp64(10, false) > 0.0 && fp64(10, true) > 0.0);
+    }
+
+    fn calibration() -> Calibration {
+        Calibration {
+            version: CALIBRATION_VERSION,
+            machine_id: "m".into(),
+            measured_at: String::new(),
+            parbench_version: String::new(),
+            build_profile: "release".into(),
+            isa: "avx2".into(),
+            cores: 2,
+            seconds: 1.0,
+            bandwidth: vec![Bandwidth {
+                kind: BandwidthKind::Copy,
+                threads: 1,
+                working_set_bytes: 1 << 20,
+                bytes_per_s: 10e9,
+            }],
+            fp64_flops_per_core: 4e9,
+            fp64_flops_all_cores: 8e9,
+            hash32_per_core: 2e9,
+            hash32_all_cores: 4e9,
+            atomic_uncontended_ns: 1.0,
+            atomic_contended_ns: 10.0,
+            cache_line_transfer_ns: None,
+            thread_spawn_ns: 1.0,
+            process_spawn_ns: None,
+            pipe_round_trip_ns: None,
+        }
+    }
+
+    fn point(
+        workload: &str,
+        variant: &str,
+        throughput: f64,
+        unit: &str,
+    ) -> parbench_harness::results::Point {
+        serde_json::from_value(serde_json::json!({
+            "suite": workload, "workload": workload, "size": "S", "n": 1000, "variant": variant,
+            "model": if variant == "opencl" { "opencl" } else { "serial" }, "sync": "none",
+            "workers": 1, "status": "ok", "oversubscribed": false,
+            "measurement": {
+                "samples_ns": [1.0], "iters_per_sample": 1,
+                "stats": {"n": 1, "mean": 1.0, "median": 1.0, "stddev": 0.0, "mad": 0.0, "min": 1.0,
+                          "max": 1.0, "cv": 0.0, "ci_low": 1.0, "ci_high": 1.0, "ci_level": 0.95,
+                          "outliers": {"low_severe": 0, "low_mild": 0, "high_mild": 0, "high_severe": 0}},
+                "warmup_iters": 0, "warmup_ns": 0.0, "first_iteration_ns": 1.0,
+                "timer_resolution_ns": 1.0, "stop_reason": "budget", "checksum": ""
+            },
+            "throughput": {"value": throughput, "unit": unit}
+        }))
+        .expect("a point")
+    }
+
+    #[test]
+    fn bounds_are_attached_and_a_point_above_its_bound_is_flagged() {
+        let mut results: RunResults = serde_json::from_value(serde_json::json!({
+            "schema_version": 1, "parbench_version": "0", "run_id": "r", "started_at": "",
+            "complete": true,
+            "config": {"path": "", "sha256": "", "text": "", "quick": false},
+            "machine": {"id": "m", "hostname": "", "cpu_model": "", "logical_cores": 2, "os": "",
+                        "kernel": "", "arch": "", "rustc": "", "build_profile": ""},
+            "points": []
+        }))
+        .expect("results");
+        results.points = vec![
+            // pi: 2 hashes per sample at 2e9 hashes/s: at most 1e9 samples/s.
+            point("pi", "serial", 0.5e9, "samples/s"),
+            // matmul: one FLOP per FLOP at 4e9: 5e9 is 125% of the bound.
+            point("matmul", "serial", 5e9, "FLOP/s"),
+            point("pi", "opencl", 9e9, "samples/s"),
+        ];
+        let registry = crate::Registry::builtin();
+        assert_eq!(apply_bounds(&mut results, &registry, &calibration()), 2);
+        let pi = &results.points[0];
+        assert!((pi.metrics[METRIC_OF_BOUND].value - 0.5).abs() < 1e-9);
+        assert_eq!(pi.metrics[METRIC_BOUND].unit, "samples/s");
+        assert!(pi.metrics.contains_key("bound_by_hash32_peak"));
+        assert!(pi.derived.flags.is_empty());
+        let matmul = &results.points[1];
+        assert!((matmul.metrics[METRIC_OF_BOUND].value - 1.25).abs() < 1e-9);
+        assert_eq!(matmul.derived.flags[0].kind, FlagKind::AboveBound);
+        assert!(
+            results.points[2].metrics.is_empty(),
+            "devices get no CPU bound"
+        );
     }
 
     #[test]

@@ -284,6 +284,8 @@ fn size_sweeps(out: &mut String, page: &Page<'_>) -> Result<(), ReportError> {
                 })
                 .collect();
             xy.sort_by(|a, b| a.x.total_cmp(&b.x));
+            // Sizes that ran at the same n (--quick shrank them alike) are one point.
+            xy.dedup_by(|a, b| a.x == b.x);
             series.push(Series::new(
                 format!("{v} ({w} worker{})", if w == 1 { "" } else { "s" }),
                 view.palette.color(v),
@@ -309,6 +311,23 @@ fn size_sweeps(out: &mut String, page: &Page<'_>) -> Result<(), ReportError> {
         );
     }
     out.push_str("</div>\n");
+    // Say which configured sizes ran at the same n.
+    let mut by_n: Vec<(u64, Vec<&str>)> = Vec::new();
+    for p in &measured {
+        match by_n.iter_mut().find(|(n, _)| *n == p.n) {
+            Some((_, labels)) if !labels.contains(&p.size.as_str()) => labels.push(&p.size),
+            Some(_) => {}
+            None => by_n.push((p.n, vec![&p.size])),
+        }
+    }
+    for (n, labels) in by_n.iter().filter(|(_, l)| l.len() > 1) {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Sizes {} all ran at n = {} (--quick shrank them alike): drawn once.</p>",
+            esc(&labels.join(", ")),
+            format::grouped(*n)
+        );
+    }
     Ok(())
 }
 
