@@ -56,18 +56,28 @@ fn stats_rows(html: &str) -> Vec<Vec<String>> {
     rows
 }
 
-/// Numbers after `n = ` in a page's text.
-fn size_labels(html: &str) -> Vec<u64> {
+/// Numbers after `n = ` in a page's text: exact (`1,000,000`) or abbreviated (`312k`,
+/// `3.12M`, with the relative precision its digits carry).
+fn size_labels(html: &str) -> Vec<(f64, f64)> {
     let mut out = Vec::new();
     for part in html.split("n = ").skip(1) {
-        let digits: String = part
+        let number: String = part
             .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == ',')
-            .filter(char::is_ascii_digit)
+            .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
             .collect();
-        if let Ok(n) = digits.parse() {
-            out.push(n);
-        }
+        let digits = number.replace(',', "");
+        let Ok(v) = digits.trim_end_matches('.').parse::<f64>() else {
+            continue;
+        };
+        let scale = match part[number.len()..].chars().next() {
+            Some('k') => 1e3,
+            Some('M') => 1e6,
+            Some('G') => 1e9,
+            _ => 1.0,
+        };
+        // Three significant digits where abbreviated: within half a unit of the last.
+        let tolerance = if scale > 1.0 { 0.006 } else { 0.0 };
+        out.push((v * scale, tolerance));
     }
     out
 }
@@ -160,9 +170,20 @@ pub(crate) fn check_site(dir: &Path, results: &RunResults) -> Vec<String> {
                 }
             }
         }
-        // Size labels: the n that ran.
-        for n in size_labels(&html) {
-            if !ns.contains(&n) {
+        // Size labels: the n that ran (the config's own text, in <pre>, aside).
+        let mut labelled = String::new();
+        for (i, part) in html.split("<pre>").enumerate() {
+            labelled.push_str(if i == 0 {
+                part
+            } else {
+                part.split_once("</pre>").map_or("", |(_, rest)| rest)
+            });
+        }
+        for (n, tolerance) in size_labels(&labelled) {
+            if !ns
+                .iter()
+                .any(|m| (*m as f64 - n).abs() <= tolerance * n.max(1.0))
+            {
                 violations.push(format!("{page}: a size label n = {n} that no point ran"));
             }
         }
