@@ -73,8 +73,9 @@ pub struct Calibration {
     pub seconds: f64,
     /// Read, write and copy bandwidth over working sets from L1 to memory, at 1 and all cores.
     pub bandwidth: Vec<Bandwidth>,
-    /// FP64 multiply + add (separate instructions, as the kernels use: no FMA) per second on
-    /// one core, with many independent accumulators in `isa` vectors.
+    /// FP64 multiplies and adds (separate instructions, as the kernels use: no FMA) per second
+    /// on one core: the best of a dependent multiply-add chain and a register tile on 12
+    /// independent `isa` vectors, and the matmul kernel itself on a cache-resident product.
     pub fp64_flops_per_core: f64,
     /// The same on every core at once.
     pub fp64_flops_all_cores: f64,

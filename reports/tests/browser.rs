@@ -636,3 +636,50 @@ fn the_browser_checks_catch_a_broken_page() {
         "a word wider than the page is broken inside: caught"
     );
 }
+
+/// A real default run (`parbench run` on the 2-core development machine, release build,
+/// `tests/data/default-run.json`): every suite page at most 12,000 px tall at 1280 px before
+/// any details are opened, nothing wider than the window, and no word broken inside in print.
+#[test]
+fn the_default_run_fits_the_screen_and_the_paper() {
+    let Some(binary) = chromium() else { return };
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/default-run.json");
+    let results = parbench_harness::results::RunResults::load(&data).expect("the recorded run");
+    let work = work_dir("browser-default-run");
+    let site = work.join("site");
+    write_reports(&results, &site, &Format::ALL).unwrap();
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(&site)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .collect();
+    pages.sort();
+    let mut browser = Browser::launch(&binary, &work);
+    let mut failures = Vec::new();
+    for page in &pages {
+        let name = page.file_name().unwrap().to_string_lossy().to_string();
+        let r = open(&mut browser, page, &site, Medium::Screen);
+        eprintln!("{name}: {} px tall, {} px wide", r.height, r.scroll_width);
+        if name.starts_with("suite-") && r.height > MAX_SUITE_PAGE_HEIGHT {
+            failures.push(format!("{name}: {} px tall", r.height));
+        }
+        if r.scroll_width > WIDTH as f64 || !r.overflowing.is_empty() {
+            failures.push(format!(
+                "{name}: {} px wide; tables overflowing {:?}",
+                r.scroll_width, r.overflowing
+            ));
+        }
+        if !r.errors.is_empty() {
+            failures.push(format!("{name}: {:#?}", r.errors));
+        }
+        let printed = open(&mut browser, page, &site, Medium::Print);
+        if !printed.broken_words.is_empty() {
+            failures.push(format!(
+                "{name} printed: words broken inside: {:?}",
+                printed.broken_words
+            ));
+        }
+    }
+    drop(browser);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -311,11 +311,36 @@ fn threads_rate(threads: usize, per_rep: f64, work: &(dyn Fn(usize, u64) + Sync)
 const FP64_STEPS: u64 = 4096;
 const HASHES: u32 = 1 << 16;
 
-/// The better of the two FP64 probes (a dependent multiply-add chain, and the matmul tile's
-/// shape) on `threads` threads.
+/// Side of the cache-resident matrix product of the FP64 probe (three 96 x 96 matrices: 216 KiB).
+const TILE_N: usize = 96;
+
+/// The matmul workload's own kernel (packing included) on a product that fits in cache: what
+/// the kernels' instruction mix reaches when memory is no limit. Returns the FLOPs per call.
+fn matmul_probe() -> (f64, impl Fn()) {
+    use crate::workloads::matmul::{NR, input, multiply_rows, pack_b_panel, panels};
+    let n = TILE_N;
+    let (a, b) = input(n, 7);
+    let panel_len = n * NR;
+    let mut packed = vec![0.0; panels(n) * panel_len];
+    for (q, out) in packed.chunks_exact_mut(panel_len).enumerate() {
+        pack_b_panel(&b, n, q, out);
+    }
+    let state = std::sync::Mutex::new((vec![0.0; n * n], Vec::new()));
+    let flops = 2.0 * (n as f64).powi(3);
+    (flops, move || {
+        let panels: Vec<&[f64]> = packed.chunks_exact(panel_len).collect();
+        let mut guard = state.lock().expect("probe state");
+        let (c, a_pack) = &mut *guard;
+        multiply_rows(&a, n, 0..n, &panels, c, a_pack);
+        black_box(&c[0]);
+    })
+}
+
+/// The best of three FP64 probes (a dependent multiply-add chain, the register tile's shape, and
+/// the matmul kernel on a cache-resident product) on `threads` threads.
 fn fp64_rate(threads: usize) -> f64 {
     let per_rep = fp64_flops_per_step(fp64_lanes()) * FP64_STEPS as f64;
-    [false, true]
+    let synthetic = [false, true]
         .into_iter()
         .map(|tile| {
             threads_rate(threads, per_rep, &|_, reps| {
@@ -324,7 +349,19 @@ fn fp64_rate(threads: usize) -> f64 {
                 }
             })
         })
-        .fold(0.0, f64::max)
+        .fold(0.0, f64::max);
+    let probes: Vec<(f64, Box<dyn Fn() + Sync + Send>)> = (0..threads)
+        .map(|_| {
+            let (flops, run) = matmul_probe();
+            (flops, Box::new(run) as Box<dyn Fn() + Sync + Send>)
+        })
+        .collect();
+    let kernel = threads_rate(threads, probes[0].0, &|t, reps| {
+        for _ in 0..reps {
+            (probes[t].1)();
+        }
+    });
+    synthetic.max(kernel)
 }
 
 fn hash_rate(threads: usize) -> f64 {
@@ -352,20 +389,24 @@ fn atomic_ns(threads: usize, shared: bool) -> f64 {
     1e9 / (rate / threads as f64)
 }
 
-/// Half a ping-pong round trip of one cache line between two threads, ns.
-fn line_transfer_ns() -> f64 {
+/// Half a ping-pong round trip of one cache line between two threads, ns: the best of the
+/// trials that finished (a trial whose threads were descheduled for a second is dropped, not
+/// counted as fast). `None` when none finished.
+fn line_transfer_ns() -> Option<f64> {
     const ROUNDS: u64 = 20_000;
     let flag = crossbeam::utils::CachePadded::new(AtomicU64::new(0));
-    let deadline = Instant::now() + Duration::from_secs(2);
-    let mut best = f64::INFINITY;
+    let mut best: Option<f64> = None;
     for _ in 0..TRIALS {
         flag.store(0, Ordering::SeqCst);
+        let gave_up = std::sync::atomic::AtomicBool::new(false);
+        let deadline = Instant::now() + Duration::from_secs(1);
         let e = together(2, ROUNDS, &|t, rounds| {
             let me = t as u64;
             for r in 0..rounds {
                 let want = 2 * r + me;
                 while flag.load(Ordering::Acquire) != want {
-                    if Instant::now() > deadline {
+                    if gave_up.load(Ordering::Relaxed) || Instant::now() > deadline {
+                        gave_up.store(true, Ordering::Relaxed);
                         return;
                     }
                     std::hint::spin_loop();
@@ -373,7 +414,10 @@ fn line_transfer_ns() -> f64 {
                 flag.store(want + 1, Ordering::Release);
             }
         });
-        best = best.min(e.as_secs_f64() * 1e9 / (2 * ROUNDS) as f64);
+        if !gave_up.load(Ordering::Relaxed) {
+            let ns = e.as_secs_f64() * 1e9 / (2 * ROUNDS) as f64;
+            best = Some(best.map_or(ns, |b: f64| b.min(ns)));
+        }
     }
     best
 }
@@ -489,7 +533,7 @@ pub fn calibrate(
     progress("atomics");
     let atomic_uncontended_ns = atomic_ns(1, false);
     let atomic_contended_ns = atomic_ns(cores as usize, true);
-    let cache_line_transfer_ns = (cores > 1).then(line_transfer_ns).filter(|v| v.is_finite());
+    let cache_line_transfer_ns = if cores > 1 { line_transfer_ns() } else { None };
     progress("thread and process start-up, pipes");
     let thread_spawn_ns = thread_spawn_ns();
     let process_spawn_ns = process_spawn_ns();
@@ -609,6 +653,9 @@ mod tests {
         let h: u64 = (0..100u32).map(|i| lowbias32(i ^ 7) as u64).sum();
         assert_eq!(hash_kernel(7, 100), h);
         assert!(fp64(10, false) > 0.0 && fp64(10, true) > 0.0);
+        let (flops, run) = matmul_probe();
+        run();
+        assert_eq!(flops, 2.0 * (TILE_N as f64).powi(3));
     }
 
     fn calibration() -> Calibration {
