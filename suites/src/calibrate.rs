@@ -230,21 +230,29 @@ fn best_rate(mut f: impl FnMut(u64) -> f64) -> f64 {
 
 /// Runs `work(thread, reps)` on `threads` threads started together; returns the wall time.
 fn together(threads: usize, reps: u64, work: &(dyn Fn(usize, u64) + Sync)) -> Duration {
-    let barrier = Barrier::new(threads + 1);
-    std::thread::scope(|s| {
-        for t in 0..threads {
-            let barrier = &barrier;
-            s.spawn(move || {
-                barrier.wait();
-                work(t, reps);
-                barrier.wait();
-            });
-        }
-        barrier.wait();
-        let start = Instant::now();
-        barrier.wait();
-        start.elapsed()
-    })
+    // Each worker reads the clock itself: with as many workers as cores, the thread that
+    // released them may not run again until they are done, so its clock would miss the work.
+    let barrier = Barrier::new(threads);
+    let spans: Vec<(Instant, Instant)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    let start = Instant::now();
+                    work(t, reps);
+                    (start, Instant::now())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("probe thread"))
+            .collect()
+    });
+    let start = spans.iter().map(|s| s.0).min().expect("a thread");
+    let end = spans.iter().map(|s| s.1).max().expect("a thread");
+    end.duration_since(start)
 }
 
 fn bandwidth_probe(kind: BandwidthKind, threads: usize, working_set: u64) -> f64 {
@@ -742,6 +750,15 @@ mod tests {
             results.points[2].metrics.is_empty(),
             "devices get no CPU bound"
         );
+    }
+
+    #[test]
+    fn a_cache_line_transfer_takes_time() {
+        // Timed by the workers themselves: 40,000 hand-offs between two threads cannot take
+        // less than a nanosecond each (the releasing thread's clock once said 0.4 ns).
+        if let Some(ns) = line_transfer_ns() {
+            assert!(ns > 1.0, "{ns} ns");
+        }
     }
 
     #[test]
