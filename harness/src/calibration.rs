@@ -182,12 +182,12 @@ impl Calibration {
     /// get the machine's cores, no more). `None` when the model declares no resource.
     pub fn bound(&self, model: &BoundModel, workers: u32) -> Option<Bound> {
         let w = workers.clamp(1, self.cores.max(1));
+        // Compute scales with the cores: one core's peak times the workers (the all-cores probe,
+        // short and on a shared machine, can read low, and a bound must not be too low).
+        let all_cores = w >= self.cores;
         let scaled = |per_core: f64, all: f64| {
-            if w == 1 {
-                per_core
-            } else {
-                (per_core * w as f64).min(all.max(per_core))
-            }
+            let s = per_core * w as f64;
+            if all_cores { s.max(all) } else { s }
         };
         let mut candidates: Vec<(f64, Resource, f64)> = Vec::new();
         if model.bytes > 0.0
