@@ -47,6 +47,13 @@ pub(crate) enum Command {
         after_help = "Examples:\n  parbench ab --a-bin base/parbench --b-bin head/parbench \\\n      --config configs/gate.toml\n  parbench ab --a-config before.toml --b-config after.toml --rounds 12\n  # measure this machine's noise\n  parbench ab --aa --config configs/gate.toml \\\n      --write-thresholds ci/thresholds.toml\n\nWrites compare.md, compare.json and every round's results (runs/) into --out.\nExit codes: 0 no regression; 1 a regression; 2 bad input or a side that could not run; 3 a point is newly wrong or failed."
     )]
     Ab(AbArgs),
+    /// Measure this machine's limits (memory bandwidth, peak FP64 and integer throughput,
+    /// atomics, cache-line transfers, thread and process start-up, pipes) with small probes,
+    /// cached per machine fingerprint; `parbench run` measures every point against them.
+    #[command(
+        after_help = "Examples:\n  parbench calibrate                 # show the cached calibration (measure it if there is none)\n  parbench calibrate --recalibrate   # measure again (after a hardware or BIOS change)\n  parbench calibrate --format json\n\nThe cache is $XDG_CACHE_HOME/parbench/ (else ~/.cache/parbench/), one file per machine fingerprint."
+    )]
+    Calibrate(CalibrateArgs),
     /// Record runs in a SQLite history and render trend pages with change-points.
     #[command(
         subcommand,
@@ -98,6 +105,21 @@ pub(crate) struct RunArgs {
     /// (overrides the config's `opencl-platform`). Example: --opencl-platform pocl
     #[arg(long, value_name = "INDEX|NAME")]
     pub(crate) opencl_platform: Option<parbench_harness::config::DeviceMatch>,
+    /// Do not measure against the machine's calibrated limits (no "% of bound"); also
+    /// PARBENCH_CALIBRATE=0. Without it a run uses the cached calibration and measures one
+    /// first (about 10 s) when a release build finds none for this machine.
+    #[arg(long)]
+    pub(crate) no_calibrate: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CalibrateArgs {
+    /// Measure again even when a calibration of this machine is cached.
+    #[arg(long)]
+    pub(crate) recalibrate: bool,
+    /// Output format. Example: --format json
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: ListFormat,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -95,6 +95,7 @@ fn main() -> ExitCode {
         cli::Command::Report(args) => cmd::report::report(args),
         cli::Command::Compare(args) => cmd::compare::compare(args),
         cli::Command::Ab(args) => cmd::ab::ab(args),
+        cli::Command::Calibrate(args) => cmd::calibrate::calibrate(args),
         cli::Command::History(command) => cmd::history::history(command),
         cli::Command::Export(args) => cmd::export::export(args),
         cli::Command::Import(args) => cmd::import::import(args),

@@ -38,6 +38,11 @@ pub struct Machine {
     /// Accelerators used by the run (OpenCL devices), described by their backend.
     #[serde(default)]
     pub accelerators: Vec<String>,
+    /// This machine's measured limits (`parbench calibrate`), where the run had them: what
+    /// every point's "% of bound" is measured against. Absent in older files and in runs
+    /// without a calibration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<crate::calibration::Calibration>,
 }
 
 /// Logical cores available to this process.
@@ -90,6 +95,7 @@ impl Machine {
             git_dirty: git(&["status", "--porcelain", "--untracked-files=no"])
                 .map(|s| !s.is_empty()),
             accelerators: Vec::new(),
+            calibration: None,
         };
         m.id = m.stable_id();
         m

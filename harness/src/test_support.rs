@@ -29,6 +29,7 @@ pub(crate) fn machine() -> Machine {
         git_commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
         git_dirty: Some(false),
         accelerators: vec![],
+        calibration: None,
     };
     m.id = m.stable_id();
     m

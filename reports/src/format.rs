@@ -83,8 +83,22 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
+/// Two decimals: the ends of a speedup interval.
+pub fn number2(v: f64) -> String {
+    format!("{v:.2}")
+}
+
 pub fn ratio(v: f64) -> String {
     format!("{v:.2}×")
+}
+
+/// A percentage without decimals above 10%: `62%`, `4.5%` (bounds are not that precise).
+pub fn percent_short(v: f64) -> String {
+    if v.abs() >= 0.1 {
+        format!("{:.0}%", v * 100.0)
+    } else {
+        percent(v)
+    }
 }
 
 pub fn percent(v: f64) -> String {

@@ -23,9 +23,9 @@ fn plural(n: usize) -> &'static str {
 fn place(p: &Point) -> String {
     let params = p.params_label();
     format!(
-        "{} · size {} · {} · {}w{}",
+        "{} · {} · {} · {}w{}",
         md(&p.suite),
-        md(&p.size),
+        md(&crate::view::size_label(&p.size, p.n)),
         md(&p.variant),
         p.workers,
         if params.is_empty() {
@@ -37,7 +37,7 @@ fn place(p: &Point) -> String {
 }
 
 fn speedup_ci(p: &Point) -> String {
-    match (p.derived.speedup, p.derived.speedup_ci) {
+    match (p.derived.speedup, crate::view::speedup_interval(p)) {
         (Some(s), Some([lo, hi])) if lo != hi => format!(
             "{} ({}–{})",
             format::ratio(s),
@@ -135,7 +135,8 @@ pub fn render_summary(results: &RunResults) -> String {
     out.push_str("## Best verified speedup per suite\n\n| suite | workload | variant | workers | median | speedup (95% CI) | efficiency | Amdahl serial fraction |\n|---|---|---|---:|---:|---:|---:|---|\n");
     for s in &view.suites {
         match best_speedup(s.points.iter().copied()) {
-            Some(b) => {
+            Some(best) => {
+                let b = best.point;
                 let problem = s
                     .problems
                     .iter()
@@ -151,12 +152,27 @@ pub fn render_summary(results: &RunResults) -> String {
                         ),
                         Err(e) => md(&e.to_string()),
                     });
+                let mut variant = md(&b.variant);
+                if !best.ties.is_empty() {
+                    variant.push_str(&format!(
+                        " (tied with {}: intervals overlap)",
+                        md(&best
+                            .ties
+                            .iter()
+                            .map(|t| format!("{} at {}w", t.variant, t.workers))
+                            .collect::<Vec<_>>()
+                            .join(", "))
+                    ));
+                }
+                if best.within_noise_of_baseline {
+                    variant.push_str(" (not faster than the baseline beyond its interval)");
+                }
                 let _ = writeln!(
                     out,
                     "| {} | {} | {} | {} | {} | {} | {} | {} |",
                     md(s.name),
                     md(s.workload),
-                    md(&b.variant),
+                    variant,
                     b.workers,
                     b.median().map_or("–".to_string(), |m| m.to_string()),
                     speedup_ci(b),
@@ -167,7 +183,7 @@ pub fn render_summary(results: &RunResults) -> String {
             None => {
                 let _ = writeln!(
                     out,
-                    "| {} | {} | no verified speedup | | | | | |",
+                    "| {} | {} | no verified speedup from a trustworthy point | | | | | |",
                     md(s.name),
                     md(s.workload)
                 );
@@ -204,13 +220,11 @@ pub fn render_summary(results: &RunResults) -> String {
                 let cell = if of.is_empty() {
                     String::new()
                 } else if let Some(b) = best_speedup(of.iter().copied()) {
-                    format!(
-                        "{} ({}w)",
-                        format::ratio(b.derived.speedup.unwrap_or(0.0)),
-                        b.workers
-                    )
+                    format!("{} ({}w)", format::ratio(b.speedup()), b.point.workers)
                 } else if of.iter().all(|p| p.status == Status::ExpectedIncorrect) {
                     "by design".into()
+                } else if of.iter().any(|p| p.status == Status::Ok) {
+                    "not trustworthy".into()
                 } else {
                     of.iter()
                         .find(|p| p.status != Status::Ok)
@@ -220,7 +234,11 @@ pub fn render_summary(results: &RunResults) -> String {
             }
             out.push('\n');
         }
-        out.push_str("\nSpeedup is against the serial variant (or the same variant at one worker where a suite has none), only for points whose answer matched the serial reference. `w`: workers.\n\n");
+        let _ = write!(
+            out,
+            "\nSpeedup is against the serial variant (or the same variant at one worker where a suite has none), only for points whose answer matched the serial reference; a cell shows only points that are verified, not oversubscribed, not flagged by a self-check and have at least {} samples (\"not trustworthy\": none is). `w`: workers.\n\n",
+            crate::view::MIN_SAMPLES
+        );
     }
 
     if !results.crossovers.is_empty() {
@@ -251,18 +269,20 @@ pub fn render_summary(results: &RunResults) -> String {
         plural(results.points.len())
     );
     for p in results.points.iter().take(MAX_POINT_ROWS) {
+        // No interval from fewer than the minimum samples.
         let s = p.measurement.as_ref().map(|m| &m.stats);
+        let ci = s.filter(|_| crate::view::enough_samples(p));
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {}{} | {} | {} | {} | {} | {} |",
             md(&p.suite),
-            md(&p.size),
+            md(&crate::view::size_label(&p.size, p.n)),
             md(&p.params_label()),
             md(&p.variant),
             p.workers,
             if p.oversubscribed { "\\*" } else { "" },
             s.map_or("–".to_string(), |s| s.median.to_string()),
-            s.map_or("–".to_string(), |s| format!("{}–{}", s.ci_low, s.ci_high)),
+            ci.map_or("–".to_string(), |s| format!("{}–{}", s.ci_low, s.ci_high)),
             p.derived.speedup.map_or("–".to_string(), format::ratio),
             efficiency(p).map_or("–".to_string(), format::percent),
             p.status

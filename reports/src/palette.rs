@@ -2,10 +2,13 @@
 //! have fixed slots, other names take free slots in a stable order ([`Palette`]). Time phases
 //! (compute, exchange, start-up, IPC, kernel, …) have their own fixed colours.
 
-use plotters::style::RGBColor;
+pub use plotters::style::RGBColor;
 use std::collections::BTreeMap;
 
-/// Colour-blind-friendly palette (Okabe-Ito plus Tol's muted extras).
+/// The first seven are Okabe and Ito's colour-blind-friendly set; the rest were chosen greedily
+/// to lie as far as possible (CIE L*a*b*) from every colour before them, among colours dark
+/// enough to read on white. Every two of the 24 differ by a CIE76 ΔE of at least
+/// [`MIN_DELTA_E`], so no two variants of one chart look alike.
 const PALETTE: [RGBColor; 12] = [
     RGBColor(0, 0, 0),
     RGBColor(230, 159, 0),
@@ -14,29 +17,66 @@ const PALETTE: [RGBColor; 12] = [
     RGBColor(213, 94, 0),
     RGBColor(0, 114, 178),
     RGBColor(204, 121, 167),
-    RGBColor(136, 34, 85),
-    RGBColor(68, 170, 153),
-    RGBColor(153, 153, 51),
-    RGBColor(102, 17, 0),
-    RGBColor(51, 34, 136),
+    RGBColor(0, 0, 255),
+    RGBColor(0, 204, 0),
+    RGBColor(255, 0, 221),
+    RGBColor(255, 0, 102),
+    RGBColor(0, 102, 255),
 ];
 
-/// Further distinct colours for reports with more variants than [`PALETTE`] holds (Tol's
-/// vibrant and light schemes, darkened where needed for contrast on white).
+/// Further colours for reports with more variants than [`PALETTE`] holds (the same greedy
+/// choice, continued).
 const EXTRA: [RGBColor; 12] = [
-    RGBColor(238, 51, 119),
-    RGBColor(0, 153, 136),
-    RGBColor(51, 187, 238),
-    RGBColor(204, 51, 17),
-    RGBColor(119, 119, 119),
-    RGBColor(170, 51, 119),
-    RGBColor(34, 136, 51),
-    RGBColor(102, 153, 204),
-    RGBColor(187, 85, 102),
-    RGBColor(153, 119, 0),
-    RGBColor(0, 68, 136),
-    RGBColor(221, 170, 51),
+    RGBColor(85, 85, 0),
+    RGBColor(204, 170, 136),
+    RGBColor(136, 34, 34),
+    RGBColor(153, 187, 51),
+    RGBColor(136, 17, 136),
+    RGBColor(85, 102, 102),
+    RGBColor(170, 153, 255),
+    RGBColor(170, 68, 255),
+    RGBColor(255, 0, 34),
+    RGBColor(255, 136, 119),
+    RGBColor(0, 119, 0),
+    RGBColor(238, 68, 170),
 ];
+
+/// The least perceptual distance (CIE76 ΔE in L*a*b*) between any two colours of the palette.
+pub const MIN_DELTA_E: f64 = 25.0;
+
+/// CIE L*a*b* (D65) of an sRGB colour.
+pub fn lab(RGBColor(r, g, b): RGBColor) -> [f64; 3] {
+    let lin = |c: u8| {
+        let c = c as f64 / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let (r, g, b) = (lin(r), lin(g), lin(b));
+    let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+    let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+    let f = |t: f64| {
+        if t > 0.008856 {
+            t.cbrt()
+        } else {
+            7.787 * t + 16.0 / 116.0
+        }
+    };
+    [
+        116.0 * f(y) - 16.0,
+        500.0 * (f(x) - f(y)),
+        200.0 * (f(y) - f(z)),
+    ]
+}
+
+/// CIE76 colour difference: the distance of two colours in L*a*b*.
+pub fn delta_e(a: RGBColor, b: RGBColor) -> f64 {
+    let (p, q) = (lab(a), lab(b));
+    ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt()
+}
 
 /// Fixed slots for the built-in variants; any other name hashes into the palette.
 const KNOWN: [&str; 12] = [
@@ -180,6 +220,44 @@ mod tests {
         let q = Palette::new(names.iter().rev().copied());
         for n in names {
             assert_eq!(p.color(n), q.color(n));
+        }
+    }
+
+    #[test]
+    fn no_two_palette_colours_look_alike() {
+        let all: Vec<RGBColor> = PALETTE.iter().chain(EXTRA.iter()).copied().collect();
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                assert!(
+                    delta_e(*a, *b) >= MIN_DELTA_E,
+                    "{} and {} differ by ΔE {:.1}",
+                    hex(*a),
+                    hex(*b),
+                    delta_e(*a, *b)
+                );
+            }
+        }
+        // The contention suite's twelve primitives and serial, in one chart.
+        let names = [
+            "serial",
+            "mutex",
+            "parking_lot",
+            "parking_lot_fair",
+            "rwlock",
+            "parking_lot_rwlock",
+            "spin",
+            "atomic",
+            "cas",
+            "sharded",
+            "sharded_unpadded",
+            "channel",
+            "unsync",
+        ];
+        let p = Palette::new(names);
+        for (i, a) in names.iter().enumerate() {
+            for b in &names[i + 1..] {
+                assert!(delta_e(p.color(a), p.color(b)) >= MIN_DELTA_E, "{a} vs {b}");
+            }
         }
     }
 

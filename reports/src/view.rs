@@ -5,6 +5,7 @@
 use crate::escape;
 use crate::palette::Palette;
 use parbench_harness::analysis::BASELINE_VARIANT;
+use parbench_harness::calibration;
 use parbench_harness::fit::{self, AmdahlFit, NotMeaningful};
 use parbench_harness::results::{ExecutionModel, Point, RunResults, Status};
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,18 +55,33 @@ pub struct Problem<'a> {
 }
 
 impl Problem<'_> {
-    /// `size S (n = 1,000,000) · bins=16`.
+    /// `size S (n = 1,000,000) · bins=16`, or `n = 1,000 (10000 before --quick)`: always the n
+    /// that ran.
     pub fn title(&self) -> String {
-        let mut t = format!(
-            "size {} (n = {})",
-            self.size,
-            crate::format::grouped(self.n)
-        );
+        let mut t = size_label(self.size, self.n);
         if !self.params.is_empty() {
             t.push_str(" · ");
             t.push_str(&self.params);
         }
         t
+    }
+}
+
+/// A size as a reader should see it: the n that ran, with the configured label where it says
+/// something else (a named size, or a number `--quick` shrank): `S (n = 1,000,000)`,
+/// `n = 50,000`, `n = 1,000 (10000 before --quick)`, `S under --quick (n = 62,500)`.
+pub fn size_label(label: &str, n: u64) -> String {
+    let (base, quick) = match label.strip_suffix("-quick") {
+        Some(b) => (b, true),
+        None => (label, false),
+    };
+    let grouped = crate::format::grouped(n);
+    match base.replace(['_', ','], "").parse::<u64>() {
+        Ok(v) if v == n => format!("n = {grouped}"),
+        Ok(_) if quick => format!("n = {grouped} ({base} before --quick)"),
+        Ok(_) => format!("n = {grouped} (label {base})"),
+        Err(_) if quick => format!("{base} under --quick (n = {grouped})"),
+        Err(_) => format!("{base} (n = {grouped})"),
     }
 }
 
@@ -114,6 +130,11 @@ impl<'a> ReportView<'a> {
         }
     }
 
+    /// [`size_label`] of a point.
+    pub fn size_label(&self, p: &Point) -> String {
+        size_label(&p.size, p.n)
+    }
+
     pub fn suite_file(&self, suite: &str) -> Option<&str> {
         self.suites
             .iter()
@@ -155,19 +176,184 @@ fn problems<'a>(points: &[&'a Point]) -> Vec<Problem<'a>> {
     out
 }
 
-/// The point with the highest verified speedup among `points` (only `ok` points have one), the
-/// baseline variant itself left out (its speedup is 1 by definition).
-pub fn best_speedup<'a>(points: impl IntoIterator<Item = &'a Point>) -> Option<&'a Point> {
-    points
+/// The fewest samples from which a point's interval is printed and the point may be a
+/// headline: below it a bootstrap interval of the median is an artefact of the few values
+/// ("1.80 ms (1.80–1.80), CV 0.0%" from three samples), not a statement about the point.
+pub const MIN_SAMPLES: usize = 5;
+
+/// Why a point may not be a headline (a heatmap colour, a "best" or a "fastest"), or `None`
+/// when it may: verified, measured, not oversubscribed, not flagged by a self-check and with at
+/// least [`MIN_SAMPLES`] samples.
+pub fn not_headline_because(p: &Point) -> Option<&'static str> {
+    if p.status != Status::Ok {
+        return Some("not verified");
+    }
+    if p.measurement.is_none() {
+        return Some("not measured");
+    }
+    if p.oversubscribed {
+        return Some("oversubscribed");
+    }
+    if !p.derived.flags.is_empty() {
+        return Some("flagged by a self-check");
+    }
+    if !enough_samples(p) {
+        return Some("too few samples");
+    }
+    if !p.headline_eligible() {
+        return Some("not eligible");
+    }
+    None
+}
+
+/// Whether `p` may be a headline (see [`not_headline_because`]).
+pub fn headline_eligible(p: &Point) -> bool {
+    not_headline_because(p).is_none()
+}
+
+/// Whether a point has enough samples for its interval to be printed ([`MIN_SAMPLES`]).
+pub fn enough_samples(p: &Point) -> bool {
+    p.measurement
+        .as_ref()
+        .is_some_and(|m| m.stats.n >= MIN_SAMPLES)
+}
+
+/// The 95% interval of a point's speedup, where it may be printed.
+pub fn speedup_interval(p: &Point) -> Option<[f64; 2]> {
+    p.derived
+        .speedup_ci
+        .filter(|[a, b]| a.is_finite() && b.is_finite() && a <= b)
+        .filter(|_| enough_samples(p))
+}
+
+/// Whether two closed intervals overlap.
+pub fn overlap(a: [f64; 2], b: [f64; 2]) -> bool {
+    a[0] <= b[1] && b[0] <= a[1]
+}
+
+/// The best speedup among some points, with the points it cannot be told apart from.
+#[derive(Debug)]
+pub struct Best<'a> {
+    /// The eligible point with the highest speedup.
+    pub point: &'a Point,
+    /// Other eligible points whose speedup interval overlaps the best's: a tie, not a loss.
+    pub ties: Vec<&'a Point>,
+    /// The best's interval contains 1: it is not faster than the baseline beyond its interval.
+    pub within_noise_of_baseline: bool,
+}
+
+impl Best<'_> {
+    pub fn speedup(&self) -> f64 {
+        self.point.derived.speedup.unwrap_or(f64::NAN)
+    }
+}
+
+/// The point with the highest verified speedup among `points` that may be a headline (see
+/// [`headline_eligible`]), the baseline variant itself left out (its speedup is 1 by
+/// definition) and accelerators too (a device is compared with the best CPU point, not with
+/// serial), with every other eligible point whose interval overlaps it (a tie).
+pub fn best_speedup<'a>(points: impl IntoIterator<Item = &'a Point>) -> Option<Best<'a>> {
+    let eligible: Vec<&Point> = points
         .into_iter()
-        .filter(|p| p.status == Status::Ok && p.derived.speedup.is_some_and(f64::is_finite))
-        .filter(|p| p.variant != BASELINE_VARIANT)
-        .max_by(|a, b| {
-            a.derived
-                .speedup
-                .unwrap_or(0.0)
-                .total_cmp(&b.derived.speedup.unwrap_or(0.0))
-        })
+        .filter(|p| headline_eligible(p) && p.derived.speedup.is_some_and(f64::is_finite))
+        .filter(|p| p.variant != BASELINE_VARIANT && p.model != ExecutionModel::Opencl)
+        .collect();
+    let best = eligible.iter().copied().max_by(|a, b| {
+        a.derived
+            .speedup
+            .unwrap_or(0.0)
+            .total_cmp(&b.derived.speedup.unwrap_or(0.0))
+    })?;
+    let ci = speedup_interval(best);
+    let ties = match ci {
+        Some(ci) => eligible
+            .iter()
+            .copied()
+            .filter(|p| !std::ptr::eq(*p, best))
+            .filter(|p| speedup_interval(p).is_some_and(|o| overlap(ci, o)))
+            .collect(),
+        None => Vec::new(),
+    };
+    Some(Best {
+        point: best,
+        ties,
+        within_noise_of_baseline: ci.is_some_and(|[a, b]| a <= 1.0 && 1.0 <= b),
+    })
+}
+
+/// Karp-Flatt's serial fraction where it means something: at 2 to `cores` workers (it assumes
+/// a processor per worker), on a verified point, within [0, 1] (outside it the speedup is
+/// superlinear or the overhead dominates, and the number is not a fraction of anything).
+pub fn karp_flatt_shown(p: &Point, cores: u32) -> Option<f64> {
+    let kf = p.derived.karp_flatt?;
+    (p.status == Status::Ok
+        && p.workers > 1
+        && p.workers <= cores
+        && !p.oversubscribed
+        && p.model != ExecutionModel::Opencl
+        && (0.0..=1.0).contains(&kf))
+    .then_some(kf)
+}
+
+/// A point's throughput against the machine's bound (from the metrics the run computed with
+/// the calibration and the workload's bound model).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointBound {
+    /// Throughput / bound.
+    pub fraction: f64,
+    /// The bound, in the point's throughput unit.
+    pub limit: f64,
+    pub unit: String,
+    /// What limits it, for a reader: `copy bandwidth at this working set`.
+    pub by: &'static str,
+    /// The calibrated figure the bound used, with its unit.
+    pub by_value: f64,
+    pub by_unit: String,
+}
+
+/// Whether a metric key is one of the bound figures (shown in their own column).
+pub fn is_bound_metric(key: &str) -> bool {
+    key == calibration::METRIC_OF_BOUND
+        || key == calibration::METRIC_BOUND
+        || key.starts_with(calibration::METRIC_BOUND_BY)
+}
+
+/// The bound of a point, where the run computed one.
+pub fn bound_of(p: &Point) -> Option<PointBound> {
+    let fraction = p.metrics.get(calibration::METRIC_OF_BOUND)?.value;
+    let limit = p.metrics.get(calibration::METRIC_BOUND)?;
+    let (key, by) = p
+        .metrics
+        .iter()
+        .find_map(|(k, m)| Some((k.strip_prefix(calibration::METRIC_BOUND_BY)?, m)))?;
+    fraction.is_finite().then(|| PointBound {
+        fraction,
+        limit: limit.value,
+        unit: limit.unit.clone(),
+        by: calibration::Resource::describe_key(key),
+        by_value: by.value,
+        by_unit: by.unit.clone(),
+    })
+}
+
+/// What a report says when a point that is not `ok` carries no reason of its own.
+pub fn default_reason(status: Status) -> &'static str {
+    match status {
+        Status::ExpectedIncorrect => {
+            "incorrect by design: the variant skips synchronization and loses updates; measured to show what correctness costs, never ranked"
+        }
+        Status::Wrong => "the answer differed from the serial reference",
+        Status::Failed => "failed (the run recorded no further reason)",
+        Status::Skipped => "not run on this machine (the run recorded no further reason)",
+        Status::Ok => "",
+    }
+}
+
+/// A point's reason, or the default reason of its status.
+pub fn reason_of(p: &Point) -> String {
+    p.reason
+        .clone()
+        .unwrap_or_else(|| default_reason(p.status).to_string())
 }
 
 /// Points that share a status and a reason.
@@ -199,10 +385,7 @@ pub fn status_groups<'a>(points: impl IntoIterator<Item = &'a Point>) -> Vec<Sta
         if p.status == Status::Ok {
             continue;
         }
-        let reason = p
-            .reason
-            .clone()
-            .unwrap_or_else(|| "no reason recorded".into());
+        let reason = reason_of(p);
         match groups
             .iter_mut()
             .find(|g| g.status == p.status && g.reason == reason)

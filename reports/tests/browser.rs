@@ -18,7 +18,9 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
-const WIDTH: u32 = 1200;
+const WIDTH: u32 = 1280;
+/// The most a suite page may be tall on screen before any `<details>` is opened.
+const MAX_SUITE_PAGE_HEIGHT: f64 = 12_000.0;
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The Chromium binary, or why there is none (then the test skips or, when required, fails).
@@ -255,6 +257,10 @@ struct PageReport {
     markup_elements: u64,
     /// How far each horizontally scrolling box overflows (px): content that does not fit.
     overflowing: Vec<(f64, String)>,
+    /// The page's height (px), details closed.
+    height: f64,
+    /// Words laid out across two lines (broken inside the word), the first few.
+    broken_words: Vec<String>,
     screenshot: Vec<u8>,
 }
 
@@ -343,7 +349,25 @@ fn open(browser: &mut Browser, page: &Path, allowed_dir: &Path, medium: Medium) 
             h1: (document.querySelector('h1') || {textContent: ''}).textContent,
             markup: document.querySelectorAll('img, script, iframe, object, embed, [onerror], [onload], [onclick]').length,
             overflowing: Array.from(document.querySelectorAll('.scroll'), e => [e.scrollWidth - e.clientWidth, (e.querySelector('th') || {textContent: ''}).textContent + ' … ' + (e.previousElementSibling || {textContent: ''}).textContent]).filter(d => d[0] > 1),
-            height: document.documentElement.scrollHeight
+            height: document.documentElement.scrollHeight,
+            broken: (() => {
+                const out = [];
+                const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+                let n;
+                while ((n = walker.nextNode()) && out.length < 12) {
+                    if (!n.parentElement || n.parentElement.closest('svg, style, script, pre')) continue;
+                    const re = /[\\p{L}\\p{N}_]{2,}/gu;
+                    let m;
+                    while ((m = re.exec(n.textContent)) && out.length < 12) {
+                        const r = document.createRange();
+                        r.setStart(n, m.index);
+                        r.setEnd(n, m.index + m[0].length);
+                        const tops = new Set(Array.from(r.getClientRects()).filter(x => x.width > 0).map(x => Math.round(x.top)));
+                        if (tops.size > 1) out.push(m[0]);
+                    }
+                }
+                return out;
+            })()
         }))()",
     );
     browser.settle(Duration::from_millis(100));
@@ -412,6 +436,15 @@ fn open(browser: &mut Browser, page: &Path, allowed_dir: &Path, medium: Medium) 
                 )
             })
             .collect(),
+        height: facts["height"].as_f64().unwrap_or(0.0),
+        broken_words: facts["broken"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|w| w.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
         screenshot: base64_decode(shot["data"].as_str().unwrap()),
     }
 }
@@ -499,6 +532,12 @@ fn every_page_loads_cleanly_in_chromium() {
                 r.overflowing
             ));
         }
+        if name.starts_with("suite-") && r.height > MAX_SUITE_PAGE_HEIGHT {
+            problems.push(format!(
+                "{} px tall before any details are opened (at most {MAX_SUITE_PAGE_HEIGHT})",
+                r.height
+            ));
+        }
         if r.markup_elements != 0 {
             problems.push(format!(
                 "{} elements that only injected markup could create",
@@ -545,6 +584,12 @@ fn every_page_loads_cleanly_in_chromium() {
         if !r.errors.is_empty() {
             failures.push(format!("{name} printed: console errors {:#?}", r.errors));
         }
+        if !r.broken_words.is_empty() {
+            failures.push(format!(
+                "{name} printed: words broken across lines inside the word: {:?}",
+                r.broken_words
+            ));
+        }
     }
     drop(browser);
     assert!(
@@ -568,8 +613,9 @@ fn the_browser_checks_catch_a_broken_page() {
     std::fs::write(
         &page,
         format!(
-            "{}<h1>broken</h1><p style=\"color: red\">inline style breaks the CSP</p><img src=\"http://192.0.2.1/x.png\"><svg width=\"0\" height=\"0\"></svg></body></html>",
-            html::page_head("broken")
+            "{}<h1>broken</h1><p style=\"color: red\">inline style breaks the CSP</p><img src=\"http://192.0.2.1/x.png\"><svg width=\"0\" height=\"0\"></svg><h2>{}</h2></body></html>",
+            html::page_head("broken"),
+            "unbreakable".repeat(30)
         ),
     )
     .unwrap();
@@ -585,4 +631,55 @@ fn the_browser_checks_catch_a_broken_page() {
     );
     assert!(r.svg_sizes.contains(&(0.0, 0.0)), "{:?}", r.svg_sizes);
     assert_eq!(r.markup_elements, 1, "the img");
+    assert!(
+        !r.broken_words.is_empty(),
+        "a word wider than the page is broken inside: caught"
+    );
+}
+
+/// A real default run (`parbench run` on the 2-core development machine, release build,
+/// `tests/data/default-run.json`): every suite page at most 12,000 px tall at 1280 px before
+/// any details are opened, nothing wider than the window, and no word broken inside in print.
+#[test]
+fn the_default_run_fits_the_screen_and_the_paper() {
+    let Some(binary) = chromium() else { return };
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/default-run.json");
+    let results = parbench_harness::results::RunResults::load(&data).expect("the recorded run");
+    let work = work_dir("browser-default-run");
+    let site = work.join("site");
+    write_reports(&results, &site, &Format::ALL).unwrap();
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(&site)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .collect();
+    pages.sort();
+    let mut browser = Browser::launch(&binary, &work);
+    let mut failures = Vec::new();
+    for page in &pages {
+        let name = page.file_name().unwrap().to_string_lossy().to_string();
+        let r = open(&mut browser, page, &site, Medium::Screen);
+        eprintln!("{name}: {} px tall, {} px wide", r.height, r.scroll_width);
+        if name.starts_with("suite-") && r.height > MAX_SUITE_PAGE_HEIGHT {
+            failures.push(format!("{name}: {} px tall", r.height));
+        }
+        if r.scroll_width > WIDTH as f64 || !r.overflowing.is_empty() {
+            failures.push(format!(
+                "{name}: {} px wide; tables overflowing {:?}",
+                r.scroll_width, r.overflowing
+            ));
+        }
+        if !r.errors.is_empty() {
+            failures.push(format!("{name}: {:#?}", r.errors));
+        }
+        let printed = open(&mut browser, page, &site, Medium::Print);
+        if !printed.broken_words.is_empty() {
+            failures.push(format!(
+                "{name} printed: words broken inside: {:?}",
+                printed.broken_words
+            ));
+        }
+    }
+    drop(browser);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

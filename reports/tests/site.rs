@@ -4,6 +4,7 @@
 //! as text in every format, and the CSV files parse back to what was written.
 
 mod fixture;
+mod rules;
 
 use parbench_harness::results::{RunResults, Status};
 use parbench_reports::{Format, write_reports};
@@ -187,7 +188,8 @@ fn suite_pages_show_every_chart_the_data_supports() {
     assert!(pi.contains("hollow: oversubscribed point"));
     // Only one worker count verified: no fit, said plainly.
     let xss = read(dir.path(), "suite-_img_src_x_onerror_alert_1__.html");
-    assert!(xss.contains("not meaningful: 1 distinct worker count"));
+    assert!(xss.contains("Not meaningful for"));
+    assert!(xss.contains("1 distinct worker count"));
     // The throughput axis carries the workload's unit; the wrong point is crossed out.
     let hist = read(dir.path(), "suite-histogram.html");
     assert!(hist.contains("throughput (GB/s)"));
@@ -333,4 +335,53 @@ fn file_names_from_suite_names_stay_inside_and_never_collide() {
         assert!(parbench_reports::escape::is_safe_file_name(f), "{f}");
     }
     assert!(!dir.path().parent().unwrap().join("etc").exists());
+}
+
+/// Issue 13's rules on the fixture, with a few points given too few samples: no headline from
+/// an oversubscribed, flagged or under-sampled point, no interval from fewer than the minimum
+/// samples, Karp-Flatt only where meaningful, size labels from the n that ran, distinct colours.
+#[test]
+fn the_fixture_report_keeps_the_rules() {
+    let mut results = fixture::every_workload_shared().clone();
+    let mut few = 0;
+    for p in results.points.iter_mut().filter(|p| {
+        p.status == Status::Ok && p.variant == "threads" && (p.workers == 2 || p.suite == "pi")
+    }) {
+        if let Some(m) = p.measurement.as_mut() {
+            m.stats.n = 3;
+            few += 1;
+        }
+    }
+    assert!(few > 3, "the fixture has points to under-sample");
+    assert!(
+        results.points.iter().any(|p| !p.derived.flags.is_empty()),
+        "the fixture has flagged points"
+    );
+    let (dir, _) = render(&results);
+    let violations = rules::check_site(dir.path(), &results);
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+    let suite = read(dir.path(), "suite-pi.html");
+    assert!(
+        suite.contains("no interval or CV"),
+        "an under-sampled point says why it has no interval"
+    );
+    // The rules can fail: a row printing an interval from 3 samples, a Karp-Flatt of 885% and a
+    // size no point ran are each caught.
+    let at = suite
+        .find("<table class=\"stats\">")
+        .expect("a statistics table");
+    let bad = suite[at..].replacen(
+        "<tbody>",
+        "<tbody>\n<tr><td>x</td><td class=\"num\">2</td><td>ok</td><td>1 ms</td><td>1.0–1.1 ms</td><td>0.0%</td><td>3 × 1</td><td>0/0</td><td>1.8× (1.7–1.9)</td><td>90%</td><td>885.0%</td><td>–</td><td>–</td></tr>\n<p>n = 7</p>",
+        1,
+    );
+    let bad = format!("{}{bad}", &suite[..at]);
+    std::fs::write(dir.path().join("suite-pi.html"), bad).unwrap();
+    let caught = rules::check_site(dir.path(), &results);
+    for what in ["an interval from 3 samples", "Karp-Flatt 885.0%", "n = 7"] {
+        assert!(
+            caught.iter().any(|v| v.contains(what)),
+            "{what} not caught: {caught:?}"
+        );
+    }
 }

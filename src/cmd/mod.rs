@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub(crate) mod ab;
+pub(crate) mod calibrate;
 pub(crate) mod compare;
 pub(crate) mod export;
 pub(crate) mod history;

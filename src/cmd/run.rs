@@ -223,6 +223,8 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     if let Some(d) = device.filter(|_| uses_device) {
         results.machine.accelerators.push(d.describe());
     }
+    // The machine's limits every point is measured against (cached; measured once per machine).
+    results.machine.calibration = super::calibrate::for_run(&results.machine, args.no_calibrate);
     results.write(&results_path)?;
     update_latest(&args.out, &run_id)?;
     errln!(
@@ -288,6 +290,9 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     }
 
     finish_results(&mut results, completed);
+    if let Some(c) = results.machine.calibration.clone() {
+        parbench_suites::calibrate::apply_bounds(&mut results, &registry, &c);
+    }
     results.write(&results_path)?;
     // results.json is already written (and checkpointed); the other formats render from it.
     let formats: Vec<Format> = Format::ALL

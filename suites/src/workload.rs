@@ -717,6 +717,15 @@ pub trait Workload: Send + Sync {
         BTreeMap::new()
     }
 
+    /// What one unit of work ([`WorkloadInfo::work_unit`]) costs the machine: bytes streamed,
+    /// FP64 multiplies and adds, integer hashes, and the bytes the problem touches (see
+    /// [`BoundModel`](parbench_harness::calibration::BoundModel)). With the machine's
+    /// calibration it gives every point a bound its throughput cannot honestly exceed ("% of
+    /// bound"). The default: no model, no bound.
+    fn bound(&self, _problem: &Problem) -> Option<parbench_harness::calibration::BoundModel> {
+        None
+    }
+
     /// The size a `--quick` run uses instead of `n`.
     fn quick_size(&self, n: u64) -> u64 {
         (n / 16).max(1)

@@ -83,10 +83,15 @@ fn fairness(
     points: &[(&Point, &Operations)],
 ) -> Result<(), ReportError> {
     let view = page.view;
-    out.push_str(
-        "<h3>Fairness: how the workers shared the operations</h3>\n<div class=\"grid\">\n",
-    );
+    out.push_str("<h3>Fairness: how the workers shared the operations</h3>\n");
     let total = series(page, points, |o| Some(o.fairness.jain));
+    // Many primitives: the charts come by family, folded (the table below has every figure).
+    let many = total.len() > super::MAX_SERIES_PER_CHART;
+    out.push_str(if many {
+        "<details><summary>Fairness charts, by family of primitives</summary>\n"
+    } else {
+        "<div class=\"grid\">\n"
+    });
     let mut chart = WorkersChart::new(
         "Fairness over the whole point (Jain's index)",
         "Jain's index of operations per worker",
@@ -94,11 +99,11 @@ fn fairness(
         view.cores,
     );
     chart.reference = Some((1.0, "perfectly fair (1)"));
-    figure(
+    super::workers_figures(
         out,
-        &chart.render()?,
+        &chart,
         "Jain's index (Σx)² / (n·Σx²) of the operations each worker completed over every observed iteration: 1 when all did the same, 1/n when one did everything.",
-    );
+    )?;
     let per_iteration = series(page, points, |o| o.per_iteration.jain_median);
     let mut chart = WorkersChart::new(
         "Fairness within an iteration (median Jain's index)",
@@ -107,12 +112,13 @@ fn fairness(
         view.cores,
     );
     chart.reference = Some((1.0, "perfectly fair (1)"));
-    figure(
+    super::workers_figures(
         out,
-        &chart.render()?,
+        &chart,
         "The same index per iteration, median over iterations: with more workers than cores, some workers barely run within an iteration and catch up in others, which the total hides.",
-    );
-    out.push_str("</div>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">operations per worker<br>min – max (mean)</th><th class=\"num\">std. dev.<br>(CV)</th><th class=\"num\">Jain's<br>index</th><th>starved<br>workers</th><th class=\"num\">per iteration: Jain<br>median (lowest)</th><th class=\"num\">iterations with<br>a starved worker</th></tr></thead>\n<tbody>\n");
+    )?;
+    out.push_str(if many { "</details>\n" } else { "</div>\n" });
+    out.push_str("<details><summary>Fairness of every point</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">operations per worker<br>min – max (mean)</th><th class=\"num\">std. dev.<br>(CV)</th><th class=\"num\">Jain's<br>index</th><th>starved<br>workers</th><th class=\"num\">per iteration: Jain<br>median (lowest)</th><th class=\"num\">iterations with<br>a starved worker</th></tr></thead>\n<tbody>\n");
     for (p, o) in points {
         let f = &o.fairness;
         let it = &o.per_iteration;
@@ -156,7 +162,7 @@ fn fairness(
     }
     let _ = writeln!(
         out,
-        "</tbody>\n</table></div>\n<p class=\"note\">* oversubscribed. Counts cover every iteration the engine ran for the point (warm-up and samples). A worker is <em>starved</em> when it completed less than {:.0}% of its fair share (the total divided by the workers).</p>",
+        "</tbody>\n</table></div>\n<p class=\"note\">* oversubscribed. Counts cover every iteration the engine ran for the point (warm-up and samples). A worker is <em>starved</em> when it completed less than {:.0}% of its fair share (the total divided by the workers).</p>\n</details>",
         STARVATION_SHARE * 100.0
     );
     Ok(())
@@ -176,7 +182,16 @@ fn latency(
         return Ok(());
     }
     let view = page.view;
-    out.push_str("<h3>Latency of one operation (sampled)</h3>\n<div class=\"grid\">\n");
+    out.push_str("<h3>Latency of one operation (sampled)</h3>\n");
+    let many = {
+        let ps: Vec<&Point> = with.iter().map(|(p, _)| *p).collect();
+        variants_of(&ps).len() > super::MAX_SERIES_PER_CHART
+    };
+    out.push_str(if many {
+        "<details><summary>Latency charts, by family of primitives</summary>\n"
+    } else {
+        "<div class=\"grid\">\n"
+    });
     let max = with
         .iter()
         .filter_map(|(_, o)| o.latency.as_ref()?.percentile(0.99))
@@ -196,13 +211,14 @@ fn latency(
         let mut chart = WorkersChart::new(title, &y_label, &s, view.cores);
         chart.log_y = true;
         chart.width = HALF_WIDTH;
-        figure(
+        super::workers_figures(
             out,
-            &chart.render()?,
+            &chart,
             "Time of the shared part of an operation (lock, critical section, unlock; a CAS loop; a fetch_add; a channel send), clock cost subtracted; values the clock cannot resolve are drawn at its resolution.",
-        );
+        )?;
     }
-    out.push_str("</div>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">samples (every k-th op)</th>");
+    out.push_str(if many { "</details>\n" } else { "</div>\n" });
+    out.push_str("<details><summary>Latency percentiles of every point</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">samples (every k-th op)</th>");
     for q in PERCENTILES {
         let _ = write!(out, "<th class=\"num\">{}</th>", percentile_label(q));
     }
@@ -244,7 +260,7 @@ fn latency(
         .next();
     let _ = writeln!(
         out,
-        "</tbody>\n</table></div>\n<p class=\"note\">Each worker times every k-th operation (two clock reads); the figures come from a histogram with 1/64 relative precision, with the median cost of timing an empty interval ({}) subtracted; the clock's step is {}. A percentile is shown once at least ten samples lie beyond it (p99.9: 10,000 samples). The overhead estimate is two clock reads every k operations against a worker's mean time per operation.</p>",
+        "</tbody>\n</table></div>\n<p class=\"note\">Each worker times every k-th operation (two clock reads); the figures come from a histogram with 1/64 relative precision, with the median cost of timing an empty interval ({}) subtracted; the clock's step is {}. A percentile is shown once at least ten samples lie beyond it (p99.9: 10,000 samples). The overhead estimate is two clock reads every k operations against a worker's mean time per operation.</p>\n</details>",
         clock.map_or("–".into(), |c| c.0.to_string()),
         clock.map_or("–".into(), |c| c.1.to_string()),
     );
@@ -289,16 +305,9 @@ fn heatmaps(
         .filter_map(|p| p.throughput.as_ref().map(|t| t.value))
         .filter(|v| *v > 0.0)
         .collect();
-    let (Some(lo), Some(hi)) = (
-        throughputs.iter().copied().reduce(f64::min),
-        throughputs.iter().copied().reduce(f64::max),
-    ) else {
+    if throughputs.is_empty() {
         return Ok(());
-    };
-    let unit = group
-        .iter()
-        .find_map(|p| p.throughput.as_ref().map(|t| t.unit.clone()))
-        .unwrap_or_default();
+    }
     let columns: Vec<String> = values.iter().map(|v| v.to_string()).collect();
     let rows: Vec<String> = workers
         .iter()
@@ -310,7 +319,7 @@ fn heatmaps(
             }
         })
         .collect();
-    let scale_label = format!("throughput ({unit}, log scale)");
+    let scale_label = "throughput ÷ throughput at the fewest workers (same parameter)";
     out.push_str("<div class=\"grid\">\n");
     for v in variants_of(group) {
         if group.iter().all(|p| p.variant == v && p.workers == 1) || v == "serial" {
@@ -325,41 +334,56 @@ fn heatmaps(
                         let point = group.iter().find(|p| {
                             p.variant == v && p.workers == *w && p.params.get(param) == Some(value)
                         });
-                        match point.and_then(|p| p.throughput.as_ref()) {
-                            Some(t) => HeatCell {
-                                value: Some(t.value),
-                                text: format::si(t.value, "").trim_end().to_string(),
+                        // Normalized by the same primitive at its fewest workers and the same
+                        // parameter: the colour shows scaling, not how much work-inside costs.
+                        let base = group
+                            .iter()
+                            .filter(|p| p.variant == v && p.params.get(param) == Some(value))
+                            .min_by_key(|p| p.workers)
+                            .and_then(|p| p.throughput.as_ref())
+                            .map(|t| t.value)
+                            .filter(|b| *b > 0.0);
+                        match (point.and_then(|p| p.throughput.as_ref()), base) {
+                            (Some(t), Some(b)) => HeatCell {
+                                value: Some(t.value / b),
+                                text: format::ratio(t.value / b),
                                 href: None,
                                 tooltip: format!(
-                                    "{v} · {w} workers · {param} = {value}: {}",
-                                    format::throughput(t.value, &t.unit)
+                                    "{v} · {w} workers · {param} = {value}: {} ({} its throughput at its fewest workers)",
+                                    format::throughput(t.value, &t.unit),
+                                    format::ratio(t.value / b)
                                 ),
                             },
-                            None => HeatCell::default(),
+                            _ => HeatCell::default(),
                         }
                     })
                     .collect()
             })
             .collect();
-        let title = format!("{v}: throughput");
+        let title = format!("{v}: throughput scaling");
         let mut chart = HeatmapChart::new(
             &title,
             &rows,
             &columns,
             &cells,
-            ColorScale::Sequential { lo, hi, log: true },
+            ColorScale::Diverging {
+                lo: 0.25,
+                center: 1.0,
+                hi: (page.view.cores as f64).max(2.0),
+                log: true,
+            },
         );
         chart.row_header = "workers";
         chart.column_header = param;
-        chart.scale_label = &scale_label;
-        chart.scale_format = |v| format::si(v, "").trim_end().to_string();
+        chart.scale_label = scale_label;
+        chart.scale_format = |v| format!("{}×", crate::plot::tick((v * 100.0).round() / 100.0));
         chart.empty_label = "not measured or not verified";
         chart.max_width = HALF_WIDTH;
         figure(
             out,
             &chart.render()?,
             &format!(
-                "{v}: throughput at each worker count (rows) and {param} (columns); darker is faster, on one colour scale for every map of this group."
+                "{v}: throughput at each worker count (rows) and {param} (columns), divided by its throughput at the fewest workers with the same {param}: blue scales up, orange slows down (absolute figures in the tooltips and the tables)."
             ),
         );
     }

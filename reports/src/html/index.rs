@@ -5,10 +5,14 @@
 use super::{Section, nav, page_foot, page_head, status_badge, variant_cell};
 use crate::escape::html as esc;
 use crate::plot::{ColorScale, HeatCell, HeatmapChart, tick};
-use crate::view::{ReportView, STATUSES, best_speedup, status_counts, status_groups};
+use crate::view::{
+    MIN_SAMPLES, ReportView, STATUSES, best_speedup, headline_eligible, not_headline_because,
+    speedup_interval, status_counts, status_groups,
+};
 use crate::{ReportError, format};
+use parbench_harness::Nanos;
 use parbench_harness::analysis::BASELINE_VARIANT;
-use parbench_harness::results::{Point, Status};
+use parbench_harness::results::{ExecutionModel, Point, RunResults, Status};
 use std::fmt::Write as _;
 
 pub(super) fn render(
@@ -19,7 +23,7 @@ pub(super) fn render(
     let m = &r.machine;
     let mut out = page_head(&format!("parbench report {}", r.run_id));
     nav(&mut out, view, None);
-    out.push_str("<h1>parbench report</h1>\n");
+    out.push_str("<h1 id=\"top\">parbench report</h1>\n");
     let _ = writeln!(
         out,
         "<p class=\"sub\">Run {} · {} ({} logical cores) · started {} · {} · config {}{} · parbench {}</p>",
@@ -65,27 +69,14 @@ pub(super) fn render(
         plural(r.points.len()),
     );
 
+    let body_start = out.len();
     // Status.
     out.push_str("<h2 id=\"status\">Status</h2>\n<p class=\"badges\">");
     for s in STATUSES {
         let _ = write!(out, "<span>{}: {}</span>", status_badge(s), r.count(s));
     }
     out.push_str("</p>\n");
-    if let Some(best) = best_speedup(&r.points) {
-        let _ = writeln!(
-            out,
-            "<p>Best verified speedup of the run: <strong>{}</strong> by {} at {} worker{} in suite <a href=\"{}#{}\">{}</a> (size {}{}).</p>",
-            format::ratio(best.derived.speedup.unwrap_or(0.0)),
-            variant_cell(view, &best.variant),
-            best.workers,
-            plural(best.workers as usize),
-            esc(view.suite_file(&best.suite).unwrap_or("index.html")),
-            problem_anchor(view, best),
-            esc(&best.suite),
-            esc(&best.size),
-            params_suffix(best),
-        );
-    }
+    headline(&mut out, view);
     let groups = status_groups(&r.points);
     if groups.is_empty() {
         out.push_str("<p>Every point was measured and verified.</p>\n");
@@ -126,16 +117,189 @@ pub(super) fn render(
     }
 
     heatmap(&mut out, view)?;
+    flags_section(&mut out, view);
     suites_table(&mut out, view);
     for s in sections {
         s.overview(view, &mut out)?;
     }
+    how_measured(&mut out, view);
     how_to_read(&mut out, view);
     machine(&mut out, view);
+    calibration(&mut out, view);
     config(&mut out, view);
     out.push_str("<h2 id=\"files\">Files</h2>\n<ul>\n<li><a href=\"results.json\">results.json</a>: everything, in the documented schema (raw samples included)</li>\n<li><a href=\"results.csv\">results.csv</a>: one row per point</li>\n<li><a href=\"samples.csv\">samples.csv</a>: one row per raw sample (long format)</li>\n<li><a href=\"summary.md\">summary.md</a>: a Markdown digest for a pull request or CI job summary</li>\n</ul>\n");
+    let body = out.split_off(body_start);
+    out.push_str("<nav class=\"toc\" aria-label=\"contents\"><strong>Contents:</strong> ");
+    out.push_str(
+        &super::headings(&body)
+            .iter()
+            .map(|(id, text)| format!("<a href=\"#{}\">{}</a>", esc(id), esc(text)))
+            .collect::<Vec<_>>()
+            .join(" · "),
+    );
+    out.push_str("</nav>\n");
+    out.push_str(&super::with_top_links(&body));
     page_foot(&mut out, r);
     Ok(out)
+}
+
+/// How the points were measured: in repetitions spread over the run (schema 2), or in one block
+/// each (files written before repetitions existed).
+fn repetitions_sentence(r: &RunResults) -> String {
+    match r.environment.as_ref().filter(|e| e.repetitions > 1) {
+        Some(env) => format!(
+            "Each point was measured in {} repetitions spread over the run: a round gives every point one repetition (fresh buffers, threads or worker processes; verification; a short warm-up; a few samples, each a batch of back-to-back iterations, divided), the points of a problem in a seeded random order. The figure is the median of the repetitions' medians.{}",
+            env.repetitions,
+            if env.remeasured > 0 {
+                format!(
+                    " {} repetitions measured while the machine was disturbed were measured again.",
+                    env.remeasured
+                )
+            } else {
+                String::new()
+            }
+        ),
+        None => "Each point is one process's measurement in one block: warm-up, then samples (each a batch of back-to-back iterations, divided) until the median's interval is within the target or the budget is spent.".into(),
+    }
+}
+
+/// How the intervals were computed, for this run.
+fn intervals_sentence(r: &RunResults) -> String {
+    let ties = format!(
+        "Two intervals that overlap are reported as a tie, not a winner. None is printed from fewer than {MIN_SAMPLES} samples."
+    );
+    match r.environment.as_ref().filter(|e| e.repetitions > 1) {
+        Some(env) => format!(
+            "95% intervals for a rerun: the range an identical rerun's figure falls in, 95% of the time. A two-level bootstrap (repetitions, then samples inside each; no normality assumed) of the median of medians, widened by √2 and Student's t for the {} repetitions, plus the machine's run-to-run drift of {:.0}% (a shift of whole runs one run cannot see). Speedups are ratios within a round, resampled in pairs of rounds, so drift cancels. {ties}",
+            env.repetitions,
+            env.run_drift * 100.0
+        ),
+        None => format!(
+            "95% bootstrap percentile intervals of the median (resampling the samples of one block; they see only the variation inside it), and of the speedup (resampling both points). {ties}"
+        ),
+    }
+}
+
+/// `1.98× (95% CI 1.95–2.01)`, the interval left out where it may not be printed.
+pub(super) fn speedup_with_ci(p: &Point) -> String {
+    match (p.derived.speedup, speedup_interval(p)) {
+        (Some(s), Some([lo, hi])) => format!(
+            "{} (95% CI {}–{})",
+            format::ratio(s),
+            format::number2(lo),
+            format::number2(hi)
+        ),
+        (Some(s), None) => format::ratio(s),
+        (None, _) => "–".into(),
+    }
+}
+
+/// The run's best speedup, only from a point that may be a headline, with its interval, ties
+/// and what was left out.
+fn headline(out: &mut String, view: &ReportView<'_>) {
+    let r = view.results;
+    let left_out = r
+        .points
+        .iter()
+        .filter(|p| p.status == Status::Ok && p.derived.speedup.is_some())
+        .filter(|p| p.variant != BASELINE_VARIANT && !headline_eligible(p))
+        .count();
+    let flagged = r
+        .points
+        .iter()
+        .filter(|p| !p.derived.flags.is_empty())
+        .count();
+    match best_speedup(&r.points) {
+        Some(best) => {
+            let b = best.point;
+            let _ = write!(
+                out,
+                "<p>Best verified speedup of the run: <strong>{}</strong> by {} at {} worker{} in suite <a href=\"{}#{}\">{}</a> ({}{}).",
+                speedup_with_ci(b),
+                variant_cell(view, &b.variant),
+                b.workers,
+                plural(b.workers as usize),
+                esc(view.suite_file(&b.suite).unwrap_or("index.html")),
+                problem_anchor(view, b),
+                esc(&b.suite),
+                esc(&view.size_label(b)),
+                params_suffix(b),
+            );
+            if best.within_noise_of_baseline {
+                out.push_str(" Its interval contains 1×: <strong>no variant is faster than the baseline beyond its interval</strong>.");
+            }
+            if !best.ties.is_empty() {
+                let ties: Vec<String> = best
+                    .ties
+                    .iter()
+                    .take(4)
+                    .map(|t| {
+                        format!(
+                            "{} at {} worker{} in {} ({})",
+                            esc(&t.variant),
+                            t.workers,
+                            plural(t.workers as usize),
+                            esc(&t.suite),
+                            speedup_with_ci(t)
+                        )
+                    })
+                    .collect();
+                let _ = write!(
+                    out,
+                    " <strong>A tie</strong>: the intervals of {}{} overlap it, so none of them is the winner.",
+                    ties.join("; "),
+                    if best.ties.len() > 4 {
+                        format!(" and {} more", best.ties.len() - 4)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            out.push_str("</p>\n");
+        }
+        None => out.push_str("<p>No point may be a headline: none is verified, measured on at most the logical cores, free of self-check flags and sampled often enough.</p>\n"),
+    }
+    // The device against the best CPU point, once, naming the device.
+    let devices: Vec<HeatCell> = view
+        .suites
+        .iter()
+        .flat_map(|s| {
+            crate::view::variants_of(&s.points)
+                .into_iter()
+                .filter(|v| {
+                    s.points
+                        .iter()
+                        .any(|p| p.variant == *v && p.model == ExecutionModel::Opencl)
+                })
+                .filter_map(move |v| device_cell(view, s, v))
+        })
+        .collect();
+    if let Some(best) = devices
+        .iter()
+        .max_by(|a, b| a.value.unwrap_or(0.0).total_cmp(&b.value.unwrap_or(0.0)))
+    {
+        let _ = writeln!(
+            out,
+            "<p>Accelerator at its best: {}. <span class=\"note\">A device is compared with the fastest trustworthy CPU point of the same problem (any variant, any worker count), not with serial.</span></p>",
+            esc(&best.tooltip)
+        );
+    }
+    if left_out > 0 || flagged > 0 {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Headlines and heatmap cells come only from verified points on at most {} workers with at least {} samples and no self-check flag; {} point{} with a speedup {} left out{}.</p>",
+            view.cores,
+            MIN_SAMPLES,
+            left_out,
+            plural(left_out),
+            if left_out == 1 { "was" } else { "were" },
+            if flagged > 0 {
+                format!(" ({flagged} flagged: see <a href=\"#flags\">Flagged points</a>)")
+            } else {
+                String::new()
+            }
+        );
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -203,51 +367,73 @@ fn heatmap(out: &mut String, view: &ReportView<'_>) -> Result<(), ReportError> {
                     if of_variant.is_empty() {
                         return HeatCell::default();
                     }
+                    if of_variant.iter().all(|p| p.model == ExecutionModel::Opencl)
+                        && let Some(cell) = device_cell(view, s, v)
+                    {
+                        top = top.max(cell.value.unwrap_or(1.0));
+                        return cell;
+                    }
                     match best_speedup(of_variant.iter().copied()) {
                         Some(best) => {
-                            let speedup = best.derived.speedup.unwrap_or(0.0);
+                            let b = best.point;
+                            let speedup = best.speedup();
                             top = top.max(speedup);
                             HeatCell {
                                 value: Some(speedup),
                                 text: format!(
                                     "{}\n{} worker{}",
                                     format::ratio(speedup),
-                                    best.workers,
-                                    plural(best.workers as usize)
+                                    b.workers,
+                                    plural(b.workers as usize)
                                 ),
-                                href: Some(format!("{}#{}", s.file, problem_anchor(view, best))),
+                                href: Some(format!("{}#{}", s.file, problem_anchor(view, b))),
                                 tooltip: format!(
-                                    "{} · {}: {} at {} worker{}, size {}{}",
+                                    "{} · {}: {} at {} worker{}, {}{}",
                                     s.name,
                                     v,
-                                    format::ratio(speedup),
-                                    best.workers,
-                                    plural(best.workers as usize),
-                                    best.size,
+                                    speedup_with_ci(b),
+                                    b.workers,
+                                    plural(b.workers as usize),
+                                    view.size_label(b),
                                     {
-                                        let p = best.params_label();
+                                        let p = b.params_label();
                                         if p.is_empty() { p } else { format!(", {p}") }
                                     }
                                 ),
                             }
                         }
                         None => {
-                            // No verified speedup: say why (the most common status).
+                            // No trustworthy speedup: say why (the most common status, or why
+                            // its verified points may not be shown).
                             let counts = status_counts(of_variant.iter().copied());
                             let (status, _) = counts
                                 .iter()
                                 .copied()
                                 .max_by_key(|(_, c)| *c)
                                 .unwrap_or((Status::Skipped, 0));
+                            let why = of_variant
+                                .iter()
+                                .filter(|p| p.status == Status::Ok && p.derived.speedup.is_some())
+                                .filter_map(|p| not_headline_because(p))
+                                .next();
                             HeatCell {
                                 value: None,
-                                text: match status {
-                                    Status::ExpectedIncorrect => "by design".into(),
-                                    Status::Ok => "no baseline".into(),
-                                    s => s.to_string(),
+                                text: match (status, why) {
+                                    (Status::ExpectedIncorrect, _) => "by design".into(),
+                                    (Status::Ok, Some("flagged by a self-check")) => {
+                                        "flagged".into()
+                                    }
+                                    (Status::Ok, Some("too few samples")) => "few samples".into(),
+                                    (Status::Ok, Some("oversubscribed")) => "oversubscribed".into(),
+                                    (Status::Ok, _) => "no baseline".into(),
+                                    (s, _) => s.to_string(),
                                 },
                                 href: Some(s.file.clone()),
-                                tooltip: format!("{} · {v}: no verified speedup", s.name),
+                                tooltip: format!(
+                                    "{} · {v}: no trustworthy verified speedup{}",
+                                    s.name,
+                                    why.map_or(String::new(), |w| format!(" ({w})"))
+                                ),
                             }
                         }
                     }
@@ -280,18 +466,113 @@ fn heatmap(out: &mut String, view: &ReportView<'_>) -> Result<(), ReportError> {
     super::figure(
         out,
         &svg,
-        "Each cell: the highest verified speedup of a variant over the suite's baseline at any size, parameters and worker count, with that worker count (w). Click a suite or a cell to open its page. Grey: no verified speedup (the cell says why).",
+        &format!(
+            "Each cell: the highest verified speedup of a variant over the suite's baseline at any size, parameters and worker count, with that worker count, from points that may be a headline (verified, at most {} workers, at least {} samples, no self-check flag). OpenCL cells (\"vs CPU\") compare the device with the fastest trustworthy CPU point of the same problem, any variant and worker count: above 1× the device wins. Click a suite or a cell to open its page. Grey: no trustworthy speedup (the cell says why).",
+            view.cores, MIN_SAMPLES
+        ),
     );
     Ok(())
+}
+
+/// The OpenCL cell of the heatmap: the device against the fastest trustworthy CPU point of the
+/// same problem (not against serial: a device slower than rayon is no win), best problem shown.
+fn device_cell(view: &ReportView<'_>, s: &crate::view::SuiteView<'_>, v: &str) -> Option<HeatCell> {
+    let mut best: Option<(f64, &Point, &Point)> = None;
+    for q in &s.problems {
+        let cpu = q
+            .points
+            .iter()
+            .copied()
+            .filter(|p| p.model != ExecutionModel::Opencl && headline_eligible(p))
+            .min_by(|a, b| {
+                a.median()
+                    .map_or(f64::INFINITY, |m| m.0)
+                    .total_cmp(&b.median().map_or(f64::INFINITY, |m| m.0))
+            });
+        let dev = q
+            .points
+            .iter()
+            .copied()
+            .filter(|p| p.variant == v && headline_eligible(p))
+            .min_by(|a, b| {
+                a.median()
+                    .map_or(f64::INFINITY, |m| m.0)
+                    .total_cmp(&b.median().map_or(f64::INFINITY, |m| m.0))
+            });
+        if let (Some(c), Some(d)) = (cpu, dev)
+            && let (Some(cm), Some(dm)) = (c.median(), d.median())
+            && dm.0 > 0.0
+        {
+            let ratio = cm.0 / dm.0;
+            if best.is_none_or(|(r, _, _)| ratio > r) {
+                best = Some((ratio, c, d));
+            }
+        }
+    }
+    let (ratio, c, d) = best?;
+    let device = view
+        .results
+        .machine
+        .accelerators
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "an OpenCL device".into());
+    Some(HeatCell {
+        value: Some(ratio),
+        text: format!("{}\nvs CPU", format::ratio(ratio)),
+        href: Some(format!("{}#{}", s.file, problem_anchor(view, d))),
+        tooltip: format!(
+            "{} · {v} on {device}: {} the time of the fastest CPU point ({} at {} worker{}), {}",
+            s.name,
+            format::ratio(ratio),
+            c.variant,
+            c.workers,
+            plural(c.workers as usize),
+            view.size_label(d)
+        ),
+    })
+}
+
+/// Every point a self-check flagged, with its flags: shown, never a headline.
+fn flags_section(out: &mut String, view: &ReportView<'_>) {
+    let flagged: Vec<&Point> = view
+        .results
+        .points
+        .iter()
+        .filter(|p| !p.derived.flags.is_empty())
+        .collect();
+    if flagged.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<h2 id=\"flags\">Flagged points ({})</h2>\n<p class=\"note\">Points that failed a self-check. They are shown on their pages with a ⚑ badge and never become a headline or a heatmap colour.</p>",
+        flagged.len()
+    );
+    out.push_str("<details><summary>Every flagged point</summary>\n<ul class=\"attention\">\n");
+    for p in flagged {
+        let _ = writeln!(
+            out,
+            "<li><a href=\"{}#{}\">{}</a> {} · {}: {}</li>",
+            esc(view.suite_file(&p.suite).unwrap_or("index.html")),
+            problem_anchor(view, p),
+            esc(&p.suite),
+            esc(&view.size_label(p)),
+            super::point_label(p),
+            super::flag_badges(p)
+        );
+    }
+    out.push_str("</ul>\n</details>\n");
 }
 
 fn suites_table(out: &mut String, view: &ReportView<'_>) {
     out.push_str("<h2 id=\"suites\">Suites</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>suite</th><th>workload</th><th>sizes</th><th>variants</th><th class=\"num\">points</th><th>status</th><th>best verified speedup</th></tr></thead>\n<tbody>\n");
     for s in &view.suites {
-        let mut sizes: Vec<&str> = Vec::new();
+        let mut sizes: Vec<String> = Vec::new();
         for p in &s.points {
-            if !sizes.contains(&p.size.as_str()) {
-                sizes.push(&p.size);
+            let l = view.size_label(p);
+            if !sizes.contains(&l) {
+                sizes.push(l);
             }
         }
         let variants: Vec<String> = crate::view::variants_of(&s.points)
@@ -304,15 +585,25 @@ fn suites_table(out: &mut String, view: &ReportView<'_>) {
             .collect();
         let best = best_speedup(s.points.iter().copied()).map_or_else(
             || "–".to_string(),
-            |b| {
+            |best| {
+                let b = best.point;
                 format!(
-                    "<strong>{}</strong> {} · {} worker{} · size {}{}",
-                    format::ratio(b.derived.speedup.unwrap_or(0.0)),
+                    "<strong>{}</strong> {} · {} worker{} · {}{}{}",
+                    format::ratio(best.speedup()),
                     esc(&b.variant),
                     b.workers,
                     plural(b.workers as usize),
-                    esc(&b.size),
-                    params_suffix(b)
+                    esc(&view.size_label(b)),
+                    params_suffix(b),
+                    if best.ties.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " <span class=\"note\">(a tie with {} other{})</span>",
+                            best.ties.len(),
+                            plural(best.ties.len())
+                        )
+                    }
                 )
             },
         );
@@ -332,11 +623,262 @@ fn suites_table(out: &mut String, view: &ReportView<'_>) {
     out.push_str("</tbody>\n</table></div>\n");
 }
 
+/// "How this was measured": for this run, the answers a careful reader asks for first.
+fn how_measured(out: &mut String, view: &ReportView<'_>) {
+    let r = view.results;
+    out.push_str("<h2 id=\"method\">How this was measured</h2>\n<dl class=\"defs callout\">\n");
+    // Baseline and its absolute time.
+    let mut baselines: Vec<String> = Vec::new();
+    for s in &view.suites {
+        let times: Vec<String> = s
+            .problems
+            .iter()
+            .filter_map(|q| {
+                let b = q
+                    .points
+                    .iter()
+                    .find(|p| p.variant == BASELINE_VARIANT && p.status == Status::Ok)?;
+                Some(format!(
+                    "{} at {}",
+                    b.median()?,
+                    crate::view::size_label(q.size, q.n)
+                ))
+            })
+            .take(4)
+            .collect();
+        if !times.is_empty() {
+            baselines.push(format!("{}: {}", esc(s.name), esc(&times.join(", "))));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "<dt>Baseline</dt><dd>Speedups divide the <em>serial</em> variant's median time at the same suite, size and parameters (the same variant at one worker where a suite has none) by the point's. Absolute baseline times per iteration: {}.</dd>",
+        if baselines.is_empty() {
+            "none measured".to_string()
+        } else {
+            baselines.join("; ")
+        }
+    );
+    // Samples and repetitions.
+    let mut ns: Vec<usize> = r
+        .points
+        .iter()
+        .filter_map(|p| p.measurement.as_ref().map(|m| m.stats.n))
+        .collect();
+    ns.sort_unstable();
+    let few = ns.iter().filter(|n| **n < MIN_SAMPLES).count();
+    if !ns.is_empty() {
+        let _ = writeln!(
+            out,
+            "<dt>Samples</dt><dd>{} Samples per point: {} to {} (median {}). {}</dd>",
+            repetitions_sentence(r),
+            ns[0],
+            ns[ns.len() - 1],
+            ns[ns.len() / 2],
+            if few > 0 {
+                format!(
+                    "{few} point{} had fewer than {MIN_SAMPLES}: they print no interval and never become a headline.",
+                    plural(few)
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    let _ = writeln!(out, "<dt>Intervals</dt><dd>{}</dd>", intervals_sentence(r));
+    // What varied.
+    let mut workers: Vec<u32> = r.points.iter().map(|p| p.workers).collect();
+    workers.sort_unstable();
+    workers.dedup();
+    let mut params: Vec<&str> = Vec::new();
+    for p in &r.points {
+        for k in p.params.keys() {
+            if !params.contains(&k.as_str()) {
+                params.push(k);
+            }
+        }
+    }
+    let sizes: usize = view.suites.iter().map(|s| s.problems.len()).sum();
+    let _ = writeln!(
+        out,
+        "<dt>What varied</dt><dd>{} variant{}, worker counts {} ({} logical cores: more is oversubscribed), {} problem{} (size × parameters){}{}.</dd>",
+        view.variants.len(),
+        plural(view.variants.len()),
+        workers
+            .iter()
+            .map(|w| w.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        view.cores,
+        sizes,
+        plural(sizes),
+        if params.is_empty() {
+            String::new()
+        } else {
+            format!(", parameters {}", esc(&params.join(", ")))
+        },
+        if r.config.quick {
+            "; --quick shrank every size and budget (labels give the n that ran)"
+        } else {
+            ""
+        }
+    );
+    // Bounds.
+    let bounded: Vec<(&Point, crate::view::PointBound)> = r
+        .points
+        .iter()
+        .filter_map(|p| Some((p, crate::view::bound_of(p)?)))
+        .collect();
+    match &r.machine.calibration {
+        Some(c) => {
+            let serial: Vec<String> = bounded
+                .iter()
+                .filter(|(p, _)| p.variant == BASELINE_VARIANT)
+                .take(6)
+                .map(|(p, b)| {
+                    format!(
+                        "{} {} {}",
+                        esc(&p.suite),
+                        esc(&view.size_label(p)),
+                        format::percent_short(b.fraction)
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "<dt>Bounds</dt><dd>Each workload declares what a unit of its work costs (bytes streamed, FP64 multiplies and adds, integer hashes); with this machine's <a href=\"#calibration\">calibration</a> (measured {}, ISA {}) that gives every CPU point the throughput the machine allows at its worker count and working set, and its <em>% of bound</em>. {} point{} got a bound{}. A point above {:.0}% of its bound is flagged as a measurement error. Accelerator points have none (the calibration measures the CPU).</dd>",
+                esc(&c.measured_at),
+                esc(&c.isa),
+                bounded.len(),
+                plural(bounded.len()),
+                if serial.is_empty() {
+                    String::new()
+                } else {
+                    format!("; serial: {}", serial.join(", "))
+                },
+                parbench_harness::calibration::ABOVE_BOUND * 100.0
+            );
+        }
+        None => out.push_str("<dt>Bounds</dt><dd>This run had no calibration of the machine (`parbench calibrate`), so no point is measured against the machine's limits.</dd>\n"),
+    }
+    // Left out.
+    let over = r.points.iter().filter(|p| p.oversubscribed).count();
+    let flagged = r
+        .points
+        .iter()
+        .filter(|p| !p.derived.flags.is_empty())
+        .count();
+    let not_ok = r.points.iter().filter(|p| p.status != Status::Ok).count();
+    let _ = writeln!(
+        out,
+        "<dt>Left out, and why</dt><dd>{not_ok} point{} not verified (wrong, failed, skipped or incorrect by design: no speedup; see <a href=\"#status\">Status</a>); {over} oversubscribed point{} (measured and drawn hollow, left out of headlines and of every fit: the models assume a core per worker); {flagged} flagged by a self-check (shown, never a headline); efficiency and Karp-Flatt of accelerator points (one device is not one worker).</dd>",
+        plural(not_ok),
+        plural(over),
+    );
+    out.push_str("</dl>\n");
+}
+
+/// The machine's calibrated limits, where the run had them.
+fn calibration(out: &mut String, view: &ReportView<'_>) {
+    let Some(c) = &view.results.machine.calibration else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "<h2 id=\"calibration\">Machine limits (calibration)</h2>\n<p class=\"note\">Measured by `parbench calibrate` on {} ({} build, ISA {}, {} cores, {:.1} s); each figure is the best of a few short trials.</p>",
+        esc(&c.measured_at),
+        esc(&c.build_profile),
+        esc(&c.isa),
+        c.cores,
+        c.seconds
+    );
+    let mut sets: Vec<u64> = c.bandwidth.iter().map(|b| b.working_set_bytes).collect();
+    sets.sort_unstable();
+    sets.dedup();
+    let mut threads: Vec<u32> = c.bandwidth.iter().map(|b| b.threads).collect();
+    threads.sort_unstable();
+    threads.dedup();
+    out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>bandwidth</th>");
+    for ws in &sets {
+        let _ = write!(
+            out,
+            "<th class=\"num\">{}</th>",
+            format::metric(*ws as f64, "B")
+        );
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for kind in [
+        parbench_harness::calibration::BandwidthKind::Read,
+        parbench_harness::calibration::BandwidthKind::Write,
+        parbench_harness::calibration::BandwidthKind::Copy,
+    ] {
+        for t in &threads {
+            let _ = write!(
+                out,
+                "<tr><td>{} · {t} thread{}</td>",
+                kind.name(),
+                plural(*t as usize)
+            );
+            for ws in &sets {
+                let v = c
+                    .bandwidth
+                    .iter()
+                    .find(|b| b.kind == kind && b.threads == *t && b.working_set_bytes == *ws);
+                let _ = write!(
+                    out,
+                    "<td class=\"num\">{}</td>",
+                    v.map_or("–".into(), |b| format::si(b.bytes_per_s, "B/s"))
+                );
+            }
+            out.push_str("</tr>\n");
+        }
+    }
+    out.push_str("</tbody>\n</table></div>\n<dl class=\"kv\">\n");
+    let opt = |v: Option<f64>| v.map_or("not measured".to_string(), |v| Nanos(v).to_string());
+    let rows: Vec<(&str, String)> = vec![
+        (
+            "FP64 multiply+add peak",
+            format!(
+                "{} per core, {} on {} cores",
+                format::si(c.fp64_flops_per_core, "FLOP/s"),
+                format::si(c.fp64_flops_all_cores, "FLOP/s"),
+                c.cores
+            ),
+        ),
+        (
+            "32-bit hash peak",
+            format!(
+                "{} per core, {} on {} cores",
+                format::si(c.hash32_per_core, "hashes/s"),
+                format::si(c.hash32_all_cores, "hashes/s"),
+                c.cores
+            ),
+        ),
+        (
+            "atomic fetch_add",
+            format!(
+                "{} uncontended, {} contended by {} threads",
+                Nanos(c.atomic_uncontended_ns),
+                Nanos(c.atomic_contended_ns),
+                c.cores
+            ),
+        ),
+        ("cache-line transfer", opt(c.cache_line_transfer_ns)),
+        ("thread spawn + join", Nanos(c.thread_spawn_ns).to_string()),
+        ("process spawn + wait", opt(c.process_spawn_ns)),
+        ("pipe round trip", opt(c.pipe_round_trip_ns)),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&v));
+    }
+    out.push_str("</dl>\n");
+}
+
 fn how_to_read(out: &mut String, view: &ReportView<'_>) {
     let _ = writeln!(
         out,
         "<h2 id=\"reading\">How to read this report</h2>\n<dl class=\"defs callout\">\n\
-<dt>time (median)</dt><dd>Wall-clock time of one iteration of the workload: the median of the samples (a sample times a batch of back-to-back iterations and divides). Error bars and intervals are bootstrap 95% confidence intervals of the median.</dd>\n\
+<dt>time (median)</dt><dd>Wall-clock time of one iteration of the workload: the median of the samples (a sample times a batch of back-to-back iterations and divides). Error bars and intervals are 95% intervals for a rerun (see How this was measured).</dd>\n\
 <dt>speedup</dt><dd>The baseline's median divided by the variant's median at the same suite, size and parameters. The baseline is the <em>serial</em> variant, or the same variant at one worker where a suite has none. Only points whose answer matched the serial reference get a speedup.</dd>\n\
 <dt>efficiency</dt><dd>Speedup per worker: 100% means perfect scaling.</dd>\n\
 <dt>Karp-Flatt serial fraction</dt><dd>(1/speedup − 1/p) / (1 − 1/p) at p workers: the share of the work that behaves as if it were serial at that worker count; growing with p points to parallel overhead.</dd>\n\

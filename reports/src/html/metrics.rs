@@ -19,7 +19,9 @@ impl Section for Metrics {
         out: &mut String,
     ) -> Result<(), ReportError> {
         // Metrics a dedicated section tabulates (the OpenCL build times) are left to it.
-        let shown = |k: &str| !super::opencl::METRICS.contains(&k);
+        // The bound figures have their own column in the statistics table.
+        let shown =
+            |k: &str| !super::opencl::METRICS.contains(&k) && !crate::view::is_bound_metric(k);
         let with: Vec<&Point> = problem
             .points
             .iter()
@@ -37,7 +39,7 @@ impl Section for Metrics {
                 }
             }
         }
-        out.push_str("<h3>Workload metrics</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th>status</th>");
+        out.push_str("<details><summary>Workload metrics</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th>status</th>");
         for n in &names {
             let _ = write!(out, "<th class=\"num\">{}</th>", esc(n));
         }
@@ -53,13 +55,24 @@ impl Section for Metrics {
             for n in &names {
                 let v = p.metrics.get(*n).map_or_else(
                     || "–".to_string(),
-                    |m| esc(&format::metric(m.value, &m.unit)),
+                    |m| {
+                        if *n == "lost_updates" && p.n > 0 {
+                            // A share of the n updates means something; 1.2819e6 does not.
+                            esc(&format!(
+                                "{} of n ({})",
+                                format::percent(m.value / p.n as f64),
+                                format::grouped(m.value.max(0.0).round() as u64)
+                            ))
+                        } else {
+                            esc(&format::metric(m.value, &m.unit))
+                        }
+                    },
                 );
                 let _ = write!(out, "<td class=\"num\">{v}</td>");
             }
             out.push_str("</tr>\n");
         }
-        out.push_str("</tbody>\n</table></div>\n");
+        out.push_str("</tbody>\n</table></div>\n</details>\n");
         Ok(())
     }
 }

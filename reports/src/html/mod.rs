@@ -15,7 +15,7 @@ mod suite;
 use crate::escape::html as esc;
 use crate::view::{ReportView, SuiteView};
 use crate::{Exporter, OutputFile, ReportError};
-use parbench_harness::results::{Point, RunResults, Status};
+use parbench_harness::results::{FlagKind, Point, RunResults, Status};
 use std::fmt::Write as _;
 
 pub use crate::view::Problem;
@@ -25,11 +25,11 @@ const STYLE: &str = r#"
 * { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); margin: 0 auto; max-width: 1200px; padding: 20px 24px 40px; line-height: 1.45; }
 a { color: var(--link); }
-nav.top { font-size: 0.88rem; margin: 0 0 18px; padding-bottom: 8px; border-bottom: 1px solid var(--line); color: var(--muted); }
+nav.top { font-size: 0.88rem; margin: 0 0 18px; padding: 6px 0 8px; border-bottom: 1px solid var(--line); color: var(--muted); position: sticky; top: 0; background: #fff; z-index: 2; }
 nav.top a { margin-right: 12px; white-space: nowrap; }
 nav.top strong { margin-right: 12px; }
-h1 { font-size: 1.7rem; margin: 0 0 4px; overflow-wrap: anywhere; }
-h2 { font-size: 1.3rem; margin: 36px 0 10px; border-bottom: 1px solid var(--line); padding-bottom: 4px; overflow-wrap: anywhere; }
+h1 { font-size: 1.7rem; margin: 0 0 4px; overflow-wrap: break-word; }
+h2 { font-size: 1.3rem; margin: 36px 0 10px; border-bottom: 1px solid var(--line); padding-bottom: 4px; overflow-wrap: break-word; }
 h3 { font-size: 1.08rem; margin: 22px 0 8px; }
 p.sub { color: var(--muted); margin: 0 0 16px; }
 .lead { font-size: 1.02rem; max-width: 60rem; }
@@ -37,7 +37,7 @@ table { border-collapse: collapse; width: 100%; font-size: 0.84rem; margin: 8px 
 th, td { border-bottom: 1px solid var(--line); padding: 4px 7px; text-align: left; vertical-align: top; }
 th { background: var(--bg-alt); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.wrap { overflow-wrap: anywhere; }
+td.wrap { overflow-wrap: break-word; }
 .v { white-space: nowrap; }
 table.stats { font-size: 0.76rem; }
 table.stats td, table.stats th { padding: 3px 4px; }
@@ -60,16 +60,21 @@ figure.chart figcaption { color: var(--muted); font-size: 0.82rem; margin-top: 4
 pre { background: var(--bg-alt); border: 1px solid var(--line); padding: 12px; overflow-x: auto; font-size: 0.82rem; }
 .note { color: var(--muted); font-size: 0.85rem; }
 .callout { background: var(--bg-alt); border: 1px solid var(--line); border-radius: 6px; padding: 10px 16px; margin: 12px 0; }
-ul.attention li { margin-bottom: 4px; overflow-wrap: anywhere; }
+ul.attention li { margin-bottom: 4px; overflow-wrap: break-word; }
 ul.toc { columns: 2; font-size: 0.9rem; }
 dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; font-size: 0.9rem; }
 dl.kv dt { color: var(--muted); }
-dl.kv dd { margin: 0; overflow-wrap: anywhere; }
+dl.kv dd { margin: 0; overflow-wrap: break-word; }
 dl.defs dt { font-weight: 600; margin-top: 6px; }
 dl.defs dd { margin: 0 0 0 16px; }
+.flag { display: inline-block; padding: 0 6px; border-radius: 8px; background: #fdecea; color: var(--bad); border: 1px solid #f3b8b3; font-size: 0.78rem; font-weight: 600; white-space: nowrap; }
+nav.toc { font-size: 0.88rem; margin: 8px 0 12px; line-height: 1.7; }
+details { margin: 8px 0 12px; }
+details > summary { cursor: pointer; color: var(--link); font-weight: 600; margin: 6px 0; }
+a.top-link { float: right; font-size: 0.8rem; font-weight: normal; margin-left: 12px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 0.82rem; border-top: 1px solid var(--line); padding-top: 8px; }
 @media (max-width: 900px) { .grid { grid-template-columns: 1fr; } ul.toc { columns: 1; } }
-@media print { body { max-width: none; padding: 0; font-size: 11pt; } nav.top { display: none; } .grid { grid-template-columns: 1fr; } figure.chart, tr { break-inside: avoid; } h2, h3 { break-after: avoid; } a { color: inherit; } .scroll { overflow: visible; } table, table.stats { font-size: 7.5pt; } th, td, table.stats td, table.stats th { padding: 2px 3px; } td.num, th.num, .v { white-space: normal; } td, th { overflow-wrap: anywhere; } }
+@media print { body { max-width: none; padding: 0; font-size: 11pt; } nav.top { display: none; } .grid { grid-template-columns: 1fr; } figure.chart, tr { break-inside: avoid; } h2, h3 { break-after: avoid; } a { color: inherit; } .scroll { overflow: visible; } table, table.stats { font-size: 7.5pt; } th, td, table.stats td, table.stats th { padding: 2px 3px; } td.num, th.num { white-space: normal; } .v, .flag { white-space: nowrap; } td, th, h1, h2, dl.kv dd, ul.attention li, td.wrap { overflow-wrap: break-word; word-break: normal; hyphens: manual; } a.top-link { display: none; } }
 "#;
 
 /// The Content-Security-Policy of every page: nothing may load or run; only the inline style
@@ -156,6 +161,35 @@ pub(crate) fn swatch(hex: &str) -> String {
     )
 }
 
+/// A flag kind's short name.
+pub(crate) fn flag_name(kind: FlagKind) -> &'static str {
+    match kind {
+        FlagKind::OneWorkerOffSerial => "1 worker ≠ serial",
+        FlagKind::Superlinear => "superlinear",
+        FlagKind::Disturbed => "disturbed",
+        FlagKind::FewSamples => "few samples",
+        FlagKind::AboveBound => "above bound",
+    }
+}
+
+/// The self-check flags of a point as badges (the message in the tooltip and after the badge),
+/// empty when it has none.
+pub(crate) fn flag_badges(p: &Point) -> String {
+    p.derived
+        .flags
+        .iter()
+        .map(|f| {
+            format!(
+                "<span class=\"flag\" title=\"{}\">⚑ {}</span> {}",
+                esc(&f.message),
+                flag_name(f.kind),
+                esc(&f.message)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A variant name with its colour swatch.
 pub(crate) fn variant_cell(view: &ReportView<'_>, variant: &str) -> String {
     format!(
@@ -188,45 +222,215 @@ pub(crate) fn point_label(p: &Point) -> String {
     )
 }
 
-/// Writes a list of points that are not `ok`, with their reasons.
+/// Writes the points that are not `ok` grouped by status and reason: each reason once, with
+/// the points it applies to.
 pub(crate) fn attention_list(out: &mut String, points: &[&Point], with_suite: bool) {
-    let problems: Vec<&&Point> = points.iter().filter(|p| p.status != Status::Ok).collect();
-    if problems.is_empty() {
+    let groups = crate::view::status_groups(points.iter().copied());
+    if groups.is_empty() {
         return;
     }
     out.push_str("<ul class=\"attention\">\n");
-    for p in problems {
-        let place = if with_suite {
-            format!(
-                "<strong>{}</strong> size {} · ",
-                esc(&p.suite),
-                esc(&p.size)
-            )
-        } else {
-            format!("size {} · ", esc(&p.size))
-        };
-        let params = p.params_label();
+    for g in groups {
+        let places: Vec<String> = g
+            .points
+            .iter()
+            .map(|p| {
+                let params = p.params_label();
+                format!(
+                    "{}{} · {}{}",
+                    if with_suite {
+                        format!("<strong>{}</strong> ", esc(&p.suite))
+                    } else {
+                        String::new()
+                    },
+                    esc(&crate::view::size_label(&p.size, p.n)),
+                    point_label(p),
+                    if params.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" · {}", esc(&params))
+                    }
+                )
+            })
+            .collect();
         let _ = writeln!(
             out,
-            "<li>{} {place}{}{}: {}{}</li>",
-            status_badge(p.status),
-            point_label(p),
-            if params.is_empty() {
-                String::new()
-            } else {
-                format!(" · {}", esc(&params))
-            },
-            esc(p.reason.as_deref().unwrap_or("no reason recorded")),
-            match p.status {
+            "<li>{} {}{} <span class=\"note\">({} point{}: {})</span></li>",
+            status_badge(g.status),
+            esc(&g.reason),
+            match g.status {
                 Status::ExpectedIncorrect =>
                     " <span class=\"note\">(incorrect by design; measured, never ranked)</span>",
                 Status::Wrong =>
                     " <span class=\"note\">(no speedup is reported for a wrong answer)</span>",
                 _ => "",
-            }
+            },
+            g.points.len(),
+            if g.points.len() == 1 { "" } else { "s" },
+            places.join("; ")
         );
     }
     out.push_str("</ul>\n");
+}
+
+/// The points of one problem that are not `ok`, in one line: their reasons are listed once in
+/// the page's "Needs attention".
+pub(crate) fn attention_brief(out: &mut String, points: &[&Point]) {
+    let not_ok: Vec<String> = points
+        .iter()
+        .filter(|p| p.status != Status::Ok)
+        .map(|p| format!("{} ({})", point_label(p), status_badge(p.status)))
+        .collect();
+    if not_ok.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">Not verified, failed or skipped here: {}. Reasons: <a href=\"#attention\">Needs attention</a>.</p>",
+        not_ok.join(", ")
+    );
+}
+
+/// The `<h2>` headings of a page body as (id, text): a heading's own id, else the id of the
+/// `<section>` it opens.
+pub(crate) fn headings(body: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    let mut offset = 0;
+    while let Some(i) = rest.find("<h2") {
+        let at = offset + i;
+        let after = &body[at..];
+        let Some(close) = after.find("</h2>") else {
+            break;
+        };
+        let tag_end = after.find('>').unwrap_or(0);
+        let tag = &after[..tag_end];
+        let id = match tag.find("id=\"") {
+            Some(j) => tag[j + 4..].split('"').next().map(str::to_string),
+            None => body[..at]
+                .rfind("<section id=\"")
+                .filter(|k| body[*k..at].matches('>').count() == 1)
+                .and_then(|k| body[k + 13..].split('"').next().map(str::to_string)),
+        };
+        let inner = &after[tag_end + 1..close];
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in inner.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        if let Some(id) = id {
+            out.push((id, text.trim().to_string()));
+        }
+        offset = at + close + 5;
+        rest = &body[offset..];
+    }
+    out
+}
+
+/// Adds a "back to top" link to every `<h2>` of a page body.
+pub(crate) fn with_top_links(body: &str) -> String {
+    body.replace(
+        "</h2>",
+        "<a class=\"top-link\" href=\"#top\">↑ top</a></h2>",
+    )
+}
+
+/// The family of a variant, for small multiples: synchronization primitives that compete with
+/// each other share one.
+pub(crate) fn family(variant: &str) -> &'static str {
+    match variant {
+        "mutex" | "parking_lot" | "parking_lot_fair" | "rwlock" | "parking_lot_rwlock" | "spin" => {
+            "locks"
+        }
+        "atomic" | "cas" | "unsync" => "lock-free",
+        "sharded" | "sharded_unpadded" => "sharded",
+        "channel" | "processes-pool" | "processes-spawn" => "message passing",
+        "threads" | "rayon" => "threads and pools",
+        v if v.starts_with("opencl") => "accelerators",
+        _ => "other",
+    }
+}
+
+/// More series than one chart shows legibly: split into [`family`] charts.
+pub(crate) const MAX_SERIES_PER_CHART: usize = 6;
+
+/// Splits `series` into families (in order of first appearance), each with the baseline series
+/// (`serial`, a common reference) drawn in every family; `None` when they fit in one chart.
+pub(crate) fn small_multiples(
+    series: &[crate::plot::Series],
+) -> Option<Vec<(&'static str, Vec<crate::plot::Series>)>> {
+    if series.len() <= MAX_SERIES_PER_CHART {
+        return None;
+    }
+    let reference: Vec<&crate::plot::Series> = series
+        .iter()
+        .filter(|s| s.label == parbench_harness::analysis::BASELINE_VARIANT)
+        .collect();
+    let mut out: Vec<(&'static str, Vec<crate::plot::Series>)> = Vec::new();
+    for s in series
+        .iter()
+        .filter(|s| s.label != parbench_harness::analysis::BASELINE_VARIANT)
+    {
+        let f = family(&s.label);
+        match out.iter_mut().find(|(g, _)| *g == f) {
+            Some((_, v)) => v.push(s.clone()),
+            None => {
+                let mut v: Vec<crate::plot::Series> =
+                    reference.iter().map(|r| (*r).clone()).collect();
+                v.push(s.clone());
+                out.push((f, v));
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Renders `template` (a chart of many series) as it is, or, with more series than one chart
+/// shows legibly, as one chart per family of variants (each with the baseline as a common
+/// reference, curves kept with their series), in a grid with `caption` once below.
+pub(crate) fn workers_figures(
+    out: &mut String,
+    template: &crate::plot::WorkersChart<'_>,
+    caption: &str,
+) -> Result<(), ReportError> {
+    let Some(families) = small_multiples(template.series) else {
+        figure(out, &template.render()?, caption);
+        return Ok(());
+    };
+    out.push_str("<div class=\"grid\">\n");
+    for (family, series) in &families {
+        let curves: Vec<crate::plot::Curve> = template
+            .curves
+            .iter()
+            .filter(|c| {
+                series
+                    .iter()
+                    .any(|s| c.label.starts_with(&format!("{}:", s.label)))
+            })
+            .cloned()
+            .collect();
+        let title = format!("{} · {family}", template.title);
+        let chart = crate::plot::WorkersChart {
+            title: &title,
+            series,
+            curves: &curves,
+            width: crate::plot::HALF_WIDTH,
+            ..template.clone()
+        };
+        figure(
+            out,
+            &chart.render()?,
+            &format!("{family}, with serial as the common reference."),
+        );
+    }
+    out.push_str("</div>\n");
+    let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(caption));
+    Ok(())
 }
 
 /// A suite page being rendered, as sections see it.

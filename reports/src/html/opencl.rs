@@ -104,12 +104,13 @@ impl Section for Opencl {
         if ok.is_empty() {
             let reason = all
                 .iter()
-                .find_map(|p| p.reason.as_deref())
-                .unwrap_or("no reason recorded");
+                .map(|p| crate::view::reason_of(p))
+                .next()
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "<p>No OpenCL point was measured and verified: {}</p>",
-                esc(reason)
+                esc(&reason)
             );
             return Ok(());
         }
@@ -124,6 +125,28 @@ impl Section for Opencl {
     }
 
     fn overview(&self, view: &ReportView<'_>, out: &mut String) -> Result<(), ReportError> {
+        /// The sizes a crossover compared, and the configured sizes `--quick` merged into one n.
+        fn sizes_text(view: &ReportView<'_>, c: &Crossover) -> String {
+            let mut labels: Vec<(&str, u64)> = Vec::new();
+            for p in view.results.points.iter().filter(|p| p.suite == c.suite) {
+                if !labels.iter().any(|(l, _)| *l == p.size) {
+                    labels.push((&p.size, p.n));
+                }
+            }
+            let mut ns: Vec<u64> = labels.iter().map(|(_, n)| *n).collect();
+            ns.sort_unstable();
+            ns.dedup();
+            if labels.len() > ns.len() {
+                format!(
+                    "{} ({} configured: {} ran at an n another size ran at, under --quick)",
+                    c.sizes.len(),
+                    labels.len(),
+                    labels.len() - ns.len()
+                )
+            } else {
+                c.sizes.len().to_string()
+            }
+        }
         let found = crossovers(view);
         if found.is_empty() {
             return Ok(());
@@ -140,7 +163,7 @@ impl Section for Opencl {
                 variant_cell(view, &c.variant),
                 params_suffix(c),
                 c.measure,
-                c.sizes.len(),
+                sizes_text(view, c),
                 esc(&c.summary())
             );
         }
@@ -403,7 +426,7 @@ fn sweeps(page: &Page<'_>, mine: &[&Crossover], out: &mut String) -> Result<(), 
         if !markers.is_empty() {
             caption.push_str(" Vertical line: the crossover; shaded: its 95% interval.");
         }
-        caption.push_str(" Error bars: 95% CI of the CPU medians.");
+        caption.push_str(" Error bars: 95% rerun intervals of the CPU medians.");
         for n in e2e
             .notes
             .iter()

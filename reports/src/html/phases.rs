@@ -78,7 +78,7 @@ impl Section for Phases {
                 }
             }
         }
-        out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th>");
+        out.push_str("<details><summary>Phase times of every point</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th>");
         for n in &names {
             let _ = write!(
                 out,
@@ -110,7 +110,7 @@ impl Section for Phases {
                     .map_or_else(|| "–".to_string(), |m| m.stats.mean.to_string())
             );
         }
-        out.push_str("</tbody>\n</table></div>\n<p class=\"note\">Mean time per iteration of each phase and its share of the mean iteration; medians per phase are in results.json.</p>\n");
+        out.push_str("</tbody>\n</table></div>\n<p class=\"note\">Mean time per iteration of each phase and its share of the mean iteration; medians per phase are in results.json.</p>\n</details>\n");
         Ok(())
     }
 }

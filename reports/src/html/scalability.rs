@@ -46,6 +46,18 @@ pub(super) fn fits_of(page: &Page<'_>, problem: &Problem<'_>) -> Vec<Scalability
 
 fn peak_text(f: &UslFit, unit: &str) -> (String, String) {
     match &f.peak {
+        // An interval spanning more than a factor of ten says the data does not locate a peak:
+        // no number is printed as if it did.
+        UslPeak::At {
+            ci: Some([lo, hi]), ..
+        } if *lo <= 0.0 || hi / lo > 10.0 => (
+            "not determined".into(),
+            format!(
+                "its 95% interval spans {}–{} workers",
+                coefficient(*lo),
+                coefficient(*hi)
+            ),
+        ),
         UslPeak::At {
             workers,
             ci,
@@ -163,20 +175,50 @@ impl Section for Scalability {
                 }
             }
             let y_label = format!("throughput ({prefix}{unit})");
-            let mut chart = WorkersChart::new(
-                "Throughput vs workers with the fitted USL curves",
-                &y_label,
-                &series,
-                view.cores,
-            );
-            chart.curves = &curves;
-            chart.curve_legend = Some("dashed, in a variant's colour: its USL fit");
-            chart.width = FULL_WIDTH.min(960);
-            figure(
-                out,
-                &chart.render()?,
-                "Measured throughput (points) and X(N) = λN / (1 + σ(N−1) + κN(N−1)) fitted to it (dashed). A curve that bends over and falls has coherency cost (κ > 0); one that flattens has contention (σ).",
-            );
+            let caption = "Measured throughput (points) and X(N) = λN / (1 + σ(N−1) + κN(N−1)) fitted to it (dashed). A curve that bends over and falls has coherency cost (κ > 0); one that flattens has contention (σ).";
+            match super::small_multiples(&series) {
+                None => {
+                    let mut chart = WorkersChart::new(
+                        "Throughput vs workers with the fitted USL curves",
+                        &y_label,
+                        &series,
+                        view.cores,
+                    );
+                    chart.curves = &curves;
+                    chart.curve_legend = Some("dashed, in a variant's colour: its USL fit");
+                    chart.width = FULL_WIDTH.min(960);
+                    figure(out, &chart.render()?, caption);
+                }
+                Some(families) => {
+                    // One chart per family of primitives, each against the same reference
+                    // (serial) and on the same axis, so neighbours never share a chart.
+                    out.push_str("<div class=\"grid\">\n");
+                    for (family, family_series) in &families {
+                        let family_curves: Vec<Curve> = curves
+                            .iter()
+                            .filter(|c| {
+                                family_series
+                                    .iter()
+                                    .any(|s| c.label.starts_with(&format!("{}:", s.label)))
+                            })
+                            .cloned()
+                            .collect();
+                        let title = format!("Throughput and USL fits · {family}");
+                        let mut chart =
+                            WorkersChart::new(&title, &y_label, family_series, view.cores);
+                        chart.curves = &family_curves;
+                        chart.curve_legend = Some("dashed: the variant's USL fit");
+                        chart.log_y = true;
+                        figure(
+                            out,
+                            &chart.render()?,
+                            &format!("{family}, with serial as the common reference."),
+                        );
+                    }
+                    out.push_str("</div>\n");
+                    let _ = writeln!(out, "<p class=\"note\">{caption}</p>");
+                }
+            }
         }
         let mut rows = String::new();
         for v in variants_of(&problem.points) {

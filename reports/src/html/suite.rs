@@ -12,7 +12,10 @@ use crate::plot::{
     BoxPlotChart, BoxRow, Curve, HALF_WIDTH, Series, SizeChart, WorkersChart, XY, percent_tick,
     si_unit, signed_percent_tick, time_unit,
 };
-use crate::view::{Problem, amdahl_of, efficiency, status_counts, variants_of};
+use crate::view::{
+    MIN_SAMPLES, Problem, amdahl_of, efficiency, enough_samples, headline_eligible,
+    karp_flatt_shown, overlap, speedup_interval, status_counts, variants_of,
+};
 use crate::{ReportError, format};
 use parbench_harness::Nanos;
 use parbench_harness::analysis::BASELINE_VARIANT;
@@ -66,51 +69,57 @@ pub(super) fn render(
     out.push_str(" <span class=\"note\">(each keeps its colour in every chart)</span></p>\n");
 
     glance(&mut out, page);
+    // The answers across problems (crossover, fits, heatmaps) come before the problems' details.
+    let mut body = String::new();
     if suite.points.iter().any(|p| p.status != Status::Ok) {
-        out.push_str("<h2 id=\"attention\">Needs attention</h2>\n");
-        attention_list(&mut out, &suite.points, false);
+        body.push_str("<h2 id=\"attention\">Needs attention</h2>\n");
+        attention_list(&mut body, &suite.points, false);
     }
-    if suite.problems.len() > 1 {
+    size_sweeps(&mut body, page)?;
+    for s in sections {
+        s.suite(page, &mut body)?;
+    }
+    for q in &suite.problems {
+        problem(&mut body, page, q, sections)?;
+    }
+    let toc = super::headings(&body);
+    if toc.len() > 1 {
         out.push_str("<h2 id=\"contents\">Contents</h2>\n<ul class=\"toc\">\n");
-        if has_size_sweep(page) {
-            out.push_str("<li><a href=\"#sizes\">Time vs size</a></li>\n");
-        }
-        for q in &suite.problems {
-            let _ = writeln!(
-                out,
-                "<li><a href=\"#{}\">{}</a></li>",
-                q.anchor,
-                esc(&q.title())
-            );
+        for (id, text) in &toc {
+            let _ = writeln!(out, "<li><a href=\"#{}\">{}</a></li>", esc(id), esc(text));
         }
         out.push_str("</ul>\n");
     }
-    size_sweeps(&mut out, page)?;
-    for q in &suite.problems {
-        problem(&mut out, page, q, sections)?;
-    }
-    for s in sections {
-        s.suite(page, &mut out)?;
-    }
+    out.push_str(&super::with_top_links(&body));
     page_foot(&mut out, view.results);
     Ok(out)
 }
 
-/// One row per problem: the best verified variant and how well it scales.
+/// One row per problem: the fastest trustworthy variant (ties named), how well it scales and
+/// how close it is to the machine's bound.
 fn glance(out: &mut String, page: &Page<'_>) {
     let view = page.view;
-    out.push_str("<h2 id=\"glance\">At a glance</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>problem</th><th>fastest verified variant</th><th class=\"num\">workers</th><th class=\"num\">median</th><th class=\"num\">speedup (95% CI)</th><th class=\"num\">efficiency</th><th>its Amdahl serial fraction</th></tr></thead>\n<tbody>\n");
+    out.push_str("<h2 id=\"glance\">At a glance</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>problem</th><th>fastest trustworthy variant</th><th class=\"num\">workers</th><th class=\"num\">median</th><th class=\"num\">speedup (95% CI)</th><th class=\"num\">efficiency</th><th class=\"num\">of bound</th><th>Amdahl serial fraction</th></tr></thead>\n<tbody>\n");
+    let mut left_out = 0;
     for q in &page.suite.problems {
-        let fastest = q
+        let eligible: Vec<&Point> = q
+            .points
+            .iter()
+            .copied()
+            .filter(|p| headline_eligible(p))
+            .collect();
+        left_out += q
             .points
             .iter()
             .filter(|p| p.status == Status::Ok && p.measurement.is_some())
-            .min_by(|a, b| {
-                a.median()
-                    .unwrap_or(Nanos(f64::INFINITY))
-                    .0
-                    .total_cmp(&b.median().unwrap_or(Nanos(f64::INFINITY)).0)
-            });
+            .count()
+            - eligible.len();
+        let fastest = eligible.iter().copied().min_by(|a, b| {
+            a.median()
+                .unwrap_or(Nanos(f64::INFINITY))
+                .0
+                .total_cmp(&b.median().unwrap_or(Nanos(f64::INFINITY)).0)
+        });
         let link = format!("<a href=\"#{}\">{}</a>", q.anchor, esc(&q.title()));
         match fastest {
             Some(p) => {
@@ -121,32 +130,79 @@ fn glance(out: &mut String, page: &Page<'_>) {
                         format::percent(f.ci[0]),
                         format::percent(f.ci[1])
                     ),
-                    Some(Err(e)) => esc(&e.to_string()),
+                    Some(Err(_)) => "not meaningful (see the problem)".into(),
                     None => "–".into(),
                 };
+                // Ties: other trustworthy points whose time interval overlaps the fastest's.
+                let ci = |p: &Point| {
+                    p.measurement
+                        .as_ref()
+                        .map(|m| [m.stats.ci_low.0, m.stats.ci_high.0])
+                };
+                let ties: Vec<String> = eligible
+                    .iter()
+                    .copied()
+                    .filter(|o| !std::ptr::eq(*o, p) && o.variant != p.variant)
+                    .filter(|o| matches!((ci(p), ci(o)), (Some(a), Some(b)) if overlap(a, b)))
+                    .map(|o| format!("{} · {}w", esc(&o.variant), o.workers))
+                    .collect();
+                let mut who = variant_cell(view, &p.variant);
+                if !ties.is_empty() {
+                    let more = ties.len().saturating_sub(4);
+                    let _ = write!(
+                        who,
+                        " <span class=\"note\">tie with {}{} (intervals overlap)</span>",
+                        ties[..ties.len().min(4)].join(", "),
+                        if more > 0 {
+                            format!(" and {more} more")
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
                 let _ = writeln!(
                     out,
-                    "<tr><td>{link}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{fit}</td></tr>",
-                    variant_cell(view, &p.variant),
+                    "<tr><td>{link}</td><td>{who}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{fit}</td></tr>",
                     p.workers,
                     or_dash(p.median().map(|m| m.to_string())),
                     speedup_text(p),
                     or_dash(efficiency(p).map(format::percent)),
+                    or_dash(bound_text(p)),
                 );
             }
             None => {
                 let _ = writeln!(
                     out,
-                    "<tr><td>{link}</td><td colspan=\"6\">no verified measurement</td></tr>"
+                    "<tr><td>{link}</td><td colspan=\"7\">no trustworthy verified measurement</td></tr>"
                 );
             }
         }
     }
     out.push_str("</tbody>\n</table></div>\n");
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">Only points that are verified, on at most {} workers, with at least {} samples and no self-check flag compete{}. A tie: the fastest's 95% interval overlaps another's.</p>",
+        view.cores,
+        MIN_SAMPLES,
+        if left_out > 0 {
+            format!(
+                " ({left_out} measured point{} left out)",
+                if left_out == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        }
+    );
+}
+
+/// `62% of 12.3 GB/s (copy bandwidth at 1 core)`-style text of a point's bound.
+fn bound_text(p: &Point) -> Option<String> {
+    let b = crate::view::bound_of(p)?;
+    Some(format::percent_short(b.fraction))
 }
 
 fn speedup_text(p: &Point) -> String {
-    match (p.derived.speedup, p.derived.speedup_ci) {
+    match (p.derived.speedup, speedup_interval(p)) {
         (Some(s), Some([lo, hi])) if lo != hi => {
             format!("{} ({:.2}–{:.2})", format::ratio(s), lo, hi)
         }
@@ -228,6 +284,8 @@ fn size_sweeps(out: &mut String, page: &Page<'_>) -> Result<(), ReportError> {
                 })
                 .collect();
             xy.sort_by(|a, b| a.x.total_cmp(&b.x));
+            // Sizes that ran at the same n (--quick shrank them alike) are one point.
+            xy.dedup_by(|a, b| a.x == b.x);
             series.push(Series::new(
                 format!("{v} ({w} worker{})", if w == 1 { "" } else { "s" }),
                 view.palette.color(v),
@@ -249,10 +307,27 @@ fn size_sweeps(out: &mut String, page: &Page<'_>) -> Result<(), ReportError> {
         figure(
             out,
             &chart.render()?,
-            "Each variant at its largest worker count within the logical cores; error bars: 95% CI of the median. Where two lines cross, the faster choice changes with the problem size.",
+            "Each variant at its largest worker count within the logical cores; error bars: 95% rerun intervals. Where two lines cross, the faster choice changes with the problem size.",
         );
     }
     out.push_str("</div>\n");
+    // Say which configured sizes ran at the same n.
+    let mut by_n: Vec<(u64, Vec<&str>)> = Vec::new();
+    for p in &measured {
+        match by_n.iter_mut().find(|(n, _)| *n == p.n) {
+            Some((_, labels)) if !labels.contains(&p.size.as_str()) => labels.push(&p.size),
+            Some(_) => {}
+            None => by_n.push((p.n, vec![&p.size])),
+        }
+    }
+    for (n, labels) in by_n.iter().filter(|(_, l)| l.len() > 1) {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Sizes {} all ran at n = {} (--quick shrank them alike): drawn once.</p>",
+            esc(&labels.join(", ")),
+            format::grouped(*n)
+        );
+    }
     Ok(())
 }
 
@@ -327,29 +402,79 @@ fn problem(
         q.anchor,
         esc(&q.title())
     );
+    // With many problems a page would run to tens of thousands of pixels: each problem then
+    // shows its answer in one line and folds its charts and tables (a link to the section
+    // still lands on its heading).
+    let fold = page.suite.problems.len() > FOLD_PROBLEMS_ABOVE;
+    if fold {
+        problem_summary(out, q);
+        out.push_str("<details><summary>Charts and tables of this problem</summary>\n");
+    }
     let ok = ok_measured(&q.points);
     if ok.is_empty() {
         out.push_str("<p>No point of this problem was measured and verified.</p>\n");
     } else {
-        out.push_str("<div class=\"grid\">\n");
-        time_chart(out, page, q, &ok)?;
-        speedup_chart(out, page, q, &ok)?;
-        efficiency_chart(out, page, &ok)?;
-        throughput_chart(out, page, &ok)?;
-        out.push_str("</div>\n");
+        if variants_of(&ok).len() > super::MAX_SERIES_PER_CHART {
+            // Many variants: speedup by families, each against serial; the other charts folded.
+            speedup_chart(out, page, q, &ok)?;
+            out.push_str("<details><summary>Time, efficiency and throughput against workers</summary>\n<div class=\"grid\">\n");
+            time_chart(out, page, q, &ok)?;
+            efficiency_chart(out, page, &ok)?;
+            throughput_chart(out, page, &ok)?;
+            out.push_str("</div>\n</details>\n");
+        } else {
+            out.push_str("<div class=\"grid\">\n");
+            time_chart(out, page, q, &ok)?;
+            speedup_chart(out, page, q, &ok)?;
+            efficiency_chart(out, page, &ok)?;
+            throughput_chart(out, page, &ok)?;
+            out.push_str("</div>\n");
+        }
         fits_table(out, page, q);
     }
-    samples_chart(out, page, q)?;
     for s in sections {
         s.problem(page, q, out)?;
     }
+    samples_chart(out, page, q)?;
     stats_table(out, page, q);
-    if q.points.iter().any(|p| p.status != Status::Ok) {
-        out.push_str("<h3>Not verified, failed or skipped</h3>\n");
-        attention_list(out, &q.points, false);
+    super::attention_brief(out, &q.points);
+    if fold {
+        out.push_str("</details>\n");
     }
     out.push_str("</section>\n");
     Ok(())
+}
+
+/// Above this many problems a suite page folds each problem's charts and tables.
+const FOLD_PROBLEMS_ABOVE: usize = 3;
+
+/// One line: the fastest trustworthy point of a problem and its speedup.
+fn problem_summary(out: &mut String, q: &Problem<'_>) {
+    let fastest = q
+        .points
+        .iter()
+        .copied()
+        .filter(|p| headline_eligible(p))
+        .min_by(|a, b| {
+            a.median()
+                .map_or(f64::INFINITY, |m| m.0)
+                .total_cmp(&b.median().map_or(f64::INFINITY, |m| m.0))
+        });
+    match fastest {
+        Some(p) => {
+            let _ = writeln!(
+                out,
+                "<p>Fastest trustworthy: <strong>{}</strong> at {} worker{}, {} ({} vs the baseline){}.</p>",
+                esc(&p.variant),
+                p.workers,
+                if p.workers == 1 { "" } else { "s" },
+                or_dash(p.median().map(|m| m.to_string())),
+                speedup_text(p),
+                bound_text(p).map_or(String::new(), |b| format!(", {b} of the machine's bound"))
+            );
+        }
+        None => out.push_str("<p>No trustworthy verified measurement.</p>\n"),
+    }
 }
 
 fn time_chart(
@@ -390,7 +515,7 @@ fn time_chart(
     figure(
         out,
         &chart.render()?,
-        "Lower is better. Error bars: 95% CI of the median. A dashed level: a variant that runs on one worker only. Red crosses: measured, but the answer was wrong. The axis turns logarithmic when times span more than 20×.",
+        "Lower is better. Error bars: 95% rerun intervals. A dashed level: a variant that runs on one worker only. Red crosses: measured, but the answer was wrong. The axis turns logarithmic when times span more than 10×.",
     );
     Ok(())
 }
@@ -451,13 +576,14 @@ fn speedup_chart(
         page.view.cores,
     );
     chart.ideal = true;
+    chart.log_y = true;
     chart.curves = &curves;
     chart.curve_legend = Some("dashed, in a variant's colour: its Amdahl fit");
-    figure(
+    super::workers_figures(
         out,
-        &chart.render()?,
-        "Higher is better; the grey diagonal is perfect scaling. Dashed curves: Amdahl's law fitted to each variant (see the table below). Error bars: bootstrap 95% CI of the speedup.",
-    );
+        &chart,
+        "Higher is better; the grey diagonal is perfect scaling. Dashed curves: Amdahl's law fitted to each variant (see the table below). Error bars: 95% rerun intervals of the speedup (paired by round).",
+    )?;
     Ok(())
 }
 
@@ -473,6 +599,7 @@ fn efficiency_chart(out: &mut String, page: &Page<'_>, ok: &[&Point]) -> Result<
         page.view.cores,
     );
     chart.reference = Some((1.0, "ideal (100%)"));
+    chart.log_y = true;
     chart.y_format = percent_tick;
     figure(
         out,
@@ -504,55 +631,99 @@ fn throughput_chart(out: &mut String, page: &Page<'_>, ok: &[&Point]) -> Result<
         },
         false,
     );
+    // The machine's bound at each worker count (the calibrated limit of the workload's model).
+    let mut bound: Vec<(f64, f64, &'static str)> = Vec::new();
+    for p in ok {
+        if let Some(b) = crate::view::bound_of(p).filter(|b| b.unit == unit)
+            && !bound.iter().any(|(w, _, _)| *w == p.workers as f64)
+        {
+            bound.push((p.workers as f64, b.limit / scale, b.by));
+        }
+    }
+    bound.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let curves: Vec<Curve> = if !bound.is_empty() {
+        vec![Curve {
+            label: format!("machine bound ({})", bound[0].2),
+            color: crate::plot::BOUND,
+            points: bound.iter().map(|(w, v, _)| (*w, *v)).collect(),
+        }]
+    } else {
+        Vec::new()
+    };
     let y_label = format!("throughput ({prefix}{unit})");
     let mut chart = WorkersChart::new("Throughput vs workers", &y_label, &series, page.view.cores);
     chart.log_y = true;
+    chart.curves = &curves;
     figure(
         out,
         &chart.render()?,
-        "Higher is better: work per second at the median time, in the workload's own unit.",
+        if curves.is_empty() {
+            "Higher is better: work per second at the median time, in the workload's own unit."
+        } else {
+            "Higher is better: work per second at the median time, in the workload's own unit. Dashed red: the most this machine allows for the workload at each worker count (its calibrated limits and the workload's bound model); the statistics table gives each point's % of bound."
+        },
     );
     Ok(())
 }
 
 fn fits_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
     let view = page.view;
-    let rows: Vec<String> = variants_of(&q.points)
-        .into_iter()
-        .filter_map(|v| {
-            let fit = amdahl_of(&q.points, v)?;
-            Some(match fit {
-                Ok(f) => format!(
-                    "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} – {}</td><td class=\"num\">{}</td><td class=\"num\">{} / {}</td><td class=\"num\">{:.3}</td><td>{}</td></tr>",
-                    variant_cell(view, v),
-                    format::percent(f.serial_fraction),
-                    format::percent(f.ci[0]),
-                    format::percent(f.ci[1]),
-                    f.max_speedup().map_or("unbounded".into(), format::ratio),
-                    f.points,
-                    f.distinct_workers,
-                    f.rmse,
-                    if f.at_bound {
-                        "at the boundary of [0, 1]: the law describes these speedups poorly"
-                    } else {
-                        ""
-                    }
-                ),
-                Err(e) => format!(
-                    "<tr><td>{}</td><td colspan=\"6\">{}</td></tr>",
-                    variant_cell(view, v),
-                    esc(&e.to_string())
-                ),
-            })
-        })
-        .collect();
-    if rows.is_empty() {
+    let mut rows: Vec<String> = Vec::new();
+    // Fits that are not meaningful, grouped by reason: each reason said once.
+    let mut not_meaningful: Vec<(String, Vec<&str>)> = Vec::new();
+    for v in variants_of(&q.points) {
+        match amdahl_of(&q.points, v) {
+            None => {}
+            Some(Ok(f)) => rows.push(format!(
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} – {}</td><td class=\"num\">{}</td><td class=\"num\">{} / {}</td><td class=\"num\">{:.3}</td><td>{}</td></tr>",
+                variant_cell(view, v),
+                format::percent(f.serial_fraction),
+                format::percent(f.ci[0]),
+                format::percent(f.ci[1]),
+                f.max_speedup().map_or("unbounded".into(), format::ratio),
+                f.points,
+                f.distinct_workers,
+                f.rmse,
+                if f.at_bound {
+                    "at the boundary of [0, 1]: the law describes these speedups poorly"
+                } else {
+                    ""
+                }
+            )),
+            Some(Err(e)) => {
+                let reason = e.reason;
+                match not_meaningful.iter_mut().find(|(r, _)| *r == reason) {
+                    Some((_, vs)) => vs.push(v),
+                    None => not_meaningful.push((reason, vec![v])),
+                }
+            }
+        }
+    }
+    if rows.is_empty() && not_meaningful.is_empty() {
         return;
+    }
+    out.push_str("<h3>Amdahl fits</h3>\n");
+    if !rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">serial fraction f</th><th class=\"num\">95% CI</th><th class=\"num\">max speedup 1/f</th><th class=\"num\">points / worker counts</th><th class=\"num\">RMS residual</th><th>note</th></tr></thead>\n<tbody>\n{}\n</tbody>\n</table></div>",
+            rows.join("\n")
+        );
+    }
+    for (reason, vs) in &not_meaningful {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Not meaningful for {}: {}.</p>",
+            vs.iter()
+                .map(|v| variant_cell(view, v))
+                .collect::<Vec<_>>()
+                .join(", "),
+            esc(reason)
+        );
     }
     let _ = writeln!(
         out,
-        "<h3>Amdahl fits</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">serial fraction f</th><th class=\"num\">95% CI</th><th class=\"num\">max speedup 1/f</th><th class=\"num\">points / worker counts</th><th class=\"num\">RMS residual</th><th>note</th></tr></thead>\n<tbody>\n{}\n</tbody>\n</table></div>\n<p class=\"note\">Least squares on verified speedups at up to {} workers (oversubscribed points are left out: Amdahl's law assumes a core per worker).</p>",
-        rows.join("\n"),
+        "<p class=\"note\">Least squares on verified speedups at up to {} workers (oversubscribed points are left out of every fit: Amdahl's law assumes a core per worker).</p>",
         view.cores
     );
 }
@@ -606,12 +777,17 @@ fn samples_chart(out: &mut String, page: &Page<'_>, q: &Problem<'_>) -> Result<(
         &rows,
     );
     chart.value_format = signed_percent_tick;
-    out.push_str("<h3>Raw samples</h3>\n");
+    let _ = writeln!(
+        out,
+        "<details><summary>Raw samples of every point ({})</summary>",
+        rows.len()
+    );
     figure(
         out,
         &chart.render()?,
-        "One row per measured point (its median after the label): every sample, as its difference from that median. Wide boxes, long whiskers or many outliers mean a noisy measurement: compare medians with care.",
+        "One row per measured point (its median after the label): every sample, as its difference from that median. Wide boxes, long whiskers or many outliers mean a noisy measurement: compare medians with care. Outliers far beyond the whiskers are counted at the axis's edge (n ▸) instead of stretching it.",
     );
+    out.push_str("</details>\n");
     Ok(())
 }
 
@@ -627,13 +803,32 @@ fn time_range(lo: Nanos, hi: Nanos) -> String {
 fn stats_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
     const COLUMNS: usize = 13;
     let view = page.view;
-    out.push_str("<h3>Statistics</h3>\n<div class=\"scroll\"><table class=\"stats\">\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th>status</th><th class=\"num\">median</th><th class=\"num\">95% CI</th><th class=\"num\">min–max</th><th class=\"num\">CV</th><th class=\"num\">samples × iters</th><th class=\"num\">outliers lo/hi</th><th class=\"num\">speedup (95% CI)</th><th class=\"num\">efficiency</th><th class=\"num\">Karp-Flatt</th><th class=\"num\">throughput</th></tr></thead>\n<tbody>\n");
+    let _ = writeln!(
+        out,
+        "<details><summary>Statistics of every point ({})</summary>\n<div class=\"scroll\"><table class=\"stats\">\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th>status</th><th class=\"num\">median</th><th class=\"num\">95% CI</th><th class=\"num\">CV</th><th class=\"num\">samples × iters</th><th class=\"num\">outliers lo/hi</th><th class=\"num\">speedup (95% CI)</th><th class=\"num\">efficiency</th><th class=\"num\">Karp-Flatt</th><th class=\"num\">throughput</th><th class=\"num\">of bound</th></tr></thead>\n<tbody>",
+        q.points.len()
+    );
+    let mut few = false;
+    let mut kf_hidden = false;
     for p in &q.points {
         let m = p.measurement.as_ref();
-        let s = m.map(|m| &m.stats);
+        let enough = enough_samples(p);
+        let s = m.map(|m| &m.stats).filter(|_| enough);
         let mut notes: Vec<String> = Vec::new();
-        if let Some(r) = &p.reason {
-            notes.push(esc(r));
+        let flags = super::flag_badges(p);
+        if !flags.is_empty() {
+            notes.push(flags);
+        }
+        if let Some(m) = m.filter(|_| !enough) {
+            few = true;
+            notes.push(format!(
+                "only {} sample{}: no interval or CV (fewer than {MIN_SAMPLES}), never a headline",
+                m.stats.n,
+                if m.stats.n == 1 { "" } else { "s" }
+            ));
+        }
+        if p.status != Status::Ok {
+            notes.push(esc(&crate::view::reason_of(p)));
         }
         for w in &p.warnings {
             notes.push(esc(w));
@@ -643,6 +838,8 @@ fn stats_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
             Some(StopReason::MaxSamples) => notes.push("sampling stopped at max-samples".into()),
             _ => {}
         }
+        let kf = karp_flatt_shown(p, view.cores);
+        kf_hidden |= kf.is_none() && p.derived.karp_flatt.is_some();
         let mut classes: Vec<&str> = Vec::new();
         if p.oversubscribed {
             classes.push("over");
@@ -662,13 +859,12 @@ fn stats_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
             p.workers,
             if p.oversubscribed { "*" } else { "" },
             status_badge(p.status),
-            or_dash(s.map(|s| s.median.to_string())),
+            or_dash(m.map(|m| m.stats.median.to_string())),
             or_dash(s.map(|s| time_range(s.ci_low, s.ci_high))),
-            or_dash(s.map(|s| time_range(s.min, s.max))),
             or_dash(s.map(|s| format::percent(s.cv))),
             or_dash(m.map(|m| format!("{} × {}", m.stats.n, m.iters_per_sample))),
-            or_dash(s.map(|s| {
-                let o = s.outliers;
+            or_dash(m.map(|m| {
+                let o = m.stats.outliers;
                 format!(
                     "{}/{}",
                     o.low_mild + o.low_severe,
@@ -677,12 +873,13 @@ fn stats_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
             })),
             speedup_text(p),
             or_dash(efficiency(p).map(format::percent)),
-            or_dash(p.derived.karp_flatt.map(format::percent)),
+            or_dash(kf.map(format::percent)),
             or_dash(
                 p.throughput
                     .as_ref()
                     .map(|t| esc(&format::throughput(t.value, &t.unit)))
             ),
+            or_dash(bound_text(p)),
         );
         if !notes.is_empty() {
             let _ = writeln!(
@@ -694,5 +891,22 @@ fn stats_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
             );
         }
     }
-    out.push_str("</tbody>\n</table></div>\n<p class=\"note\">* oversubscribed (more workers than logical cores). Times are per iteration; outliers are counted with Tukey's fences and never dropped. The mean, standard deviation, MAD and every sample are in results.csv and samples.csv.</p>\n");
+    out.push_str("</tbody>\n</table></div>\n<p class=\"note\">* oversubscribed (more workers than logical cores). Times are per iteration; outliers are counted with Tukey's fences and never dropped. The mean, standard deviation, MAD, min, max and every sample are in results.csv and samples.csv.");
+    if few {
+        let _ = write!(
+            out,
+            " Below {MIN_SAMPLES} samples a bootstrap interval only restates the few values, so none is printed."
+        );
+    }
+    if kf_hidden {
+        let _ = write!(
+            out,
+            " Karp-Flatt is shown only at 2 to {} workers (a core per worker) and where it lies between 0% and 100%; elsewhere (superlinear speedup, overhead beyond the parallel gain, oversubscription, a device) it is not a serial fraction of anything.",
+            view.cores
+        );
+    }
+    if q.points.iter().any(|p| crate::view::bound_of(p).is_some()) {
+        out.push_str(" Of bound: throughput as a share of what this machine's calibrated limits allow for the point (see the bound column's tooltip in the throughput chart and How this was measured on the overview).");
+    }
+    out.push_str("</p>\n</details>\n");
 }

@@ -136,10 +136,19 @@ impl<'a> BoxPlotChart<'a> {
             .iter()
             .filter_map(|r| boxed(&r.values).map(|(b, o)| (r, b, o)))
             .collect();
+        // The axis spans the whiskers (and the outliers near them): one far outlier must not
+        // squash every box into a line. Outliers beyond are counted at the axis's edge.
+        let (wlo, whi) = rows
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(a, c), (_, b, _)| {
+                (a.min(b.whisker_lo), c.max(b.whisker_hi))
+            });
+        let span = (whi - wlo).abs().max(whi.abs() * 0.05).max(1e-12);
+        let (clip_lo, clip_hi) = (wlo - span, whi + span);
         let values = rows
             .iter()
             .flat_map(|(r, _, _)| r.values.iter().copied())
-            .filter(|v| v.is_finite());
+            .filter(|v| v.is_finite() && *v >= clip_lo && *v <= clip_hi);
         let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
         let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
         let log = lo > 0.0 && hi / lo > 20.0;
@@ -263,13 +272,30 @@ impl<'a> BoxPlotChart<'a> {
                     color.stroke_width(3),
                 )))
                 .map_err(|e| err(&e))?;
+            let range = chart.x_range();
+            let (edge_lo, edge_hi) = (range.start, range.end);
             chart
                 .draw_series(
                     outliers
                         .iter()
+                        .filter(|v| **v >= edge_lo && **v <= edge_hi)
                         .map(|v| Circle::new((*v, y), 3, color.stroke_width(1))),
                 )
                 .map_err(|e| err(&e))?;
+            let beyond_hi = outliers.iter().filter(|v| **v > edge_hi).count();
+            let beyond_lo = outliers.iter().filter(|v| **v < edge_lo).count();
+            let clip_style = TextStyle::from((FONT, LABEL_SIZE).into_font()).color(&color);
+            for (count, at, text) in [
+                (beyond_hi, edge_hi, format!("{beyond_hi} ▸")),
+                (beyond_lo, edge_lo, format!("◂ {beyond_lo}")),
+            ] {
+                if count > 0 {
+                    let (px, py) = chart.backend_coord(&(at, y));
+                    let dx = if at == edge_hi { -28 } else { 4 };
+                    root.draw(&Text::new(text, (px + dx, py - 18), clip_style.clone()))
+                        .map_err(|e| err(&e))?;
+                }
+            }
             let (px, py) = chart.backend_coord(&(x_lo, y));
             root.draw(&Text::new(label.clone(), (px - 8, py), label_style.clone()))
                 .map_err(|e| err(&e))?;

@@ -43,7 +43,7 @@ pub struct WorkersChart<'a> {
     pub curve_legend: Option<&'a str>,
     /// Formats y tick labels.
     pub y_format: fn(f64) -> String,
-    /// Switch to a logarithmic y axis when the values span more than a factor of 20 (never
+    /// Switch to a logarithmic y axis when the values span more than a factor of 10 (ideal and
     /// with an ideal or reference line, which need a linear axis to read right).
     pub log_y: bool,
     pub width: u32,
@@ -147,11 +147,8 @@ impl<'a> WorkersChart<'a> {
             .copied()
             .chain(self.crosses.iter().map(|c| c.1).filter(|v| *v > 0.0))
             .fold(f64::INFINITY, f64::min);
-        let log = self.log_y
-            && !self.ideal
-            && self.reference.is_none()
-            && min_positive.is_finite()
-            && max_y / min_positive > 20.0;
+        // Over more than a factor of ten a linear axis squashes the small values onto zero.
+        let log = self.log_y && min_positive.is_finite() && max_y / min_positive > 10.0;
 
         let mut svg = String::new();
         {
@@ -207,12 +204,18 @@ impl<'a> WorkersChart<'a> {
     {
         let err = |e: &dyn std::fmt::Display| PlotError::new(self.title, e);
         let y_format = self.y_format;
+        let log = y_desc.ends_with("(log scale)");
+        let shown = |y: f64| !log || super::log_tick_shown(y, y0, y1);
         chart
             .configure_mesh()
             .x_desc("workers (threads or processes)")
             .y_desc(y_desc)
             .x_labels((max_x as usize + 1).min(16))
-            .y_labels(8)
+            .y_labels(if log {
+                super::log_label_count(y0, y1)
+            } else {
+                8
+            })
             .x_label_formatter(&|x| {
                 if (x - x.round()).abs() < 1e-9 {
                     format!("{x:.0}")
@@ -220,7 +223,13 @@ impl<'a> WorkersChart<'a> {
                     String::new()
                 }
             })
-            .y_label_formatter(&|y| y_format(*y))
+            .y_label_formatter(&|y| {
+                if shown(*y) {
+                    y_format(*y)
+                } else {
+                    String::new()
+                }
+            })
             .axis_desc_style((FONT, DESC_SIZE))
             .label_style((FONT, LABEL_SIZE))
             .light_line_style(RGBColor(246, 246, 246))
@@ -238,9 +247,17 @@ impl<'a> WorkersChart<'a> {
         }
         if self.ideal {
             let top = max_x.min(y1);
+            // Sampled: y = x is a curve on a log axis.
+            let ideal: Vec<(f64, f64)> = (0..=32)
+                .map(|i| {
+                    let x = 1.0 + (top - 1.0) * i as f64 / 32.0;
+                    (x, x)
+                })
+                .filter(|p| p.1 >= y0)
+                .collect();
             chart
                 .draw_series(DashedLineSeries::new(
-                    vec![(1.0, 1.0), (top, top)],
+                    ideal,
                     6,
                     4,
                     REFERENCE.stroke_width(1),
@@ -386,10 +403,22 @@ impl<'a> SizeChart<'a> {
                 .configure_mesh()
                 .x_desc(self.x_label)
                 .y_desc(self.y_label)
-                .x_labels(6)
-                .y_labels(6)
-                .x_label_formatter(&|x| super::format_count(*x))
-                .y_label_formatter(&|y| y_format(*y))
+                .x_labels(super::log_label_count(x0, x1).min(12))
+                .y_labels(super::log_label_count(y0, y1))
+                .x_label_formatter(&|x| {
+                    if super::log_tick_shown(*x, x0, x1) {
+                        super::format_count(*x)
+                    } else {
+                        String::new()
+                    }
+                })
+                .y_label_formatter(&|y| {
+                    if super::log_tick_shown(*y, y0, y1) {
+                        y_format(*y)
+                    } else {
+                        String::new()
+                    }
+                })
                 .axis_desc_style((FONT, DESC_SIZE))
                 .label_style((FONT, LABEL_SIZE))
                 .light_line_style(RGBColor(245, 245, 245))

@@ -30,6 +30,8 @@ pub(crate) const AXIS: RGBColor = RGBColor(110, 110, 110);
 pub(crate) const REFERENCE: RGBColor = RGBColor(120, 120, 120);
 /// Marks results that must not be read as valid (wrong answers).
 pub(crate) const WRONG: RGBColor = RGBColor(179, 38, 30);
+/// The machine's bound drawn on a chart.
+pub const BOUND: RGBColor = RGBColor(200, 40, 40);
 /// Default size of a chart shown two to a row on a 1200 px page.
 pub const HALF_WIDTH: u32 = 568;
 /// The most a chart shown alone on a row of a 1200 px page may be wide.
@@ -186,6 +188,34 @@ pub(crate) fn decade_range(lo: f64, hi: f64) -> (f64, f64) {
     (a, b)
 }
 
+/// How many labels to ask plotters for on a log axis over `[lo, hi]`: over up to two decades
+/// enough that it places a tick at every multiple (1, 2, …, 9) of each power of ten, so the
+/// axis labels more than the decades (see [`log_tick_shown`]); over more, the decades.
+pub(crate) fn log_label_count(lo: f64, hi: f64) -> usize {
+    let decades = (hi / lo).log10().round().max(1.0);
+    if decades <= 2.0 {
+        (10.0 * decades) as usize + 1
+    } else {
+        8
+    }
+}
+
+/// Whether a tick of a log axis over `[lo, hi]` gets a label: over up to one decade 1, 2, 3
+/// and 5 times a power of ten, over two 1, 2 and 5, over more every tick plotters places.
+pub(crate) fn log_tick_shown(v: f64, lo: f64, hi: f64) -> bool {
+    let decades = (hi / lo).log10().round().max(1.0);
+    if decades > 2.0 || v <= 0.0 {
+        return true;
+    }
+    let mantissa = v / 10f64.powf(v.log10().floor());
+    let near = |m: f64| (mantissa - m).abs() < 1e-6 * m || (mantissa - 10.0 * m).abs() < 1e-5;
+    if decades <= 1.0 {
+        [1.0, 2.0, 3.0, 5.0].iter().any(|m| near(*m))
+    } else {
+        [1.0, 2.0, 5.0].iter().any(|m| near(*m))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,5 +243,10 @@ mod tests {
         assert_eq!(truncate("abc", 4), "abc");
         assert_eq!(decade_range(2000.0, 9000.0), (1000.0, 10000.0));
         assert_eq!(decade_range(1000.0, 1000.0), (1000.0, 10000.0));
+        // One decade: labels beyond the decades.
+        assert!(log_label_count(0.1, 1.0) > 10);
+        assert!(log_tick_shown(0.2, 0.1, 1.0) && log_tick_shown(0.5, 0.1, 1.0));
+        assert!(!log_tick_shown(0.7, 0.1, 1.0));
+        assert!(log_tick_shown(0.7, 1e-3, 1e3));
     }
 }

@@ -363,6 +363,15 @@ impl Workload for Matmul {
         Some(problem.n.saturating_mul(problem.n).saturating_mul(5 * 8))
     }
 
+    fn bound(&self, _problem: &Problem) -> Option<parbench_harness::calibration::BoundModel> {
+        // The unit of work is a FLOP (a multiply or an add); the blocked kernel reuses every
+        // element from cache, so the matrices' traffic is not the limit.
+        Some(parbench_harness::calibration::BoundModel {
+            flops: 1.0,
+            ..Default::default()
+        })
+    }
+
     fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
         let n = side_of(problem)?;
         crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;

@@ -279,6 +279,15 @@ impl Workload for Particles {
         Some(problem.n.saturating_mul(7 * 8))
     }
 
+    fn bound(&self, _problem: &Problem) -> Option<parbench_harness::calibration::BoundModel> {
+        // A particle step: 7 multiplies and adds, plus a square root and a division that this
+        // bound does not count (so it is loose: particles reach a small share of it).
+        Some(parbench_harness::calibration::BoundModel {
+            flops: 7.0,
+            ..Default::default()
+        })
+    }
+
     fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
         crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
         let steps = steps_of(problem)?;

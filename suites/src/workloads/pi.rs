@@ -265,6 +265,14 @@ impl Workload for Pi {
         problem.n as f64
     }
 
+    fn bound(&self, _problem: &Problem) -> Option<parbench_harness::calibration::BoundModel> {
+        // Two 32-bit hashes per sample (x and y); the hit test is not counted.
+        Some(parbench_harness::calibration::BoundModel {
+            hashes: 2.0,
+            ..Default::default()
+        })
+    }
+
     fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
         // The scalar path is simple but slow; split it over the machine's cores for big sizes.
         let n = problem.n;

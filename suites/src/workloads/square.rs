@@ -181,6 +181,15 @@ impl Workload for Square {
         Some(problem.n.saturating_mul(3 * 8))
     }
 
+    fn bound(&self, problem: &Problem) -> Option<parbench_harness::calibration::BoundModel> {
+        // The unit of work is a byte moved: x read and y written, both arrays touched.
+        Some(parbench_harness::calibration::BoundModel {
+            bytes: 1.0,
+            working_set_bytes: problem.n as f64 * BYTES_PER_ELEMENT,
+            ..Default::default()
+        })
+    }
+
     fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
         let mut x = try_input(problem.n as usize, problem.seed)?;
         x.iter_mut().for_each(|v| *v *= *v);

@@ -459,6 +459,18 @@ impl Workload for Stencil {
         Some(problem.n.saturating_mul(problem.n).saturating_mul(4 * 8))
     }
 
+    fn bound(&self, problem: &Problem) -> Option<parbench_harness::calibration::BoundModel> {
+        // A cell update reads its cell (the neighbours come from cache) and writes one: 16
+        // bytes; c + α(u + d + l + r − 4c) is 8 multiplies and adds. Two grids are touched.
+        let n = problem.n as f64;
+        Some(parbench_harness::calibration::BoundModel {
+            bytes: 16.0,
+            flops: 8.0,
+            working_set_bytes: 2.0 * n * n * 8.0,
+            ..Default::default()
+        })
+    }
+
     fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
         let n = side_of(problem)?;
         crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
