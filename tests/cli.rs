@@ -1,6 +1,8 @@
 //! End-to-end tests of the `parbench` binary: configs, runs, reports, exit codes.
 
-use assert_cmd::Command;
+mod common;
+use common::{parbench, write};
+
 use parbench_harness::results::{ExecutionModel, RunResults, SCHEMA_VERSION, Status};
 use predicates::prelude::*;
 use std::path::Path;
@@ -8,18 +10,6 @@ use std::path::Path;
 // Synthetic results covering every workload, model and status (test data, built in code).
 #[path = "../reports/tests/fixture/mod.rs"]
 mod fixture;
-
-fn parbench() -> Command {
-    let mut c = Command::cargo_bin("parbench").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
 
 #[test]
 fn every_shipped_config_validates() {

@@ -1,16 +1,12 @@
 //! `parbench history` on databases that are not its own, and on databases it may only read.
 
-use assert_cmd::Command;
+mod common;
+use common::parbench;
+
 use predicates::prelude::*;
 use std::path::Path;
 
 const BASE: &str = "tests/data/compare/base.json";
-
-fn parbench() -> Command {
-    let mut c = Command::cargo_bin("parbench").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
 
 #[test]
 fn history_add_refuses_a_database_that_is_not_parbench_s() {

@@ -1,18 +1,14 @@
 //! User text (suite names, parameters, reasons) from configs and results files reaches the
 //! terminal, Markdown, HTML and CSV without control characters and without spreadsheet formulas.
 
-use assert_cmd::Command;
+mod common;
+use common::parbench;
+
 use parbench_harness::results::RunResults;
 use std::path::Path;
 
 const BASE: &str = "tests/data/compare/base.json";
 const HOSTILE: &str = "pi\u{1b}[2J\u{1b}]0;owned\u{7}\0";
-
-fn parbench() -> Command {
-    let mut c = Command::cargo_bin("parbench").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
 
 fn has_control(bytes: &[u8]) -> bool {
     String::from_utf8_lossy(bytes)

@@ -1,18 +1,15 @@
 //! Results files on input: every command that reads one refuses impossible values the same way
 //! (exit 2, naming the point), and `compare`'s exit code when several things are wrong at once.
 
+mod common;
+use common::parbench;
+
 use assert_cmd::Command;
 use parbench_harness::results::{RunResults, Status};
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 
 const BASE: &str = "tests/data/compare/base.json";
-
-fn parbench() -> Command {
-    let mut c = Command::cargo_bin("parbench").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
 
 fn base() -> RunResults {
     RunResults::load(Path::new(BASE)).unwrap()

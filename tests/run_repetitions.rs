@@ -1,18 +1,14 @@
 //! End-to-end tests of how `parbench run` measures: repetitions spread over the run, intervals
 //! that a second run respects, a busy machine noticed and said, the trust line.
 
-use assert_cmd::Command;
+mod common;
+use common::parbench;
+
 use parbench_harness::results::RunResults;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-fn parbench() -> Command {
-    let mut c = Command::cargo_bin("parbench").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
 
 /// A small config: pi at a tiny size, serial and threads at 1 and 2 workers.
 const PI: &str = "[defaults]\nrepetitions = 3\nwarmup = \"5ms\"\nmin-samples = 6\nmax-samples = 30\nbudget = \"60ms\"\nworkers = [1, 2]\n\n[[suite]]\nworkload = \"pi\"\nsizes = [200000]\nvariants = [\"serial\", \"threads\"]\n";

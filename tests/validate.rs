@@ -2,21 +2,10 @@
 //! the machine cannot hold, plans too large to expand, sizes a workload cannot run, duplicate
 //! sizes, OpenCL devices that do not exist; and input files that are not files.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
-use std::path::{Path, PathBuf};
 
-fn parbench() -> Command {
-    let mut c = Command::cargo_bin("parbench").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
+mod common;
+use common::{parbench, write};
 
 #[test]
 fn a_size_the_machine_cannot_hold_is_refused_by_validate_and_run() {
