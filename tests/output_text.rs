@@ -5,6 +5,7 @@ mod common;
 use common::parbench;
 
 use parbench_harness::results::RunResults;
+use parbench_harness::results_io::ResultsFile;
 use std::path::Path;
 
 const BASE: &str = "tests/data/compare/base.json";

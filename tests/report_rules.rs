@@ -12,6 +12,7 @@
 mod rules;
 
 use parbench_harness::results::RunResults;
+use parbench_harness::results_io::ResultsFile;
 use std::path::Path;
 use std::process::Command;
 

@@ -6,6 +6,7 @@ use common::parbench;
 
 use assert_cmd::Command;
 use parbench_harness::results::{RunResults, Status};
+use parbench_harness::results_io::ResultsFile;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 

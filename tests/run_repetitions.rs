@@ -5,6 +5,7 @@ mod common;
 use common::parbench;
 
 use parbench_harness::results::RunResults;
+use parbench_harness::results_io::ResultsFile;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -297,7 +297,7 @@ fn measure_with(
     let phases = phase_samples
         .into_iter()
         .map(|(name, v)| {
-            Phase::from_samples(
+            crate::stats::phase_from_samples(
                 name.into_owned(),
                 v.into_iter().map(Nanos).collect(),
                 mean_iter,

@@ -398,7 +398,7 @@ impl History {
     pub fn add(&mut self, results: &RunResults, meta: &RunMeta) -> Result<Added, HistoryError> {
         let path = self.path.clone();
         let err = sqlite_error(&path);
-        let json = results.to_json();
+        let json = crate::results_io::ResultsFile::to_json(results);
         let sha = crate::config::sha256_hex(json.as_bytes());
         let machine_json = serde_json::to_string(&results.machine).expect("machine serializes");
         let commit = meta

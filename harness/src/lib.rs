@@ -13,7 +13,6 @@ pub mod command;
 pub mod compare;
 pub mod config;
 pub mod crossover;
-pub mod duration;
 pub mod engine;
 pub mod fingerprint;
 pub mod fit;
@@ -25,7 +24,7 @@ pub mod memory;
 pub mod operations;
 pub mod protocol;
 pub mod repeated;
-pub mod results;
+pub mod results_io;
 pub mod rng;
 pub mod stats;
 #[cfg(unix)]
@@ -37,4 +36,7 @@ pub mod timefmt;
 #[cfg(unix)]
 pub mod worker_process;
 
-pub use duration::Nanos;
+pub use parbench_schema::Nanos;
+// Temporary: the schema's modules under their old paths, until the callers import them from
+// `parbench_schema` (removed in the commit that fixes the imports).
+pub use parbench_schema::{duration, results};

@@ -247,7 +247,7 @@ fn pool_phases(reps: &[RepetitionOutcome], mean_iteration: f64) -> Vec<Phase> {
     }
     pooled
         .into_iter()
-        .map(|(name, v)| Phase::from_samples(name, v, mean_iteration))
+        .map(|(name, v)| crate::stats::phase_from_samples(name, v, mean_iteration))
         .collect()
 }
 

@@ -31,7 +31,7 @@ pub(crate) fn machine() -> Machine {
         accelerators: vec![],
         calibration: None,
     };
-    m.id = m.stable_id();
+    m.id = crate::fingerprint::stable_id(&m);
     m
 }
 

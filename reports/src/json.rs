@@ -2,6 +2,7 @@
 
 use crate::{Exporter, OutputFile, ReportError};
 use parbench_harness::results::RunResults;
+use parbench_harness::results_io::ResultsFile;
 
 #[derive(Debug, Default)]
 pub struct JsonExporter;

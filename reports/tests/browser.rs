@@ -10,6 +10,7 @@
 
 mod fixture;
 
+use parbench_harness::results_io::ResultsFile;
 use parbench_reports::{Format, html, write_reports};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};

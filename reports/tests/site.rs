@@ -7,6 +7,7 @@ mod fixture;
 mod rules;
 
 use parbench_harness::results::{RunResults, Status};
+use parbench_harness::results_io::ResultsFile;
 use parbench_reports::{Format, write_reports};
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -11,6 +11,7 @@ use parbench_harness::ab::{
 };
 use parbench_harness::atomic_file::write_atomic;
 use parbench_harness::results::{RunResults, Status};
+use parbench_harness::results_io::ResultsFile;
 use parbench_harness::timefmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -47,7 +47,7 @@ fn measure(machine: &Machine) -> anyhow::Result<Calibration> {
 }
 
 pub(crate) fn calibrate(args: CalibrateArgs) -> anyhow::Result<Outcome> {
-    let machine = Machine::detect();
+    let machine = parbench_harness::fingerprint::detect();
     let dir = calibration::cache_dir()?;
     let cached = if args.recalibrate {
         None

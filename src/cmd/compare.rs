@@ -8,6 +8,7 @@ use anyhow::Context;
 use parbench_harness::atomic_file::write_atomic;
 use parbench_harness::compare::{CompareOptions, Comparison, Method, compare_runs};
 use parbench_harness::results::RunResults;
+use parbench_harness::results_io::ResultsFile;
 use parbench_harness::thresholds::{ThresholdPolicy, ThresholdsFile};
 use parbench_reports::compare::{change, display_order, markdown, method_sentence, percent};
 use std::path::{Path, PathBuf};

@@ -6,6 +6,7 @@ use crate::cli::{ExportArgs, ExportFormat};
 use parbench_harness::atomic_file::write_atomic;
 use parbench_harness::interop::{bencher, github_action_benchmark};
 use parbench_harness::results::RunResults;
+use parbench_harness::results_io::ResultsFile;
 
 pub(crate) fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
     let results = RunResults::load(&args.results)?;

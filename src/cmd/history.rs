@@ -6,6 +6,7 @@ use crate::cli::{HistoryAddArgs, HistoryCommand, HistoryListArgs, HistoryReportA
 use parbench_harness::atomic_file::write_atomic;
 use parbench_harness::history::{Added, History, RunMeta, SeriesFilter};
 use parbench_harness::results::RunResults;
+use parbench_harness::results_io::ResultsFile;
 use parbench_harness::timefmt;
 use std::process::Command;
 use std::time::SystemTime;

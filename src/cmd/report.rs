@@ -3,6 +3,7 @@
 use crate::Outcome;
 use crate::cli::ReportArgs;
 use parbench_harness::results::RunResults;
+use parbench_harness::results_io::ResultsFile;
 use parbench_reports::{Format, write_reports};
 
 pub(crate) fn report(args: ReportArgs) -> anyhow::Result<Outcome> {

@@ -60,7 +60,7 @@ pub fn start_results(
             suite_filter: filters.suites.clone(),
             variant_filter: filters.variants.clone(),
         },
-        machine: parbench_harness::fingerprint::Machine::detect(),
+        machine: parbench_harness::fingerprint::detect(),
         points: Vec::new(),
         crossovers: Vec::new(),
         scalability: Vec::new(),
@@ -777,7 +777,6 @@ mod tests {
     use crate::workload::*;
     use parbench_harness::config::{Config, ConfigSource};
     use parbench_harness::engine::IterationOutput;
-    use parbench_harness::fingerprint::Machine;
     use parbench_harness::results::{ConfigEcho, ExecutionModel, SyncKind};
 
     /// Sums 0..n; `wrong` adds one, `flaky` is right only on its first run, `panics` panics.
@@ -886,7 +885,7 @@ mod tests {
                 suite_filter: vec![],
                 variant_filter: vec![],
             },
-            machine: Machine::detect(),
+            machine: parbench_harness::fingerprint::detect(),
             points: vec![],
             crossovers: Vec::new(),
             scalability: vec![],

@@ -312,6 +312,7 @@ mod tests {
         assert_eq!(t.unit, "elements/s");
         assert!((t.value - 1000.0 / (m.stats.median.0 / 1e9)).abs() < 1.0);
         // The file round-trips through the schema.
+        use crate::results_io::ResultsFile;
         let back = RunResults::from_json(&r.to_json(), Path::new("x.json")).unwrap();
         assert_eq!(back.points.len(), 5);
     }

@@ -299,7 +299,7 @@ mod tests {
             "schema_version": 1, "parbench_version": "t", "run_id": "r", "started_at": "s",
             "complete": true,
             "config": {"path": "p", "sha256": "h", "text": "", "quick": false},
-            "machine": serde_json::to_value(parbench_harness::fingerprint::Machine::detect()).unwrap(),
+            "machine": serde_json::to_value(parbench_harness::fingerprint::detect()).unwrap(),
             "points": []
         }))
         .unwrap();

@@ -311,7 +311,7 @@ impl Observer {
             per_iteration: fairness.per_iteration(),
             latency,
         };
-        let mut metrics = operations.metrics();
+        let mut metrics = parbench_harness::operations::metrics(&operations);
         let mut put = |name: &str, value: f64, unit: &str| {
             metrics.insert(
                 name.into(),
