@@ -4,8 +4,8 @@ mod common;
 use common::{parbench, write};
 
 use parbench_harness::results::{ExecutionModel, RunResults, SCHEMA_VERSION, Status};
+use parbench_harness::results_file::WriteResults;
 use parbench_harness::results_io::ResultsFile;
-use parbench_harness::results_io::WriteResults;
 use predicates::prelude::*;
 use std::path::Path;
 

@@ -12,6 +12,9 @@ pub use command::{
 pub use workers::{MAX_WORKERS, WorkersItem, WorkersSpec, parse_workers_expr};
 
 use crate::duration::SettingDuration;
+use parbench_analysis::digest::sha256_hex;
+use parbench_analysis::rng::DEFAULT_SEED;
+use parbench_analysis::thresholds::RegressionThresholds;
 pub use parbench_schema::params::{ParamSetting, ParamValue};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -78,12 +81,7 @@ impl ConfigSource {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn position(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
-        (line, column)
+        parbench_analysis::input_file::position(&self.text, offset)
     }
 
     /// An error at `span`, naming `key` if given, else the key written on that line.
@@ -604,35 +602,6 @@ impl fmt::Display for SizeSpec {
     }
 }
 
-/// Regression thresholds of `parbench compare` and `parbench ab`, as fractions: a point has
-/// regressed when the whole confidence interval of its time ratio (new / base) lies above
-/// 1 + threshold. Config keys `threshold-serial` and `threshold-parallel`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct RegressionThresholds {
-    /// For variants of the serial execution model (and imported external benchmarks).
-    pub serial: f64,
-    /// For every other variant: parallel runs are noisier.
-    pub parallel: f64,
-}
-
-impl Default for RegressionThresholds {
-    fn default() -> Self {
-        RegressionThresholds {
-            serial: 0.05,
-            parallel: 0.10,
-        }
-    }
-}
-
-impl RegressionThresholds {
-    fn with(self, serial: Option<Fraction>, parallel: Option<Fraction>) -> Self {
-        RegressionThresholds {
-            serial: serial.map_or(self.serial, |f| f.0),
-            parallel: parallel.map_or(self.parallel, |f| f.0),
-        }
-    }
-}
-
 /// Config-wide settings.
 #[derive(Debug, Clone)]
 pub struct Defaults {
@@ -749,9 +718,6 @@ pub struct Config {
     pub suites: Vec<SuiteConfig>,
 }
 
-/// Default seed when the config names none.
-pub const DEFAULT_SEED: u64 = 0x5EED_2026;
-
 impl Config {
     /// Parses and validates `source`; `ncpu` resolves worker expressions.
     pub fn parse(source: ConfigSource, ncpu: u32) -> Result<Config, ConfigError> {
@@ -774,8 +740,8 @@ impl Config {
             workers: default_workers,
             seed: raw.defaults.seed.unwrap_or(DEFAULT_SEED),
             thresholds: RegressionThresholds::default().with(
-                raw.defaults.threshold_serial,
-                raw.defaults.threshold_parallel,
+                raw.defaults.threshold_serial.map(|f| f.0),
+                raw.defaults.threshold_parallel.map(|f| f.0),
             ),
             opencl: OpenclSelection {
                 platform: raw.defaults.opencl_platform.clone(),
@@ -895,9 +861,10 @@ impl Config {
                 workers_span,
                 params: raw_suite.params,
                 measure,
-                thresholds: defaults
-                    .thresholds
-                    .with(raw_suite.threshold_serial, raw_suite.threshold_parallel),
+                thresholds: defaults.thresholds.with(
+                    raw_suite.threshold_serial.map(|f| f.0),
+                    raw_suite.threshold_parallel.map(|f| f.0),
+                ),
                 span,
             });
         }
@@ -912,12 +879,6 @@ impl Config {
     pub fn hash(&self) -> String {
         sha256_hex(self.source.text.as_bytes())
     }
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ pub fn stable_id(m: &Machine) -> String {
         m.os,
         m.arch
     );
-    crate::config::sha256_hex(text.as_bytes())[..16].to_string()
+    parbench_analysis::digest::sha256_hex(text.as_bytes())[..16].to_string()
 }
 
 fn read(path: &str) -> Option<String> {

@@ -399,7 +399,7 @@ impl History {
         let path = self.path.clone();
         let err = sqlite_error(&path);
         let json = crate::results_io::ResultsFile::to_json(results);
-        let sha = crate::config::sha256_hex(json.as_bytes());
+        let sha = parbench_analysis::digest::sha256_hex(json.as_bytes());
         let machine_json = serde_json::to_string(&results.machine).expect("machine serializes");
         let commit = meta
             .commit
@@ -697,7 +697,7 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{point, run};
+    use parbench_analysis::test_support::{point, run};
 
     fn meta(branch: &str, commit: &str) -> RunMeta {
         RunMeta {

@@ -4,39 +4,30 @@
 //! running and measuring of external programs (command suites). It knows nothing of concrete
 //! workloads or of HTML.
 
-pub mod ab;
-pub mod analysis;
 pub mod atomic_file;
 pub mod calibration;
-pub mod changepoint;
 pub mod command;
-pub mod compare;
 pub mod config;
-pub mod crossover;
+pub mod echoed_config;
 pub mod engine;
 pub mod fingerprint;
-pub mod fit;
 pub mod history;
-pub mod input_file;
 pub mod interference;
-pub mod interop;
 pub mod memory;
-pub mod operations;
 pub mod protocol;
 pub mod repeated;
-pub mod results_io;
-pub mod rng;
-pub mod stats;
+pub mod results_file;
 #[cfg(unix)]
 mod sys;
-#[cfg(test)]
-mod test_support;
-pub mod thresholds;
-pub mod timefmt;
 #[cfg(unix)]
 pub mod worker_process;
 
 pub use parbench_schema::Nanos;
 // Temporary: the schema's modules under their old paths, until the callers import them from
 // `parbench_schema` (removed in the commit that fixes the imports).
+pub use parbench_analysis::derived as analysis;
+pub use parbench_analysis::{
+    ab, changepoint, compare, crossover, fit, input_file, interop, operations, results_io, rng,
+    stats, thresholds, timefmt,
+};
 pub use parbench_schema::{duration, results};

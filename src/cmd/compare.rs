@@ -20,7 +20,7 @@ pub(crate) fn policy(
     new_label: &str,
     gate: &GateArgs,
 ) -> anyhow::Result<ThresholdPolicy> {
-    let mut policy = ThresholdPolicy::from_results(new, new_label);
+    let mut policy = parbench_harness::echoed_config::threshold_policy(new, new_label);
     if let Some(path) = &gate.thresholds {
         let file = ThresholdsFile::load(path)?;
         if let Some(id) = &file.machine_id

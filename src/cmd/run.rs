@@ -9,7 +9,7 @@ use crate::progress::Progress;
 use anyhow::Context;
 use parbench_harness::config::{Config, DeviceMatch};
 use parbench_harness::results::{ExecutionModel, RunResults};
-use parbench_harness::results_io::WriteResults;
+use parbench_harness::results_file::WriteResults;
 use parbench_reports::{Format, write_reports};
 use parbench_suites::Registry;
 use parbench_suites::opencl::{self, DeviceInfo};

@@ -204,7 +204,7 @@ fn check_problem(
     problem: &Problem,
     memory: Option<parbench_harness::memory::MemoryLimit>,
 ) -> Result<(), String> {
-    use parbench_harness::memory::format_bytes;
+    use parbench_analysis::units::format_bytes;
     workload.check_problem(problem).map_err(|e| e.message)?;
     if let (Some(need), Some(limit)) = (workload.memory_bytes(problem), memory)
         && need > limit.bytes

@@ -7,8 +7,8 @@
 
 use crate::plan::{Filters, Plan, PlannedProblem, SuitePlan};
 use crate::workload::{Answer, Execution, VariantInfo, verify};
+use parbench_analysis::digest::sha256_hex;
 use parbench_harness::analysis;
-use parbench_harness::config::sha256_hex;
 use parbench_harness::engine::{self, MeasureError, SampleProgress};
 use parbench_harness::fingerprint::logical_cores;
 use parbench_harness::interference::{Interference, Snapshot};

@@ -3,8 +3,8 @@
 //! starvation), per iteration and in total, and sampled per-operation latencies kept in a
 //! log-linear histogram. A point stores them in its optional `operations` field.
 
-use crate::duration::Nanos;
-use crate::results::Metric;
+use parbench_schema::duration::Nanos;
+use parbench_schema::results::Metric;
 
 use std::collections::BTreeMap;
 

@@ -3,8 +3,8 @@
 //! command that reads results goes through [`ResultsFile::load`], so they all refuse the same
 //! files the same way.
 
-use crate::duration::Nanos;
-use crate::results::{Point, READABLE_VERSIONS, RunResults, SCHEMA_VERSION, Status};
+use parbench_schema::duration::Nanos;
+use parbench_schema::results::{Point, READABLE_VERSIONS, RunResults, SCHEMA_VERSION, Status};
 use std::path::{Path, PathBuf};
 
 /// A results file that cannot be used.
@@ -233,19 +233,5 @@ impl ResultsFile for RunResults {
 
     fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("results serialize")
-    }
-}
-
-/// Writing [`RunResults`] to a file.
-pub trait WriteResults {
-    /// Writes the results atomically (temp file, then rename).
-    fn write(&self, path: &Path) -> Result<(), crate::atomic_file::WriteError>;
-}
-
-impl WriteResults for RunResults {
-    fn write(&self, path: &Path) -> Result<(), crate::atomic_file::WriteError> {
-        let mut text = self.to_json();
-        text.push('\n');
-        crate::atomic_file::write_atomic(path, text.as_bytes())
     }
 }

@@ -5,10 +5,10 @@
 //! 95% intervals; a fit the data cannot support says so (`NotMeaningful`) instead of producing
 //! a number. [`scalability_fits`] fits the USL to every variant of a run.
 
-use crate::results::{Point, Status};
 pub use parbench_schema::fit::{
     NotMeaningful, ScalabilityFit, UslFit, UslOutcome, UslPeak, usl_throughput,
 };
+use parbench_schema::results::{Point, Status};
 
 /// A fit needs at least this many distinct worker counts: with two, any curve through the points
 /// fits, and the "serial fraction" would only restate the last speedup.
@@ -786,8 +786,8 @@ mod tests {
 
     #[test]
     fn scalability_fits_per_problem_and_variant() {
-        use crate::results::Throughput;
         use crate::test_support::point;
+        use parbench_schema::results::Throughput;
         let mut points = Vec::new();
         let mut add = |variant: &str, workers: u32, value: f64| {
             let mut p = point("lock", variant, workers, 1000.0, 0.01, workers as u64);

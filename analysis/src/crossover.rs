@@ -3,10 +3,10 @@
 //! end to end and on kernel time alone, with an interval from the bootstrap intervals of the
 //! time ratios at the neighbouring sizes. "GPUs win on throughput, CPUs on latency", measured.
 
-use crate::analysis::{ratio_ci, same_problem};
-use crate::config::ParamValue;
-use crate::duration::Nanos;
-use crate::results::{ExecutionModel, Point, Status};
+use crate::derived::{ratio_ci, same_problem};
+use parbench_schema::duration::Nanos;
+use parbench_schema::params::ParamValue;
+use parbench_schema::results::{ExecutionModel, Point, Status};
 
 use std::collections::BTreeMap;
 
@@ -218,8 +218,8 @@ fn locate(sizes: &[SizeComparison]) -> (Outcome, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::Phase;
     use crate::test_support::point;
+    use parbench_schema::results::Phase;
 
     /// A CPU point and an OpenCL point at size `n` with the given medians (1% noise).
     fn pair(n: u64, cpu_ns: f64, gpu_ns: f64, seed: u64) -> [Point; 2] {
