@@ -10,7 +10,7 @@ use parbench_schema::results::{ExecutionModel, Point, Status};
 
 use std::collections::BTreeMap;
 
-pub use parbench_schema::crossover::{Crossover, KERNEL_PHASE, Measure, Outcome, SizeComparison};
+use parbench_schema::crossover::{Crossover, KERNEL_PHASE, Measure, Outcome, SizeComparison};
 
 /// Whether a point ran on the CPU (the side an accelerator is compared with).
 fn is_cpu(p: &Point) -> bool {

@@ -5,7 +5,7 @@
 //! 95% intervals; a fit the data cannot support says so (`NotMeaningful`) instead of producing
 //! a number. [`scalability_fits`] fits the USL to every variant of a run.
 
-pub use parbench_schema::fit::{
+use parbench_schema::fit::{
     NotMeaningful, ScalabilityFit, UslFit, UslOutcome, UslPeak, usl_throughput,
 };
 use parbench_schema::results::{Point, Status};

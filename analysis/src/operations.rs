@@ -8,7 +8,7 @@ use parbench_schema::results::Metric;
 
 use std::collections::BTreeMap;
 
-pub use parbench_schema::operations::*;
+use parbench_schema::operations::*;
 
 /// Accumulates per-worker counts iteration by iteration.
 #[derive(Debug, Clone, Default)]

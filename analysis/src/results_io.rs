@@ -235,3 +235,22 @@ impl ResultsFile for RunResults {
         serde_json::to_string_pretty(self).expect("results serialize")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use parbench_schema::results::{ExecutionModel, SyncKind};
+
+    #[test]
+    fn names_shown_are_the_names_stored() {
+        use SyncKind::*;
+        for k in [
+            None, Mutex, RwLock, SpinLock, Atomic, Sharded, Channel, Unsync, Message, Barrier,
+        ] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.to_string());
+        }
+        use ExecutionModel::*;
+        for m in [Serial, Threads, Rayon, Processes, Opencl, Command, External] {
+            assert_eq!(serde_json::to_value(m).unwrap(), m.to_string());
+        }
+    }
+}

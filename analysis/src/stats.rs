@@ -3,7 +3,7 @@
 
 use crate::rng::SplitMix64;
 use parbench_schema::duration::Nanos;
-pub use parbench_schema::results::{OutlierCounts, relative_width};
+use parbench_schema::results::{OutlierCounts, relative_width};
 use parbench_schema::results::{Phase, TimeStats};
 
 /// Number of bootstrap resamples used for reported confidence intervals.

@@ -2,7 +2,7 @@
 //! `parbench-suites`): one file per machine fingerprint in the user's cache directory. The record
 //! and its bound arithmetic are part of the results schema (`parbench_schema::calibration`).
 
-pub use parbench_schema::calibration::*;
+use parbench_schema::calibration::{CALIBRATION_VERSION, Calibration};
 use std::path::{Path, PathBuf};
 
 /// Why a cached calibration could not be read or written.
@@ -71,6 +71,7 @@ pub fn store(dir: &Path, c: &Calibration) -> Result<PathBuf, CacheError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use parbench_schema::calibration::{Bandwidth, BandwidthKind};
 
     fn sample() -> Calibration {
         let bw = |kind, threads, ws: u64, gbs: f64| Bandwidth {

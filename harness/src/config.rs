@@ -11,11 +11,11 @@ pub use command::{
 };
 pub use workers::{MAX_WORKERS, WorkersItem, WorkersSpec, parse_workers_expr};
 
-use crate::duration::SettingDuration;
 use parbench_analysis::digest::sha256_hex;
 use parbench_analysis::rng::DEFAULT_SEED;
 use parbench_analysis::thresholds::RegressionThresholds;
-pub use parbench_schema::params::{ParamSetting, ParamValue};
+use parbench_schema::duration::SettingDuration;
+use parbench_schema::params::ParamSetting;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -68,14 +68,17 @@ impl ConfigSource {
     }
 
     pub fn read(path: &Path) -> Result<Self, ConfigError> {
-        let text = crate::input_file::read_text(path, crate::input_file::MAX_CONFIG_BYTES)
-            .map_err(|e| ConfigError {
-                path: path.display().to_string(),
-                line: 0,
-                column: 0,
-                key: None,
-                message: format!("cannot read the config file: {e}"),
-            })?;
+        let text = parbench_analysis::input_file::read_text(
+            path,
+            parbench_analysis::input_file::MAX_CONFIG_BYTES,
+        )
+        .map_err(|e| ConfigError {
+            path: path.display().to_string(),
+            line: 0,
+            column: 0,
+            key: None,
+            message: format!("cannot read the config file: {e}"),
+        })?;
         Ok(ConfigSource::new(path.display().to_string(), text))
     }
 
@@ -884,6 +887,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use parbench_schema::params::ParamValue;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(ConfigSource::new("test.toml", text), 2)

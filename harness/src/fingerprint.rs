@@ -1,7 +1,7 @@
 //! The machine fingerprint: what a result was measured on (CPU, cores, memory, OS, compiler,
 //! load, frequency governor, git commit), plus a stable id for telling machines apart.
 
-pub use parbench_schema::machine::Machine;
+use parbench_schema::machine::Machine;
 use std::path::Path;
 use std::process::Command;
 

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-pub use parbench_schema::interference::{DISTURBED_CORES, Interference};
+use parbench_schema::interference::Interference;
 
 /// Counters at one instant.
 #[derive(Debug, Clone)]

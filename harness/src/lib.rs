@@ -1,7 +1,9 @@
-//! parbench's harness: the config model, the measurement engine, statistics, the results schema,
-//! machine fingerprint, comparison and regression decisions, run history, import/export for
-//! other benchmark tools, the worker-process protocol and child-process management, and the
-//! running and measuring of external programs (command suites). It knows nothing of concrete
+//! parbench's harness: measuring. The config language, the measurement engine and the
+//! combining of repetitions, interference snapshots and memory limits, the machine
+//! fingerprint and calibration cache, the worker-process protocol and child-process
+//! management, the running and measuring of external programs (command suites), writing
+//! results files, and the run history (SQLite). It uses `parbench-analysis` for statistics and
+//! derived figures and `parbench-schema` for the results' types; it knows nothing of concrete
 //! workloads or of HTML.
 
 pub mod atomic_file;
@@ -21,13 +23,3 @@ pub mod results_file;
 mod sys;
 #[cfg(unix)]
 pub mod worker_process;
-
-pub use parbench_schema::Nanos;
-// Temporary: the schema's modules under their old paths, until the callers import them from
-// `parbench_schema` (removed in the commit that fixes the imports).
-pub use parbench_analysis::derived as analysis;
-pub use parbench_analysis::{
-    ab, changepoint, compare, crossover, fit, input_file, interop, operations, results_io, rng,
-    stats, thresholds, timefmt,
-};
-pub use parbench_schema::{duration, results};

@@ -127,7 +127,7 @@ pub fn combine(reps: Vec<RepetitionOutcome>, settings: &MeasureSettings, seed: u
     let stats = TimeStats::from(&summary);
     // The target judges what this run controls: its interval without the machine's drift.
     let [own_lo, own_hi] = rerun_bounds(estimate, sd_log, blocks.len());
-    let own_width = stats::relative_width(own_lo, own_hi, estimate);
+    let own_width = parbench_schema::results::relative_width(own_lo, own_hi, estimate);
     let first = &reps[0].outcome.measurement;
     let phases = pool_phases(&reps, summary.mean);
     let warnings = warnings(

@@ -5,12 +5,12 @@
 use crate::Outcome;
 use crate::cli::{CompareArgs, GateArgs};
 use anyhow::Context;
+use parbench_analysis::compare::{CompareOptions, Comparison, Method, compare_runs};
+use parbench_analysis::results_io::ResultsFile;
+use parbench_analysis::thresholds::{ThresholdPolicy, ThresholdsFile};
 use parbench_harness::atomic_file::write_atomic;
-use parbench_harness::compare::{CompareOptions, Comparison, Method, compare_runs};
-use parbench_harness::results::RunResults;
-use parbench_harness::results_io::ResultsFile;
-use parbench_harness::thresholds::{ThresholdPolicy, ThresholdsFile};
 use parbench_reports::compare::{change, display_order, markdown, method_sentence, percent};
+use parbench_schema::results::RunResults;
 use std::path::{Path, PathBuf};
 
 /// The thresholds of the points of `new` (from its echoed config), a thresholds file and the
@@ -65,7 +65,7 @@ pub(crate) fn print_table(c: &Comparison) {
             change(p.ratio),
             format!("{} … {}", change(p.ci[0]), change(p.ci[1])),
             percent(p.threshold),
-            if p.verdict == parbench_harness::compare::Verdict::Regressed {
+            if p.verdict == parbench_analysis::compare::Verdict::Regressed {
                 "REGRESSED".into()
             } else {
                 p.verdict.to_string()
@@ -81,7 +81,7 @@ pub(crate) fn print_table(c: &Comparison) {
     }
     crate::summary::print_rows(&rows);
     for u in &c.unmatched {
-        let status = |s: Option<parbench_harness::results::Status>| {
+        let status = |s: Option<parbench_schema::results::Status>| {
             s.map_or("absent".to_string(), |s| s.to_string())
         };
         outln!(

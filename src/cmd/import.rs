@@ -3,7 +3,7 @@
 
 use crate::Outcome;
 use crate::cli::{ImportArgs, ImportSource};
-use parbench_harness::interop::criterion;
+use parbench_analysis::interop::criterion;
 use parbench_reports::{Format, write_reports};
 use std::time::SystemTime;
 
