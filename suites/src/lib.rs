@@ -12,7 +12,8 @@
 //! ([`runner::run_plan`]: reference, verification, the engine's measurement in
 //! [`parbench_harness::engine`], speedup and efficiency). The
 //! [`RunResults`](parbench_schema::results::RunResults) that come out are
-//! what `parbench report` renders: write them with `RunResults::write` and render the HTML
+//! what `parbench report` renders: write them with
+//! [`WriteResults::write`](parbench_harness::results_file::WriteResults::write) and render the HTML
 //! report, CSV and Markdown with `parbench_reports::write_reports`. The repository's
 //! `examples/custom_workload.rs` does all of that with serial, rayon and mutex variants.
 //!
