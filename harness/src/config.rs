@@ -4,17 +4,18 @@
 //! reports through the same error type using the spans kept here.
 
 mod command;
+mod duration;
 mod workers;
 
 pub use command::{
     CommandSpec, CommandSuite, CommandVerify, DEFAULT_SETUP_TIMEOUT, PLACEHOLDERS, SHELL,
 };
+pub use duration::{DurationError, SettingDuration};
 pub use workers::{MAX_WORKERS, WorkersItem, WorkersSpec, parse_workers_expr};
 
 use parbench_analysis::digest::sha256_hex;
 use parbench_analysis::rng::DEFAULT_SEED;
 use parbench_analysis::thresholds::RegressionThresholds;
-use parbench_schema::duration::SettingDuration;
 use parbench_schema::params::ParamSetting;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

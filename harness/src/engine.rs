@@ -327,7 +327,7 @@ fn measure_with(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parbench_schema::duration::SettingDuration;
+    use crate::config::SettingDuration;
 
     fn settings(budget_ms: u64) -> MeasureSettings {
         MeasureSettings {
