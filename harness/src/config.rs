@@ -11,7 +11,7 @@ pub use command::{
     CommandSpec, CommandSuite, CommandVerify, DEFAULT_SETUP_TIMEOUT, PLACEHOLDERS, SHELL,
 };
 pub use duration::{DurationError, SettingDuration};
-pub use workers::{MAX_WORKERS, WorkersItem, WorkersSpec, parse_workers_expr};
+pub use workers::{MAX_WORKERS, WorkersError, WorkersItem, WorkersSpec, parse_workers_expr};
 
 use parbench_analysis::digest::sha256_hex;
 use parbench_analysis::rng::DEFAULT_SEED;
@@ -732,7 +732,7 @@ impl Config {
             Some(w) => w
                 .get_ref()
                 .resolve(ncpu)
-                .map_err(|m| source.error_at(w.span(), Some("workers"), m))?,
+                .map_err(|e| source.error_at(w.span(), Some("workers"), e.to_string()))?,
             None => vec![1, ncpu.max(1)]
                 .into_iter()
                 .collect::<std::collections::BTreeSet<_>>()
@@ -771,7 +771,7 @@ impl Config {
                 Some(w) => (
                     w.get_ref()
                         .resolve(ncpu)
-                        .map_err(|m| source.error_at(w.span(), Some("workers"), m))?,
+                        .map_err(|e| source.error_at(w.span(), Some("workers"), e.to_string()))?,
                     w.span(),
                 ),
                 None => (defaults.workers.clone(), span.clone()),
