@@ -647,14 +647,19 @@ impl fmt::Display for DeviceMatch {
     }
 }
 
+/// An empty `--opencl-device` or `--opencl-platform`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("expected an index (0, 1, …) or a part of the name")]
+pub struct EmptyDeviceMatch;
+
 impl std::str::FromStr for DeviceMatch {
-    type Err = String;
+    type Err = EmptyDeviceMatch;
 
     /// Digits are an index; anything else is a part of the name.
-    fn from_str(text: &str) -> Result<Self, String> {
+    fn from_str(text: &str) -> Result<Self, EmptyDeviceMatch> {
         let text = text.trim();
         if text.is_empty() {
-            return Err("expected an index (0, 1, …) or a part of the name".into());
+            return Err(EmptyDeviceMatch);
         }
         Ok(match text.parse::<usize>() {
             Ok(i) => DeviceMatch::Index(i),
