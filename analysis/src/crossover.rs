@@ -2,6 +2,7 @@
 //! smallest problem size from which the accelerator beats the best CPU point at the same size,
 //! end to end and on kernel time alone, with an interval from the bootstrap intervals of the
 //! time ratios at the neighbouring sizes. "GPUs win on throughput, CPUs on latency", measured.
+//! The crossovers as stored are `parbench_schema::crossover`; this module finds them.
 
 use crate::derived::{ratio_ci, same_problem};
 use parbench_schema::duration::Nanos;

@@ -3,7 +3,8 @@
 //! X(N) = λN / (1 + σ(N−1) + κN(N−1)), gives the contention (σ) and coherency (κ) coefficients
 //! of measured throughputs and the concurrency where throughput peaks. Both by least squares with
 //! 95% intervals; a fit the data cannot support says so (`NotMeaningful`) instead of producing
-//! a number. [`scalability_fits`] fits the USL to every variant of a run.
+//! a number. [`scalability_fits`] fits the USL to every variant of a run (the fits as stored are
+//! `parbench_schema::fit`).
 
 use parbench_schema::fit::{
     NotMeaningful, ScalabilityFit, UslFit, UslOutcome, UslPeak, usl_throughput,

@@ -1,7 +1,8 @@
 //! Operations counted per worker, for variants that know what each worker did (the contention
 //! suite): how evenly the operations were shared (min, max, standard deviation, Jain's index,
 //! starvation), per iteration and in total, and sampled per-operation latencies kept in a
-//! log-linear histogram. A point stores them in its optional `operations` field.
+//! log-linear histogram. A point stores them in its optional `operations` field (the stored types
+//! are `parbench_schema::operations`; this module counts and summarizes).
 
 use parbench_schema::duration::Nanos;
 use parbench_schema::results::Metric;
