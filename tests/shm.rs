@@ -2,22 +2,11 @@
 //! SIGKILL in the middle of a point (no chance to clean up).
 #![cfg(target_os = "linux")]
 
+mod common;
+use common::workers_of;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-/// Live worker processes of parbench `parent` (their environment names it).
-fn workers_of(parent: u32) -> Vec<u32> {
-    let marker = format!("PARBENCH_WORKER_PARENT={parent}\0");
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/environ"))
-                .is_ok_and(|env| String::from_utf8_lossy(&env).contains(&marker))
-        })
-        .collect()
-}
 
 /// Files of parbench `pid` in `/dev/shm`.
 fn shm_files_of(pid: u32) -> Vec<String> {
