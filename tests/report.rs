@@ -6,9 +6,7 @@ use common::{parbench, write};
 
 use predicates::prelude::*;
 
-// Synthetic results covering every workload, model and status (test data, built in code).
-#[path = "../reports/tests/fixture/mod.rs"]
-mod fixture;
+use parbench_test_support::fixture;
 
 #[test]
 fn report_turns_results_covering_every_workload_into_the_site() {
