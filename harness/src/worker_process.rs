@@ -11,7 +11,7 @@ use crate::sys;
 use std::ffi::OsString;
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -929,7 +929,7 @@ impl WorkerSet {
                 let Some(p) = p else { continue };
                 if !p.stdout_eof {
                     interests.push(sys::Interest {
-                        fd: p.stdout.as_raw_fd(),
+                        fd: p.stdout.as_fd(),
                         read: true,
                         write: false,
                     });
@@ -937,7 +937,7 @@ impl WorkerSet {
                 }
                 if let Some(e) = &p.stderr {
                     interests.push(sys::Interest {
-                        fd: e.as_raw_fd(),
+                        fd: e.as_fd(),
                         read: true,
                         write: false,
                     });
@@ -945,7 +945,7 @@ impl WorkerSet {
                 }
                 if p.wants_write() {
                     interests.push(sys::Interest {
-                        fd: p.stdin.as_ref().expect("stdin").as_raw_fd(),
+                        fd: p.stdin.as_ref().expect("stdin").as_fd(),
                         read: false,
                         write: true,
                     });

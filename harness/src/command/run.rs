@@ -9,7 +9,7 @@ use crate::worker_process::{
 };
 use std::ffi::OsString;
 use std::io::{self, Read};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
@@ -367,13 +367,13 @@ pub fn run(line: &CommandLine, options: &RunOptions) -> Result<RunReport, RunErr
             });
         }
         let mut interests = vec![sys::Interest {
-            fd: control.as_raw_fd(),
+            fd: control.as_fd(),
             read: true,
             write: false,
         }];
         for fd in [
-            stdout.pipe.as_ref().map(AsRawFd::as_raw_fd),
-            stderr.pipe.as_ref().map(AsRawFd::as_raw_fd),
+            stdout.pipe.as_ref().map(AsFd::as_fd),
+            stderr.pipe.as_ref().map(AsFd::as_fd),
         ]
         .into_iter()
         .flatten()
@@ -412,8 +412,8 @@ pub fn run(line: &CommandLine, options: &RunOptions) -> Result<RunReport, RunErr
             });
         }
         let interests: Vec<sys::Interest> = [
-            stdout.pipe.as_ref().map(AsRawFd::as_raw_fd),
-            stderr.pipe.as_ref().map(AsRawFd::as_raw_fd),
+            stdout.pipe.as_ref().map(AsFd::as_fd),
+            stderr.pipe.as_ref().map(AsFd::as_fd),
         ]
         .into_iter()
         .flatten()
