@@ -606,6 +606,9 @@ mod tests {
                 (any::<u64>(), ".{0,40}", bytes()).prop_map(|(i, k, p)| Sent::Task(i, k, p)),
                 (any::<u64>(), any::<u64>(), bytes()).prop_map(|(i, t, p)| Sent::Done(i, t, p)),
                 (any::<u64>(), ".{0,1500}").prop_map(|(i, m)| Sent::Failed(i, m)),
+                // Around the 4096-byte cut, with characters of 1 to 4 bytes.
+                (any::<u64>(), "[aé€😀]{1020,1100}|[a-z]{4090,4100}")
+                    .prop_map(|(i, m)| Sent::Failed(i, m)),
                 Just(Sent::Shutdown),
             ]
         }
@@ -640,9 +643,12 @@ mod tests {
                     },
                 ) => i == id && t == compute_ns && p == payload,
                 (Sent::Failed(i, m), Message::Failed { id, message }) => {
-                    i == id
-                        && m.starts_with(message)
-                        && (message.len() == m.len() || (message.len() <= 4096 && m.len() > 4096))
+                    // The longest prefix of at most 4096 bytes that ends between characters.
+                    let cut = (0..=m.len().min(4096))
+                        .rev()
+                        .find(|&n| m.is_char_boundary(n))
+                        .unwrap_or(0);
+                    i == id && *message == &m[..cut]
                 }
                 (Sent::Shutdown, Message::Shutdown) => true,
                 _ => false,
