@@ -9,6 +9,8 @@ pub mod analysis;
 pub mod atomic_file;
 pub mod calibration;
 pub mod changepoint;
+#[cfg(unix)]
+mod children;
 pub mod command;
 pub mod compare;
 pub mod config;
