@@ -3,7 +3,7 @@
 //! child of it outliving Ctrl-C or a killed parbench.
 
 mod common;
-use common::{example, parbench, write};
+use common::{example, interrupt, parbench, spawn_run, wait_until, write};
 
 use parbench_harness::results::{ExecutionModel, RunResults, Status};
 use predicates::prelude::*;
@@ -478,31 +478,15 @@ name = "stuck"
 command = ["/bin/sh", "-c", "sleep 47.3 & wait"]
 "#,
     );
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_parbench"))
-        .args(["run", "--config"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&out)
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_run(&cfg, &out, true);
     let pid = child.id();
-    let started = std::time::Instant::now();
-    while processes_with("sleep 47.3").is_empty() {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(60),
-            "the run did not reach the stuck command"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_until(
+        std::time::Duration::from_secs(60),
+        "the run did not reach the stuck command",
+        || !processes_with("sleep 47.3").is_empty(),
+    );
     let sent = std::time::Instant::now();
-    let kill = std::process::Command::new("kill")
-        .args(["-INT", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    interrupt(pid);
     let output = child.wait_with_output().unwrap();
     assert!(
         sent.elapsed() < std::time::Duration::from_secs(20),
@@ -530,31 +514,19 @@ fn a_command_and_its_children_die_with_a_killed_parbench() {
         "orphan.toml",
         "[defaults]\nworkers = [1]\ntimeout = \"60s\"\n[[suite]]\ncommand = [\"/bin/sh\", \"-c\", \"sleep 48.1 & wait\"]\n",
     );
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parbench"))
-        .args(["run", "--config"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(dir.path().join("out"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while processes_with("sleep 48.1").is_empty() {
-        assert!(started.elapsed() < std::time::Duration::from_secs(60));
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let mut child = spawn_run(&cfg, &dir.path().join("out"), false);
+    wait_until(
+        std::time::Duration::from_secs(60),
+        "the run did not reach the command",
+        || !processes_with("sleep 48.1").is_empty(),
+    );
     child.kill().unwrap();
     child.wait().unwrap();
-    let killed = std::time::Instant::now();
-    while !processes_with("sleep 48.1").is_empty() {
-        assert!(
-            killed.elapsed() < std::time::Duration::from_secs(10),
-            "the command outlived parbench: {:?}",
-            processes_with("sleep 48.1")
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_until(
+        std::time::Duration::from_secs(10),
+        "the command outlived parbench",
+        || processes_with("sleep 48.1").is_empty(),
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! costs, every fault contained with its reason, and no worker outliving Ctrl-C or a killed run.
 
 mod common;
-use common::{workers_of, write};
+use common::{interrupt, spawn_run, wait_until, workers_of, write};
 
 use parbench_harness::results::{ExecutionModel, RunResults, Status};
 use std::path::Path;
@@ -10,16 +10,7 @@ use std::path::Path;
 /// Runs `parbench run` on `config`, returning its pid, exit code and stderr; checks afterwards
 /// that no worker of the run is left and that the run reaped every worker it started.
 fn run_and_account(config: &Path, out: &Path) -> (i32, String) {
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_parbench"))
-        .args(["run", "--config"])
-        .arg(config)
-        .arg("--out")
-        .arg(out)
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_run(config, out, true);
     let pid = child.id();
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -334,38 +325,21 @@ sizes = ["XS"]
 variants = ["serial"]
 "#,
     );
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_parbench"))
-        .args(["run", "--config"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&out)
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_run(&cfg, &out, true);
     let pid = child.id();
     // Wait until the hanging point's workers are up (the first two points are checkpointed).
-    let started = std::time::Instant::now();
-    loop {
-        let measured = RunResults::load(&out.join("latest/results.json"))
-            .map(|r| r.points.len())
-            .unwrap_or(0);
-        if measured == 2 && !workers_of(pid).is_empty() {
-            break;
-        }
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(60),
-            "the run did not reach the hanging point"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_until(
+        std::time::Duration::from_secs(60),
+        "the run did not reach the hanging point",
+        || {
+            let measured = RunResults::load(&out.join("latest/results.json"))
+                .map(|r| r.points.len())
+                .unwrap_or(0);
+            measured == 2 && !workers_of(pid).is_empty()
+        },
+    );
     let sent = std::time::Instant::now();
-    let kill = std::process::Command::new("kill")
-        .args(["-INT", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    interrupt(pid);
     let output = child.wait_with_output().unwrap();
     assert!(
         sent.elapsed() < std::time::Duration::from_secs(20),
@@ -392,31 +366,19 @@ fn workers_die_with_a_killed_parbench() {
         "stuck.toml",
         "[defaults]\ntimeout = \"60s\"\nworkers = [2]\n[[suite]]\nworkload = \"fault\"\nvariants = [\"processes-pool\"]\n[suite.params]\nfault = \"hang\"\n",
     );
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parbench"))
-        .args(["run", "--config"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(dir.path().join("out"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(&cfg, &dir.path().join("out"), false);
     let pid = child.id();
-    let started = std::time::Instant::now();
-    while workers_of(pid).len() < 2 {
-        assert!(started.elapsed() < std::time::Duration::from_secs(60));
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_until(
+        std::time::Duration::from_secs(60),
+        "the workers did not start",
+        || workers_of(pid).len() >= 2,
+    );
     // No chance to clean up: the kernel's parent-death signal must end the workers.
     child.kill().unwrap();
     child.wait().unwrap();
-    let killed = std::time::Instant::now();
-    while !workers_of(pid).is_empty() {
-        assert!(
-            killed.elapsed() < std::time::Duration::from_secs(10),
-            "workers outlived their parent: {:?}",
-            workers_of(pid)
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_until(
+        std::time::Duration::from_secs(10),
+        "workers outlived their parent",
+        || workers_of(pid).is_empty(),
+    );
 }

@@ -64,3 +64,42 @@ pub(crate) fn read_json(path: &Path) -> serde_json::Value {
 
 /// A small results file of two workloads (schema version 1), the base of the compare tests.
 pub(crate) const BASE: &str = "tests/data/compare/base.json";
+
+/// `parbench run --config <config> --out <out>` started in the background, for a test that
+/// signals or kills it: colour off, stdout dropped, stderr piped (or dropped when `stderr` is
+/// false).
+pub(crate) fn spawn_run(config: &Path, out: &Path, stderr: bool) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_parbench"))
+        .args(["run", "--config"])
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(if stderr {
+            std::process::Stdio::piped()
+        } else {
+            std::process::Stdio::null()
+        })
+        .spawn()
+        .unwrap()
+}
+
+/// Polls `ready` every 20 ms until it holds; fails with `what` (and how long it waited) after
+/// `limit`.
+pub(crate) fn wait_until(limit: std::time::Duration, what: &str, mut ready: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !ready() {
+        assert!(started.elapsed() < limit, "{what} (waited {limit:?})");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Sends SIGINT to `pid`, as Ctrl-C in a terminal does.
+pub(crate) fn interrupt(pid: u32) {
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+}
