@@ -5,7 +5,8 @@
 mod common;
 use common::{example, interrupt, parbench, spawn_run, wait_until, write};
 
-use parbench_harness::results::{ExecutionModel, RunResults, Status};
+use parbench_analysis::results_io::ResultsFile;
+use parbench_schema::results::{ExecutionModel, RunResults, Status};
 use predicates::prelude::*;
 
 /// The processes whose command line contains `marker`.
@@ -427,7 +428,7 @@ mib = [1, 48]
     );
     let r = RunResults::load(&dir.path().join("out/latest/results.json")).unwrap();
     let mib =
-        |p: &parbench_harness::results::Point, m: &str| p.metrics[m].value / (1u64 << 20) as f64;
+        |p: &parbench_schema::results::Point, m: &str| p.metrics[m].value / (1u64 << 20) as f64;
     let small = &r.points[0];
     let big = &r.points[1];
     // 48 MiB touched: the figure is that plus the program's own few MiB (binary, stack, heap),

@@ -3,7 +3,8 @@
 mod common;
 use common::example;
 
-use parbench_harness::results::{RunResults, Status};
+use parbench_analysis::results_io::ResultsFile;
+use parbench_schema::results::{RunResults, Status};
 
 #[test]
 fn the_custom_workload_example_runs_its_workload_through_parbench() {

@@ -4,7 +4,8 @@
 mod common;
 use common::{BASE, parbench, read_json};
 
-use parbench_harness::results::RunResults;
+use parbench_analysis::results_io::ResultsFile;
+use parbench_schema::results::RunResults;
 use predicates::prelude::*;
 
 #[test]

@@ -4,7 +4,9 @@
 mod common;
 use common::{BASE, parbench, read_json};
 
-use parbench_harness::results::RunResults;
+use parbench_analysis::results_io::ResultsFile;
+use parbench_harness::results_file::WriteResults;
+use parbench_schema::results::RunResults;
 use predicates::prelude::*;
 use std::path::Path;
 

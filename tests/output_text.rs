@@ -4,7 +4,8 @@
 mod common;
 use common::{BASE, parbench};
 
-use parbench_harness::results::RunResults;
+use parbench_analysis::results_io::ResultsFile;
+use parbench_schema::results::RunResults;
 use std::path::Path;
 
 const HOSTILE: &str = "pi\u{1b}[2J\u{1b}]0;owned\u{7}\0";

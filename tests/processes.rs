@@ -4,7 +4,8 @@
 mod common;
 use common::{interrupt, spawn_run, wait_until, workers_of, write};
 
-use parbench_harness::results::{ExecutionModel, RunResults, Status};
+use parbench_analysis::results_io::ResultsFile;
+use parbench_schema::results::{ExecutionModel, RunResults, Status};
 use std::path::Path;
 
 /// Runs `parbench run` on `config`, returning its pid, exit code and stderr; checks afterwards
@@ -109,7 +110,7 @@ fn processes_run_in_both_modes_verify_and_report_their_costs() {
         if let Some(total) = metric("peak_rss_bytes") {
             assert!(total >= metric("workers_peak_rss_bytes").unwrap());
         }
-        assert_eq!(p.sync, parbench_harness::results::SyncKind::Message);
+        assert_eq!(p.sync, parbench_schema::results::SyncKind::Message);
     }
     // An explicit chunk size makes as many tasks as it says.
     let chunked = processes

@@ -4,6 +4,7 @@
 mod common;
 use common::{parbench, write};
 
+use parbench_harness::results_file::WriteResults;
 use predicates::prelude::*;
 
 use parbench_test_support::fixture;

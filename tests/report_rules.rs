@@ -10,7 +10,8 @@
 
 use parbench_test_support::rules;
 
-use parbench_harness::results::RunResults;
+use parbench_analysis::results_io::ResultsFile;
+use parbench_schema::results::RunResults;
 use std::path::Path;
 use std::process::Command;
 

@@ -4,7 +4,8 @@
 mod common;
 use common::{parbench, write};
 
-use parbench_harness::results::{RunResults, SCHEMA_VERSION, Status};
+use parbench_analysis::results_io::ResultsFile;
+use parbench_schema::results::{RunResults, SCHEMA_VERSION, Status};
 use predicates::prelude::*;
 
 #[test]
@@ -164,7 +165,7 @@ fn run_filters_and_bad_filters() {
 
 #[test]
 fn contention_run_carries_throughput_fairness_latency_and_fits_per_primitive() {
-    use parbench_harness::fit::UslOutcome;
+    use parbench_schema::fit::UslOutcome;
     let dir = tempfile::tempdir().unwrap();
     // Four worker counts: the fewest a USL fit accepts. A second suite with two gets none.
     let cfg = write(
