@@ -1,7 +1,8 @@
 //! The architecture rules of README's "Architecture" section, checked:
 //! - crate dependencies point one way: schema ← analysis ← harness ← suites, reports reads only
-//!   schema and analysis, the binary uses them all (`cargo metadata`, and `cargo tree` for what
-//!   the report crate and the schema crate compile);
+//!   schema and analysis, the binary uses them all; the test-support crate is a dev-dependency
+//!   only (`cargo metadata`, and `cargo tree` for what the report crate and the schema crate
+//!   compile);
 //! - inside each library crate, no module imports another that imports it back (the `crate::`
 //!   paths of every source file, test modules aside, folded into the crate's top-level modules).
 
@@ -12,7 +13,7 @@ use std::process::Command;
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The parbench crates each crate may depend on (normal and dev dependencies alike).
-const ALLOWED: [(&str, &[&str]); 6] = [
+const ALLOWED: [(&str, &[&str]); 7] = [
     ("parbench-schema", &[]),
     ("parbench-analysis", &["parbench-schema"]),
     (
@@ -37,7 +38,15 @@ const ALLOWED: [(&str, &[&str]); 6] = [
             "parbench-schema",
         ],
     ),
+    (
+        "parbench-test-support",
+        &["parbench-reports", "parbench-analysis", "parbench-schema"],
+    ),
 ];
+
+/// Crates that only tests use: any crate may take them as a dev-dependency (their tests' shared
+/// data and checks), none as a normal or build dependency.
+const DEV_ONLY: [&str; 1] = ["parbench-test-support"];
 
 /// Temporary exceptions: (crate, dependency, the feature that alone may enable it). The history
 /// site's row types live in `parbench_harness::history` until history moves into its own crate;
@@ -52,7 +61,14 @@ const OPTIONAL_EXCEPTIONS: [(&str, &str, &str); 1] =
 const KNOWN_CYCLES: [(&str, &[&str]); 1] = [("suites", &["opencl", "processes", "workloads"])];
 
 /// The library crates whose modules are checked, by directory.
-const LIBRARY_CRATES: [&str; 5] = ["schema", "analysis", "harness", "suites", "reports"];
+const LIBRARY_CRATES: [&str; 6] = [
+    "schema",
+    "analysis",
+    "harness",
+    "suites",
+    "reports",
+    "test-support",
+];
 
 fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -91,6 +107,15 @@ fn crate_dependencies_point_one_way() {
         seen.insert(name);
         for dep in package["dependencies"].as_array().unwrap() {
             let dep_name = dep["name"].as_str().unwrap();
+            let kind = dep["kind"].as_str().unwrap_or("normal");
+            if DEV_ONLY.contains(&dep_name) {
+                if kind != "dev" {
+                    wrong.push(format!(
+                        "{name} depends on {dep_name} ({kind}): it is a dev-dependency only"
+                    ));
+                }
+                continue;
+            }
             if !dep_name.starts_with("parbench") || ok.contains(&dep_name) {
                 continue;
             }
@@ -108,8 +133,7 @@ fn crate_dependencies_point_one_way() {
             });
             if !excepted {
                 wrong.push(format!(
-                    "{name} depends on {dep_name} ({}): dependencies point one way (README, Architecture)",
-                    dep["kind"].as_str().unwrap_or("normal")
+                    "{name} depends on {dep_name} ({kind}): dependencies point one way (README, Architecture)"
                 ));
             }
         }

@@ -1,7 +1,12 @@
 //! `--help` examples read as commands at 80 columns: comments on their own `#` lines, long
-//! commands continued with `\`, nothing wrapped by the terminal width into a fake command.
+//! commands continued with `\`, nothing wrapped by the terminal width into a fake command; every
+//! subcommand has an example.
+
+mod common;
+use common::parbench;
 
 use assert_cmd::Command;
+use predicates::prelude::*;
 
 #[test]
 fn help_examples_stay_commands_at_80_columns() {
@@ -51,5 +56,43 @@ fn help_examples_stay_commands_at_80_columns() {
             );
             continued = line.ends_with('\\');
         }
+    }
+}
+
+#[test]
+fn every_subcommand_has_help_with_an_example() {
+    for sub in ["run", "list", "validate", "report"] {
+        parbench()
+            .args([sub, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Example"));
+    }
+    parbench()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes"));
+}
+
+#[test]
+fn regression_subcommands_have_help_with_examples() {
+    for sub in [
+        vec!["compare"],
+        vec!["ab"],
+        vec!["history"],
+        vec!["history", "add"],
+        vec!["history", "report"],
+        vec!["history", "list"],
+        vec!["export"],
+        vec!["import"],
+    ] {
+        let mut args = sub.clone();
+        args.push("--help");
+        parbench()
+            .args(&args)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Example"));
     }
 }

@@ -2,13 +2,12 @@
 //! terminal, Markdown, HTML and CSV without control characters and without spreadsheet formulas.
 
 mod common;
-use common::parbench;
+use common::{BASE, parbench};
 
 use parbench_analysis::results_io::ResultsFile;
 use parbench_schema::results::RunResults;
 use std::path::Path;
 
-const BASE: &str = "tests/data/compare/base.json";
 const HOSTILE: &str = "pi\u{1b}[2J\u{1b}]0;owned\u{7}\0";
 
 fn has_control(bytes: &[u8]) -> bool {

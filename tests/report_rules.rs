@@ -1,15 +1,14 @@
 //! Issue 13's rules on real runs: every shipped config run with `--quick`, re-rendered, and its
 //! report checked (no headline from an oversubscribed, flagged or under-sampled point, no
 //! interval from fewer than the minimum samples, Karp-Flatt only where meaningful, size labels
-//! from the n that ran, distinct colours in every chart; see `reports/tests/rules/mod.rs`).
+//! from the n that ran, distinct colours in every chart; see `test-support/src/rules.rs`).
 //! `configs/command.toml` is left out (it builds an example program with cargo in its setup;
-//! tests/cli.rs runs it with its paths adapted), and so are `configs/full.toml` and
+//! tests/command.rs runs it with its paths adapted), and so are `configs/full.toml` and
 //! `configs/opencl.toml` unless `PARBENCH_RULES_ALL=1`: in a debug build their `--quick` runs
 //! take about ten and eighteen minutes on 2 cores. `rules_hold_on_saved_runs` checks saved runs
 //! (of any config, any build) re-rendered with this renderer.
 
-#[path = "../reports/tests/rules/mod.rs"]
-mod rules;
+use parbench_test_support::rules;
 
 use parbench_analysis::results_io::ResultsFile;
 use parbench_schema::results::RunResults;

@@ -2,15 +2,13 @@
 //! (exit 2, naming the point), and `compare`'s exit code when several things are wrong at once.
 
 mod common;
-use common::parbench;
+use common::{BASE, parbench};
 
 use assert_cmd::Command;
 use parbench_analysis::results_io::ResultsFile;
 use parbench_schema::results::{RunResults, Status};
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
-
-const BASE: &str = "tests/data/compare/base.json";
 
 fn base() -> RunResults {
     RunResults::load(Path::new(BASE)).unwrap()

@@ -2,22 +2,11 @@
 //! SIGKILL in the middle of a point (no chance to clean up).
 #![cfg(target_os = "linux")]
 
+mod common;
+use common::{spawn_run, workers_of};
+
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-/// Live worker processes of parbench `parent` (their environment names it).
-fn workers_of(parent: u32) -> Vec<u32> {
-    let marker = format!("PARBENCH_WORKER_PARENT={parent}\0");
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/environ"))
-                .is_ok_and(|env| String::from_utf8_lossy(&env).contains(&marker))
-        })
-        .collect()
-}
 
 /// Files of parbench `pid` in `/dev/shm`.
 fn shm_files_of(pid: u32) -> Vec<String> {
@@ -45,15 +34,7 @@ fn a_killed_shm_run_leaves_no_file_in_dev_shm() {
         "[defaults]\nwarmup = \"10ms\"\nbudget = \"120s\"\nmin-samples = 100000\nmax-samples = 100000\nworkers = [2]\n[[suite]]\nworkload = \"square\"\nsizes = [200000]\nvariants = [\"processes-pool\"]\n[suite.params]\ntransport = \"shm\"\n",
     )
     .unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parbench"))
-        .args(["run", "--config"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(dir.path().join("out"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(&cfg, &dir.path().join("out"), false);
     let pid = child.id();
     // Wait until a worker has the shared file mapped: the point is under way.
     let mapped = |w: u32| {

@@ -1,6 +1,7 @@
 //! `parbench validate` (and `run` before its first point) finds what a run would fail on: sizes
 //! the machine cannot hold, plans too large to expand, sizes a workload cannot run, duplicate
-//! sizes, OpenCL devices that do not exist; and input files that are not files.
+//! sizes, OpenCL devices that do not exist; and input files that are not files. Every shipped
+//! config validates; unknown keys, workloads and variants are named with their line.
 
 use predicates::prelude::*;
 
@@ -180,4 +181,90 @@ fn a_latest_that_is_a_directory_leaves_nothing_behind() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(left, ["latest"]);
+}
+
+#[test]
+fn every_shipped_config_validates() {
+    let mut n = 0;
+    for entry in std::fs::read_dir("configs").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            parbench()
+                .arg("validate")
+                .arg(&path)
+                .assert()
+                .success()
+                .stdout(predicate::str::contains(": ok ("));
+            n += 1;
+        }
+    }
+    assert!(n >= 3, "default, quick and full must ship");
+}
+
+#[test]
+fn validate_rejects_unknown_key_with_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "bad.toml",
+        "[defaults]\nbudget = \"1s\"\n\n[[suite]]\nworkload = \"pi\"\nsamples-please = 3\n",
+    );
+    parbench()
+        .arg("validate")
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.toml:6:1"))
+        .stderr(predicate::str::contains("samples-please"))
+        .stderr(predicate::str::contains("expected one of"));
+}
+
+#[test]
+fn validate_rejects_unknown_workload_and_out_of_range_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(dir.path(), "w.toml", "[[suite]]\nworkload = \"fft\"\n");
+    parbench()
+        .arg("validate")
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("w.toml:2:12"))
+        .stderr(predicate::str::contains("unknown workload `fft`"));
+    let cfg = write(
+        dir.path(),
+        "r.toml",
+        "[[suite]]\nworkload = \"pi\"\ntarget-ci = 0\n",
+    );
+    parbench()
+        .arg("validate")
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("r.toml:3:13"))
+        .stderr(predicate::str::contains("target-ci"));
+    parbench()
+        .arg("validate")
+        .arg(dir.path().join("missing.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing.toml"));
+}
+
+#[test]
+fn a_variant_that_does_not_apply_is_rejected_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "na.toml",
+        "[[suite]]\nworkload = \"particles\"\nvariants = [\"serial\", \"mutex\"]\n",
+    );
+    parbench()
+        .arg("validate")
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("na.toml:3"))
+        .stderr(predicate::str::contains(
+            "no variant `mutex` (particles never interact",
+        ));
 }

@@ -306,4 +306,47 @@ mod tests {
         assert!(detect(&[], Settings::default()).is_empty());
         assert!(detect(&[1.0, 2.0, 3.0, 4.0, 5.0], Settings::default()).is_empty());
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            #[test]
+            fn a_constant_series_has_no_change_point(level in 1e-3f64..1e9, n in 0usize..80) {
+                prop_assert!(detect(&vec![level; n], Settings::default()).is_empty());
+            }
+
+            #[test]
+            fn noise_without_a_step_has_no_change_point(
+                level in 1e-3f64..1e9,
+                noise in prop::collection::vec(-0.005f64..0.005, 0..80),
+            ) {
+                let v: Vec<f64> = noise.iter().map(|e| level * (1.0 + e)).collect();
+                let cps = detect(&v, Settings::default());
+                prop_assert!(cps.is_empty(), "{:?}", cps);
+            }
+
+            #[test]
+            fn a_big_step_is_found_at_its_index(
+                level in 1e-3f64..1e9,
+                // At least 30% up or down.
+                step in prop_oneof![1.3f64..5.0, 0.2f64..0.77],
+                before in prop::collection::vec(-0.005f64..0.005, 3..40),
+                after in prop::collection::vec(-0.005f64..0.005, 3..40),
+            ) {
+                let v: Vec<f64> = before
+                    .iter()
+                    .map(|e| level * (1.0 + e))
+                    .chain(after.iter().map(|e| level * step * (1.0 + e)))
+                    .collect();
+                let cps = detect(&v, Settings::default());
+                prop_assert_eq!(cps.len(), 1, "{:?}", cps);
+                prop_assert!(cps[0].index.abs_diff(before.len()) <= 1, "{:?}", cps);
+                prop_assert!((cps[0].ratio / step - 1.0).abs() < 0.02, "{:?}", cps);
+            }
+        }
+    }
 }

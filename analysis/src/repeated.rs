@@ -310,4 +310,64 @@ mod tests {
         let share = covered as f64 / (runs.len() - 1) as f64;
         assert!(share > 0.88, "rerun coverage {share}");
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// 2 to 5 repetitions of 1 to 12 positive samples each.
+        fn repetitions() -> impl Strategy<Value = Vec<Vec<f64>>> {
+            prop::collection::vec(prop::collection::vec(1.0f64..1e4, 1..12), 2..5)
+        }
+
+        fn refs(v: &[Vec<f64>]) -> Vec<&[f64]> {
+            v.iter().map(Vec::as_slice).collect()
+        }
+
+        fn scaled(v: &[Vec<f64>], k: f64) -> Vec<Vec<f64>> {
+            v.iter()
+                .map(|r| r.iter().map(|x| x * k).collect())
+                .collect()
+        }
+
+        fn close(a: f64, b: f64) -> bool {
+            (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(32))]
+
+            #[test]
+            fn the_rerun_interval_holds_the_figure(
+                reps in repetitions(), seed in any::<u64>(), drift in 0.0f64..0.2
+            ) {
+                let medians: Vec<f64> = reps.iter().map(|r| stats::median(r)).collect();
+                let figure = center(&medians);
+                let [lo, hi] = rerun_interval(&refs(&reps), seed, drift);
+                prop_assert!(lo <= figure && figure <= hi, "{} not in [{}, {}]", figure, lo, hi);
+            }
+
+            #[test]
+            fn ratios_do_not_depend_on_the_unit_and_scale_with_one_side(
+                base in repetitions(), seed in any::<u64>(), k in 1e-3f64..1e3
+            ) {
+                // The new side: the base with every repetition shifted, same shape.
+                let new: Vec<Vec<f64>> = base.iter().map(|r| r.iter().map(|x| x * 1.1 + 0.5).collect()).collect();
+                let (r, [lo, hi]) = paired_ratio(&refs(&base), &refs(&new), seed);
+                prop_assert!(lo <= r && r <= hi, "{} not in [{}, {}]", r, lo, hi);
+                // Both sides in another unit: the same ratio and interval.
+                let (rk, [lok, hik]) =
+                    paired_ratio(&refs(&scaled(&base, k)), &refs(&scaled(&new, k)), seed);
+                prop_assert!(close(r, rk) && close(lo, lok) && close(hi, hik));
+                // One side k times slower: the ratio and its interval k times larger.
+                let (rb, [lob, hib]) = paired_ratio(&refs(&scaled(&base, k)), &refs(&new), seed);
+                prop_assert!(close(r * k, rb) && close(lo * k, lob) && close(hi * k, hib));
+                let (u, [ulo, uhi]) = unpaired_ratio(&refs(&base), &refs(&new), 0.95, seed, 0.0);
+                prop_assert!(close(u, r) && ulo <= u && u <= uhi);
+                let (uk, [ulok, uhik]) =
+                    unpaired_ratio(&refs(&scaled(&base, k)), &refs(&scaled(&new, k)), 0.95, seed, 0.0);
+                prop_assert!(close(u, uk) && close(ulo, ulok) && close(uhi, uhik));
+            }
+        }
+    }
 }

@@ -290,4 +290,80 @@ mod tests {
         assert_eq!(s.stddev, 0.0);
         assert_eq!(s.outliers.total(), 0);
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Sample sets as timings come: 1 to 60 positive values over nine orders of magnitude.
+        fn samples() -> impl Strategy<Value = Vec<f64>> {
+            prop::collection::vec(1e-3f64..1e6, 1..60)
+        }
+
+        fn close(a: f64, b: f64) -> bool {
+            (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            #[test]
+            fn the_summary_is_ordered_and_its_interval_holds_the_median(
+                s in samples(), seed in any::<u64>()
+            ) {
+                let sum = Summary::of(&s, seed);
+                prop_assert_eq!(sum.n, s.len());
+                prop_assert!(sum.min <= sum.median && sum.median <= sum.max, "{:?}", sum);
+                prop_assert!(sum.min <= sum.mean * (1.0 + 1e-12), "{:?}", sum);
+                prop_assert!(sum.mean <= sum.max * (1.0 + 1e-12), "{:?}", sum);
+                prop_assert!(sum.min <= sum.ci_low && sum.ci_high <= sum.max, "{:?}", sum);
+                prop_assert!(sum.ci_low <= sum.median && sum.median <= sum.ci_high, "{:?}", sum);
+                prop_assert!(sum.stddev >= 0.0 && sum.mad >= 0.0 && sum.cv >= 0.0);
+                prop_assert!(sum.outliers.total() <= s.len());
+            }
+
+            #[test]
+            fn the_summary_scales_with_the_unit(
+                s in samples(), k in 1e-6f64..1e6, seed in any::<u64>()
+            ) {
+                let a = Summary::of(&s, seed);
+                let scaled: Vec<f64> = s.iter().map(|x| x * k).collect();
+                let b = Summary::of(&scaled, seed);
+                for (x, y) in [
+                    (a.median, b.median),
+                    (a.mean, b.mean),
+                    (a.min, b.min),
+                    (a.max, b.max),
+                    (a.ci_low, b.ci_low),
+                    (a.ci_high, b.ci_high),
+                ] {
+                    prop_assert!(close(x * k, y), "{} * {} != {}", x, k, y);
+                }
+                prop_assert!((a.cv - b.cv).abs() <= 1e-9 * a.cv.max(1.0));
+                prop_assert_eq!(a.outliers, b.outliers);
+            }
+
+            #[test]
+            fn quantiles_rise_with_q_and_the_selection_median_is_the_sorted_one(
+                s in samples(), q1 in 0.0f64..=1.0, q2 in 0.0f64..=1.0
+            ) {
+                let sorted = sorted(&s);
+                let (lo, hi) = if q1 <= q2 { (q1, q2) } else { (q2, q1) };
+                prop_assert!(quantile_sorted(&sorted, lo) <= quantile_sorted(&sorted, hi));
+                let mut scratch = s.clone();
+                prop_assert!(close(median_in_place(&mut scratch), median(&s)));
+            }
+
+            #[test]
+            fn the_bootstrap_is_seeded_and_nested_by_level(
+                s in samples(), seed in any::<u64>()
+            ) {
+                let (l90, h90) = bootstrap_median_ci(&s, 0.90, 400, seed);
+                let (l99, h99) = bootstrap_median_ci(&s, 0.99, 400, seed);
+                prop_assert_eq!(bootstrap_median_ci(&s, 0.90, 400, seed), (l90, h90));
+                // The same resamples at a higher level: an interval at least as wide.
+                prop_assert!(l99 <= l90 && h90 <= h99);
+            }
+        }
+    }
 }

@@ -8,6 +8,8 @@
 
 pub mod atomic_file;
 pub mod calibration;
+#[cfg(unix)]
+mod children;
 pub mod command;
 pub mod config;
 pub mod echoed_config;

@@ -584,4 +584,144 @@ mod tests {
         let e = r.next(&mut input).unwrap_err();
         assert!(e.to_string().contains("ended inside a frame"), "{e}");
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Every message, with its fields drawn at random.
+        #[derive(Debug, Clone)]
+        enum Sent {
+            Ready(u32, u32),
+            Task(u64, String, Vec<u8>),
+            Done(u64, u64, Vec<u8>),
+            Failed(u64, String),
+            Shutdown,
+        }
+
+        fn sent() -> impl Strategy<Value = Sent> {
+            let bytes = || prop::collection::vec(any::<u8>(), 0..300);
+            prop_oneof![
+                (any::<u32>(), any::<u32>()).prop_map(|(v, p)| Sent::Ready(v, p)),
+                (any::<u64>(), ".{0,40}", bytes()).prop_map(|(i, k, p)| Sent::Task(i, k, p)),
+                (any::<u64>(), any::<u64>(), bytes()).prop_map(|(i, t, p)| Sent::Done(i, t, p)),
+                (any::<u64>(), ".{0,1500}").prop_map(|(i, m)| Sent::Failed(i, m)),
+                // Around the 4096-byte cut, with characters of 1 to 4 bytes.
+                (any::<u64>(), "[aé€😀]{1020,1100}|[a-z]{4090,4100}")
+                    .prop_map(|(i, m)| Sent::Failed(i, m)),
+                Just(Sent::Shutdown),
+            ]
+        }
+
+        fn encode(m: &Sent, out: &mut Vec<u8>) {
+            match m {
+                Sent::Ready(v, p) => encode_ready(out, *v, *p),
+                Sent::Task(i, k, p) => encode_task(out, *i, k, |o| o.extend_from_slice(p)),
+                Sent::Done(i, t, p) => {
+                    let at = begin_done(out, *i);
+                    out.extend_from_slice(p);
+                    finish_done(out, at, *t);
+                }
+                Sent::Failed(i, m) => encode_failed(out, *i, m),
+                Sent::Shutdown => encode_shutdown(out),
+            }
+        }
+
+        /// Whether `got` is what `m` decodes to (a failure message cut to 4096 bytes).
+        fn decodes_to(m: &Sent, got: &Message<'_>) -> bool {
+            match (m, got) {
+                (Sent::Ready(v, p), Message::Ready { version, pid }) => v == version && p == pid,
+                (Sent::Task(i, k, p), Message::Task { id, kind, payload }) => {
+                    i == id && k == kind && p == payload
+                }
+                (
+                    Sent::Done(i, t, p),
+                    Message::Done {
+                        id,
+                        compute_ns,
+                        payload,
+                    },
+                ) => i == id && t == compute_ns && p == payload,
+                (Sent::Failed(i, m), Message::Failed { id, message }) => {
+                    // The longest prefix of at most 4096 bytes that ends between characters.
+                    let cut = (0..=m.len().min(4096))
+                        .rev()
+                        .find(|&n| m.is_char_boundary(n))
+                        .unwrap_or(0);
+                    i == id && *message == &m[..cut]
+                }
+                (Sent::Shutdown, Message::Shutdown) => true,
+                _ => false,
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn a_stream_of_frames_decodes_to_what_was_sent(
+                messages in prop::collection::vec(sent(), 0..8)
+            ) {
+                let mut stream = Vec::new();
+                for m in &messages {
+                    encode(m, &mut stream);
+                }
+                // Non-blocking side: frame by frame out of one buffer.
+                let mut at = 0;
+                for m in &messages {
+                    let (body, used) = frame_at(&stream[at..]).unwrap().expect("a whole frame");
+                    let got = decode_body(&stream[at..][body]).unwrap();
+                    prop_assert!(decodes_to(m, &got), "{:?} -> {:?}", m, got);
+                    at += used;
+                }
+                prop_assert_eq!(at, stream.len());
+                // Blocking side: the reader, then a clean end.
+                let mut input: &[u8] = &stream;
+                let mut reader = FrameReader::default();
+                for m in &messages {
+                    let got = reader.next(&mut input).unwrap().expect("a message");
+                    prop_assert!(decodes_to(m, &got), "{:?} -> {:?}", m, got);
+                }
+                prop_assert!(reader.next(&mut input).unwrap().is_none());
+            }
+
+            #[test]
+            fn a_truncated_frame_is_an_error_not_a_panic(m in sent(), cut in any::<prop::sample::Index>()) {
+                let mut frame = Vec::new();
+                encode(&m, &mut frame);
+                let cut = 1 + cut.index(frame.len() - 1);
+                let partial = &frame[..cut];
+                prop_assert_eq!(frame_at(partial).unwrap(), None);
+                let mut input: &[u8] = partial;
+                let e = FrameReader::default().next(&mut input).unwrap_err();
+                prop_assert!(
+                    matches!(e, ReadError::Protocol(ProtocolError::Truncated { .. })),
+                    "{}", e
+                );
+            }
+
+            #[test]
+            fn arbitrary_bytes_decode_or_fail_without_panicking(
+                bytes in prop::collection::vec(any::<u8>(), 0..64)
+            ) {
+                let _ = decode_body(&bytes);
+                if let Ok(Some((body, used))) = frame_at(&bytes) {
+                    prop_assert!(used <= bytes.len() && body.end == used);
+                    let _ = decode_body(&bytes[body]);
+                }
+                // The blocking reader sizes its buffer from the header before reading the body:
+                // keep the lengths it is fed small (a corrupt length is bounded by MAX_FRAME_BODY).
+                let small = bytes.len() < 4 || u32_at(&bytes, 0) < 1 << 16;
+                let mut input: &[u8] = &bytes;
+                let mut reader = FrameReader::default();
+                if small {
+                    while let Ok(Some(_)) = reader.next(&mut input) {
+                        if input.len() >= 4 && u32_at(input, 0) >= 1 << 16 {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -1,48 +1,47 @@
 //! The few Unix system calls worker-process management needs and `std` does not offer:
 //! non-blocking and larger pipes, `poll`, `wait4` by pid (with the child's resource usage for
 //! command runs), `kill` by pid and by process group, `pidfd_open` and `PR_SET_PDEATHSIG` on
-//! Linux. Each `unsafe` block states why it is sound.
+//! Linux. They go through `rustix`'s safe wrappers; the two calls it does not wrap (`wait4` with
+//! the child's resource usage, glibc's `malloc_trim`) call `libc` in `unsafe` blocks that each
+//! state why they are sound.
 
+use rustix::event::{PollFd, PollFlags};
+use rustix::fs::OFlags;
+use rustix::process::{Pid, Signal, WaitOptions};
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
 
+/// A child's pid as rustix's type. Pids of children are positive; 0 would address the caller's
+/// process group in `kill`, so it is refused.
+fn pid(pid: u32) -> io::Result<Pid> {
+    i32::try_from(pid)
+        .ok()
+        .and_then(Pid::from_raw)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("no such pid {pid}")))
+}
+
 /// Puts a file descriptor (a pipe end) into non-blocking mode.
-pub(crate) fn set_nonblocking(fd: &impl AsRawFd) -> io::Result<()> {
-    let fd = fd.as_raw_fd();
-    // SAFETY: fcntl with F_GETFL/F_SETFL only reads and writes the status flags of `fd`, which
-    // the caller owns (it borrows the owning handle for the duration of the call).
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    if flags < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: as above.
-    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
+pub(crate) fn set_nonblocking(fd: &impl AsFd) -> io::Result<()> {
+    let flags = rustix::fs::fcntl_getfl(fd)?;
+    rustix::fs::fcntl_setfl(fd, flags | OFlags::NONBLOCK)?;
     Ok(())
 }
 
 /// Asks for a pipe of `bytes` capacity (Linux `F_SETPIPE_SZ`); silently keeps the current size
 /// where the system refuses (or elsewhere than Linux).
-pub(crate) fn grow_pipe(fd: &impl AsRawFd, bytes: usize) {
+pub(crate) fn grow_pipe(fd: &impl AsFd, bytes: usize) {
     #[cfg(target_os = "linux")]
-    {
-        // SAFETY: F_SETPIPE_SZ only changes the capacity of the pipe behind `fd`, which the
-        // caller owns; it passes an integer, no memory.
-        unsafe {
-            libc::fcntl(fd.as_raw_fd(), libc::F_SETPIPE_SZ, bytes as libc::c_int);
-        }
-    }
+    let _ = rustix::pipe::fcntl_setpipe_size(fd, bytes);
     #[cfg(not(target_os = "linux"))]
     let _ = (fd, bytes);
 }
 
 /// What to wait for on one descriptor.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Interest {
-    pub(crate) fd: RawFd,
+pub(crate) struct Interest<'fd> {
+    pub(crate) fd: BorrowedFd<'fd>,
     pub(crate) read: bool,
     pub(crate) write: bool,
 }
@@ -56,33 +55,36 @@ pub(crate) struct Readiness {
     pub(crate) closed: bool,
 }
 
-/// Waits until one of `interests` is ready or `timeout_ms` passes; returns one readiness per
-/// interest, in order. `EINTR` counts as a timeout (the caller loops anyway).
-pub(crate) fn poll(interests: &[Interest], timeout_ms: i32) -> io::Result<Vec<Readiness>> {
-    let mut fds: Vec<libc::pollfd> = interests
+/// Waits until one of `interests` is ready or `timeout_ms` passes (negative: no limit); returns
+/// one readiness per interest, in order. `EINTR` counts as a timeout (the caller loops anyway).
+pub(crate) fn poll(interests: &[Interest<'_>], timeout_ms: i32) -> io::Result<Vec<Readiness>> {
+    let mut fds: Vec<PollFd<'_>> = interests
         .iter()
-        .map(|i| libc::pollfd {
-            fd: i.fd,
-            events: (if i.read { libc::POLLIN } else { 0 })
-                | (if i.write { libc::POLLOUT } else { 0 }),
-            revents: 0,
+        .map(|i| {
+            let mut events = PollFlags::empty();
+            events.set(PollFlags::IN, i.read);
+            events.set(PollFlags::OUT, i.write);
+            PollFd::from_borrowed_fd(i.fd, events)
         })
         .collect();
-    // SAFETY: `fds` is a live, exclusively borrowed array of `fds.len()` pollfd structs; poll
-    // writes only their `revents` fields.
-    let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
-    if n < 0 {
-        let e = io::Error::last_os_error();
-        if e.kind() != io::ErrorKind::Interrupted {
-            return Err(e);
-        }
+    let timeout = (timeout_ms >= 0).then(|| rustix::event::Timespec {
+        tv_sec: i64::from(timeout_ms / 1000),
+        tv_nsec: i64::from(timeout_ms % 1000) * 1_000_000,
+    });
+    match rustix::event::poll(&mut fds, timeout.as_ref()) {
+        Ok(_) => {}
+        Err(rustix::io::Errno::INTR) => {}
+        Err(e) => return Err(e.into()),
     }
     Ok(fds
         .iter()
-        .map(|p| Readiness {
-            readable: p.revents & libc::POLLIN != 0,
-            writable: p.revents & libc::POLLOUT != 0,
-            closed: p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0,
+        .map(|p| {
+            let r = p.revents();
+            Readiness {
+                readable: r.contains(PollFlags::IN),
+                writable: r.contains(PollFlags::OUT),
+                closed: r.intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL),
+            }
         })
         .collect())
 }
@@ -97,28 +99,23 @@ pub(crate) struct Reaped {
 /// Reaps child `pid` if it has exited (`block` = false) or waits for it (`block` = true).
 /// `Ok(None)`: still running. The caller must not reap the same pid twice (a reaped pid may be
 /// reused by an unrelated process).
-pub(crate) fn wait4(pid: u32, block: bool) -> io::Result<Option<Reaped>> {
-    let mut status: libc::c_int = 0;
-    let flags = if block { 0 } else { libc::WNOHANG };
+pub(crate) fn wait4(child: u32, block: bool) -> io::Result<Option<Reaped>> {
+    let options = if block {
+        WaitOptions::empty()
+    } else {
+        WaitOptions::NOHANG
+    };
     loop {
-        // SAFETY: `status` is a valid, exclusively borrowed out-parameter and a null rusage
-        // pointer is allowed; wait4 only affects the child `pid`, which this process spawned
-        // and has not reaped.
-        let r =
-            unsafe { libc::wait4(pid as libc::pid_t, &mut status, flags, std::ptr::null_mut()) };
-        if r < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
+        match rustix::process::waitpid(Some(pid(child)?), options) {
+            Ok(None) => return Ok(None),
+            Ok(Some((_, status))) => {
+                return Ok(Some(Reaped {
+                    status: ExitStatus::from_raw(status.as_raw()),
+                }));
             }
-            return Err(e);
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
         }
-        if r == 0 {
-            return Ok(None);
-        }
-        return Ok(Some(Reaped {
-            status: ExitStatus::from_raw(status),
-        }));
     }
 }
 
@@ -171,11 +168,10 @@ pub(crate) fn wait4_usage(pid: u32) -> io::Result<(ExitStatus, ChildUsage)> {
 /// Sends SIGKILL to every process of the process group `pgid`. The caller guarantees that
 /// `pgid` is the pid of an unreaped child of this process that leads its own group (spawned
 /// with `process_group(0)`): while it is unreaped its pid, hence the group id, cannot be reused.
+/// An already empty group (`ESRCH`) is ignored.
 pub(crate) fn kill_group(pgid: u32) {
-    // SAFETY: kill has no memory effects; a negative pid addresses the process group, which by
-    // the contract above belongs to our unreaped child (or is already empty: ESRCH, ignored).
-    unsafe {
-        libc::kill(-(pgid as libc::pid_t), libc::SIGKILL);
+    if let Ok(group) = pid(pgid) {
+        let _ = rustix::process::kill_process_group(group, Signal::KILL);
     }
 }
 
@@ -183,46 +179,33 @@ pub(crate) fn kill_group(pgid: u32) {
 /// included (a command launcher whose parent died takes the program and everything it started
 /// with it). Otherwise does nothing: the group is someone else's (a shell's).
 pub(crate) fn kill_own_group_if_leader() {
-    // SAFETY: getpgrp takes no arguments, cannot fail and has no memory effects.
-    let leader = unsafe { libc::getpgrp() } == std::process::id() as libc::pid_t;
-    if leader {
-        // SAFETY: kill has no memory effects; pid 0 addresses the caller's own process group,
-        // which this process leads (checked above).
-        unsafe {
-            libc::kill(0, libc::SIGKILL);
-        }
+    if rustix::process::getpgrp() == rustix::process::getpid() {
+        let _ = rustix::process::kill_current_process_group(Signal::KILL);
     }
 }
 
 /// A pollable descriptor that becomes readable when child `pid` exits (Linux 5.3+
 /// `pidfd_open`). `Err` where the kernel or platform lacks it; the caller then waits blocking.
-pub(crate) fn pidfd_open(pid: u32) -> io::Result<std::os::fd::OwnedFd> {
+pub(crate) fn pidfd_open(child: u32) -> io::Result<std::os::fd::OwnedFd> {
     #[cfg(target_os = "linux")]
     {
-        use std::os::fd::FromRawFd;
-        // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor (close-on-exec)
-        // or -1; no memory is passed.
-        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `fd` is a fresh descriptor that nothing else owns.
-        Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as RawFd) })
+        Ok(rustix::process::pidfd_open(
+            pid(child)?,
+            rustix::process::PidfdFlags::empty(),
+        )?)
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = pid;
+        let _ = child;
         Err(io::Error::from(io::ErrorKind::Unsupported))
     }
 }
 
 /// Sends SIGKILL to child `pid`. The caller guarantees that `pid` has not been reaped yet, so it
 /// still names that child (a zombie at worst) and never a recycled pid.
-pub(crate) fn kill(pid: u32) {
-    // SAFETY: kill has no memory effects; the pid is an unreaped child of this process (see the
-    // function's contract), so the signal cannot reach an unrelated process.
-    unsafe {
-        libc::kill(pid as libc::pid_t, libc::SIGKILL);
+pub(crate) fn kill(child: u32) {
+    if let Ok(child) = pid(child) {
+        let _ = rustix::process::kill_process(child, Signal::KILL);
     }
 }
 
@@ -230,22 +213,7 @@ pub(crate) fn kill(pid: u32) {
 /// the parent is still `expected_parent` (it may have died before the request took effect).
 pub(crate) fn die_with_parent(expected_parent: u32) -> io::Result<()> {
     #[cfg(target_os = "linux")]
-    {
-        // SAFETY: PR_SET_PDEATHSIG takes a signal number and changes only this process's
-        // parent-death signal; no memory is passed.
-        let r = unsafe {
-            libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGKILL as libc::c_ulong,
-                0 as libc::c_ulong,
-                0 as libc::c_ulong,
-                0 as libc::c_ulong,
-            )
-        };
-        if r != 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
+    rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
     let parent = std::os::unix::process::parent_id();
     if parent != expected_parent {
         return Err(io::Error::other(format!(

@@ -6,15 +6,16 @@
 //! The worker side is [`serve`]. Which program to start is a process-wide setting
 //! ([`set_worker_program`]): the `parbench` binary points it at itself (`parbench worker`).
 
+use crate::children::Counter;
 use crate::protocol::{self, Message, ProtocolError};
 use crate::sys;
 use std::ffi::OsString;
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -70,8 +71,7 @@ pub const NOT_CONFIGURED: &str = "no worker executable is configured: this progr
 /// with this lock held, so every pid in it names one of our children (never a recycled pid).
 static LIVE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-static STARTED: AtomicU64 = AtomicU64::new(0);
-static REAPED: AtomicU64 = AtomicU64::new(0);
+static WORKERS: Counter = Counter::new();
 
 /// The registry of live children (worker processes and command launchers), locked.
 pub(crate) fn live() -> std::sync::MutexGuard<'static, Vec<u32>> {
@@ -95,18 +95,11 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
-/// Worker processes started and reaped by this process so far (equal when none is left).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Accounting {
-    pub started: u64,
-    pub reaped: u64,
-}
+pub use crate::children::Accounting;
 
+/// How many worker processes this process started and reaped so far.
 pub fn accounting() -> Accounting {
-    Accounting {
-        started: STARTED.load(Ordering::SeqCst),
-        reaped: REAPED.load(Ordering::SeqCst),
-    }
+    WORKERS.accounting()
 }
 
 /// What a worker was doing when something went wrong.
@@ -418,8 +411,7 @@ impl Proc {
             // the new pid or happens before it exists (and is then noticed by the caller).
             let mut live = live();
             let child = cmd.spawn().map_err(spawn_err)?;
-            live.push(child.id());
-            STARTED.fetch_add(1, Ordering::SeqCst);
+            WORKERS.started(&mut live, child.id());
             child
         };
         let pid = child.id();
@@ -560,8 +552,7 @@ impl Proc {
         let r = sys::wait4(self.pid, block)?;
         if r.is_some() {
             self.reaped = true;
-            live.retain(|&p| p != self.pid);
-            REAPED.fetch_add(1, Ordering::SeqCst);
+            WORKERS.reaped(&mut live, self.pid);
         }
         Ok(r)
     }
@@ -929,7 +920,7 @@ impl WorkerSet {
                 let Some(p) = p else { continue };
                 if !p.stdout_eof {
                     interests.push(sys::Interest {
-                        fd: p.stdout.as_raw_fd(),
+                        fd: p.stdout.as_fd(),
                         read: true,
                         write: false,
                     });
@@ -937,7 +928,7 @@ impl WorkerSet {
                 }
                 if let Some(e) = &p.stderr {
                     interests.push(sys::Interest {
-                        fd: e.as_raw_fd(),
+                        fd: e.as_fd(),
                         read: true,
                         write: false,
                     });
@@ -945,7 +936,7 @@ impl WorkerSet {
                 }
                 if p.wants_write() {
                     interests.push(sys::Interest {
-                        fd: p.stdin.as_ref().expect("stdin").as_raw_fd(),
+                        fd: p.stdin.as_ref().expect("stdin").as_fd(),
                         read: false,
                         write: true,
                     });

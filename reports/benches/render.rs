@@ -4,8 +4,7 @@
 //!
 //! `cargo bench -p parbench-reports --bench render`
 
-#[path = "../tests/fixture/mod.rs"]
-mod fixture;
+use parbench_test_support::fixture;
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use parbench_reports::{Format, render_all, write_reports};

@@ -8,7 +8,7 @@
 //! Where Chromium is absent the tests print why and pass, unless `PARBENCH_REQUIRE_CHROMIUM=1`
 //! (set by `.ci/run`), which makes the absence a failure.
 
-mod fixture;
+use parbench_test_support::fixture;
 
 use parbench_analysis::results_io::ResultsFile;
 use parbench_reports::{Format, html, write_reports};

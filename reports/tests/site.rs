@@ -3,8 +3,8 @@
 //! style, no network), every link resolves inside the directory, user-supplied markup renders
 //! as text in every format, and the CSV files parse back to what was written.
 
-mod fixture;
-mod rules;
+use parbench_test_support::fixture;
+use parbench_test_support::rules;
 
 use parbench_analysis::results_io::ResultsFile;
 use parbench_reports::{Format, write_reports};

@@ -3,7 +3,7 @@
 //! changes, not when a synthetic number moves. SVG bodies are filtered too (the plot module
 //! has its own tests; the browser test checks they render).
 
-mod fixture;
+use parbench_test_support::fixture;
 
 use parbench_reports::output::Exporter;
 use parbench_reports::{csv::CsvExporter, html::HtmlExporter};

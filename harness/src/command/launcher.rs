@@ -16,7 +16,7 @@
 use crate::sys;
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::UnixStream;
 use std::process::{Command, Stdio};
@@ -226,12 +226,12 @@ fn launch(invocation: &Invocation, control: &UnixStream) -> Vec<u8> {
             let ready = sys::poll(
                 &[
                     sys::Interest {
-                        fd: pidfd.as_raw_fd(),
+                        fd: pidfd.as_fd(),
                         read: true,
                         write: false,
                     },
                     sys::Interest {
-                        fd: control.as_raw_fd(),
+                        fd: control.as_fd(),
                         read: true,
                         write: false,
                     },

@@ -3,19 +3,19 @@
 
 use super::launcher::{self, Report};
 use super::{CommandLine, STDERR_TAIL_BYTES};
+use crate::children::Counter;
 use crate::sys;
 use crate::worker_process::{
     self, ExitDescription, StderrTail, WorkerProgram, interrupted, summarize_stderr,
 };
 use std::ffi::OsString;
 use std::io::{self, Read};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long `poll` waits at most before checking for an interrupt.
@@ -26,8 +26,7 @@ const POLL_SLICE_MS: i32 = 50;
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
 static LAUNCHER: OnceLock<WorkerProgram> = OnceLock::new();
-static STARTED: AtomicU64 = AtomicU64::new(0);
-static REAPED: AtomicU64 = AtomicU64::new(0);
+static COMMANDS: Counter = Counter::new();
 
 /// Sets the launcher every command run of this process starts: a program that, given
 /// [`LAUNCH_ARG`](super::LAUNCH_ARG) among `program.args`, calls
@@ -43,21 +42,11 @@ pub fn launcher() -> Option<&'static WorkerProgram> {
     LAUNCHER.get()
 }
 
-/// Launchers started and reaped by this process so far (equal when none is left).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Accounting {
-    /// Launchers started.
-    pub started: u64,
-    /// Launchers reaped.
-    pub reaped: u64,
-}
+pub use crate::children::Accounting;
 
 /// How many launchers this process started and reaped so far.
 pub fn accounting() -> Accounting {
-    Accounting {
-        started: STARTED.load(Ordering::SeqCst),
-        reaped: REAPED.load(Ordering::SeqCst),
-    }
+    COMMANDS.accounting()
 }
 
 /// What to do with the program's stdout.
@@ -212,8 +201,7 @@ impl Launched {
         sys::kill(self.pid);
         if sys::wait4(self.pid, true).is_ok() {
             self.reaped = true;
-            live.retain(|&p| p != self.pid);
-            REAPED.fetch_add(1, Ordering::SeqCst);
+            COMMANDS.reaped(&mut live, self.pid);
         }
     }
 }
@@ -310,8 +298,7 @@ pub fn run(line: &CommandLine, options: &RunOptions) -> Result<RunReport, RunErr
             path: launcher.path.clone(),
             source,
         })?;
-        live.push(child.id());
-        STARTED.fetch_add(1, Ordering::SeqCst);
+        COMMANDS.started(&mut live, child.id());
         child
     };
     // The command still owns our copy of the launcher's end of the socket: close it, so that
@@ -367,13 +354,13 @@ pub fn run(line: &CommandLine, options: &RunOptions) -> Result<RunReport, RunErr
             });
         }
         let mut interests = vec![sys::Interest {
-            fd: control.as_raw_fd(),
+            fd: control.as_fd(),
             read: true,
             write: false,
         }];
         for fd in [
-            stdout.pipe.as_ref().map(AsRawFd::as_raw_fd),
-            stderr.pipe.as_ref().map(AsRawFd::as_raw_fd),
+            stdout.pipe.as_ref().map(AsFd::as_fd),
+            stderr.pipe.as_ref().map(AsFd::as_fd),
         ]
         .into_iter()
         .flatten()
@@ -412,8 +399,8 @@ pub fn run(line: &CommandLine, options: &RunOptions) -> Result<RunReport, RunErr
             });
         }
         let interests: Vec<sys::Interest> = [
-            stdout.pipe.as_ref().map(AsRawFd::as_raw_fd),
-            stderr.pipe.as_ref().map(AsRawFd::as_raw_fd),
+            stdout.pipe.as_ref().map(AsFd::as_fd),
+            stderr.pipe.as_ref().map(AsFd::as_fd),
         ]
         .into_iter()
         .flatten()

@@ -4,7 +4,6 @@
 //! Karp-Flatt outside [0, 1] or beyond the cores; every size label the n that ran; no two
 //! variant colours of one chart closer than the palette's least perceptual distance. Shared by
 //! the fixture test (`reports/tests/site.rs`) and the real `--quick` runs (`tests/report_rules.rs`).
-#![allow(dead_code)]
 
 use parbench_reports::palette::{MIN_DELTA_E, RGBColor, delta_e};
 use parbench_reports::view::{
@@ -92,7 +91,7 @@ fn parse_hex(h: &str) -> Option<RGBColor> {
 }
 
 /// Every rule violation of the site in `dir` rendered from `results`, as readable lines.
-pub(crate) fn check_site(dir: &Path, results: &RunResults) -> Vec<String> {
+pub fn check_site(dir: &Path, results: &RunResults) -> Vec<String> {
     let mut violations = Vec::new();
     let view = ReportView::new(results);
     let untrustworthy = |p: &Point| {
