@@ -1,5 +1,5 @@
 //! parbench's harness: the config model, the measurement engine, statistics, the results schema,
-//! machine fingerprint, comparison and regression decisions, run history, import/export for
+//! machine fingerprint, comparison and regression decisions, import/export for
 //! other benchmark tools, the worker-process protocol and child-process management, and the
 //! running and measuring of external programs (command suites). It knows nothing of concrete
 //! workloads or of HTML.
@@ -17,7 +17,6 @@ pub mod duration;
 pub mod engine;
 pub mod fingerprint;
 pub mod fit;
-pub mod history;
 pub mod input_file;
 pub mod interference;
 pub mod interop;

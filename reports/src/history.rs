@@ -6,7 +6,7 @@ use crate::escape::{html as esc, slug};
 use crate::html::page_head;
 use crate::plot::PlotError;
 use crate::{OutputFile, ReportError};
-use parbench_harness::history::{HistorySite, TrendSeries};
+use parbench_history::{HistorySite, TrendSeries};
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -259,7 +259,7 @@ fn series_section(out: &mut String, s: &TrendSeries) -> Result<(), ReportError> 
 pub fn render_site(site: &HistorySite) -> Result<Vec<OutputFile>, ReportError> {
     let mut files = Vec::new();
     let pages = pages(site);
-    let machines: BTreeMap<&str, &parbench_harness::history::MachineInfo> =
+    let machines: BTreeMap<&str, &parbench_history::MachineInfo> =
         site.machines.iter().map(|m| (m.id.as_str(), m)).collect();
 
     let mut index = page_head("parbench history");
@@ -403,7 +403,7 @@ mod tests {
     use super::*;
     use parbench_harness::Nanos;
     use parbench_harness::changepoint::ChangePoint;
-    use parbench_harness::history::{MachineInfo, TrendPoint};
+    use parbench_history::{MachineInfo, TrendPoint};
     use parbench_harness::results::PointKey;
 
     fn site() -> HistorySite {

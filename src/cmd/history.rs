@@ -4,7 +4,7 @@
 use crate::Outcome;
 use crate::cli::{HistoryAddArgs, HistoryCommand, HistoryListArgs, HistoryReportArgs};
 use parbench_harness::atomic_file::write_atomic;
-use parbench_harness::history::{Added, History, RunMeta, SeriesFilter};
+use parbench_history::{Added, History, RunMeta, SeriesFilter};
 use parbench_harness::results::RunResults;
 use parbench_harness::timefmt;
 use std::process::Command;

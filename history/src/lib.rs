@@ -2,10 +2,10 @@
 //! time, safe for several CI jobs writing at once (WAL journal, busy timeout, one immediate
 //! transaction per run), and the trend series read back from it with their change-points.
 
-use crate::changepoint::{self, ChangePoint};
-use crate::duration::Nanos;
-use crate::results::{PointKey, RunResults};
-use crate::stats;
+use parbench_harness::changepoint::{self, ChangePoint};
+use parbench_harness::duration::Nanos;
+use parbench_harness::results::{PointKey, RunResults};
+use parbench_harness::stats;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -399,7 +399,7 @@ impl History {
         let path = self.path.clone();
         let err = sqlite_error(&path);
         let json = results.to_json();
-        let sha = crate::config::sha256_hex(json.as_bytes());
+        let sha = parbench_harness::config::sha256_hex(json.as_bytes());
         let machine_json = serde_json::to_string(&results.machine).expect("machine serializes");
         let commit = meta
             .commit
@@ -693,6 +693,9 @@ impl History {
         })
     }
 }
+
+#[cfg(test)]
+mod test_support;
 
 #[cfg(test)]
 mod tests {
