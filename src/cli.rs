@@ -278,12 +278,20 @@ pub(crate) struct AbArgs {
 /// Default history database.
 pub(crate) const DEFAULT_HISTORY_DB: &str = "parbench-history.db";
 
+/// The history database named by `--db`, else by `$PARBENCH_DB`, else the default file.
+pub(crate) fn history_db(db: Option<&str>) -> parbench_history::Location {
+    let env = std::env::var("PARBENCH_DB")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    parbench_history::Location::parse(db.or(env.as_deref()).unwrap_or(DEFAULT_HISTORY_DB))
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum HistoryCommand {
     /// Record results files in the history database (created if missing). Safe while other
     /// jobs write to the same database.
     #[command(
-        after_help = "Examples:\n  parbench history add parbench-out/latest/results.json\n  parbench history add results.json --db /srv/bench/history.db \\\n      --branch main --commit \"$GITHUB_SHA\""
+        after_help = "Examples:\n  parbench history add parbench-out/latest/results.json\n  parbench history add results.json --db /srv/bench/history.db \\\n      --branch main --commit \"$GITHUB_SHA\"\n  # one history for a fleet of machines (or set PARBENCH_DB)\n  parbench history add results.json \\\n      --db postgres://bench@db.example/bench"
     )]
     Add(HistoryAddArgs),
     /// Render trend pages (median and interval per commit, with change-points) from the history.
@@ -301,9 +309,11 @@ pub(crate) struct HistoryAddArgs {
     /// Results files to record. Example: parbench-out/latest/results.json
     #[arg(value_name = "RESULTS.json", required = true)]
     pub(crate) results: Vec<PathBuf>,
-    /// The history database. Example: --db bench.db
-    #[arg(long, value_name = "PATH", default_value = DEFAULT_HISTORY_DB)]
-    pub(crate) db: PathBuf,
+    /// The history database: a SQLite file, or a PostgreSQL URL shared by many machines
+    /// (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE). Default: $PARBENCH_DB, else
+    /// parbench-history.db. Example: --db bench.db
+    #[arg(long, value_name = "PATH|URL")]
+    pub(crate) db: Option<String>,
     /// Branch the run belongs to; default: $PARBENCH_BRANCH, the CI's branch variables, or the
     /// checked-out git branch. Example: --branch main
     #[arg(long, value_name = "NAME")]
@@ -316,9 +326,11 @@ pub(crate) struct HistoryAddArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct HistoryReportArgs {
-    /// The history database. Example: --db bench.db
-    #[arg(long, value_name = "PATH", default_value = DEFAULT_HISTORY_DB)]
-    pub(crate) db: PathBuf,
+    /// The history database: a SQLite file, or a PostgreSQL URL shared by many machines
+    /// (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE). Default: $PARBENCH_DB, else
+    /// parbench-history.db. Example: --db bench.db
+    #[arg(long, value_name = "PATH|URL")]
+    pub(crate) db: Option<String>,
     /// Directory for index.html, the trend pages and history.json. Example: --out site/history
     #[arg(
         long,
@@ -340,9 +352,11 @@ pub(crate) struct HistoryReportArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct HistoryListArgs {
-    /// The history database. Example: --db bench.db
-    #[arg(long, value_name = "PATH", default_value = DEFAULT_HISTORY_DB)]
-    pub(crate) db: PathBuf,
+    /// The history database: a SQLite file, or a PostgreSQL URL shared by many machines
+    /// (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE). Default: $PARBENCH_DB, else
+    /// parbench-history.db. Example: --db bench.db
+    #[arg(long, value_name = "PATH|URL")]
+    pub(crate) db: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -8,6 +8,7 @@ pub mod csv;
 pub mod escape;
 pub mod format;
 pub mod history;
+pub mod history_fleet;
 pub mod html;
 pub mod json;
 pub mod markdown;
