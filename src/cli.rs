@@ -18,7 +18,7 @@ pub(crate) const EXIT_CODES: &str = "Exit codes: 0 success; 1 a regression was d
 pub(crate) enum Command {
     /// Run a config's suites, verify every variant, and write results.json and the report (HTML site, CSV, Markdown).
     #[command(
-        after_help = "Examples:\n  # the embedded default config\n  parbench run\n  # same matrix, tiny sizes and budgets\n  parbench run --quick\n  parbench run --config configs/full.toml --out /tmp/pb\n  parbench run --suite pi --variant serial --variant rayon\n  # OpenCL variants on device 0 of `parbench list --devices`\n  parbench run --config configs/opencl.toml --opencl-device 0"
+        after_help = "Examples:\n  # the embedded default config\n  parbench run\n  # same matrix, tiny sizes and budgets\n  parbench run --quick\n  parbench run --config configs/full.toml --out /tmp/pb\n  parbench run --suite pi --variant serial --variant rayon\n  # OpenCL variants on device 0 of `parbench list --devices`\n  parbench run --config configs/opencl.toml --opencl-device 0\n  # job 2 of a CI matrix of 4 (merge with parbench report)\n  parbench run --config configs/full.toml --shard 2/4"
     )]
     Run(RunArgs),
     /// List workloads, their variants, sizes and parameters, and which variants this machine can run.
@@ -29,9 +29,9 @@ pub(crate) enum Command {
     /// Check a config file without running anything.
     #[command(after_help = "Example:\n  parbench validate configs/full.toml")]
     Validate(ValidateArgs),
-    /// Render the report again from a saved results file: index.html and a page per suite, results.csv, samples.csv, summary.md (and results.json when writing elsewhere).
+    /// Render the report again from a saved results file (or the files of one sharded run): index.html and a page per suite, results.csv, samples.csv, summary.md (and results.json when writing elsewhere).
     #[command(
-        after_help = "Examples:\n  parbench report parbench-out/latest/results.json\n  parbench report results.json --out site/\n  parbench report results.json --out site/ \\\n      && cat site/summary.md >> \"$GITHUB_STEP_SUMMARY\""
+        after_help = "Examples:\n  parbench report parbench-out/latest/results.json\n  parbench report results.json --out site/\n  parbench report results.json --out site/ \\\n      && cat site/summary.md >> \"$GITHUB_STEP_SUMMARY\"\n  # the results of a run sharded over 2 CI jobs, as one report\n  parbench report shard-1/results.json shard-2/results.json --out site/"
     )]
     Report(ReportArgs),
     /// Compare two results files point by point (ratio of medians with bootstrap intervals);
@@ -110,6 +110,11 @@ pub(crate) struct RunArgs {
     /// first (about 10 s) when a release build finds none for this machine.
     #[arg(long)]
     pub(crate) no_calibrate: bool,
+    /// Measure only part K of N of the config's points (for a CI matrix of N jobs): problems
+    /// are dealt round-robin in plan order; `parbench report` merges the N results files.
+    /// Example: --shard 2/4
+    #[arg(long, value_name = "K/N")]
+    pub(crate) shard: Option<parbench_harness::results::Shard>,
 }
 
 #[derive(Debug, Args)]
@@ -152,10 +157,12 @@ pub(crate) struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
-    /// A results.json written by `parbench run`. Example: parbench-out/latest/results.json
-    #[arg(value_name = "RESULTS.json")]
-    pub(crate) results: PathBuf,
-    /// Where to write the report (default: the results file's directory). Example: --out site/
+    /// A results.json written by `parbench run`, or the N results files of one run sharded
+    /// with `run --shard K/N` (merged into one report). Example: parbench-out/latest/results.json
+    #[arg(value_name = "RESULTS.json", required = true)]
+    pub(crate) results: Vec<PathBuf>,
+    /// Where to write the report (default: the results file's directory; required for several
+    /// files). Example: --out site/
     #[arg(long, short = 'o', value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
 }

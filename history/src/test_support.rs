@@ -51,6 +51,7 @@ pub(crate) fn run(points: Vec<Point>) -> RunResults {
             quick: false,
             suite_filter: vec![],
             variant_filter: vec![],
+            shard: None,
         },
         machine: machine(),
         points,
