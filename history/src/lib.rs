@@ -667,7 +667,7 @@ fn cross_machine(rows: Vec<PointRow>, machines: &[MachineInfo]) -> Vec<CrossPoin
         .collect()
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sqlite"))]
 mod test_support;
 
 #[cfg(all(test, feature = "sqlite"))]
