@@ -46,9 +46,34 @@ fn with_database(url: &str, db: &str) -> String {
     format!("{head}{}/{db}{query}", &tail[..path_start])
 }
 
-/// A fresh, empty database named after the test (dropped first if a previous run left it).
-fn fresh_database(server: &str, name: &str) -> String {
-    let db = format!("parbench_test_{name}");
+/// A fresh, empty database of one test, dropped when the test ends (also when it fails).
+struct Database {
+    server: String,
+    name: String,
+    url: String,
+}
+
+impl std::ops::Deref for Database {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(&self.server, postgres::NoTls) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// A database named after the test and this process, so tests (and test runs) never share one.
+fn fresh_database(server: &str, name: &str) -> Database {
+    let db = format!("parbench_test_{name}_{}", std::process::id());
     let mut admin = postgres::Client::connect(server, postgres::NoTls).unwrap();
     admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
@@ -56,7 +81,11 @@ fn fresh_database(server: &str, name: &str) -> String {
     admin
         .batch_execute(&format!("CREATE DATABASE {db}"))
         .unwrap();
-    with_database(server, &db)
+    Database {
+        server: server.to_string(),
+        url: with_database(server, &db),
+        name: db,
+    }
 }
 
 fn client(url: &str) -> postgres::Client {
@@ -271,7 +300,7 @@ fn postgres_errors_exit_2_and_never_show_the_password() {
 
     // A refused password.
     let wrong = db.replacen(&format!(":{password}@"), ":not-the-password-42@", 1);
-    assert_ne!(wrong, db);
+    assert_ne!(wrong, &*db);
     refused(
         &wrong,
         "not-the-password-42",
@@ -393,7 +422,7 @@ fn the_url_may_come_from_parbench_db() {
     let db = fresh_database(&server, "env");
     let dir = tempfile::tempdir().unwrap();
     parbench()
-        .env("PARBENCH_DB", &db)
+        .env("PARBENCH_DB", &*db)
         .args(["history", "add"])
         .arg(results(dir.path(), "alpha", 1))
         .assert()
