@@ -220,7 +220,7 @@ fn check_cross_machine_page(db: &str, dir: &Path) {
     let beta_path = dir.join("beta.json");
     std::fs::write(&beta_path, serde_json::to_string(&beta).unwrap()).unwrap();
     parbench()
-        .args(["history", "add", "--db", db])
+        .args(["history", "add", "--branch", "main", "--db", db])
         .arg(&alpha)
         .arg(&beta_path)
         .assert()
@@ -255,6 +255,30 @@ fn check_cross_machine_page(db: &str, dir: &Path) {
             .iter()
             .all(|c| c["machines"].as_array().unwrap().len() == 2)
     );
+    // The filters narrow the page as they narrow the trend pages.
+    let pi = dir.join("pi");
+    parbench()
+        .args([
+            "history", "report", "--db", db, "--branch", "main", "--suite", "pi",
+        ])
+        .arg("--out")
+        .arg(&pi)
+        .assert()
+        .success();
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(pi.join("history.json")).unwrap()).unwrap();
+    assert_eq!(json["cross"].as_array().unwrap().len(), 5);
+    let none = dir.join("none");
+    parbench()
+        .args([
+            "history", "report", "--db", db, "--branch", "other", "--out",
+        ])
+        .arg(&none)
+        .assert()
+        .success();
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(none.join("history.json")).unwrap()).unwrap();
+    assert!(json["cross"].as_array().unwrap().is_empty());
 }
 
 #[test]
@@ -414,6 +438,68 @@ fn postgres_connection_lost_during_add_records_nothing() {
         .assert()
         .success()
         .stdout(predicate::str::contains("(10 points"));
+}
+
+#[test]
+fn postgres_layout_version_1_is_read_as_it_is_and_migrated_when_written() {
+    let Some(server) = server() else { return };
+    let db = fresh_database(&server, "v1");
+    // What a parbench of layout version 1 created.
+    client(&db)
+        .batch_execute(
+            "CREATE TABLE parbench_schema (version BIGINT NOT NULL);
+             INSERT INTO parbench_schema VALUES (1);
+             CREATE TABLE runs (id BIGSERIAL PRIMARY KEY, results_sha256 TEXT NOT NULL UNIQUE,
+                machine_id TEXT NOT NULL, hostname TEXT NOT NULL, cpu_model TEXT NOT NULL,
+                logical_cores BIGINT NOT NULL, branch TEXT NOT NULL, git_commit TEXT,
+                started_at TEXT NOT NULL, recorded_at TEXT NOT NULL, run_id TEXT NOT NULL,
+                parbench_version TEXT NOT NULL, config_path TEXT NOT NULL,
+                config_sha256 TEXT NOT NULL, quick BOOLEAN NOT NULL, complete BOOLEAN NOT NULL,
+                machine_json TEXT NOT NULL);
+             CREATE TABLE points (run BIGINT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                suite TEXT NOT NULL, size TEXT NOT NULL, variant TEXT NOT NULL,
+                workers BIGINT NOT NULL, params TEXT NOT NULL, workload TEXT NOT NULL,
+                model TEXT NOT NULL, n BIGINT NOT NULL, status TEXT NOT NULL, reason TEXT,
+                median_ns DOUBLE PRECISION, ci_low_ns DOUBLE PRECISION,
+                ci_high_ns DOUBLE PRECISION, sample_count BIGINT, samples_ns TEXT,
+                throughput DOUBLE PRECISION, throughput_unit TEXT,
+                PRIMARY KEY (run, suite, size, variant, workers, params));
+             INSERT INTO runs VALUES (DEFAULT, 'abc', 'm1', 'old-host', 'cpu', 2, 'main', 'c0',
+                '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z', 'r0', '0.1.0', 'x.toml', '00',
+                false, true, '{}');
+             INSERT INTO points VALUES (1, 'pi', 'XS', 'serial', 1, '', 'pi', 'serial', 1000,
+                'ok', NULL, 10.0, 9.0, 11.0, 3, '[9,10,11]', NULL, NULL);",
+        )
+        .unwrap();
+    let version = |db: &str| -> i64 {
+        client(db)
+            .query_one("SELECT version FROM parbench_schema", &[])
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(listed(&db), 1);
+    let dir = tempfile::tempdir().unwrap();
+    parbench()
+        .args(["history", "report", "--db", &db, "--out"])
+        .arg(dir.path().join("site"))
+        .assert()
+        .success();
+    assert_eq!(version(&db), 1, "reading changes nothing");
+    parbench()
+        .args(["history", "add", "--branch", "main", "--db", &db])
+        .arg(results(dir.path(), "alpha", 1))
+        .assert()
+        .success();
+    assert_eq!(version(&db), 2, "migrated by the first write");
+    assert_eq!(listed(&db), 2);
+    let speedups: i64 = client(&db)
+        .query_one("SELECT COUNT(speedup) FROM points", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        speedups, 10,
+        "the new run's speedups are stored, the old point has none"
+    );
 }
 
 #[test]
