@@ -211,6 +211,8 @@ impl Plan {
     pub fn select_shard(&mut self, shard: Shard) {
         let mut g = 0u64;
         for suite in &mut self.suites {
+            // Dealt from the whole plan, also when a shard was selected before.
+            suite.outside_shard.clear();
             let mut outside = vec![false; suite.problems.len()];
             for (i, out) in outside.iter_mut().enumerate() {
                 let has_points = suite.variants.iter().any(|v| suite.runs(i, v));
@@ -661,7 +663,15 @@ mod tests {
         }
         // Dealt by problem: a problem's points (serial baseline included) stay together.
         let mut p = plan(text).unwrap();
+        p.select_shard(Shard { index: 1, count: 3 });
         p.select_shard(Shard { index: 2, count: 3 });
+        let mut again = plan(text).unwrap();
+        again.select_shard(Shard { index: 2, count: 3 });
+        assert_eq!(
+            point_ids(&p),
+            point_ids(&again),
+            "selecting again starts afresh"
+        );
         for s in &p.suites {
             for i in 0..s.problems.len() {
                 let running: Vec<bool> = s.variants.iter().map(|v| s.runs(i, v)).collect();
