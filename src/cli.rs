@@ -114,7 +114,7 @@ pub(crate) struct RunArgs {
     /// are dealt round-robin in plan order; `parbench report` merges the N results files.
     /// Example: --shard 2/4
     #[arg(long, value_name = "K/N")]
-    pub(crate) shard: Option<parbench_harness::results::Shard>,
+    pub(crate) shard: Option<parbench_schema::results::Shard>,
 }
 
 #[derive(Debug, Args)]

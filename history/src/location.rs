@@ -1,7 +1,7 @@
 //! Where a history lives: a SQLite file path or a PostgreSQL URL, told apart by the URL scheme,
 //! and the URL as shown to people (never with its password).
 
-use crate::HistoryError;
+use crate::store::HistoryError;
 use std::fmt;
 use std::path::PathBuf;
 

@@ -6,11 +6,11 @@
 //! run is recognised by its content hash even when two machines send it at the same moment
 //! (`ON CONFLICT DO NOTHING` on the unique hash).
 
-use crate::{
+use crate::location::redact_url;
+use crate::store::{
     Added, HISTORY_SCHEMA_VERSION, HistoryError, NewRun, PointRow, RunRow, SeriesFilter, Store,
-    redact_url,
 };
-use parbench_harness::results::PointKey;
+use parbench_schema::results::PointKey;
 use postgres::{Client, Config, NoTls};
 use std::str::FromStr;
 use std::time::Duration;

@@ -2,11 +2,11 @@
 //! busy timeout, one immediate transaction per run). The layout version is SQLite's
 //! `user_version`.
 
-use crate::{
+use crate::store::{
     Added, BUSY_TIMEOUT, HISTORY_SCHEMA_VERSION, HistoryError, NewRun, PointRow, RunRow,
     SeriesFilter, Store,
 };
-use parbench_harness::results::PointKey;
+use parbench_schema::results::PointKey;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::time::Duration;

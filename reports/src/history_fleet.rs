@@ -3,12 +3,12 @@
 //! verified figure side by side (median, interval, the run's own speedup, and the time relative
 //! to the first machine). Kept apart from the trend pages of `history.rs`.
 
-use crate::OutputFile;
 use crate::escape::html as esc;
 use crate::format::{ratio, si};
 use crate::html::page_head;
-use parbench_harness::calibration::{BandwidthKind, Calibration};
+use crate::output::OutputFile;
 use parbench_history::{HistorySite, MachineInfo};
+use parbench_schema::calibration::{BandwidthKind, Calibration};
 use std::fmt::Write as _;
 
 /// The name of the cross-machine page.
@@ -58,7 +58,7 @@ fn machine_row(out: &mut String, m: &MachineInfo) {
             esc(&si(c.fp64_flops_per_core, "FLOP/s")),
             esc(&si(c.fp64_flops_all_cores, "FLOP/s")),
             esc(&memory_copy(c).map_or_else(|| "–".into(), |b| si(b, "B/s"))),
-            esc(&parbench_harness::Nanos(c.thread_spawn_ns).to_string()),
+            esc(&parbench_schema::Nanos(c.thread_spawn_ns).to_string()),
             esc(&c.measured_at)
         ),
         None => "<span class=\"note\">not recorded (run <code>parbench calibrate</code> before <code>parbench run</code>)</span>".into(),
@@ -185,9 +185,9 @@ pub fn machines_page(site: &HistorySite) -> Option<OutputFile> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parbench_harness::Nanos;
-    use parbench_harness::results::PointKey;
     use parbench_history::{CrossPoint, MachineFigure};
+    use parbench_schema::Nanos;
+    use parbench_schema::results::PointKey;
 
     fn machine(id: &str, host: &str) -> MachineInfo {
         MachineInfo {

@@ -5,9 +5,11 @@
 use crate::Outcome;
 use crate::cli::ReportArgs;
 use anyhow::bail;
-use parbench_harness::config::{Config, ConfigSource, DEFAULT_SEED};
-use parbench_harness::results::RunResults;
+use parbench_analysis::results_io::ResultsFile;
+use parbench_analysis::rng::DEFAULT_SEED;
+use parbench_harness::config::{Config, ConfigSource};
 use parbench_reports::{Format, write_reports};
+use parbench_schema::results::RunResults;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -199,7 +201,7 @@ fn merge_shards(mut parts: Vec<(PathBuf, RunResults)>) -> anyhow::Result<RunResu
     merged
         .points
         .sort_by_key(|p| (suite_rank.get(&p.suite).copied().unwrap_or(usize::MAX), p.n));
-    merged.crossovers = parbench_harness::crossover::find_all(&merged.points, seed);
+    merged.crossovers = parbench_analysis::crossover::find_all(&merged.points, seed);
     errln!(
         "parbench: merged {count} shards: {} points",
         merged.points.len()
@@ -215,7 +217,7 @@ fn short(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parbench_harness::results::Shard;
+    use parbench_schema::results::Shard;
 
     fn part(k: u32, n: u32) -> (PathBuf, RunResults) {
         let mut r = RunResults::load(Path::new("tests/data/compare/base.json")).unwrap();
