@@ -8,7 +8,8 @@
 #   --site DIR       the directory to fill (created; existing files are replaced)
 #   --results FILE   a results.json to record and report (repeatable; the last one is "latest");
 #                    without any, only the history pages are rendered again
-#   --db PATH        the history database (default: parbench-history.db; created if missing)
+#   --db PATH|URL    the history database: a SQLite file or a postgres:// URL (default:
+#                    $PARBENCH_DB, else parbench-history.db; created if missing)
 #   --branch NAME    branch to record the runs under (default: parbench's detection)
 #   --commit SHA     commit to record them under (default: the one in each results file)
 # Environment:
@@ -21,7 +22,7 @@ die() {
 }
 
 site=""
-db="parbench-history.db"
+db=${PARBENCH_DB:-parbench-history.db}
 branch=""
 commit=""
 results=()
@@ -29,7 +30,7 @@ while [[ $# -gt 0 ]]; do
     case "$1" in
         --site) site=${2:?--site needs a directory}; shift 2 ;;
         --results) results+=("${2:?--results needs a file}"); shift 2 ;;
-        --db) db=${2:?--db needs a path}; shift 2 ;;
+        --db) db=${2:?--db needs a path or URL}; shift 2 ;;
         --branch) branch=${2:?--branch needs a name}; shift 2 ;;
         --commit) commit=${2:?--commit needs a sha}; shift 2 ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -61,7 +62,7 @@ if [[ ${#results[@]} -gt 0 ]]; then
     rm -rf "$site/latest"
     "$parbench" report "$latest" --out "$site/latest" >/dev/null
 fi
-if [[ -f "$db" ]]; then
+if [[ -f "$db" || "$db" == postgres://* || "$db" == postgresql://* ]]; then
     rm -rf "$site/history"
     "$parbench" history report --db "$db" --out "$site/history" >/dev/null
 fi

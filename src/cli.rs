@@ -18,7 +18,7 @@ pub(crate) const EXIT_CODES: &str = "Exit codes: 0 success; 1 a regression was d
 pub(crate) enum Command {
     /// Run a config's suites, verify every variant, and write results.json and the report (HTML site, CSV, Markdown).
     #[command(
-        after_help = "Examples:\n  # the embedded default config\n  parbench run\n  # same matrix, tiny sizes and budgets\n  parbench run --quick\n  parbench run --config configs/full.toml --out /tmp/pb\n  parbench run --suite pi --variant serial --variant rayon\n  # OpenCL variants on device 0 of `parbench list --devices`\n  parbench run --config configs/opencl.toml --opencl-device 0"
+        after_help = "Examples:\n  # the embedded default config\n  parbench run\n  # same matrix, tiny sizes and budgets\n  parbench run --quick\n  parbench run --config configs/full.toml --out /tmp/pb\n  parbench run --suite pi --variant serial --variant rayon\n  # OpenCL variants on device 0 of `parbench list --devices`\n  parbench run --config configs/opencl.toml --opencl-device 0\n  # job 2 of a CI matrix of 4 (merge with parbench report)\n  parbench run --config configs/full.toml --shard 2/4"
     )]
     Run(RunArgs),
     /// List workloads, their variants, sizes and parameters, and which variants this machine can run.
@@ -29,9 +29,9 @@ pub(crate) enum Command {
     /// Check a config file without running anything.
     #[command(after_help = "Example:\n  parbench validate configs/full.toml")]
     Validate(ValidateArgs),
-    /// Render the report again from a saved results file: index.html and a page per suite, results.csv, samples.csv, summary.md (and results.json when writing elsewhere).
+    /// Render the report again from a saved results file (or the files of one sharded run): index.html and a page per suite, results.csv, samples.csv, summary.md (and results.json when writing elsewhere).
     #[command(
-        after_help = "Examples:\n  parbench report parbench-out/latest/results.json\n  parbench report results.json --out site/\n  parbench report results.json --out site/ \\\n      && cat site/summary.md >> \"$GITHUB_STEP_SUMMARY\""
+        after_help = "Examples:\n  parbench report parbench-out/latest/results.json\n  parbench report results.json --out site/\n  parbench report results.json --out site/ \\\n      && cat site/summary.md >> \"$GITHUB_STEP_SUMMARY\"\n  # the results of a run sharded over 2 CI jobs, as one report\n  parbench report shard-1/results.json shard-2/results.json --out site/"
     )]
     Report(ReportArgs),
     /// Compare two results files point by point (ratio of medians with bootstrap intervals);
@@ -110,6 +110,11 @@ pub(crate) struct RunArgs {
     /// first (about 10 s) when a release build finds none for this machine.
     #[arg(long)]
     pub(crate) no_calibrate: bool,
+    /// Measure only part K of N of the config's points (for a CI matrix of N jobs): problems
+    /// are dealt round-robin in plan order; `parbench report` merges the N results files.
+    /// Example: --shard 2/4
+    #[arg(long, value_name = "K/N")]
+    pub(crate) shard: Option<parbench_schema::results::Shard>,
 }
 
 #[derive(Debug, Args)]
@@ -152,10 +157,12 @@ pub(crate) struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
-    /// A results.json written by `parbench run`. Example: parbench-out/latest/results.json
-    #[arg(value_name = "RESULTS.json")]
-    pub(crate) results: PathBuf,
-    /// Where to write the report (default: the results file's directory). Example: --out site/
+    /// A results.json written by `parbench run`, or the N results files of one run sharded
+    /// with `run --shard K/N` (merged into one report). Example: parbench-out/latest/results.json
+    #[arg(value_name = "RESULTS.json", required = true)]
+    pub(crate) results: Vec<PathBuf>,
+    /// Where to write the report (default: the results file's directory; required for several
+    /// files). Example: --out site/
     #[arg(long, short = 'o', value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
 }
@@ -278,12 +285,20 @@ pub(crate) struct AbArgs {
 /// Default history database.
 pub(crate) const DEFAULT_HISTORY_DB: &str = "parbench-history.db";
 
+/// The history database named by `--db`, else by `$PARBENCH_DB`, else the default file.
+pub(crate) fn history_db(db: Option<&str>) -> parbench_history::Location {
+    let env = std::env::var("PARBENCH_DB")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    parbench_history::Location::parse(db.or(env.as_deref()).unwrap_or(DEFAULT_HISTORY_DB))
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum HistoryCommand {
     /// Record results files in the history database (created if missing). Safe while other
     /// jobs write to the same database.
     #[command(
-        after_help = "Examples:\n  parbench history add parbench-out/latest/results.json\n  parbench history add results.json --db /srv/bench/history.db \\\n      --branch main --commit \"$GITHUB_SHA\""
+        after_help = "Examples:\n  parbench history add parbench-out/latest/results.json\n  parbench history add results.json --db /srv/bench/history.db \\\n      --branch main --commit \"$GITHUB_SHA\"\n  # one history for a fleet of machines (or set PARBENCH_DB)\n  parbench history add results.json \\\n      --db postgres://bench@db.example/bench"
     )]
     Add(HistoryAddArgs),
     /// Render trend pages (median and interval per commit, with change-points) from the history.
@@ -301,9 +316,11 @@ pub(crate) struct HistoryAddArgs {
     /// Results files to record. Example: parbench-out/latest/results.json
     #[arg(value_name = "RESULTS.json", required = true)]
     pub(crate) results: Vec<PathBuf>,
-    /// The history database. Example: --db bench.db
-    #[arg(long, value_name = "PATH", default_value = DEFAULT_HISTORY_DB)]
-    pub(crate) db: PathBuf,
+    /// The history database: a SQLite file, or a PostgreSQL URL shared by many machines
+    /// (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE). Default: $PARBENCH_DB, else
+    /// parbench-history.db. Example: --db bench.db
+    #[arg(long, value_name = "PATH|URL")]
+    pub(crate) db: Option<String>,
     /// Branch the run belongs to; default: $PARBENCH_BRANCH, the CI's branch variables, or the
     /// checked-out git branch. Example: --branch main
     #[arg(long, value_name = "NAME")]
@@ -316,9 +333,11 @@ pub(crate) struct HistoryAddArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct HistoryReportArgs {
-    /// The history database. Example: --db bench.db
-    #[arg(long, value_name = "PATH", default_value = DEFAULT_HISTORY_DB)]
-    pub(crate) db: PathBuf,
+    /// The history database: a SQLite file, or a PostgreSQL URL shared by many machines
+    /// (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE). Default: $PARBENCH_DB, else
+    /// parbench-history.db. Example: --db bench.db
+    #[arg(long, value_name = "PATH|URL")]
+    pub(crate) db: Option<String>,
     /// Directory for index.html, the trend pages and history.json. Example: --out site/history
     #[arg(
         long,
@@ -340,9 +359,11 @@ pub(crate) struct HistoryReportArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct HistoryListArgs {
-    /// The history database. Example: --db bench.db
-    #[arg(long, value_name = "PATH", default_value = DEFAULT_HISTORY_DB)]
-    pub(crate) db: PathBuf,
+    /// The history database: a SQLite file, or a PostgreSQL URL shared by many machines
+    /// (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE). Default: $PARBENCH_DB, else
+    /// parbench-history.db. Example: --db bench.db
+    #[arg(long, value_name = "PATH|URL")]
+    pub(crate) db: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

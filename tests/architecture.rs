@@ -1,7 +1,8 @@
 //! The architecture rules of README's "Architecture" section, checked:
-//! - crate dependencies point one way: schema ← analysis ← harness ← suites, reports reads only
-//!   schema and analysis, the binary uses them all; the test-support crate is a dev-dependency
-//!   only (`cargo metadata`, and `cargo tree` for what the report crate and the schema crate
+//! - crate dependencies point one way: schema ← analysis ← harness ← suites, history reads
+//!   schema and analysis, reports reads only schema, analysis and history's data model (without
+//!   its database features), the binary uses them all; the test-support crate is a dev-dependency
+//!   only (`cargo metadata`, and `cargo tree` for what the report, history and schema crates
 //!   compile);
 //! - inside each library crate, no module imports another that imports it back (the `crate::`
 //!   paths of every source file, test modules aside, folded into the crate's top-level modules).
@@ -13,7 +14,7 @@ use std::process::Command;
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The parbench crates each crate may depend on (normal and dev dependencies alike).
-const ALLOWED: [(&str, &[&str]); 7] = [
+const ALLOWED: [(&str, &[&str]); 8] = [
     ("parbench-schema", &[]),
     ("parbench-analysis", &["parbench-schema"]),
     (
@@ -25,14 +26,19 @@ const ALLOWED: [(&str, &[&str]); 7] = [
         &["parbench-harness", "parbench-analysis", "parbench-schema"],
     ),
     (
-        "parbench-reports",
+        "parbench-history",
         &["parbench-analysis", "parbench-schema"],
+    ),
+    (
+        "parbench-reports",
+        &["parbench-history", "parbench-analysis", "parbench-schema"],
     ),
     (
         "parbench",
         &[
             "parbench-suites",
             "parbench-reports",
+            "parbench-history",
             "parbench-harness",
             "parbench-analysis",
             "parbench-schema",
@@ -48,12 +54,6 @@ const ALLOWED: [(&str, &[&str]); 7] = [
 /// data and checks), none as a normal or build dependency.
 const DEV_ONLY: [&str; 1] = ["parbench-test-support"];
 
-/// Temporary exceptions: (crate, dependency, the feature that alone may enable it). The history
-/// site's row types live in `parbench_harness::history` until history moves into its own crate;
-/// then this entry goes.
-const OPTIONAL_EXCEPTIONS: [(&str, &str, &str); 1] =
-    [("parbench-reports", "parbench-harness", "history")];
-
 /// Module circles known and being removed elsewhere: (crate, the modules of the circle). The
 /// workloads import their process and OpenCL backends, which import the kernels back (issue 15
 /// item 2, the backend adapter). The test fails when such a circle changes or disappears, so
@@ -61,12 +61,13 @@ const OPTIONAL_EXCEPTIONS: [(&str, &str, &str); 1] =
 const KNOWN_CYCLES: [(&str, &[&str]); 1] = [("suites", &["opencl", "processes", "workloads"])];
 
 /// The library crates whose modules are checked, by directory.
-const LIBRARY_CRATES: [&str; 6] = [
+const LIBRARY_CRATES: [&str; 7] = [
     "schema",
     "analysis",
     "harness",
     "suites",
     "reports",
+    "history",
     "test-support",
 ];
 
@@ -119,23 +120,9 @@ fn crate_dependencies_point_one_way() {
             if !dep_name.starts_with("parbench") || ok.contains(&dep_name) {
                 continue;
             }
-            let optional = dep["optional"].as_bool().unwrap_or(false);
-            let excepted = OPTIONAL_EXCEPTIONS.iter().any(|(c, d, feature)| {
-                *c == name
-                    && *d == dep_name
-                    && optional
-                    && package["features"][*feature]
-                        .as_array()
-                        .is_some_and(|f| f.iter().any(|x| x == &format!("dep:{d}")))
-                    && package["features"]["default"]
-                        .as_array()
-                        .is_none_or(|f| !f.iter().any(|x| x == feature))
-            });
-            if !excepted {
-                wrong.push(format!(
-                    "{name} depends on {dep_name} ({kind}): dependencies point one way (README, Architecture)"
-                ));
-            }
+            wrong.push(format!(
+                "{name} depends on {dep_name} ({kind}): dependencies point one way (README, Architecture)"
+            ));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
@@ -168,12 +155,29 @@ fn compiled_by(package: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Database clients: the history's stores, behind its `sqlite` and `postgres` features.
+const DATABASE_CLIENTS: [&str; 3] = ["rusqlite", "libsqlite3-sys", "postgres"];
+
 #[test]
-fn the_report_crate_does_not_compile_sqlite_or_the_harness() {
+fn the_report_crate_does_not_compile_a_database_or_the_harness() {
+    // reports renders history's data model: it takes parbench-history without its features.
     let tree = compiled_by("parbench-reports");
-    for forbidden in ["rusqlite", "libsqlite3-sys", "parbench-harness"] {
+    assert!(tree.contains("parbench-history"), "{tree}");
+    for forbidden in DATABASE_CLIENTS.iter().chain(&["parbench-harness"]) {
         assert!(!tree.contains(forbidden), "{forbidden} in:\n{tree}");
     }
+}
+
+#[test]
+fn the_history_crate_does_not_compile_the_harness() {
+    let tree = compiled_by("parbench-history");
+    assert!(
+        !tree.contains("parbench-harness"),
+        "parbench-harness in:\n{tree}"
+    );
+    // Its default store is SQLite; PostgreSQL only with the `postgres` feature.
+    assert!(tree.contains("rusqlite"), "{tree}");
+    assert!(!tree.contains("postgres "), "postgres in:\n{tree}");
 }
 
 #[test]

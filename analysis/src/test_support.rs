@@ -52,6 +52,7 @@ pub fn run(points: Vec<Point>) -> RunResults {
             quick: false,
             suite_filter: vec![],
             variant_filter: vec![],
+            shard: None,
         },
         machine: machine(),
         points,

@@ -1,10 +1,9 @@
 //! parbench's harness: measuring. The config language, the measurement engine and the
 //! combining of repetitions, interference snapshots and memory limits, the machine
 //! fingerprint and calibration cache, the worker-process protocol and child-process
-//! management, the running and measuring of external programs (command suites), writing
-//! results files, and the run history (SQLite). It uses `parbench-analysis` for statistics and
-//! derived figures and `parbench-schema` for the results' types; it knows nothing of concrete
-//! workloads or of HTML.
+//! management, the running and measuring of external programs (command suites), and
+//! writing results files. It uses `parbench-analysis` for statistics and derived figures and
+//! `parbench-schema` for the results' types; it knows nothing of concrete workloads or of HTML.
 
 pub mod atomic_file;
 pub mod calibration;
@@ -15,7 +14,6 @@ pub mod config;
 pub mod echoed_config;
 pub mod engine;
 pub mod fingerprint;
-pub mod history;
 pub mod interference;
 pub mod memory;
 pub mod protocol;

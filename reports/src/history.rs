@@ -1,12 +1,13 @@
 //! History trend pages: an `index.html` of machines, branches, suites and detected steps, and one
 //! page per (machine, branch, suite) charting each point's median and interval per commit with
-//! its change-points. Self-contained like every report page; reads only harness's history model.
+//! its change-points (the cross-machine page is `history_fleet.rs`). Self-contained like every
+//! report page; reads only the history crate's data model.
 
 use crate::escape::{html as esc, slug};
 use crate::html::page_head;
 use crate::output::{OutputFile, ReportError};
 use crate::plot::PlotError;
-use parbench_harness::history::{HistorySite, TrendSeries};
+use parbench_history::{HistorySite, TrendSeries};
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -259,7 +260,7 @@ fn series_section(out: &mut String, s: &TrendSeries) -> Result<(), ReportError> 
 pub fn render_site(site: &HistorySite) -> Result<Vec<OutputFile>, ReportError> {
     let mut files = Vec::new();
     let pages = pages(site);
-    let machines: BTreeMap<&str, &parbench_harness::history::MachineInfo> =
+    let machines: BTreeMap<&str, &parbench_history::MachineInfo> =
         site.machines.iter().map(|m| (m.id.as_str(), m)).collect();
 
     let mut index = page_head("parbench history");
@@ -351,6 +352,7 @@ pub fn render_site(site: &HistorySite) -> Result<Vec<OutputFile>, ReportError> {
         );
     }
     index.push_str("</tbody>\n</table>\n");
+    index.push_str(&crate::history_fleet::index_link(site));
     let _ = writeln!(
         index,
         "<p class=\"note\">Each series is one point (suite, size, variant, workers, parameters) on one machine fingerprint and branch; runs of the same commit are pooled (median of their medians, interval from the lowest to the highest bound). Only verified (<code>ok</code>) points are charted. {}</p>\n<p class=\"note\">The same data, for machines: <a href=\"history.json\">history.json</a>.</p>\n</body>\n</html>",
@@ -389,6 +391,7 @@ pub fn render_site(site: &HistorySite) -> Result<Vec<OutputFile>, ReportError> {
             contents: page,
         });
     }
+    files.extend(crate::history_fleet::machines_page(site));
     let mut json = serde_json::to_string_pretty(site).expect("history serializes");
     json.push('\n');
     files.push(OutputFile {
@@ -402,7 +405,7 @@ pub fn render_site(site: &HistorySite) -> Result<Vec<OutputFile>, ReportError> {
 mod tests {
     use super::*;
     use parbench_analysis::changepoint::ChangePoint;
-    use parbench_harness::history::{MachineInfo, TrendPoint};
+    use parbench_history::{MachineInfo, TrendPoint};
     use parbench_schema::Nanos;
     use parbench_schema::results::PointKey;
 
@@ -434,6 +437,7 @@ mod tests {
                 runs: 12,
                 first: "a".into(),
                 last: "b".into(),
+                fingerprint: None,
             }],
             series: vec![TrendSeries {
                 machine_id: "abcdef0123456789".into(),
@@ -457,6 +461,7 @@ mod tests {
                     ratio: 1.2,
                 }],
             }],
+            cross: vec![],
             method: "method".into(),
         }
     }

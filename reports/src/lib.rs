@@ -1,19 +1,16 @@
 //! Renders a results file into reports: one [`Exporter`] per output format, chosen by
 //! [`Format`] (as hyperfine's exporters): `results.json`, `results.csv`, `samples.csv`,
-//! `summary.md` and the HTML site (`index.html` and a page per suite). Reads only the results'
-//! types (`parbench-schema`) and the figures `parbench-analysis` derives from them; it does not
-//! depend on the measuring crate (`parbench-harness`).
+//! `summary.md` and the HTML site (`index.html` and a page per suite), and the history's trend
+//! and cross-machine pages. Reads only the results' types (`parbench-schema`), the figures
+//! `parbench-analysis` derives from them and the history's data model (`parbench-history` without
+//! its database features); it does not depend on the measuring crate (`parbench-harness`).
 
 pub mod compare;
 pub mod csv;
 pub mod escape;
 pub mod format;
-// The history site renders `parbench_harness::history`'s row types. Temporary: behind the
-// `history` feature (the binary enables it) so that reports does not depend on harness (and
-// SQLite) otherwise; when history moves into its own crate (the fleet branch), depend on that
-// crate's row types here and drop the feature.
-#[cfg(feature = "history")]
 pub mod history;
+pub mod history_fleet;
 pub mod html;
 pub mod json;
 pub mod markdown;

@@ -58,6 +58,63 @@ pub struct ConfigEcho {
     pub suite_filter: Vec<String>,
     #[serde(default)]
     pub variant_filter: Vec<String>,
+    /// The part of the config's points this run measured (`run --shard K/N`); absent for a
+    /// whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+}
+
+/// Part `index` (1-based) of `count` deterministic parts of a run's points: `run --shard K/N`.
+/// The parts of one config cover each of its points exactly once (see the plan's sharding).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Shard {
+    /// 1 to `count`.
+    pub index: u32,
+    /// How many parts, at least 1.
+    pub count: u32,
+}
+
+/// A `--shard` value that is not `K/N` with 1 ≤ K ≤ N. (Display and Error by hand: this crate
+/// depends on serde only.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardError {
+    /// What was given.
+    pub text: String,
+}
+
+impl fmt::Display for ShardError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid shard `{}`: expected K/N with 1 ≤ K ≤ N (for example 1/4)",
+            self.text
+        )
+    }
+}
+
+impl std::error::Error for ShardError {}
+
+impl std::str::FromStr for Shard {
+    type Err = ShardError;
+
+    fn from_str(text: &str) -> Result<Shard, ShardError> {
+        let bad = || ShardError {
+            text: text.to_string(),
+        };
+        let (k, n) = text.trim().split_once('/').ok_or_else(bad)?;
+        let index: u32 = k.trim().parse().map_err(|_| bad())?;
+        let count: u32 = n.trim().parse().map_err(|_| bad())?;
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 /// How a variant executes its work.

@@ -1,12 +1,13 @@
-//! `parbench history add|report|list`: record results in the SQLite history, render the trend
-//! pages, list what is recorded.
+//! `parbench history add|report|list`: record results in the history (a SQLite file, or a
+//! PostgreSQL server a fleet of machines shares), render the trend and cross-machine pages, list
+//! what is recorded.
 
 use crate::Outcome;
 use crate::cli::{HistoryAddArgs, HistoryCommand, HistoryListArgs, HistoryReportArgs};
 use parbench_analysis::results_io::ResultsFile;
 use parbench_analysis::timefmt;
 use parbench_harness::atomic_file::write_atomic;
-use parbench_harness::history::{Added, History, RunMeta, SeriesFilter};
+use parbench_history::{Added, History, RunMeta, SeriesFilter};
 use parbench_schema::results::RunResults;
 use std::process::Command;
 use std::time::SystemTime;
@@ -50,7 +51,8 @@ fn add(args: HistoryAddArgs) -> anyhow::Result<Outcome> {
     for path in &args.results {
         all.push((path, RunResults::load(path)?));
     }
-    let mut history = History::open(&args.db)?;
+    let db = crate::cli::history_db(args.db.as_deref());
+    let mut history = History::open(&db)?;
     let meta = RunMeta {
         branch: args.branch.clone().unwrap_or_else(detect_branch),
         commit: args.commit.clone(),
@@ -72,12 +74,12 @@ fn add(args: HistoryAddArgs) -> anyhow::Result<Outcome> {
                     .as_deref()
                     .or(results.machine.git_commit.as_deref())
                     .unwrap_or("unknown"),
-                args.db.display()
+                db
             ),
             Added::Duplicate { run } => outln!(
                 "{}: already recorded as run {run} in {}; nothing changed",
                 path.display(),
-                args.db.display()
+                db
             ),
         }
     }
@@ -85,7 +87,8 @@ fn add(args: HistoryAddArgs) -> anyhow::Result<Outcome> {
 }
 
 fn report(args: HistoryReportArgs) -> anyhow::Result<Outcome> {
-    let history = History::open_existing(&args.db)?;
+    let db = crate::cli::history_db(args.db.as_deref());
+    let mut history = History::open_existing(&db)?;
     let filter = SeriesFilter {
         machine: args.machine.clone(),
         branch: args.branch.clone(),
@@ -95,7 +98,7 @@ fn report(args: HistoryReportArgs) -> anyhow::Result<Outcome> {
     if site.series.is_empty() {
         errln!(
             "parbench: note: {} holds no verified points{}",
-            args.db.display(),
+            db,
             if filter == SeriesFilter::default() {
                 ""
             } else {
@@ -119,7 +122,7 @@ fn report(args: HistoryReportArgs) -> anyhow::Result<Outcome> {
 }
 
 fn list(args: HistoryListArgs) -> anyhow::Result<Outcome> {
-    let history = History::open_existing(&args.db)?;
+    let mut history = History::open_existing(&crate::cli::history_db(args.db.as_deref()))?;
     let mut rows = vec![
         [
             "RUN", "STARTED", "MACHINE", "HOST", "BRANCH", "COMMIT", "POINTS",

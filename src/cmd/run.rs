@@ -208,7 +208,24 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         suites: args.suites.clone(),
         variants: args.variants.clone(),
     };
-    let plan = resolve(&config, &registry, &filters, args.quick)?;
+    let mut plan = resolve(&config, &registry, &filters, args.quick)?;
+    let whole = (plan.point_count(), plan.problem_count());
+    if let Some(shard) = args.shard {
+        plan.select_shard(shard);
+        errln!(
+            "parbench: shard {shard}: {} of the config's {} points ({} of {} problems, dealt round-robin)",
+            plan.point_count(),
+            whole.0,
+            plan.problem_count(),
+            whole.1
+        );
+        if plan.point_count() == 0 {
+            errln!(
+                "parbench: note: shard {shard} has no points (the config has only {} problems to deal); it writes an empty part that `parbench report` merges",
+                whole.1
+            );
+        }
+    }
     let uses_device = plan.suites.iter().any(|s| {
         s.variants
             .iter()
@@ -217,6 +234,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
 
     let start = SystemTime::now();
     let mut results = start_results(&config, &filters, args.quick);
+    results.config.shard = plan.shard;
     check_latest(&args.out)?;
     let (dir, run_id) = create_run_dir(&args.out, &results.run_id)?;
     results.run_id = run_id.clone();

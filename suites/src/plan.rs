@@ -8,6 +8,7 @@ use crate::registry::Registry;
 use crate::workload::{Problem, VariantInfo, Workload, WorkloadInfo};
 use parbench_harness::config::{Config, ConfigError, MeasureSettings, SizeSpec};
 use parbench_schema::params::ParamValue;
+pub use parbench_schema::results::Shard;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -75,6 +76,9 @@ pub struct SuitePlan {
     /// `repeats[i][v]`: problem `i` repeats an earlier problem for variant `v` (same size, same
     /// parameters that variant reads); computed once, so [`SuitePlan::runs`] is constant-time.
     repeats: Vec<Vec<bool>>,
+    /// `outside_shard[i]`: problem `i` belongs to another shard of a `--shard K/N` run (empty
+    /// for a whole run; see [`Plan::select_shard`]).
+    outside_shard: Vec<bool>,
 }
 
 impl std::fmt::Debug for SuitePlan {
@@ -120,6 +124,9 @@ impl SuitePlan {
     /// Whether `variant` runs problem `index`: not when an earlier problem of the suite differs
     /// from it only in parameters the variant does not read (it was measured there already).
     pub fn runs(&self, index: usize, variant: &VariantInfo) -> bool {
+        if self.outside_shard.get(index).copied().unwrap_or(false) {
+            return false;
+        }
         if let Some(v) = self.variants.iter().position(|v| v.name == variant.name)
             && let Some(repeats) = self.repeats.get(index)
         {
@@ -181,12 +188,56 @@ pub struct Plan {
     pub seed: u64,
     /// Whether `--quick` shrank sizes and budgets.
     pub quick: bool,
+    /// The part of the points this run measures (`--shard K/N`), if not all.
+    pub shard: Option<Shard>,
 }
 
 impl Plan {
     /// How many points the run measures.
     pub fn point_count(&self) -> usize {
         self.suites.iter().map(SuitePlan::point_count).sum()
+    }
+
+    /// Keeps only the points of `shard` (`run --shard K/N`).
+    ///
+    /// The unit of sharding is a problem (one suite's size and parameter set, with all its
+    /// variants and worker counts), dealt round-robin in plan order: the problems that measure
+    /// at least one point are numbered 0, 1, 2, … over the suites in config order, and problem
+    /// `g` goes to shard `g mod N + 1`. A problem's points stay together, so every shard
+    /// measures the serial baseline of its own points (their speedups stay right) and each
+    /// reference answer is computed once. The numbering depends only on the config, the
+    /// `--suite`/`--variant` filters and `--quick`, never on the machine, so N jobs on N
+    /// machines cover each point of the config exactly once. A point that an earlier problem
+    /// already measures (a parameter its variant does not read) is measured with that problem.
+    pub fn select_shard(&mut self, shard: Shard) {
+        let mut g = 0u64;
+        for suite in &mut self.suites {
+            // Dealt from the whole plan, also when a shard was selected before.
+            suite.outside_shard.clear();
+            let mut outside = vec![false; suite.problems.len()];
+            for (i, out) in outside.iter_mut().enumerate() {
+                let has_points = suite.variants.iter().any(|v| suite.runs(i, v));
+                if !has_points {
+                    continue;
+                }
+                *out = g % u64::from(shard.count) != u64::from(shard.index - 1);
+                g += 1;
+            }
+            suite.outside_shard = outside;
+        }
+        self.shard = Some(shard);
+    }
+
+    /// How many problems (the unit [`Plan::select_shard`] deals out) have points to measure.
+    pub fn problem_count(&self) -> usize {
+        self.suites
+            .iter()
+            .map(|s| {
+                (0..s.problems.len())
+                    .filter(|&i| s.variants.iter().any(|v| s.runs(i, v)))
+                    .count()
+            })
+            .sum()
     }
 }
 
@@ -516,6 +567,7 @@ pub fn resolve(
                 suite.measure.clone()
             },
             repeats: Vec::new(),
+            outside_shard: Vec::new(),
         };
         plan.index_repeats();
         suites.push(plan);
@@ -542,6 +594,7 @@ pub fn resolve(
         suites,
         seed: config.defaults.seed,
         quick,
+        shard: None,
     })
 }
 
@@ -561,6 +614,86 @@ mod tests {
             &Filters::default(),
             false,
         )
+    }
+
+    /// Every point a plan measures: (suite, size, variant, workers, parameters it reads).
+    fn point_ids(p: &Plan) -> Vec<String> {
+        let mut ids = Vec::new();
+        for s in &p.suites {
+            for (i, planned) in s.problems.iter().enumerate() {
+                for v in &s.variants {
+                    if !s.runs(i, v) {
+                        continue;
+                    }
+                    for w in s.workers_for(v) {
+                        ids.push(format!(
+                            "{}/{}/{}/w{w}/{:?}",
+                            s.name,
+                            planned.problem.size_label,
+                            v.name,
+                            s.params_for(planned, v)
+                        ));
+                    }
+                }
+            }
+        }
+        ids
+    }
+
+    #[test]
+    fn shards_cover_every_point_exactly_once() {
+        let text = "[[suite]]\nworkload = \"pi\"\nsizes = [\"XS\", \"S\", 5000]\nworkers = [1, 2]\n\n[[suite]]\nname = \"c\"\nworkload = \"contention\"\nsizes = [\"XS\"]\nworkers = [1, 2]\n[suite.params]\nwork-inside = [1, 2, 3]\n\n[[suite]]\nworkload = \"square\"\nsizes = [\"XS\"]\n";
+        let whole = plan(text).unwrap();
+        let mut all = point_ids(&whole);
+        assert_eq!(all.len(), whole.point_count());
+        all.sort();
+        for count in 1..=7u32 {
+            let mut union = Vec::new();
+            for index in 1..=count {
+                let mut p = plan(text).unwrap();
+                p.select_shard(Shard { index, count });
+                let ids = point_ids(&p);
+                assert_eq!(ids.len(), p.point_count());
+                if count <= whole.problem_count() as u32 {
+                    assert!(!ids.is_empty(), "shard {index}/{count} is empty");
+                }
+                union.extend(ids);
+            }
+            union.sort();
+            assert_eq!(union, all, "{count} shards: every point exactly once");
+        }
+        // Dealt by problem: a problem's points (serial baseline included) stay together.
+        let mut p = plan(text).unwrap();
+        p.select_shard(Shard { index: 1, count: 3 });
+        p.select_shard(Shard { index: 2, count: 3 });
+        let mut again = plan(text).unwrap();
+        again.select_shard(Shard { index: 2, count: 3 });
+        assert_eq!(
+            point_ids(&p),
+            point_ids(&again),
+            "selecting again starts afresh"
+        );
+        for s in &p.suites {
+            for i in 0..s.problems.len() {
+                let running: Vec<bool> = s.variants.iter().map(|v| s.runs(i, v)).collect();
+                if running.iter().any(|&r| r) {
+                    assert!(s.runs(i, &s.variants[0]), "the serial baseline runs too");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shard_values_parse() {
+        assert_eq!(
+            "2/5".parse::<Shard>().unwrap(),
+            Shard { index: 2, count: 5 }
+        );
+        assert_eq!(Shard { index: 2, count: 5 }.to_string(), "2/5");
+        for bad in ["0/2", "3/2", "1/0", "1", "a/b", "1/2/3", ""] {
+            let e = bad.parse::<Shard>().unwrap_err();
+            assert!(e.to_string().contains("K/N"), "{bad}: {e}");
+        }
     }
 
     #[test]

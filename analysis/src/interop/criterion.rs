@@ -253,6 +253,7 @@ pub fn import(
             quick: false,
             suite_filter: Vec::new(),
             variant_filter: Vec::new(),
+            shard: None,
         },
         machine,
         points,
