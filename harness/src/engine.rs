@@ -3,6 +3,7 @@
 //! computes, and whether it is right, is the caller's business.
 #![warn(missing_docs)]
 
+use crate::cancel::{self, Cancelled, Deadline};
 use crate::config::MeasureSettings;
 use crate::duration::Nanos;
 use crate::results::{Measurement, Phase, StopReason, TimeStats};
@@ -60,14 +61,45 @@ pub enum MeasureError {
     /// The routine failed (its message).
     #[error("{0}")]
     Routine(String),
-    /// One sample took longer than the settings' `timeout`.
-    #[error("a sample took {elapsed}, longer than the timeout of {limit}")]
+    /// One sample ran past the settings' `timeout`: it was cancelled at the timeout (a routine
+    /// that polls [`cancel::requested`]) or ended late (one that does not).
+    #[error("timed out after {} (a sample ran {elapsed})", cancel::format_limit(limit.as_duration()))]
     Timeout {
-        /// How long the sample took.
+        /// How long the sample ran before it returned.
         elapsed: Nanos,
         /// The timeout.
         limit: Nanos,
     },
+    /// The user interrupted the run ([`cancel::interrupt`]) while a sample ran.
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl MeasureError {
+    /// The error for work that `deadline` found cancelled after `elapsed`.
+    fn cancelled(why: Cancelled, elapsed: Duration) -> MeasureError {
+        match why {
+            Cancelled::Interrupted => MeasureError::Interrupted,
+            Cancelled::TimedOut(limit) => MeasureError::Timeout {
+                elapsed: Nanos::from_duration(elapsed),
+                limit: Nanos::from_duration(limit),
+            },
+        }
+    }
+}
+
+/// Runs `f` (a computation that is not a timed sample: a reference answer, a verification run)
+/// under a [`Deadline`] of `limit`: its result, or why it was cancelled (the deadline passed
+/// or the user interrupted; what `f` returned is then dropped). `f` stops early only if it
+/// polls [`cancel::requested`].
+pub fn run_with_deadline<T>(limit: Duration, f: impl FnOnce() -> T) -> Result<T, MeasureError> {
+    let started = Instant::now();
+    let deadline = Deadline::arm(limit);
+    let out = f();
+    match deadline.check() {
+        Ok(()) => Ok(out),
+        Err(why) => Err(MeasureError::cancelled(why, started.elapsed())),
+    }
 }
 
 /// A finished measurement with the phases and warnings it produced.
@@ -152,6 +184,7 @@ fn measure_with(
     let resolution = timer_resolution();
     let timeout = settings.timeout.0;
     let limit = Nanos::from_duration(timeout);
+    // A routine that times itself (a command suite) may report more than the engine saw.
     let check_timeout = |elapsed: Duration| {
         if elapsed > timeout {
             Err(MeasureError::Timeout {
@@ -169,12 +202,19 @@ fn measure_with(
 
     // A batch of `iters` iterations: its time (the engine's clock, or the sum of the times the
     // routine measured itself when every iteration did), with each output handed to `each`.
+    // The batch runs under a deadline of `timeout`: a routine that polls `cancel::requested`
+    // stops there, and an iteration that ends after it (or after an interrupt) is discarded.
     let mut run_batch =
         |iters: u64, each: &mut dyn FnMut(&IterationOutput)| -> Result<Duration, MeasureError> {
+            let deadline = Deadline::arm(timeout);
             let t = Instant::now();
             let mut own = Some(Duration::ZERO);
             for _ in 0..iters {
-                let (out, took) = routine.timed_iteration().map_err(MeasureError::Routine)?;
+                let result = routine.timed_iteration();
+                deadline
+                    .check()
+                    .map_err(|why| MeasureError::cancelled(why, t.elapsed()))?;
+                let (out, took) = result.map_err(MeasureError::Routine)?;
                 own = own.zip(took).map(|(a, b)| a + b);
                 each(&out);
             }
@@ -349,6 +389,7 @@ mod tests {
 
     #[test]
     fn measures_a_routine_of_known_duration() {
+        let _turn = crate::cancel::test_turn();
         let mut calls = 0u64;
         let mut r = || {
             calls += 1;
@@ -388,6 +429,7 @@ mod tests {
 
     #[test]
     fn stops_at_max_samples_and_keeps_every_sample() {
+        let _turn = crate::cancel::test_turn();
         let mut s = settings(10_000);
         s.max_samples = 7;
         s.min_samples = 7;
@@ -403,6 +445,7 @@ mod tests {
 
     #[test]
     fn routine_errors_and_timeouts_surface() {
+        let _turn = crate::cancel::test_turn();
         let mut n = 0;
         let mut r = || {
             n += 1;
@@ -423,7 +466,35 @@ mod tests {
         };
         let e = measure(&mut slow, &s, 1, &mut |_| {}).unwrap_err();
         assert!(matches!(e, MeasureError::Timeout { .. }), "{e}");
-        assert!(e.to_string().contains("longer than the timeout"));
+        assert!(e.to_string().starts_with("timed out after 5 ms"), "{e}");
+    }
+
+    #[test]
+    fn a_sample_that_never_ends_is_cancelled_at_the_timeout() {
+        let _turn = crate::cancel::test_turn();
+        let mut s = settings(100);
+        s.timeout = SettingDuration(Duration::from_millis(200));
+        let mut calls = 0;
+        // The first iterations are quick; then one would run forever but polls the deadline.
+        let mut endless = || {
+            calls += 1;
+            if calls > 3 {
+                while !crate::cancel::requested() {
+                    std::hint::spin_loop();
+                }
+            }
+            Ok(IterationOutput::default())
+        };
+        let t = Instant::now();
+        let e = measure(&mut endless, &s, 1, &mut |_| {}).unwrap_err();
+        let took = t.elapsed();
+        assert!(matches!(e, MeasureError::Timeout { .. }), "{e}");
+        assert!(e.to_string().starts_with("timed out after 200 ms"), "{e}");
+        assert!(took < Duration::from_secs(2), "{took:?}");
+        // The next measurement starts with a clear flag.
+        assert!(!crate::cancel::requested());
+        let mut quick = || Ok(IterationOutput::default());
+        measure(&mut quick, &settings(20), 1, &mut |_| {}).unwrap();
     }
 
     /// Spins 300 µs per iteration but claims 100 µs, as a self-timing routine would.
@@ -443,6 +514,7 @@ mod tests {
 
     #[test]
     fn self_timed_iterations_count_their_own_time() {
+        let _turn = crate::cancel::test_turn();
         let mut r = SelfTimed {
             claim: Some(Duration::from_micros(100)),
         };
@@ -458,6 +530,7 @@ mod tests {
 
     #[test]
     fn phases_are_averaged_per_iteration() {
+        let _turn = crate::cancel::test_turn();
         let mut r = || {
             spin(Duration::from_micros(100));
             Ok(IterationOutput {

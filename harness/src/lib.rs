@@ -8,6 +8,7 @@ pub mod ab;
 pub mod analysis;
 pub mod atomic_file;
 pub mod calibration;
+pub mod cancel;
 pub mod changepoint;
 pub mod command;
 pub mod compare;
