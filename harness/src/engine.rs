@@ -63,7 +63,7 @@ pub enum MeasureError {
     Routine(String),
     /// One sample ran past the settings' `timeout`: it was cancelled at the timeout (a routine
     /// that polls [`cancel::requested`]) or ended late (one that does not).
-    #[error("timed out after {} (a sample ran {elapsed})", cancel::format_limit(limit.as_duration()))]
+    #[error("timed out after {}", cancel::format_limit(limit.as_duration()))]
     Timeout {
         /// How long the sample ran before it returned.
         elapsed: Nanos,

@@ -239,10 +239,19 @@ fn problems_of(plan: &Plan) -> Vec<ProblemRun<'_>> {
             if slots.is_empty() {
                 continue;
             }
-            let reference = catch_unwind(AssertUnwindSafe(|| {
-                suite.workload.reference(&planned.problem)
-            }))
-            .map_err(|p| format!("the reference computation panicked: {}", panic_message(&*p)))
+            // The reference is held to the points' timeout too: a problem too big to answer
+            // fails its points at the timeout instead of holding up the run.
+            let reference = engine::run_with_deadline(suite.measure.timeout.0, || {
+                catch_unwind(AssertUnwindSafe(|| {
+                    suite.workload.reference(&planned.problem)
+                }))
+            })
+            .map_err(|e| format!("the reference computation {e}"))
+            .and_then(|r| {
+                r.map_err(|p| {
+                    format!("the reference computation panicked: {}", panic_message(&*p))
+                })
+            })
             .and_then(|r| r.map_err(|e| format!("the reference computation failed: {e}")));
             out.push(ProblemRun {
                 suite,
@@ -657,11 +666,15 @@ pub fn measure_repetition(
     execution.set_sample_timeout(settings.timeout.0);
 
     // Correctness before timing; this first (cold) run is also the engine's first iteration.
+    // It runs under the timeout: what a cancelled run leaves is never verified.
     let started = std::time::Instant::now();
-    let cold = match catch_unwind(AssertUnwindSafe(|| execution.run_timed())) {
-        Ok(Ok((_, own))) => own.unwrap_or_else(|| started.elapsed()),
-        Ok(Err(e)) => return fail(point, Status::Failed, format!("first run failed: {e}")),
-        Err(p) => {
+    let cold = match engine::run_with_deadline(settings.timeout.0, || {
+        catch_unwind(AssertUnwindSafe(|| execution.run_timed()))
+    }) {
+        Err(e) => return fail(point, Status::Failed, format!("{e} in the first run")),
+        Ok(Ok(Ok((_, own)))) => own.unwrap_or_else(|| started.elapsed()),
+        Ok(Ok(Err(e))) => return fail(point, Status::Failed, format!("first run failed: {e}")),
+        Ok(Err(p)) => {
             return fail(
                 point,
                 Status::Failed,
@@ -706,8 +719,8 @@ pub fn measure_repetition(
     *sampling = before.zip(Snapshot::take()).map(|(a, b)| a.until(&b));
     let outcome = match measured {
         Ok(Ok(o)) => o,
-        Ok(Err(e @ MeasureError::Timeout { .. })) => {
-            return fail(point, Status::Failed, format!("timed out: {e}"));
+        Ok(Err(e @ (MeasureError::Timeout { .. } | MeasureError::Interrupted))) => {
+            return fail(point, Status::Failed, e.to_string());
         }
         Ok(Err(e)) => return fail(point, Status::Failed, format!("failed while timing: {e}")),
         Err(p) => {
