@@ -117,5 +117,6 @@ pub(crate) fn point_from_samples(suite: &str, variant: &str, workers: u32, s: &[
         metrics: BTreeMap::new(),
         warnings: vec![],
         operations: None,
+        stderr: None,
     }
 }

@@ -106,6 +106,46 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// The most of a failed worker's stderr a point keeps (bytes, on a character boundary).
+const STDERR_KEPT: usize = 4096;
+
+/// The last `max` bytes of `s`, cut at a character boundary.
+fn tail_chars(s: &str, max: usize) -> String {
+    let mut cut = s.len().saturating_sub(max);
+    while !s.is_char_boundary(cut) {
+        cut += 1;
+    }
+    s[cut..].to_string()
+}
+
+/// The reason of a point whose variant panicked `when` ("setup", "first run", "while
+/// timing"). A thread the system refused to start (the standard library panics then) is said
+/// plainly, without the panic's text.
+fn panic_reason(when: &str, payload: &(dyn std::any::Any + Send)) -> String {
+    let message = panic_message(payload);
+    if let Some(rest) = message.strip_prefix("failed to spawn thread") {
+        // `: Os { code: 11, kind: WouldBlock, message: "Resource temporarily unavailable" }`
+        let why = rest
+            .split_once("message: \"")
+            .and_then(|(_, m)| m.split_once('"'))
+            .map(|(m, _)| m.to_string())
+            .unwrap_or_else(|| rest.trim_start_matches(':').trim().to_string());
+        let code = rest
+            .split_once("code: ")
+            .and_then(|(_, c)| c.split(|ch: char| !ch.is_ascii_digit()).next())
+            .filter(|c| !c.is_empty())
+            .map(|c| format!(" (os error {c})"))
+            .unwrap_or_default();
+        return format!(
+            "{when}: cannot start a thread: {why}{code}; the system's limit on threads or memory was reached (ulimit -u, ulimit -v, cgroup pids.max)"
+        );
+    }
+    match when {
+        "while timing" => format!("panicked while timing: {message}"),
+        _ => format!("{when} panicked: {message}"),
+    }
+}
+
 /// A human label for a point: `pi S rayon w2`.
 pub fn point_label(
     suite: &str,
@@ -561,6 +601,7 @@ fn new_point(
         metrics: BTreeMap::new(),
         warnings: Vec::new(),
         operations: None,
+        stderr: None,
     }
 }
 
@@ -631,9 +672,17 @@ pub fn measure_repetition(
     sampling: &mut Option<Interference>,
 ) -> Point {
     let mut point = new_point(suite, planned, variant, workers);
+    // A failure's raw worker stderr is kept with its point; none is left from an earlier one.
+    #[cfg(unix)]
+    let _ = parbench_harness::worker_process::take_failure_stderr();
     let fail = |mut point: Point, status: Status, reason: String| {
         point.status = status;
         point.reason = Some(reason);
+        #[cfg(unix)]
+        {
+            point.stderr = parbench_harness::worker_process::take_failure_stderr()
+                .map(|s| tail_chars(&s, STDERR_KEPT));
+        }
         point
     };
     if let crate::workload::Availability::Unavailable { reason } = &variant.availability {
@@ -658,7 +707,7 @@ pub fn measure_repetition(
             return fail(
                 point,
                 Status::Failed,
-                format!("setup panicked: {}", panic_message(&*p)),
+                panic_reason("setup", &*p),
             );
         }
     };
@@ -678,7 +727,7 @@ pub fn measure_repetition(
             return fail(
                 point,
                 Status::Failed,
-                format!("first run panicked: {}", panic_message(&*p)),
+                panic_reason("first run", &*p),
             );
         }
     };
@@ -727,7 +776,7 @@ pub fn measure_repetition(
             return fail(
                 point,
                 Status::Failed,
-                format!("panicked while timing: {}", panic_message(&*p)),
+                panic_reason("while timing", &*p),
             );
         }
     };
@@ -1019,6 +1068,25 @@ mod tests {
             ]
         );
         assert_eq!(point(&r, "wrong", 1).status, Status::Wrong);
+    }
+
+    #[test]
+    fn a_thread_the_system_refuses_is_said_plainly() {
+        let payload: Box<dyn std::any::Any + Send> = Box::new(String::from(
+            "failed to spawn thread: Os { code: 11, kind: WouldBlock, message: \"Resource temporarily unavailable\" }",
+        ));
+        assert_eq!(
+            panic_reason("first run", &*payload),
+            "first run: cannot start a thread: Resource temporarily unavailable (os error 11); the system's limit on threads or memory was reached (ulimit -u, ulimit -v, cgroup pids.max)"
+        );
+        let payload: Box<dyn std::any::Any + Send> = Box::new("boom");
+        assert_eq!(panic_reason("setup", &*payload), "setup panicked: boom");
+        assert_eq!(
+            panic_reason("while timing", &*payload),
+            "panicked while timing: boom"
+        );
+        assert_eq!(tail_chars("aé", 1), "");
+        assert_eq!(tail_chars("abc", 2), "bc");
     }
 
     #[test]
