@@ -30,6 +30,8 @@ pub mod results;
 pub mod rng;
 pub mod stats;
 #[cfg(unix)]
+pub mod subreaper;
+#[cfg(unix)]
 mod sys;
 #[cfg(test)]
 mod test_support;

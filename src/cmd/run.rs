@@ -278,6 +278,10 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         });
     }
 
+    // Adopt what command suites' programs leave behind (setsid, daemons), to end it after
+    // each point (Linux).
+    #[cfg(unix)]
+    parbench_harness::subreaper::enable();
     note_busy_machine(&mut results);
     let mut progress = Progress::new();
     let mut write_error: Option<anyhow::Error> = None;

@@ -454,6 +454,10 @@ fn measure_slot(
             &mut sampling,
         );
         let seen = before.zip(Snapshot::take()).map(|(a, b)| a.until(&b));
+        // Nothing the point started outlives it (orphans adopted as subreaper; see
+        // parbench_harness::subreaper).
+        #[cfg(unix)]
+        parbench_harness::subreaper::kill_orphans();
         if (control.should_stop)() && point.status == Status::Failed {
             return true;
         }
