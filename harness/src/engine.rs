@@ -210,11 +210,12 @@ fn measure_with(
             let t = Instant::now();
             let mut own = Some(Duration::ZERO);
             for _ in 0..iters {
-                let result = routine.timed_iteration();
+                // The routine's own error says more (a worker process killed at its timeout);
+                // a result that arrives past the deadline (or an interrupt) is discarded.
+                let (out, took) = routine.timed_iteration().map_err(MeasureError::Routine)?;
                 deadline
                     .check()
                     .map_err(|why| MeasureError::cancelled(why, t.elapsed()))?;
-                let (out, took) = result.map_err(MeasureError::Routine)?;
                 own = own.zip(took).map(|(a, b)| a + b);
                 each(&out);
             }

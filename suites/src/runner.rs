@@ -721,13 +721,21 @@ pub fn measure_repetition(
     // Correctness before timing; this first (cold) run is also the engine's first iteration.
     // It runs under the timeout: what a cancelled run leaves is never verified.
     let started = std::time::Instant::now();
-    let cold = match engine::run_with_deadline(settings.timeout.0, || {
-        catch_unwind(AssertUnwindSafe(|| execution.run_timed()))
-    }) {
-        Err(e) => return fail(point, Status::Failed, format!("{e} in the first run")),
-        Ok(Ok(Ok((_, own)))) => own.unwrap_or_else(|| started.elapsed()),
-        Ok(Ok(Err(e))) => return fail(point, Status::Failed, format!("first run failed: {e}")),
-        Ok(Err(p)) => {
+    let deadline = parbench_harness::cancel::Deadline::arm(settings.timeout.0);
+    let ran = catch_unwind(AssertUnwindSafe(|| execution.run_timed()));
+    let late = deadline.check().err();
+    drop(deadline);
+    let cold = match (ran, late) {
+        (Ok(Ok((_, own))), None) => own.unwrap_or_else(|| started.elapsed()),
+        // Its own error says how (a worker process killed at its timeout): keep it.
+        (Ok(Err(e)), Some(why)) => {
+            return fail(point, Status::Failed, format!("{why} in the first run: {e}"));
+        }
+        (_, Some(why)) => return fail(point, Status::Failed, format!("{why} in the first run")),
+        (Ok(Err(e)), None) => {
+            return fail(point, Status::Failed, format!("first run failed: {e}"));
+        }
+        (Err(p), None) => {
             return fail(
                 point,
                 Status::Failed,
