@@ -59,7 +59,10 @@ fn processes_a_command_starts_with_setsid_do_not_outlive_the_run() {
             .args(["-KILL", &pid.to_string()])
             .status();
     }
-    assert!(left.is_empty(), "processes outlived the run: {left:?}\n{stderr}");
+    assert!(
+        left.is_empty(),
+        "processes outlived the run: {left:?}\n{stderr}"
+    );
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     let r = RunResults::load(&out.join("latest/results.json")).unwrap();
     for p in &r.points {

@@ -30,7 +30,11 @@ fn a_crashed_worker_is_one_line_and_its_stderr_is_kept_in_the_results() {
     let point = |fault: &str| {
         r.points
             .iter()
-            .find(|p| p.params.get("fault").is_some_and(|f| f.to_string() == fault))
+            .find(|p| {
+                p.params
+                    .get("fault")
+                    .is_some_and(|f| f.to_string() == fault)
+            })
             .unwrap()
     };
     let crash = point("crash");

@@ -46,7 +46,7 @@ pub fn format_limit(d: Duration) -> String {
         format!("{} s", d.as_secs())
     } else if d >= Duration::from_secs(1) {
         format!("{} s", d.as_secs_f64())
-    } else if d.subsec_nanos() % 1_000_000 == 0 {
+    } else if d.subsec_nanos().is_multiple_of(1_000_000) {
         format!("{} ms", d.as_millis())
     } else {
         crate::Nanos::from_duration(d).to_string()
@@ -116,7 +116,9 @@ impl Deadline {
     /// Arms a deadline `limit` from now (replacing the one armed before, if any).
     pub fn arm(limit: Duration) -> Deadline {
         let start = Instant::now();
-        let at = start.checked_add(limit).unwrap_or(start + Duration::from_secs(1 << 40));
+        let at = start
+            .checked_add(limit)
+            .unwrap_or(start + Duration::from_secs(1 << 40));
         let generation = GENERATIONS.fetch_add(1, Ordering::SeqCst) + 1;
         EXPIRES.store(nanos_since_epoch(at), Ordering::SeqCst);
         ARMED.store(generation, Ordering::SeqCst);
@@ -218,10 +220,7 @@ mod tests {
             d.check(),
             Err(Cancelled::TimedOut(Duration::from_millis(30)))
         );
-        assert_eq!(
-            d.check().unwrap_err().to_string(),
-            "timed out after 30 ms"
-        );
+        assert_eq!(d.check().unwrap_err().to_string(), "timed out after 30 ms");
         drop(d);
         assert!(!requested(), "a disarmed deadline still cancels");
         // A fresh deadline starts clear.

@@ -1017,7 +1017,10 @@ mod tests {
         let fits = scalability_fits(&points);
         let f = fits[0].result().unwrap();
         assert_eq!(f.distinct_workers, 6);
-        assert!((f.sigma - 0.2).abs() < 1e-6 && (f.kappa - 0.01).abs() < 1e-7, "{f:?}");
+        assert!(
+            (f.sigma - 0.2).abs() < 1e-6 && (f.kappa - 0.01).abs() < 1e-7,
+            "{f:?}"
+        );
         assert_eq!(fits[0].oversubscribed, vec![12, 16]);
     }
 

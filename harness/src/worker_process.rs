@@ -1343,7 +1343,11 @@ mod tests {
         assert_eq!(summarize_stderr(text), "panicked: fault injected");
         // The older one-line format.
         let text = "thread 'main' panicked at 'boom', src/x.rs:1:2\n";
-        assert!(summarize_stderr(text).starts_with("panicked"), "{}", summarize_stderr(text));
+        assert!(
+            summarize_stderr(text).starts_with("panicked"),
+            "{}",
+            summarize_stderr(text)
+        );
         let many: String = (0..20).map(|i| format!("line {i}\n")).collect();
         assert!(summarize_stderr(&many).starts_with("line 12 | "));
         assert_eq!(summarize_stderr(""), "");

@@ -288,9 +288,7 @@ fn problems_of(plan: &Plan) -> Vec<ProblemRun<'_>> {
             })
             .map_err(|e| format!("the reference computation {e}"))
             .and_then(|r| {
-                r.map_err(|p| {
-                    format!("the reference computation panicked: {}", panic_message(&*p))
-                })
+                r.map_err(|p| format!("the reference computation panicked: {}", panic_message(&*p)))
             })
             .and_then(|r| r.map_err(|e| format!("the reference computation failed: {e}")));
             out.push(ProblemRun {
@@ -708,11 +706,7 @@ pub fn measure_repetition(
         Ok(Ok(e)) => e,
         Ok(Err(e)) => return fail(point, Status::Failed, format!("setup failed: {e}")),
         Err(p) => {
-            return fail(
-                point,
-                Status::Failed,
-                panic_reason("setup", &*p),
-            );
+            return fail(point, Status::Failed, panic_reason("setup", &*p));
         }
     };
 
@@ -729,18 +723,18 @@ pub fn measure_repetition(
         (Ok(Ok((_, own))), None) => own.unwrap_or_else(|| started.elapsed()),
         // Its own error says how (a worker process killed at its timeout): keep it.
         (Ok(Err(e)), Some(why)) => {
-            return fail(point, Status::Failed, format!("{why} in the first run: {e}"));
+            return fail(
+                point,
+                Status::Failed,
+                format!("{why} in the first run: {e}"),
+            );
         }
         (_, Some(why)) => return fail(point, Status::Failed, format!("{why} in the first run")),
         (Ok(Err(e)), None) => {
             return fail(point, Status::Failed, format!("first run failed: {e}"));
         }
         (Err(p), None) => {
-            return fail(
-                point,
-                Status::Failed,
-                panic_reason("first run", &*p),
-            );
+            return fail(point, Status::Failed, panic_reason("first run", &*p));
         }
     };
     let check = |answer: &Answer<'_>, point: &mut Point, when: &str| -> bool {
@@ -785,11 +779,7 @@ pub fn measure_repetition(
         }
         Ok(Err(e)) => return fail(point, Status::Failed, format!("failed while timing: {e}")),
         Err(p) => {
-            return fail(
-                point,
-                Status::Failed,
-                panic_reason("while timing", &*p),
-            );
+            return fail(point, Status::Failed, panic_reason("while timing", &*p));
         }
     };
 

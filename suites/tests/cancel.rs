@@ -34,7 +34,9 @@ const LATEST: Duration = Duration::from_millis(1500);
 fn never_ending_in_process_iterations_stop_at_their_deadline() {
     let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     let registry = Registry::builtin();
-    let cases: Vec<(&str, u64, Vec<(&str, ParamValue)>)> = vec![
+    // (workload, n, parameter overrides)
+    type Case = (&'static str, u64, Vec<(&'static str, ParamValue)>);
+    let cases: Vec<Case> = vec![
         ("pi", 1 << 60, vec![]),
         ("counter", 1 << 60, vec![]),
         ("contention", 1 << 60, vec![]),
@@ -95,7 +97,10 @@ fn never_ending_in_process_iterations_stop_at_their_deadline() {
         "matmul rayon",
         "mandelbrot threads",
     ] {
-        assert!(checked.iter().any(|c| c == must), "{must} not checked: {checked:?}");
+        assert!(
+            checked.iter().any(|c| c == must),
+            "{must} not checked: {checked:?}"
+        );
     }
 }
 

@@ -41,5 +41,9 @@ fn an_opencl_first_run_past_its_deadline_is_left_to_finish_on_the_device() {
     // The execution no longer holds the device; dropping it does not wait for the kernel.
     let t = Instant::now();
     drop(e);
-    assert!(t.elapsed() < Duration::from_millis(500), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        t.elapsed()
+    );
 }

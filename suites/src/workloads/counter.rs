@@ -57,7 +57,7 @@ fn for_each_touch(n: usize, g: Granularity, mut touch: impl FnMut(u64)) {
     while left > 0 {
         // Polled every 4096 touches: cancellation (timeout, Ctrl-C) ends the loop early.
         touches = touches.wrapping_add(1);
-        if touches % 4096 == 0 && parbench_harness::cancel::requested() {
+        if touches.is_multiple_of(4096) && parbench_harness::cancel::requested() {
             break;
         }
         let k = left.min(per);

@@ -60,7 +60,7 @@ pub fn pixel_c(view: &View, width: usize, height: usize, px: usize, py: usize) -
 pub fn escape_time(cx: f64, cy: f64, max_iter: u32) -> u32 {
     let (mut x, mut y, mut i) = (0.0f64, 0.0f64, 0u32);
     while i < max_iter {
-        if i % POLL_ITERS == 0 && i > 0 && parbench_harness::cancel::requested() {
+        if i > 0 && i.is_multiple_of(POLL_ITERS) && parbench_harness::cancel::requested() {
             break;
         }
         let (x2, y2) = (x * x, y * y);

@@ -140,7 +140,10 @@ impl Execution for PiExecution {
                         if start >= n || cancel::requested() {
                             break;
                         }
-                        total.fetch_add(count_hits_polled(seed, start, (start + len).min(n)), Relaxed);
+                        total.fetch_add(
+                            count_hits_polled(seed, start, (start + len).min(n)),
+                            Relaxed,
+                        );
                     }
                 });
                 total.load(Relaxed)

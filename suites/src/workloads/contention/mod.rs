@@ -673,7 +673,7 @@ impl Workload for Contention {
         let s = Settings::of(problem, 1)?;
         let (mut writes, mut value) = (0u64, 0u64);
         for k in 0..s.n {
-            if k % (1 << 20) == 0 && parbench_harness::cancel::requested() {
+            if k.is_multiple_of(1 << 20) && parbench_harness::cancel::requested() {
                 break;
             }
             if !s.mix.is_read(k) {
