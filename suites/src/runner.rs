@@ -280,8 +280,18 @@ fn problems_of(plan: &Plan) -> Vec<ProblemRun<'_>> {
                 continue;
             }
             // The reference is held to the points' timeout too: a problem too big to answer
-            // fails its points at the timeout instead of holding up the run.
-            let reference = engine::run_with_deadline(suite.measure.timeout.0, || {
+            // fails its points at the timeout instead of holding up the run. Not a command
+            // suite's: it builds and runs the program under limits of its own (setup-timeout).
+            let runs_commands = suite
+                .variants
+                .iter()
+                .any(|v| v.model == parbench_harness::results::ExecutionModel::Command);
+            let limit = if runs_commands {
+                std::time::Duration::MAX
+            } else {
+                suite.measure.timeout.0
+            };
+            let reference = engine::run_with_deadline(limit, || {
                 catch_unwind(AssertUnwindSafe(|| {
                     suite.workload.reference(&planned.problem)
                 }))
@@ -717,7 +727,17 @@ pub fn measure_repetition(
     let started = std::time::Instant::now();
     let deadline = parbench_harness::cancel::Deadline::arm(settings.timeout.0);
     let ran = catch_unwind(AssertUnwindSafe(|| execution.run_timed()));
-    let late = deadline.check().err();
+    // Worker processes and command suites enforce the timeout themselves, per step (start-up,
+    // each task or run): their first run is judged by those limits, not by its whole length.
+    let self_limited = matches!(
+        variant.model,
+        parbench_harness::results::ExecutionModel::Processes
+            | parbench_harness::results::ExecutionModel::Command
+    );
+    let late = deadline
+        .check()
+        .err()
+        .filter(|why| !self_limited || *why == parbench_harness::cancel::Cancelled::Interrupted);
     drop(deadline);
     let cold = match (ran, late) {
         (Ok(Ok((_, own))), None) => own.unwrap_or_else(|| started.elapsed()),
