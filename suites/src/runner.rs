@@ -137,7 +137,7 @@ fn panic_reason(when: &str, payload: &(dyn std::any::Any + Send)) -> String {
             .map(|c| format!(" (os error {c})"))
             .unwrap_or_default();
         return format!(
-            "{when}: cannot start a thread: {why}{code}; the system's limit on threads or memory was reached (ulimit -u, ulimit -v, cgroup pids.max)"
+            "{when}: cannot spawn a thread: {why}{code}; the system's limit on threads or memory was reached (ulimit -u, ulimit -v, cgroup pids.max)"
         );
     }
     match when {
@@ -1099,7 +1099,7 @@ mod tests {
         ));
         assert_eq!(
             panic_reason("first run", &*payload),
-            "first run: cannot start a thread: Resource temporarily unavailable (os error 11); the system's limit on threads or memory was reached (ulimit -u, ulimit -v, cgroup pids.max)"
+            "first run: cannot spawn a thread: Resource temporarily unavailable (os error 11); the system's limit on threads or memory was reached (ulimit -u, ulimit -v, cgroup pids.max)"
         );
         let payload: Box<dyn std::any::Any + Send> = Box::new("boom");
         assert_eq!(panic_reason("setup", &*payload), "setup panicked: boom");
