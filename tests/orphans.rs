@@ -5,7 +5,8 @@
 
 mod common;
 use common::{parbench, write};
-use parbench_harness::results::{RunResults, Status};
+use parbench_analysis::results_io::ResultsFile;
+use parbench_schema::results::{RunResults, Status};
 use std::time::{Duration, Instant};
 
 /// Pids and command lines of the processes whose command line contains `marker` (parbench's

@@ -4,7 +4,8 @@
 
 mod common;
 use common::{parbench, write};
-use parbench_harness::results::{RunResults, Status};
+use parbench_analysis::results_io::ResultsFile;
+use parbench_schema::results::{RunResults, Status};
 use std::time::{Duration, Instant};
 
 const FAST: &str = "[defaults]\nwarmup = \"1ms\"\nmin-samples = 2\nmax-samples = 3\nbudget = \"10ms\"\nrepetitions = 1\nworkers = [2]\n";

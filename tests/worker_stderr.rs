@@ -4,7 +4,8 @@
 
 mod common;
 use common::{parbench, write};
-use parbench_harness::results::{RunResults, Status};
+use parbench_analysis::results_io::ResultsFile;
+use parbench_schema::results::{RunResults, Status};
 
 #[test]
 fn a_crashed_worker_is_one_line_and_its_stderr_is_kept_in_the_results() {

@@ -49,7 +49,7 @@ pub fn format_limit(d: Duration) -> String {
     } else if d.subsec_nanos().is_multiple_of(1_000_000) {
         format!("{} ms", d.as_millis())
     } else {
-        crate::Nanos::from_duration(d).to_string()
+        parbench_schema::Nanos::from_duration(d).to_string()
     }
 }
 

@@ -6,8 +6,8 @@
 //! must not cut short the kernels of other tests.
 
 use parbench_harness::cancel::{Cancelled, Deadline};
-use parbench_harness::config::ParamValue;
-use parbench_harness::results::ExecutionModel;
+use parbench_schema::params::ParamValue;
+use parbench_schema::results::ExecutionModel;
 use parbench_suites::{Problem, Registry, Workload};
 use std::time::{Duration, Instant};
 
