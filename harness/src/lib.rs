@@ -7,6 +7,7 @@
 
 pub mod atomic_file;
 pub mod calibration;
+pub mod cancel;
 #[cfg(unix)]
 mod children;
 pub mod command;
@@ -19,6 +20,8 @@ pub mod memory;
 pub mod protocol;
 pub mod repeated;
 pub mod results_file;
+#[cfg(unix)]
+pub mod subreaper;
 #[cfg(unix)]
 mod sys;
 #[cfg(unix)]

@@ -203,6 +203,9 @@ impl Launched {
             self.reaped = true;
             COMMANDS.reaped(&mut live, self.pid);
         }
+        // What the program started outside its group (`setsid`, a daemon) was adopted by
+        // parbench as subreaper when its parent exited: end it too.
+        crate::subreaper::kill_orphans_except(&live);
     }
 }
 

@@ -5,6 +5,7 @@
 use crate::counter_rng::{lowbias32, mix64};
 use crate::exec::{rayon_pool, scoped_chunks, scoped_workers, split_even, task_len, task_ranges};
 use crate::workload::*;
+use parbench_harness::cancel;
 use parbench_harness::engine::IterationOutput;
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
 use rayon::prelude::*;
@@ -69,6 +70,15 @@ crate::multiversion! {
     }
 }
 
+/// Samples between two polls of [`cancel::requested`] (a few milliseconds of one core).
+const POLL_STEP: u64 = 1 << 22;
+
+/// [`count_hits`] in steps of [`POLL_STEP`], returning early (a partial count the caller
+/// discards) once the run is cancelled: its timeout passed or the user interrupted.
+fn count_hits_polled(seed: u64, start: u64, end: u64) -> u64 {
+    cancel::sum_in_steps(start, end, POLL_STEP, |a, b| count_hits(seed, a, b))
+}
+
 /// The same count, one sample at a time through [`is_hit`]: the obviously correct reference.
 pub fn count_hits_scalar(seed: u64, start: u64, end: u64) -> u64 {
     (start..end)
@@ -101,9 +111,9 @@ impl Execution for PiExecution {
     fn run(&mut self) -> Result<IterationOutput, String> {
         let (seed, n) = (self.seed, self.n);
         let hits = match &self.strategy {
-            Strategy::Serial => count_hits(seed, 0, n),
+            Strategy::Serial => count_hits_polled(seed, 0, n),
             Strategy::Threads(w) => scoped_chunks(n as usize, *w, |_, r| {
-                count_hits(seed, r.start as u64, r.end as u64)
+                count_hits_polled(seed, r.start as u64, r.end as u64)
             })
             .into_iter()
             .sum(),
@@ -115,7 +125,7 @@ impl Execution for PiExecution {
                     task_ranges(n as usize, len)
                         .collect::<Vec<_>>()
                         .into_par_iter()
-                        .map(|r| count_hits(seed, r.start as u64, r.end as u64))
+                        .map(|r| count_hits_polled(seed, r.start as u64, r.end as u64))
                         .sum()
                 })
             }
@@ -127,10 +137,13 @@ impl Execution for PiExecution {
                 scoped_workers(*w, |_| {
                     loop {
                         let start = next.fetch_add(len, Relaxed);
-                        if start >= n {
+                        if start >= n || cancel::requested() {
                             break;
                         }
-                        total.fetch_add(count_hits(seed, start, (start + len).min(n)), Relaxed);
+                        total.fetch_add(
+                            count_hits_polled(seed, start, (start + len).min(n)),
+                            Relaxed,
+                        );
                     }
                 });
                 total.load(Relaxed)
@@ -147,7 +160,7 @@ impl Execution for PiExecution {
                             for r in task_ranges(chunk.len(), len) {
                                 let (a, b) =
                                     ((chunk.start + r.start) as u64, (chunk.start + r.end) as u64);
-                                tx.send(count_hits(seed, a, b))
+                                tx.send(count_hits_polled(seed, a, b))
                                     .expect("the receiver outlives the senders");
                             }
                         });
@@ -278,7 +291,9 @@ impl Workload for Pi {
         let n = problem.n;
         let parts = std::thread::available_parallelism().map_or(1, |p| p.get());
         let hits = scoped_chunks(n as usize, parts, |_, r| {
-            count_hits_scalar(problem.seed, r.start as u64, r.end as u64)
+            cancel::sum_in_steps(r.start as u64, r.end as u64, POLL_STEP / 8, |a, b| {
+                count_hits_scalar(problem.seed, a, b)
+            })
         });
         Ok(Answer::exact(vec![hits.into_iter().sum()]))
     }

@@ -78,6 +78,9 @@ pub fn reference_steps(grid: &[f64], n: usize, steps: u32) -> Vec<f64> {
     let mut cur = grid.to_vec();
     let mut next = grid.to_vec();
     for _ in 0..steps {
+        if parbench_harness::cancel::requested() {
+            break;
+        }
         for i in 1..n - 1 {
             for j in 1..n - 1 {
                 let at = |r: usize, c: usize| cur[r * n + c];
@@ -181,6 +184,10 @@ impl StencilExecution {
                 let t0 = Instant::now();
                 sweep_rows(init, &mut self.a[n..n + interior], n);
                 for _ in 1..steps {
+                    // Cancellation (timeout, Ctrl-C) is polled per step.
+                    if parbench_harness::cancel::requested() {
+                        break;
+                    }
                     std::mem::swap(&mut self.a, &mut self.b);
                     sweep_rows(&self.b, &mut self.a[n..n + interior], n);
                 }
@@ -198,6 +205,9 @@ impl StencilExecution {
                 let (a, b) = (&mut self.a, &mut self.b);
                 pool.install(|| {
                     for t in 0..steps {
+                        if t > 0 && parbench_harness::cancel::requested() {
+                            break;
+                        }
                         if t > 0 {
                             std::mem::swap(a, b);
                         }
