@@ -26,6 +26,9 @@ pub enum ReportError {
     /// A plot could not be drawn.
     #[error(transparent)]
     Plot(#[from] plot::PlotError),
+    /// A CSV file could not be serialized.
+    #[error(transparent)]
+    Csv(#[from] csv::CsvError),
     /// A file could not be written (the error names it).
     #[error(transparent)]
     Write(#[from] WriteError),
