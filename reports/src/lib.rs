@@ -55,6 +55,20 @@ pub struct OutputFile {
 pub trait Exporter {
     /// Renders `results` into one or more files.
     fn render(&self, results: &RunResults) -> Result<Vec<OutputFile>, ReportError>;
+
+    /// Renders `results` file by file, handing each to `emit` as soon as it is rendered, so a
+    /// caller that writes them keeps one file in memory, not the whole report (the HTML site
+    /// of a huge run has thousands of pages). By default [`Exporter::render`], then each file.
+    fn render_each(
+        &self,
+        results: &RunResults,
+        emit: &mut dyn FnMut(OutputFile) -> Result<(), ReportError>,
+    ) -> Result<(), ReportError> {
+        for file in self.render(results)? {
+            emit(file)?;
+        }
+        Ok(())
+    }
 }
 
 /// The output formats parbench writes.
@@ -100,29 +114,45 @@ pub fn render_all(
     formats: &[Format],
 ) -> Result<Vec<OutputFile>, ReportError> {
     let mut files = Vec::new();
-    for format in formats {
-        for file in format.exporter().render(results)? {
-            if !escape::is_safe_file_name(&file.name) {
-                return Err(ReportError::UnsafeName { name: file.name });
-            }
-            files.push(file);
-        }
-    }
+    render_each(results, formats, &mut |file| {
+        files.push(file);
+        Ok(())
+    })?;
     Ok(files)
 }
 
-/// Renders every format into `dir` (atomically, file by file); returns the paths written.
-/// Every file name is checked to be a plain name, so nothing is written outside `dir`.
+/// Renders every format, handing `emit` one file at a time (its name checked to be a plain
+/// name).
+fn render_each(
+    results: &RunResults,
+    formats: &[Format],
+    emit: &mut dyn FnMut(OutputFile) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    for format in formats {
+        format.exporter().render_each(results, &mut |file| {
+            if !escape::is_safe_file_name(&file.name) {
+                return Err(ReportError::UnsafeName { name: file.name });
+            }
+            emit(file)
+        })?;
+    }
+    Ok(())
+}
+
+/// Renders every format into `dir` (atomically, file by file, each written as soon as it is
+/// rendered, so memory holds one file at a time); returns the paths written. Every file name
+/// is checked to be a plain name, so nothing is written outside `dir`.
 pub fn write_reports(
     results: &RunResults,
     dir: &Path,
     formats: &[Format],
 ) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
-    for file in render_all(results, formats)? {
+    render_each(results, formats, &mut |file| {
         let path = dir.join(&file.name);
         write_atomic(&path, file.contents.as_bytes())?;
         written.push(path);
-    }
+        Ok(())
+    })?;
     Ok(written)
 }

@@ -69,6 +69,7 @@ pub(super) fn render(
         plural(r.points.len()),
     );
 
+    super::summary_note(&mut out, view);
     let body_start = out.len();
     // Status.
     out.push_str("<h2 id=\"status\">Status</h2>\n<p class=\"badges\">");
@@ -550,7 +551,14 @@ fn flags_section(out: &mut String, view: &ReportView<'_>) {
         flagged.len()
     );
     out.push_str("<details><summary>Every flagged point</summary>\n<ul class=\"attention\">\n");
-    for p in flagged {
+    // A summarized site lists the first ones (each suite page shows its own).
+    let listed = if view.summarized() {
+        MAX_LISTED_FLAGS
+    } else {
+        usize::MAX
+    };
+    let more = flagged.len().saturating_sub(listed);
+    for p in flagged.into_iter().take(listed) {
         let _ = writeln!(
             out,
             "<li><a href=\"{}#{}\">{}</a> {} · {}: {}</li>",
@@ -562,8 +570,18 @@ fn flags_section(out: &mut String, view: &ReportView<'_>) {
             super::flag_badges(p)
         );
     }
+    if more > 0 {
+        let _ = writeln!(
+            out,
+            "<li>… and {} more, on their suites' pages (their flags are in results.json)</li>",
+            crate::format::grouped(more as u64)
+        );
+    }
     out.push_str("</ul>\n</details>\n");
 }
+
+/// The flagged points a summarized site lists on its overview.
+const MAX_LISTED_FLAGS: usize = 200;
 
 fn suites_table(out: &mut String, view: &ReportView<'_>) {
     out.push_str("<h2 id=\"suites\">Suites</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>suite</th><th>workload</th><th>sizes</th><th>variants</th><th class=\"num\">points</th><th>status</th><th>best verified speedup</th></tr></thead>\n<tbody>\n");

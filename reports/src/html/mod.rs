@@ -137,6 +137,22 @@ pub(crate) fn nav(out: &mut String, view: &ReportView<'_>, current: Option<&str>
     } else {
         out.push_str("<a href=\"index.html\">Overview</a>");
     }
+    if view.suites.len() > crate::view::MAX_NAV_SUITES {
+        let _ = write!(
+            out,
+            " {} suites (listed on the overview)",
+            view.suites.len()
+        );
+        if let Some(s) = view
+            .suites
+            .iter()
+            .find(|s| current == Some(s.file.as_str()))
+        {
+            let _ = write!(out, " · <strong>{}</strong>", esc(s.name));
+        }
+        out.push_str("</nav>\n");
+        return;
+    }
     out.push_str(" Suites: ");
     for s in &view.suites {
         if current == Some(s.file.as_str()) {
@@ -146,6 +162,18 @@ pub(crate) fn nav(out: &mut String, view: &ReportView<'_>, current: Option<&str>
         }
     }
     out.push_str("</nav>\n");
+}
+
+/// The note of a summarized site (see [`crate::view::MAX_DRAWN_POINTS`]), empty otherwise.
+pub(crate) fn summary_note(out: &mut String, view: &ReportView<'_>) {
+    if view.summarized() {
+        let _ = writeln!(
+            out,
+            "<p class=\"callout\">This run has {} points, more than {}: the report summarizes. Suite pages show every point in their tables and the charts across problems, but no charts per problem; every figure and raw sample is in results.csv and samples.csv.</p>",
+            crate::format::grouped(view.results.points.len() as u64),
+            crate::format::grouped(crate::view::MAX_DRAWN_POINTS as u64)
+        );
+    }
 }
 
 /// A status word, coloured.
@@ -485,28 +513,38 @@ pub struct HtmlExporter;
 
 impl Exporter for HtmlExporter {
     fn render(&self, results: &RunResults) -> Result<Vec<OutputFile>, ReportError> {
+        let mut files = Vec::new();
+        self.render_each(results, &mut |file| {
+            files.push(file);
+            Ok(())
+        })?;
+        Ok(files)
+    }
+
+    /// The overview, then each suite page, one at a time.
+    fn render_each(
+        &self,
+        results: &RunResults,
+        emit: &mut dyn FnMut(OutputFile) -> Result<(), ReportError>,
+    ) -> Result<(), ReportError> {
         let view = ReportView::new(results);
         let sections = sections();
-        let mut files = vec![OutputFile {
-            name: "index.html".into(),
-            contents: index::render(&view, &sections)?,
-        }];
+        let page = |name: String, contents: String| OutputFile {
+            name,
+            contents: crate::escape::document(contents),
+        };
+        emit(page("index.html".into(), index::render(&view, &sections)?))?;
         for s in &view.suites {
-            files.push(OutputFile {
-                name: s.file.clone(),
-                contents: suite::render(
-                    &Page {
-                        view: &view,
-                        suite: s,
-                    },
-                    &sections,
-                )?,
-            });
+            let contents = suite::render(
+                &Page {
+                    view: &view,
+                    suite: s,
+                },
+                &sections,
+            )?;
+            emit(page(s.file.clone(), contents))?;
         }
-        for f in &mut files {
-            f.contents = crate::escape::document(std::mem::take(&mut f.contents));
-        }
-        Ok(files)
+        Ok(())
     }
 }
 

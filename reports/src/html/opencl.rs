@@ -11,10 +11,9 @@ use crate::plot::{Bar, HALF_WIDTH, Series, SizeChart, SizeMarker, StackedBarChar
 use crate::view::ReportView;
 use crate::{ReportError, format};
 use parbench_harness::Nanos;
-use parbench_harness::crossover::{self, Crossover, Measure, Outcome};
+use parbench_harness::crossover::{Crossover, Measure, Outcome};
 use parbench_harness::results::{ExecutionModel, Point, Status};
 use plotters::style::RGBColor;
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
 pub(super) struct Opencl;
@@ -75,15 +74,6 @@ fn bar_label(p: &Point) -> String {
     )
 }
 
-/// The crossovers stored with the run, or computed from its points (older files).
-fn crossovers<'a>(view: &'a ReportView<'_>) -> Cow<'a, [Crossover]> {
-    if view.results.crossovers.is_empty() {
-        Cow::Owned(crossover::find_all(&view.results.points, 0))
-    } else {
-        Cow::Borrowed(&view.results.crossovers)
-    }
-}
-
 impl Section for Opencl {
     fn suite(&self, page: &Page<'_>, out: &mut String) -> Result<(), ReportError> {
         let all: Vec<&Point> = page
@@ -115,7 +105,7 @@ impl Section for Opencl {
             return Ok(());
         }
         costs(page, &ok, out)?;
-        let found = crossovers(page.view);
+        let found = page.view.crossovers();
         let mine: Vec<&Crossover> = found
             .iter()
             .filter(|c| c.suite == page.suite.name)
@@ -128,7 +118,8 @@ impl Section for Opencl {
         /// The sizes a crossover compared, and the configured sizes `--quick` merged into one n.
         fn sizes_text(view: &ReportView<'_>, c: &Crossover) -> String {
             let mut labels: Vec<(&str, u64)> = Vec::new();
-            for p in view.results.points.iter().filter(|p| p.suite == c.suite) {
+            let suite = view.suites.iter().find(|s| s.name == c.suite);
+            for p in suite.iter().flat_map(|s| s.points.iter()) {
                 if !labels.iter().any(|(l, _)| *l == p.size) {
                     labels.push((&p.size, p.n));
                 }
@@ -147,7 +138,7 @@ impl Section for Opencl {
                 c.sizes.len().to_string()
             }
         }
-        let found = crossovers(view);
+        let found = view.crossovers();
         if found.is_empty() {
             return Ok(());
         }

@@ -68,6 +68,7 @@ pub(super) fn render(
     );
     out.push_str(" <span class=\"note\">(each keeps its colour in every chart)</span></p>\n");
 
+    super::summary_note(&mut out, view);
     glance(&mut out, page);
     // The answers across problems (crossover, fits, heatmaps) come before the problems' details.
     let mut body = String::new();
@@ -411,8 +412,11 @@ fn problem(
         out.push_str("<details><summary>Charts and tables of this problem</summary>\n");
     }
     let ok = ok_measured(&q.points);
+    let summarized = page.view.summarized();
     if ok.is_empty() {
         out.push_str("<p>No point of this problem was measured and verified.</p>\n");
+    } else if summarized {
+        fits_table(out, page, q);
     } else {
         if variants_of(&ok).len() > super::MAX_SERIES_PER_CHART {
             // Many variants: speedup by families, each against serial; the other charts folded.
@@ -432,10 +436,12 @@ fn problem(
         }
         fits_table(out, page, q);
     }
-    for s in sections {
-        s.problem(page, q, out)?;
+    if !summarized {
+        for s in sections {
+            s.problem(page, q, out)?;
+        }
+        samples_chart(out, page, q)?;
     }
-    samples_chart(out, page, q)?;
     stats_table(out, page, q);
     super::attention_brief(out, &q.points);
     if fold {
