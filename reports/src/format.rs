@@ -1,5 +1,7 @@
 //! Number formatting shared by every output: SI-prefixed throughput, ratios and percentages.
 
+use crate::unit::MetricUnit;
+
 /// `1.23 G` style: three significant digits with an SI prefix.
 pub fn si(value: f64, unit: &str) -> String {
     if !value.is_finite() {
@@ -47,27 +49,15 @@ pub fn number(v: f64) -> String {
     }
 }
 
-/// A metric value with its unit: bytes and nanoseconds get readable prefixes.
+/// A metric value with its unit as a results file names it: bytes and nanoseconds get readable
+/// prefixes (see [`MetricUnit`]).
 pub fn metric(value: f64, unit: &str) -> String {
-    match unit {
-        "ns" => parbench_harness::Nanos(value).to_string(),
-        "B" => {
-            let mut v = value;
-            let mut i = 0;
-            let units = ["B", "KiB", "MiB", "GiB", "TiB"];
-            while v.abs() >= 1024.0 && i + 1 < units.len() {
-                v /= 1024.0;
-                i += 1;
-            }
-            format!(
-                "{} {}",
-                parbench_harness::duration::three_significant(v),
-                units[i]
-            )
-        }
-        "" => number(value),
-        u => format!("{} {u}", number(value)),
-    }
+    MetricUnit::parse(unit).format(value)
+}
+
+/// A byte count with a binary prefix: `50.0 MiB`.
+pub fn bytes(value: f64) -> String {
+    MetricUnit::Bytes.format(value)
 }
 
 /// An integer with thousands separators: `1,000,000`.

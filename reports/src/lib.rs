@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod palette;
 pub mod plot;
 pub mod samples;
+pub mod unit;
 pub mod view;
 
 use parbench_harness::atomic_file::{WriteError, write_atomic};

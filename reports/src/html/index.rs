@@ -818,11 +818,7 @@ fn calibration(out: &mut String, view: &ReportView<'_>) {
     threads.dedup();
     out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>bandwidth</th>");
     for ws in &sets {
-        let _ = write!(
-            out,
-            "<th class=\"num\">{}</th>",
-            format::metric(*ws as f64, "B")
-        );
+        let _ = write!(out, "<th class=\"num\">{}</th>", format::bytes(*ws as f64));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for kind in [

@@ -126,7 +126,7 @@ fn ns(v: Option<f64>) -> String {
 }
 
 fn bytes(v: Option<f64>) -> String {
-    or_dash(v.map(|v| format::metric(v, "B")))
+    or_dash(v.map(format::bytes))
 }
 
 /// The median of the `threads` point at `p`'s worker count, if verified.
