@@ -130,7 +130,7 @@ fn fairness(
             } else {
                 ""
             },
-            variant_cell(view, &p.variant),
+            variant_cell(view, &p.variant).into_string(),
             p.workers,
             if p.oversubscribed { "*" } else { "" },
             format::grouped(f.min),
@@ -233,7 +233,7 @@ fn latency(
             } else {
                 ""
             },
-            variant_cell(view, &p.variant),
+            variant_cell(view, &p.variant).into_string(),
             p.workers,
             if p.oversubscribed { "*" } else { "" },
             format::grouped(l.samples),

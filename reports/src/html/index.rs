@@ -74,7 +74,12 @@ pub(super) fn render(
     // Status.
     out.push_str("<h2 id=\"status\">Status</h2>\n<p class=\"badges\">");
     for s in STATUSES {
-        let _ = write!(out, "<span>{}: {}</span>", status_badge(s), r.count(s));
+        let _ = write!(
+            out,
+            "<span>{}: {}</span>",
+            status_badge(s).into_string(),
+            r.count(s)
+        );
     }
     out.push_str("</p>\n");
     headline(&mut out, view);
@@ -107,7 +112,7 @@ pub(super) fn render(
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td class=\"wrap\">{}</td><td class=\"num\">{}</td><td class=\"wrap\">{}</td></tr>",
-                status_badge(g.status),
+                status_badge(g.status).into_string(),
                 esc(&g.reason),
                 g.points.len(),
                 places.join("; ")
@@ -217,7 +222,7 @@ fn headline(out: &mut String, view: &ReportView<'_>) {
                 out,
                 "<p>Best verified speedup of the run: <strong>{}</strong> by {} at {} worker{} in suite <a href=\"{}#{}\">{}</a> ({}{}).",
                 speedup_with_ci(b),
-                variant_cell(view, &b.variant),
+                variant_cell(view, &b.variant).into_string(),
                 b.workers,
                 plural(b.workers as usize),
                 esc(view.suite_file(&b.suite).unwrap_or("index.html")),
@@ -566,8 +571,8 @@ fn flags_section(out: &mut String, view: &ReportView<'_>) {
             problem_anchor(view, p),
             esc(&p.suite),
             esc(&view.size_label(p)),
-            super::point_label(p),
-            super::flag_badges(p)
+            super::point_label(p).into_string(),
+            super::flag_badges(p).into_string()
         );
     }
     if more > 0 {
@@ -595,11 +600,11 @@ fn suites_table(out: &mut String, view: &ReportView<'_>) {
         }
         let variants: Vec<String> = crate::view::variants_of(&s.points)
             .into_iter()
-            .map(|v| variant_cell(view, v))
+            .map(|v| variant_cell(view, v).into_string())
             .collect();
         let statuses: Vec<String> = status_counts(s.points.iter().copied())
             .into_iter()
-            .map(|(st, c)| format!("{c} {}", status_badge(st)))
+            .map(|(st, c)| format!("{c} {}", status_badge(st).into_string()))
             .collect();
         let best = best_speedup(s.points.iter().copied()).map_or_else(
             || "–".to_string(),

@@ -151,7 +151,7 @@ impl Section for Opencl {
             let _ = writeln!(
                 out,
                 "<tr><td>{suite}</td><td>{}{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                variant_cell(view, &c.variant),
+                variant_cell(view, &c.variant).into_string(),
                 params_suffix(c),
                 c.measure,
                 sizes_text(view, c),
@@ -260,7 +260,7 @@ fn costs(page: &Page<'_>, ok: &[&Point], out: &mut String) -> Result<(), ReportE
             out,
             "<tr><td>{}</td><td>{}{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             esc(&p.size),
-            variant_cell(page.view, &p.variant),
+            variant_cell(page.view, &p.variant).into_string(),
             if params.is_empty() {
                 String::new()
             } else {

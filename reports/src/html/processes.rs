@@ -199,7 +199,7 @@ impl Section for Processes {
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{vs}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                variant_cell(page.view, &p.variant),
+                variant_cell(page.view, &p.variant).into_string(),
                 p.workers,
                 ns(median),
                 ns(metric(p, SPAWN_TO_READY)),
@@ -230,7 +230,7 @@ impl Section for Processes {
                         esc(&q.anchor),
                         esc(s.name),
                         esc(&q.title()),
-                        variant_cell(view, &p.variant),
+                        variant_cell(view, &p.variant).into_string(),
                         p.workers,
                         ns(p.median().map(|m| m.0)),
                         ns(threads.and_then(|t| t.median()).map(|m| m.0)),

@@ -242,7 +242,7 @@ impl Section for Scalability {
                         } else {
                             " class=\"has-notes\""
                         },
-                        variant_cell(view, v),
+                        variant_cell(view, v).into_string(),
                         esc(&format::throughput(u.lambda, &f.unit)),
                         esc(format::throughput(u.lambda_ci[0], "").trim_end()),
                         esc(format::throughput(u.lambda_ci[1], "").trim_end()),
@@ -266,7 +266,7 @@ impl Section for Scalability {
                     let _ = writeln!(
                         rows,
                         "<tr><td>{}</td><td colspan=\"5\" class=\"wrap\">{}</td></tr>",
-                        variant_cell(view, v),
+                        variant_cell(view, v).into_string(),
                         esc(&e.to_string())
                     );
                 }

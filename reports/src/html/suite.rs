@@ -43,7 +43,7 @@ pub(super) fn render(
     }
     let statuses: Vec<String> = status_counts(suite.points.iter().copied())
         .into_iter()
-        .map(|(s, c)| format!("{c} {}", status_badge(s)))
+        .map(|(s, c)| format!("{c} {}", status_badge(s).into_string()))
         .collect();
     let _ = writeln!(
         out,
@@ -62,7 +62,7 @@ pub(super) fn render(
     out.push_str(
         &variants
             .iter()
-            .map(|v| variant_cell(view, v))
+            .map(|v| variant_cell(view, v).into_string())
             .collect::<Vec<_>>()
             .join(" · "),
     );
@@ -147,7 +147,7 @@ fn glance(out: &mut String, page: &Page<'_>) {
                     .filter(|o| matches!((ci(p), ci(o)), (Some(a), Some(b)) if overlap(a, b)))
                     .map(|o| format!("{} · {}w", esc(&o.variant), o.workers))
                     .collect();
-                let mut who = variant_cell(view, &p.variant);
+                let mut who = variant_cell(view, &p.variant).into_string();
                 if !ties.is_empty() {
                     let more = ties.len().saturating_sub(4);
                     let _ = write!(
@@ -682,7 +682,7 @@ fn fits_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
             None => {}
             Some(Ok(f)) => rows.push(format!(
                 "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} – {}</td><td class=\"num\">{}</td><td class=\"num\">{} / {}</td><td class=\"num\">{:.3}</td><td>{}</td></tr>",
-                variant_cell(view, v),
+                variant_cell(view, v).into_string(),
                 format::percent(f.serial_fraction),
                 format::percent(f.ci[0]),
                 format::percent(f.ci[1]),
@@ -721,7 +721,7 @@ fn fits_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
             out,
             "<p class=\"note\">Not meaningful for {}: {}.</p>",
             vs.iter()
-                .map(|v| variant_cell(view, v))
+                .map(|v| variant_cell(view, v).into_string())
                 .collect::<Vec<_>>()
                 .join(", "),
             esc(reason)
@@ -821,7 +821,7 @@ fn stats_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
         let enough = enough_samples(p);
         let s = m.map(|m| &m.stats).filter(|_| enough);
         let mut notes: Vec<String> = Vec::new();
-        let flags = super::flag_badges(p);
+        let flags = super::flag_badges(p).into_string();
         if !flags.is_empty() {
             notes.push(flags);
         }
@@ -861,10 +861,10 @@ fn stats_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
             } else {
                 format!(" class=\"{}\"", classes.join(" "))
             },
-            variant_cell(view, &p.variant),
+            variant_cell(view, &p.variant).into_string(),
             p.workers,
             if p.oversubscribed { "*" } else { "" },
-            status_badge(p.status),
+            status_badge(p.status).into_string(),
             or_dash(m.map(|m| m.stats.median.to_string())),
             or_dash(s.map(|s| time_range(s.ci_low, s.ci_high))),
             or_dash(s.map(|s| format::percent(s.cv))),
