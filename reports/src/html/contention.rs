@@ -5,12 +5,12 @@
 //! workers × each swept parameter (work inside the critical section, …), one per variant.
 
 use super::{Page, Section, figure, variant_cell};
-use crate::escape::html as esc;
 use crate::plot::{
     ColorScale, HALF_WIDTH, HeatCell, HeatmapChart, Series, WorkersChart, XY, time_unit,
 };
 use crate::view::{Problem, variants_of};
 use crate::{ReportError, format};
+use maud::{Render, html};
 use parbench_harness::Nanos;
 use parbench_harness::config::ParamValue;
 use parbench_harness::operations::{
@@ -460,12 +460,10 @@ impl Section for Contention {
                 if distinct.len() < 2 {
                     continue;
                 }
-                let _ = writeln!(
-                    out,
-                    "<h2>Throughput over workers × {} <span class=\"note\">({})</span></h2>",
-                    esc(param),
-                    esc(&key)
-                );
+                html! {
+                    h2 { "Throughput over workers × " (param) " " span.note { "(" (key) ")" } } "\n"
+                }
+                .render_to(out);
                 heatmaps(out, page, param, &group)?;
             }
         }
