@@ -10,6 +10,7 @@ use crate::view::{
     speedup_interval, status_counts, status_groups,
 };
 use crate::{ReportError, format};
+use maud::{Markup, Render, html};
 use parbench_harness::Nanos;
 use parbench_harness::analysis::BASELINE_VARIANT;
 use parbench_harness::results::{ExecutionModel, Point, RunResults, Status};
@@ -23,27 +24,6 @@ pub(super) fn render(
     let m = &r.machine;
     let mut out = page_head(&format!("parbench report {}", r.run_id));
     nav(&mut out, view, None);
-    out.push_str("<h1 id=\"top\">parbench report</h1>\n");
-    let _ = writeln!(
-        out,
-        "<p class=\"sub\">Run {} · {} ({} logical cores) · started {} · {} · config {}{} · parbench {}</p>",
-        esc(&r.run_id),
-        esc(&m.cpu_model),
-        m.logical_cores,
-        esc(&r.started_at),
-        match &r.finished_at {
-            Some(f) if r.complete => format!("finished {}", esc(f)),
-            _ => "<strong>incomplete (interrupted or still running)</strong>".into(),
-        },
-        esc(&r.config.path),
-        if r.config.quick {
-            " (<strong>--quick</strong>: shrunk sizes and budgets)"
-        } else {
-            ""
-        },
-        esc(&r.parbench_version)
-    );
-
     // What this is.
     let workloads: Vec<&str> = {
         let mut w: Vec<&str> = Vec::new();
@@ -54,20 +34,29 @@ pub(super) fn render(
         }
         w
     };
-    let _ = writeln!(
-        out,
-        "<p class=\"lead\">parbench ran {} workload{} ({}) in {} suite{} under {} variant{} ({}) on the machine below, and timed {} point{}. A <em>point</em> is one suite, size, parameter set, variant and worker count; every point's answer was checked against the serial answer before and after timing, and only verified points get a speedup.</p>",
-        workloads.len(),
-        plural(workloads.len()),
-        esc(&workloads.join(", ")),
-        view.suites.len(),
-        plural(view.suites.len()),
-        view.variants.len(),
-        plural(view.variants.len()),
-        esc(&view.variants.join(", ")),
-        r.points.len(),
-        plural(r.points.len()),
-    );
+    html! {
+        h1 #top { "parbench report" } "\n"
+        p.sub {
+            "Run " (r.run_id) " · " (m.cpu_model) " (" (m.logical_cores) " logical cores) · started "
+            (r.started_at) " · "
+            @match &r.finished_at {
+                Some(f) if r.complete => { "finished " (f) }
+                _ => strong { "incomplete (interrupted or still running)" },
+            }
+            " · config " (r.config.path)
+            @if r.config.quick { " (" strong { "--quick" } ": shrunk sizes and budgets)" }
+            " · parbench " (r.parbench_version)
+        } "\n"
+        p.lead {
+            "parbench ran " (workloads.len()) " workload" (plural(workloads.len())) " ("
+            (workloads.join(", ")) ") in " (view.suites.len()) " suite" (plural(view.suites.len()))
+            " under " (view.variants.len()) " variant" (plural(view.variants.len())) " ("
+            (view.variants.join(", ")) ") on the machine below, and timed " (r.points.len())
+            " point" (plural(r.points.len())) ". A " em { "point" }
+            " is one suite, size, parameter set, variant and worker count; every point's answer was checked against the serial answer before and after timing, and only verified points get a speedup."
+        } "\n"
+    }
+    .render_to(&mut out);
 
     super::summary_note(&mut out, view);
     let body_start = out.len();
@@ -84,43 +73,38 @@ pub(super) fn render(
     out.push_str("</p>\n");
     headline(&mut out, view);
     let groups = status_groups(&r.points);
-    if groups.is_empty() {
-        out.push_str("<p>Every point was measured and verified.</p>\n");
-    } else {
-        out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>status</th><th>reason</th><th class=\"num\">points</th><th>where</th></tr></thead>\n<tbody>\n");
-        for g in &groups {
-            let mut places: Vec<String> = g
-                .points
-                .iter()
-                .take(6)
-                .map(|p| {
-                    format!(
-                        "<a href=\"{}#{}\">{}</a> {} · {} · {}w{}",
-                        esc(view.suite_file(&p.suite).unwrap_or("index.html")),
-                        problem_anchor(view, p),
-                        esc(&p.suite),
-                        esc(&p.size),
-                        esc(&p.variant),
-                        p.workers,
-                        params_suffix(p)
-                    )
-                })
-                .collect();
-            if g.points.len() > 6 {
-                places.push(format!("and {} more", g.points.len() - 6));
-            }
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td class=\"wrap\">{}</td><td class=\"num\">{}</td><td class=\"wrap\">{}</td></tr>",
-                status_badge(g.status).into_string(),
-                esc(&g.reason),
-                g.points.len(),
-                places.join("; ")
-            );
+    html! {
+        @if groups.is_empty() {
+            p { "Every point was measured and verified." } "\n"
+        } @else {
+            div.scroll { table {
+                "\n"
+                thead { tr { th { "status" } th { "reason" } th.num { "points" } th { "where" } } } "\n"
+                tbody {
+                    "\n"
+                    @for g in &groups {
+                        tr {
+                            td { (status_badge(g.status)) }
+                            td.wrap { (g.reason) }
+                            td.num { (g.points.len()) }
+                            td.wrap {
+                                @for (i, p) in g.points.iter().take(6).enumerate() {
+                                    @if i > 0 { "; " }
+                                    a href={ (view.suite_file(&p.suite).unwrap_or("index.html")) "#" (problem_anchor(view, p)) } { (p.suite) }
+                                    " " (p.size) " · " (p.variant) " · " (p.workers) "w" (params_suffix(p))
+                                }
+                                @if g.points.len() > 6 { "; and " (g.points.len() - 6) " more" }
+                            }
+                        } "\n"
+                    }
+                } "\n"
+            } } "\n"
+            p.note {
+                "wrong: the answer differed from the serial reference (never given a speedup); failed: crashed, timed out or could not be set up; skipped: not available on this machine; expected-incorrect: a variant that loses updates by design, measured to show the cost of correctness, never ranked."
+            } "\n"
         }
-        out.push_str("</tbody>\n</table></div>\n");
-        out.push_str("<p class=\"note\">wrong: the answer differed from the serial reference (never given a speedup); failed: crashed, timed out or could not be set up; skipped: not available on this machine; expected-incorrect: a variant that loses updates by design, measured to show the cost of correctness, never ranked.</p>\n");
     }
+    .render_to(&mut out);
 
     heatmap(&mut out, view)?;
     flags_section(&mut out, view);
@@ -135,15 +119,16 @@ pub(super) fn render(
     config(&mut out, view);
     out.push_str("<h2 id=\"files\">Files</h2>\n<ul>\n<li><a href=\"results.json\">results.json</a>: everything, in the documented schema (raw samples included)</li>\n<li><a href=\"results.csv\">results.csv</a>: one row per point</li>\n<li><a href=\"samples.csv\">samples.csv</a>: one row per raw sample (long format)</li>\n<li><a href=\"summary.md\">summary.md</a>: a Markdown digest for a pull request or CI job summary</li>\n</ul>\n");
     let body = out.split_off(body_start);
-    out.push_str("<nav class=\"toc\" aria-label=\"contents\"><strong>Contents:</strong> ");
-    out.push_str(
-        &super::headings(&body)
-            .iter()
-            .map(|(id, text)| format!("<a href=\"#{}\">{}</a>", esc(id), esc(text)))
-            .collect::<Vec<_>>()
-            .join(" · "),
-    );
-    out.push_str("</nav>\n");
+    html! {
+        nav.toc aria-label="contents" {
+            strong { "Contents:" } " "
+            @for (i, (id, text)) in super::headings(&body).iter().enumerate() {
+                @if i > 0 { " · " }
+                a href={ "#" (id) } { (text) }
+            }
+        } "\n"
+    }
+    .render_to(&mut out);
     out.push_str(&super::with_top_links(&body));
     page_foot(&mut out, r);
     Ok(out)
@@ -218,52 +203,37 @@ fn headline(out: &mut String, view: &ReportView<'_>) {
     match best_speedup(&r.points) {
         Some(best) => {
             let b = best.point;
-            let _ = write!(
-                out,
-                "<p>Best verified speedup of the run: <strong>{}</strong> by {} at {} worker{} in suite <a href=\"{}#{}\">{}</a> ({}{}).",
-                speedup_with_ci(b),
-                variant_cell(view, &b.variant).into_string(),
-                b.workers,
-                plural(b.workers as usize),
-                esc(view.suite_file(&b.suite).unwrap_or("index.html")),
-                problem_anchor(view, b),
-                esc(&b.suite),
-                esc(&view.size_label(b)),
-                params_suffix(b),
-            );
-            if best.within_noise_of_baseline {
-                out.push_str(" Its interval contains 1×: <strong>no variant is faster than the baseline beyond its interval</strong>.");
-            }
-            if !best.ties.is_empty() {
-                let ties: Vec<String> = best
-                    .ties
-                    .iter()
-                    .take(4)
-                    .map(|t| {
-                        format!(
-                            "{} at {} worker{} in {} ({})",
-                            esc(&t.variant),
-                            t.workers,
-                            plural(t.workers as usize),
-                            esc(&t.suite),
-                            speedup_with_ci(t)
-                        )
-                    })
-                    .collect();
-                let _ = write!(
-                    out,
-                    " <strong>A tie</strong>: the intervals of {}{} overlap it, so none of them is the winner.",
-                    ties.join("; "),
-                    if best.ties.len() > 4 {
-                        format!(" and {} more", best.ties.len() - 4)
-                    } else {
-                        String::new()
+            html! {
+                p {
+                    "Best verified speedup of the run: " strong { (speedup_with_ci(b)) } " by "
+                    (variant_cell(view, &b.variant)) " at " (b.workers) " worker"
+                    (plural(b.workers as usize)) " in suite "
+                    a href={ (view.suite_file(&b.suite).unwrap_or("index.html")) "#" (problem_anchor(view, b)) } { (b.suite) }
+                    " (" (view.size_label(b)) (params_suffix(b)) ")."
+                    @if best.within_noise_of_baseline {
+                        " Its interval contains 1×: "
+                        strong { "no variant is faster than the baseline beyond its interval" } "."
                     }
-                );
+                    @if !best.ties.is_empty() {
+                        " " strong { "A tie" } ": the intervals of "
+                        @for (i, t) in best.ties.iter().take(4).enumerate() {
+                            @if i > 0 { "; " }
+                            (t.variant) " at " (t.workers) " worker" (plural(t.workers as usize))
+                            " in " (t.suite) " (" (speedup_with_ci(t)) ")"
+                        }
+                        @if best.ties.len() > 4 { " and " (best.ties.len() - 4) " more" }
+                        " overlap it, so none of them is the winner."
+                    }
+                } "\n"
             }
-            out.push_str("</p>\n");
+            .render_to(out);
         }
-        None => out.push_str("<p>No point may be a headline: none is verified, measured on at most the logical cores, free of self-check flags and sampled often enough.</p>\n"),
+        None => html! {
+            p {
+                "No point may be a headline: none is verified, measured on at most the logical cores, free of self-check flags and sampled often enough."
+            } "\n"
+        }
+        .render_to(out),
     }
     // The device against the best CPU point, once, naming the device.
     let devices: Vec<HeatCell> = view
@@ -284,27 +254,30 @@ fn headline(out: &mut String, view: &ReportView<'_>) {
         .iter()
         .max_by(|a, b| a.value.unwrap_or(0.0).total_cmp(&b.value.unwrap_or(0.0)))
     {
-        let _ = writeln!(
-            out,
-            "<p>Accelerator at its best: {}. <span class=\"note\">A device is compared with the fastest trustworthy CPU point of the same problem (any variant, any worker count), not with serial.</span></p>",
-            esc(&best.tooltip)
-        );
+        html! {
+            p {
+                "Accelerator at its best: " (best.tooltip) ". "
+                span.note {
+                    "A device is compared with the fastest trustworthy CPU point of the same problem (any variant, any worker count), not with serial."
+                }
+            } "\n"
+        }
+        .render_to(out);
     }
     if left_out > 0 || flagged > 0 {
-        let _ = writeln!(
-            out,
-            "<p class=\"note\">Headlines and heatmap cells come only from verified points on at most {} workers with at least {} samples and no self-check flag; {} point{} with a speedup {} left out{}.</p>",
-            view.cores,
-            MIN_SAMPLES,
-            left_out,
-            plural(left_out),
-            if left_out == 1 { "was" } else { "were" },
-            if flagged > 0 {
-                format!(" ({flagged} flagged: see <a href=\"#flags\">Flagged points</a>)")
-            } else {
-                String::new()
-            }
-        );
+        html! {
+            p.note {
+                "Headlines and heatmap cells come only from verified points on at most "
+                (view.cores) " workers with at least " (MIN_SAMPLES) " samples and no self-check flag; "
+                (left_out) " point" (plural(left_out)) " with a speedup "
+                (if left_out == 1 { "was" } else { "were" }) " left out"
+                @if flagged > 0 {
+                    " (" (flagged) " flagged: see " a href="#flags" { "Flagged points" } ")"
+                }
+                "."
+            } "\n"
+        }
+        .render_to(out);
     }
 }
 
@@ -312,13 +285,9 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn params_suffix(p: &Point) -> String {
+fn params_suffix(p: &Point) -> Markup {
     let params = p.params_label();
-    if params.is_empty() {
-        String::new()
-    } else {
-        format!(", {}", esc(&params))
-    }
+    html! { @if !params.is_empty() { ", " (params) } }
 }
 
 /// The id of the section of `p`'s problem on its suite page.
@@ -589,7 +558,7 @@ fn flags_section(out: &mut String, view: &ReportView<'_>) {
 const MAX_LISTED_FLAGS: usize = 200;
 
 fn suites_table(out: &mut String, view: &ReportView<'_>) {
-    out.push_str("<h2 id=\"suites\">Suites</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>suite</th><th>workload</th><th>sizes</th><th>variants</th><th class=\"num\">points</th><th>status</th><th>best verified speedup</th></tr></thead>\n<tbody>\n");
+    let mut rows: Vec<Markup> = Vec::new();
     for s in &view.suites {
         let mut sizes: Vec<String> = Vec::new();
         for p in &s.points {
@@ -598,52 +567,57 @@ fn suites_table(out: &mut String, view: &ReportView<'_>) {
                 sizes.push(l);
             }
         }
-        let variants: Vec<String> = crate::view::variants_of(&s.points)
-            .into_iter()
-            .map(|v| variant_cell(view, v).into_string())
-            .collect();
-        let statuses: Vec<String> = status_counts(s.points.iter().copied())
-            .into_iter()
-            .map(|(st, c)| format!("{c} {}", status_badge(st).into_string()))
-            .collect();
-        let best = best_speedup(s.points.iter().copied()).map_or_else(
-            || "–".to_string(),
-            |best| {
-                let b = best.point;
-                format!(
-                    "<strong>{}</strong> {} · {} worker{} · {}{}{}",
-                    format::ratio(best.speedup()),
-                    esc(&b.variant),
-                    b.workers,
-                    plural(b.workers as usize),
-                    esc(&view.size_label(b)),
-                    params_suffix(b),
-                    if best.ties.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            " <span class=\"note\">(a tie with {} other{})</span>",
-                            best.ties.len(),
-                            plural(best.ties.len())
-                        )
+        let statuses = status_counts(s.points.iter().copied());
+        let best = best_speedup(s.points.iter().copied());
+        rows.push(html! {
+            tr {
+                td.wrap { a href=(s.file) { (s.name) } }
+                td { (s.workload) }
+                td.wrap { (sizes.join(", ")) }
+                td {
+                    @for (i, v) in crate::view::variants_of(&s.points).into_iter().enumerate() {
+                        @if i > 0 { " " }
+                        (variant_cell(view, v))
                     }
-                )
-            },
-        );
-        let _ = writeln!(
-            out,
-            "<tr><td class=\"wrap\"><a href=\"{}\">{}</a></td><td>{}</td><td class=\"wrap\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&s.file),
-            esc(s.name),
-            esc(s.workload),
-            esc(&sizes.join(", ")),
-            variants.join(" "),
-            s.points.len(),
-            statuses.join(" · "),
-            best
-        );
+                }
+                td.num { (s.points.len()) }
+                td {
+                    @for (i, (st, c)) in statuses.iter().enumerate() {
+                        @if i > 0 { " · " }
+                        (c) " " (status_badge(*st))
+                    }
+                }
+                td {
+                    @match &best {
+                        None => "–",
+                        Some(best) => {
+                            @let b = best.point;
+                            strong { (format::ratio(best.speedup())) } " " (b.variant) " · "
+                            (b.workers) " worker" (plural(b.workers as usize)) " · "
+                            (view.size_label(b)) (params_suffix(b))
+                            @if !best.ties.is_empty() {
+                                " " span.note {
+                                    "(a tie with " (best.ties.len()) " other" (plural(best.ties.len())) ")"
+                                }
+                            }
+                        }
+                    }
+                }
+            } "\n"
+        });
     }
-    out.push_str("</tbody>\n</table></div>\n");
+    html! {
+        h2 #suites { "Suites" } "\n"
+        div.scroll { table {
+            "\n"
+            thead { tr {
+                th { "suite" } th { "workload" } th { "sizes" } th { "variants" } th.num { "points" }
+                th { "status" } th { "best verified speedup" }
+            } } "\n"
+            tbody { "\n" @for r in &rows { (r) } } "\n"
+        } } "\n"
+    }
+    .render_to(out);
 }
 
 /// "How this was measured": for this run, the answers a careful reader asks for first.
