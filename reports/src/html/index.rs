@@ -3,7 +3,6 @@
 //! suite pages), the suites, how to read the figures, the machine fingerprint and the config.
 
 use super::{Section, nav, page_foot, page_head, status_badge, variant_cell};
-use crate::escape::html as esc;
 use crate::plot::{ColorScale, HeatCell, HeatmapChart, tick};
 use crate::view::{
     MIN_SAMPLES, ReportView, STATUSES, best_speedup, headline_eligible, not_headline_because,
@@ -519,12 +518,6 @@ fn flags_section(out: &mut String, view: &ReportView<'_>) {
     if flagged.is_empty() {
         return;
     }
-    let _ = writeln!(
-        out,
-        "<h2 id=\"flags\">Flagged points ({})</h2>\n<p class=\"note\">Points that failed a self-check. They are shown on their pages with a ⚑ badge and never become a headline or a heatmap colour.</p>",
-        flagged.len()
-    );
-    out.push_str("<details><summary>Every flagged point</summary>\n<ul class=\"attention\">\n");
     // A summarized site lists the first ones (each suite page shows its own).
     let listed = if view.summarized() {
         MAX_LISTED_FLAGS
@@ -532,26 +525,31 @@ fn flags_section(out: &mut String, view: &ReportView<'_>) {
         usize::MAX
     };
     let more = flagged.len().saturating_sub(listed);
-    for p in flagged.into_iter().take(listed) {
-        let _ = writeln!(
-            out,
-            "<li><a href=\"{}#{}\">{}</a> {} · {}: {}</li>",
-            esc(view.suite_file(&p.suite).unwrap_or("index.html")),
-            problem_anchor(view, p),
-            esc(&p.suite),
-            esc(&view.size_label(p)),
-            super::point_label(p).into_string(),
-            super::flag_badges(p).into_string()
-        );
+    html! {
+        h2 #flags { "Flagged points (" (flagged.len()) ")" } "\n"
+        p.note {
+            "Points that failed a self-check. They are shown on their pages with a ⚑ badge and never become a headline or a heatmap colour."
+        } "\n"
+        details {
+            summary { "Every flagged point" } "\n"
+            ul.attention {
+                "\n"
+                @for p in flagged.iter().take(listed) {
+                    li {
+                        a href={ (view.suite_file(&p.suite).unwrap_or("index.html")) "#" (problem_anchor(view, p)) } { (p.suite) }
+                        " " (view.size_label(p)) " · " (super::point_label(p)) ": " (super::flag_badges(p))
+                    } "\n"
+                }
+                @if more > 0 {
+                    li {
+                        "… and " (crate::format::grouped(more as u64))
+                        " more, on their suites' pages (their flags are in results.json)"
+                    } "\n"
+                }
+            } "\n"
+        } "\n"
     }
-    if more > 0 {
-        let _ = writeln!(
-            out,
-            "<li>… and {} more, on their suites' pages (their flags are in results.json)</li>",
-            crate::format::grouped(more as u64)
-        );
-    }
-    out.push_str("</ul>\n</details>\n");
+    .render_to(out);
 }
 
 /// The flagged points a summarized site lists on its overview.
@@ -625,7 +623,7 @@ fn how_measured(out: &mut String, view: &ReportView<'_>) {
     let r = view.results;
     out.push_str("<h2 id=\"method\">How this was measured</h2>\n<dl class=\"defs callout\">\n");
     // Baseline and its absolute time.
-    let mut baselines: Vec<String> = Vec::new();
+    let mut baselines: Vec<Markup> = Vec::new();
     for s in &view.suites {
         let times: Vec<String> = s
             .problems
@@ -644,18 +642,20 @@ fn how_measured(out: &mut String, view: &ReportView<'_>) {
             .take(4)
             .collect();
         if !times.is_empty() {
-            baselines.push(format!("{}: {}", esc(s.name), esc(&times.join(", "))));
+            baselines.push(html! { (s.name) ": " (times.join(", ")) });
         }
     }
-    let _ = writeln!(
-        out,
-        "<dt>Baseline</dt><dd>Speedups divide the <em>serial</em> variant's median time at the same suite, size and parameters (the same variant at one worker where a suite has none) by the point's. Absolute baseline times per iteration: {}.</dd>",
-        if baselines.is_empty() {
-            "none measured".to_string()
-        } else {
-            baselines.join("; ")
-        }
-    );
+    html! {
+        dt { "Baseline" }
+        dd {
+            "Speedups divide the " em { "serial" }
+            " variant's median time at the same suite, size and parameters (the same variant at one worker where a suite has none) by the point's. Absolute baseline times per iteration: "
+            @if baselines.is_empty() { "none measured" }
+            @for (i, b) in baselines.iter().enumerate() { @if i > 0 { "; " } (b) }
+            "."
+        } "\n"
+    }
+    .render_to(out);
     // Samples and repetitions.
     let mut ns: Vec<usize> = r
         .points
@@ -696,30 +696,19 @@ fn how_measured(out: &mut String, view: &ReportView<'_>) {
         }
     }
     let sizes: usize = view.suites.iter().map(|s| s.problems.len()).sum();
-    let _ = writeln!(
-        out,
-        "<dt>What varied</dt><dd>{} variant{}, worker counts {} ({} logical cores: more is oversubscribed), {} problem{} (size × parameters){}{}.</dd>",
-        view.variants.len(),
-        plural(view.variants.len()),
-        workers
-            .iter()
-            .map(|w| w.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-        view.cores,
-        sizes,
-        plural(sizes),
-        if params.is_empty() {
-            String::new()
-        } else {
-            format!(", parameters {}", esc(&params.join(", ")))
-        },
-        if r.config.quick {
-            "; --quick shrank every size and budget (labels give the n that ran)"
-        } else {
-            ""
-        }
-    );
+    html! {
+        dt { "What varied" }
+        dd {
+            (view.variants.len()) " variant" (plural(view.variants.len())) ", worker counts "
+            (workers.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(", "))
+            " (" (view.cores) " logical cores: more is oversubscribed), " (sizes) " problem"
+            (plural(sizes)) " (size × parameters)"
+            @if !params.is_empty() { ", parameters " (params.join(", ")) }
+            @if r.config.quick { "; --quick shrank every size and budget (labels give the n that ran)" }
+            "."
+        } "\n"
+    }
+    .render_to(out);
     // Bounds.
     let bounded: Vec<(&Point, crate::view::PointBound)> = r
         .points
@@ -735,26 +724,25 @@ fn how_measured(out: &mut String, view: &ReportView<'_>) {
                 .map(|(p, b)| {
                     format!(
                         "{} {} {}",
-                        esc(&p.suite),
-                        esc(&view.size_label(p)),
+                        p.suite,
+                        view.size_label(p),
                         format::percent_short(b.fraction)
                     )
                 })
                 .collect();
-            let _ = writeln!(
-                out,
-                "<dt>Bounds</dt><dd>Each workload declares what a unit of its work costs (bytes streamed, FP64 multiplies and adds, integer hashes); with this machine's <a href=\"#calibration\">calibration</a> (measured {}, ISA {}) that gives every CPU point the throughput the machine allows at its worker count and working set, and its <em>% of bound</em>. {} point{} got a bound{}. A point above {:.0}% of its bound is flagged as a measurement error. Accelerator points have none (the calibration measures the CPU).</dd>",
-                esc(&c.measured_at),
-                esc(&c.isa),
-                bounded.len(),
-                plural(bounded.len()),
-                if serial.is_empty() {
-                    String::new()
-                } else {
-                    format!("; serial: {}", serial.join(", "))
-                },
-                parbench_harness::calibration::ABOVE_BOUND * 100.0
-            );
+            html! {
+                dt { "Bounds" }
+                dd {
+                    "Each workload declares what a unit of its work costs (bytes streamed, FP64 multiplies and adds, integer hashes); with this machine's "
+                    a href="#calibration" { "calibration" } " (measured " (c.measured_at) ", ISA " (c.isa)
+                    ") that gives every CPU point the throughput the machine allows at its worker count and working set, and its "
+                    em { "% of bound" } ". " (bounded.len()) " point" (plural(bounded.len())) " got a bound"
+                    @if !serial.is_empty() { "; serial: " (serial.join(", ")) }
+                    ". A point above " (format!("{:.0}", parbench_harness::calibration::ABOVE_BOUND * 100.0))
+                    "% of its bound is flagged as a measurement error. Accelerator points have none (the calibration measures the CPU)."
+                } "\n"
+            }
+            .render_to(out);
         }
         None => out.push_str("<dt>Bounds</dt><dd>This run had no calibration of the machine (`parbench calibrate`), so no point is measured against the machine's limits.</dd>\n"),
     }
@@ -780,15 +768,15 @@ fn calibration(out: &mut String, view: &ReportView<'_>) {
     let Some(c) = &view.results.machine.calibration else {
         return;
     };
-    let _ = writeln!(
-        out,
-        "<h2 id=\"calibration\">Machine limits (calibration)</h2>\n<p class=\"note\">Measured by `parbench calibrate` on {} ({} build, ISA {}, {} cores, {:.1} s); each figure is the best of a few short trials.</p>",
-        esc(&c.measured_at),
-        esc(&c.build_profile),
-        esc(&c.isa),
-        c.cores,
-        c.seconds
-    );
+    html! {
+        h2 #calibration { "Machine limits (calibration)" } "\n"
+        p.note {
+            "Measured by `parbench calibrate` on " (c.measured_at) " (" (c.build_profile)
+            " build, ISA " (c.isa) ", " (c.cores) " cores, " (format!("{:.1}", c.seconds))
+            " s); each figure is the best of a few short trials."
+        } "\n"
+    }
+    .render_to(out);
     let mut sets: Vec<u64> = c.bandwidth.iter().map(|b| b.working_set_bytes).collect();
     sets.sort_unstable();
     sets.dedup();
@@ -862,7 +850,7 @@ fn calibration(out: &mut String, view: &ReportView<'_>) {
         ("pipe round trip", opt(c.pipe_round_trip_ns)),
     ];
     for (k, v) in rows {
-        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&v));
+        html! { dt { (k) } dd { (v) } "\n" }.render_to(out);
     }
     out.push_str("</dl>\n");
 }
@@ -952,33 +940,22 @@ fn machine(out: &mut String, view: &ReportView<'_>) {
         ),
     ];
     for (k, v) in rows {
-        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&v));
+        html! { dt { (k) } dd { (v) } "\n" }.render_to(out);
     }
     out.push_str("</dl>\n");
 }
 
 fn config(out: &mut String, view: &ReportView<'_>) {
     let c = &view.results.config;
-    let _ = writeln!(
-        out,
-        "<h2 id=\"config\">Config</h2>\n<p class=\"note\">{} · sha256 {}{}{}{}</p>\n<pre>{}</pre>",
-        esc(&c.path),
-        esc(&c.sha256),
-        if c.quick {
-            " · <strong>--quick</strong> (shrunk sizes and budgets)"
-        } else {
-            ""
-        },
-        if c.suite_filter.is_empty() {
-            String::new()
-        } else {
-            format!(" · suites: {}", esc(&c.suite_filter.join(", ")))
-        },
-        if c.variant_filter.is_empty() {
-            String::new()
-        } else {
-            format!(" · variants: {}", esc(&c.variant_filter.join(", ")))
-        },
-        esc(&c.text)
-    );
+    html! {
+        h2 #config { "Config" } "\n"
+        p.note {
+            (c.path) " · sha256 " (c.sha256)
+            @if c.quick { " · " strong { "--quick" } " (shrunk sizes and budgets)" }
+            @if !c.suite_filter.is_empty() { " · suites: " (c.suite_filter.join(", ")) }
+            @if !c.variant_filter.is_empty() { " · variants: " (c.variant_filter.join(", ")) }
+        } "\n"
+        pre { (c.text) } "\n"
+    }
+    .render_to(out);
 }
