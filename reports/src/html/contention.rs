@@ -17,7 +17,6 @@ use parbench_harness::operations::{
     LatencySummary, Operations, PERCENTILES, STARVATION_SHARE, percentile_label,
 };
 use parbench_harness::results::{Point, Status};
-use std::fmt::Write as _;
 
 pub(super) struct Contention;
 
@@ -118,53 +117,68 @@ fn fairness(
         "The same index per iteration, median over iterations: with more workers than cores, some workers barely run within an iteration and catch up in others, which the total hides.",
     )?;
     out.push_str(if many { "</details>\n" } else { "</div>\n" });
-    out.push_str("<details><summary>Fairness of every point</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">operations per worker<br>min – max (mean)</th><th class=\"num\">std. dev.<br>(CV)</th><th class=\"num\">Jain's<br>index</th><th>starved<br>workers</th><th class=\"num\">per iteration: Jain<br>median (lowest)</th><th class=\"num\">iterations with<br>a starved worker</th></tr></thead>\n<tbody>\n");
-    for (p, o) in points {
-        let f = &o.fairness;
-        let it = &o.per_iteration;
-        let _ = writeln!(
-            out,
-            "<tr{}><td>{}</td><td class=\"num\">{}{}</td><td class=\"num\">{} – {}<br><span class=\"note\">({})</span></td><td class=\"num\">{}<br><span class=\"note\">({})</span></td><td class=\"num\">{:.3}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} of {}</td></tr>",
-            if p.oversubscribed {
-                " class=\"over\""
-            } else {
-                ""
-            },
-            variant_cell(view, &p.variant).into_string(),
-            p.workers,
-            if p.oversubscribed { "*" } else { "" },
-            format::grouped(f.min),
-            format::grouped(f.max),
-            format::grouped(f.mean.round() as u64),
-            format::grouped(f.stddev.round() as u64),
-            format::percent(f.cv()),
-            f.jain,
-            if f.starved.is_empty() {
-                "none".to_string()
-            } else {
-                format!(
-                    "<strong>{}</strong><br><span class=\"note\">(worker {})</span>",
-                    f.starved.len(),
-                    f.starved
-                        .iter()
-                        .map(|w| w.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            },
-            match (it.jain_median, it.jain_min) {
-                (Some(m), Some(lo)) => format!("{m:.3} ({lo:.3})"),
-                _ => "–".into(),
-            },
-            it.starved_iterations,
-            it.iterations,
-        );
+    html! {
+        details {
+            summary { "Fairness of every point" } "\n"
+            div.scroll { table {
+                "\n"
+                thead { tr {
+                    th { "variant" } th.num { "workers" }
+                    th.num { "operations per worker" br; "min – max (mean)" }
+                    th.num { "std. dev." br; "(CV)" } th.num { "Jain's" br; "index" }
+                    th { "starved" br; "workers" }
+                    th.num { "per iteration: Jain" br; "median (lowest)" }
+                    th.num { "iterations with" br; "a starved worker" }
+                } } "\n"
+                tbody {
+                    "\n"
+                    @for (p, o) in points {
+                        @let f = &o.fairness;
+                        @let it = &o.per_iteration;
+                        tr class=[p.oversubscribed.then_some("over")] {
+                            td { (variant_cell(view, &p.variant)) }
+                            td.num { (p.workers) @if p.oversubscribed { "*" } }
+                            td.num {
+                                (format::grouped(f.min)) " – " (format::grouped(f.max)) br;
+                                span.note { "(" (format::grouped(f.mean.round() as u64)) ")" }
+                            }
+                            td.num {
+                                (format::grouped(f.stddev.round() as u64)) br;
+                                span.note { "(" (format::percent(f.cv())) ")" }
+                            }
+                            td.num { (format!("{:.3}", f.jain)) }
+                            td {
+                                @if f.starved.is_empty() {
+                                    "none"
+                                } @else {
+                                    strong { (f.starved.len()) } br;
+                                    span.note {
+                                        "(worker "
+                                        (f.starved.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(", "))
+                                        ")"
+                                    }
+                                }
+                            }
+                            td.num {
+                                @match (it.jain_median, it.jain_min) {
+                                    (Some(m), Some(lo)) => (format!("{m:.3} ({lo:.3})")),
+                                    _ => "–",
+                                }
+                            }
+                            td.num { (it.starved_iterations) " of " (it.iterations) }
+                        } "\n"
+                    }
+                } "\n"
+            } } "\n"
+            p.note {
+                "* oversubscribed. Counts cover every iteration the engine ran for the point (warm-up and samples). A worker is "
+                em { "starved" } " when it completed less than "
+                (format!("{:.0}", STARVATION_SHARE * 100.0))
+                "% of its fair share (the total divided by the workers)."
+            } "\n"
+        } "\n"
     }
-    let _ = writeln!(
-        out,
-        "</tbody>\n</table></div>\n<p class=\"note\">* oversubscribed. Counts cover every iteration the engine ran for the point (warm-up and samples). A worker is <em>starved</em> when it completed less than {:.0}% of its fair share (the total divided by the workers).</p>\n</details>",
-        STARVATION_SHARE * 100.0
-    );
+    .render_to(out);
     Ok(())
 }
 
@@ -218,52 +232,46 @@ fn latency(
         )?;
     }
     out.push_str(if many { "</details>\n" } else { "</div>\n" });
-    out.push_str("<details><summary>Latency percentiles of every point</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">samples (every k-th op)</th>");
-    for q in PERCENTILES {
-        let _ = write!(out, "<th class=\"num\">{}</th>", percentile_label(q));
-    }
-    out.push_str("<th class=\"num\">max</th><th class=\"num\">est. sampling overhead</th></tr></thead>\n<tbody>\n");
-    for (p, o) in &with {
-        let l = o.latency.as_ref().expect("filtered");
-        let _ = write!(
-            out,
-            "<tr{}><td>{}</td><td class=\"num\">{}{}</td><td class=\"num\">{} (k = {})</td>",
-            if p.oversubscribed {
-                " class=\"over\""
-            } else {
-                ""
-            },
-            variant_cell(view, &p.variant).into_string(),
-            p.workers,
-            if p.oversubscribed { "*" } else { "" },
-            format::grouped(l.samples),
-            l.every
-        );
-        for q in PERCENTILES {
-            let _ = write!(
-                out,
-                "<td class=\"num\">{}</td>",
-                latency_text(l.percentile(q), l)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "<td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            latency_text(l.max, l),
-            l.sampling_overhead.map_or("–".into(), format::percent)
-        );
-    }
     let clock = with
         .iter()
         .filter_map(|(_, o)| o.latency.as_ref())
         .map(|l| (l.clock_overhead_ns, l.resolution_ns))
         .next();
-    let _ = writeln!(
-        out,
-        "</tbody>\n</table></div>\n<p class=\"note\">Each worker times every k-th operation (two clock reads); the figures come from a histogram with 1/64 relative precision, with the median cost of timing an empty interval ({}) subtracted; the clock's step is {}. A percentile is shown once at least ten samples lie beyond it (p99.9: 10,000 samples). The overhead estimate is two clock reads every k operations against a worker's mean time per operation.</p>\n</details>",
-        clock.map_or("–".into(), |c| c.0.to_string()),
-        clock.map_or("–".into(), |c| c.1.to_string()),
-    );
+    html! {
+        details {
+            summary { "Latency percentiles of every point" } "\n"
+            div.scroll { table {
+                "\n"
+                thead { tr {
+                    th { "variant" } th.num { "workers" } th.num { "samples (every k-th op)" }
+                    @for q in PERCENTILES { th.num { (percentile_label(q)) } }
+                    th.num { "max" } th.num { "est. sampling overhead" }
+                } } "\n"
+                tbody {
+                    "\n"
+                    @for (p, o) in &with {
+                        @let l = o.latency.as_ref().expect("filtered");
+                        tr class=[p.oversubscribed.then_some("over")] {
+                            td { (variant_cell(view, &p.variant)) }
+                            td.num { (p.workers) @if p.oversubscribed { "*" } }
+                            td.num { (format::grouped(l.samples)) " (k = " (l.every) ")" }
+                            @for q in PERCENTILES { td.num { (latency_text(l.percentile(q), l)) } }
+                            td.num { (latency_text(l.max, l)) }
+                            td.num { (l.sampling_overhead.map_or("–".into(), format::percent)) }
+                        } "\n"
+                    }
+                } "\n"
+            } } "\n"
+            p.note {
+                "Each worker times every k-th operation (two clock reads); the figures come from a histogram with 1/64 relative precision, with the median cost of timing an empty interval ("
+                (clock.map_or("–".into(), |c| c.0.to_string()))
+                ") subtracted; the clock's step is "
+                (clock.map_or("–".into(), |c| c.1.to_string()))
+                ". A percentile is shown once at least ten samples lie beyond it (p99.9: 10,000 samples). The overhead estimate is two clock reads every k operations against a worker's mean time per operation."
+            } "\n"
+        } "\n"
+    }
+    .render_to(out);
     Ok(())
 }
 

@@ -60,16 +60,11 @@ pub(super) fn render(
     super::summary_note(&mut out, view);
     let body_start = out.len();
     // Status.
-    out.push_str("<h2 id=\"status\">Status</h2>\n<p class=\"badges\">");
-    for s in STATUSES {
-        let _ = write!(
-            out,
-            "<span>{}: {}</span>",
-            status_badge(s).into_string(),
-            r.count(s)
-        );
+    html! {
+        h2 #status { "Status" } "\n"
+        p.badges { @for s in STATUSES { span { (status_badge(s)) ": " (r.count(s)) } } } "\n"
     }
-    out.push_str("</p>\n");
+    .render_to(&mut out);
     headline(&mut out, view);
     let groups = status_groups(&r.points);
     html! {
