@@ -49,7 +49,8 @@ pub fn document(text: String) -> String {
 }
 
 /// Escapes text for HTML/SVG element content and double- or single-quoted attribute values.
-/// Control characters, which XML forbids, are shown as `U+001B`.
+/// Control characters, which XML forbids, are shown as `U+001B`. The report site does not use
+/// it (its pages are maud templates, which escape); the history pages still do.
 pub fn html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

@@ -464,8 +464,8 @@ pub(crate) struct Page<'a> {
 /// its own module under `html/` and is listed in [`sections`]; it writes nothing when the points
 /// do not carry what it shows. To add one: write `html/<name>.rs` with a unit struct that
 /// implements the methods it needs (charts from [`crate::plot`], colours from
-/// [`crate::palette`], every user-supplied text through [`crate::escape::html`]), and list it in
-/// [`sections`].
+/// [`crate::palette`], markup with maud's `html!`, which escapes every value it interpolates),
+/// and list it in [`sections`].
 pub(crate) trait Section {
     /// Its part of one problem (one size and parameter set) of a suite page, after the charts.
     fn problem(
