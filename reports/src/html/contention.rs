@@ -82,7 +82,7 @@ fn fairness(
     points: &[(&Point, &Operations)],
 ) -> Result<(), ReportError> {
     let view = page.view;
-    out.push_str("<h3>Fairness: how the workers shared the operations</h3>\n");
+    html! { h3 { "Fairness: how the workers shared the operations" } "\n" }.render_to(out);
     let total = series(page, points, |o| Some(o.fairness.jain));
     // Many primitives: the charts come by family, folded (the table below has every figure).
     let many = total.len() > super::MAX_SERIES_PER_CHART;
@@ -196,7 +196,7 @@ fn latency(
         return Ok(());
     }
     let view = page.view;
-    out.push_str("<h3>Latency of one operation (sampled)</h3>\n");
+    html! { h3 { "Latency of one operation (sampled)" } "\n" }.render_to(out);
     let many = {
         let ps: Vec<&Point> = with.iter().map(|(p, _)| *p).collect();
         variants_of(&ps).len() > super::MAX_SERIES_PER_CHART

@@ -431,7 +431,7 @@ fn heatmap(out: &mut String, view: &ReportView<'_>) -> Result<(), ReportError> {
     chart.scale_format = |v| format!("{}×", tick((v * 100.0).round() / 100.0));
     chart.row_hrefs = &hrefs;
     let svg = chart.render()?;
-    out.push_str("<h2 id=\"heatmap\">Best speedup per suite and variant</h2>\n");
+    html! { h2 #heatmap { "Best speedup per suite and variant" } "\n" }.render_to(out);
     super::figure(
         out,
         &svg,

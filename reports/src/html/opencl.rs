@@ -86,7 +86,7 @@ impl Section for Opencl {
         if all.is_empty() {
             return Ok(());
         }
-        out.push_str("<h2 id=\"opencl\">OpenCL: what the device costs</h2>\n");
+        html! { h2 #opencl { "OpenCL: what the device costs" } "\n" }.render_to(out);
         for a in &page.view.results.machine.accelerators {
             html! { p.sub { (a) } "\n" }.render_to(out);
         }
@@ -225,7 +225,7 @@ fn costs(page: &Page<'_>, ok: &[&Point], out: &mut String) -> Result<(), ReportE
         &bars,
         phase_color,
     );
-    out.push_str("<h3>Where one call's time goes</h3>\n");
+    html! { h3 { "Where one call's time goes" } "\n" }.render_to(out);
     figure(
         out,
         &chart.render()?,
@@ -322,7 +322,7 @@ fn sweeps(page: &Page<'_>, mine: &[&Crossover], out: &mut String) -> Result<(), 
     if groups.is_empty() {
         return Ok(());
     }
-    out.push_str("<h3>OpenCL against the CPU over the size sweep</h3>\n");
+    html! { h3 { "OpenCL against the CPU over the size sweep" } "\n" }.render_to(out);
     let view = page.view;
     for (e2e, kernel) in groups {
         let accel_params = &e2e.params;

@@ -147,10 +147,10 @@ impl Section for Processes {
         if !problem.points.iter().any(|p| is_processes(p)) {
             return Ok(());
         }
-        out.push_str("<h3>Worker processes beside threads</h3>\n");
+        html! { h3 { "Worker processes beside threads" } "\n" }.render_to(out);
         let ok = verified(&problem.points);
         if !ok.iter().any(|p| is_processes(p)) {
-            out.push_str("<p class=\"note\">No processes point of this problem verified; the reasons are listed below.</p>\n");
+            html! { p.note { "No processes point of this problem verified; the reasons are listed below." } "\n" }.render_to(out);
             return Ok(());
         }
         let max = ok

@@ -116,7 +116,7 @@ impl Section for Scalability {
             return Ok(());
         }
         let view = page.view;
-        out.push_str("<h3>Scalability: the Universal Scalability Law</h3>\n");
+        html! { h3 { "Scalability: the Universal Scalability Law" } "\n" }.render_to(out);
         let measured: Vec<&Point> = problem
             .points
             .iter()

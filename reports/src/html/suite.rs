@@ -417,7 +417,7 @@ fn problem(
     let ok = ok_measured(&q.points);
     let summarized = page.view.summarized();
     if ok.is_empty() {
-        out.push_str("<p>No point of this problem was measured and verified.</p>\n");
+        html! { p { "No point of this problem was measured and verified." } "\n" }.render_to(out);
     } else if summarized {
         fits_table(out, page, q);
     } else {
