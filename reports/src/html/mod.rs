@@ -239,6 +239,29 @@ pub(crate) fn figure(out: &mut String, svg: &str, caption: &str) {
     .render_to(out);
 }
 
+/// `<div class="grid">` around what `inner` writes (markup from maud and plotters).
+pub(crate) fn grid(
+    out: &mut String,
+    inner: impl FnOnce(&mut String) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    let mut body = String::new();
+    inner(&mut body)?;
+    html! { div.grid { "\n" (PreEscaped(body)) } "\n" }.render_to(out);
+    Ok(())
+}
+
+/// A `<details>` block, folded under `summary`, around what `inner` writes.
+pub(crate) fn folded(
+    out: &mut String,
+    summary: &str,
+    inner: impl FnOnce(&mut String) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    let mut body = String::new();
+    inner(&mut body)?;
+    html! { details { summary { (summary) } "\n" (PreEscaped(body)) } "\n" }.render_to(out);
+    Ok(())
+}
+
 pub(crate) fn or_dash(v: Option<String>) -> String {
     v.unwrap_or_else(|| "–".into())
 }
@@ -422,33 +445,34 @@ pub(crate) fn workers_figures(
         figure(out, &template.render()?, caption);
         return Ok(());
     };
-    out.push_str("<div class=\"grid\">\n");
-    for (family, series) in &families {
-        let curves: Vec<crate::plot::Curve> = template
-            .curves
-            .iter()
-            .filter(|c| {
-                series
-                    .iter()
-                    .any(|s| c.label.starts_with(&format!("{}:", s.label)))
-            })
-            .cloned()
-            .collect();
-        let title = format!("{} · {family}", template.title);
-        let chart = crate::plot::WorkersChart {
-            title: &title,
-            series,
-            curves: &curves,
-            width: crate::plot::HALF_WIDTH,
-            ..template.clone()
-        };
-        figure(
-            out,
-            &chart.render()?,
-            &format!("{family}, with serial as the common reference."),
-        );
-    }
-    out.push_str("</div>\n");
+    grid(out, |out| {
+        for (family, series) in &families {
+            let curves: Vec<crate::plot::Curve> = template
+                .curves
+                .iter()
+                .filter(|c| {
+                    series
+                        .iter()
+                        .any(|s| c.label.starts_with(&format!("{}:", s.label)))
+                })
+                .cloned()
+                .collect();
+            let title = format!("{} · {family}", template.title);
+            let chart = crate::plot::WorkersChart {
+                title: &title,
+                series,
+                curves: &curves,
+                width: crate::plot::HALF_WIDTH,
+                ..template.clone()
+            };
+            figure(
+                out,
+                &chart.render()?,
+                &format!("{family}, with serial as the common reference."),
+            );
+        }
+        Ok(())
+    })?;
     html! { p.note { (caption) } "\n" }.render_to(out);
     Ok(())
 }

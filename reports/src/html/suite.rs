@@ -69,7 +69,7 @@ pub(super) fn render(
     // The answers across problems (crossover, fits, heatmaps) come before the problems' details.
     let mut body = String::new();
     if suite.points.iter().any(|p| p.status != Status::Ok) {
-        body.push_str("<h2 id=\"attention\">Needs attention</h2>\n");
+        html! { h2 #attention { "Needs attention" } "\n" }.render_to(&mut body);
         attention_list(&mut body, &suite.points, false);
     }
     size_sweeps(&mut body, page)?;
@@ -261,59 +261,61 @@ fn size_sweeps(out: &mut String, page: &Page<'_>) -> Result<(), ReportError> {
             param_sets.push(l);
         }
     }
-    out.push_str("<h2 id=\"sizes\">Time vs size</h2>\n<div class=\"grid\">\n");
-    for params in &param_sets {
-        let pts: Vec<&Point> = measured
-            .iter()
-            .copied()
-            .filter(|p| p.params_label() == *params)
-            .collect();
-        let mut series = Vec::new();
-        for v in variants_of(&pts) {
-            let Some(w) = size_sweep_workers(&pts, v, view.cores) else {
-                continue;
-            };
-            let mut xy: Vec<XY> = pts
+    html! { h2 #sizes { "Time vs size" } "\n" }.render_to(out);
+    super::grid(out, |out| {
+        for params in &param_sets {
+            let pts: Vec<&Point> = measured
                 .iter()
-                .filter(|p| p.variant == v && p.workers == w)
-                .filter_map(|p| {
-                    let m = p.measurement.as_ref()?;
-                    Some(XY {
-                        x: p.n as f64,
-                        y: m.stats.median.0,
-                        interval: Some((m.stats.ci_low.0, m.stats.ci_high.0)),
-                        hollow: p.oversubscribed,
-                    })
-                })
+                .copied()
+                .filter(|p| p.params_label() == *params)
                 .collect();
-            xy.sort_by(|a, b| a.x.total_cmp(&b.x));
-            // Sizes that ran at the same n (--quick shrank them alike) are one point.
-            xy.dedup_by(|a, b| a.x == b.x);
-            series.push(Series::new(
-                format!("{v} ({w} worker{})", if w == 1 { "" } else { "s" }),
-                view.palette.color(v),
-                xy,
-            ));
+            let mut series = Vec::new();
+            for v in variants_of(&pts) {
+                let Some(w) = size_sweep_workers(&pts, v, view.cores) else {
+                    continue;
+                };
+                let mut xy: Vec<XY> = pts
+                    .iter()
+                    .filter(|p| p.variant == v && p.workers == w)
+                    .filter_map(|p| {
+                        let m = p.measurement.as_ref()?;
+                        Some(XY {
+                            x: p.n as f64,
+                            y: m.stats.median.0,
+                            interval: Some((m.stats.ci_low.0, m.stats.ci_high.0)),
+                            hollow: p.oversubscribed,
+                        })
+                    })
+                    .collect();
+                xy.sort_by(|a, b| a.x.total_cmp(&b.x));
+                // Sizes that ran at the same n (--quick shrank them alike) are one point.
+                xy.dedup_by(|a, b| a.x == b.x);
+                series.push(Series::new(
+                    format!("{v} ({w} worker{})", if w == 1 { "" } else { "s" }),
+                    view.palette.color(v),
+                    xy,
+                ));
+            }
+            let title = if params.is_empty() {
+                "Median time vs problem size".to_string()
+            } else {
+                format!("Median time vs problem size · {params}")
+            };
+            let mut chart = SizeChart::new(
+                &title,
+                "problem size n (log scale)",
+                "median time per iteration (log scale)",
+                &series,
+            );
+            chart.y_format = |ns| Nanos(ns).to_string();
+            figure(
+                out,
+                &chart.render()?,
+                "Each variant at its largest worker count within the logical cores; error bars: 95% rerun intervals. Where two lines cross, the faster choice changes with the problem size.",
+            );
         }
-        let title = if params.is_empty() {
-            "Median time vs problem size".to_string()
-        } else {
-            format!("Median time vs problem size · {params}")
-        };
-        let mut chart = SizeChart::new(
-            &title,
-            "problem size n (log scale)",
-            "median time per iteration (log scale)",
-            &series,
-        );
-        chart.y_format = |ns| Nanos(ns).to_string();
-        figure(
-            out,
-            &chart.render()?,
-            "Each variant at its largest worker count within the logical cores; error bars: 95% rerun intervals. Where two lines cross, the faster choice changes with the problem size.",
-        );
-    }
-    out.push_str("</div>\n");
+        Ok(())
+    })?;
     // Say which configured sizes ran at the same n.
     let mut by_n: Vec<(u64, Vec<&str>)> = Vec::new();
     for p in &measured {
@@ -400,57 +402,65 @@ fn problem(
     q: &Problem<'_>,
     sections: &[Box<dyn Section>],
 ) -> Result<(), ReportError> {
-    // Opened here, closed at the end of the problem.
-    html! {
-        (PreEscaped(format!("<section id=\"{}\">\n", q.anchor)))
-        h2 { (q.title()) } "\n"
-    }
-    .render_to(out);
     // With many problems a page would run to tens of thousands of pixels: each problem then
     // shows its answer in one line and folds its charts and tables (a link to the section
     // still lands on its heading).
     let fold = page.suite.problems.len() > FOLD_PROBLEMS_ABOVE;
-    if fold {
-        problem_summary(out, q);
-        out.push_str("<details><summary>Charts and tables of this problem</summary>\n");
-    }
-    let ok = ok_measured(&q.points);
-    let summarized = page.view.summarized();
-    if ok.is_empty() {
-        html! { p { "No point of this problem was measured and verified." } "\n" }.render_to(out);
-    } else if summarized {
-        fits_table(out, page, q);
-    } else {
-        if variants_of(&ok).len() > super::MAX_SERIES_PER_CHART {
-            // Many variants: speedup by families, each against serial; the other charts folded.
-            speedup_chart(out, page, q, &ok)?;
-            out.push_str("<details><summary>Time, efficiency and throughput against workers</summary>\n<div class=\"grid\">\n");
-            time_chart(out, page, q, &ok)?;
-            efficiency_chart(out, page, &ok)?;
-            throughput_chart(out, page, &ok)?;
-            out.push_str("</div>\n</details>\n");
+    let details = |out: &mut String| -> Result<(), ReportError> {
+        let ok = ok_measured(&q.points);
+        let summarized = page.view.summarized();
+        if ok.is_empty() {
+            html! { p { "No point of this problem was measured and verified." } "\n" }
+                .render_to(out);
+        } else if summarized {
+            fits_table(out, page, q);
         } else {
-            out.push_str("<div class=\"grid\">\n");
-            time_chart(out, page, q, &ok)?;
-            speedup_chart(out, page, q, &ok)?;
-            efficiency_chart(out, page, &ok)?;
-            throughput_chart(out, page, &ok)?;
-            out.push_str("</div>\n");
+            if variants_of(&ok).len() > super::MAX_SERIES_PER_CHART {
+                // Many variants: speedup by families, each against serial; the other charts
+                // folded.
+                speedup_chart(out, page, q, &ok)?;
+                super::folded(
+                    out,
+                    "Time, efficiency and throughput against workers",
+                    |out| {
+                        super::grid(out, |out| {
+                            time_chart(out, page, q, &ok)?;
+                            efficiency_chart(out, page, &ok)?;
+                            throughput_chart(out, page, &ok)
+                        })
+                    },
+                )?;
+            } else {
+                super::grid(out, |out| {
+                    time_chart(out, page, q, &ok)?;
+                    speedup_chart(out, page, q, &ok)?;
+                    efficiency_chart(out, page, &ok)?;
+                    throughput_chart(out, page, &ok)
+                })?;
+            }
+            fits_table(out, page, q);
         }
-        fits_table(out, page, q);
-    }
-    if !summarized {
-        for s in sections {
-            s.problem(page, q, out)?;
+        if !summarized {
+            for s in sections {
+                s.problem(page, q, out)?;
+            }
+            samples_chart(out, page, q)?;
         }
-        samples_chart(out, page, q)?;
-    }
-    stats_table(out, page, q);
-    super::attention_brief(out, &q.points);
+        stats_table(out, page, q);
+        super::attention_brief(out, &q.points);
+        Ok(())
+    };
+    let mut body = String::new();
     if fold {
-        out.push_str("</details>\n");
+        problem_summary(&mut body, q);
+        super::folded(&mut body, "Charts and tables of this problem", details)?;
+    } else {
+        details(&mut body)?;
     }
-    out.push_str("</section>\n");
+    html! {
+        section id=(q.anchor) { "\n" h2 { (q.title()) } "\n" (PreEscaped(body)) } "\n"
+    }
+    .render_to(out);
     Ok(())
 }
 
@@ -789,17 +799,18 @@ fn samples_chart(out: &mut String, page: &Page<'_>, q: &Problem<'_>) -> Result<(
         &rows,
     );
     chart.value_format = signed_percent_tick;
-    html! {
-        // Closed after the figure.
-        (PreEscaped("<details>")) summary { "Raw samples of every point (" (rows.len()) ")" } "\n"
-    }
-    .render_to(out);
-    figure(
+    super::folded(
         out,
-        &chart.render()?,
-        "One row per measured point (its median after the label): every sample, as its difference from that median. Wide boxes, long whiskers or many outliers mean a noisy measurement: compare medians with care. Outliers far beyond the whiskers are counted at the axis's edge (n ▸) instead of stretching it.",
-    );
-    out.push_str("</details>\n");
+        &format!("Raw samples of every point ({})", rows.len()),
+        |out| {
+            figure(
+                out,
+                &chart.render()?,
+                "One row per measured point (its median after the label): every sample, as its difference from that median. Wide boxes, long whiskers or many outliers mean a noisy measurement: compare medians with care. Outliers far beyond the whiskers are counted at the axis's edge (n ▸) instead of stretching it.",
+            );
+            Ok(())
+        },
+    )?;
     Ok(())
 }
 
