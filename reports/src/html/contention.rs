@@ -86,37 +86,39 @@ fn fairness(
     let total = series(page, points, |o| Some(o.fairness.jain));
     // Many primitives: the charts come by family, folded (the table below has every figure).
     let many = total.len() > super::MAX_SERIES_PER_CHART;
-    out.push_str(if many {
-        "<details><summary>Fairness charts, by family of primitives</summary>\n"
+    let charts = |out: &mut String| -> Result<(), ReportError> {
+        let mut chart = WorkersChart::new(
+            "Fairness over the whole point (Jain's index)",
+            "Jain's index of operations per worker",
+            &total,
+            view.cores,
+        );
+        chart.reference = Some((1.0, "perfectly fair (1)"));
+        super::workers_figures(
+            out,
+            &chart,
+            "Jain's index (Σx)² / (n·Σx²) of the operations each worker completed over every observed iteration: 1 when all did the same, 1/n when one did everything.",
+        )?;
+        let per_iteration = series(page, points, |o| o.per_iteration.jain_median);
+        let mut chart = WorkersChart::new(
+            "Fairness within an iteration (median Jain's index)",
+            "median over iterations of Jain's index",
+            &per_iteration,
+            view.cores,
+        );
+        chart.reference = Some((1.0, "perfectly fair (1)"));
+        super::workers_figures(
+            out,
+            &chart,
+            "The same index per iteration, median over iterations: with more workers than cores, some workers barely run within an iteration and catch up in others, which the total hides.",
+        )?;
+        Ok(())
+    };
+    if many {
+        super::folded(out, "Fairness charts, by family of primitives", charts)?;
     } else {
-        "<div class=\"grid\">\n"
-    });
-    let mut chart = WorkersChart::new(
-        "Fairness over the whole point (Jain's index)",
-        "Jain's index of operations per worker",
-        &total,
-        view.cores,
-    );
-    chart.reference = Some((1.0, "perfectly fair (1)"));
-    super::workers_figures(
-        out,
-        &chart,
-        "Jain's index (Σx)² / (n·Σx²) of the operations each worker completed over every observed iteration: 1 when all did the same, 1/n when one did everything.",
-    )?;
-    let per_iteration = series(page, points, |o| o.per_iteration.jain_median);
-    let mut chart = WorkersChart::new(
-        "Fairness within an iteration (median Jain's index)",
-        "median over iterations of Jain's index",
-        &per_iteration,
-        view.cores,
-    );
-    chart.reference = Some((1.0, "perfectly fair (1)"));
-    super::workers_figures(
-        out,
-        &chart,
-        "The same index per iteration, median over iterations: with more workers than cores, some workers barely run within an iteration and catch up in others, which the total hides.",
-    )?;
-    out.push_str(if many { "</details>\n" } else { "</div>\n" });
+        super::grid(out, charts)?;
+    }
     html! {
         details {
             summary { "Fairness of every point" } "\n"
@@ -201,37 +203,39 @@ fn latency(
         let ps: Vec<&Point> = with.iter().map(|(p, _)| *p).collect();
         variants_of(&ps).len() > super::MAX_SERIES_PER_CHART
     };
-    out.push_str(if many {
-        "<details><summary>Latency charts, by family of primitives</summary>\n"
+    let charts = |out: &mut String| -> Result<(), ReportError> {
+        let max = with
+            .iter()
+            .filter_map(|(_, o)| o.latency.as_ref()?.percentile(0.99))
+            .map(|n| n.0)
+            .fold(1.0, f64::max);
+        let unit = time_unit(max);
+        for (q, title) in [
+            (0.5, "Median latency (p50) vs workers"),
+            (0.99, "Tail latency (p99) vs workers"),
+        ] {
+            let s = series(page, &with, |o| {
+                let l = o.latency.as_ref()?;
+                let v = l.percentile(q)?.0.max(l.resolution_ns.0).max(1.0);
+                Some(v / unit.ns)
+            });
+            let y_label = format!("{} latency ({})", percentile_label(q), unit.name);
+            let mut chart = WorkersChart::new(title, &y_label, &s, view.cores);
+            chart.log_y = true;
+            chart.width = HALF_WIDTH;
+            super::workers_figures(
+                out,
+                &chart,
+                "Time of the shared part of an operation (lock, critical section, unlock; a CAS loop; a fetch_add; a channel send), clock cost subtracted; values the clock cannot resolve are drawn at its resolution.",
+            )?;
+        }
+        Ok(())
+    };
+    if many {
+        super::folded(out, "Latency charts, by family of primitives", charts)?;
     } else {
-        "<div class=\"grid\">\n"
-    });
-    let max = with
-        .iter()
-        .filter_map(|(_, o)| o.latency.as_ref()?.percentile(0.99))
-        .map(|n| n.0)
-        .fold(1.0, f64::max);
-    let unit = time_unit(max);
-    for (q, title) in [
-        (0.5, "Median latency (p50) vs workers"),
-        (0.99, "Tail latency (p99) vs workers"),
-    ] {
-        let s = series(page, &with, |o| {
-            let l = o.latency.as_ref()?;
-            let v = l.percentile(q)?.0.max(l.resolution_ns.0).max(1.0);
-            Some(v / unit.ns)
-        });
-        let y_label = format!("{} latency ({})", percentile_label(q), unit.name);
-        let mut chart = WorkersChart::new(title, &y_label, &s, view.cores);
-        chart.log_y = true;
-        chart.width = HALF_WIDTH;
-        super::workers_figures(
-            out,
-            &chart,
-            "Time of the shared part of an operation (lock, critical section, unlock; a CAS loop; a fetch_add; a channel send), clock cost subtracted; values the clock cannot resolve are drawn at its resolution.",
-        )?;
+        super::grid(out, charts)?;
     }
-    out.push_str(if many { "</details>\n" } else { "</div>\n" });
     let clock = with
         .iter()
         .filter_map(|(_, o)| o.latency.as_ref())
@@ -328,75 +332,75 @@ fn heatmaps(
         })
         .collect();
     let scale_label = "throughput ÷ throughput at the fewest workers (same parameter)";
-    out.push_str("<div class=\"grid\">\n");
-    for v in variants_of(group) {
-        if group.iter().all(|p| p.variant == v && p.workers == 1) || v == "serial" {
-            continue;
+    super::grid(out, |out| {
+        for v in variants_of(group) {
+            if group.iter().all(|p| p.variant == v && p.workers == 1) || v == "serial" {
+                continue;
+            }
+            let cells: Vec<Vec<HeatCell>> = workers
+                .iter()
+                .map(|w| {
+                    values
+                        .iter()
+                        .map(|value| {
+                            let point = group.iter().find(|p| {
+                                p.variant == v && p.workers == *w && p.params.get(param) == Some(value)
+                            });
+                            // Normalized by the same primitive at its fewest workers and the same
+                            // parameter: the colour shows scaling, not how much work-inside costs.
+                            let base = group
+                                .iter()
+                                .filter(|p| p.variant == v && p.params.get(param) == Some(value))
+                                .min_by_key(|p| p.workers)
+                                .and_then(|p| p.throughput.as_ref())
+                                .map(|t| t.value)
+                                .filter(|b| *b > 0.0);
+                            match (point.and_then(|p| p.throughput.as_ref()), base) {
+                                (Some(t), Some(b)) => HeatCell {
+                                    value: Some(t.value / b),
+                                    text: format::ratio(t.value / b),
+                                    href: None,
+                                    tooltip: format!(
+                                        "{v} · {w} workers · {param} = {value}: {} ({} its throughput at its fewest workers)",
+                                        format::throughput(t.value, &t.unit),
+                                        format::ratio(t.value / b)
+                                    ),
+                                },
+                                _ => HeatCell::default(),
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            let title = format!("{v}: throughput scaling");
+            let mut chart = HeatmapChart::new(
+                &title,
+                &rows,
+                &columns,
+                &cells,
+                ColorScale::Diverging {
+                    lo: 0.25,
+                    center: 1.0,
+                    hi: (page.view.cores as f64).max(2.0),
+                    log: true,
+                },
+            );
+            chart.row_header = "workers";
+            chart.column_header = param;
+            chart.scale_label = scale_label;
+            chart.scale_format = |v| format!("{}×", crate::plot::tick((v * 100.0).round() / 100.0));
+            chart.empty_label = "not measured or not verified";
+            chart.max_width = HALF_WIDTH;
+            figure(
+                out,
+                &chart.render()?,
+                &format!(
+                    "{v}: throughput at each worker count (rows) and {param} (columns), divided by its throughput at the fewest workers with the same {param}: blue scales up, orange slows down (absolute figures in the tooltips and the tables)."
+                ),
+            );
         }
-        let cells: Vec<Vec<HeatCell>> = workers
-            .iter()
-            .map(|w| {
-                values
-                    .iter()
-                    .map(|value| {
-                        let point = group.iter().find(|p| {
-                            p.variant == v && p.workers == *w && p.params.get(param) == Some(value)
-                        });
-                        // Normalized by the same primitive at its fewest workers and the same
-                        // parameter: the colour shows scaling, not how much work-inside costs.
-                        let base = group
-                            .iter()
-                            .filter(|p| p.variant == v && p.params.get(param) == Some(value))
-                            .min_by_key(|p| p.workers)
-                            .and_then(|p| p.throughput.as_ref())
-                            .map(|t| t.value)
-                            .filter(|b| *b > 0.0);
-                        match (point.and_then(|p| p.throughput.as_ref()), base) {
-                            (Some(t), Some(b)) => HeatCell {
-                                value: Some(t.value / b),
-                                text: format::ratio(t.value / b),
-                                href: None,
-                                tooltip: format!(
-                                    "{v} · {w} workers · {param} = {value}: {} ({} its throughput at its fewest workers)",
-                                    format::throughput(t.value, &t.unit),
-                                    format::ratio(t.value / b)
-                                ),
-                            },
-                            _ => HeatCell::default(),
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        let title = format!("{v}: throughput scaling");
-        let mut chart = HeatmapChart::new(
-            &title,
-            &rows,
-            &columns,
-            &cells,
-            ColorScale::Diverging {
-                lo: 0.25,
-                center: 1.0,
-                hi: (page.view.cores as f64).max(2.0),
-                log: true,
-            },
-        );
-        chart.row_header = "workers";
-        chart.column_header = param;
-        chart.scale_label = scale_label;
-        chart.scale_format = |v| format!("{}×", crate::plot::tick((v * 100.0).round() / 100.0));
-        chart.empty_label = "not measured or not verified";
-        chart.max_width = HALF_WIDTH;
-        figure(
-            out,
-            &chart.render()?,
-            &format!(
-                "{v}: throughput at each worker count (rows) and {param} (columns), divided by its throughput at the fewest workers with the same {param}: blue scales up, orange slows down (absolute figures in the tooltips and the tables)."
-            ),
-        );
-    }
-    out.push_str("</div>\n");
-    Ok(())
+        Ok(())
+    })
 }
 
 impl Section for Contention {

@@ -190,30 +190,31 @@ impl Section for Scalability {
                 Some(families) => {
                     // One chart per family of primitives, each against the same reference
                     // (serial) and on the same axis, so neighbours never share a chart.
-                    out.push_str("<div class=\"grid\">\n");
-                    for (family, family_series) in &families {
-                        let family_curves: Vec<Curve> = curves
-                            .iter()
-                            .filter(|c| {
-                                family_series
-                                    .iter()
-                                    .any(|s| c.label.starts_with(&format!("{}:", s.label)))
-                            })
-                            .cloned()
-                            .collect();
-                        let title = format!("Throughput and USL fits · {family}");
-                        let mut chart =
-                            WorkersChart::new(&title, &y_label, family_series, view.cores);
-                        chart.curves = &family_curves;
-                        chart.curve_legend = Some("dashed: the variant's USL fit");
-                        chart.log_y = true;
-                        figure(
-                            out,
-                            &chart.render()?,
-                            &format!("{family}, with serial as the common reference."),
-                        );
-                    }
-                    out.push_str("</div>\n");
+                    super::grid(out, |out| {
+                        for (family, family_series) in &families {
+                            let family_curves: Vec<Curve> = curves
+                                .iter()
+                                .filter(|c| {
+                                    family_series
+                                        .iter()
+                                        .any(|s| c.label.starts_with(&format!("{}:", s.label)))
+                                })
+                                .cloned()
+                                .collect();
+                            let title = format!("Throughput and USL fits · {family}");
+                            let mut chart =
+                                WorkersChart::new(&title, &y_label, family_series, view.cores);
+                            chart.curves = &family_curves;
+                            chart.curve_legend = Some("dashed: the variant's USL fit");
+                            chart.log_y = true;
+                            figure(
+                                out,
+                                &chart.render()?,
+                                &format!("{family}, with serial as the common reference."),
+                            );
+                        }
+                        Ok(())
+                    })?;
                     html! { p.note { (caption) } "\n" }.render_to(out);
                 }
             }
