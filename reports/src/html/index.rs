@@ -9,7 +9,7 @@ use crate::view::{
     speedup_interval, status_counts, status_groups,
 };
 use crate::{ReportError, format};
-use maud::{Markup, Render, html};
+use maud::{Markup, PreEscaped, Render, html};
 use parbench_harness::Nanos;
 use parbench_harness::analysis::BASELINE_VARIANT;
 use parbench_harness::results::{ExecutionModel, Point, RunResults, Status};
@@ -615,8 +615,18 @@ fn suites_table(out: &mut String, view: &ReportView<'_>) {
 
 /// "How this was measured": for this run, the answers a careful reader asks for first.
 fn how_measured(out: &mut String, view: &ReportView<'_>) {
+    let mut items = String::new();
+    how_measured_items(&mut items, view);
+    html! {
+        h2 #method { "How this was measured" } "\n"
+        dl.defs.callout { "\n" (PreEscaped(items)) } "\n"
+    }
+    .render_to(out);
+}
+
+/// The definitions of "How this was measured".
+fn how_measured_items(out: &mut String, view: &ReportView<'_>) {
     let r = view.results;
-    out.push_str("<h2 id=\"method\">How this was measured</h2>\n<dl class=\"defs callout\">\n");
     // Baseline and its absolute time.
     let mut baselines: Vec<Markup> = Vec::new();
     for s in &view.suites {
@@ -660,24 +670,20 @@ fn how_measured(out: &mut String, view: &ReportView<'_>) {
     ns.sort_unstable();
     let few = ns.iter().filter(|n| **n < MIN_SAMPLES).count();
     if !ns.is_empty() {
-        let _ = writeln!(
-            out,
-            "<dt>Samples</dt><dd>{} Samples per point: {} to {} (median {}). {}</dd>",
-            repetitions_sentence(r),
-            ns[0],
-            ns[ns.len() - 1],
-            ns[ns.len() / 2],
-            if few > 0 {
-                format!(
-                    "{few} point{} had fewer than {MIN_SAMPLES}: they print no interval and never become a headline.",
-                    plural(few)
-                )
-            } else {
-                String::new()
-            }
-        );
+        html! {
+            dt { "Samples" }
+            dd {
+                (repetitions_sentence(r)) " Samples per point: " (ns[0]) " to " (ns[ns.len() - 1])
+                " (median " (ns[ns.len() / 2]) "). "
+                @if few > 0 {
+                    (few) " point" (plural(few)) " had fewer than " (MIN_SAMPLES)
+                    ": they print no interval and never become a headline."
+                }
+            } "\n"
+        }
+        .render_to(out);
     }
-    let _ = writeln!(out, "<dt>Intervals</dt><dd>{}</dd>", intervals_sentence(r));
+    html! { dt { "Intervals" } dd { (intervals_sentence(r)) } "\n" }.render_to(out);
     // What varied.
     let mut workers: Vec<u32> = r.points.iter().map(|p| p.workers).collect();
     workers.sort_unstable();
@@ -739,7 +745,13 @@ fn how_measured(out: &mut String, view: &ReportView<'_>) {
             }
             .render_to(out);
         }
-        None => out.push_str("<dt>Bounds</dt><dd>This run had no calibration of the machine (`parbench calibrate`), so no point is measured against the machine's limits.</dd>\n"),
+        None => html! {
+            dt { "Bounds" }
+            dd {
+                "This run had no calibration of the machine (`parbench calibrate`), so no point is measured against the machine's limits."
+            } "\n"
+        }
+        .render_to(out),
     }
     // Left out.
     let over = r.points.iter().filter(|p| p.oversubscribed).count();
@@ -749,13 +761,18 @@ fn how_measured(out: &mut String, view: &ReportView<'_>) {
         .filter(|p| !p.derived.flags.is_empty())
         .count();
     let not_ok = r.points.iter().filter(|p| p.status != Status::Ok).count();
-    let _ = writeln!(
-        out,
-        "<dt>Left out, and why</dt><dd>{not_ok} point{} not verified (wrong, failed, skipped or incorrect by design: no speedup; see <a href=\"#status\">Status</a>); {over} oversubscribed point{} (measured and drawn hollow, left out of headlines and of every fit: the models assume a core per worker); {flagged} flagged by a self-check (shown, never a headline); efficiency and Karp-Flatt of accelerator points (one device is not one worker).</dd>",
-        plural(not_ok),
-        plural(over),
-    );
-    out.push_str("</dl>\n");
+    html! {
+        dt { "Left out, and why" }
+        dd {
+            (not_ok) " point" (plural(not_ok))
+            " not verified (wrong, failed, skipped or incorrect by design: no speedup; see "
+            a href="#status" { "Status" } "); " (over) " oversubscribed point" (plural(over))
+            " (measured and drawn hollow, left out of headlines and of every fit: the models assume a core per worker); "
+            (flagged)
+            " flagged by a self-check (shown, never a headline); efficiency and Karp-Flatt of accelerator points (one device is not one worker)."
+        } "\n"
+    }
+    .render_to(out);
 }
 
 /// The machine's calibrated limits, where the run had them.
@@ -778,38 +795,37 @@ fn calibration(out: &mut String, view: &ReportView<'_>) {
     let mut threads: Vec<u32> = c.bandwidth.iter().map(|b| b.threads).collect();
     threads.sort_unstable();
     threads.dedup();
-    out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>bandwidth</th>");
-    for ws in &sets {
-        let _ = write!(out, "<th class=\"num\">{}</th>", format::bytes(*ws as f64));
-    }
-    out.push_str("</tr></thead>\n<tbody>\n");
-    for kind in [
+    let kinds = [
         parbench_harness::calibration::BandwidthKind::Read,
         parbench_harness::calibration::BandwidthKind::Write,
         parbench_harness::calibration::BandwidthKind::Copy,
-    ] {
-        for t in &threads {
-            let _ = write!(
-                out,
-                "<tr><td>{} · {t} thread{}</td>",
-                kind.name(),
-                plural(*t as usize)
-            );
-            for ws in &sets {
-                let v = c
-                    .bandwidth
-                    .iter()
-                    .find(|b| b.kind == kind && b.threads == *t && b.working_set_bytes == *ws);
-                let _ = write!(
-                    out,
-                    "<td class=\"num\">{}</td>",
-                    v.map_or("–".into(), |b| format::si(b.bytes_per_s, "B/s"))
-                );
-            }
-            out.push_str("</tr>\n");
-        }
+    ];
+    html! {
+        div.scroll { table {
+            "\n"
+            thead { tr {
+                th { "bandwidth" }
+                @for ws in &sets { th.num { (format::bytes(*ws as f64)) } }
+            } } "\n"
+            tbody {
+                "\n"
+                @for kind in kinds {
+                    @for t in &threads {
+                        tr {
+                            td { (kind.name()) " · " (t) " thread" (plural(*t as usize)) }
+                            @for ws in &sets {
+                                @let v = c.bandwidth.iter().find(|b| {
+                                    b.kind == kind && b.threads == *t && b.working_set_bytes == *ws
+                                });
+                                td.num { (v.map_or("–".into(), |b| format::si(b.bytes_per_s, "B/s"))) }
+                            }
+                        } "\n"
+                    }
+                }
+            } "\n"
+        } } "\n"
     }
-    out.push_str("</tbody>\n</table></div>\n<dl class=\"kv\">\n");
+    .render_to(out);
     let opt = |v: Option<f64>| v.map_or("not measured".to_string(), |v| Nanos(v).to_string());
     let rows: Vec<(&str, String)> = vec![
         (
@@ -844,10 +860,10 @@ fn calibration(out: &mut String, view: &ReportView<'_>) {
         ("process spawn + wait", opt(c.process_spawn_ns)),
         ("pipe round trip", opt(c.pipe_round_trip_ns)),
     ];
-    for (k, v) in rows {
-        html! { dt { (k) } dd { (v) } "\n" }.render_to(out);
+    html! {
+        dl.kv { "\n" @for (k, v) in &rows { dt { (k) } dd { (v) } "\n" } } "\n"
     }
-    out.push_str("</dl>\n");
+    .render_to(out);
 }
 
 fn how_to_read(out: &mut String, view: &ReportView<'_>) {
@@ -869,7 +885,7 @@ fn how_to_read(out: &mut String, view: &ReportView<'_>) {
 
 fn machine(out: &mut String, view: &ReportView<'_>) {
     let m = &view.results.machine;
-    out.push_str("<h2 id=\"machine\">Machine</h2>\n<dl class=\"kv\">\n");
+    html! { h2 #machine { "Machine" } "\n" }.render_to(out);
     let mem = m
         .memory_bytes
         .map(|b| format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64))
@@ -934,10 +950,10 @@ fn machine(out: &mut String, view: &ReportView<'_>) {
             },
         ),
     ];
-    for (k, v) in rows {
-        html! { dt { (k) } dd { (v) } "\n" }.render_to(out);
+    html! {
+        dl.kv { "\n" @for (k, v) in &rows { dt { (k) } dd { (v) } "\n" } } "\n"
     }
-    out.push_str("</dl>\n");
+    .render_to(out);
 }
 
 fn config(out: &mut String, view: &ReportView<'_>) {
