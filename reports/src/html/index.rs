@@ -13,7 +13,6 @@ use maud::{Markup, PreEscaped, Render, html};
 use parbench_harness::Nanos;
 use parbench_harness::analysis::BASELINE_VARIANT;
 use parbench_harness::results::{ExecutionModel, Point, RunResults, Status};
-use std::fmt::Write as _;
 
 pub(super) fn render(
     view: &ReportView<'_>,
@@ -111,7 +110,17 @@ pub(super) fn render(
     machine(&mut out, view);
     calibration(&mut out, view);
     config(&mut out, view);
-    out.push_str("<h2 id=\"files\">Files</h2>\n<ul>\n<li><a href=\"results.json\">results.json</a>: everything, in the documented schema (raw samples included)</li>\n<li><a href=\"results.csv\">results.csv</a>: one row per point</li>\n<li><a href=\"samples.csv\">samples.csv</a>: one row per raw sample (long format)</li>\n<li><a href=\"summary.md\">summary.md</a>: a Markdown digest for a pull request or CI job summary</li>\n</ul>\n");
+    html! {
+        h2 #files { "Files" } "\n"
+        ul {
+            "\n"
+            li { a href="results.json" { "results.json" } ": everything, in the documented schema (raw samples included)" } "\n"
+            li { a href="results.csv" { "results.csv" } ": one row per point" } "\n"
+            li { a href="samples.csv" { "samples.csv" } ": one row per raw sample (long format)" } "\n"
+            li { a href="summary.md" { "summary.md" } ": a Markdown digest for a pull request or CI job summary" } "\n"
+        } "\n"
+    }
+    .render_to(&mut out);
     let body = out.split_off(body_start);
     html! {
         nav.toc aria-label="contents" {
@@ -867,20 +876,30 @@ fn calibration(out: &mut String, view: &ReportView<'_>) {
 }
 
 fn how_to_read(out: &mut String, view: &ReportView<'_>) {
-    let _ = writeln!(
-        out,
-        "<h2 id=\"reading\">How to read this report</h2>\n<dl class=\"defs callout\">\n\
-<dt>time (median)</dt><dd>Wall-clock time of one iteration of the workload: the median of the samples (a sample times a batch of back-to-back iterations and divides). Error bars and intervals are 95% intervals for a rerun (see How this was measured).</dd>\n\
-<dt>speedup</dt><dd>The baseline's median divided by the variant's median at the same suite, size and parameters. The baseline is the <em>serial</em> variant, or the same variant at one worker where a suite has none. Only points whose answer matched the serial reference get a speedup.</dd>\n\
-<dt>efficiency</dt><dd>Speedup per worker: 100% means perfect scaling.</dd>\n\
-<dt>Karp-Flatt serial fraction</dt><dd>(1/speedup − 1/p) / (1 − 1/p) at p workers: the share of the work that behaves as if it were serial at that worker count; growing with p points to parallel overhead.</dd>\n\
-<dt>Amdahl fit</dt><dd>The serial fraction f of Amdahl's law, speedup(p) = 1 / (f + (1 − f)/p), fitted by least squares to a variant's speedups on at most {cores} workers (the logical cores), with a 95% interval; 1/f bounds the speedup any number of workers can reach. With fewer than 3 distinct worker counts the report says the fit is not meaningful instead of printing a number.</dd>\n\
-<dt>oversubscribed</dt><dd>More workers than the machine's {cores} logical cores: measured on purpose, drawn hollow (and shaded), never fitted.</dd>\n\
-<dt>throughput</dt><dd>Work per second at the median time, in the workload's own unit.</dd>\n\
-<dt>phases</dt><dd>Time components a variant reports for itself (compute, exchange, start-up, IPC, transfers, kernel), shown as stacked bars where present.</dd>\n\
-</dl>",
-        cores = view.cores
-    );
+    let cores = view.cores;
+    html! {
+        h2 #reading { "How to read this report" } "\n"
+        dl.defs.callout {
+            "\n"
+            dt { "time (median)" }
+            dd { "Wall-clock time of one iteration of the workload: the median of the samples (a sample times a batch of back-to-back iterations and divides). Error bars and intervals are 95% intervals for a rerun (see How this was measured)." } "\n"
+            dt { "speedup" }
+            dd { "The baseline's median divided by the variant's median at the same suite, size and parameters. The baseline is the " em { "serial" } " variant, or the same variant at one worker where a suite has none. Only points whose answer matched the serial reference get a speedup." } "\n"
+            dt { "efficiency" }
+            dd { "Speedup per worker: 100% means perfect scaling." } "\n"
+            dt { "Karp-Flatt serial fraction" }
+            dd { "(1/speedup − 1/p) / (1 − 1/p) at p workers: the share of the work that behaves as if it were serial at that worker count; growing with p points to parallel overhead." } "\n"
+            dt { "Amdahl fit" }
+            dd { "The serial fraction f of Amdahl's law, speedup(p) = 1 / (f + (1 − f)/p), fitted by least squares to a variant's speedups on at most " (cores) " workers (the logical cores), with a 95% interval; 1/f bounds the speedup any number of workers can reach. With fewer than 3 distinct worker counts the report says the fit is not meaningful instead of printing a number." } "\n"
+            dt { "oversubscribed" }
+            dd { "More workers than the machine's " (cores) " logical cores: measured on purpose, drawn hollow (and shaded), never fitted." } "\n"
+            dt { "throughput" }
+            dd { "Work per second at the median time, in the workload's own unit." } "\n"
+            dt { "phases" }
+            dd { "Time components a variant reports for itself (compute, exchange, start-up, IPC, transfers, kernel), shown as stacked bars where present." } "\n"
+        } "\n"
+    }
+    .render_to(out);
 }
 
 fn machine(out: &mut String, view: &ReportView<'_>) {

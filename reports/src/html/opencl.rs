@@ -299,11 +299,14 @@ fn costs(page: &Page<'_>, ok: &[&Point], out: &mut String) -> Result<(), ReportE
     }
     .render_to(out);
     if let Some(startup) = ok.iter().find_map(|p| metric(p, "opencl_startup_ns")) {
-        let _ = writeln!(
-            out,
-            "<p class=\"note\">build cold: building and first launching the program as a source the platform has never compiled (no binary cache); build warm: the same once the platform's cache holds it; first run: the first iteration after the build, the untimed one that is verified before timing (first touches of the buffers, any lazy compilation). None of these enter the medians. Once per process, before any program: {} of OpenCL start-up (listing platforms, the context, the compiler's first run).</p>",
-            Nanos(startup)
-        );
+        html! {
+            p.note {
+                "build cold: building and first launching the program as a source the platform has never compiled (no binary cache); build warm: the same once the platform's cache holds it; first run: the first iteration after the build, the untimed one that is verified before timing (first touches of the buffers, any lazy compilation). None of these enter the medians. Once per process, before any program: "
+                (Nanos(startup))
+                " of OpenCL start-up (listing platforms, the context, the compiler's first run)."
+            } "\n"
+        }
+        .render_to(out);
     }
     Ok(())
 }
