@@ -5,8 +5,8 @@
 //! [`Text`], which neutralises spreadsheet formulas.
 
 use crate::escape::csv_text;
-use crate::{Exporter, OutputFile, ReportError};
-use parbench_harness::results::{Point, RunResults, StopReason};
+use crate::output::{Exporter, OutputFile, ReportError};
+use parbench_schema::results::{Point, RunResults, StopReason};
 use serde::{Serialize, Serializer};
 
 #[derive(Debug, Default)]

@@ -12,13 +12,13 @@ pub fn si(value: f64, unit: &str) -> String {
         if value.abs() >= scale {
             return format!(
                 "{} {p}{unit}",
-                parbench_harness::duration::three_significant(value / scale)
+                parbench_schema::duration::three_significant(value / scale)
             );
         }
     }
     format!(
         "{} {unit}",
-        parbench_harness::duration::three_significant(value)
+        parbench_schema::duration::three_significant(value)
     )
 }
 

@@ -3,8 +3,8 @@
 //! A row is a [`SampleRow`]; its field names are the header.
 
 use crate::csv::{CsvError, Text, finish, writer_with_header};
-use crate::{Exporter, OutputFile, ReportError};
-use parbench_harness::results::RunResults;
+use crate::output::{Exporter, OutputFile, ReportError};
+use parbench_schema::results::RunResults;
 use serde::Serialize;
 
 #[derive(Debug, Default)]

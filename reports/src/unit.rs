@@ -42,7 +42,7 @@ impl<'a> MetricUnit<'a> {
     /// `value` in this unit, for a reader: durations and byte counts with readable prefixes.
     pub fn format(self, value: f64) -> String {
         match self {
-            MetricUnit::Nanoseconds => parbench_harness::Nanos(value).to_string(),
+            MetricUnit::Nanoseconds => parbench_schema::Nanos(value).to_string(),
             MetricUnit::Bytes => {
                 let mut v = value;
                 let mut i = 0;
@@ -53,7 +53,7 @@ impl<'a> MetricUnit<'a> {
                 }
                 format!(
                     "{} {}",
-                    parbench_harness::duration::three_significant(v),
+                    parbench_schema::duration::three_significant(v),
                     PREFIXED[i]
                 )
             }

@@ -4,9 +4,9 @@
 
 mod fixture;
 
-use parbench_harness::results::RunResults;
 use parbench_reports::view::{MAX_DRAWN_POINTS, MAX_NAV_SUITES};
 use parbench_reports::{Format, render_all};
+use parbench_schema::results::RunResults;
 
 /// `points` points: a few hundred built by the fixture, copied under new suite names.
 fn huge(points: usize) -> RunResults {

@@ -3,16 +3,17 @@
 //! suite pages), the suites, how to read the figures, the machine fingerprint and the config.
 
 use super::{Section, nav, page_foot, page_head, status_badge, variant_cell};
+use crate::format;
+use crate::output::ReportError;
 use crate::plot::{ColorScale, HeatCell, HeatmapChart, tick};
 use crate::view::{
     MIN_SAMPLES, ReportView, STATUSES, best_speedup, headline_eligible, not_headline_because,
     speedup_interval, status_counts, status_groups,
 };
-use crate::{ReportError, format};
 use maud::{Markup, PreEscaped, Render, html};
-use parbench_harness::Nanos;
-use parbench_harness::analysis::BASELINE_VARIANT;
-use parbench_harness::results::{ExecutionModel, Point, RunResults, Status};
+use parbench_analysis::derived::BASELINE_VARIANT;
+use parbench_schema::Nanos;
+use parbench_schema::results::{ExecutionModel, Point, RunResults, Status};
 
 pub(super) fn render(
     view: &ReportView<'_>,
@@ -748,7 +749,7 @@ fn how_measured_items(out: &mut String, view: &ReportView<'_>) {
                     ") that gives every CPU point the throughput the machine allows at its worker count and working set, and its "
                     em { "% of bound" } ". " (bounded.len()) " point" (plural(bounded.len())) " got a bound"
                     @if !serial.is_empty() { "; serial: " (serial.join(", ")) }
-                    ". A point above " (format!("{:.0}", parbench_harness::calibration::ABOVE_BOUND * 100.0))
+                    ". A point above " (format!("{:.0}", parbench_schema::calibration::ABOVE_BOUND * 100.0))
                     "% of its bound is flagged as a measurement error. Accelerator points have none (the calibration measures the CPU)."
                 } "\n"
             }
@@ -805,9 +806,9 @@ fn calibration(out: &mut String, view: &ReportView<'_>) {
     threads.sort_unstable();
     threads.dedup();
     let kinds = [
-        parbench_harness::calibration::BandwidthKind::Read,
-        parbench_harness::calibration::BandwidthKind::Write,
-        parbench_harness::calibration::BandwidthKind::Copy,
+        parbench_schema::calibration::BandwidthKind::Read,
+        parbench_schema::calibration::BandwidthKind::Write,
+        parbench_schema::calibration::BandwidthKind::Copy,
     ];
     html! {
         div.scroll { table {

@@ -3,10 +3,11 @@
 //! no point has metrics.
 
 use super::{Page, Section, variant_cell};
+use crate::format;
+use crate::output::ReportError;
 use crate::view::Problem;
-use crate::{ReportError, format};
 use maud::{Render, html};
-use parbench_harness::results::Point;
+use parbench_schema::results::Point;
 
 pub(super) struct Metrics;
 

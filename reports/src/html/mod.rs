@@ -16,10 +16,10 @@ mod suite;
 // is escaped unless wrapped in `PreEscaped` (only the style sheet, plotters' SVG and fragments
 // maud itself rendered are). Chosen over askama (templates in files, more build time) because
 // the pages are assembled from many small Rust functions, which stay functions here.
+use crate::output::{Exporter, OutputFile, ReportError};
 use crate::view::{ReportView, SuiteView};
-use crate::{Exporter, OutputFile, ReportError};
 use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
-use parbench_harness::results::{FlagKind, Point, RunResults, Status};
+use parbench_schema::results::{FlagKind, Point, RunResults, Status};
 
 pub use crate::view::Problem;
 
@@ -412,12 +412,12 @@ pub(crate) fn small_multiples(
     }
     let reference: Vec<&crate::plot::Series> = series
         .iter()
-        .filter(|s| s.label == parbench_harness::analysis::BASELINE_VARIANT)
+        .filter(|s| s.label == parbench_analysis::derived::BASELINE_VARIANT)
         .collect();
     let mut out: Vec<(&'static str, Vec<crate::plot::Series>)> = Vec::new();
     for s in series
         .iter()
-        .filter(|s| s.label != parbench_harness::analysis::BASELINE_VARIANT)
+        .filter(|s| s.label != parbench_analysis::derived::BASELINE_VARIANT)
     {
         let f = family(&s.label);
         match out.iter_mut().find(|(g, _)| *g == f) {

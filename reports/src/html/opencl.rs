@@ -5,14 +5,15 @@
 //! Renders nothing where no point ran on OpenCL.
 
 use super::{Page, Section, figure, variant_cell};
+use crate::format;
+use crate::output::ReportError;
 use crate::palette::phase_color;
 use crate::plot::{Bar, HALF_WIDTH, Series, SizeChart, SizeMarker, StackedBarChart, XY, time_unit};
 use crate::view::ReportView;
-use crate::{ReportError, format};
 use maud::{Markup, Render, html};
-use parbench_harness::Nanos;
-use parbench_harness::crossover::{Crossover, Measure, Outcome};
-use parbench_harness::results::{ExecutionModel, Point, Status};
+use parbench_schema::Nanos;
+use parbench_schema::crossover::{Crossover, Measure, Outcome};
+use parbench_schema::results::{ExecutionModel, Point, Status};
 use plotters::style::RGBColor;
 use std::fmt::Write as _;
 
@@ -453,7 +454,7 @@ fn sweeps(page: &Page<'_>, mine: &[&Crossover], out: &mut String) -> Result<(), 
 
 fn ratio_table(e2e: &Crossover, kernel: Option<&Crossover>, out: &mut String) {
     let ratio = |r: f64, ci: [f64; 2]| {
-        let sig = parbench_harness::duration::three_significant;
+        let sig = parbench_schema::duration::three_significant;
         format!("{}× ({}–{})", sig(r), sig(ci[0]), sig(ci[1]))
     };
     html! {

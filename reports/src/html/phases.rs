@@ -4,12 +4,13 @@
 //! phases.
 
 use super::{Page, Section, figure, variant_cell};
+use crate::format;
+use crate::output::ReportError;
 use crate::palette::phase_color;
 use crate::plot::{Bar, StackedBarChart, time_unit};
 use crate::view::Problem;
-use crate::{ReportError, format};
 use maud::{Render, html};
-use parbench_harness::results::Point;
+use parbench_schema::results::Point;
 
 pub(super) struct Phases;
 

@@ -9,9 +9,9 @@
 
 use crate::exec::{rayon_pool, scoped_chunks, split_even};
 use crate::workload::*;
-use parbench_harness::config::ParamValue;
 use parbench_harness::engine::IterationOutput;
-use parbench_harness::results::{ExecutionModel, Metric, SyncKind};
+use parbench_schema::params::ParamValue;
+use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
