@@ -5,22 +5,12 @@
 //! [`Text`], which neutralises spreadsheet formulas.
 
 use crate::escape::csv_text;
-use crate::output::{Exporter, OutputFile, ReportError};
+use crate::output::{CsvError, Exporter, OutputFile, ReportError};
 use parbench_schema::results::{Point, RunResults, StopReason};
 use serde::{Serialize, Serializer};
 
 #[derive(Debug, Default)]
 pub struct CsvExporter;
-
-/// A CSV file could not be written (a serialization error of the `csv` crate).
-#[derive(Debug, thiserror::Error)]
-#[error("cannot write {file}: {source}")]
-pub struct CsvError {
-    /// `results.csv` or `samples.csv`.
-    pub file: &'static str,
-    #[source]
-    pub source: ::csv::Error,
-}
 
 /// A text cell: written as it is, except text a spreadsheet would run as a formula, which gets
 /// a leading `'` (see [`csv_text`]).

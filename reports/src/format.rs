@@ -27,27 +27,8 @@ pub fn throughput(value: f64, unit: &str) -> String {
     si(value, unit)
 }
 
-/// A plain number for tables: up to six significant digits, scientific notation outside
-/// [0.001, 1e6), trailing zeros dropped.
-pub fn number(v: f64) -> String {
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    if v == 0.0 {
-        return "0".into();
-    }
-    let a = v.abs();
-    if !(1e-3..1e6).contains(&a) {
-        return format!("{v:.4e}");
-    }
-    let decimals = (5 - a.log10().floor() as i32).clamp(0, 8) as usize;
-    let s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
+// Lives in `unit` (a dimensionless metric is shown this way), re-exported here for the tables.
+pub use crate::unit::number;
 
 /// A metric value with its unit as a results file names it: bytes and nanoseconds get readable
 /// prefixes (see [`MetricUnit`]).

@@ -1,7 +1,7 @@
 //! What every exporter produces and how it can fail: [`OutputFile`], the [`Exporter`] trait,
-//! [`ReportError`], and the atomic write of a report file. Kept apart from the crate root so that
-//! the exporters (which use these) and the root (which picks an exporter per format) do not import
-//! each other.
+//! [`ReportError`] (with [`CsvError`]), and the atomic write of a report file. Kept apart from
+//! the crate root so that the exporters (which use these) and the root (which picks an exporter
+//! per format) do not import each other.
 
 use parbench_schema::results::RunResults;
 use std::io::Write;
@@ -37,6 +37,16 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> 
     Ok(())
 }
 
+/// A CSV file could not be written (a serialization error of the `csv` crate).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {file}: {source}")]
+pub struct CsvError {
+    /// `results.csv` or `samples.csv`.
+    pub file: &'static str,
+    #[source]
+    pub source: ::csv::Error,
+}
+
 /// Why a report could not be rendered or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -45,7 +55,7 @@ pub enum ReportError {
     Plot(#[from] crate::plot::PlotError),
     /// A CSV file could not be serialized.
     #[error(transparent)]
-    Csv(#[from] crate::csv::CsvError),
+    Csv(#[from] CsvError),
     /// A file could not be written (the error names it).
     #[error(transparent)]
     Write(#[from] WriteError),

@@ -2,8 +2,8 @@
 //! the sample's index and its time per iteration in ns), for plotting distributions elsewhere.
 //! A row is a [`SampleRow`]; its field names are the header.
 
-use crate::csv::{CsvError, Text, finish, writer_with_header};
-use crate::output::{Exporter, OutputFile, ReportError};
+use crate::csv::{Text, finish, writer_with_header};
+use crate::output::{CsvError, Exporter, OutputFile, ReportError};
 use parbench_schema::results::RunResults;
 use serde::Serialize;
 

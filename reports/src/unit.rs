@@ -1,7 +1,8 @@
 //! The unit of a metric, as the renderer tells units apart. The results schema stores a
 //! metric's unit as text (`"ns"`, `"B"`, `""`, or a workload's own such as `"increments"`), so
 //! files stay as they are; the renderer parses it once into [`MetricUnit`] and formats by
-//! variant, never by comparing strings.
+//! variant, never by comparing strings. A dimensionless value is a plain [`number`] (which
+//! `format` re-exports for tables).
 
 use std::fmt;
 
@@ -57,8 +58,8 @@ impl<'a> MetricUnit<'a> {
                     PREFIXED[i]
                 )
             }
-            MetricUnit::Dimensionless => crate::format::number(value),
-            MetricUnit::Other(u) => format!("{} {u}", crate::format::number(value)),
+            MetricUnit::Dimensionless => number(value),
+            MetricUnit::Other(u) => format!("{} {u}", number(value)),
         }
     }
 }
@@ -66,6 +67,28 @@ impl<'a> MetricUnit<'a> {
 impl fmt::Display for MetricUnit<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// A plain number for tables: up to six significant digits, scientific notation outside
+/// [0.001, 1e6), trailing zeros dropped.
+pub fn number(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    let a = v.abs();
+    if !(1e-3..1e6).contains(&a) {
+        return format!("{v:.4e}");
+    }
+    let decimals = (5 - a.log10().floor() as i32).clamp(0, 8) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
     }
 }
 
