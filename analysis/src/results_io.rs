@@ -179,8 +179,22 @@ impl ResultsFile for RunResults {
                 e.to_string()
             },
         };
-        let value: serde_json::Value = serde_json::from_str(text).map_err(parse_err)?;
-        match value.get("schema_version").and_then(|v| v.as_u64()) {
+        // The version first, from a pass that skips everything else without building it (a
+        // `serde_json::Value` of the whole file takes about 16x its size), then the file
+        // straight into its types.
+        #[derive(serde::Deserialize)]
+        struct Head {
+            /// `None` when absent; `Some(Null)` for `null`.
+            #[serde(default, deserialize_with = "present")]
+            schema_version: Option<serde_json::Value>,
+        }
+        fn present<'de, D: serde::Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<serde_json::Value>, D::Error> {
+            <serde_json::Value as serde::Deserialize>::deserialize(d).map(Some)
+        }
+        let head: Head = serde_json::from_str(text).map_err(parse_err)?;
+        match head.schema_version.as_ref().and_then(|v| v.as_u64()) {
             Some(v) if READABLE_VERSIONS.contains(&(v as u32)) && v <= u32::MAX as u64 => {}
             Some(found) => {
                 return Err(LoadError::Version {
@@ -190,7 +204,7 @@ impl ResultsFile for RunResults {
                 });
             }
             None => {
-                let message = match value.get("schema_version") {
+                let message = match &head.schema_version {
                     None => "no `schema_version` field".to_string(),
                     Some(other) => {
                         format!(
@@ -206,7 +220,7 @@ impl ResultsFile for RunResults {
                 });
             }
         }
-        let results: RunResults = serde_json::from_value(value).map_err(parse_err)?;
+        let results: RunResults = serde_json::from_str(text).map_err(parse_err)?;
         results.validate().map_err(|e| LoadError::Invalid {
             path: path.to_path_buf(),
             point: e.point,

@@ -1,4 +1,4 @@
-//! Escaping of user-supplied text for every output: HTML and SVG, Markdown, CSV fields, and file
+//! Escaping of user-supplied text for every output: HTML and SVG, Markdown, CSV cells, and file
 //! names derived from user names (which must never leave the output directory).
 
 /// Whether `c` is a control character that must not reach a terminal, a Markdown file or an
@@ -49,7 +49,8 @@ pub fn document(text: String) -> String {
 }
 
 /// Escapes text for HTML/SVG element content and double- or single-quoted attribute values.
-/// Control characters, which XML forbids, are shown as `U+001B`.
+/// Control characters, which XML forbids, are shown as `U+001B`. The report site does not use
+/// it (its pages are maud templates, which escape); the history pages still do.
 pub fn html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -88,25 +89,17 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
-/// One CSV field (RFC 4180): quoted when it holds a comma, a quote, a line break or leading or
-/// trailing spaces, with quotes doubled. Text that a spreadsheet would run as a formula (it
-/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return and is not a number) gets a
-/// leading `'`, as OWASP advises against CSV injection; numbers, negative ones included, stay
-/// numbers.
-pub fn csv_field(text: &str) -> String {
+/// A CSV cell's text, safe from spreadsheet formulas: text that a spreadsheet would run as a
+/// formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage return and is not a number)
+/// gets a leading `'`, as OWASP advises against CSV injection; numbers, negative ones included,
+/// stay numbers. Quoting is the `csv` crate's job (see [`crate::csv`]).
+pub fn csv_text(text: &str) -> std::borrow::Cow<'_, str> {
     let formula =
         text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.parse::<f64>().is_err();
-    let text = if formula {
+    if formula {
         std::borrow::Cow::Owned(format!("'{text}"))
     } else {
         std::borrow::Cow::Borrowed(text)
-    };
-    let needs =
-        text.contains([',', '"', '\n', '\r']) || text.starts_with(' ') || text.ends_with(' ');
-    if needs {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.into_owned()
     }
 }
 
@@ -187,21 +180,18 @@ mod tests {
     }
 
     #[test]
-    fn quotes_csv_fields() {
-        assert_eq!(csv_field("pi"), "pi");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-        assert_eq!(csv_field(" pad"), "\" pad\"");
-        // Formula injection: neutralised, numbers untouched.
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("+1+cmd"), "'+1+cmd");
-        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_field("-2+3"), "'-2+3");
-        assert_eq!(csv_field("-0.25"), "-0.25");
-        assert_eq!(csv_field("-1e-9"), "-1e-9");
+    fn csv_text_never_starts_a_formula() {
+        assert_eq!(csv_text("pi"), "pi");
+        assert_eq!(csv_text("a,b"), "a,b");
+        assert_eq!(csv_text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_text("+1+cmd"), "'+1+cmd");
+        assert_eq!(csv_text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_text("-2+3"), "'-2+3");
+        assert_eq!(csv_text("\tx"), "'\tx");
+        assert_eq!(csv_text("-0.25"), "-0.25");
+        assert_eq!(csv_text("-1e-9"), "-1e-9");
         assert_eq!(
-            csv_field("<img src=x onerror=alert(1)>"),
+            csv_text("<img src=x onerror=alert(1)>"),
             "<img src=x onerror=alert(1)>"
         );
     }

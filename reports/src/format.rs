@@ -1,5 +1,7 @@
 //! Number formatting shared by every output: SI-prefixed throughput, ratios and percentages.
 
+use crate::unit::MetricUnit;
+
 /// `1.23 G` style: three significant digits with an SI prefix.
 pub fn si(value: f64, unit: &str) -> String {
     if !value.is_finite() {
@@ -25,49 +27,18 @@ pub fn throughput(value: f64, unit: &str) -> String {
     si(value, unit)
 }
 
-/// A plain number for tables: up to six significant digits, scientific notation outside
-/// [0.001, 1e6), trailing zeros dropped.
-pub fn number(v: f64) -> String {
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    if v == 0.0 {
-        return "0".into();
-    }
-    let a = v.abs();
-    if !(1e-3..1e6).contains(&a) {
-        return format!("{v:.4e}");
-    }
-    let decimals = (5 - a.log10().floor() as i32).clamp(0, 8) as usize;
-    let s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
+// Lives in `unit` (a dimensionless metric is shown this way), re-exported here for the tables.
+pub use crate::unit::number;
+
+/// A metric value with its unit as a results file names it: bytes and nanoseconds get readable
+/// prefixes (see [`MetricUnit`]).
+pub fn metric(value: f64, unit: &str) -> String {
+    MetricUnit::parse(unit).format(value)
 }
 
-/// A metric value with its unit: bytes and nanoseconds get readable prefixes.
-pub fn metric(value: f64, unit: &str) -> String {
-    match unit {
-        "ns" => parbench_schema::Nanos(value).to_string(),
-        "B" => {
-            let mut v = value;
-            let mut i = 0;
-            let units = ["B", "KiB", "MiB", "GiB", "TiB"];
-            while v.abs() >= 1024.0 && i + 1 < units.len() {
-                v /= 1024.0;
-                i += 1;
-            }
-            format!(
-                "{} {}",
-                parbench_schema::duration::three_significant(v),
-                units[i]
-            )
-        }
-        "" => number(value),
-        u => format!("{} {u}", number(value)),
-    }
+/// A byte count with a binary prefix: `50.0 MiB`.
+pub fn bytes(value: f64) -> String {
+    MetricUnit::Bytes.format(value)
 }
 
 /// An integer with thousands separators: `1,000,000`.

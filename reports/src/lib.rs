@@ -18,6 +18,7 @@ pub mod output;
 pub mod palette;
 pub mod plot;
 pub mod samples;
+pub mod unit;
 pub mod view;
 
 use output::{Exporter, OutputFile, ReportError, write_atomic};
@@ -67,29 +68,45 @@ pub fn render_all(
     formats: &[Format],
 ) -> Result<Vec<OutputFile>, ReportError> {
     let mut files = Vec::new();
-    for format in formats {
-        for file in format.exporter().render(results)? {
-            if !escape::is_safe_file_name(&file.name) {
-                return Err(ReportError::UnsafeName { name: file.name });
-            }
-            files.push(file);
-        }
-    }
+    render_each(results, formats, &mut |file| {
+        files.push(file);
+        Ok(())
+    })?;
     Ok(files)
 }
 
-/// Renders every format into `dir` (atomically, file by file); returns the paths written.
-/// Every file name is checked to be a plain name, so nothing is written outside `dir`.
+/// Renders every format, handing `emit` one file at a time (its name checked to be a plain
+/// name).
+fn render_each(
+    results: &RunResults,
+    formats: &[Format],
+    emit: &mut dyn FnMut(OutputFile) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    for format in formats {
+        format.exporter().render_each(results, &mut |file| {
+            if !escape::is_safe_file_name(&file.name) {
+                return Err(ReportError::UnsafeName { name: file.name });
+            }
+            emit(file)
+        })?;
+    }
+    Ok(())
+}
+
+/// Renders every format into `dir` (atomically, file by file, each written as soon as it is
+/// rendered, so memory holds one file at a time); returns the paths written. Every file name
+/// is checked to be a plain name, so nothing is written outside `dir`.
 pub fn write_reports(
     results: &RunResults,
     dir: &Path,
     formats: &[Format],
 ) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
-    for file in render_all(results, formats)? {
+    render_each(results, formats, &mut |file| {
         let path = dir.join(&file.name);
         write_atomic(&path, file.contents.as_bytes())?;
         written.push(path);
-    }
+        Ok(())
+    })?;
     Ok(written)
 }

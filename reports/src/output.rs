@@ -1,7 +1,7 @@
 //! What every exporter produces and how it can fail: [`OutputFile`], the [`Exporter`] trait,
-//! [`ReportError`], and the atomic write of a report file. Kept apart from the crate root so that
-//! the exporters (which use these) and the root (which picks an exporter per format) do not import
-//! each other.
+//! [`ReportError`] (with [`CsvError`]), and the atomic write of a report file. Kept apart from
+//! the crate root so that the exporters (which use these) and the root (which picks an exporter
+//! per format) do not import each other.
 
 use parbench_schema::results::RunResults;
 use std::io::Write;
@@ -37,12 +37,25 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> 
     Ok(())
 }
 
+/// A CSV file could not be written (a serialization error of the `csv` crate).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {file}: {source}")]
+pub struct CsvError {
+    /// `results.csv` or `samples.csv`.
+    pub file: &'static str,
+    #[source]
+    pub source: ::csv::Error,
+}
+
 /// Why a report could not be rendered or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// A plot could not be drawn.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),
+    /// A CSV file could not be serialized.
+    #[error(transparent)]
+    Csv(#[from] CsvError),
     /// A file could not be written (the error names it).
     #[error(transparent)]
     Write(#[from] WriteError),
@@ -69,4 +82,18 @@ pub struct OutputFile {
 pub trait Exporter {
     /// Renders `results` into one or more files.
     fn render(&self, results: &RunResults) -> Result<Vec<OutputFile>, ReportError>;
+
+    /// Renders `results` file by file, handing each to `emit` as soon as it is rendered, so a
+    /// caller that writes them keeps one file in memory, not the whole report (the HTML site
+    /// of a huge run has thousands of pages). By default [`Exporter::render`], then each file.
+    fn render_each(
+        &self,
+        results: &RunResults,
+        emit: &mut dyn FnMut(OutputFile) -> Result<(), ReportError>,
+    ) -> Result<(), ReportError> {
+        for file in self.render(results)? {
+            emit(file)?;
+        }
+        Ok(())
+    }
 }

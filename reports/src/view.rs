@@ -4,9 +4,11 @@
 
 use crate::escape;
 use crate::palette::Palette;
+use parbench_analysis::crossover;
 use parbench_analysis::derived::BASELINE_VARIANT;
 use parbench_analysis::fit::{self, AmdahlFit};
 use parbench_schema::calibration;
+use parbench_schema::crossover::Crossover;
 use parbench_schema::fit::NotMeaningful;
 use parbench_schema::results::{ExecutionModel, Point, RunResults, Status};
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,6 +22,19 @@ pub const STATUSES: [Status; 5] = [
     Status::ExpectedIncorrect,
 ];
 
+/// Above this many points a run's site summarizes instead of drawing every point: suite pages
+/// keep their tables and the charts across problems, but draw no charts per problem (time,
+/// speedup, efficiency, throughput, sample distributions, phases); the raw figures stay in
+/// `results.csv` and `samples.csv`. The plan limit of a single run is 10,000 points, so only
+/// merged or generated files reach it. Keeps a report's size and memory proportional to what
+/// is drawn.
+pub const MAX_DRAWN_POINTS: usize = 10_000;
+
+/// Above this many suites the navigation bar of a suite page links the overview and names
+/// the page's own suite only (the overview lists every suite): otherwise every page of a run
+/// with thousands of suites would repeat thousands of links.
+pub const MAX_NAV_SUITES: usize = 40;
+
 /// A results file arranged for rendering.
 #[derive(Debug)]
 pub struct ReportView<'a> {
@@ -30,6 +45,8 @@ pub struct ReportView<'a> {
     pub palette: Palette,
     /// Logical cores of the machine the results were measured on.
     pub cores: u32,
+    /// The crossovers of files that do not store them, computed at first use.
+    computed_crossovers: std::sync::OnceLock<Vec<Crossover>>,
 }
 
 /// One suite: one workload, its own page.
@@ -128,7 +145,43 @@ impl<'a> ReportView<'a> {
             palette: Palette::new(variants.iter().copied()),
             variants,
             cores: results.machine.logical_cores.max(1),
+            computed_crossovers: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The crossovers stored with the run, or computed from its points (older files) once per
+    /// report. A crossover compares points of one suite, so they are computed suite by suite
+    /// (each suite's points are consecutive in a results file): linear in the number of
+    /// suites, not quadratic in the number of points.
+    pub fn crossovers(&self) -> &[Crossover] {
+        if !self.results.crossovers.is_empty() {
+            return &self.results.crossovers;
+        }
+        self.computed_crossovers.get_or_init(|| {
+            let points = &self.results.points;
+            let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+            let mut seen: BTreeSet<&str> = BTreeSet::new();
+            for (i, p) in points.iter().enumerate() {
+                match runs.last_mut() {
+                    Some(r) if points[r.start].suite == p.suite => r.end = i + 1,
+                    _ => {
+                        if !seen.insert(&p.suite) {
+                            // A suite in two places: compare across the whole file.
+                            return crossover::find_all(points, 0);
+                        }
+                        runs.push(i..i + 1);
+                    }
+                }
+            }
+            runs.into_iter()
+                .flat_map(|r| crossover::find_all(&points[r], 0))
+                .collect()
+        })
+    }
+
+    /// Whether the site summarizes instead of drawing every point (see [`MAX_DRAWN_POINTS`]).
+    pub fn summarized(&self) -> bool {
+        self.results.points.len() > MAX_DRAWN_POINTS
     }
 
     /// [`size_label`] of a point.

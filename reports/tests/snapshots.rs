@@ -38,60 +38,27 @@ fn render(exporter: &dyn Exporter, name: &str) -> String {
         .contents
 }
 
-/// Replaces the values of timing columns (and the columns derived from them) of a CSV.
+/// Replaces the values of timing columns (and the columns derived from them) of a CSV: read
+/// and written again with the `csv` crate.
 fn redact_csv(text: &str, columns: &[&str]) -> String {
-    let rows = site_csv::parse(text);
-    let header = rows[0].clone();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
     let redact: Vec<bool> = header
         .iter()
-        .map(|h| h.ends_with("_ns") || h == "ns" || columns.contains(&h.as_str()))
+        .map(|h| h.ends_with("_ns") || h == "ns" || columns.contains(&h))
         .collect();
-    let mut out = String::new();
-    for (i, row) in rows.iter().enumerate() {
-        let fields: Vec<String> = row
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&header).unwrap();
+    for row in reader.records() {
+        let row = row.unwrap();
+        assert_eq!(row.len(), header.len(), "rectangular");
+        let fields = row
             .iter()
             .zip(&redact)
-            .map(|(f, r)| {
-                if i > 0 && *r && !f.is_empty() {
-                    "[t]".to_string()
-                } else {
-                    parbench_reports::escape::csv_field(f)
-                }
-            })
-            .collect();
-        out.push_str(&fields.join(","));
-        out.push('\n');
+            .map(|(f, r)| if *r && !f.is_empty() { "[t]" } else { f });
+        writer.write_record(fields).unwrap();
     }
-    out
-}
-
-mod site_csv {
-    /// RFC 4180 parsing, as the output-tree test does.
-    pub(super) fn parse(text: &str) -> Vec<Vec<String>> {
-        let mut rows = Vec::new();
-        let mut row = Vec::new();
-        let mut field = String::new();
-        let mut quoted = false;
-        let mut chars = text.chars().peekable();
-        while let Some(c) = chars.next() {
-            match (quoted, c) {
-                (true, '"') if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                (true, '"') => quoted = false,
-                (true, c) => field.push(c),
-                (false, '"') if field.is_empty() => quoted = true,
-                (false, ',') => row.push(std::mem::take(&mut field)),
-                (false, '\n') => {
-                    row.push(std::mem::take(&mut field));
-                    rows.push(std::mem::take(&mut row));
-                }
-                (false, c) => field.push(c),
-            }
-        }
-        rows
-    }
+    String::from_utf8(writer.into_inner().unwrap()).unwrap()
 }
 
 const DERIVED: [&str; 8] = [

@@ -5,20 +5,19 @@
 //! workers × each swept parameter (work inside the critical section, …), one per variant.
 
 use super::{Page, Section, figure, variant_cell};
-use crate::escape::html as esc;
 use crate::format;
 use crate::output::ReportError;
 use crate::plot::{
     ColorScale, HALF_WIDTH, HeatCell, HeatmapChart, Series, WorkersChart, XY, time_unit,
 };
 use crate::view::{Problem, variants_of};
+use maud::{Render, html};
 use parbench_schema::Nanos;
 use parbench_schema::operations::{
     LatencySummary, Operations, PERCENTILES, STARVATION_SHARE, percentile_label,
 };
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{Point, Status};
-use std::fmt::Write as _;
 
 pub(super) struct Contention;
 
@@ -84,88 +83,105 @@ fn fairness(
     points: &[(&Point, &Operations)],
 ) -> Result<(), ReportError> {
     let view = page.view;
-    out.push_str("<h3>Fairness: how the workers shared the operations</h3>\n");
+    html! { h3 { "Fairness: how the workers shared the operations" } "\n" }.render_to(out);
     let total = series(page, points, |o| Some(o.fairness.jain));
     // Many primitives: the charts come by family, folded (the table below has every figure).
     let many = total.len() > super::MAX_SERIES_PER_CHART;
-    out.push_str(if many {
-        "<details><summary>Fairness charts, by family of primitives</summary>\n"
-    } else {
-        "<div class=\"grid\">\n"
-    });
-    let mut chart = WorkersChart::new(
-        "Fairness over the whole point (Jain's index)",
-        "Jain's index of operations per worker",
-        &total,
-        view.cores,
-    );
-    chart.reference = Some((1.0, "perfectly fair (1)"));
-    super::workers_figures(
-        out,
-        &chart,
-        "Jain's index (Σx)² / (n·Σx²) of the operations each worker completed over every observed iteration: 1 when all did the same, 1/n when one did everything.",
-    )?;
-    let per_iteration = series(page, points, |o| o.per_iteration.jain_median);
-    let mut chart = WorkersChart::new(
-        "Fairness within an iteration (median Jain's index)",
-        "median over iterations of Jain's index",
-        &per_iteration,
-        view.cores,
-    );
-    chart.reference = Some((1.0, "perfectly fair (1)"));
-    super::workers_figures(
-        out,
-        &chart,
-        "The same index per iteration, median over iterations: with more workers than cores, some workers barely run within an iteration and catch up in others, which the total hides.",
-    )?;
-    out.push_str(if many { "</details>\n" } else { "</div>\n" });
-    out.push_str("<details><summary>Fairness of every point</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">operations per worker<br>min – max (mean)</th><th class=\"num\">std. dev.<br>(CV)</th><th class=\"num\">Jain's<br>index</th><th>starved<br>workers</th><th class=\"num\">per iteration: Jain<br>median (lowest)</th><th class=\"num\">iterations with<br>a starved worker</th></tr></thead>\n<tbody>\n");
-    for (p, o) in points {
-        let f = &o.fairness;
-        let it = &o.per_iteration;
-        let _ = writeln!(
-            out,
-            "<tr{}><td>{}</td><td class=\"num\">{}{}</td><td class=\"num\">{} – {}<br><span class=\"note\">({})</span></td><td class=\"num\">{}<br><span class=\"note\">({})</span></td><td class=\"num\">{:.3}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} of {}</td></tr>",
-            if p.oversubscribed {
-                " class=\"over\""
-            } else {
-                ""
-            },
-            variant_cell(view, &p.variant),
-            p.workers,
-            if p.oversubscribed { "*" } else { "" },
-            format::grouped(f.min),
-            format::grouped(f.max),
-            format::grouped(f.mean.round() as u64),
-            format::grouped(f.stddev.round() as u64),
-            format::percent(f.cv()),
-            f.jain,
-            if f.starved.is_empty() {
-                "none".to_string()
-            } else {
-                format!(
-                    "<strong>{}</strong><br><span class=\"note\">(worker {})</span>",
-                    f.starved.len(),
-                    f.starved
-                        .iter()
-                        .map(|w| w.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            },
-            match (it.jain_median, it.jain_min) {
-                (Some(m), Some(lo)) => format!("{m:.3} ({lo:.3})"),
-                _ => "–".into(),
-            },
-            it.starved_iterations,
-            it.iterations,
+    let charts = |out: &mut String| -> Result<(), ReportError> {
+        let mut chart = WorkersChart::new(
+            "Fairness over the whole point (Jain's index)",
+            "Jain's index of operations per worker",
+            &total,
+            view.cores,
         );
+        chart.reference = Some((1.0, "perfectly fair (1)"));
+        super::workers_figures(
+            out,
+            &chart,
+            "Jain's index (Σx)² / (n·Σx²) of the operations each worker completed over every observed iteration: 1 when all did the same, 1/n when one did everything.",
+        )?;
+        let per_iteration = series(page, points, |o| o.per_iteration.jain_median);
+        let mut chart = WorkersChart::new(
+            "Fairness within an iteration (median Jain's index)",
+            "median over iterations of Jain's index",
+            &per_iteration,
+            view.cores,
+        );
+        chart.reference = Some((1.0, "perfectly fair (1)"));
+        super::workers_figures(
+            out,
+            &chart,
+            "The same index per iteration, median over iterations: with more workers than cores, some workers barely run within an iteration and catch up in others, which the total hides.",
+        )?;
+        Ok(())
+    };
+    if many {
+        super::folded(out, "Fairness charts, by family of primitives", charts)?;
+    } else {
+        super::grid(out, charts)?;
     }
-    let _ = writeln!(
-        out,
-        "</tbody>\n</table></div>\n<p class=\"note\">* oversubscribed. Counts cover every iteration the engine ran for the point (warm-up and samples). A worker is <em>starved</em> when it completed less than {:.0}% of its fair share (the total divided by the workers).</p>\n</details>",
-        STARVATION_SHARE * 100.0
-    );
+    html! {
+        details {
+            summary { "Fairness of every point" } "\n"
+            div.scroll { table {
+                "\n"
+                thead { tr {
+                    th { "variant" } th.num { "workers" }
+                    th.num { "operations per worker" br; "min – max (mean)" }
+                    th.num { "std. dev." br; "(CV)" } th.num { "Jain's" br; "index" }
+                    th { "starved" br; "workers" }
+                    th.num { "per iteration: Jain" br; "median (lowest)" }
+                    th.num { "iterations with" br; "a starved worker" }
+                } } "\n"
+                tbody {
+                    "\n"
+                    @for (p, o) in points {
+                        @let f = &o.fairness;
+                        @let it = &o.per_iteration;
+                        tr class=[p.oversubscribed.then_some("over")] {
+                            td { (variant_cell(view, &p.variant)) }
+                            td.num { (p.workers) @if p.oversubscribed { "*" } }
+                            td.num {
+                                (format::grouped(f.min)) " – " (format::grouped(f.max)) br;
+                                span.note { "(" (format::grouped(f.mean.round() as u64)) ")" }
+                            }
+                            td.num {
+                                (format::grouped(f.stddev.round() as u64)) br;
+                                span.note { "(" (format::percent(f.cv())) ")" }
+                            }
+                            td.num { (format!("{:.3}", f.jain)) }
+                            td {
+                                @if f.starved.is_empty() {
+                                    "none"
+                                } @else {
+                                    strong { (f.starved.len()) } br;
+                                    span.note {
+                                        "(worker "
+                                        (f.starved.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(", "))
+                                        ")"
+                                    }
+                                }
+                            }
+                            td.num {
+                                @match (it.jain_median, it.jain_min) {
+                                    (Some(m), Some(lo)) => (format!("{m:.3} ({lo:.3})")),
+                                    _ => "–",
+                                }
+                            }
+                            td.num { (it.starved_iterations) " of " (it.iterations) }
+                        } "\n"
+                    }
+                } "\n"
+            } } "\n"
+            p.note {
+                "* oversubscribed. Counts cover every iteration the engine ran for the point (warm-up and samples). A worker is "
+                em { "starved" } " when it completed less than "
+                (format!("{:.0}", STARVATION_SHARE * 100.0))
+                "% of its fair share (the total divided by the workers)."
+            } "\n"
+        } "\n"
+    }
+    .render_to(out);
     Ok(())
 }
 
@@ -183,88 +199,84 @@ fn latency(
         return Ok(());
     }
     let view = page.view;
-    out.push_str("<h3>Latency of one operation (sampled)</h3>\n");
+    html! { h3 { "Latency of one operation (sampled)" } "\n" }.render_to(out);
     let many = {
         let ps: Vec<&Point> = with.iter().map(|(p, _)| *p).collect();
         variants_of(&ps).len() > super::MAX_SERIES_PER_CHART
     };
-    out.push_str(if many {
-        "<details><summary>Latency charts, by family of primitives</summary>\n"
-    } else {
-        "<div class=\"grid\">\n"
-    });
-    let max = with
-        .iter()
-        .filter_map(|(_, o)| o.latency.as_ref()?.percentile(0.99))
-        .map(|n| n.0)
-        .fold(1.0, f64::max);
-    let unit = time_unit(max);
-    for (q, title) in [
-        (0.5, "Median latency (p50) vs workers"),
-        (0.99, "Tail latency (p99) vs workers"),
-    ] {
-        let s = series(page, &with, |o| {
-            let l = o.latency.as_ref()?;
-            let v = l.percentile(q)?.0.max(l.resolution_ns.0).max(1.0);
-            Some(v / unit.ns)
-        });
-        let y_label = format!("{} latency ({})", percentile_label(q), unit.name);
-        let mut chart = WorkersChart::new(title, &y_label, &s, view.cores);
-        chart.log_y = true;
-        chart.width = HALF_WIDTH;
-        super::workers_figures(
-            out,
-            &chart,
-            "Time of the shared part of an operation (lock, critical section, unlock; a CAS loop; a fetch_add; a channel send), clock cost subtracted; values the clock cannot resolve are drawn at its resolution.",
-        )?;
-    }
-    out.push_str(if many { "</details>\n" } else { "</div>\n" });
-    out.push_str("<details><summary>Latency percentiles of every point</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">samples (every k-th op)</th>");
-    for q in PERCENTILES {
-        let _ = write!(out, "<th class=\"num\">{}</th>", percentile_label(q));
-    }
-    out.push_str("<th class=\"num\">max</th><th class=\"num\">est. sampling overhead</th></tr></thead>\n<tbody>\n");
-    for (p, o) in &with {
-        let l = o.latency.as_ref().expect("filtered");
-        let _ = write!(
-            out,
-            "<tr{}><td>{}</td><td class=\"num\">{}{}</td><td class=\"num\">{} (k = {})</td>",
-            if p.oversubscribed {
-                " class=\"over\""
-            } else {
-                ""
-            },
-            variant_cell(view, &p.variant),
-            p.workers,
-            if p.oversubscribed { "*" } else { "" },
-            format::grouped(l.samples),
-            l.every
-        );
-        for q in PERCENTILES {
-            let _ = write!(
+    let charts = |out: &mut String| -> Result<(), ReportError> {
+        let max = with
+            .iter()
+            .filter_map(|(_, o)| o.latency.as_ref()?.percentile(0.99))
+            .map(|n| n.0)
+            .fold(1.0, f64::max);
+        let unit = time_unit(max);
+        for (q, title) in [
+            (0.5, "Median latency (p50) vs workers"),
+            (0.99, "Tail latency (p99) vs workers"),
+        ] {
+            let s = series(page, &with, |o| {
+                let l = o.latency.as_ref()?;
+                let v = l.percentile(q)?.0.max(l.resolution_ns.0).max(1.0);
+                Some(v / unit.ns)
+            });
+            let y_label = format!("{} latency ({})", percentile_label(q), unit.name);
+            let mut chart = WorkersChart::new(title, &y_label, &s, view.cores);
+            chart.log_y = true;
+            chart.width = HALF_WIDTH;
+            super::workers_figures(
                 out,
-                "<td class=\"num\">{}</td>",
-                latency_text(l.percentile(q), l)
-            );
+                &chart,
+                "Time of the shared part of an operation (lock, critical section, unlock; a CAS loop; a fetch_add; a channel send), clock cost subtracted; values the clock cannot resolve are drawn at its resolution.",
+            )?;
         }
-        let _ = writeln!(
-            out,
-            "<td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            latency_text(l.max, l),
-            l.sampling_overhead.map_or("–".into(), format::percent)
-        );
+        Ok(())
+    };
+    if many {
+        super::folded(out, "Latency charts, by family of primitives", charts)?;
+    } else {
+        super::grid(out, charts)?;
     }
     let clock = with
         .iter()
         .filter_map(|(_, o)| o.latency.as_ref())
         .map(|l| (l.clock_overhead_ns, l.resolution_ns))
         .next();
-    let _ = writeln!(
-        out,
-        "</tbody>\n</table></div>\n<p class=\"note\">Each worker times every k-th operation (two clock reads); the figures come from a histogram with 1/64 relative precision, with the median cost of timing an empty interval ({}) subtracted; the clock's step is {}. A percentile is shown once at least ten samples lie beyond it (p99.9: 10,000 samples). The overhead estimate is two clock reads every k operations against a worker's mean time per operation.</p>\n</details>",
-        clock.map_or("–".into(), |c| c.0.to_string()),
-        clock.map_or("–".into(), |c| c.1.to_string()),
-    );
+    html! {
+        details {
+            summary { "Latency percentiles of every point" } "\n"
+            div.scroll { table {
+                "\n"
+                thead { tr {
+                    th { "variant" } th.num { "workers" } th.num { "samples (every k-th op)" }
+                    @for q in PERCENTILES { th.num { (percentile_label(q)) } }
+                    th.num { "max" } th.num { "est. sampling overhead" }
+                } } "\n"
+                tbody {
+                    "\n"
+                    @for (p, o) in &with {
+                        @let l = o.latency.as_ref().expect("filtered");
+                        tr class=[p.oversubscribed.then_some("over")] {
+                            td { (variant_cell(view, &p.variant)) }
+                            td.num { (p.workers) @if p.oversubscribed { "*" } }
+                            td.num { (format::grouped(l.samples)) " (k = " (l.every) ")" }
+                            @for q in PERCENTILES { td.num { (latency_text(l.percentile(q), l)) } }
+                            td.num { (latency_text(l.max, l)) }
+                            td.num { (l.sampling_overhead.map_or("–".into(), format::percent)) }
+                        } "\n"
+                    }
+                } "\n"
+            } } "\n"
+            p.note {
+                "Each worker times every k-th operation (two clock reads); the figures come from a histogram with 1/64 relative precision, with the median cost of timing an empty interval ("
+                (clock.map_or("–".into(), |c| c.0.to_string()))
+                ") subtracted; the clock's step is "
+                (clock.map_or("–".into(), |c| c.1.to_string()))
+                ". A percentile is shown once at least ten samples lie beyond it (p99.9: 10,000 samples). The overhead estimate is two clock reads every k operations against a worker's mean time per operation."
+            } "\n"
+        } "\n"
+    }
+    .render_to(out);
     Ok(())
 }
 
@@ -321,75 +333,75 @@ fn heatmaps(
         })
         .collect();
     let scale_label = "throughput ÷ throughput at the fewest workers (same parameter)";
-    out.push_str("<div class=\"grid\">\n");
-    for v in variants_of(group) {
-        if group.iter().all(|p| p.variant == v && p.workers == 1) || v == "serial" {
-            continue;
+    super::grid(out, |out| {
+        for v in variants_of(group) {
+            if group.iter().all(|p| p.variant == v && p.workers == 1) || v == "serial" {
+                continue;
+            }
+            let cells: Vec<Vec<HeatCell>> = workers
+                .iter()
+                .map(|w| {
+                    values
+                        .iter()
+                        .map(|value| {
+                            let point = group.iter().find(|p| {
+                                p.variant == v && p.workers == *w && p.params.get(param) == Some(value)
+                            });
+                            // Normalized by the same primitive at its fewest workers and the same
+                            // parameter: the colour shows scaling, not how much work-inside costs.
+                            let base = group
+                                .iter()
+                                .filter(|p| p.variant == v && p.params.get(param) == Some(value))
+                                .min_by_key(|p| p.workers)
+                                .and_then(|p| p.throughput.as_ref())
+                                .map(|t| t.value)
+                                .filter(|b| *b > 0.0);
+                            match (point.and_then(|p| p.throughput.as_ref()), base) {
+                                (Some(t), Some(b)) => HeatCell {
+                                    value: Some(t.value / b),
+                                    text: format::ratio(t.value / b),
+                                    href: None,
+                                    tooltip: format!(
+                                        "{v} · {w} workers · {param} = {value}: {} ({} its throughput at its fewest workers)",
+                                        format::throughput(t.value, &t.unit),
+                                        format::ratio(t.value / b)
+                                    ),
+                                },
+                                _ => HeatCell::default(),
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            let title = format!("{v}: throughput scaling");
+            let mut chart = HeatmapChart::new(
+                &title,
+                &rows,
+                &columns,
+                &cells,
+                ColorScale::Diverging {
+                    lo: 0.25,
+                    center: 1.0,
+                    hi: (page.view.cores as f64).max(2.0),
+                    log: true,
+                },
+            );
+            chart.row_header = "workers";
+            chart.column_header = param;
+            chart.scale_label = scale_label;
+            chart.scale_format = |v| format!("{}×", crate::plot::tick((v * 100.0).round() / 100.0));
+            chart.empty_label = "not measured or not verified";
+            chart.max_width = HALF_WIDTH;
+            figure(
+                out,
+                &chart.render()?,
+                &format!(
+                    "{v}: throughput at each worker count (rows) and {param} (columns), divided by its throughput at the fewest workers with the same {param}: blue scales up, orange slows down (absolute figures in the tooltips and the tables)."
+                ),
+            );
         }
-        let cells: Vec<Vec<HeatCell>> = workers
-            .iter()
-            .map(|w| {
-                values
-                    .iter()
-                    .map(|value| {
-                        let point = group.iter().find(|p| {
-                            p.variant == v && p.workers == *w && p.params.get(param) == Some(value)
-                        });
-                        // Normalized by the same primitive at its fewest workers and the same
-                        // parameter: the colour shows scaling, not how much work-inside costs.
-                        let base = group
-                            .iter()
-                            .filter(|p| p.variant == v && p.params.get(param) == Some(value))
-                            .min_by_key(|p| p.workers)
-                            .and_then(|p| p.throughput.as_ref())
-                            .map(|t| t.value)
-                            .filter(|b| *b > 0.0);
-                        match (point.and_then(|p| p.throughput.as_ref()), base) {
-                            (Some(t), Some(b)) => HeatCell {
-                                value: Some(t.value / b),
-                                text: format::ratio(t.value / b),
-                                href: None,
-                                tooltip: format!(
-                                    "{v} · {w} workers · {param} = {value}: {} ({} its throughput at its fewest workers)",
-                                    format::throughput(t.value, &t.unit),
-                                    format::ratio(t.value / b)
-                                ),
-                            },
-                            _ => HeatCell::default(),
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        let title = format!("{v}: throughput scaling");
-        let mut chart = HeatmapChart::new(
-            &title,
-            &rows,
-            &columns,
-            &cells,
-            ColorScale::Diverging {
-                lo: 0.25,
-                center: 1.0,
-                hi: (page.view.cores as f64).max(2.0),
-                log: true,
-            },
-        );
-        chart.row_header = "workers";
-        chart.column_header = param;
-        chart.scale_label = scale_label;
-        chart.scale_format = |v| format!("{}×", crate::plot::tick((v * 100.0).round() / 100.0));
-        chart.empty_label = "not measured or not verified";
-        chart.max_width = HALF_WIDTH;
-        figure(
-            out,
-            &chart.render()?,
-            &format!(
-                "{v}: throughput at each worker count (rows) and {param} (columns), divided by its throughput at the fewest workers with the same {param}: blue scales up, orange slows down (absolute figures in the tooltips and the tables)."
-            ),
-        );
-    }
-    out.push_str("</div>\n");
-    Ok(())
+        Ok(())
+    })
 }
 
 impl Section for Contention {
@@ -461,12 +473,10 @@ impl Section for Contention {
                 if distinct.len() < 2 {
                     continue;
                 }
-                let _ = writeln!(
-                    out,
-                    "<h2>Throughput over workers × {} <span class=\"note\">({})</span></h2>",
-                    esc(param),
-                    esc(&key)
-                );
+                html! {
+                    h2 { "Throughput over workers × " (param) " " span.note { "(" (key) ")" } } "\n"
+                }
+                .render_to(out);
                 heatmaps(out, page, param, &group)?;
             }
         }

@@ -3,7 +3,6 @@
 //! suite pages), the suites, how to read the figures, the machine fingerprint and the config.
 
 use super::{Section, nav, page_foot, page_head, status_badge, variant_cell};
-use crate::escape::html as esc;
 use crate::format;
 use crate::output::ReportError;
 use crate::plot::{ColorScale, HeatCell, HeatmapChart, tick};
@@ -11,10 +10,10 @@ use crate::view::{
     MIN_SAMPLES, ReportView, STATUSES, best_speedup, headline_eligible, not_headline_because,
     speedup_interval, status_counts, status_groups,
 };
+use maud::{Markup, PreEscaped, Render, html};
 use parbench_analysis::derived::BASELINE_VARIANT;
 use parbench_schema::Nanos;
 use parbench_schema::results::{ExecutionModel, Point, RunResults, Status};
-use std::fmt::Write as _;
 
 pub(super) fn render(
     view: &ReportView<'_>,
@@ -24,27 +23,6 @@ pub(super) fn render(
     let m = &r.machine;
     let mut out = page_head(&format!("parbench report {}", r.run_id));
     nav(&mut out, view, None);
-    out.push_str("<h1 id=\"top\">parbench report</h1>\n");
-    let _ = writeln!(
-        out,
-        "<p class=\"sub\">Run {} · {} ({} logical cores) · started {} · {} · config {}{} · parbench {}</p>",
-        esc(&r.run_id),
-        esc(&m.cpu_model),
-        m.logical_cores,
-        esc(&r.started_at),
-        match &r.finished_at {
-            Some(f) if r.complete => format!("finished {}", esc(f)),
-            _ => "<strong>incomplete (interrupted or still running)</strong>".into(),
-        },
-        esc(&r.config.path),
-        if r.config.quick {
-            " (<strong>--quick</strong>: shrunk sizes and budgets)"
-        } else {
-            ""
-        },
-        esc(&r.parbench_version)
-    );
-
     // What this is.
     let workloads: Vec<&str> = {
         let mut w: Vec<&str> = Vec::new();
@@ -55,67 +33,72 @@ pub(super) fn render(
         }
         w
     };
-    let _ = writeln!(
-        out,
-        "<p class=\"lead\">parbench ran {} workload{} ({}) in {} suite{} under {} variant{} ({}) on the machine below, and timed {} point{}. A <em>point</em> is one suite, size, parameter set, variant and worker count; every point's answer was checked against the serial answer before and after timing, and only verified points get a speedup.</p>",
-        workloads.len(),
-        plural(workloads.len()),
-        esc(&workloads.join(", ")),
-        view.suites.len(),
-        plural(view.suites.len()),
-        view.variants.len(),
-        plural(view.variants.len()),
-        esc(&view.variants.join(", ")),
-        r.points.len(),
-        plural(r.points.len()),
-    );
+    html! {
+        h1 #top { "parbench report" } "\n"
+        p.sub {
+            "Run " (r.run_id) " · " (m.cpu_model) " (" (m.logical_cores) " logical cores) · started "
+            (r.started_at) " · "
+            @match &r.finished_at {
+                Some(f) if r.complete => { "finished " (f) }
+                _ => strong { "incomplete (interrupted or still running)" },
+            }
+            " · config " (r.config.path)
+            @if r.config.quick { " (" strong { "--quick" } ": shrunk sizes and budgets)" }
+            " · parbench " (r.parbench_version)
+        } "\n"
+        p.lead {
+            "parbench ran " (workloads.len()) " workload" (plural(workloads.len())) " ("
+            (workloads.join(", ")) ") in " (view.suites.len()) " suite" (plural(view.suites.len()))
+            " under " (view.variants.len()) " variant" (plural(view.variants.len())) " ("
+            (view.variants.join(", ")) ") on the machine below, and timed " (r.points.len())
+            " point" (plural(r.points.len())) ". A " em { "point" }
+            " is one suite, size, parameter set, variant and worker count; every point's answer was checked against the serial answer before and after timing, and only verified points get a speedup."
+        } "\n"
+    }
+    .render_to(&mut out);
 
+    super::summary_note(&mut out, view);
     let body_start = out.len();
     // Status.
-    out.push_str("<h2 id=\"status\">Status</h2>\n<p class=\"badges\">");
-    for s in STATUSES {
-        let _ = write!(out, "<span>{}: {}</span>", status_badge(s), r.count(s));
+    html! {
+        h2 #status { "Status" } "\n"
+        p.badges { @for s in STATUSES { span { (status_badge(s)) ": " (r.count(s)) } } } "\n"
     }
-    out.push_str("</p>\n");
+    .render_to(&mut out);
     headline(&mut out, view);
     let groups = status_groups(&r.points);
-    if groups.is_empty() {
-        out.push_str("<p>Every point was measured and verified.</p>\n");
-    } else {
-        out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>status</th><th>reason</th><th class=\"num\">points</th><th>where</th></tr></thead>\n<tbody>\n");
-        for g in &groups {
-            let mut places: Vec<String> = g
-                .points
-                .iter()
-                .take(6)
-                .map(|p| {
-                    format!(
-                        "<a href=\"{}#{}\">{}</a> {} · {} · {}w{}",
-                        esc(view.suite_file(&p.suite).unwrap_or("index.html")),
-                        problem_anchor(view, p),
-                        esc(&p.suite),
-                        esc(&p.size),
-                        esc(&p.variant),
-                        p.workers,
-                        params_suffix(p)
-                    )
-                })
-                .collect();
-            if g.points.len() > 6 {
-                places.push(format!("and {} more", g.points.len() - 6));
-            }
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td class=\"wrap\">{}</td><td class=\"num\">{}</td><td class=\"wrap\">{}</td></tr>",
-                status_badge(g.status),
-                esc(&g.reason),
-                g.points.len(),
-                places.join("; ")
-            );
+    html! {
+        @if groups.is_empty() {
+            p { "Every point was measured and verified." } "\n"
+        } @else {
+            div.scroll { table {
+                "\n"
+                thead { tr { th { "status" } th { "reason" } th.num { "points" } th { "where" } } } "\n"
+                tbody {
+                    "\n"
+                    @for g in &groups {
+                        tr {
+                            td { (status_badge(g.status)) }
+                            td.wrap { (g.reason) }
+                            td.num { (g.points.len()) }
+                            td.wrap {
+                                @for (i, p) in g.points.iter().take(6).enumerate() {
+                                    @if i > 0 { "; " }
+                                    a href={ (view.suite_file(&p.suite).unwrap_or("index.html")) "#" (problem_anchor(view, p)) } { (p.suite) }
+                                    " " (p.size) " · " (p.variant) " · " (p.workers) "w" (params_suffix(p))
+                                }
+                                @if g.points.len() > 6 { "; and " (g.points.len() - 6) " more" }
+                            }
+                        } "\n"
+                    }
+                } "\n"
+            } } "\n"
+            p.note {
+                "wrong: the answer differed from the serial reference (never given a speedup); failed: crashed, timed out or could not be set up; skipped: not available on this machine; expected-incorrect: a variant that loses updates by design, measured to show the cost of correctness, never ranked."
+            } "\n"
         }
-        out.push_str("</tbody>\n</table></div>\n");
-        out.push_str("<p class=\"note\">wrong: the answer differed from the serial reference (never given a speedup); failed: crashed, timed out or could not be set up; skipped: not available on this machine; expected-incorrect: a variant that loses updates by design, measured to show the cost of correctness, never ranked.</p>\n");
     }
+    .render_to(&mut out);
 
     heatmap(&mut out, view)?;
     flags_section(&mut out, view);
@@ -128,17 +111,28 @@ pub(super) fn render(
     machine(&mut out, view);
     calibration(&mut out, view);
     config(&mut out, view);
-    out.push_str("<h2 id=\"files\">Files</h2>\n<ul>\n<li><a href=\"results.json\">results.json</a>: everything, in the documented schema (raw samples included)</li>\n<li><a href=\"results.csv\">results.csv</a>: one row per point</li>\n<li><a href=\"samples.csv\">samples.csv</a>: one row per raw sample (long format)</li>\n<li><a href=\"summary.md\">summary.md</a>: a Markdown digest for a pull request or CI job summary</li>\n</ul>\n");
+    html! {
+        h2 #files { "Files" } "\n"
+        ul {
+            "\n"
+            li { a href="results.json" { "results.json" } ": everything, in the documented schema (raw samples included)" } "\n"
+            li { a href="results.csv" { "results.csv" } ": one row per point" } "\n"
+            li { a href="samples.csv" { "samples.csv" } ": one row per raw sample (long format)" } "\n"
+            li { a href="summary.md" { "summary.md" } ": a Markdown digest for a pull request or CI job summary" } "\n"
+        } "\n"
+    }
+    .render_to(&mut out);
     let body = out.split_off(body_start);
-    out.push_str("<nav class=\"toc\" aria-label=\"contents\"><strong>Contents:</strong> ");
-    out.push_str(
-        &super::headings(&body)
-            .iter()
-            .map(|(id, text)| format!("<a href=\"#{}\">{}</a>", esc(id), esc(text)))
-            .collect::<Vec<_>>()
-            .join(" · "),
-    );
-    out.push_str("</nav>\n");
+    html! {
+        nav.toc aria-label="contents" {
+            strong { "Contents:" } " "
+            @for (i, (id, text)) in super::headings(&body).iter().enumerate() {
+                @if i > 0 { " · " }
+                a href={ "#" (id) } { (text) }
+            }
+        } "\n"
+    }
+    .render_to(&mut out);
     out.push_str(&super::with_top_links(&body));
     page_foot(&mut out, r);
     Ok(out)
@@ -213,52 +207,37 @@ fn headline(out: &mut String, view: &ReportView<'_>) {
     match best_speedup(&r.points) {
         Some(best) => {
             let b = best.point;
-            let _ = write!(
-                out,
-                "<p>Best verified speedup of the run: <strong>{}</strong> by {} at {} worker{} in suite <a href=\"{}#{}\">{}</a> ({}{}).",
-                speedup_with_ci(b),
-                variant_cell(view, &b.variant),
-                b.workers,
-                plural(b.workers as usize),
-                esc(view.suite_file(&b.suite).unwrap_or("index.html")),
-                problem_anchor(view, b),
-                esc(&b.suite),
-                esc(&view.size_label(b)),
-                params_suffix(b),
-            );
-            if best.within_noise_of_baseline {
-                out.push_str(" Its interval contains 1×: <strong>no variant is faster than the baseline beyond its interval</strong>.");
-            }
-            if !best.ties.is_empty() {
-                let ties: Vec<String> = best
-                    .ties
-                    .iter()
-                    .take(4)
-                    .map(|t| {
-                        format!(
-                            "{} at {} worker{} in {} ({})",
-                            esc(&t.variant),
-                            t.workers,
-                            plural(t.workers as usize),
-                            esc(&t.suite),
-                            speedup_with_ci(t)
-                        )
-                    })
-                    .collect();
-                let _ = write!(
-                    out,
-                    " <strong>A tie</strong>: the intervals of {}{} overlap it, so none of them is the winner.",
-                    ties.join("; "),
-                    if best.ties.len() > 4 {
-                        format!(" and {} more", best.ties.len() - 4)
-                    } else {
-                        String::new()
+            html! {
+                p {
+                    "Best verified speedup of the run: " strong { (speedup_with_ci(b)) } " by "
+                    (variant_cell(view, &b.variant)) " at " (b.workers) " worker"
+                    (plural(b.workers as usize)) " in suite "
+                    a href={ (view.suite_file(&b.suite).unwrap_or("index.html")) "#" (problem_anchor(view, b)) } { (b.suite) }
+                    " (" (view.size_label(b)) (params_suffix(b)) ")."
+                    @if best.within_noise_of_baseline {
+                        " Its interval contains 1×: "
+                        strong { "no variant is faster than the baseline beyond its interval" } "."
                     }
-                );
+                    @if !best.ties.is_empty() {
+                        " " strong { "A tie" } ": the intervals of "
+                        @for (i, t) in best.ties.iter().take(4).enumerate() {
+                            @if i > 0 { "; " }
+                            (t.variant) " at " (t.workers) " worker" (plural(t.workers as usize))
+                            " in " (t.suite) " (" (speedup_with_ci(t)) ")"
+                        }
+                        @if best.ties.len() > 4 { " and " (best.ties.len() - 4) " more" }
+                        " overlap it, so none of them is the winner."
+                    }
+                } "\n"
             }
-            out.push_str("</p>\n");
+            .render_to(out);
         }
-        None => out.push_str("<p>No point may be a headline: none is verified, measured on at most the logical cores, free of self-check flags and sampled often enough.</p>\n"),
+        None => html! {
+            p {
+                "No point may be a headline: none is verified, measured on at most the logical cores, free of self-check flags and sampled often enough."
+            } "\n"
+        }
+        .render_to(out),
     }
     // The device against the best CPU point, once, naming the device.
     let devices: Vec<HeatCell> = view
@@ -279,27 +258,30 @@ fn headline(out: &mut String, view: &ReportView<'_>) {
         .iter()
         .max_by(|a, b| a.value.unwrap_or(0.0).total_cmp(&b.value.unwrap_or(0.0)))
     {
-        let _ = writeln!(
-            out,
-            "<p>Accelerator at its best: {}. <span class=\"note\">A device is compared with the fastest trustworthy CPU point of the same problem (any variant, any worker count), not with serial.</span></p>",
-            esc(&best.tooltip)
-        );
+        html! {
+            p {
+                "Accelerator at its best: " (best.tooltip) ". "
+                span.note {
+                    "A device is compared with the fastest trustworthy CPU point of the same problem (any variant, any worker count), not with serial."
+                }
+            } "\n"
+        }
+        .render_to(out);
     }
     if left_out > 0 || flagged > 0 {
-        let _ = writeln!(
-            out,
-            "<p class=\"note\">Headlines and heatmap cells come only from verified points on at most {} workers with at least {} samples and no self-check flag; {} point{} with a speedup {} left out{}.</p>",
-            view.cores,
-            MIN_SAMPLES,
-            left_out,
-            plural(left_out),
-            if left_out == 1 { "was" } else { "were" },
-            if flagged > 0 {
-                format!(" ({flagged} flagged: see <a href=\"#flags\">Flagged points</a>)")
-            } else {
-                String::new()
-            }
-        );
+        html! {
+            p.note {
+                "Headlines and heatmap cells come only from verified points on at most "
+                (view.cores) " workers with at least " (MIN_SAMPLES) " samples and no self-check flag; "
+                (left_out) " point" (plural(left_out)) " with a speedup "
+                (if left_out == 1 { "was" } else { "were" }) " left out"
+                @if flagged > 0 {
+                    " (" (flagged) " flagged: see " a href="#flags" { "Flagged points" } ")"
+                }
+                "."
+            } "\n"
+        }
+        .render_to(out);
     }
 }
 
@@ -307,13 +289,9 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn params_suffix(p: &Point) -> String {
+fn params_suffix(p: &Point) -> Markup {
     let params = p.params_label();
-    if params.is_empty() {
-        String::new()
-    } else {
-        format!(", {}", esc(&params))
-    }
+    html! { @if !params.is_empty() { ", " (params) } }
 }
 
 /// The id of the section of `p`'s problem on its suite page.
@@ -463,7 +441,7 @@ fn heatmap(out: &mut String, view: &ReportView<'_>) -> Result<(), ReportError> {
     chart.scale_format = |v| format!("{}×", tick((v * 100.0).round() / 100.0));
     chart.row_hrefs = &hrefs;
     let svg = chart.render()?;
-    out.push_str("<h2 id=\"heatmap\">Best speedup per suite and variant</h2>\n");
+    html! { h2 #heatmap { "Best speedup per suite and variant" } "\n" }.render_to(out);
     super::figure(
         out,
         &svg,
@@ -545,29 +523,45 @@ fn flags_section(out: &mut String, view: &ReportView<'_>) {
     if flagged.is_empty() {
         return;
     }
-    let _ = writeln!(
-        out,
-        "<h2 id=\"flags\">Flagged points ({})</h2>\n<p class=\"note\">Points that failed a self-check. They are shown on their pages with a ⚑ badge and never become a headline or a heatmap colour.</p>",
-        flagged.len()
-    );
-    out.push_str("<details><summary>Every flagged point</summary>\n<ul class=\"attention\">\n");
-    for p in flagged {
-        let _ = writeln!(
-            out,
-            "<li><a href=\"{}#{}\">{}</a> {} · {}: {}</li>",
-            esc(view.suite_file(&p.suite).unwrap_or("index.html")),
-            problem_anchor(view, p),
-            esc(&p.suite),
-            esc(&view.size_label(p)),
-            super::point_label(p),
-            super::flag_badges(p)
-        );
+    // A summarized site lists the first ones (each suite page shows its own).
+    let listed = if view.summarized() {
+        MAX_LISTED_FLAGS
+    } else {
+        usize::MAX
+    };
+    let more = flagged.len().saturating_sub(listed);
+    html! {
+        h2 #flags { "Flagged points (" (flagged.len()) ")" } "\n"
+        p.note {
+            "Points that failed a self-check. They are shown on their pages with a ⚑ badge and never become a headline or a heatmap colour."
+        } "\n"
+        details {
+            summary { "Every flagged point" } "\n"
+            ul.attention {
+                "\n"
+                @for p in flagged.iter().take(listed) {
+                    li {
+                        a href={ (view.suite_file(&p.suite).unwrap_or("index.html")) "#" (problem_anchor(view, p)) } { (p.suite) }
+                        " " (view.size_label(p)) " · " (super::point_label(p)) ": " (super::flag_badges(p))
+                    } "\n"
+                }
+                @if more > 0 {
+                    li {
+                        "… and " (crate::format::grouped(more as u64))
+                        " more, on their suites' pages (their flags are in results.json)"
+                    } "\n"
+                }
+            } "\n"
+        } "\n"
     }
-    out.push_str("</ul>\n</details>\n");
+    .render_to(out);
 }
 
+/// The flagged points a summarized site lists on its overview.
+const MAX_LISTED_FLAGS: usize = 200;
+
 fn suites_table(out: &mut String, view: &ReportView<'_>) {
-    out.push_str("<h2 id=\"suites\">Suites</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>suite</th><th>workload</th><th>sizes</th><th>variants</th><th class=\"num\">points</th><th>status</th><th>best verified speedup</th></tr></thead>\n<tbody>\n");
+    let mut rows: Vec<Markup> = Vec::new();
     for s in &view.suites {
         let mut sizes: Vec<String> = Vec::new();
         for p in &s.points {
@@ -576,60 +570,75 @@ fn suites_table(out: &mut String, view: &ReportView<'_>) {
                 sizes.push(l);
             }
         }
-        let variants: Vec<String> = crate::view::variants_of(&s.points)
-            .into_iter()
-            .map(|v| variant_cell(view, v))
-            .collect();
-        let statuses: Vec<String> = status_counts(s.points.iter().copied())
-            .into_iter()
-            .map(|(st, c)| format!("{c} {}", status_badge(st)))
-            .collect();
-        let best = best_speedup(s.points.iter().copied()).map_or_else(
-            || "–".to_string(),
-            |best| {
-                let b = best.point;
-                format!(
-                    "<strong>{}</strong> {} · {} worker{} · {}{}{}",
-                    format::ratio(best.speedup()),
-                    esc(&b.variant),
-                    b.workers,
-                    plural(b.workers as usize),
-                    esc(&view.size_label(b)),
-                    params_suffix(b),
-                    if best.ties.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            " <span class=\"note\">(a tie with {} other{})</span>",
-                            best.ties.len(),
-                            plural(best.ties.len())
-                        )
+        let statuses = status_counts(s.points.iter().copied());
+        let best = best_speedup(s.points.iter().copied());
+        rows.push(html! {
+            tr {
+                td.wrap { a href=(s.file) { (s.name) } }
+                td { (s.workload) }
+                td.wrap { (sizes.join(", ")) }
+                td {
+                    @for (i, v) in crate::view::variants_of(&s.points).into_iter().enumerate() {
+                        @if i > 0 { " " }
+                        (variant_cell(view, v))
                     }
-                )
-            },
-        );
-        let _ = writeln!(
-            out,
-            "<tr><td class=\"wrap\"><a href=\"{}\">{}</a></td><td>{}</td><td class=\"wrap\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&s.file),
-            esc(s.name),
-            esc(s.workload),
-            esc(&sizes.join(", ")),
-            variants.join(" "),
-            s.points.len(),
-            statuses.join(" · "),
-            best
-        );
+                }
+                td.num { (s.points.len()) }
+                td {
+                    @for (i, (st, c)) in statuses.iter().enumerate() {
+                        @if i > 0 { " · " }
+                        (c) " " (status_badge(*st))
+                    }
+                }
+                td {
+                    @match &best {
+                        None => "–",
+                        Some(best) => {
+                            @let b = best.point;
+                            strong { (format::ratio(best.speedup())) } " " (b.variant) " · "
+                            (b.workers) " worker" (plural(b.workers as usize)) " · "
+                            (view.size_label(b)) (params_suffix(b))
+                            @if !best.ties.is_empty() {
+                                " " span.note {
+                                    "(a tie with " (best.ties.len()) " other" (plural(best.ties.len())) ")"
+                                }
+                            }
+                        }
+                    }
+                }
+            } "\n"
+        });
     }
-    out.push_str("</tbody>\n</table></div>\n");
+    html! {
+        h2 #suites { "Suites" } "\n"
+        div.scroll { table {
+            "\n"
+            thead { tr {
+                th { "suite" } th { "workload" } th { "sizes" } th { "variants" } th.num { "points" }
+                th { "status" } th { "best verified speedup" }
+            } } "\n"
+            tbody { "\n" @for r in &rows { (r) } } "\n"
+        } } "\n"
+    }
+    .render_to(out);
 }
 
 /// "How this was measured": for this run, the answers a careful reader asks for first.
 fn how_measured(out: &mut String, view: &ReportView<'_>) {
+    let mut items = String::new();
+    how_measured_items(&mut items, view);
+    html! {
+        h2 #method { "How this was measured" } "\n"
+        dl.defs.callout { "\n" (PreEscaped(items)) } "\n"
+    }
+    .render_to(out);
+}
+
+/// The definitions of "How this was measured".
+fn how_measured_items(out: &mut String, view: &ReportView<'_>) {
     let r = view.results;
-    out.push_str("<h2 id=\"method\">How this was measured</h2>\n<dl class=\"defs callout\">\n");
     // Baseline and its absolute time.
-    let mut baselines: Vec<String> = Vec::new();
+    let mut baselines: Vec<Markup> = Vec::new();
     for s in &view.suites {
         let times: Vec<String> = s
             .problems
@@ -648,18 +657,20 @@ fn how_measured(out: &mut String, view: &ReportView<'_>) {
             .take(4)
             .collect();
         if !times.is_empty() {
-            baselines.push(format!("{}: {}", esc(s.name), esc(&times.join(", "))));
+            baselines.push(html! { (s.name) ": " (times.join(", ")) });
         }
     }
-    let _ = writeln!(
-        out,
-        "<dt>Baseline</dt><dd>Speedups divide the <em>serial</em> variant's median time at the same suite, size and parameters (the same variant at one worker where a suite has none) by the point's. Absolute baseline times per iteration: {}.</dd>",
-        if baselines.is_empty() {
-            "none measured".to_string()
-        } else {
-            baselines.join("; ")
-        }
-    );
+    html! {
+        dt { "Baseline" }
+        dd {
+            "Speedups divide the " em { "serial" }
+            " variant's median time at the same suite, size and parameters (the same variant at one worker where a suite has none) by the point's. Absolute baseline times per iteration: "
+            @if baselines.is_empty() { "none measured" }
+            @for (i, b) in baselines.iter().enumerate() { @if i > 0 { "; " } (b) }
+            "."
+        } "\n"
+    }
+    .render_to(out);
     // Samples and repetitions.
     let mut ns: Vec<usize> = r
         .points
@@ -669,24 +680,20 @@ fn how_measured(out: &mut String, view: &ReportView<'_>) {
     ns.sort_unstable();
     let few = ns.iter().filter(|n| **n < MIN_SAMPLES).count();
     if !ns.is_empty() {
-        let _ = writeln!(
-            out,
-            "<dt>Samples</dt><dd>{} Samples per point: {} to {} (median {}). {}</dd>",
-            repetitions_sentence(r),
-            ns[0],
-            ns[ns.len() - 1],
-            ns[ns.len() / 2],
-            if few > 0 {
-                format!(
-                    "{few} point{} had fewer than {MIN_SAMPLES}: they print no interval and never become a headline.",
-                    plural(few)
-                )
-            } else {
-                String::new()
-            }
-        );
+        html! {
+            dt { "Samples" }
+            dd {
+                (repetitions_sentence(r)) " Samples per point: " (ns[0]) " to " (ns[ns.len() - 1])
+                " (median " (ns[ns.len() / 2]) "). "
+                @if few > 0 {
+                    (few) " point" (plural(few)) " had fewer than " (MIN_SAMPLES)
+                    ": they print no interval and never become a headline."
+                }
+            } "\n"
+        }
+        .render_to(out);
     }
-    let _ = writeln!(out, "<dt>Intervals</dt><dd>{}</dd>", intervals_sentence(r));
+    html! { dt { "Intervals" } dd { (intervals_sentence(r)) } "\n" }.render_to(out);
     // What varied.
     let mut workers: Vec<u32> = r.points.iter().map(|p| p.workers).collect();
     workers.sort_unstable();
@@ -700,30 +707,19 @@ fn how_measured(out: &mut String, view: &ReportView<'_>) {
         }
     }
     let sizes: usize = view.suites.iter().map(|s| s.problems.len()).sum();
-    let _ = writeln!(
-        out,
-        "<dt>What varied</dt><dd>{} variant{}, worker counts {} ({} logical cores: more is oversubscribed), {} problem{} (size × parameters){}{}.</dd>",
-        view.variants.len(),
-        plural(view.variants.len()),
-        workers
-            .iter()
-            .map(|w| w.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-        view.cores,
-        sizes,
-        plural(sizes),
-        if params.is_empty() {
-            String::new()
-        } else {
-            format!(", parameters {}", esc(&params.join(", ")))
-        },
-        if r.config.quick {
-            "; --quick shrank every size and budget (labels give the n that ran)"
-        } else {
-            ""
-        }
-    );
+    html! {
+        dt { "What varied" }
+        dd {
+            (view.variants.len()) " variant" (plural(view.variants.len())) ", worker counts "
+            (workers.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(", "))
+            " (" (view.cores) " logical cores: more is oversubscribed), " (sizes) " problem"
+            (plural(sizes)) " (size × parameters)"
+            @if !params.is_empty() { ", parameters " (params.join(", ")) }
+            @if r.config.quick { "; --quick shrank every size and budget (labels give the n that ran)" }
+            "."
+        } "\n"
+    }
+    .render_to(out);
     // Bounds.
     let bounded: Vec<(&Point, crate::view::PointBound)> = r
         .points
@@ -739,28 +735,33 @@ fn how_measured(out: &mut String, view: &ReportView<'_>) {
                 .map(|(p, b)| {
                     format!(
                         "{} {} {}",
-                        esc(&p.suite),
-                        esc(&view.size_label(p)),
+                        p.suite,
+                        view.size_label(p),
                         format::percent_short(b.fraction)
                     )
                 })
                 .collect();
-            let _ = writeln!(
-                out,
-                "<dt>Bounds</dt><dd>Each workload declares what a unit of its work costs (bytes streamed, FP64 multiplies and adds, integer hashes); with this machine's <a href=\"#calibration\">calibration</a> (measured {}, ISA {}) that gives every CPU point the throughput the machine allows at its worker count and working set, and its <em>% of bound</em>. {} point{} got a bound{}. A point above {:.0}% of its bound is flagged as a measurement error. Accelerator points have none (the calibration measures the CPU).</dd>",
-                esc(&c.measured_at),
-                esc(&c.isa),
-                bounded.len(),
-                plural(bounded.len()),
-                if serial.is_empty() {
-                    String::new()
-                } else {
-                    format!("; serial: {}", serial.join(", "))
-                },
-                parbench_schema::calibration::ABOVE_BOUND * 100.0
-            );
+            html! {
+                dt { "Bounds" }
+                dd {
+                    "Each workload declares what a unit of its work costs (bytes streamed, FP64 multiplies and adds, integer hashes); with this machine's "
+                    a href="#calibration" { "calibration" } " (measured " (c.measured_at) ", ISA " (c.isa)
+                    ") that gives every CPU point the throughput the machine allows at its worker count and working set, and its "
+                    em { "% of bound" } ". " (bounded.len()) " point" (plural(bounded.len())) " got a bound"
+                    @if !serial.is_empty() { "; serial: " (serial.join(", ")) }
+                    ". A point above " (format!("{:.0}", parbench_schema::calibration::ABOVE_BOUND * 100.0))
+                    "% of its bound is flagged as a measurement error. Accelerator points have none (the calibration measures the CPU)."
+                } "\n"
+            }
+            .render_to(out);
         }
-        None => out.push_str("<dt>Bounds</dt><dd>This run had no calibration of the machine (`parbench calibrate`), so no point is measured against the machine's limits.</dd>\n"),
+        None => html! {
+            dt { "Bounds" }
+            dd {
+                "This run had no calibration of the machine (`parbench calibrate`), so no point is measured against the machine's limits."
+            } "\n"
+        }
+        .render_to(out),
     }
     // Left out.
     let over = r.points.iter().filter(|p| p.oversubscribed).count();
@@ -770,13 +771,18 @@ fn how_measured(out: &mut String, view: &ReportView<'_>) {
         .filter(|p| !p.derived.flags.is_empty())
         .count();
     let not_ok = r.points.iter().filter(|p| p.status != Status::Ok).count();
-    let _ = writeln!(
-        out,
-        "<dt>Left out, and why</dt><dd>{not_ok} point{} not verified (wrong, failed, skipped or incorrect by design: no speedup; see <a href=\"#status\">Status</a>); {over} oversubscribed point{} (measured and drawn hollow, left out of headlines and of every fit: the models assume a core per worker); {flagged} flagged by a self-check (shown, never a headline); efficiency and Karp-Flatt of accelerator points (one device is not one worker).</dd>",
-        plural(not_ok),
-        plural(over),
-    );
-    out.push_str("</dl>\n");
+    html! {
+        dt { "Left out, and why" }
+        dd {
+            (not_ok) " point" (plural(not_ok))
+            " not verified (wrong, failed, skipped or incorrect by design: no speedup; see "
+            a href="#status" { "Status" } "); " (over) " oversubscribed point" (plural(over))
+            " (measured and drawn hollow, left out of headlines and of every fit: the models assume a core per worker); "
+            (flagged)
+            " flagged by a self-check (shown, never a headline); efficiency and Karp-Flatt of accelerator points (one device is not one worker)."
+        } "\n"
+    }
+    .render_to(out);
 }
 
 /// The machine's calibrated limits, where the run had them.
@@ -784,57 +790,52 @@ fn calibration(out: &mut String, view: &ReportView<'_>) {
     let Some(c) = &view.results.machine.calibration else {
         return;
     };
-    let _ = writeln!(
-        out,
-        "<h2 id=\"calibration\">Machine limits (calibration)</h2>\n<p class=\"note\">Measured by `parbench calibrate` on {} ({} build, ISA {}, {} cores, {:.1} s); each figure is the best of a few short trials.</p>",
-        esc(&c.measured_at),
-        esc(&c.build_profile),
-        esc(&c.isa),
-        c.cores,
-        c.seconds
-    );
+    html! {
+        h2 #calibration { "Machine limits (calibration)" } "\n"
+        p.note {
+            "Measured by `parbench calibrate` on " (c.measured_at) " (" (c.build_profile)
+            " build, ISA " (c.isa) ", " (c.cores) " cores, " (format!("{:.1}", c.seconds))
+            " s); each figure is the best of a few short trials."
+        } "\n"
+    }
+    .render_to(out);
     let mut sets: Vec<u64> = c.bandwidth.iter().map(|b| b.working_set_bytes).collect();
     sets.sort_unstable();
     sets.dedup();
     let mut threads: Vec<u32> = c.bandwidth.iter().map(|b| b.threads).collect();
     threads.sort_unstable();
     threads.dedup();
-    out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>bandwidth</th>");
-    for ws in &sets {
-        let _ = write!(
-            out,
-            "<th class=\"num\">{}</th>",
-            format::metric(*ws as f64, "B")
-        );
-    }
-    out.push_str("</tr></thead>\n<tbody>\n");
-    for kind in [
+    let kinds = [
         parbench_schema::calibration::BandwidthKind::Read,
         parbench_schema::calibration::BandwidthKind::Write,
         parbench_schema::calibration::BandwidthKind::Copy,
-    ] {
-        for t in &threads {
-            let _ = write!(
-                out,
-                "<tr><td>{} · {t} thread{}</td>",
-                kind.name(),
-                plural(*t as usize)
-            );
-            for ws in &sets {
-                let v = c
-                    .bandwidth
-                    .iter()
-                    .find(|b| b.kind == kind && b.threads == *t && b.working_set_bytes == *ws);
-                let _ = write!(
-                    out,
-                    "<td class=\"num\">{}</td>",
-                    v.map_or("–".into(), |b| format::si(b.bytes_per_s, "B/s"))
-                );
-            }
-            out.push_str("</tr>\n");
-        }
+    ];
+    html! {
+        div.scroll { table {
+            "\n"
+            thead { tr {
+                th { "bandwidth" }
+                @for ws in &sets { th.num { (format::bytes(*ws as f64)) } }
+            } } "\n"
+            tbody {
+                "\n"
+                @for kind in kinds {
+                    @for t in &threads {
+                        tr {
+                            td { (kind.name()) " · " (t) " thread" (plural(*t as usize)) }
+                            @for ws in &sets {
+                                @let v = c.bandwidth.iter().find(|b| {
+                                    b.kind == kind && b.threads == *t && b.working_set_bytes == *ws
+                                });
+                                td.num { (v.map_or("–".into(), |b| format::si(b.bytes_per_s, "B/s"))) }
+                            }
+                        } "\n"
+                    }
+                }
+            } "\n"
+        } } "\n"
     }
-    out.push_str("</tbody>\n</table></div>\n<dl class=\"kv\">\n");
+    .render_to(out);
     let opt = |v: Option<f64>| v.map_or("not measured".to_string(), |v| Nanos(v).to_string());
     let rows: Vec<(&str, String)> = vec![
         (
@@ -869,32 +870,42 @@ fn calibration(out: &mut String, view: &ReportView<'_>) {
         ("process spawn + wait", opt(c.process_spawn_ns)),
         ("pipe round trip", opt(c.pipe_round_trip_ns)),
     ];
-    for (k, v) in rows {
-        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&v));
+    html! {
+        dl.kv { "\n" @for (k, v) in &rows { dt { (k) } dd { (v) } "\n" } } "\n"
     }
-    out.push_str("</dl>\n");
+    .render_to(out);
 }
 
 fn how_to_read(out: &mut String, view: &ReportView<'_>) {
-    let _ = writeln!(
-        out,
-        "<h2 id=\"reading\">How to read this report</h2>\n<dl class=\"defs callout\">\n\
-<dt>time (median)</dt><dd>Wall-clock time of one iteration of the workload: the median of the samples (a sample times a batch of back-to-back iterations and divides). Error bars and intervals are 95% intervals for a rerun (see How this was measured).</dd>\n\
-<dt>speedup</dt><dd>The baseline's median divided by the variant's median at the same suite, size and parameters. The baseline is the <em>serial</em> variant, or the same variant at one worker where a suite has none. Only points whose answer matched the serial reference get a speedup.</dd>\n\
-<dt>efficiency</dt><dd>Speedup per worker: 100% means perfect scaling.</dd>\n\
-<dt>Karp-Flatt serial fraction</dt><dd>(1/speedup − 1/p) / (1 − 1/p) at p workers: the share of the work that behaves as if it were serial at that worker count; growing with p points to parallel overhead.</dd>\n\
-<dt>Amdahl fit</dt><dd>The serial fraction f of Amdahl's law, speedup(p) = 1 / (f + (1 − f)/p), fitted by least squares to a variant's speedups on at most {cores} workers (the logical cores), with a 95% interval; 1/f bounds the speedup any number of workers can reach. With fewer than 3 distinct worker counts the report says the fit is not meaningful instead of printing a number.</dd>\n\
-<dt>oversubscribed</dt><dd>More workers than the machine's {cores} logical cores: measured on purpose, drawn hollow (and shaded), never fitted.</dd>\n\
-<dt>throughput</dt><dd>Work per second at the median time, in the workload's own unit.</dd>\n\
-<dt>phases</dt><dd>Time components a variant reports for itself (compute, exchange, start-up, IPC, transfers, kernel), shown as stacked bars where present.</dd>\n\
-</dl>",
-        cores = view.cores
-    );
+    let cores = view.cores;
+    html! {
+        h2 #reading { "How to read this report" } "\n"
+        dl.defs.callout {
+            "\n"
+            dt { "time (median)" }
+            dd { "Wall-clock time of one iteration of the workload: the median of the samples (a sample times a batch of back-to-back iterations and divides). Error bars and intervals are 95% intervals for a rerun (see How this was measured)." } "\n"
+            dt { "speedup" }
+            dd { "The baseline's median divided by the variant's median at the same suite, size and parameters. The baseline is the " em { "serial" } " variant, or the same variant at one worker where a suite has none. Only points whose answer matched the serial reference get a speedup." } "\n"
+            dt { "efficiency" }
+            dd { "Speedup per worker: 100% means perfect scaling." } "\n"
+            dt { "Karp-Flatt serial fraction" }
+            dd { "(1/speedup − 1/p) / (1 − 1/p) at p workers: the share of the work that behaves as if it were serial at that worker count; growing with p points to parallel overhead." } "\n"
+            dt { "Amdahl fit" }
+            dd { "The serial fraction f of Amdahl's law, speedup(p) = 1 / (f + (1 − f)/p), fitted by least squares to a variant's speedups on at most " (cores) " workers (the logical cores), with a 95% interval; 1/f bounds the speedup any number of workers can reach. With fewer than 3 distinct worker counts the report says the fit is not meaningful instead of printing a number." } "\n"
+            dt { "oversubscribed" }
+            dd { "More workers than the machine's " (cores) " logical cores: measured on purpose, drawn hollow (and shaded), never fitted." } "\n"
+            dt { "throughput" }
+            dd { "Work per second at the median time, in the workload's own unit." } "\n"
+            dt { "phases" }
+            dd { "Time components a variant reports for itself (compute, exchange, start-up, IPC, transfers, kernel), shown as stacked bars where present." } "\n"
+        } "\n"
+    }
+    .render_to(out);
 }
 
 fn machine(out: &mut String, view: &ReportView<'_>) {
     let m = &view.results.machine;
-    out.push_str("<h2 id=\"machine\">Machine</h2>\n<dl class=\"kv\">\n");
+    html! { h2 #machine { "Machine" } "\n" }.render_to(out);
     let mem = m
         .memory_bytes
         .map(|b| format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64))
@@ -959,34 +970,23 @@ fn machine(out: &mut String, view: &ReportView<'_>) {
             },
         ),
     ];
-    for (k, v) in rows {
-        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&v));
+    html! {
+        dl.kv { "\n" @for (k, v) in &rows { dt { (k) } dd { (v) } "\n" } } "\n"
     }
-    out.push_str("</dl>\n");
+    .render_to(out);
 }
 
 fn config(out: &mut String, view: &ReportView<'_>) {
     let c = &view.results.config;
-    let _ = writeln!(
-        out,
-        "<h2 id=\"config\">Config</h2>\n<p class=\"note\">{} · sha256 {}{}{}{}</p>\n<pre>{}</pre>",
-        esc(&c.path),
-        esc(&c.sha256),
-        if c.quick {
-            " · <strong>--quick</strong> (shrunk sizes and budgets)"
-        } else {
-            ""
-        },
-        if c.suite_filter.is_empty() {
-            String::new()
-        } else {
-            format!(" · suites: {}", esc(&c.suite_filter.join(", ")))
-        },
-        if c.variant_filter.is_empty() {
-            String::new()
-        } else {
-            format!(" · variants: {}", esc(&c.variant_filter.join(", ")))
-        },
-        esc(&c.text)
-    );
+    html! {
+        h2 #config { "Config" } "\n"
+        p.note {
+            (c.path) " · sha256 " (c.sha256)
+            @if c.quick { " · " strong { "--quick" } " (shrunk sizes and budgets)" }
+            @if !c.suite_filter.is_empty() { " · suites: " (c.suite_filter.join(", ")) }
+            @if !c.variant_filter.is_empty() { " · variants: " (c.variant_filter.join(", ")) }
+        } "\n"
+        pre { (c.text) } "\n"
+    }
+    .render_to(out);
 }

@@ -3,12 +3,11 @@
 //! no point has metrics.
 
 use super::{Page, Section, variant_cell};
-use crate::escape::html as esc;
 use crate::format;
 use crate::output::ReportError;
 use crate::view::Problem;
+use maud::{Render, html};
 use parbench_schema::results::Point;
-use std::fmt::Write as _;
 
 pub(super) struct Metrics;
 
@@ -40,40 +39,47 @@ impl Section for Metrics {
                 }
             }
         }
-        out.push_str("<details><summary>Workload metrics</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th>status</th>");
-        for n in &names {
-            let _ = write!(out, "<th class=\"num\">{}</th>", esc(n));
-        }
-        out.push_str("</tr></thead>\n<tbody>\n");
-        for p in &with {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td>",
-                variant_cell(page.view, &p.variant),
-                p.workers,
-                super::status_badge(p.status)
-            );
-            for n in &names {
-                let v = p.metrics.get(*n).map_or_else(
-                    || "–".to_string(),
-                    |m| {
-                        if *n == "lost_updates" && p.n > 0 {
-                            // A share of the n updates means something; 1.2819e6 does not.
-                            esc(&format!(
-                                "{} of n ({})",
-                                format::percent(m.value / p.n as f64),
-                                format::grouped(m.value.max(0.0).round() as u64)
-                            ))
-                        } else {
-                            esc(&format::metric(m.value, &m.unit))
+        let cell = |p: &Point, n: &str| {
+            p.metrics.get(n).map_or_else(
+                || "–".to_string(),
+                |m| {
+                    if n == "lost_updates" && p.n > 0 {
+                        // A share of the n updates means something; 1.2819e6 does not.
+                        format!(
+                            "{} of n ({})",
+                            format::percent(m.value / p.n as f64),
+                            format::grouped(m.value.max(0.0).round() as u64)
+                        )
+                    } else {
+                        format::metric(m.value, &m.unit)
+                    }
+                },
+            )
+        };
+        html! {
+            details {
+                summary { "Workload metrics" } "\n"
+                div.scroll { table {
+                    "\n"
+                    thead { tr {
+                        th { "variant" } th.num { "workers" } th { "status" }
+                        @for n in &names { th.num { (n) } }
+                    } } "\n"
+                    tbody {
+                        "\n"
+                        @for p in &with {
+                            tr {
+                                td { (variant_cell(page.view, &p.variant)) }
+                                td.num { (p.workers) }
+                                td { (super::status_badge(p.status)) }
+                                @for n in &names { td.num { (cell(p, n)) } }
+                            } "\n"
                         }
-                    },
-                );
-                let _ = write!(out, "<td class=\"num\">{v}</td>");
-            }
-            out.push_str("</tr>\n");
+                    } "\n"
+                } } "\n"
+            } "\n"
         }
-        out.push_str("</tbody>\n</table></div>\n</details>\n");
+        .render_to(out);
         Ok(())
     }
 }

@@ -5,18 +5,16 @@
 //! Renders nothing where no point ran on OpenCL.
 
 use super::{Page, Section, figure, variant_cell};
-use crate::escape::html as esc;
 use crate::format;
 use crate::output::ReportError;
 use crate::palette::phase_color;
 use crate::plot::{Bar, HALF_WIDTH, Series, SizeChart, SizeMarker, StackedBarChart, XY, time_unit};
 use crate::view::ReportView;
-use parbench_analysis::crossover;
+use maud::{Markup, Render, html};
 use parbench_schema::Nanos;
 use parbench_schema::crossover::{Crossover, Measure, Outcome};
 use parbench_schema::results::{ExecutionModel, Point, Status};
 use plotters::style::RGBColor;
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
 pub(super) struct Opencl;
@@ -77,15 +75,6 @@ fn bar_label(p: &Point) -> String {
     )
 }
 
-/// The crossovers stored with the run, or computed from its points (older files).
-fn crossovers<'a>(view: &'a ReportView<'_>) -> Cow<'a, [Crossover]> {
-    if view.results.crossovers.is_empty() {
-        Cow::Owned(crossover::find_all(&view.results.points, 0))
-    } else {
-        Cow::Borrowed(&view.results.crossovers)
-    }
-}
-
 impl Section for Opencl {
     fn suite(&self, page: &Page<'_>, out: &mut String) -> Result<(), ReportError> {
         let all: Vec<&Point> = page
@@ -98,9 +87,9 @@ impl Section for Opencl {
         if all.is_empty() {
             return Ok(());
         }
-        out.push_str("<h2 id=\"opencl\">OpenCL: what the device costs</h2>\n");
+        html! { h2 #opencl { "OpenCL: what the device costs" } "\n" }.render_to(out);
         for a in &page.view.results.machine.accelerators {
-            let _ = writeln!(out, "<p class=\"sub\">{}</p>", esc(a));
+            html! { p.sub { (a) } "\n" }.render_to(out);
         }
         let ok: Vec<&Point> = all.iter().copied().filter(|p| measured(p)).collect();
         if ok.is_empty() {
@@ -109,15 +98,12 @@ impl Section for Opencl {
                 .map(|p| crate::view::reason_of(p))
                 .next()
                 .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "<p>No OpenCL point was measured and verified: {}</p>",
-                esc(&reason)
-            );
+            html! { p { "No OpenCL point was measured and verified: " (reason) } "\n" }
+                .render_to(out);
             return Ok(());
         }
         costs(page, &ok, out)?;
-        let found = crossovers(page.view);
+        let found = page.view.crossovers();
         let mine: Vec<&Crossover> = found
             .iter()
             .filter(|c| c.suite == page.suite.name)
@@ -130,7 +116,8 @@ impl Section for Opencl {
         /// The sizes a crossover compared, and the configured sizes `--quick` merged into one n.
         fn sizes_text(view: &ReportView<'_>, c: &Crossover) -> String {
             let mut labels: Vec<(&str, u64)> = Vec::new();
-            for p in view.results.points.iter().filter(|p| p.suite == c.suite) {
+            let suite = view.suites.iter().find(|s| s.name == c.suite);
+            for p in suite.iter().flat_map(|s| s.points.iter()) {
                 if !labels.iter().any(|(l, _)| *l == p.size) {
                     labels.push((&p.size, p.n));
                 }
@@ -149,38 +136,48 @@ impl Section for Opencl {
                 c.sizes.len().to_string()
             }
         }
-        let found = crossovers(view);
+        let found = view.crossovers();
         if found.is_empty() {
             return Ok(());
         }
-        out.push_str("<h2 id=\"opencl-crossover\">OpenCL against the CPU: crossovers</h2>\n<p class=\"note\">Over each size sweep, the smallest problem size from which the OpenCL variant is faster than the best CPU point (any variant, any worker count) at the same size, and stays faster at every larger size; 95% interval from the bootstrap intervals of the time ratios at the neighbouring sizes.</p>\n<div class=\"scroll\"><table>\n<thead><tr><th>suite</th><th>OpenCL variant</th><th>compared on</th><th>sizes</th><th>crossover</th></tr></thead>\n<tbody>\n");
-        for c in found.iter() {
-            let suite = match view.suite_file(&c.suite) {
-                Some(f) => format!("<a href=\"{}#opencl\">{}</a>", esc(f), esc(&c.suite)),
-                None => esc(&c.suite),
-            };
-            let _ = writeln!(
-                out,
-                "<tr><td>{suite}</td><td>{}{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                variant_cell(view, &c.variant),
-                params_suffix(c),
-                c.measure,
-                sizes_text(view, c),
-                esc(&c.summary())
-            );
+        html! {
+            h2 #opencl-crossover { "OpenCL against the CPU: crossovers" } "\n"
+            p.note {
+                "Over each size sweep, the smallest problem size from which the OpenCL variant is faster than the best CPU point (any variant, any worker count) at the same size, and stays faster at every larger size; 95% interval from the bootstrap intervals of the time ratios at the neighbouring sizes."
+            } "\n"
+            div.scroll { table {
+                "\n"
+                thead { tr {
+                    th { "suite" } th { "OpenCL variant" } th { "compared on" } th { "sizes" }
+                    th { "crossover" }
+                } } "\n"
+                tbody {
+                    "\n"
+                    @for c in found.iter() {
+                        tr {
+                            td {
+                                @match view.suite_file(&c.suite) {
+                                    Some(f) => a href={ (f) "#opencl" } { (c.suite) },
+                                    None => (c.suite),
+                                }
+                            }
+                            td { (variant_cell(view, &c.variant)) (params_suffix(c)) }
+                            td { (c.measure) }
+                            td.num { (sizes_text(view, c)) }
+                            td { (c.summary()) }
+                        } "\n"
+                    }
+                } "\n"
+            } } "\n"
         }
-        out.push_str("</tbody>\n</table></div>\n");
+        .render_to(out);
         Ok(())
     }
 }
 
-fn params_suffix(c: &Crossover) -> String {
+fn params_suffix(c: &Crossover) -> Markup {
     let p = c.params_label();
-    if p.is_empty() {
-        String::new()
-    } else {
-        format!(" · {}", esc(&p))
-    }
+    html! { @if !p.is_empty() { " · " (p) } }
 }
 
 /// The stacked bars and the table of every measured OpenCL point of the suite.
@@ -229,7 +226,7 @@ fn costs(page: &Page<'_>, ok: &[&Point], out: &mut String) -> Result<(), ReportE
         &bars,
         phase_color,
     );
-    out.push_str("<h3>Where one call's time goes</h3>\n");
+    html! { h3 { "Where one call's time goes" } "\n" }.render_to(out);
     figure(
         out,
         &chart.render()?,
@@ -262,42 +259,55 @@ fn costs(page: &Page<'_>, ok: &[&Point], out: &mut String) -> Result<(), ReportE
         "Steady state, no build: the phases of each iteration as medians; other is the end-to-end median (the tick) minus the device's copies and kernel.",
     );
 
-    out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>size</th><th>variant</th><th class=\"num\">end to end</th><th class=\"num\">h2d</th><th class=\"num\">kernel</th><th class=\"num\">d2h</th><th class=\"num\">other</th><th class=\"num\">kernel share</th><th class=\"num\">build cold</th><th class=\"num\">build warm</th><th class=\"num\">first run</th><th class=\"num\">work-group</th></tr></thead>\n<tbody>\n");
     let time = |v: Option<f64>| v.map_or_else(|| "–".to_string(), |ns| Nanos(ns).to_string());
-    for p in ok {
-        let median = p.median().map_or(0.0, |m| m.0);
-        let params = p.params_label();
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td>{}{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            esc(&p.size),
-            variant_cell(page.view, &p.variant),
-            if params.is_empty() {
-                String::new()
-            } else {
-                format!(" · {}", esc(&params))
-            },
-            time(Some(median)),
-            time(phase(p, "h2d")),
-            time(phase(p, "kernel")),
-            time(phase(p, "d2h")),
-            time(Some(host_overhead(p))),
-            phase(p, "kernel")
-                .filter(|_| median > 0.0)
-                .map_or_else(|| "–".to_string(), |k| format::percent(k / median)),
-            time(metric(p, "build_cold_ns")),
-            time(metric(p, "build_warm_ns")),
-            time(metric(p, "first_run_ns")),
-            metric(p, "work_group_size").map_or_else(|| "–".to_string(), |w| format!("{w:.0}")),
-        );
+    html! {
+        div.scroll { table {
+            "\n"
+            thead { tr {
+                th { "size" } th { "variant" } th.num { "end to end" } th.num { "h2d" }
+                th.num { "kernel" } th.num { "d2h" } th.num { "other" } th.num { "kernel share" }
+                th.num { "build cold" } th.num { "build warm" } th.num { "first run" }
+                th.num { "work-group" }
+            } } "\n"
+            tbody {
+                "\n"
+                @for p in ok.iter() {
+                    @let median = p.median().map_or(0.0, |m| m.0);
+                    @let params = p.params_label();
+                    tr {
+                        td { (p.size) }
+                        td { (variant_cell(page.view, &p.variant)) @if !params.is_empty() { " · " (params) } }
+                        td.num { (time(Some(median))) }
+                        td.num { (time(phase(p, "h2d"))) }
+                        td.num { (time(phase(p, "kernel"))) }
+                        td.num { (time(phase(p, "d2h"))) }
+                        td.num { (time(Some(host_overhead(p)))) }
+                        td.num {
+                            (phase(p, "kernel")
+                                .filter(|_| median > 0.0)
+                                .map_or_else(|| "–".to_string(), |k| format::percent(k / median)))
+                        }
+                        td.num { (time(metric(p, "build_cold_ns"))) }
+                        td.num { (time(metric(p, "build_warm_ns"))) }
+                        td.num { (time(metric(p, "first_run_ns"))) }
+                        td.num {
+                            (metric(p, "work_group_size").map_or_else(|| "–".to_string(), |w| format!("{w:.0}")))
+                        }
+                    } "\n"
+                }
+            } "\n"
+        } } "\n"
     }
-    out.push_str("</tbody>\n</table></div>\n");
+    .render_to(out);
     if let Some(startup) = ok.iter().find_map(|p| metric(p, "opencl_startup_ns")) {
-        let _ = writeln!(
-            out,
-            "<p class=\"note\">build cold: building and first launching the program as a source the platform has never compiled (no binary cache); build warm: the same once the platform's cache holds it; first run: the first iteration after the build, the untimed one that is verified before timing (first touches of the buffers, any lazy compilation). None of these enter the medians. Once per process, before any program: {} of OpenCL start-up (listing platforms, the context, the compiler's first run).</p>",
-            Nanos(startup)
-        );
+        html! {
+            p.note {
+                "build cold: building and first launching the program as a source the platform has never compiled (no binary cache); build warm: the same once the platform's cache holds it; first run: the first iteration after the build, the untimed one that is verified before timing (first touches of the buffers, any lazy compilation). None of these enter the medians. Once per process, before any program: "
+                (Nanos(startup))
+                " of OpenCL start-up (listing platforms, the context, the compiler's first run)."
+            } "\n"
+        }
+        .render_to(out);
     }
     Ok(())
 }
@@ -316,7 +326,7 @@ fn sweeps(page: &Page<'_>, mine: &[&Crossover], out: &mut String) -> Result<(), 
     if groups.is_empty() {
         return Ok(());
     }
-    out.push_str("<h3>OpenCL against the CPU over the size sweep</h3>\n");
+    html! { h3 { "OpenCL against the CPU over the size sweep" } "\n" }.render_to(out);
     let view = page.view;
     for (e2e, kernel) in groups {
         let accel_params = &e2e.params;
@@ -443,27 +453,36 @@ fn sweeps(page: &Page<'_>, mine: &[&Crossover], out: &mut String) -> Result<(), 
 }
 
 fn ratio_table(e2e: &Crossover, kernel: Option<&Crossover>, out: &mut String) {
-    out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>size</th><th class=\"num\">n</th><th>best CPU point</th><th class=\"num\">its median</th><th class=\"num\">OpenCL end to end</th><th class=\"num\">ratio (95% CI)</th><th class=\"num\">OpenCL kernel</th><th class=\"num\">ratio (95% CI)</th></tr></thead>\n<tbody>\n");
     let ratio = |r: f64, ci: [f64; 2]| {
         let sig = parbench_schema::duration::three_significant;
         format!("{}× ({}–{})", sig(r), sig(ci[0]), sig(ci[1]))
     };
-    for s in &e2e.sizes {
-        let k = kernel.and_then(|k| k.sizes.iter().find(|x| x.n == s.n));
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td>{} · {} worker{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            esc(&s.size),
-            format::grouped(s.n),
-            esc(&s.cpu_variant),
-            s.cpu_workers,
-            if s.cpu_workers == 1 { "" } else { "s" },
-            s.cpu_ns,
-            s.accelerator_ns,
-            ratio(s.ratio, s.ratio_ci),
-            k.map_or_else(|| "–".to_string(), |k| k.accelerator_ns.to_string()),
-            k.map_or_else(|| "–".to_string(), |k| ratio(k.ratio, k.ratio_ci)),
-        );
+    html! {
+        div.scroll { table {
+            "\n"
+            thead { tr {
+                th { "size" } th.num { "n" } th { "best CPU point" } th.num { "its median" }
+                th.num { "OpenCL end to end" } th.num { "ratio (95% CI)" }
+                th.num { "OpenCL kernel" } th.num { "ratio (95% CI)" }
+            } } "\n"
+            tbody {
+                "\n"
+                @for s in &e2e.sizes {
+                    @let k = kernel.and_then(|k| k.sizes.iter().find(|x| x.n == s.n));
+                    tr {
+                        td { (s.size) }
+                        td.num { (format::grouped(s.n)) }
+                        td { (s.cpu_variant) " · " (s.cpu_workers) " worker" @if s.cpu_workers != 1 { "s" } }
+                        td.num { (s.cpu_ns) }
+                        td.num { (s.accelerator_ns) }
+                        td.num { (ratio(s.ratio, s.ratio_ci)) }
+                        td.num { (k.map_or_else(|| "–".to_string(), |k| k.accelerator_ns.to_string())) }
+                        td.num { (k.map_or_else(|| "–".to_string(), |k| ratio(k.ratio, k.ratio_ci))) }
+                    } "\n"
+                }
+            } "\n"
+        } } "\n"
+        p.note { "ratio: OpenCL time / best CPU time at that size; below 1 the device is faster." } "\n"
     }
-    out.push_str("</tbody>\n</table></div>\n<p class=\"note\">ratio: OpenCL time / best CPU time at that size; below 1 the device is faster.</p>\n");
+    .render_to(out);
 }

@@ -4,14 +4,13 @@
 //! phases.
 
 use super::{Page, Section, figure, variant_cell};
-use crate::escape::html as esc;
 use crate::format;
 use crate::output::ReportError;
 use crate::palette::phase_color;
 use crate::plot::{Bar, StackedBarChart, time_unit};
 use crate::view::Problem;
+use maud::{Render, html};
 use parbench_schema::results::Point;
-use std::fmt::Write as _;
 
 pub(super) struct Phases;
 
@@ -65,7 +64,7 @@ impl Section for Phases {
             phase_color,
         );
         chart.marker_label = "measured mean time per iteration";
-        out.push_str("<h3>Time phases</h3>\n");
+        html! { h3 { "Time phases" } "\n" }.render_to(out);
         figure(
             out,
             &chart.render()?,
@@ -79,39 +78,42 @@ impl Section for Phases {
                 }
             }
         }
-        out.push_str("<details><summary>Phase times of every point</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th>");
-        for n in &names {
-            let _ = write!(
-                out,
-                "<th class=\"num\">{}{}</th>",
-                super::swatch(&crate::palette::hex(phase_color(n))),
-                esc(n)
-            );
+        let cell = |p: &Point, n: &str| {
+            p.phases.iter().find(|ph| ph.name == n).map_or_else(
+                || "–".to_string(),
+                |ph| format!("{} ({})", ph.mean, format::percent(ph.share)),
+            )
+        };
+        html! {
+            details {
+                summary { "Phase times of every point" } "\n"
+                div.scroll { table {
+                    "\n"
+                    thead { tr {
+                        th { "variant" } th.num { "workers" }
+                        @for n in &names {
+                            th.num { (super::swatch(&crate::palette::hex(phase_color(n)))) (n) }
+                        }
+                        th.num { "measured mean" }
+                    } } "\n"
+                    tbody {
+                        "\n"
+                        @for p in &with {
+                            tr {
+                                td { (variant_cell(page.view, &p.variant)) }
+                                td.num { (p.workers) }
+                                @for n in &names { td.num { (cell(p, n)) } }
+                                td.num {
+                                    (p.measurement.as_ref().map_or_else(|| "–".to_string(), |m| m.stats.mean.to_string()))
+                                }
+                            } "\n"
+                        }
+                    } "\n"
+                } } "\n"
+                p.note { "Mean time per iteration of each phase and its share of the mean iteration; medians per phase are in results.json." } "\n"
+            } "\n"
         }
-        out.push_str("<th class=\"num\">measured mean</th></tr></thead>\n<tbody>\n");
-        for p in &with {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td class=\"num\">{}</td>",
-                variant_cell(page.view, &p.variant),
-                p.workers
-            );
-            for n in &names {
-                let cell = p.phases.iter().find(|ph| ph.name == *n).map_or_else(
-                    || "–".to_string(),
-                    |ph| format!("{} ({})", ph.mean, format::percent(ph.share)),
-                );
-                let _ = write!(out, "<td class=\"num\">{cell}</td>");
-            }
-            let _ = writeln!(
-                out,
-                "<td class=\"num\">{}</td></tr>",
-                p.measurement
-                    .as_ref()
-                    .map_or_else(|| "–".to_string(), |m| m.stats.mean.to_string())
-            );
-        }
-        out.push_str("</tbody>\n</table></div>\n<p class=\"note\">Mean time per iteration of each phase and its share of the mean iteration; medians per phase are in results.json.</p>\n</details>\n");
+        .render_to(out);
         Ok(())
     }
 }

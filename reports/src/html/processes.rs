@@ -5,16 +5,15 @@
 //! processes point of the run, beside threads at the same worker count.
 
 use super::{Page, Section, figure, or_dash, variant_cell};
-use crate::escape::html as esc;
 use crate::format;
 use crate::output::ReportError;
 use crate::palette::{phase_color, variant_color};
 use crate::plot::{Bar, StackedBarChart, time_unit};
 use crate::view::{Problem, ReportView};
+use maud::{Markup, Render, html};
 use parbench_schema::Nanos;
 use parbench_schema::results::{ExecutionModel, Point, Status};
 use plotters::style::RGBColor;
-use std::fmt::Write as _;
 
 pub(super) struct Processes;
 
@@ -127,7 +126,7 @@ fn ns(v: Option<f64>) -> String {
 }
 
 fn bytes(v: Option<f64>) -> String {
-    or_dash(v.map(|v| format::metric(v, "B")))
+    or_dash(v.map(format::bytes))
 }
 
 /// The median of the `threads` point at `p`'s worker count, if verified.
@@ -149,10 +148,10 @@ impl Section for Processes {
         if !problem.points.iter().any(|p| is_processes(p)) {
             return Ok(());
         }
-        out.push_str("<h3>Worker processes beside threads</h3>\n");
+        html! { h3 { "Worker processes beside threads" } "\n" }.render_to(out);
         let ok = verified(&problem.points);
         if !ok.iter().any(|p| is_processes(p)) {
-            out.push_str("<p class=\"note\">No processes point of this problem verified; the reasons are listed below.</p>\n");
+            html! { p.note { "No processes point of this problem verified; the reasons are listed below." } "\n" }.render_to(out);
             return Ok(());
         }
         let max = ok
@@ -188,35 +187,51 @@ impl Section for Processes {
                 "The growth of parbench's own peak RSS during the point (inputs, outputs, stacks, buffers) plus, for processes, the peak of all workers together; shared-memory pages are counted once.",
             );
         }
-        out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th class=\"num\">median</th><th class=\"num\">vs threads</th><th class=\"num\">spawn to ready</th><th class=\"num\">IPC per task</th><th class=\"num\">tasks</th><th class=\"num\">IPC bytes</th><th class=\"num\">workers' memory</th><th class=\"num\">peak memory</th></tr></thead>\n<tbody>\n");
-        for p in &ok {
-            let median = p.median().map(|m| m.0);
-            let vs = match (median, threads_median(&ok, p)) {
-                (Some(a), Some(b)) if b > 0.0 && p.variant != "threads" => {
-                    format!("{:.2}×", a / b)
-                }
-                _ => "–".into(),
-            };
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{vs}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                variant_cell(page.view, &p.variant),
-                p.workers,
-                ns(median),
-                ns(metric(p, SPAWN_TO_READY)),
-                ns(metric(p, IPC_PER_TASK)),
-                or_dash(metric(p, TASKS).map(|t| format!("{t:.0}"))),
-                bytes(metric(p, IPC_BYTES)),
-                bytes(metric(p, WORKERS_PEAK_RSS)),
-                bytes(metric(p, PEAK_RSS)),
-            );
+        html! {
+            div.scroll { table {
+                "\n"
+                thead { tr {
+                    th { "variant" } th.num { "workers" } th.num { "median" }
+                    th.num { "vs threads" } th.num { "spawn to ready" } th.num { "IPC per task" }
+                    th.num { "tasks" } th.num { "IPC bytes" } th.num { "workers' memory" }
+                    th.num { "peak memory" }
+                } } "\n"
+                tbody {
+                    "\n"
+                    @for p in &ok {
+                        @let median = p.median().map(|m| m.0);
+                        tr {
+                            td { (variant_cell(page.view, &p.variant)) }
+                            td.num { (p.workers) }
+                            td.num { (ns(median)) }
+                            td.num {
+                                @match (median, threads_median(&ok, p)) {
+                                    (Some(a), Some(b)) if b > 0.0 && p.variant != "threads" => {
+                                        (format!("{:.2}×", a / b))
+                                    }
+                                    _ => "–",
+                                }
+                            }
+                            td.num { (ns(metric(p, SPAWN_TO_READY))) }
+                            td.num { (ns(metric(p, IPC_PER_TASK))) }
+                            td.num { (or_dash(metric(p, TASKS).map(|t| format!("{t:.0}")))) }
+                            td.num { (bytes(metric(p, IPC_BYTES))) }
+                            td.num { (bytes(metric(p, WORKERS_PEAK_RSS))) }
+                            td.num { (bytes(metric(p, PEAK_RSS))) }
+                        } "\n"
+                    }
+                } "\n"
+            } } "\n"
+            p.note {
+                "vs threads: this median over the threads median at the same worker count. Spawn to ready: starting one worker process until its ready frame (median; processes-pool pays it once, outside the timed region). IPC per task: a task's round trip minus the worker's compute time (median). IPC bytes: payload through the pipes per iteration. Workers' memory: the peak of all workers together; peak memory: everything the point needed, parbench's own growth included. The workload metrics below list the rest (compute per task, the pool's start-up)."
+            } "\n"
         }
-        out.push_str("</tbody>\n</table></div>\n<p class=\"note\">vs threads: this median over the threads median at the same worker count. Spawn to ready: starting one worker process until its ready frame (median; processes-pool pays it once, outside the timed region). IPC per task: a task's round trip minus the worker's compute time (median). IPC bytes: payload through the pipes per iteration. Workers' memory: the peak of all workers together; peak memory: everything the point needed, parbench's own growth included. The workload metrics below list the rest (compute per task, the pool's start-up).</p>\n");
+        .render_to(out);
         Ok(())
     }
 
     fn overview(&self, view: &ReportView<'_>, out: &mut String) -> Result<(), ReportError> {
-        let mut rows = String::new();
+        let mut rows: Vec<Markup> = Vec::new();
         for s in &view.suites {
             for q in &s.problems {
                 let ok = verified(&q.points);
@@ -224,31 +239,42 @@ impl Section for Processes {
                     let threads = ok
                         .iter()
                         .find(|t| t.variant == "threads" && t.workers == p.workers);
-                    let _ = writeln!(
-                        rows,
-                        "<tr><td><a href=\"{}#{}\">{}</a> · {}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                        esc(&s.file),
-                        esc(&q.anchor),
-                        esc(s.name),
-                        esc(&q.title()),
-                        variant_cell(view, &p.variant),
-                        p.workers,
-                        ns(p.median().map(|m| m.0)),
-                        ns(threads.and_then(|t| t.median()).map(|m| m.0)),
-                        ns(metric(p, SPAWN_TO_READY)),
-                        ns(metric(p, IPC_PER_TASK)),
-                        bytes(metric(p, PEAK_RSS)),
-                        bytes(threads.and_then(|t| metric(t, PEAK_RSS))),
-                    );
+                    rows.push(html! {
+                        tr {
+                            td { a href={ (s.file) "#" (q.anchor) } { (s.name) } " · " (q.title()) }
+                            td { (variant_cell(view, &p.variant)) }
+                            td.num { (p.workers) }
+                            td.num { (ns(p.median().map(|m| m.0))) }
+                            td.num { (ns(threads.and_then(|t| t.median()).map(|m| m.0))) }
+                            td.num { (ns(metric(p, SPAWN_TO_READY))) }
+                            td.num { (ns(metric(p, IPC_PER_TASK))) }
+                            td.num { (bytes(metric(p, PEAK_RSS))) }
+                            td.num { (bytes(threads.and_then(|t| metric(t, PEAK_RSS)))) }
+                        } "\n"
+                    });
                 }
             }
         }
         if rows.is_empty() {
             return Ok(());
         }
-        out.push_str("<h2 id=\"processes\">Worker processes</h2>\n<p class=\"note\">What processes cost beside threads on the same work at the same worker count: the start-up of one process (spawn to ready), the IPC cost of one task, and the peak memory each point needed. Each suite page splits the iteration time into start-up, IPC, compute and teardown.</p>\n<div class=\"scroll\"><table>\n<thead><tr><th>problem</th><th>variant</th><th class=\"num\">workers</th><th class=\"num\">median</th><th class=\"num\">threads median</th><th class=\"num\">spawn to ready</th><th class=\"num\">IPC per task</th><th class=\"num\">peak memory</th><th class=\"num\">threads peak memory</th></tr></thead>\n<tbody>\n");
-        out.push_str(&rows);
-        out.push_str("</tbody>\n</table></div>\n");
+        html! {
+            h2 #processes { "Worker processes" } "\n"
+            p.note {
+                "What processes cost beside threads on the same work at the same worker count: the start-up of one process (spawn to ready), the IPC cost of one task, and the peak memory each point needed. Each suite page splits the iteration time into start-up, IPC, compute and teardown."
+            } "\n"
+            div.scroll { table {
+                "\n"
+                thead { tr {
+                    th { "problem" } th { "variant" } th.num { "workers" } th.num { "median" }
+                    th.num { "threads median" } th.num { "spawn to ready" }
+                    th.num { "IPC per task" } th.num { "peak memory" }
+                    th.num { "threads peak memory" }
+                } } "\n"
+                tbody { "\n" @for r in &rows { (r) } } "\n"
+            } } "\n"
+        }
+        .render_to(out);
         Ok(())
     }
 }

@@ -5,15 +5,14 @@
 //! points count operations per worker (the contention suite): then it says why there is no fit.
 
 use super::{Page, Section, figure, variant_cell};
-use crate::escape::html as esc;
 use crate::format;
 use crate::output::ReportError;
 use crate::plot::{Curve, FULL_WIDTH, Series, WorkersChart, XY, si_unit};
 use crate::view::{Problem, variants_of};
+use maud::{Markup, Render, html};
 use parbench_analysis::fit::{self, USL_MAX_RMS_RELATIVE_RESIDUAL, USL_MIN_DISTINCT_WORKERS};
 use parbench_schema::fit::{ScalabilityFit, UslFit, UslPeak};
 use parbench_schema::results::{Point, Status};
-use std::fmt::Write as _;
 
 pub(super) struct Scalability;
 
@@ -95,14 +94,13 @@ fn peak_text(f: &UslFit, unit: &str) -> (String, String) {
 }
 
 /// `0.082` over `0.05–0.11` (HTML), the interval marked one-sided at a bound.
-fn estimate(v: f64, ci: [f64; 2], at_bound: bool) -> String {
-    format!(
-        "{}<br><span class=\"note\">{}–{}{}</span>",
-        coefficient(v),
-        coefficient(ci[0]),
-        coefficient(ci[1]),
-        if at_bound { " one-sided" } else { "" }
-    )
+fn estimate(v: f64, ci: [f64; 2], at_bound: bool) -> Markup {
+    html! {
+        (coefficient(v)) br;
+        span.note {
+            (coefficient(ci[0])) "–" (coefficient(ci[1])) @if at_bound { " one-sided" }
+        }
+    }
 }
 
 impl Section for Scalability {
@@ -118,7 +116,7 @@ impl Section for Scalability {
             return Ok(());
         }
         let view = page.view;
-        out.push_str("<h3>Scalability: the Universal Scalability Law</h3>\n");
+        html! { h3 { "Scalability: the Universal Scalability Law" } "\n" }.render_to(out);
         let measured: Vec<&Point> = problem
             .points
             .iter()
@@ -192,92 +190,105 @@ impl Section for Scalability {
                 Some(families) => {
                     // One chart per family of primitives, each against the same reference
                     // (serial) and on the same axis, so neighbours never share a chart.
-                    out.push_str("<div class=\"grid\">\n");
-                    for (family, family_series) in &families {
-                        let family_curves: Vec<Curve> = curves
-                            .iter()
-                            .filter(|c| {
-                                family_series
-                                    .iter()
-                                    .any(|s| c.label.starts_with(&format!("{}:", s.label)))
-                            })
-                            .cloned()
-                            .collect();
-                        let title = format!("Throughput and USL fits · {family}");
-                        let mut chart =
-                            WorkersChart::new(&title, &y_label, family_series, view.cores);
-                        chart.curves = &family_curves;
-                        chart.curve_legend = Some("dashed: the variant's USL fit");
-                        chart.log_y = true;
-                        figure(
-                            out,
-                            &chart.render()?,
-                            &format!("{family}, with serial as the common reference."),
-                        );
-                    }
-                    out.push_str("</div>\n");
-                    let _ = writeln!(out, "<p class=\"note\">{caption}</p>");
+                    super::grid(out, |out| {
+                        for (family, family_series) in &families {
+                            let family_curves: Vec<Curve> = curves
+                                .iter()
+                                .filter(|c| {
+                                    family_series
+                                        .iter()
+                                        .any(|s| c.label.starts_with(&format!("{}:", s.label)))
+                                })
+                                .cloned()
+                                .collect();
+                            let title = format!("Throughput and USL fits · {family}");
+                            let mut chart =
+                                WorkersChart::new(&title, &y_label, family_series, view.cores);
+                            chart.curves = &family_curves;
+                            chart.curve_legend = Some("dashed: the variant's USL fit");
+                            chart.log_y = true;
+                            figure(
+                                out,
+                                &chart.render()?,
+                                &format!("{family}, with serial as the common reference."),
+                            );
+                        }
+                        Ok(())
+                    })?;
+                    html! { p.note { (caption) } "\n" }.render_to(out);
                 }
             }
         }
-        let mut rows = String::new();
+        let mut rows: Vec<Markup> = Vec::new();
         for v in variants_of(&problem.points) {
             let Some(f) = fits.iter().find(|f| f.variant == v) else {
                 continue;
             };
-            match f.result() {
+            rows.push(match f.result() {
                 Ok(u) => {
                     let (peak, peak_x) = peak_text(u, &f.unit);
-                    let mut notes = Vec::new();
-                    if u.sigma >= 1.0 {
-                        notes.push(
-                            "σ ≥ 1: every added worker costs more than it brings".to_string(),
-                        );
-                    }
-                    let _ = writeln!(
-                        rows,
-                        "<tr{}><td>{}</td><td class=\"num\">{}<br><span class=\"note\">{}–{}</span></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}<br><span class=\"note\">{}</span></td><td class=\"num\">{} / {}<br><span class=\"note\">{}</span></td></tr>",
-                        if notes.is_empty() {
-                            ""
-                        } else {
-                            " class=\"has-notes\""
-                        },
-                        variant_cell(view, v),
-                        esc(&format::throughput(u.lambda, &f.unit)),
-                        esc(format::throughput(u.lambda_ci[0], "").trim_end()),
-                        esc(format::throughput(u.lambda_ci[1], "").trim_end()),
-                        estimate(u.sigma, u.sigma_ci, u.sigma_at_bound),
-                        estimate(u.kappa, u.kappa_ci, u.kappa_at_bound),
-                        esc(&peak),
-                        esc(&peak_x),
-                        u.points,
-                        u.distinct_workers,
-                        format::percent(u.rms_relative_residual),
-                    );
-                    if !notes.is_empty() {
-                        let _ = writeln!(
-                            rows,
-                            "<tr class=\"notes\"><td></td><td colspan=\"5\" class=\"wrap\">{}</td></tr>",
-                            esc(&notes.join("; "))
-                        );
+                    let contention = u.sigma >= 1.0;
+                    html! {
+                        tr class=[contention.then_some("has-notes")] {
+                            td { (variant_cell(view, v)) }
+                            td.num {
+                                (format::throughput(u.lambda, &f.unit)) br;
+                                span.note {
+                                    (format::throughput(u.lambda_ci[0], "").trim_end()) "–"
+                                    (format::throughput(u.lambda_ci[1], "").trim_end())
+                                }
+                            }
+                            td.num { (estimate(u.sigma, u.sigma_ci, u.sigma_at_bound)) }
+                            td.num { (estimate(u.kappa, u.kappa_ci, u.kappa_at_bound)) }
+                            td.num { (peak) br; span.note { (peak_x) } }
+                            td.num {
+                                (u.points) " / " (u.distinct_workers) br;
+                                span.note { (format::percent(u.rms_relative_residual)) }
+                            }
+                        } "\n"
+                        @if contention {
+                            tr.notes {
+                                td {}
+                                td colspan="5" class="wrap" {
+                                    "σ ≥ 1: every added worker costs more than it brings"
+                                }
+                            } "\n"
+                        }
                     }
                 }
-                Err(e) => {
-                    let _ = writeln!(
-                        rows,
-                        "<tr><td>{}</td><td colspan=\"5\" class=\"wrap\">{}</td></tr>",
-                        variant_cell(view, v),
-                        esc(&e.to_string())
-                    );
-                }
-            }
+                Err(e) => html! {
+                    tr {
+                        td { (variant_cell(view, v)) }
+                        td colspan="5" class="wrap" { (e) }
+                    } "\n"
+                },
+            });
         }
-        let _ = writeln!(
-            out,
-            "<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">λ: one worker<br>(95% CI)</th><th class=\"num\">σ contention<br>(95% CI)</th><th class=\"num\">κ coherency<br>(95% CI)</th><th class=\"num\">peak N* = √((1−σ)/κ)<br>workers (95% CI)</th><th class=\"num\">points / counts<br>RMS residual</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table></div>\n<p class=\"note\">Least squares on the logarithm of throughput (each measurement weighs by its relative error) with σ, κ ≥ 0; intervals from the fit's covariance (Student t). A fit needs at least {USL_MIN_DISTINCT_WORKERS} distinct worker counts (three parameters) and measurements within {:.0}% (RMS) of the curve; otherwise the table says why there is none. Worker counts beyond the {} logical cores are fitted too: there the workers take turns on the same cores, so σ and κ also describe the scheduler.</p>",
-            USL_MAX_RMS_RELATIVE_RESIDUAL * 100.0,
-            view.cores
-        );
+        html! {
+            div.scroll { table {
+                "\n"
+                thead { tr {
+                    th { "variant" }
+                    th.num { "λ: one worker" br; "(95% CI)" }
+                    th.num { "σ contention" br; "(95% CI)" }
+                    th.num { "κ coherency" br; "(95% CI)" }
+                    th.num { "peak N* = √((1−σ)/κ)" br; "workers (95% CI)" }
+                    th.num { "points / counts" br; "RMS residual" }
+                } } "\n"
+                tbody { "\n" @for r in &rows { (r) } }
+                "\n"
+            } } "\n"
+            p.note {
+                "Least squares on the logarithm of throughput (each measurement weighs by its relative error) with σ, κ ≥ 0; intervals from the fit's covariance (Student t). A fit needs at least "
+                (USL_MIN_DISTINCT_WORKERS)
+                " distinct worker counts (three parameters) and measurements within "
+                (format!("{:.0}", USL_MAX_RMS_RELATIVE_RESIDUAL * 100.0))
+                "% (RMS) of the curve; otherwise the table says why there is none. Worker counts beyond the "
+                (view.cores)
+                " logical cores are fitted too: there the workers take turns on the same cores, so σ and κ also describe the scheduler."
+            } "\n"
+        }
+        .render_to(out);
         Ok(())
     }
 }

@@ -7,7 +7,6 @@ use super::{
     Page, Section, attention_list, figure, nav, or_dash, page_foot, page_head, status_badge,
     variant_cell,
 };
-use crate::escape::html as esc;
 use crate::format;
 use crate::output::ReportError;
 use crate::plot::{
@@ -18,10 +17,10 @@ use crate::view::{
     MIN_SAMPLES, Problem, amdahl_of, efficiency, enough_samples, headline_eligible,
     karp_flatt_shown, overlap, speedup_interval, status_counts, variants_of,
 };
+use maud::{Markup, PreEscaped, Render, html};
 use parbench_analysis::derived::BASELINE_VARIANT;
 use parbench_schema::Nanos;
 use parbench_schema::results::{Point, Status, StopReason};
-use std::fmt::Write as _;
 
 pub(super) fn render(
     page: &Page<'_>,
@@ -33,7 +32,6 @@ pub(super) fn render(
         suite.name, view.results.run_id
     ));
     nav(&mut out, view, Some(&suite.file));
-    let _ = writeln!(out, "<h1 id=\"top\">{}</h1>", esc(suite.name));
     let variants = variants_of(&suite.points);
     let mut models: Vec<String> = Vec::new();
     for p in &suite.points {
@@ -42,38 +40,37 @@ pub(super) fn render(
             models.push(m);
         }
     }
-    let statuses: Vec<String> = status_counts(suite.points.iter().copied())
-        .into_iter()
-        .map(|(s, c)| format!("{c} {}", status_badge(s)))
-        .collect();
-    let _ = writeln!(
-        out,
-        "<p class=\"sub\">Workload <strong>{}</strong> · {} points ({}) · {} problem{} (size × parameters) · execution model / synchronization: {} · run {} on {} ({} logical cores)</p>",
-        esc(suite.workload),
-        suite.points.len(),
-        statuses.join(" · "),
-        suite.problems.len(),
-        if suite.problems.len() == 1 { "" } else { "s" },
-        esc(&models.join(", ")),
-        esc(&view.results.run_id),
-        esc(&view.results.machine.cpu_model),
-        view.cores
-    );
-    out.push_str("<p>Variants: ");
-    out.push_str(
-        &variants
-            .iter()
-            .map(|v| variant_cell(view, v))
-            .collect::<Vec<_>>()
-            .join(" · "),
-    );
-    out.push_str(" <span class=\"note\">(each keeps its colour in every chart)</span></p>\n");
+    let statuses = status_counts(suite.points.iter().copied());
+    html! {
+        h1 #top { (suite.name) } "\n"
+        p.sub {
+            "Workload " strong { (suite.workload) } " · " (suite.points.len()) " points ("
+            @for (i, (s, c)) in statuses.iter().enumerate() {
+                @if i > 0 { " · " }
+                (c) " " (status_badge(*s))
+            }
+            ") · " (suite.problems.len()) " problem" @if suite.problems.len() != 1 { "s" }
+            " (size × parameters) · execution model / synchronization: " (models.join(", "))
+            " · run " (view.results.run_id) " on " (view.results.machine.cpu_model)
+            " (" (view.cores) " logical cores)"
+        } "\n"
+        p {
+            "Variants: "
+            @for (i, v) in variants.iter().enumerate() {
+                @if i > 0 { " · " }
+                (variant_cell(view, v))
+            }
+            " " span.note { "(each keeps its colour in every chart)" }
+        } "\n"
+    }
+    .render_to(&mut out);
 
+    super::summary_note(&mut out, view);
     glance(&mut out, page);
     // The answers across problems (crossover, fits, heatmaps) come before the problems' details.
     let mut body = String::new();
     if suite.points.iter().any(|p| p.status != Status::Ok) {
-        body.push_str("<h2 id=\"attention\">Needs attention</h2>\n");
+        html! { h2 #attention { "Needs attention" } "\n" }.render_to(&mut body);
         attention_list(&mut body, &suite.points, false);
     }
     size_sweeps(&mut body, page)?;
@@ -85,11 +82,16 @@ pub(super) fn render(
     }
     let toc = super::headings(&body);
     if toc.len() > 1 {
-        out.push_str("<h2 id=\"contents\">Contents</h2>\n<ul class=\"toc\">\n");
-        for (id, text) in &toc {
-            let _ = writeln!(out, "<li><a href=\"#{}\">{}</a></li>", esc(id), esc(text));
+        html! {
+            h2 #contents { "Contents" } "\n"
+            ul.toc {
+                "\n"
+                @for (id, text) in &toc {
+                    li { a href={ "#" (id) } { (text) } } "\n"
+                }
+            } "\n"
         }
-        out.push_str("</ul>\n");
+        .render_to(&mut out);
     }
     out.push_str(&super::with_top_links(&body));
     page_foot(&mut out, view.results);
@@ -100,7 +102,7 @@ pub(super) fn render(
 /// how close it is to the machine's bound.
 fn glance(out: &mut String, page: &Page<'_>) {
     let view = page.view;
-    out.push_str("<h2 id=\"glance\">At a glance</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>problem</th><th>fastest trustworthy variant</th><th class=\"num\">workers</th><th class=\"num\">median</th><th class=\"num\">speedup (95% CI)</th><th class=\"num\">efficiency</th><th class=\"num\">of bound</th><th>Amdahl serial fraction</th></tr></thead>\n<tbody>\n");
+    let mut rows: Vec<Markup> = Vec::new();
     let mut left_out = 0;
     for q in &page.suite.problems {
         let eligible: Vec<&Point> = q
@@ -121,79 +123,80 @@ fn glance(out: &mut String, page: &Page<'_>) {
                 .0
                 .total_cmp(&b.median().unwrap_or(Nanos(f64::INFINITY)).0)
         });
-        let link = format!("<a href=\"#{}\">{}</a>", q.anchor, esc(&q.title()));
-        match fastest {
-            Some(p) => {
-                let fit = match amdahl_of(&q.points, &p.variant) {
-                    Some(Ok(f)) => format!(
-                        "f = {} (95% CI {} – {})",
-                        format::percent(f.serial_fraction),
-                        format::percent(f.ci[0]),
-                        format::percent(f.ci[1])
-                    ),
-                    Some(Err(_)) => "not meaningful (see the problem)".into(),
-                    None => "–".into(),
-                };
-                // Ties: other trustworthy points whose time interval overlaps the fastest's.
-                let ci = |p: &Point| {
-                    p.measurement
-                        .as_ref()
-                        .map(|m| [m.stats.ci_low.0, m.stats.ci_high.0])
-                };
-                let ties: Vec<String> = eligible
-                    .iter()
-                    .copied()
-                    .filter(|o| !std::ptr::eq(*o, p) && o.variant != p.variant)
-                    .filter(|o| matches!((ci(p), ci(o)), (Some(a), Some(b)) if overlap(a, b)))
-                    .map(|o| format!("{} · {}w", esc(&o.variant), o.workers))
-                    .collect();
-                let mut who = variant_cell(view, &p.variant);
-                if !ties.is_empty() {
-                    let more = ties.len().saturating_sub(4);
-                    let _ = write!(
-                        who,
-                        " <span class=\"note\">tie with {}{} (intervals overlap)</span>",
-                        ties[..ties.len().min(4)].join(", "),
-                        if more > 0 {
-                            format!(" and {more} more")
-                        } else {
-                            String::new()
+        let link = html! { a href={ "#" (q.anchor) } { (q.title()) } };
+        let Some(p) = fastest else {
+            rows.push(html! {
+                tr { td { (link) } td colspan="7" { "no trustworthy verified measurement" } }
+            });
+            continue;
+        };
+        let fit = match amdahl_of(&q.points, &p.variant) {
+            Some(Ok(f)) => format!(
+                "f = {} (95% CI {} – {})",
+                format::percent(f.serial_fraction),
+                format::percent(f.ci[0]),
+                format::percent(f.ci[1])
+            ),
+            Some(Err(_)) => "not meaningful (see the problem)".into(),
+            None => "–".into(),
+        };
+        // Ties: other trustworthy points whose time interval overlaps the fastest's.
+        let ci = |p: &Point| {
+            p.measurement
+                .as_ref()
+                .map(|m| [m.stats.ci_low.0, m.stats.ci_high.0])
+        };
+        let ties: Vec<String> = eligible
+            .iter()
+            .copied()
+            .filter(|o| !std::ptr::eq(*o, p) && o.variant != p.variant)
+            .filter(|o| matches!((ci(p), ci(o)), (Some(a), Some(b)) if overlap(a, b)))
+            .map(|o| format!("{} · {}w", o.variant, o.workers))
+            .collect();
+        let more = ties.len().saturating_sub(4);
+        rows.push(html! {
+            tr {
+                td { (link) }
+                td {
+                    (variant_cell(view, &p.variant))
+                    @if !ties.is_empty() {
+                        " " span.note {
+                            "tie with " (ties[..ties.len().min(4)].join(", "))
+                            @if more > 0 { " and " (more) " more" }
+                            " (intervals overlap)"
                         }
-                    );
+                    }
                 }
-                let _ = writeln!(
-                    out,
-                    "<tr><td>{link}</td><td>{who}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{fit}</td></tr>",
-                    p.workers,
-                    or_dash(p.median().map(|m| m.to_string())),
-                    speedup_text(p),
-                    or_dash(efficiency(p).map(format::percent)),
-                    or_dash(bound_text(p)),
-                );
+                td.num { (p.workers) }
+                td.num { (or_dash(p.median().map(|m| m.to_string()))) }
+                td.num { (speedup_text(p)) }
+                td.num { (or_dash(efficiency(p).map(format::percent))) }
+                td.num { (or_dash(bound_text(p))) }
+                td { (fit) }
             }
-            None => {
-                let _ = writeln!(
-                    out,
-                    "<tr><td>{link}</td><td colspan=\"7\">no trustworthy verified measurement</td></tr>"
-                );
-            }
-        }
+        });
     }
-    out.push_str("</tbody>\n</table></div>\n");
-    let _ = writeln!(
-        out,
-        "<p class=\"note\">Only points that are verified, on at most {} workers, with at least {} samples and no self-check flag compete{}. A tie: the fastest's 95% interval overlaps another's.</p>",
-        view.cores,
-        MIN_SAMPLES,
-        if left_out > 0 {
-            format!(
-                " ({left_out} measured point{} left out)",
-                if left_out == 1 { "" } else { "s" }
-            )
-        } else {
-            String::new()
-        }
-    );
+    html! {
+        h2 #glance { "At a glance" } "\n"
+        div.scroll { table {
+            "\n"
+            thead { tr {
+                th { "problem" } th { "fastest trustworthy variant" } th.num { "workers" }
+                th.num { "median" } th.num { "speedup (95% CI)" } th.num { "efficiency" }
+                th.num { "of bound" } th { "Amdahl serial fraction" }
+            } } "\n"
+            tbody { "\n" @for r in &rows { (r) "\n" } } "\n"
+        } } "\n"
+        p.note {
+            "Only points that are verified, on at most " (view.cores) " workers, with at least "
+            (MIN_SAMPLES) " samples and no self-check flag compete"
+            @if left_out > 0 {
+                " (" (left_out) " measured point" @if left_out != 1 { "s" } " left out)"
+            }
+            ". A tie: the fastest's 95% interval overlaps another's."
+        } "\n"
+    }
+    .render_to(out);
 }
 
 /// `62% of 12.3 GB/s (copy bandwidth at 1 core)`-style text of a point's bound.
@@ -259,59 +262,61 @@ fn size_sweeps(out: &mut String, page: &Page<'_>) -> Result<(), ReportError> {
             param_sets.push(l);
         }
     }
-    out.push_str("<h2 id=\"sizes\">Time vs size</h2>\n<div class=\"grid\">\n");
-    for params in &param_sets {
-        let pts: Vec<&Point> = measured
-            .iter()
-            .copied()
-            .filter(|p| p.params_label() == *params)
-            .collect();
-        let mut series = Vec::new();
-        for v in variants_of(&pts) {
-            let Some(w) = size_sweep_workers(&pts, v, view.cores) else {
-                continue;
-            };
-            let mut xy: Vec<XY> = pts
+    html! { h2 #sizes { "Time vs size" } "\n" }.render_to(out);
+    super::grid(out, |out| {
+        for params in &param_sets {
+            let pts: Vec<&Point> = measured
                 .iter()
-                .filter(|p| p.variant == v && p.workers == w)
-                .filter_map(|p| {
-                    let m = p.measurement.as_ref()?;
-                    Some(XY {
-                        x: p.n as f64,
-                        y: m.stats.median.0,
-                        interval: Some((m.stats.ci_low.0, m.stats.ci_high.0)),
-                        hollow: p.oversubscribed,
-                    })
-                })
+                .copied()
+                .filter(|p| p.params_label() == *params)
                 .collect();
-            xy.sort_by(|a, b| a.x.total_cmp(&b.x));
-            // Sizes that ran at the same n (--quick shrank them alike) are one point.
-            xy.dedup_by(|a, b| a.x == b.x);
-            series.push(Series::new(
-                format!("{v} ({w} worker{})", if w == 1 { "" } else { "s" }),
-                view.palette.color(v),
-                xy,
-            ));
+            let mut series = Vec::new();
+            for v in variants_of(&pts) {
+                let Some(w) = size_sweep_workers(&pts, v, view.cores) else {
+                    continue;
+                };
+                let mut xy: Vec<XY> = pts
+                    .iter()
+                    .filter(|p| p.variant == v && p.workers == w)
+                    .filter_map(|p| {
+                        let m = p.measurement.as_ref()?;
+                        Some(XY {
+                            x: p.n as f64,
+                            y: m.stats.median.0,
+                            interval: Some((m.stats.ci_low.0, m.stats.ci_high.0)),
+                            hollow: p.oversubscribed,
+                        })
+                    })
+                    .collect();
+                xy.sort_by(|a, b| a.x.total_cmp(&b.x));
+                // Sizes that ran at the same n (--quick shrank them alike) are one point.
+                xy.dedup_by(|a, b| a.x == b.x);
+                series.push(Series::new(
+                    format!("{v} ({w} worker{})", if w == 1 { "" } else { "s" }),
+                    view.palette.color(v),
+                    xy,
+                ));
+            }
+            let title = if params.is_empty() {
+                "Median time vs problem size".to_string()
+            } else {
+                format!("Median time vs problem size · {params}")
+            };
+            let mut chart = SizeChart::new(
+                &title,
+                "problem size n (log scale)",
+                "median time per iteration (log scale)",
+                &series,
+            );
+            chart.y_format = |ns| Nanos(ns).to_string();
+            figure(
+                out,
+                &chart.render()?,
+                "Each variant at its largest worker count within the logical cores; error bars: 95% rerun intervals. Where two lines cross, the faster choice changes with the problem size.",
+            );
         }
-        let title = if params.is_empty() {
-            "Median time vs problem size".to_string()
-        } else {
-            format!("Median time vs problem size · {params}")
-        };
-        let mut chart = SizeChart::new(
-            &title,
-            "problem size n (log scale)",
-            "median time per iteration (log scale)",
-            &series,
-        );
-        chart.y_format = |ns| Nanos(ns).to_string();
-        figure(
-            out,
-            &chart.render()?,
-            "Each variant at its largest worker count within the logical cores; error bars: 95% rerun intervals. Where two lines cross, the faster choice changes with the problem size.",
-        );
-    }
-    out.push_str("</div>\n");
+        Ok(())
+    })?;
     // Say which configured sizes ran at the same n.
     let mut by_n: Vec<(u64, Vec<&str>)> = Vec::new();
     for p in &measured {
@@ -322,12 +327,13 @@ fn size_sweeps(out: &mut String, page: &Page<'_>) -> Result<(), ReportError> {
         }
     }
     for (n, labels) in by_n.iter().filter(|(_, l)| l.len() > 1) {
-        let _ = writeln!(
-            out,
-            "<p class=\"note\">Sizes {} all ran at n = {} (--quick shrank them alike): drawn once.</p>",
-            esc(&labels.join(", ")),
-            format::grouped(*n)
-        );
+        html! {
+            p.note {
+                "Sizes " (labels.join(", ")) " all ran at n = " (format::grouped(*n))
+                " (--quick shrank them alike): drawn once."
+            } "\n"
+        }
+        .render_to(out);
     }
     Ok(())
 }
@@ -397,52 +403,65 @@ fn problem(
     q: &Problem<'_>,
     sections: &[Box<dyn Section>],
 ) -> Result<(), ReportError> {
-    let _ = writeln!(
-        out,
-        "<section id=\"{}\">\n<h2>{}</h2>",
-        q.anchor,
-        esc(&q.title())
-    );
     // With many problems a page would run to tens of thousands of pixels: each problem then
     // shows its answer in one line and folds its charts and tables (a link to the section
     // still lands on its heading).
     let fold = page.suite.problems.len() > FOLD_PROBLEMS_ABOVE;
-    if fold {
-        problem_summary(out, q);
-        out.push_str("<details><summary>Charts and tables of this problem</summary>\n");
-    }
-    let ok = ok_measured(&q.points);
-    if ok.is_empty() {
-        out.push_str("<p>No point of this problem was measured and verified.</p>\n");
-    } else {
-        if variants_of(&ok).len() > super::MAX_SERIES_PER_CHART {
-            // Many variants: speedup by families, each against serial; the other charts folded.
-            speedup_chart(out, page, q, &ok)?;
-            out.push_str("<details><summary>Time, efficiency and throughput against workers</summary>\n<div class=\"grid\">\n");
-            time_chart(out, page, q, &ok)?;
-            efficiency_chart(out, page, &ok)?;
-            throughput_chart(out, page, &ok)?;
-            out.push_str("</div>\n</details>\n");
+    let details = |out: &mut String| -> Result<(), ReportError> {
+        let ok = ok_measured(&q.points);
+        let summarized = page.view.summarized();
+        if ok.is_empty() {
+            html! { p { "No point of this problem was measured and verified." } "\n" }
+                .render_to(out);
+        } else if summarized {
+            fits_table(out, page, q);
         } else {
-            out.push_str("<div class=\"grid\">\n");
-            time_chart(out, page, q, &ok)?;
-            speedup_chart(out, page, q, &ok)?;
-            efficiency_chart(out, page, &ok)?;
-            throughput_chart(out, page, &ok)?;
-            out.push_str("</div>\n");
+            if variants_of(&ok).len() > super::MAX_SERIES_PER_CHART {
+                // Many variants: speedup by families, each against serial; the other charts
+                // folded.
+                speedup_chart(out, page, q, &ok)?;
+                super::folded(
+                    out,
+                    "Time, efficiency and throughput against workers",
+                    |out| {
+                        super::grid(out, |out| {
+                            time_chart(out, page, q, &ok)?;
+                            efficiency_chart(out, page, &ok)?;
+                            throughput_chart(out, page, &ok)
+                        })
+                    },
+                )?;
+            } else {
+                super::grid(out, |out| {
+                    time_chart(out, page, q, &ok)?;
+                    speedup_chart(out, page, q, &ok)?;
+                    efficiency_chart(out, page, &ok)?;
+                    throughput_chart(out, page, &ok)
+                })?;
+            }
+            fits_table(out, page, q);
         }
-        fits_table(out, page, q);
-    }
-    for s in sections {
-        s.problem(page, q, out)?;
-    }
-    samples_chart(out, page, q)?;
-    stats_table(out, page, q);
-    super::attention_brief(out, &q.points);
+        if !summarized {
+            for s in sections {
+                s.problem(page, q, out)?;
+            }
+            samples_chart(out, page, q)?;
+        }
+        stats_table(out, page, q);
+        super::attention_brief(out, &q.points);
+        Ok(())
+    };
+    let mut body = String::new();
     if fold {
-        out.push_str("</details>\n");
+        problem_summary(&mut body, q);
+        super::folded(&mut body, "Charts and tables of this problem", details)?;
+    } else {
+        details(&mut body)?;
     }
-    out.push_str("</section>\n");
+    html! {
+        section id=(q.anchor) { "\n" h2 { (q.title()) } "\n" (PreEscaped(body)) } "\n"
+    }
+    .render_to(out);
     Ok(())
 }
 
@@ -462,19 +481,17 @@ fn problem_summary(out: &mut String, q: &Problem<'_>) {
                 .total_cmp(&b.median().map_or(f64::INFINITY, |m| m.0))
         });
     match fastest {
-        Some(p) => {
-            let _ = writeln!(
-                out,
-                "<p>Fastest trustworthy: <strong>{}</strong> at {} worker{}, {} ({} vs the baseline){}.</p>",
-                esc(&p.variant),
-                p.workers,
-                if p.workers == 1 { "" } else { "s" },
-                or_dash(p.median().map(|m| m.to_string())),
-                speedup_text(p),
-                bound_text(p).map_or(String::new(), |b| format!(", {b} of the machine's bound"))
-            );
+        Some(p) => html! {
+            p {
+                "Fastest trustworthy: " strong { (p.variant) } " at " (p.workers) " worker"
+                @if p.workers != 1 { "s" } ", " (or_dash(p.median().map(|m| m.to_string())))
+                " (" (speedup_text(p)) " vs the baseline)"
+                @if let Some(b) = bound_text(p) { ", " (b) " of the machine's bound" }
+                "."
+            } "\n"
         }
-        None => out.push_str("<p>No trustworthy verified measurement.</p>\n"),
+        .render_to(out),
+        None => html! { p { "No trustworthy verified measurement." } "\n" }.render_to(out),
     }
 }
 
@@ -669,28 +686,27 @@ fn throughput_chart(out: &mut String, page: &Page<'_>, ok: &[&Point]) -> Result<
 
 fn fits_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
     let view = page.view;
-    let mut rows: Vec<String> = Vec::new();
+    let mut rows: Vec<Markup> = Vec::new();
     // Fits that are not meaningful, grouped by reason: each reason said once.
     let mut not_meaningful: Vec<(String, Vec<&str>)> = Vec::new();
     for v in variants_of(&q.points) {
         match amdahl_of(&q.points, v) {
             None => {}
-            Some(Ok(f)) => rows.push(format!(
-                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} – {}</td><td class=\"num\">{}</td><td class=\"num\">{} / {}</td><td class=\"num\">{:.3}</td><td>{}</td></tr>",
-                variant_cell(view, v),
-                format::percent(f.serial_fraction),
-                format::percent(f.ci[0]),
-                format::percent(f.ci[1]),
-                f.max_speedup().map_or("unbounded".into(), format::ratio),
-                f.points,
-                f.distinct_workers,
-                f.rmse,
-                if f.at_bound {
-                    "at the boundary of [0, 1]: the law describes these speedups poorly"
-                } else {
-                    ""
+            Some(Ok(f)) => rows.push(html! {
+                tr {
+                    td { (variant_cell(view, v)) }
+                    td.num { (format::percent(f.serial_fraction)) }
+                    td.num { (format::percent(f.ci[0])) " – " (format::percent(f.ci[1])) }
+                    td.num { (f.max_speedup().map_or("unbounded".into(), format::ratio)) }
+                    td.num { (f.points) " / " (f.distinct_workers) }
+                    td.num { (format!("{:.3}", f.rmse)) }
+                    td {
+                        @if f.at_bound {
+                            "at the boundary of [0, 1]: the law describes these speedups poorly"
+                        }
+                    }
                 }
-            )),
+            }),
             Some(Err(e)) => {
                 let reason = e.reason;
                 match not_meaningful.iter_mut().find(|(r, _)| *r == reason) {
@@ -703,30 +719,36 @@ fn fits_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
     if rows.is_empty() && not_meaningful.is_empty() {
         return;
     }
-    out.push_str("<h3>Amdahl fits</h3>\n");
-    if !rows.is_empty() {
-        let _ = writeln!(
-            out,
-            "<div class=\"scroll\"><table>\n<thead><tr><th>variant</th><th class=\"num\">serial fraction f</th><th class=\"num\">95% CI</th><th class=\"num\">max speedup 1/f</th><th class=\"num\">points / worker counts</th><th class=\"num\">RMS residual</th><th>note</th></tr></thead>\n<tbody>\n{}\n</tbody>\n</table></div>",
-            rows.join("\n")
-        );
+    html! {
+        h3 { "Amdahl fits" } "\n"
+        @if !rows.is_empty() {
+            div.scroll { table {
+                "\n"
+                thead { tr {
+                    th { "variant" } th.num { "serial fraction f" } th.num { "95% CI" }
+                    th.num { "max speedup 1/f" } th.num { "points / worker counts" }
+                    th.num { "RMS residual" } th { "note" }
+                } } "\n"
+                tbody {
+                    "\n"
+                    @for (i, r) in rows.iter().enumerate() { @if i > 0 { "\n" } (r) }
+                    "\n"
+                } "\n"
+            } } "\n"
+        }
+        @for (reason, vs) in &not_meaningful {
+            p.note {
+                "Not meaningful for "
+                @for (i, v) in vs.iter().enumerate() { @if i > 0 { ", " } (variant_cell(view, v)) }
+                ": " (reason) "."
+            } "\n"
+        }
+        p.note {
+            "Least squares on verified speedups at up to " (view.cores)
+            " workers (oversubscribed points are left out of every fit: Amdahl's law assumes a core per worker)."
+        } "\n"
     }
-    for (reason, vs) in &not_meaningful {
-        let _ = writeln!(
-            out,
-            "<p class=\"note\">Not meaningful for {}: {}.</p>",
-            vs.iter()
-                .map(|v| variant_cell(view, v))
-                .collect::<Vec<_>>()
-                .join(", "),
-            esc(reason)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "<p class=\"note\">Least squares on verified speedups at up to {} workers (oversubscribed points are left out of every fit: Amdahl's law assumes a core per worker).</p>",
-        view.cores
-    );
+    .render_to(out);
 }
 
 fn samples_chart(out: &mut String, page: &Page<'_>, q: &Problem<'_>) -> Result<(), ReportError> {
@@ -778,17 +800,18 @@ fn samples_chart(out: &mut String, page: &Page<'_>, q: &Problem<'_>) -> Result<(
         &rows,
     );
     chart.value_format = signed_percent_tick;
-    let _ = writeln!(
+    super::folded(
         out,
-        "<details><summary>Raw samples of every point ({})</summary>",
-        rows.len()
-    );
-    figure(
-        out,
-        &chart.render()?,
-        "One row per measured point (its median after the label): every sample, as its difference from that median. Wide boxes, long whiskers or many outliers mean a noisy measurement: compare medians with care. Outliers far beyond the whiskers are counted at the axis's edge (n ▸) instead of stretching it.",
-    );
-    out.push_str("</details>\n");
+        &format!("Raw samples of every point ({})", rows.len()),
+        |out| {
+            figure(
+                out,
+                &chart.render()?,
+                "One row per measured point (its median after the label): every sample, as its difference from that median. Wide boxes, long whiskers or many outliers mean a noisy measurement: compare medians with care. Outliers far beyond the whiskers are counted at the axis's edge (n ▸) instead of stretching it.",
+            );
+            Ok(())
+        },
+    )?;
     Ok(())
 }
 
@@ -804,39 +827,33 @@ fn time_range(lo: Nanos, hi: Nanos) -> String {
 fn stats_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
     const COLUMNS: usize = 13;
     let view = page.view;
-    let _ = writeln!(
-        out,
-        "<details><summary>Statistics of every point ({})</summary>\n<div class=\"scroll\"><table class=\"stats\">\n<thead><tr><th>variant</th><th class=\"num\">workers</th><th>status</th><th class=\"num\">median</th><th class=\"num\">95% CI</th><th class=\"num\">CV</th><th class=\"num\">samples × iters</th><th class=\"num\">outliers lo/hi</th><th class=\"num\">speedup (95% CI)</th><th class=\"num\">efficiency</th><th class=\"num\">Karp-Flatt</th><th class=\"num\">throughput</th><th class=\"num\">of bound</th></tr></thead>\n<tbody>",
-        q.points.len()
-    );
     let mut few = false;
     let mut kf_hidden = false;
+    let mut rows: Vec<Markup> = Vec::new();
     for p in &q.points {
         let m = p.measurement.as_ref();
         let enough = enough_samples(p);
         let s = m.map(|m| &m.stats).filter(|_| enough);
-        let mut notes: Vec<String> = Vec::new();
-        let flags = super::flag_badges(p);
-        if !flags.is_empty() {
-            notes.push(flags);
+        let mut notes: Vec<Markup> = Vec::new();
+        if !p.derived.flags.is_empty() {
+            notes.push(super::flag_badges(p));
         }
         if let Some(m) = m.filter(|_| !enough) {
             few = true;
-            notes.push(format!(
-                "only {} sample{}: no interval or CV (fewer than {MIN_SAMPLES}), never a headline",
-                m.stats.n,
-                if m.stats.n == 1 { "" } else { "s" }
-            ));
+            notes.push(html! {
+                "only " (m.stats.n) " sample" @if m.stats.n != 1 { "s" }
+                ": no interval or CV (fewer than " (MIN_SAMPLES) "), never a headline"
+            });
         }
         if p.status != Status::Ok {
-            notes.push(esc(&crate::view::reason_of(p)));
+            notes.push(html! { (crate::view::reason_of(p)) });
         }
         for w in &p.warnings {
-            notes.push(esc(w));
+            notes.push(html! { (w) });
         }
         match m.map(|m| m.stop_reason) {
-            Some(StopReason::Budget) => notes.push("sampling stopped on the time budget".into()),
-            Some(StopReason::MaxSamples) => notes.push("sampling stopped at max-samples".into()),
+            Some(StopReason::Budget) => notes.push(html! { "sampling stopped on the time budget" }),
+            Some(StopReason::MaxSamples) => notes.push(html! { "sampling stopped at max-samples" }),
             _ => {}
         }
         let kf = karp_flatt_shown(p, view.cores);
@@ -848,66 +865,68 @@ fn stats_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
         if !notes.is_empty() {
             classes.push("has-notes");
         }
-        let _ = writeln!(
-            out,
-            "<tr{}><td>{}</td><td class=\"num\">{}{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            if classes.is_empty() {
-                String::new()
-            } else {
-                format!(" class=\"{}\"", classes.join(" "))
-            },
-            variant_cell(view, &p.variant),
-            p.workers,
-            if p.oversubscribed { "*" } else { "" },
-            status_badge(p.status),
-            or_dash(m.map(|m| m.stats.median.to_string())),
-            or_dash(s.map(|s| time_range(s.ci_low, s.ci_high))),
-            or_dash(s.map(|s| format::percent(s.cv))),
-            or_dash(m.map(|m| format!("{} × {}", m.stats.n, m.iters_per_sample))),
-            or_dash(m.map(|m| {
-                let o = m.stats.outliers;
-                format!(
-                    "{}/{}",
-                    o.low_mild + o.low_severe,
-                    o.high_mild + o.high_severe
-                )
-            })),
-            speedup_text(p),
-            or_dash(efficiency(p).map(format::percent)),
-            or_dash(kf.map(format::percent)),
-            or_dash(
-                p.throughput
-                    .as_ref()
-                    .map(|t| esc(&format::throughput(t.value, &t.unit)))
-            ),
-            or_dash(bound_text(p)),
-        );
-        if !notes.is_empty() {
-            let _ = writeln!(
-                out,
-                "<tr class=\"notes{}\"><td></td><td colspan=\"{}\" class=\"wrap\">{}</td></tr>",
-                if p.oversubscribed { " over" } else { "" },
-                COLUMNS - 1,
-                notes.join(" · ")
-            );
-        }
+        let class = (!classes.is_empty()).then(|| classes.join(" "));
+        rows.push(html! {
+            tr class=[class] {
+                td { (variant_cell(view, &p.variant)) }
+                td.num { (p.workers) @if p.oversubscribed { "*" } }
+                td { (status_badge(p.status)) }
+                td.num { (or_dash(m.map(|m| m.stats.median.to_string()))) }
+                td.num { (or_dash(s.map(|s| time_range(s.ci_low, s.ci_high)))) }
+                td.num { (or_dash(s.map(|s| format::percent(s.cv)))) }
+                td.num { (or_dash(m.map(|m| format!("{} × {}", m.stats.n, m.iters_per_sample)))) }
+                td.num {
+                    (or_dash(m.map(|m| {
+                        let o = m.stats.outliers;
+                        format!("{}/{}", o.low_mild + o.low_severe, o.high_mild + o.high_severe)
+                    })))
+                }
+                td.num { (speedup_text(p)) }
+                td.num { (or_dash(efficiency(p).map(format::percent))) }
+                td.num { (or_dash(kf.map(format::percent))) }
+                td.num {
+                    (or_dash(p.throughput.as_ref().map(|t| format::throughput(t.value, &t.unit))))
+                }
+                td.num { (or_dash(bound_text(p))) }
+            } "\n"
+            @if !notes.is_empty() {
+                tr class={ "notes" @if p.oversubscribed { " over" } } {
+                    td {}
+                    td colspan=(COLUMNS - 1) class="wrap" {
+                        @for (i, n) in notes.iter().enumerate() { @if i > 0 { " · " } (n) }
+                    }
+                } "\n"
+            }
+        });
     }
-    out.push_str("</tbody>\n</table></div>\n<p class=\"note\">* oversubscribed (more workers than logical cores). Times are per iteration; outliers are counted with Tukey's fences and never dropped. The mean, standard deviation, MAD, min, max and every sample are in results.csv and samples.csv.");
-    if few {
-        let _ = write!(
-            out,
-            " Below {MIN_SAMPLES} samples a bootstrap interval only restates the few values, so none is printed."
-        );
+    let bounds = q.points.iter().any(|p| crate::view::bound_of(p).is_some());
+    html! {
+        details {
+            summary { "Statistics of every point (" (q.points.len()) ")" } "\n"
+            div.scroll { table.stats {
+                "\n"
+                thead { tr {
+                    th { "variant" } th.num { "workers" } th { "status" } th.num { "median" }
+                    th.num { "95% CI" } th.num { "CV" } th.num { "samples × iters" }
+                    th.num { "outliers lo/hi" } th.num { "speedup (95% CI)" }
+                    th.num { "efficiency" } th.num { "Karp-Flatt" } th.num { "throughput" }
+                    th.num { "of bound" }
+                } } "\n"
+                tbody { "\n" @for r in &rows { (r) } } "\n"
+            } } "\n"
+            p.note {
+                "* oversubscribed (more workers than logical cores). Times are per iteration; outliers are counted with Tukey's fences and never dropped. The mean, standard deviation, MAD, min, max and every sample are in results.csv and samples.csv."
+                @if few {
+                    " Below " (MIN_SAMPLES) " samples a bootstrap interval only restates the few values, so none is printed."
+                }
+                @if kf_hidden {
+                    " Karp-Flatt is shown only at 2 to " (view.cores) " workers (a core per worker) and where it lies between 0% and 100%; elsewhere (superlinear speedup, overhead beyond the parallel gain, oversubscription, a device) it is not a serial fraction of anything."
+                }
+                @if bounds {
+                    " Of bound: throughput as a share of what this machine's calibrated limits allow for the point (see the bound column's tooltip in the throughput chart and How this was measured on the overview)."
+                }
+            } "\n"
+        } "\n"
     }
-    if kf_hidden {
-        let _ = write!(
-            out,
-            " Karp-Flatt is shown only at 2 to {} workers (a core per worker) and where it lies between 0% and 100%; elsewhere (superlinear speedup, overhead beyond the parallel gain, oversubscription, a device) it is not a serial fraction of anything.",
-            view.cores
-        );
-    }
-    if q.points.iter().any(|p| crate::view::bound_of(p).is_some()) {
-        out.push_str(" Of bound: throughput as a share of what this machine's calibrated limits allow for the point (see the bound column's tooltip in the throughput chart and How this was measured on the overview).");
-    }
-    out.push_str("</p>\n</details>\n");
+    .render_to(out);
 }

@@ -274,11 +274,23 @@ impl<'a> BoxPlotChart<'a> {
                 .map_err(|e| err(&e))?;
             let range = chart.x_range();
             let (edge_lo, edge_hi) = (range.start, range.end);
+            // One dot per pixel column: outliers that land on the same pixel draw the same dot,
+            // so a point with a million samples draws at most the chart's width in dots.
+            let mut last_px: Option<i32> = None;
+            let dots: Vec<f64> = outliers
+                .iter()
+                .copied()
+                .filter(|v| *v >= edge_lo && *v <= edge_hi)
+                .filter(|v| {
+                    let px = chart.backend_coord(&(*v, y)).0;
+                    let new = last_px != Some(px);
+                    last_px = Some(px);
+                    new
+                })
+                .collect();
             chart
                 .draw_series(
-                    outliers
-                        .iter()
-                        .filter(|v| **v >= edge_lo && **v <= edge_hi)
+                    dots.iter()
                         .map(|v| Circle::new((*v, y), 3, color.stroke_width(1))),
                 )
                 .map_err(|e| err(&e))?;
@@ -345,5 +357,31 @@ mod tests {
         assert!(svg.contains("light box: oversubscribed"));
         assert!(svg.contains("grey: answer not verified correct"));
         assert!(svg.contains("time per iteration (ms)"));
+    }
+
+    #[test]
+    fn a_million_samples_draw_at_most_a_dot_per_pixel() {
+        // Every 20th sample is an outlier: 50,000 of them, spread over the axis.
+        let values: Vec<f64> = (0..1_000_000)
+            .map(|i| {
+                if i % 20 == 0 {
+                    1.02 + (i % 997) as f64 / 997.0 * 0.01
+                } else {
+                    1.0 + (i % 89) as f64 / 8900.0
+                }
+            })
+            .collect();
+        let rows = vec![BoxRow {
+            label: "threads 2".into(),
+            color: RGBColor(0, 0, 255),
+            values,
+            hollow: false,
+            muted: false,
+        }];
+        let chart = BoxPlotChart::new("raw samples", "time (ms)", &rows);
+        let svg = chart.render().unwrap();
+        let dots = svg.matches("<circle").count();
+        assert!(dots > 10, "outliers are drawn: {dots}");
+        assert!(dots <= chart.width as usize, "{dots} dots");
     }
 }

@@ -5,10 +5,8 @@
 
 use super::legend::{LegendEntry, Swatch, draw_legend, legend_height};
 use super::{FONT, FULL_WIDTH, LABEL_CHAR_PX, LABEL_SIZE, PlotError, TITLE_SIZE, truncate};
-use crate::escape;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use std::fmt::Write as _;
 
 /// One cell.
 #[derive(Debug, Clone, Default)]
@@ -361,15 +359,17 @@ impl<'a> HeatmapChart<'a> {
             root.present().map_err(|e| err(&e))?;
         }
         if !links.is_empty() {
-            let mut overlay = String::new();
-            for (x, y, w, h, href, tip) in links {
-                let _ = writeln!(
-                    overlay,
-                    "<a href=\"{}\"><rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"#000\" fill-opacity=\"0\"><title>{}</title></rect></a>",
-                    escape::html(&href),
-                    escape::html(&tip)
-                );
+            // Links over the cells, written with maud like the pages (every value escaped).
+            let overlay = maud::html! {
+                @for (x, y, w, h, href, tip) in &links {
+                    a href=(href) {
+                        rect x=(x) y=(y) width=(w) height=(h) fill="#000" fill-opacity="0" {
+                            title { (tip) }
+                        }
+                    } "\n"
+                }
             }
+            .into_string();
             let end = svg
                 .rfind("</svg>")
                 .ok_or_else(|| err(&"no </svg> end tag"))?;
