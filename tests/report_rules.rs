@@ -3,9 +3,9 @@
 //! interval from fewer than the minimum samples, Karp-Flatt only where meaningful, size labels
 //! from the n that ran, distinct colours in every chart; see `test-support/src/rules.rs`).
 //! `configs/command.toml` is left out (it builds an example program with cargo in its setup;
-//! tests/command.rs runs it with its paths adapted), and so are `configs/full.toml` and
-//! `configs/opencl.toml` unless `PARBENCH_RULES_ALL=1`: in a debug build their `--quick` runs
-//! take about ten and eighteen minutes on 2 cores. `rules_hold_on_saved_runs` checks saved runs
+//! tests/command.rs runs it with its paths adapted), and so is `configs/full.toml` (every
+//! workload, variant and size) unless `PARBENCH_RULES_FULL=1`: in a debug build its `--quick` run
+//! takes about ten minutes on 2 cores. `rules_hold_on_saved_runs` checks saved runs
 //! (of any config, any build) re-rendered with this renderer.
 
 use parbench_test_support::rules;
