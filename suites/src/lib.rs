@@ -109,6 +109,7 @@ pub mod calibrate;
 pub mod check;
 pub mod counter_rng;
 pub mod exec;
+pub mod kernels;
 pub mod matrix;
 pub mod opencl;
 pub mod plan;

@@ -3,28 +3,11 @@
 //! wrong answer, slow start, malformed frame), from iteration `on-iteration` on. The point must
 //! end `failed` (or `wrong`) with the reason, and the run must go on.
 
+pub use crate::kernels::fault::*;
 use crate::processes;
 use crate::workload::*;
 use parbench_harness::config::ParamValue;
 use parbench_harness::engine::IterationOutput;
-
-/// Names of the faults, as the `fault` parameter takes them.
-pub const FAULTS: [&str; 7] = [
-    "none",
-    "crash",
-    "signal",
-    "hang",
-    "wrong",
-    "slow-start",
-    "malformed",
-];
-
-/// The answer for items `range`: the wrapping sum of `mix64(seed ^ i)`.
-pub fn sum_range(seed: u64, range: std::ops::Range<u64>) -> u64 {
-    range.fold(0u64, |acc, i| {
-        acc.wrapping_add(parbench_harness::rng::mix64(seed ^ i))
-    })
-}
 
 fn sum(seed: u64, n: u64) -> u64 {
     sum_range(seed, 0..n)

@@ -2,8 +2,8 @@
 //! example). Every variant performs the same IEEE multiplication per element, so answers must
 //! match the reference bit for bit. Throughput counts 16 bytes per element (one read, one write).
 
-use crate::counter_rng::uniform_f64;
 use crate::exec::{rayon_pool, scoped_slices};
+pub use crate::kernels::square::*;
 use crate::workload::*;
 use parbench_harness::engine::IterationOutput;
 use parbench_harness::results::{ExecutionModel, SyncKind};
@@ -14,36 +14,6 @@ pub const BYTES_PER_ELEMENT: f64 = 16.0;
 
 /// Elements per rayon task.
 const RAYON_MIN_LEN: usize = 1 << 14;
-
-/// The input array of a problem (deterministic in the seed), filled in parallel.
-pub fn input(n: usize, seed: u64) -> Vec<f64> {
-    let mut x = vec![0.0; n];
-    fill_input(&mut x, seed);
-    x
-}
-
-/// [`input`], or an error when the machine cannot hold it.
-pub fn try_input(n: usize, seed: u64) -> Result<Vec<f64>, WorkloadError> {
-    let mut x = crate::alloc::filled(n, 0.0, "the input array")?;
-    fill_input(&mut x, seed);
-    Ok(x)
-}
-
-/// Fills `x` with the input values of a problem (in place: shared memory, for instance).
-pub fn fill_input(x: &mut [f64], seed: u64) {
-    x.par_iter_mut()
-        .enumerate()
-        .for_each(|(i, v)| *v = uniform_f64(seed, i as u64));
-}
-
-crate::multiversion! {
-    /// `y[i] = x[i] * x[i]`, vectorized for this CPU.
-    pub fn square_into(x: &[f64], y: &mut [f64]) {
-        for (y, x) in y.iter_mut().zip(x) {
-            *y = x * x;
-        }
-    }
-}
 
 #[derive(Debug, Default)]
 pub struct Square;
