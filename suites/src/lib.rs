@@ -105,6 +105,7 @@
 //! `parbench_harness::command::set_launcher` at its own executable.
 
 pub mod alloc;
+pub mod backend;
 pub mod calibrate;
 pub mod check;
 pub mod counter_rng;

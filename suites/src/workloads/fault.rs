@@ -4,7 +4,6 @@
 //! end `failed` (or `wrong`) with the reason, and the run must go on.
 
 pub use crate::kernels::fault::*;
-use crate::processes;
 use crate::workload::*;
 use parbench_harness::config::ParamValue;
 use parbench_harness::engine::IterationOutput;
@@ -76,16 +75,14 @@ impl Workload for Fault {
                     },
                     default: ParamValue::Int(2000),
                 },
-                processes::chunksize_param(),
             ],
         }
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        let mut v = vec![VariantInfo::serial(
+        let v = vec![VariantInfo::serial(
             "the correct sum in one thread: the baseline",
         )];
-        v.extend(processes::variants());
         v
     }
 
@@ -101,13 +98,23 @@ impl Workload for Fault {
                 "sharded",
                 "channel",
                 "unsync",
-                crate::opencl::VARIANT,
-                crate::opencl::VARIANT_LOCAL,
             ],
             "fault injection is about worker processes: `serial` is its baseline, the processes variants break on purpose",
         )
     }
 
+    fn backends(&self) -> crate::backend::Hooks {
+        use crate::backend::{Hook, Hooks, ProcessHook};
+        Hooks {
+            processes: Hook::Supported(ProcessHook {
+                prepare: crate::processes::fault::prepare,
+                transport: false,
+            }),
+            opencl: Hook::NotApplicable(
+                "fault injection is about worker processes: `serial` is its baseline, the processes variants break on purpose",
+            ),
+        }
+    }
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64
     }
@@ -128,10 +135,6 @@ impl Workload for Fault {
                 n: problem.n,
                 sum: [0],
             })),
-            #[cfg(unix)]
-            v if processes::is_processes_variant(v) => {
-                processes::fault::prepare(problem, v, workers)
-            }
             other => {
                 let _ = workers;
                 Err(WorkloadError::unknown_variant("fault", other))

@@ -7,6 +7,7 @@
 //! [`bin_of`]`(value, bins)`.
 
 use super::granularity::{self, Granularity};
+use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel};
 use crate::exec::{SpinBarrier, rayon_pool, scoped_chunks_together, split_even, task_len};
 pub use crate::kernels::histogram::*;
 use crate::workload::*;
@@ -395,10 +396,6 @@ impl Workload for Histogram {
             default: ParamValue::Int(DEFAULT_BINS),
         }];
         params.extend(granularity::params());
-        params.push(crate::opencl::work_group_size_param(
-            crate::opencl::DEFAULT_WORK_GROUP_SIZE,
-            "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)",
-        ));
         WorkloadInfo {
             name: "histogram",
             description: "bin n pseudo-random values into `bins` shared bins (contention vs bin count)",
@@ -428,7 +425,7 @@ impl Workload for Histogram {
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        let mut variants = vec![
+        let variants = vec![
             VariantInfo::serial("one thread, one private histogram"),
             variant(
                 "threads",
@@ -478,32 +475,37 @@ impl Workload for Histogram {
             )
             .expected_incorrect(),
         ];
-        variants.push(crate::opencl::variant(
-            crate::opencl::VARIANT,
-            SyncKind::Atomic,
-            "OpenCL device: one global atomic_inc per value on the shared bins; the values and a reset of the bins copied in, the bins copied back",
-            crate::opencl::Needs::Nothing,
-        ));
-        variants.push(crate::opencl::variant(
-            crate::opencl::VARIANT_LOCAL,
-            SyncKind::Sharded,
-            "OpenCL device: each work-group counts into its own bins in local memory (local atomics) and merges them into the global bins once",
-            crate::opencl::Needs::Nothing,
-        ));
         variants
     }
 
-    fn param_applies(&self, param: &str, variant: &str) -> bool {
-        // The OpenCL kernels touch shared bins their own way: granularity is not theirs.
-        crate::opencl::param_applies(param, variant)
+    fn backends(&self) -> Hooks {
+        Hooks {
+            processes: Hook::NotApplicable(
+                "the point is contention on bins in shared memory; worker processes share no memory, so their partial histograms would travel as messages and be added once (the `channel` reduction per batch)",
+            ),
+            opencl: Hook::Supported(OpenClHook {
+                kernels: vec![
+                    OpenClKernel {
+                        variant: crate::opencl::VARIANT,
+                        kernel: crate::opencl::Kernel::Histogram { local: false },
+                        sync: SyncKind::Atomic,
+                        description: "OpenCL device: one global atomic_inc per value on the shared bins; the values and a reset of the bins copied in, the bins copied back",
+                        needs: crate::opencl::Needs::Nothing,
+                    },
+                    OpenClKernel {
+                        variant: crate::opencl::VARIANT_LOCAL,
+                        kernel: crate::opencl::Kernel::Histogram { local: true },
+                        sync: SyncKind::Sharded,
+                        description: "OpenCL device: each work-group counts into its own bins in local memory (local atomics) and merges them into the global bins once",
+                        needs: crate::opencl::Needs::Nothing,
+                    },
+                ],
+                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                work_group_size_note: None,
+                ignores: granularity::PARAMS,
+            }),
+        }
     }
-
-    fn not_applicable(&self) -> Vec<NotApplicable> {
-        crate::processes::not_applicable(
-            "the point is contention on bins in shared memory; worker processes share no memory, so their partial histograms would travel as messages and be added once (the `channel` reduction per batch)",
-        )
-    }
-
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64
     }
@@ -554,10 +556,6 @@ impl Workload for Histogram {
             ),
             "channel" => Strategy::Channel,
             "unsync" => Strategy::Unsync(atomics(bins)),
-            crate::opencl::VARIANT | crate::opencl::VARIANT_LOCAL => {
-                let local = variant == crate::opencl::VARIANT_LOCAL;
-                return crate::opencl::prepare(crate::opencl::Kernel::Histogram { local }, problem);
-            }
             other => return Err(WorkloadError::unknown_variant("histogram", other)),
         };
         let n = usize::try_from(problem.n)

@@ -7,6 +7,7 @@
 //! [`escape_time`]: only `+ - *` on binary64 in a fixed order with no fused multiply-add, so a
 //! device that does the same operations (OpenCL with contraction off) counts identically.
 
+use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{rayon_pool, scoped_chunks, split_even};
 pub use crate::kernels::mandelbrot::*;
 use crate::workload::*;
@@ -193,17 +194,12 @@ impl Workload for Mandelbrot {
                     default: ParamValue::Int(DEFAULT_MAX_ITER),
                 },
                 // In rows of the image.
-                crate::processes::chunksize_param(),
-                crate::opencl::work_group_size_param(
-                    crate::opencl::DEFAULT_WORK_GROUP_SIZE,
-                    "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)",
-                ),
             ],
         }
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        let mut variants = vec![
+        let variants = vec![
             VariantInfo::serial("one thread, 8 pixels at a time in SIMD lanes"),
             VariantInfo::new(
                 "threads",
@@ -230,13 +226,6 @@ impl Workload for Mandelbrot {
                 "a worker pool (the calling thread included) takes row numbers from a crossbeam channel and sends rows back on another (Pool.map style)",
             ),
         ];
-        variants.extend(crate::processes::variants());
-        variants.push(crate::opencl::variant(
-            crate::opencl::VARIANT,
-            SyncKind::Message,
-            "OpenCL device: one work-item per pixel with the same binary64 operations (no fused multiply-add), the image copied back",
-            crate::opencl::Needs::Fp64,
-        ));
         variants
     }
 
@@ -253,14 +242,29 @@ impl Workload for Mandelbrot {
             "unsync",
             "rows are independent outputs: there is no read-modify-write that could lose an update",
         ));
-        v.push(crate::opencl::local_not_applicable());
         v
     }
 
-    fn param_applies(&self, param: &str, variant: &str) -> bool {
-        crate::opencl::param_applies(param, variant)
+    fn backends(&self) -> Hooks {
+        Hooks {
+            processes: Hook::Supported(ProcessHook {
+                prepare: crate::processes::mandelbrot::prepare,
+                transport: false,
+            }),
+            opencl: Hook::Supported(OpenClHook {
+                kernels: vec![OpenClKernel {
+                    variant: crate::opencl::VARIANT,
+                    kernel: crate::opencl::Kernel::Mandelbrot,
+                    sync: SyncKind::Message,
+                    description: "OpenCL device: one work-item per pixel with the same binary64 operations (no fused multiply-add), the image copied back",
+                    needs: crate::opencl::Needs::Fp64,
+                }],
+                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                work_group_size_note: None,
+                ignores: &[],
+            }),
+        }
     }
-
     fn work(&self, problem: &Problem) -> f64 {
         let (w, h) = dimensions(problem).unwrap_or((0, 0));
         w as f64 * h as f64
@@ -305,13 +309,6 @@ impl Workload for Mandelbrot {
             "rayon" => Strategy::Rayon(rayon_pool(workers)?),
             "atomic" => Strategy::Atomic,
             "channel" => Strategy::Channel,
-            #[cfg(unix)]
-            v if crate::processes::is_processes_variant(v) => {
-                return crate::processes::mandelbrot::prepare(problem, v, workers);
-            }
-            crate::opencl::VARIANT => {
-                return crate::opencl::prepare(crate::opencl::Kernel::Mandelbrot, problem);
-            }
             other => return Err(WorkloadError::unknown_variant("mandelbrot", other)),
         };
         let (width, height) = dimensions(problem)?;

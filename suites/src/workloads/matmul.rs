@@ -5,6 +5,7 @@
 //! agree bit for bit; the naive reference sums in another order and is compared under the
 //! rounding-error bound of an n-term sum (see [`tolerance`]).
 
+use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{SpinBarrier, rayon_pool, scoped_each, split_even};
 pub use crate::kernels::matmul::*;
 use crate::workload::*;
@@ -152,18 +153,12 @@ impl Workload for Matmul {
             default_sizes: vec!["S", "M"],
             params: vec![
                 // In rows of C.
-                crate::processes::chunksize_param(),
-                crate::processes::transport_param(),
-                crate::opencl::work_group_size_param(
-                    crate::opencl::DEFAULT_MATMUL_WORK_GROUP_SIZE,
-                    "work-items per OpenCL work-group, a square: t x t tiles of C (64, 256, 1024; OpenCL variants only)",
-                ),
             ],
         }
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        let mut variants = vec![
+        let variants = vec![
             VariantInfo::serial("one thread, packed panels and 8x8 register tiles"),
             VariantInfo::new(
                 "threads",
@@ -178,29 +173,38 @@ impl Workload for Matmul {
                 "rayon pool: B's panels packed in parallel, then 64-row blocks of C scheduled by work stealing",
             ),
         ];
-        variants.extend(crate::processes::variants());
-        variants.push(crate::opencl::variant(
-            crate::opencl::VARIANT,
-            SyncKind::Message,
-            "OpenCL device: square work-groups multiply tiles of A and B staged in local memory; A and B copied in, C copied back",
-            crate::opencl::Needs::Fp64,
-        ));
         variants
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
-        let mut v = NotApplicable::all(
+        NotApplicable::all(
             NotApplicable::SHARED_STATE_VARIANTS,
             "A and B are only read and every element of C is written by exactly one worker: there is no shared mutable state to lock, update atomically, shard, send or race on",
-        );
-        v.push(crate::opencl::local_not_applicable());
-        v
+        )
     }
 
-    fn param_applies(&self, param: &str, variant: &str) -> bool {
-        crate::opencl::param_applies(param, variant)
+    fn backends(&self) -> Hooks {
+        Hooks {
+            processes: Hook::Supported(ProcessHook {
+                prepare: crate::processes::matmul::prepare,
+                transport: true,
+            }),
+            opencl: Hook::Supported(OpenClHook {
+                kernels: vec![OpenClKernel {
+                    variant: crate::opencl::VARIANT,
+                    kernel: crate::opencl::Kernel::Matmul,
+                    sync: SyncKind::Message,
+                    description: "OpenCL device: square work-groups multiply tiles of A and B staged in local memory; A and B copied in, C copied back",
+                    needs: crate::opencl::Needs::Fp64,
+                }],
+                default_work_group_size: crate::opencl::DEFAULT_MATMUL_WORK_GROUP_SIZE,
+                work_group_size_note: Some(
+                    "work-items per OpenCL work-group, a square: t x t tiles of C (64, 256, 1024; OpenCL variants only)",
+                ),
+                ignores: &[],
+            }),
+        }
     }
-
     fn work(&self, problem: &Problem) -> f64 {
         2.0 * (problem.n as f64).powi(3)
     }
@@ -251,13 +255,6 @@ impl Workload for Matmul {
                 scratch: vec![Vec::new(); workers],
             },
             "rayon" => Strategy::Rayon(rayon_pool(workers)?, packed()),
-            #[cfg(unix)]
-            v if crate::processes::is_processes_variant(v) => {
-                return crate::processes::matmul::prepare(problem, v, workers);
-            }
-            crate::opencl::VARIANT => {
-                return crate::opencl::prepare(crate::opencl::Kernel::Matmul, problem);
-            }
             other => return Err(WorkloadError::unknown_variant("matmul", other)),
         };
         let (a, b) = input(n, problem.seed);

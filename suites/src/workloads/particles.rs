@@ -8,6 +8,7 @@
 //! `double` `sqrt` and division; build with `-cl-fp-contract` off or write no `a*b+c`) reproduces
 //! it exactly from the same [`input`].
 
+use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{rayon_pool, split_even, task_len};
 pub use crate::kernels::particles::*;
 use crate::workload::*;
@@ -125,27 +126,20 @@ impl Workload for Particles {
                 },
             ],
             default_sizes: vec!["S", "M"],
-            params: vec![
-                ParamSpec {
-                    name: STEPS,
-                    description: "Euler steps per iteration",
-                    kind: ParamKind::Int {
-                        min: 1,
-                        max: 1_000_000,
-                    },
-                    default: ParamValue::Int(DEFAULT_STEPS),
+            params: vec![ParamSpec {
+                name: STEPS,
+                description: "Euler steps per iteration",
+                kind: ParamKind::Int {
+                    min: 1,
+                    max: 1_000_000,
                 },
-                crate::processes::chunksize_param(),
-                crate::opencl::work_group_size_param(
-                    crate::opencl::DEFAULT_WORK_GROUP_SIZE,
-                    "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)",
-                ),
-            ],
+                default: ParamValue::Int(DEFAULT_STEPS),
+            }],
         }
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        let mut variants = vec![
+        let variants = vec![
             VariantInfo::serial("one thread, 32 particles at a time in SIMD lanes"),
             VariantInfo::new(
                 "threads",
@@ -160,29 +154,36 @@ impl Workload for Particles {
                 "rayon pool, chunks of particles scheduled by work stealing",
             ),
         ];
-        variants.extend(crate::processes::variants());
-        variants.push(crate::opencl::variant(
-            crate::opencl::VARIANT,
-            SyncKind::Message,
-            "OpenCL device: one work-item per particle (correctly rounded sqrt and division, no fused multiply-add), positions copied in and out",
-            crate::opencl::Needs::Fp64,
-        ));
         variants
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
-        let mut v = NotApplicable::all(
+        NotApplicable::all(
             NotApplicable::SHARED_STATE_VARIANTS,
             "particles never interact: each is read and written by one worker only, so there is no shared state to lock, update atomically, shard or send",
-        );
-        v.push(crate::opencl::local_not_applicable());
-        v
+        )
     }
 
-    fn param_applies(&self, param: &str, variant: &str) -> bool {
-        crate::opencl::param_applies(param, variant)
+    fn backends(&self) -> Hooks {
+        Hooks {
+            processes: Hook::Supported(ProcessHook {
+                prepare: crate::processes::particles::prepare,
+                transport: false,
+            }),
+            opencl: Hook::Supported(OpenClHook {
+                kernels: vec![OpenClKernel {
+                    variant: crate::opencl::VARIANT,
+                    kernel: crate::opencl::Kernel::Particles,
+                    sync: SyncKind::Message,
+                    description: "OpenCL device: one work-item per particle (correctly rounded sqrt and division, no fused multiply-add), positions copied in and out",
+                    needs: crate::opencl::Needs::Fp64,
+                }],
+                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                work_group_size_note: None,
+                ignores: &[],
+            }),
+        }
     }
-
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64 * steps_of(problem).unwrap_or(0) as f64
     }
@@ -226,13 +227,6 @@ impl Workload for Particles {
             "serial" => Strategy::Serial,
             "threads" => Strategy::Threads,
             "rayon" => Strategy::Rayon(rayon_pool(workers)?),
-            #[cfg(unix)]
-            v if crate::processes::is_processes_variant(v) => {
-                return crate::processes::particles::prepare(problem, v, workers);
-            }
-            crate::opencl::VARIANT => {
-                return crate::opencl::prepare(crate::opencl::Kernel::Particles, problem);
-            }
             other => return Err(WorkloadError::unknown_variant("particles", other)),
         };
         let n = problem.n as usize;

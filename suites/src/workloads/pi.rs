@@ -2,6 +2,7 @@
 //! chapter's 7.2.3). Point `i` comes from a counter-based hash, so every variant counts exactly
 //! the same hits; the kernel is written for 8-16 SIMD lanes and dispatched at run time.
 
+use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{rayon_pool, scoped_chunks, scoped_workers, split_even, task_len, task_ranges};
 pub use crate::kernels::pi::*;
 use crate::workload::*;
@@ -131,18 +132,12 @@ impl Workload for Pi {
                 },
             ],
             default_sizes: vec!["S", "M"],
-            params: vec![
-                crate::processes::chunksize_param(),
-                crate::opencl::work_group_size_param(
-                    crate::opencl::DEFAULT_WORK_GROUP_SIZE,
-                    "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)",
-                ),
-            ],
+            params: vec![],
         }
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        let mut variants = vec![
+        let variants = vec![
             VariantInfo::serial("one thread, SIMD lanes over consecutive samples"),
             VariantInfo::new(
                 "threads",
@@ -169,13 +164,6 @@ impl Workload for Pi {
                 "scoped threads send each task's hit count over a crossbeam channel; the calling thread sums them",
             ),
         ];
-        variants.extend(crate::processes::variants());
-        variants.push(crate::opencl::variant(
-            crate::opencl::VARIANT,
-            SyncKind::Message,
-            "OpenCL device: the same counter-based stream in OpenCL C, grid-stride work-items, per-group sums in local memory, partial sums copied back",
-            crate::opencl::Needs::Nothing,
-        ));
         variants
     }
 
@@ -192,14 +180,29 @@ impl Workload for Pi {
             "unsync",
             "the lost-update demonstration is `counter` and `histogram`; pi's one total per task would lose whole tasks rarely and unpredictably",
         ));
-        v.push(crate::opencl::local_not_applicable());
         v
     }
 
-    fn param_applies(&self, param: &str, variant: &str) -> bool {
-        crate::opencl::param_applies(param, variant)
+    fn backends(&self) -> Hooks {
+        Hooks {
+            processes: Hook::Supported(ProcessHook {
+                prepare: crate::processes::pi::prepare,
+                transport: false,
+            }),
+            opencl: Hook::Supported(OpenClHook {
+                kernels: vec![OpenClKernel {
+                    variant: crate::opencl::VARIANT,
+                    kernel: crate::opencl::Kernel::Pi,
+                    sync: SyncKind::Message,
+                    description: "OpenCL device: the same counter-based stream in OpenCL C, grid-stride work-items, per-group sums in local memory, partial sums copied back",
+                    needs: crate::opencl::Needs::Nothing,
+                }],
+                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                work_group_size_note: None,
+                ignores: &[],
+            }),
+        }
     }
-
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64
     }
@@ -234,13 +237,6 @@ impl Workload for Pi {
             "rayon" => Strategy::Rayon(rayon_pool(workers)?),
             "atomic" => Strategy::Atomic(workers.max(1)),
             "channel" => Strategy::Channel(workers.max(1)),
-            #[cfg(unix)]
-            v if crate::processes::is_processes_variant(v) => {
-                return crate::processes::pi::prepare(problem, v, workers);
-            }
-            crate::opencl::VARIANT => {
-                return crate::opencl::prepare(crate::opencl::Kernel::Pi, problem);
-            }
             other => return Err(WorkloadError::unknown_variant("pi", other)),
         };
         Ok(Box::new(PiExecution {

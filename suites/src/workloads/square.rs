@@ -2,6 +2,7 @@
 //! example). Every variant performs the same IEEE multiplication per element, so answers must
 //! match the reference bit for bit. Throughput counts 16 bytes per element (one read, one write).
 
+use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{rayon_pool, scoped_slices};
 pub use crate::kernels::square::*;
 use crate::workload::*;
@@ -92,19 +93,12 @@ impl Workload for Square {
                 },
             ],
             default_sizes: vec!["S", "M"],
-            params: vec![
-                crate::processes::chunksize_param(),
-                crate::processes::transport_param(),
-                crate::opencl::work_group_size_param(
-                    crate::opencl::DEFAULT_WORK_GROUP_SIZE,
-                    "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)",
-                ),
-            ],
+            params: vec![],
         }
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        let mut variants = vec![
+        let variants = vec![
             VariantInfo::serial("one thread, a vectorized loop"),
             VariantInfo::new(
                 "threads",
@@ -119,29 +113,36 @@ impl Workload for Square {
                 "rayon pool, parallel iterator over 16 Ki-element tasks",
             ),
         ];
-        variants.extend(crate::processes::variants());
-        variants.push(crate::opencl::variant(
-            crate::opencl::VARIANT,
-            SyncKind::Message,
-            "OpenCL device: x copied to the device, one work-item per element, y copied back (copies and kernel timed apart)",
-            crate::opencl::Needs::Fp64,
-        ));
         variants
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
-        let mut v = NotApplicable::all(
+        NotApplicable::all(
             NotApplicable::SHARED_STATE_VARIANTS,
             "each output element is written by exactly one worker and the input is only read: there is no shared state to lock, update atomically, shard, send or race on",
-        );
-        v.push(crate::opencl::local_not_applicable());
-        v
+        )
     }
 
-    fn param_applies(&self, param: &str, variant: &str) -> bool {
-        crate::opencl::param_applies(param, variant)
+    fn backends(&self) -> Hooks {
+        Hooks {
+            processes: Hook::Supported(ProcessHook {
+                prepare: crate::processes::square::prepare,
+                transport: true,
+            }),
+            opencl: Hook::Supported(OpenClHook {
+                kernels: vec![OpenClKernel {
+                    variant: crate::opencl::VARIANT,
+                    kernel: crate::opencl::Kernel::Square,
+                    sync: SyncKind::Message,
+                    description: "OpenCL device: x copied to the device, one work-item per element, y copied back (copies and kernel timed apart)",
+                    needs: crate::opencl::Needs::Fp64,
+                }],
+                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                work_group_size_note: None,
+                ignores: &[],
+            }),
+        }
     }
-
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64 * BYTES_PER_ELEMENT
     }
@@ -177,13 +178,6 @@ impl Workload for Square {
             "serial" => Strategy::Serial,
             "threads" => Strategy::Threads(workers),
             "rayon" => Strategy::Rayon(rayon_pool(workers)?),
-            #[cfg(unix)]
-            v if crate::processes::is_processes_variant(v) => {
-                return crate::processes::square::prepare(problem, v, workers);
-            }
-            crate::opencl::VARIANT => {
-                return crate::opencl::prepare(crate::opencl::Kernel::Square, problem);
-            }
             other => return Err(WorkloadError::unknown_variant("square", other)),
         };
         let n = problem.n as usize;

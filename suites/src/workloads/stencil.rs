@@ -435,16 +435,20 @@ impl Workload for Stencil {
             "unsync",
             "cells are written by their strip's owner only: there is no read-modify-write to lose",
         ));
-        v.extend(crate::processes::not_applicable(
-            "not offered: a worker process takes one task and returns one result, but every stencil step needs its neighbours' halo rows from the step before; as tasks, every strip would travel through parbench on every step (message-passing exchange between workers is what `channel` shows)",
-        ));
-        v.extend(NotApplicable::all(
-            &[crate::opencl::VARIANT, crate::opencl::VARIANT_LOCAL],
-            "stencil measures the halo exchange between the workers' strips every step; on a device the whole grid stays in device memory and there is no exchange to measure, so it has no OpenCL variant",
-        ));
         v
     }
 
+    fn backends(&self) -> crate::backend::Hooks {
+        use crate::backend::{Hook, Hooks};
+        Hooks {
+            processes: Hook::NotApplicable(
+                "not offered: a worker process takes one task and returns one result, but every stencil step needs its neighbours' halo rows from the step before; as tasks, every strip would travel through parbench on every step (message-passing exchange between workers is what `channel` shows)",
+            ),
+            opencl: Hook::NotApplicable(
+                "stencil measures the halo exchange between the workers' strips every step; on a device the whole grid stays in device memory and there is no exchange to measure, so it has no OpenCL variant",
+            ),
+        }
+    }
     fn work(&self, problem: &Problem) -> f64 {
         let n = problem.n.saturating_sub(2) as f64;
         n * n * steps_of(problem).unwrap_or(0) as f64
