@@ -93,6 +93,8 @@ pub struct Hooks {
     pub processes: Hook<ProcessHook>,
     /// An OpenCL device (`opencl`, `opencl-local`).
     pub opencl: Hook<OpenClHook>,
+    /// MPI ranks (`mpi`).
+    pub mpi: Hook<crate::mpi::MpiHook>,
 }
 
 /// Whether a workload supports a backend, has none with a reason, or says nothing.
@@ -161,6 +163,7 @@ pub trait Backend: Send + Sync {
 pub static BACKENDS: &[&dyn Backend] = &[
     &crate::processes::ProcessesBackend,
     &crate::opencl::OpenClBackend,
+    &crate::mpi::MpiBackend,
 ];
 
 /// A workload with every backend's variants, parameters and dispatch added from its hooks.

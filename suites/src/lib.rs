@@ -112,6 +112,7 @@ pub mod counter_rng;
 pub mod exec;
 pub mod kernels;
 pub mod matrix;
+pub mod mpi;
 pub mod opencl;
 pub mod plan;
 pub mod processes;

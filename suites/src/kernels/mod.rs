@@ -9,3 +9,4 @@ pub mod matmul;
 pub mod particles;
 pub mod pi;
 pub mod square;
+pub mod stencil;

@@ -277,6 +277,7 @@ impl Workload for Counter {
             opencl: Hook::NotApplicable(
                 "one counter incremented n times is the CPU's lock and atomics demonstration; on a device it is one word hit by every work-item's atomic, which histogram's OpenCL variants measure with `bins = 1`",
             ),
+            ..Default::default()
         }
     }
     fn work(&self, problem: &Problem) -> f64 {

@@ -113,6 +113,7 @@ impl Workload for Fault {
             opencl: Hook::NotApplicable(
                 "fault injection is about worker processes: `serial` is its baseline, the processes variants break on purpose",
             ),
+            ..Default::default()
         }
     }
     fn work(&self, problem: &Problem) -> f64 {

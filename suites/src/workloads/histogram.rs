@@ -504,6 +504,7 @@ impl Workload for Histogram {
                 work_group_size_note: None,
                 ignores: granularity::PARAMS,
             }),
+            ..Default::default()
         }
     }
     fn work(&self, problem: &Problem) -> f64 {

@@ -263,6 +263,7 @@ impl Workload for Mandelbrot {
                 work_group_size_note: None,
                 ignores: &[],
             }),
+            ..Default::default()
         }
     }
     fn work(&self, problem: &Problem) -> f64 {

@@ -203,6 +203,7 @@ impl Workload for Matmul {
                 ),
                 ignores: &[],
             }),
+            ..Default::default()
         }
     }
     fn work(&self, problem: &Problem) -> f64 {

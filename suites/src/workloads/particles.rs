@@ -182,6 +182,7 @@ impl Workload for Particles {
                 work_group_size_note: None,
                 ignores: &[],
             }),
+            ..Default::default()
         }
     }
     fn work(&self, problem: &Problem) -> f64 {

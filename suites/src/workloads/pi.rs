@@ -201,6 +201,11 @@ impl Workload for Pi {
                 work_group_size_note: None,
                 ignores: &[],
             }),
+            mpi: Hook::Supported(crate::mpi::MpiHook {
+                job: crate::mpi::job::pi,
+                sync: SyncKind::Message,
+                description: "ranks count the hits of their own block of samples; one MPI_Reduce sums them on rank 0 (communication: the reduction)",
+            }),
         }
     }
     fn work(&self, problem: &Problem) -> f64 {

@@ -141,6 +141,11 @@ impl Workload for Square {
                 work_group_size_note: None,
                 ignores: &[],
             }),
+            mpi: Hook::Supported(crate::mpi::MpiHook {
+                job: crate::mpi::job::square,
+                sync: SyncKind::Message,
+                description: "rank 0 scatters x (MPI_Scatterv), each rank squares its block, rank 0 gathers y (MPI_Gatherv); scatter and gather are the communication",
+            }),
         }
     }
     fn work(&self, problem: &Problem) -> f64 {

@@ -666,6 +666,7 @@ impl Workload for Contention {
             opencl: Hook::NotApplicable(
                 "the suite compares CPU synchronization primitives (locks, spin locks, atomics) under thread contention; device atomics on one word are measured by histogram's OpenCL variants with `bins = 1`",
             ),
+            ..Default::default()
         }
     }
     fn work(&self, problem: &Problem) -> f64 {
