@@ -159,11 +159,12 @@ pub trait Backend: Send + Sync {
     ) -> Result<Box<dyn Execution>, WorkloadError>;
 }
 
-/// Every backend, in the order its variants and parameters are added.
+/// Every backend, in the order its variants and parameters are added (the CPU's execution
+/// models first, then devices).
 pub static BACKENDS: &[&dyn Backend] = &[
     &crate::processes::ProcessesBackend,
-    &crate::opencl::OpenClBackend,
     &crate::mpi::MpiBackend,
+    &crate::opencl::OpenClBackend,
 ];
 
 /// A workload with every backend's variants, parameters and dispatch added from its hooks.
