@@ -277,7 +277,9 @@ impl Workload for Counter {
             opencl: Hook::NotApplicable(
                 "one counter incremented n times is the CPU's lock and atomics demonstration; on a device it is one word hit by every work-item's atomic, which histogram's OpenCL variants measure with `bins = 1`",
             ),
-            ..Default::default()
+            mpi: Hook::NotApplicable(
+                "the point is contention on one counter in shared memory; MPI ranks share no memory, so their counts would be one reduction (pi's mpi variant)",
+            ),
         }
     }
     fn work(&self, problem: &Problem) -> f64 {

@@ -113,7 +113,9 @@ impl Workload for Fault {
             opencl: Hook::NotApplicable(
                 "fault injection is about worker processes: `serial` is its baseline, the processes variants break on purpose",
             ),
-            ..Default::default()
+            mpi: Hook::NotApplicable(
+                "fault injection here is about worker processes; faults of MPI ranks are injected with PARBENCH_MPI_FAULT (docs/mpi.md)",
+            ),
         }
     }
     fn work(&self, problem: &Problem) -> f64 {

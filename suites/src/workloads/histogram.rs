@@ -504,7 +504,9 @@ impl Workload for Histogram {
                 work_group_size_note: None,
                 ignores: granularity::PARAMS,
             }),
-            ..Default::default()
+            mpi: Hook::NotApplicable(
+                "the point is contention on shared bins; MPI ranks share no memory, so their partial histograms would be one reduction (pi's mpi variant)",
+            ),
         }
     }
     fn work(&self, problem: &Problem) -> f64 {

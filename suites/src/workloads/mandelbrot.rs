@@ -263,7 +263,9 @@ impl Workload for Mandelbrot {
                 work_group_size_note: None,
                 ignores: &[],
             }),
-            ..Default::default()
+            mpi: Hook::NotApplicable(
+                "rows computed by ranks and gathered are square's scatter/gather pattern (square's mpi variant); balancing uneven rows by messages is what processes-pool shows",
+            ),
         }
     }
     fn work(&self, problem: &Problem) -> f64 {

@@ -203,7 +203,9 @@ impl Workload for Matmul {
                 ),
                 ignores: &[],
             }),
-            ..Default::default()
+            mpi: Hook::NotApplicable(
+                "a fair distributed multiply needs B on every rank and a blocked algorithm (SUMMA); the mpi variants cover reduction (pi), scatter/gather (square) and halo exchange (stencil)",
+            ),
         }
     }
     fn work(&self, problem: &Problem) -> f64 {

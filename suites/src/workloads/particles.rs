@@ -182,7 +182,9 @@ impl Workload for Particles {
                 work_group_size_note: None,
                 ignores: &[],
             }),
-            ..Default::default()
+            mpi: Hook::NotApplicable(
+                "independent particles handed to ranks and collected again are square's scatter/gather pattern, which square's mpi variant measures",
+            ),
         }
     }
     fn work(&self, problem: &Problem) -> f64 {

@@ -666,7 +666,9 @@ impl Workload for Contention {
             opencl: Hook::NotApplicable(
                 "the suite compares CPU synchronization primitives (locks, spin locks, atomics) under thread contention; device atomics on one word are measured by histogram's OpenCL variants with `bins = 1`",
             ),
-            ..Default::default()
+            mpi: Hook::NotApplicable(
+                "compares synchronization primitives on one word of shared memory; MPI ranks share no memory",
+            ),
         }
     }
     fn work(&self, problem: &Problem) -> f64 {
