@@ -42,6 +42,6 @@ pub(crate) fn worker() -> anyhow::Result<Outcome> {
 
 /// `parbench mpi-rank ARGS` (see `parbench_suites::mpi::rank`).
 pub(crate) fn mpi_rank(args: &[String]) -> anyhow::Result<Outcome> {
-    parbench_suites::mpi::rank::run(args).map_err(anyhow::Error::msg)?;
+    parbench_suites::mpi::rank::run(args)?;
     Ok(Outcome::Success)
 }

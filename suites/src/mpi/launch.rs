@@ -1,7 +1,7 @@
 //! parbench's side of an MPI job: starts the launcher (in its own process group, registered with
 //! the worker-process registry so that an interrupt kills it, and through
 //! `parbench mpi-rank --exec-launcher` so that it dies with parbench), waits for rank 0's
-//! `READY`, sends `run` per iteration and reads rank 0's `DONE`, fetches the answer only when
+//! `READY` (the launch cost ends there) and `SET` (the job's inputs are ready), sends `run` per iteration and reads rank 0's `DONE`, fetches the answer only when
 //! it is verified, and stops the job (or kills it: a crashed or hung rank fails the point with
 //! the reason, and nothing of the job is left).
 
@@ -227,6 +227,8 @@ pub(super) fn prepare(
     let launch = started.elapsed();
     let ready: Ready = serde_json::from_str(&ready)
         .map_err(|e| WorkloadError::new(format!("rank 0's READY line: {e}")))?;
+    job.expect("SET", LAUNCH_TIMEOUT, "while setting up the job")
+        .map_err(WorkloadError::new)?;
     if ready.ranks != ranks {
         return Err(WorkloadError::new(format!(
             "the launcher started {} ranks, not {ranks}",

@@ -5,7 +5,8 @@
 //!   a SIGKILLed parbench takes `mpirun` with it, and `mpirun`'s ranks die with `mpirun`.
 //! - `mpi-rank JOB-JSON`: one rank of a job. Every rank sets up its part of the [`JobSpec`];
 //!   rank 0 then reads commands from its stdin (forwarded by the launcher) and answers on
-//!   stdout with lines that start with [`PREFIX`]: `READY`, then per `run` a `DONE` (rank 0's
+//!   stdout with lines that start with [`PREFIX`]: `READY` (every rank is up), `SET` (every rank
+//!   has set up its part of the job), then per `run` a `DONE` (rank 0's
 //!   time between the opening and closing barriers, every rank's compute and communication
 //!   time), per `answer` an `ANSWER`; `stop` or end of input ends the job. Other ranks follow
 //!   rank 0's commands through a broadcast.
@@ -41,52 +42,77 @@ pub struct Done {
     pub communication_ns: Vec<f64>,
 }
 
+/// Why `parbench mpi-rank` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RankError {
+    /// Not started by parbench the way it expects.
+    #[error("{0}")]
+    Usage(String),
+    /// The job description on the command line is not one.
+    #[error("bad job description")]
+    Job(#[from] serde_json::Error),
+    /// The kernel refused the parent-death signal, or the parent is already gone.
+    #[error("cannot tie this process to its parent")]
+    Parent(#[source] std::io::Error),
+    /// The launcher could not be executed.
+    #[error("cannot start the MPI launcher `{program}`")]
+    Launcher {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// MPI (loading, a call, the job's setup) failed.
+    #[error("{0}")]
+    Mpi(String),
+}
+
 /// The body of `parbench mpi-rank ARGS`.
-pub fn run(args: &[String]) -> Result<(), String> {
+pub fn run(args: &[String]) -> Result<(), RankError> {
     if args.first().map(String::as_str) == Some(EXEC_LAUNCHER) {
         return exec_launcher(&args[1..]);
     }
     let [json] = args else {
-        return Err(format!(
+        return Err(RankError::Usage(format!(
             "`parbench {COMMAND}` is internal: the mpi variants start it through an MPI launcher (try `parbench run`)"
-        ));
+        )));
     };
-    let spec: super::JobSpec =
-        serde_json::from_str(json).map_err(|e| format!("bad job description: {e}"))?;
+    let spec: super::JobSpec = serde_json::from_str(json)?;
     serve(&spec)
 }
 
 #[cfg(unix)]
-fn exec_launcher(args: &[String]) -> Result<(), String> {
+fn exec_launcher(args: &[String]) -> Result<(), RankError> {
     use std::os::unix::process::CommandExt;
+    let usage = || {
+        RankError::Usage(format!(
+            "usage: {COMMAND} {EXEC_LAUNCHER} PARENT -- LAUNCHER ARGS…"
+        ))
+    };
     let (parent, rest) = match args {
         [parent, sep, rest @ ..] if sep == "--" && !rest.is_empty() => (parent, rest),
-        _ => {
-            return Err(format!(
-                "usage: {COMMAND} {EXEC_LAUNCHER} PARENT -- LAUNCHER ARGS…"
-            ));
-        }
+        _ => return Err(usage()),
     };
-    let parent: u32 = parent
-        .parse()
-        .map_err(|_| format!("{EXEC_LAUNCHER}: `{parent}` is not a process id"))?;
-    parbench_harness::worker_process::die_with_parent(parent).map_err(|e| e.to_string())?;
-    let e = std::process::Command::new(&rest[0]).args(&rest[1..]).exec();
-    Err(format!("cannot start the MPI launcher `{}`: {e}", rest[0]))
+    let parent: u32 = parent.parse().map_err(|_| usage())?;
+    parbench_harness::worker_process::die_with_parent(parent).map_err(RankError::Parent)?;
+    let source = std::process::Command::new(&rest[0]).args(&rest[1..]).exec();
+    Err(RankError::Launcher {
+        program: rest[0].clone(),
+        source,
+    })
 }
 
 #[cfg(not(unix))]
-fn exec_launcher(_args: &[String]) -> Result<(), String> {
-    Err("MPI ranks need a Unix platform".into())
+fn exec_launcher(_args: &[String]) -> Result<(), RankError> {
+    Err(RankError::Usage("MPI ranks need a Unix platform".into()))
 }
 
 #[cfg(not(parbench_mpi))]
-fn serve(_spec: &super::JobSpec) -> Result<(), String> {
-    Err(super::build_info().to_string())
+fn serve(_spec: &super::JobSpec) -> Result<(), RankError> {
+    Err(RankError::Mpi(super::build_info().to_string()))
 }
 
 #[cfg(parbench_mpi)]
-fn serve(spec: &super::JobSpec) -> Result<(), String> {
+fn serve(spec: &super::JobSpec) -> Result<(), RankError> {
     use super::RankFault;
     use super::ffi::Mpi;
     use super::job::build;
@@ -97,10 +123,10 @@ fn serve(spec: &super::JobSpec) -> Result<(), String> {
     #[cfg(unix)]
     {
         let parent = std::os::unix::process::parent_id();
-        parbench_harness::worker_process::die_with_parent(parent).map_err(|e| e.to_string())?;
+        parbench_harness::worker_process::die_with_parent(parent).map_err(RankError::Parent)?;
     }
     let library = env!("PARBENCH_MPI_LIB");
-    let mpi = Mpi::init(library)?;
+    let mpi = Mpi::init(library).map_err(RankError::Mpi)?;
     let (rank, size) = (mpi.rank(), mpi.size());
     let fail = |mpi: &Mpi, e: String| -> ! {
         eprintln!("parbench mpi rank {rank}: {e}");
@@ -120,13 +146,6 @@ fn serve(spec: &super::JobSpec) -> Result<(), String> {
         fail(&mpi, e)
     }
 
-    let mut job = match build(spec, &mpi) {
-        Ok(j) => j,
-        Err(e) => fail(&mpi, e),
-    };
-    if let Err(e) = mpi.barrier() {
-        fail(&mpi, e)
-    }
     let stdout = std::io::stdout();
     let say = |line: String| {
         let mut out = stdout.lock();
@@ -146,6 +165,17 @@ fn serve(spec: &super::JobSpec) -> Result<(), String> {
             "READY {}",
             serde_json::to_string(&ready).expect("serializable")
         ));
+    }
+    // The job's setup (inputs, buffers) is not part of the launch cost.
+    let mut job = match build(spec, &mpi) {
+        Ok(j) => j,
+        Err(e) => fail(&mpi, e),
+    };
+    if let Err(e) = mpi.barrier() {
+        fail(&mpi, e)
+    }
+    if rank == 0 {
+        say("SET".to_string());
     }
 
     const STOP: u8 = 0;
@@ -230,5 +260,5 @@ fn serve(spec: &super::JobSpec) -> Result<(), String> {
         }
     }
     drop(job);
-    mpi.finalize()
+    mpi.finalize().map_err(RankError::Mpi)
 }
