@@ -13,8 +13,9 @@
 use parbench_harness::config::{Config, ConfigSource};
 use parbench_harness::engine::IterationOutput;
 use parbench_harness::fingerprint::logical_cores;
-use parbench_harness::results::{ExecutionModel, Point, SyncKind};
+use parbench_harness::results_file::WriteResults;
 use parbench_reports::{Format, write_reports};
+use parbench_schema::results::{ExecutionModel, Point, SyncKind};
 use parbench_suites::plan::{Filters, resolve};
 use parbench_suites::runner::{self, Observer, RunControl};
 use parbench_suites::workload::{NamedSize, WorkloadInfo};

@@ -3,7 +3,7 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use parbench_harness::engine::SampleProgress;
-use parbench_harness::results::{Point, Status};
+use parbench_schema::results::{Point, Status};
 use parbench_suites::runner::Observer;
 use std::io::IsTerminal;
 

@@ -1,6 +1,6 @@
 //! The summary table printed on stdout after a run: one row per point.
 
-use parbench_harness::results::{FlagKind, Point, RunResults};
+use parbench_schema::results::{FlagKind, Point, RunResults};
 
 /// Prints rows as left-aligned columns (the first row is the header).
 pub(crate) fn print_rows(rows: &[Vec<String>]) {

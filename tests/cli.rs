@@ -3,7 +3,9 @@
 mod common;
 use common::{parbench, write};
 
-use parbench_harness::results::{ExecutionModel, RunResults, SCHEMA_VERSION, Status};
+use parbench_analysis::results_io::ResultsFile;
+use parbench_harness::results_file::WriteResults;
+use parbench_schema::results::{ExecutionModel, RunResults, SCHEMA_VERSION, Status};
 use predicates::prelude::*;
 use std::path::Path;
 
@@ -302,7 +304,7 @@ fn run_filters_and_bad_filters() {
 
 #[test]
 fn contention_run_carries_throughput_fairness_latency_and_fits_per_primitive() {
-    use parbench_harness::fit::UslOutcome;
+    use parbench_schema::fit::UslOutcome;
     let dir = tempfile::tempdir().unwrap();
     // Four worker counts: the fewest a USL fit accepts. A second suite with two gets none.
     let cfg = write(
@@ -1409,7 +1411,7 @@ fn processes_run_in_both_modes_verify_and_report_their_costs() {
         if let Some(total) = metric("peak_rss_bytes") {
             assert!(total >= metric("workers_peak_rss_bytes").unwrap());
         }
-        assert_eq!(p.sync, parbench_harness::results::SyncKind::Message);
+        assert_eq!(p.sync, parbench_schema::results::SyncKind::Message);
     }
     // An explicit chunk size makes as many tasks as it says.
     let chunked = processes
@@ -2524,7 +2526,7 @@ mib = [1, 48]
     );
     let r = RunResults::load(&dir.path().join("out/latest/results.json")).unwrap();
     let mib =
-        |p: &parbench_harness::results::Point, m: &str| p.metrics[m].value / (1u64 << 20) as f64;
+        |p: &parbench_schema::results::Point, m: &str| p.metrics[m].value / (1u64 << 20) as f64;
     let small = &r.points[0];
     let big = &r.points[1];
     // 48 MiB touched: the figure is that plus the program's own few MiB (binary, stack, heap),

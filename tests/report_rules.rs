@@ -11,7 +11,8 @@
 #[path = "../reports/tests/rules/mod.rs"]
 mod rules;
 
-use parbench_harness::results::RunResults;
+use parbench_analysis::results_io::ResultsFile;
+use parbench_schema::results::RunResults;
 use std::path::Path;
 use std::process::Command;
 

@@ -5,7 +5,8 @@ mod common;
 use common::parbench;
 
 use assert_cmd::Command;
-use parbench_harness::results::{RunResults, Status};
+use parbench_analysis::results_io::ResultsFile;
+use parbench_schema::results::{RunResults, Status};
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 

@@ -4,7 +4,8 @@
 mod common;
 use common::parbench;
 
-use parbench_harness::results::RunResults;
+use parbench_analysis::results_io::ResultsFile;
+use parbench_schema::results::RunResults;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

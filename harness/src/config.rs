@@ -4,14 +4,19 @@
 //! reports through the same error type using the spans kept here.
 
 mod command;
+mod duration;
 mod workers;
 
 pub use command::{
     CommandSpec, CommandSuite, CommandVerify, DEFAULT_SETUP_TIMEOUT, PLACEHOLDERS, SHELL,
 };
-pub use workers::{MAX_WORKERS, WorkersItem, WorkersSpec, parse_workers_expr};
+pub use duration::{DurationError, SettingDuration};
+pub use workers::{MAX_WORKERS, WorkersError, WorkersItem, WorkersSpec, parse_workers_expr};
 
-use crate::duration::SettingDuration;
+use parbench_analysis::digest::sha256_hex;
+use parbench_analysis::rng::DEFAULT_SEED;
+use parbench_analysis::thresholds::RegressionThresholds;
+use parbench_schema::params::ParamSetting;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -64,25 +69,23 @@ impl ConfigSource {
     }
 
     pub fn read(path: &Path) -> Result<Self, ConfigError> {
-        let text = crate::input_file::read_text(path, crate::input_file::MAX_CONFIG_BYTES)
-            .map_err(|e| ConfigError {
-                path: path.display().to_string(),
-                line: 0,
-                column: 0,
-                key: None,
-                message: format!("cannot read the config file: {e}"),
-            })?;
+        let text = parbench_analysis::input_file::read_text(
+            path,
+            parbench_analysis::input_file::MAX_CONFIG_BYTES,
+        )
+        .map_err(|e| ConfigError {
+            path: path.display().to_string(),
+            line: 0,
+            column: 0,
+            key: None,
+            message: format!("cannot read the config file: {e}"),
+        })?;
         Ok(ConfigSource::new(path.display().to_string(), text))
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn position(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
-        (line, column)
+        parbench_analysis::input_file::position(&self.text, offset)
     }
 
     /// An error at `span`, naming `key` if given, else the key written on that line.
@@ -642,137 +645,6 @@ impl fmt::Display for SizeSpec {
     }
 }
 
-/// A scalar workload parameter value.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum ParamValue {
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(String),
-}
-
-impl fmt::Display for ParamValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ParamValue::Bool(b) => write!(f, "{b}"),
-            ParamValue::Int(i) => write!(f, "{i}"),
-            ParamValue::Float(x) => write!(f, "{x}"),
-            ParamValue::Str(s) => f.write_str(s),
-        }
-    }
-}
-
-/// A parameter as written: one value, or a list of values to sweep over.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ParamSetting {
-    One(ParamValue),
-    Sweep(Vec<ParamValue>),
-}
-
-/// Reads a [`ParamValue`], or with `sweep` also a list of them (a [`ParamSetting`]); errors say
-/// what a parameter may be instead of naming serde's untagged enums.
-struct ParamVisitor {
-    sweep: bool,
-}
-
-impl<'de> serde::de::Visitor<'de> for ParamVisitor {
-    type Value = ParamSetting;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.sweep {
-            f.write_str(
-                "a parameter value (true/false, a number or a string) or a list of them to sweep",
-            )
-        } else {
-            f.write_str("a parameter value: true/false, a number or a string")
-        }
-    }
-    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<ParamSetting, E> {
-        Ok(ParamSetting::One(ParamValue::Bool(v)))
-    }
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ParamSetting, E> {
-        Ok(ParamSetting::One(ParamValue::Int(v)))
-    }
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ParamSetting, E> {
-        Ok(ParamSetting::One(match i64::try_from(v) {
-            Ok(i) => ParamValue::Int(i),
-            Err(_) => ParamValue::Float(v as f64),
-        }))
-    }
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<ParamSetting, E> {
-        Ok(ParamSetting::One(ParamValue::Float(v)))
-    }
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ParamSetting, E> {
-        Ok(ParamSetting::One(ParamValue::Str(v.to_string())))
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<ParamSetting, A::Error> {
-        if !self.sweep {
-            return Err(serde::de::Error::invalid_type(
-                serde::de::Unexpected::Seq,
-                &self,
-            ));
-        }
-        let mut values = Vec::new();
-        while let Some(v) = seq.next_element::<ParamValue>()? {
-            values.push(v);
-        }
-        Ok(ParamSetting::Sweep(values))
-    }
-}
-
-impl<'de> Deserialize<'de> for ParamValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match d.deserialize_any(ParamVisitor { sweep: false })? {
-            ParamSetting::One(v) => Ok(v),
-            ParamSetting::Sweep(_) => unreachable!("refused by the visitor"),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for ParamSetting {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ParamVisitor { sweep: true })
-    }
-}
-
-impl ParamSetting {
-    pub fn values(&self) -> Vec<ParamValue> {
-        match self {
-            ParamSetting::One(v) => vec![v.clone()],
-            ParamSetting::Sweep(v) => v.clone(),
-        }
-    }
-}
-
-/// Regression thresholds of `parbench compare` and `parbench ab`, as fractions: a point has
-/// regressed when the whole confidence interval of its time ratio (new / base) lies above
-/// 1 + threshold. Config keys `threshold-serial` and `threshold-parallel`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct RegressionThresholds {
-    /// For variants of the serial execution model (and imported external benchmarks).
-    pub serial: f64,
-    /// For every other variant: parallel runs are noisier.
-    pub parallel: f64,
-}
-
-impl Default for RegressionThresholds {
-    fn default() -> Self {
-        RegressionThresholds {
-            serial: 0.05,
-            parallel: 0.10,
-        }
-    }
-}
-
-impl RegressionThresholds {
-    fn with(self, serial: Option<Fraction>, parallel: Option<Fraction>) -> Self {
-        RegressionThresholds {
-            serial: serial.map_or(self.serial, |f| f.0),
-            parallel: parallel.map_or(self.parallel, |f| f.0),
-        }
-    }
-}
-
 /// Config-wide settings.
 #[derive(Debug, Clone)]
 pub struct Defaults {
@@ -814,14 +686,19 @@ impl fmt::Display for DeviceMatch {
     }
 }
 
+/// An empty `--opencl-device` or `--opencl-platform`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("expected an index (0, 1, …) or a part of the name")]
+pub struct EmptyDeviceMatch;
+
 impl std::str::FromStr for DeviceMatch {
-    type Err = String;
+    type Err = EmptyDeviceMatch;
 
     /// Digits are an index; anything else is a part of the name.
-    fn from_str(text: &str) -> Result<Self, String> {
+    fn from_str(text: &str) -> Result<Self, EmptyDeviceMatch> {
         let text = text.trim();
         if text.is_empty() {
-            return Err("expected an index (0, 1, …) or a part of the name".into());
+            return Err(EmptyDeviceMatch);
         }
         Ok(match text.parse::<usize>() {
             Ok(i) => DeviceMatch::Index(i),
@@ -891,9 +768,6 @@ pub struct Config {
     pub mpi: Option<Spanned<MpiSettings>>,
 }
 
-/// Default seed when the config names none.
-pub const DEFAULT_SEED: u64 = 0x5EED_2026;
-
 impl Config {
     /// Parses and validates `source`; `ncpu` resolves worker expressions.
     pub fn parse(source: ConfigSource, ncpu: u32) -> Result<Config, ConfigError> {
@@ -904,7 +778,7 @@ impl Config {
             Some(w) => w
                 .get_ref()
                 .resolve(ncpu)
-                .map_err(|m| source.error_at(w.span(), Some("workers"), m))?,
+                .map_err(|e| source.error_at(w.span(), Some("workers"), e.to_string()))?,
             None => vec![1, ncpu.max(1)]
                 .into_iter()
                 .collect::<std::collections::BTreeSet<_>>()
@@ -916,8 +790,8 @@ impl Config {
             workers: default_workers,
             seed: raw.defaults.seed.unwrap_or(DEFAULT_SEED),
             thresholds: RegressionThresholds::default().with(
-                raw.defaults.threshold_serial,
-                raw.defaults.threshold_parallel,
+                raw.defaults.threshold_serial.map(|f| f.0),
+                raw.defaults.threshold_parallel.map(|f| f.0),
             ),
             opencl: OpenclSelection {
                 platform: raw.defaults.opencl_platform.clone(),
@@ -943,7 +817,7 @@ impl Config {
                 Some(w) => (
                     w.get_ref()
                         .resolve(ncpu)
-                        .map_err(|m| source.error_at(w.span(), Some("workers"), m))?,
+                        .map_err(|e| source.error_at(w.span(), Some("workers"), e.to_string()))?,
                     w.span(),
                 ),
                 None => (defaults.workers.clone(), span.clone()),
@@ -1037,9 +911,10 @@ impl Config {
                 workers_span,
                 params: raw_suite.params,
                 measure,
-                thresholds: defaults
-                    .thresholds
-                    .with(raw_suite.threshold_serial, raw_suite.threshold_parallel),
+                thresholds: defaults.thresholds.with(
+                    raw_suite.threshold_serial.map(|f| f.0),
+                    raw_suite.threshold_parallel.map(|f| f.0),
+                ),
                 span,
             });
         }
@@ -1057,15 +932,10 @@ impl Config {
     }
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use parbench_schema::params::ParamValue;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(ConfigSource::new("test.toml", text), 2)

@@ -4,9 +4,9 @@
 #![warn(missing_docs)]
 
 use crate::config::MeasureSettings;
-use crate::duration::Nanos;
-use crate::results::{Measurement, Phase, StopReason, TimeStats};
-use crate::stats::{self, Summary};
+use parbench_analysis::stats::{self, Summary};
+use parbench_schema::duration::Nanos;
+use parbench_schema::results::{Measurement, Phase, StopReason, TimeStats};
 use std::borrow::Cow;
 use std::hint::black_box;
 use std::sync::OnceLock;
@@ -253,7 +253,9 @@ fn measure_with(
                 STOP_CHECK_RESAMPLES,
                 seed,
             );
-            if stats::relative_width(lo, hi, stats::median(&samples)) <= settings.target_ci {
+            if parbench_schema::results::relative_width(lo, hi, stats::median(&samples))
+                <= settings.target_ci
+            {
                 break StopReason::TargetCi;
             }
         }
@@ -297,7 +299,7 @@ fn measure_with(
     let phases = phase_samples
         .into_iter()
         .map(|(name, v)| {
-            Phase::from_samples(
+            parbench_analysis::stats::phase_from_samples(
                 name.into_owned(),
                 v.into_iter().map(Nanos).collect(),
                 mean_iter,
@@ -325,7 +327,7 @@ fn measure_with(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::duration::SettingDuration;
+    use crate::config::SettingDuration;
 
     fn settings(budget_ms: u64) -> MeasureSettings {
         MeasureSettings {

@@ -1,49 +1,9 @@
 //! The machine fingerprint: what a result was measured on (CPU, cores, memory, OS, compiler,
 //! load, frequency governor, git commit), plus a stable id for telling machines apart.
 
-use serde::{Deserialize, Serialize};
+use parbench_schema::machine::Machine;
 use std::path::Path;
 use std::process::Command;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Machine {
-    /// Hash of the stable hardware and OS fields: equal ids mean comparable machines.
-    pub id: String,
-    pub hostname: String,
-    pub cpu_model: String,
-    pub logical_cores: u32,
-    #[serde(default)]
-    pub physical_cores: Option<u32>,
-    #[serde(default)]
-    pub memory_bytes: Option<u64>,
-    pub os: String,
-    pub kernel: String,
-    pub arch: String,
-    /// SIMD features the CPU reports that parbench's kernels can use.
-    #[serde(default)]
-    pub cpu_features: Vec<String>,
-    pub rustc: String,
-    pub build_profile: String,
-    /// 1, 5 and 15 minute load averages when the run started.
-    #[serde(default)]
-    pub load_average: Option<[f64; 3]>,
-    #[serde(default)]
-    pub cpu_governor: Option<String>,
-    #[serde(default)]
-    pub cpu_mhz: Option<f64>,
-    #[serde(default)]
-    pub git_commit: Option<String>,
-    #[serde(default)]
-    pub git_dirty: Option<bool>,
-    /// Accelerators used by the run (OpenCL devices), described by their backend.
-    #[serde(default)]
-    pub accelerators: Vec<String>,
-    /// This machine's measured limits (`parbench calibrate`), where the run had them: what
-    /// every point's "% of bound" is measured against. Absent in older files and in runs
-    /// without a calibration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub calibration: Option<crate::calibration::Calibration>,
-}
 
 /// Logical cores available to this process.
 pub fn logical_cores() -> u32 {
@@ -52,102 +12,65 @@ pub fn logical_cores() -> u32 {
         .unwrap_or(1)
 }
 
-impl Machine {
-    /// Reads the fingerprint of this machine; fields that cannot be read are left empty.
-    pub fn detect() -> Machine {
-        let cpuinfo = read("/proc/cpuinfo").unwrap_or_default();
-        let cpu_model = field(&cpuinfo, "model name")
-            .or_else(|| field(&cpuinfo, "Hardware"))
-            .unwrap_or_else(|| std::env::consts::ARCH.to_string());
-        let logical_cores = logical_cores();
-        let mut m = Machine {
-            id: String::new(),
-            hostname: read("/proc/sys/kernel/hostname")
-                .or_else(|| std::env::var("HOSTNAME").ok())
-                .unwrap_or_else(|| "unknown".into()),
-            cpu_model,
-            logical_cores,
-            physical_cores: physical_cores(&cpuinfo),
-            memory_bytes: read("/proc/meminfo").and_then(|t| {
-                field(&t, "MemTotal")
-                    .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-                    .map(|kb| kb * 1024)
-            }),
-            os: read("/etc/os-release")
-                .and_then(|t| field_eq(&t, "PRETTY_NAME"))
-                .unwrap_or_else(|| std::env::consts::OS.to_string()),
-            kernel: read("/proc/sys/kernel/osrelease").unwrap_or_else(|| "unknown".into()),
-            arch: std::env::consts::ARCH.to_string(),
-            cpu_features: cpu_features(),
-            rustc: env!("PARBENCH_RUSTC_VERSION").to_string(),
-            build_profile: env!("PARBENCH_BUILD_PROFILE").to_string(),
-            load_average: read("/proc/loadavg").and_then(|t| {
-                let v: Vec<f64> = t
-                    .split_whitespace()
-                    .take(3)
-                    .filter_map(|x| x.parse().ok())
-                    .collect();
-                (v.len() == 3).then(|| [v[0], v[1], v[2]])
-            }),
-            cpu_governor: read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
-            cpu_mhz: field(&cpuinfo, "cpu MHz").and_then(|v| v.parse().ok()),
-            git_commit: git(&["rev-parse", "HEAD"]),
-            git_dirty: git(&["status", "--porcelain", "--untracked-files=no"])
-                .map(|s| !s.is_empty()),
-            accelerators: Vec::new(),
-            calibration: None,
-        };
-        m.id = m.stable_id();
-        m
-    }
+/// Reads the fingerprint of this machine; fields that cannot be read are left empty.
+pub fn detect() -> Machine {
+    let cpuinfo = read("/proc/cpuinfo").unwrap_or_default();
+    let cpu_model = field(&cpuinfo, "model name")
+        .or_else(|| field(&cpuinfo, "Hardware"))
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let logical_cores = logical_cores();
+    let mut m = Machine {
+        id: String::new(),
+        hostname: read("/proc/sys/kernel/hostname")
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .unwrap_or_else(|| "unknown".into()),
+        cpu_model,
+        logical_cores,
+        physical_cores: physical_cores(&cpuinfo),
+        memory_bytes: read("/proc/meminfo").and_then(|t| {
+            field(&t, "MemTotal")
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+                .map(|kb| kb * 1024)
+        }),
+        os: read("/etc/os-release")
+            .and_then(|t| field_eq(&t, "PRETTY_NAME"))
+            .unwrap_or_else(|| std::env::consts::OS.to_string()),
+        kernel: read("/proc/sys/kernel/osrelease").unwrap_or_else(|| "unknown".into()),
+        arch: std::env::consts::ARCH.to_string(),
+        cpu_features: cpu_features(),
+        rustc: env!("PARBENCH_RUSTC_VERSION").to_string(),
+        build_profile: env!("PARBENCH_BUILD_PROFILE").to_string(),
+        load_average: read("/proc/loadavg").and_then(|t| {
+            let v: Vec<f64> = t
+                .split_whitespace()
+                .take(3)
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            (v.len() == 3).then(|| [v[0], v[1], v[2]])
+        }),
+        cpu_governor: read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
+        cpu_mhz: field(&cpuinfo, "cpu MHz").and_then(|v| v.parse().ok()),
+        git_commit: git(&["rev-parse", "HEAD"]),
+        git_dirty: git(&["status", "--porcelain", "--untracked-files=no"]).map(|s| !s.is_empty()),
+        accelerators: Vec::new(),
+        calibration: None,
+    };
+    m.id = stable_id(&m);
+    m
+}
 
-    /// Hash of the fields that identify the hardware and OS (not load, not git).
-    pub fn stable_id(&self) -> String {
-        let text = format!(
-            "{}|{}|{:?}|{:?}|{}|{}",
-            self.cpu_model,
-            self.logical_cores,
-            self.physical_cores,
-            self.memory_bytes.map(|b| b >> 28),
-            self.os,
-            self.arch
-        );
-        crate::config::sha256_hex(text.as_bytes())[..16].to_string()
-    }
-
-    /// The fields where two fingerprints differ, as `field: a != b` lines.
-    pub fn differences(&self, other: &Machine) -> Vec<String> {
-        let mut d = Vec::new();
-        let mut cmp = |name: &str, a: String, b: String| {
-            if a != b {
-                d.push(format!("{name}: {a} != {b}"));
-            }
-        };
-        cmp("cpu_model", self.cpu_model.clone(), other.cpu_model.clone());
-        cmp(
-            "logical_cores",
-            self.logical_cores.to_string(),
-            other.logical_cores.to_string(),
-        );
-        cmp(
-            "physical_cores",
-            format!("{:?}", self.physical_cores),
-            format!("{:?}", other.physical_cores),
-        );
-        cmp(
-            "memory",
-            format!("{:?}", self.memory_bytes.map(|b| b >> 28)),
-            format!("{:?}", other.memory_bytes.map(|b| b >> 28)),
-        );
-        cmp("os", self.os.clone(), other.os.clone());
-        cmp("arch", self.arch.clone(), other.arch.clone());
-        // The id is what history keys runs by: ids that differ are different machines even
-        // where the fields shown agree (an edited file, or an id from another parbench).
-        if d.is_empty() && self.id != other.id {
-            d.push(format!("id: {} != {}", self.id, other.id));
-        }
-        d
-    }
+/// Hash of the fields that identify the hardware and OS (not load, not git).
+pub fn stable_id(m: &Machine) -> String {
+    let text = format!(
+        "{}|{}|{:?}|{:?}|{}|{}",
+        m.cpu_model,
+        m.logical_cores,
+        m.physical_cores,
+        m.memory_bytes.map(|b| b >> 28),
+        m.os,
+        m.arch
+    );
+    parbench_analysis::digest::sha256_hex(text.as_bytes())[..16].to_string()
 }
 
 fn read(path: &str) -> Option<String> {
@@ -231,14 +154,14 @@ mod tests {
 
     #[test]
     fn detects_this_machine() {
-        let m = Machine::detect();
+        let m = detect();
         assert!(m.logical_cores >= 1);
         assert!(
             !m.rustc.is_empty() && m.rustc.starts_with("rustc"),
             "{}",
             m.rustc
         );
-        assert_eq!(m.id, m.stable_id());
+        assert_eq!(m.id, stable_id(&m));
         assert_eq!(m.id.len(), 16);
         assert!(m.differences(&m).is_empty());
     }
@@ -252,7 +175,7 @@ mod tests {
 
     #[test]
     fn differences_name_fields() {
-        let a = Machine::detect();
+        let a = detect();
         let mut b = a.clone();
         b.cpu_model = "Other CPU".into();
         b.logical_cores += 2;

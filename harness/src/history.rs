@@ -2,10 +2,10 @@
 //! time, safe for several CI jobs writing at once (WAL journal, busy timeout, one immediate
 //! transaction per run), and the trend series read back from it with their change-points.
 
-use crate::changepoint::{self, ChangePoint};
-use crate::duration::Nanos;
-use crate::results::{PointKey, RunResults};
-use crate::stats;
+use parbench_analysis::changepoint::{self, ChangePoint};
+use parbench_analysis::stats;
+use parbench_schema::duration::Nanos;
+use parbench_schema::results::{PointKey, RunResults};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -398,8 +398,8 @@ impl History {
     pub fn add(&mut self, results: &RunResults, meta: &RunMeta) -> Result<Added, HistoryError> {
         let path = self.path.clone();
         let err = sqlite_error(&path);
-        let json = results.to_json();
-        let sha = crate::config::sha256_hex(json.as_bytes());
+        let json = parbench_analysis::results_io::ResultsFile::to_json(results);
+        let sha = parbench_analysis::digest::sha256_hex(json.as_bytes());
         let machine_json = serde_json::to_string(&results.machine).expect("machine serializes");
         let commit = meta
             .commit
@@ -697,7 +697,7 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{point, run};
+    use parbench_analysis::test_support::{point, run};
 
     fn meta(branch: &str, commit: &str) -> RunMeta {
         RunMeta {

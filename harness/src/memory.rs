@@ -156,22 +156,6 @@ pub fn memory_limit() -> Option<MemoryLimit> {
     candidates.into_iter().flatten().min_by_key(|l| l.bytes)
 }
 
-/// Bytes as a short human figure (`1.5 GiB`, `7.1 EiB`).
-pub fn format_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut v = bytes as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit + 1 < UNITS.len() {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,7 +182,7 @@ mod tests {
     }
 
     #[test]
-    fn the_memory_limit_is_known_and_formatted() {
+    fn the_memory_limit_is_known() {
         assert_eq!(
             meminfo_total("MemTotal:       16318248 kB\nMemFree: 1 kB\n"),
             Some(16318248 * 1024)
@@ -207,8 +191,5 @@ mod tests {
             let limit = memory_limit().unwrap();
             assert!(limit.bytes > 1 << 20, "{limit:?}");
         }
-        assert_eq!(format_bytes(512), "512 B");
-        assert_eq!(format_bytes(3 << 29), "1.5 GiB");
-        assert_eq!(format_bytes(u64::MAX), "16.0 EiB");
     }
 }

@@ -2,7 +2,7 @@
 //! pull-request comment: the verdict first, regressions on top, every compared point, what could
 //! not be compared, and how to read the numbers. Reads only harness's comparison model.
 
-use parbench_harness::compare::{Comparison, Method, PointComparison, Verdict};
+use parbench_analysis::compare::{Comparison, Method, PointComparison, Verdict};
 use std::fmt::Write as _;
 
 /// Escapes text for a Markdown table cell (GitHub and GitLab flavours): no markup, no pipes,
@@ -219,7 +219,7 @@ pub fn markdown(c: &Comparison) -> String {
             md_escape(&b.label)
         );
         for u in &c.unmatched {
-            let status = |s: Option<parbench_harness::results::Status>| {
+            let status = |s: Option<parbench_schema::results::Status>| {
                 s.map_or("absent".to_string(), |s| s.to_string())
             };
             let mut why = u.kind.to_string();
@@ -274,9 +274,9 @@ pub fn markdown(c: &Comparison) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parbench_harness::Nanos;
-    use parbench_harness::compare::*;
-    use parbench_harness::results::{ExecutionModel, PointKey, Status};
+    use parbench_analysis::compare::*;
+    use parbench_schema::Nanos;
+    use parbench_schema::results::{ExecutionModel, PointKey, Status};
 
     fn side(label: &str) -> Side {
         Side {

@@ -3,8 +3,8 @@
 //! parameter, phase and metric that occurs in the run. Fields are quoted per RFC 4180.
 
 use crate::escape::csv_field;
-use crate::{Exporter, OutputFile, ReportError};
-use parbench_harness::results::{Point, RunResults, StopReason};
+use crate::output::{Exporter, OutputFile, ReportError};
+use parbench_schema::results::{Point, RunResults, StopReason};
 
 #[derive(Debug, Default)]
 pub struct CsvExporter;

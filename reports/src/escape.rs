@@ -138,7 +138,7 @@ pub fn slug(text: &str) -> String {
     if s.trim_matches('_').is_empty() {
         s = format!(
             "x{}",
-            &parbench_harness::config::sha256_hex(text.as_bytes())[..8]
+            &parbench_analysis::digest::sha256_hex(text.as_bytes())[..8]
         );
     }
     s

@@ -10,13 +10,13 @@ pub fn si(value: f64, unit: &str) -> String {
         if value.abs() >= scale {
             return format!(
                 "{} {p}{unit}",
-                parbench_harness::duration::three_significant(value / scale)
+                parbench_schema::duration::three_significant(value / scale)
             );
         }
     }
     format!(
         "{} {unit}",
-        parbench_harness::duration::three_significant(value)
+        parbench_schema::duration::three_significant(value)
     )
 }
 
@@ -50,7 +50,7 @@ pub fn number(v: f64) -> String {
 /// A metric value with its unit: bytes and nanoseconds get readable prefixes.
 pub fn metric(value: f64, unit: &str) -> String {
     match unit {
-        "ns" => parbench_harness::Nanos(value).to_string(),
+        "ns" => parbench_schema::Nanos(value).to_string(),
         "B" => {
             let mut v = value;
             let mut i = 0;
@@ -61,7 +61,7 @@ pub fn metric(value: f64, unit: &str) -> String {
             }
             format!(
                 "{} {}",
-                parbench_harness::duration::three_significant(v),
+                parbench_schema::duration::three_significant(v),
                 units[i]
             )
         }

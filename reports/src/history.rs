@@ -4,8 +4,8 @@
 
 use crate::escape::{html as esc, slug};
 use crate::html::page_head;
+use crate::output::{OutputFile, ReportError};
 use crate::plot::PlotError;
-use crate::{OutputFile, ReportError};
 use parbench_harness::history::{HistorySite, TrendSeries};
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -91,7 +91,7 @@ pub fn trend_chart(s: &TrendSeries, width: u32, height: u32) -> Result<String, P
             .y_desc(format!("median time per iteration ({unit})"))
             .x_labels(n.clamp(2, 8))
             .x_label_formatter(&label_of)
-            .y_label_formatter(&|y| parbench_harness::duration::three_significant(*y))
+            .y_label_formatter(&|y| parbench_schema::duration::three_significant(*y))
             .axis_desc_style(("sans-serif", 14))
             .label_style(("sans-serif", 12))
             .light_line_style(RGBColor(235, 235, 235))
@@ -109,7 +109,7 @@ pub fn trend_chart(s: &TrendSeries, width: u32, height: u32) -> Result<String, P
             if seg.is_empty() {
                 continue;
             }
-            let level = parbench_harness::stats::median(&seg) / scale;
+            let level = parbench_analysis::stats::median(&seg) / scale;
             chart
                 .draw_series(DashedLineSeries::new(
                     vec![(w[0] as f64 - 0.4, level), (w[1] as f64 - 0.6, level)],
@@ -228,8 +228,8 @@ fn series_section(out: &mut String, s: &TrendSeries) -> Result<(), ReportError> 
                 "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\"><strong>{}</strong></td><td class=\"note\">{}</td></tr>",
                 esc(p.commit.as_deref().unwrap_or(&p.label)),
                 esc(&p.started_at),
-                parbench_harness::Nanos(c.before),
-                parbench_harness::Nanos(c.after),
+                parbench_schema::Nanos(c.before),
+                parbench_schema::Nanos(c.after),
                 change(c.ratio),
                 esc(&note)
             );
@@ -275,7 +275,7 @@ pub fn render_site(site: &HistorySite) -> Result<Vec<OutputFile>, ReportError> {
     );
 
     // Steps first: what a reader comes for.
-    let mut steps: Vec<(&TrendSeries, &parbench_harness::changepoint::ChangePoint)> = site
+    let mut steps: Vec<(&TrendSeries, &parbench_analysis::changepoint::ChangePoint)> = site
         .series
         .iter()
         .flat_map(|s| s.change_points.iter().map(move |c| (s, c)))
@@ -401,10 +401,10 @@ pub fn render_site(site: &HistorySite) -> Result<Vec<OutputFile>, ReportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parbench_harness::Nanos;
-    use parbench_harness::changepoint::ChangePoint;
+    use parbench_analysis::changepoint::ChangePoint;
     use parbench_harness::history::{MachineInfo, TrendPoint};
-    use parbench_harness::results::PointKey;
+    use parbench_schema::Nanos;
+    use parbench_schema::results::PointKey;
 
     fn site() -> HistorySite {
         let points: Vec<TrendPoint> = (0..12)

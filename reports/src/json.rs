@@ -1,7 +1,8 @@
 //! `results.json`: the results file itself, in the documented schema.
 
-use crate::{Exporter, OutputFile, ReportError};
-use parbench_harness::results::RunResults;
+use crate::output::{Exporter, OutputFile, ReportError};
+use parbench_analysis::results_io::ResultsFile;
+use parbench_schema::results::RunResults;
 
 #[derive(Debug, Default)]
 pub struct JsonExporter;

@@ -1,58 +1,31 @@
 //! Renders a results file into reports: one [`Exporter`] per output format, chosen by
 //! [`Format`] (as hyperfine's exporters): `results.json`, `results.csv`, `samples.csv`,
-//! `summary.md` and the HTML site (`index.html` and a page per suite). Reads only the result
-//! model of `parbench-harness`.
+//! `summary.md` and the HTML site (`index.html` and a page per suite). Reads only the results'
+//! types (`parbench-schema`) and the figures `parbench-analysis` derives from them; it does not
+//! depend on the measuring crate (`parbench-harness`).
 
 pub mod compare;
 pub mod csv;
 pub mod escape;
 pub mod format;
+// The history site renders `parbench_harness::history`'s row types. Temporary: behind the
+// `history` feature (the binary enables it) so that reports does not depend on harness (and
+// SQLite) otherwise; when history moves into its own crate (the fleet branch), depend on that
+// crate's row types here and drop the feature.
+#[cfg(feature = "history")]
 pub mod history;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod output;
 pub mod palette;
 pub mod plot;
 pub mod samples;
 pub mod view;
 
-use parbench_harness::atomic_file::{WriteError, write_atomic};
-use parbench_harness::results::RunResults;
+use output::{Exporter, OutputFile, ReportError, write_atomic};
+use parbench_schema::results::RunResults;
 use std::path::{Path, PathBuf};
-
-/// Why a report could not be rendered or written.
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    /// A plot could not be drawn.
-    #[error(transparent)]
-    Plot(#[from] plot::PlotError),
-    /// A file could not be written (the error names it).
-    #[error(transparent)]
-    Write(#[from] WriteError),
-    /// An exporter produced a file name that would leave the report directory.
-    #[error(
-        "refusing to write `{name}`: a report file name must be a plain name inside the report directory"
-    )]
-    UnsafeName {
-        /// The refused name.
-        name: String,
-    },
-}
-
-/// A file an exporter produces, relative to the report directory.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputFile {
-    /// A plain file name (`index.html`, `suite-pi.html`).
-    pub name: String,
-    /// The file's text.
-    pub contents: String,
-}
-
-/// One output format.
-pub trait Exporter {
-    /// Renders `results` into one or more files.
-    fn render(&self, results: &RunResults) -> Result<Vec<OutputFile>, ReportError>;
-}
 
 /// The output formats parbench writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,10 +4,11 @@
 //! table (capped so a comment stays within the usual size limits).
 
 use crate::escape::markdown as md;
+use crate::format;
+use crate::output::{Exporter, OutputFile, ReportError};
 use crate::view::{ReportView, STATUSES, amdahl_of, best_speedup, efficiency, status_groups};
-use crate::{Exporter, OutputFile, ReportError, format};
-use parbench_harness::analysis::BASELINE_VARIANT;
-use parbench_harness::results::{Point, RunResults, Status};
+use parbench_analysis::derived::BASELINE_VARIANT;
+use parbench_schema::results::{Point, RunResults, Status};
 use std::fmt::Write as _;
 
 /// At most this many rows in the every-point table (the rest are in results.csv).

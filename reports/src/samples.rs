@@ -2,8 +2,8 @@
 //! the sample's index and its time per iteration in ns), for plotting distributions elsewhere.
 
 use crate::csv::write_row;
-use crate::{Exporter, OutputFile, ReportError};
-use parbench_harness::results::RunResults;
+use crate::output::{Exporter, OutputFile, ReportError};
+use parbench_schema::results::RunResults;
 
 #[derive(Debug, Default)]
 pub struct SamplesExporter;

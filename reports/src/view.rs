@@ -4,10 +4,11 @@
 
 use crate::escape;
 use crate::palette::Palette;
-use parbench_harness::analysis::BASELINE_VARIANT;
-use parbench_harness::calibration;
-use parbench_harness::fit::{self, AmdahlFit, NotMeaningful};
-use parbench_harness::results::{ExecutionModel, Point, RunResults, Status};
+use parbench_analysis::derived::BASELINE_VARIANT;
+use parbench_analysis::fit::{self, AmdahlFit};
+use parbench_schema::calibration;
+use parbench_schema::fit::NotMeaningful;
+use parbench_schema::results::{ExecutionModel, Point, RunResults, Status};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Every status, in the order reports list them.
@@ -154,7 +155,7 @@ fn problems<'a>(points: &[&'a Point]) -> Vec<Problem<'a>> {
         match out.iter_mut().find(|q| {
             q.size == p.size
                 && (q.params == params
-                    || (parbench_harness::analysis::same_problem(q.points[0], p)
+                    || (parbench_analysis::derived::same_problem(q.points[0], p)
                         && !q
                             .points
                             .iter()

@@ -10,6 +10,7 @@
 
 mod fixture;
 
+use parbench_analysis::results_io::ResultsFile;
 use parbench_reports::{Format, html, write_reports};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
@@ -644,7 +645,7 @@ fn the_browser_checks_catch_a_broken_page() {
 fn the_default_run_fits_the_screen_and_the_paper() {
     let Some(binary) = chromium() else { return };
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/default-run.json");
-    let results = parbench_harness::results::RunResults::load(&data).expect("the recorded run");
+    let results = parbench_schema::results::RunResults::load(&data).expect("the recorded run");
     let work = work_dir("browser-default-run");
     let site = work.join("site");
     write_reports(&results, &site, &Format::ALL).unwrap();

@@ -6,8 +6,9 @@
 mod fixture;
 mod rules;
 
-use parbench_harness::results::{RunResults, Status};
+use parbench_analysis::results_io::ResultsFile;
 use parbench_reports::{Format, write_reports};
+use parbench_schema::results::{RunResults, Status};
 use std::collections::BTreeSet;
 use std::path::Path;
 

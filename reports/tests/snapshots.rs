@@ -5,7 +5,8 @@
 
 mod fixture;
 
-use parbench_reports::{Exporter, csv::CsvExporter, html::HtmlExporter};
+use parbench_reports::output::Exporter;
+use parbench_reports::{csv::CsvExporter, html::HtmlExporter};
 use parbench_reports::{markdown::MarkdownExporter, samples::SamplesExporter};
 
 /// Filters for human-readable outputs: durations, ranges, ratios, percentages, throughputs.

@@ -1,17 +1,18 @@
 //! `parbench ab`: the A/B gate. Runs `parbench run` of side A and side B as fresh processes,
 //! round after round in seeded, randomized ABBA order, reads each run's results.json, and
-//! decides per point with harness's t-interval statistics (`parbench_harness::ab`).
+//! decides per point with the t-interval statistics of `parbench_analysis::ab`.
 
 use super::compare::{outcome, policy, print_table, write_outputs};
 use crate::Outcome;
 use crate::cli::AbArgs;
 use anyhow::{Context, bail};
-use parbench_harness::ab::{
+use parbench_analysis::ab::{
     AbOptions, Round, RoundOrder, ab_comparison, abba_orders, min_rounds, suggested_thresholds,
 };
+use parbench_analysis::results_io::ResultsFile;
+use parbench_analysis::timefmt;
 use parbench_harness::atomic_file::write_atomic;
-use parbench_harness::results::{RunResults, Status};
-use parbench_harness::timefmt;
+use parbench_schema::results::{RunResults, Status};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime};
@@ -178,14 +179,14 @@ pub(crate) fn ab(args: AbArgs) -> anyhow::Result<Outcome> {
     }
     // A bad thresholds file should fail now, not after every round has run.
     if let Some(path) = &args.gate.thresholds {
-        parbench_harness::thresholds::ThresholdsFile::load(path)?;
+        parbench_analysis::thresholds::ThresholdsFile::load(path)?;
     }
     let seed = args.seed.unwrap_or_else(|| {
         let t = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0);
-        parbench_harness::rng::mix64(t ^ std::process::id() as u64)
+        parbench_analysis::rng::mix64(t ^ std::process::id() as u64)
     });
     let session = session_dir(&args.out)?;
     let settings = RunSettings {

@@ -6,8 +6,9 @@
 use crate::Outcome;
 use crate::cli::{CalibrateArgs, ListFormat};
 use anyhow::Context;
-use parbench_harness::calibration::{self, BandwidthKind, Calibration};
-use parbench_harness::fingerprint::Machine;
+use parbench_harness::calibration;
+use parbench_schema::calibration::{BandwidthKind, Calibration};
+use parbench_schema::machine::Machine;
 
 /// The build profile of this binary (a debug build's probes do not show the machine's limits).
 fn profile() -> &'static str {
@@ -47,7 +48,7 @@ fn measure(machine: &Machine) -> anyhow::Result<Calibration> {
 }
 
 pub(crate) fn calibrate(args: CalibrateArgs) -> anyhow::Result<Outcome> {
-    let machine = Machine::detect();
+    let machine = parbench_harness::fingerprint::detect();
     let dir = calibration::cache_dir()?;
     let cached = if args.recalibrate {
         None

@@ -5,11 +5,12 @@
 use crate::Outcome;
 use crate::cli::{CompareArgs, GateArgs};
 use anyhow::Context;
+use parbench_analysis::compare::{CompareOptions, Comparison, Method, compare_runs};
+use parbench_analysis::results_io::ResultsFile;
+use parbench_analysis::thresholds::{ThresholdPolicy, ThresholdsFile};
 use parbench_harness::atomic_file::write_atomic;
-use parbench_harness::compare::{CompareOptions, Comparison, Method, compare_runs};
-use parbench_harness::results::RunResults;
-use parbench_harness::thresholds::{ThresholdPolicy, ThresholdsFile};
 use parbench_reports::compare::{change, display_order, markdown, method_sentence, percent};
+use parbench_schema::results::RunResults;
 use std::path::{Path, PathBuf};
 
 /// The thresholds of the points of `new` (from its echoed config), a thresholds file and the
@@ -19,7 +20,7 @@ pub(crate) fn policy(
     new_label: &str,
     gate: &GateArgs,
 ) -> anyhow::Result<ThresholdPolicy> {
-    let mut policy = ThresholdPolicy::from_results(new, new_label);
+    let mut policy = parbench_harness::echoed_config::threshold_policy(new, new_label);
     if let Some(path) = &gate.thresholds {
         let file = ThresholdsFile::load(path)?;
         if let Some(id) = &file.machine_id
@@ -64,7 +65,7 @@ pub(crate) fn print_table(c: &Comparison) {
             change(p.ratio),
             format!("{} … {}", change(p.ci[0]), change(p.ci[1])),
             percent(p.threshold),
-            if p.verdict == parbench_harness::compare::Verdict::Regressed {
+            if p.verdict == parbench_analysis::compare::Verdict::Regressed {
                 "REGRESSED".into()
             } else {
                 p.verdict.to_string()
@@ -80,7 +81,7 @@ pub(crate) fn print_table(c: &Comparison) {
     }
     crate::summary::print_rows(&rows);
     for u in &c.unmatched {
-        let status = |s: Option<parbench_harness::results::Status>| {
+        let status = |s: Option<parbench_schema::results::Status>| {
             s.map_or("absent".to_string(), |s| s.to_string())
         };
         outln!(

@@ -3,9 +3,10 @@
 
 use crate::Outcome;
 use crate::cli::{ExportArgs, ExportFormat};
+use parbench_analysis::interop::{bencher, github_action_benchmark};
+use parbench_analysis::results_io::ResultsFile;
 use parbench_harness::atomic_file::write_atomic;
-use parbench_harness::interop::{bencher, github_action_benchmark};
-use parbench_harness::results::RunResults;
+use parbench_schema::results::RunResults;
 
 pub(crate) fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
     let results = RunResults::load(&args.results)?;

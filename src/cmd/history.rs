@@ -3,10 +3,11 @@
 
 use crate::Outcome;
 use crate::cli::{HistoryAddArgs, HistoryCommand, HistoryListArgs, HistoryReportArgs};
+use parbench_analysis::results_io::ResultsFile;
+use parbench_analysis::timefmt;
 use parbench_harness::atomic_file::write_atomic;
 use parbench_harness::history::{Added, History, RunMeta, SeriesFilter};
-use parbench_harness::results::RunResults;
-use parbench_harness::timefmt;
+use parbench_schema::results::RunResults;
 use std::process::Command;
 use std::time::SystemTime;
 

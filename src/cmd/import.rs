@@ -3,16 +3,17 @@
 
 use crate::Outcome;
 use crate::cli::{ImportArgs, ImportSource};
-use parbench_harness::fingerprint::Machine;
-use parbench_harness::interop::criterion;
+use parbench_analysis::interop::criterion;
 use parbench_reports::{Format, write_reports};
 use std::time::SystemTime;
 
 pub(crate) fn import(args: ImportArgs) -> anyhow::Result<Outcome> {
     let results = match args.source {
-        ImportSource::Criterion => {
-            criterion::import(&args.dir, Machine::detect(), SystemTime::now())?
-        }
+        ImportSource::Criterion => criterion::import(
+            &args.dir,
+            parbench_harness::fingerprint::detect(),
+            SystemTime::now(),
+        )?,
     };
     let written = write_reports(&results, &args.out, &[Format::Json, Format::Html])?;
     errln!(

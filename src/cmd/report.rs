@@ -2,8 +2,9 @@
 
 use crate::Outcome;
 use crate::cli::ReportArgs;
-use parbench_harness::results::RunResults;
+use parbench_analysis::results_io::ResultsFile;
 use parbench_reports::{Format, write_reports};
+use parbench_schema::results::RunResults;
 
 pub(crate) fn report(args: ReportArgs) -> anyhow::Result<Outcome> {
     let results = RunResults::load(&args.results)?;

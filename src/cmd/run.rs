@@ -8,8 +8,9 @@ use crate::cli::RunArgs;
 use crate::progress::Progress;
 use anyhow::Context;
 use parbench_harness::config::{Config, DeviceMatch};
-use parbench_harness::results::{ExecutionModel, RunResults};
+use parbench_harness::results_file::WriteResults;
 use parbench_reports::{Format, write_reports};
+use parbench_schema::results::{ExecutionModel, RunResults};
 use parbench_suites::Registry;
 use parbench_suites::opencl::{self, DeviceInfo};
 use parbench_suites::plan::{Filters, resolve};
@@ -352,8 +353,8 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     if results.has_failures() {
         errln!(
             "parbench: {} point(s) wrong and {} failed; see the status column and the report",
-            results.count(parbench_harness::results::Status::Wrong),
-            results.count(parbench_harness::results::Status::Failed)
+            results.count(parbench_schema::results::Status::Wrong),
+            results.count(parbench_schema::results::Status::Failed)
         );
         return Ok(Outcome::VariantFailures);
     }

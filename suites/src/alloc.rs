@@ -7,7 +7,7 @@
 #![warn(missing_docs)]
 
 use crate::workload::WorkloadError;
-use parbench_harness::memory::format_bytes;
+use parbench_analysis::units::format_bytes;
 
 fn cannot_allocate(bytes: u64, what: &str) -> WorkloadError {
     WorkloadError::new(format!(

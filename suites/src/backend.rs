@@ -18,8 +18,8 @@ use crate::workload::{
     Answer, Execution, NotApplicable, ParamSpec, Problem, VariantInfo, Workload, WorkloadError,
     WorkloadInfo,
 };
-use parbench_harness::calibration::BoundModel;
-use parbench_harness::results::Metric;
+use parbench_schema::calibration::BoundModel;
+use parbench_schema::results::Metric;
 use std::collections::BTreeMap;
 
 /// Builds a backend's execution of one variant of a workload on `workers` workers.
@@ -65,7 +65,7 @@ pub struct OpenClKernel {
     /// The program.
     pub kernel: crate::opencl::Kernel,
     /// How its work-items synchronize.
-    pub sync: parbench_harness::results::SyncKind,
+    pub sync: parbench_schema::results::SyncKind,
     /// One line for `parbench list`.
     pub description: &'static str,
     /// What it needs of the device.

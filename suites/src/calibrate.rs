@@ -8,11 +8,11 @@
 //! [`parbench_harness::calibration`].
 
 use crate::counter_rng::lowbias32;
-use parbench_harness::calibration::{
+use parbench_schema::calibration::{
     ABOVE_BOUND, Bandwidth, BandwidthKind, CALIBRATION_VERSION, Calibration, METRIC_BOUND,
     METRIC_BOUND_BY, METRIC_OF_BOUND,
 };
-use parbench_harness::results::{ExecutionModel, Flag, FlagKind, Metric, RunResults};
+use parbench_schema::results::{ExecutionModel, Flag, FlagKind, Metric, RunResults};
 use std::hint::black_box;
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -550,7 +550,7 @@ pub fn calibrate(
     Calibration {
         version: CALIBRATION_VERSION,
         machine_id: machine_id.to_string(),
-        measured_at: parbench_harness::timefmt::rfc3339(std::time::SystemTime::now()),
+        measured_at: parbench_analysis::timefmt::rfc3339(std::time::SystemTime::now()),
         parbench_version: env!("CARGO_PKG_VERSION").to_string(),
         build_profile: build_profile.to_string(),
         isa: crate::simd::best_level().to_string(),
@@ -701,7 +701,7 @@ mod tests {
         variant: &str,
         throughput: f64,
         unit: &str,
-    ) -> parbench_harness::results::Point {
+    ) -> parbench_schema::results::Point {
         serde_json::from_value(serde_json::json!({
             "suite": workload, "workload": workload, "size": "S", "n": 1000, "variant": variant,
             "model": if variant == "opencl" { "opencl" } else { "serial" }, "sync": "none",

@@ -16,7 +16,7 @@ pub fn lowbias32(mut x: u32) -> u32 {
 /// SplitMix64's finalizer: a bijective 64-bit hash.
 #[inline(always)]
 pub fn mix64(z: u64) -> u64 {
-    parbench_harness::rng::mix64(z)
+    parbench_analysis::rng::mix64(z)
 }
 
 /// A uniform f64 in [0, 1) for index `i` of the stream `seed`.

@@ -11,15 +11,16 @@
 //! variants and parameters checked with positioned errors), and run the plan
 //! ([`runner::run_plan`]: reference, verification, the engine's measurement in
 //! [`parbench_harness::engine`], speedup and efficiency). The
-//! [`RunResults`](parbench_harness::results::RunResults) that come out are
-//! what `parbench report` renders: write them with `RunResults::write` and render the HTML
+//! [`RunResults`](parbench_schema::results::RunResults) that come out are
+//! what `parbench report` renders: write them with
+//! [`WriteResults::write`](parbench_harness::results_file::WriteResults::write) and render the HTML
 //! report, CSV and Markdown with `parbench_reports::write_reports`. The repository's
 //! `examples/custom_workload.rs` does all of that with serial, rayon and mutex variants.
 //!
 //! ```
 //! use parbench_harness::config::{Config, ConfigSource};
 //! use parbench_harness::engine::IterationOutput;
-//! use parbench_harness::results::Status;
+//! use parbench_schema::results::Status;
 //! use parbench_suites::plan::{Filters, resolve};
 //! use parbench_suites::runner::{self, RunControl, Silent};
 //! use parbench_suites::workload::{NamedSize, WorkloadInfo};

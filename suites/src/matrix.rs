@@ -178,7 +178,7 @@ mod tests {
 
     #[test]
     fn variant_names_mean_the_same_model_everywhere() {
-        use parbench_harness::results::ExecutionModel;
+        use parbench_schema::results::ExecutionModel;
         // Other execution models (processes, OpenCL) bring their own variant names.
         for w in Registry::builtin().iter() {
             for v in w.variants() {

@@ -6,7 +6,8 @@
 
 use crate::registry::Registry;
 use crate::workload::{Problem, VariantInfo, Workload, WorkloadInfo};
-use parbench_harness::config::{Config, ConfigError, MeasureSettings, ParamValue, SizeSpec};
+use parbench_harness::config::{Config, ConfigError, MeasureSettings, SizeSpec};
+use parbench_schema::params::ParamValue;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -204,7 +205,7 @@ fn check_problem(
     problem: &Problem,
     memory: Option<parbench_harness::memory::MemoryLimit>,
 ) -> Result<(), String> {
-    use parbench_harness::memory::format_bytes;
+    use parbench_analysis::units::format_bytes;
     workload.check_problem(problem).map_err(|e| e.message)?;
     if let (Some(need), Some(limit)) = (workload.memory_bytes(problem), memory)
         && need > limit.bytes
@@ -390,7 +391,7 @@ pub fn resolve(
         if variants.is_empty() {
             continue;
         }
-        variants.sort_by_key(|v| v.model != parbench_harness::results::ExecutionModel::Serial);
+        variants.sort_by_key(|v| v.model != parbench_schema::results::ExecutionModel::Serial);
 
         // Parameters: check each configured value, expand sweeps into a cartesian product. A
         // command suite takes any parameter (each is a placeholder; the config checked their use).

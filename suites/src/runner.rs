@@ -7,13 +7,14 @@
 
 use crate::plan::{Filters, Plan, PlannedProblem, SuitePlan};
 use crate::workload::{Answer, Execution, VariantInfo, verify};
-use parbench_harness::analysis;
-use parbench_harness::config::sha256_hex;
+use parbench_analysis::derived;
+use parbench_analysis::digest::sha256_hex;
 use parbench_harness::engine::{self, MeasureError, SampleProgress};
 use parbench_harness::fingerprint::logical_cores;
-use parbench_harness::interference::{Interference, Snapshot};
+use parbench_harness::interference::Snapshot;
 use parbench_harness::repeated::RepetitionOutcome;
-use parbench_harness::results::{Derived, Metric, Point, RunResults, Status, Throughput};
+use parbench_schema::interference::Interference;
+use parbench_schema::results::{Derived, Metric, Point, RunResults, Status, Throughput};
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -43,16 +44,16 @@ pub fn start_results(
     filters: &Filters,
     quick: bool,
 ) -> RunResults {
-    use parbench_harness::timefmt;
+    use parbench_analysis::timefmt;
     let now = std::time::SystemTime::now();
     RunResults {
-        schema_version: parbench_harness::results::SCHEMA_VERSION,
+        schema_version: parbench_schema::results::SCHEMA_VERSION,
         parbench_version: env!("CARGO_PKG_VERSION").to_string(),
         run_id: timefmt::run_id(now),
         started_at: timefmt::rfc3339(now),
         finished_at: None,
         complete: false,
-        config: parbench_harness::results::ConfigEcho {
+        config: parbench_schema::results::ConfigEcho {
             path: config.source.path.clone(),
             sha256: config.hash(),
             text: config.source.text.clone(),
@@ -60,11 +61,11 @@ pub fn start_results(
             suite_filter: filters.suites.clone(),
             variant_filter: filters.variants.clone(),
         },
-        machine: parbench_harness::fingerprint::Machine::detect(),
+        machine: parbench_harness::fingerprint::detect(),
         points: Vec::new(),
         crossovers: Vec::new(),
         scalability: Vec::new(),
-        environment: Some(parbench_harness::results::RunEnvironment {
+        environment: Some(parbench_schema::results::RunEnvironment {
             repetitions: if quick {
                 config.defaults.measure.quick().repetitions
             } else {
@@ -80,7 +81,7 @@ pub fn start_results(
 pub fn finish_results(results: &mut RunResults, completed: bool) {
     results.complete = completed;
     results.finished_at =
-        completed.then(|| parbench_harness::timefmt::rfc3339(std::time::SystemTime::now()));
+        completed.then(|| parbench_analysis::timefmt::rfc3339(std::time::SystemTime::now()));
 }
 
 /// An observer that ignores everything.
@@ -112,7 +113,7 @@ pub fn point_label(
     size: &str,
     variant: &str,
     workers: u32,
-    params: &BTreeMap<String, parbench_harness::config::ParamValue>,
+    params: &BTreeMap<String, parbench_schema::params::ParamValue>,
 ) -> String {
     let mut s = format!("{suite} {size} {variant} w{workers}");
     for (k, v) in params {
@@ -174,12 +175,12 @@ pub fn run_plan(
     if !completed {
         return false;
     }
-    analysis::derive_all(&mut results.points, plan.seed);
+    derived::derive_all(&mut results.points, plan.seed);
     for p in &results.points[start..] {
         observer.point_finished(p);
     }
-    results.crossovers = parbench_harness::crossover::find_all(&results.points, plan.seed);
-    results.scalability = parbench_harness::fit::scalability_fits(&results.points);
+    results.crossovers = parbench_analysis::crossover::find_all(&results.points, plan.seed);
+    results.scalability = parbench_analysis::fit::scalability_fits(&results.points);
     true
 }
 
@@ -220,7 +221,7 @@ struct ProblemRun<'a> {
 
 /// A seeded random order of `n` slots for one round (Fisher-Yates).
 fn round_order(n: usize, seed: u64) -> Vec<usize> {
-    let mut rng = parbench_harness::rng::SplitMix64::new(seed);
+    let mut rng = parbench_analysis::rng::SplitMix64::new(seed);
     let mut order: Vec<usize> = (0..n).collect();
     for i in (1..n).rev() {
         order.swap(i, rng.below(i + 1));
@@ -252,7 +253,7 @@ fn problems_of(plan: &Plan) -> Vec<ProblemRun<'_>> {
                 rounds: suite.measure.repetitions.max(1),
                 per_rep: suite.measure.per_repetition(),
                 order_seed: plan.seed
-                    ^ parbench_harness::rng::mix64(((problem_index as u64) << 32) ^ suite_hash),
+                    ^ parbench_analysis::rng::mix64(((problem_index as u64) << 32) ^ suite_hash),
             });
         }
     }
@@ -366,7 +367,7 @@ fn publish_all(problems: &mut [ProblemRun<'_>], start: usize, results: &mut RunR
     }
     let end = results.points.len();
     for i in start..end {
-        results.points[i].derived = analysis::derive(&results.points, i, seed);
+        results.points[i].derived = derived::derive(&results.points, i, seed);
     }
 }
 
@@ -455,7 +456,7 @@ fn measure_slot(
 /// repetition, as seen here on small VMs), or `None`. Variants that block on locks or
 /// channels, or whose work is unbalanced by design, are not judged.
 fn crowded(slot: &Slot<'_>, sampling: &Interference) -> Option<String> {
-    use parbench_harness::results::{ExecutionModel, SyncKind};
+    use parbench_schema::results::{ExecutionModel, SyncKind};
     let parallel = matches!(
         slot.variant.model,
         ExecutionModel::Threads | ExecutionModel::Rayon
@@ -777,8 +778,7 @@ mod tests {
     use crate::workload::*;
     use parbench_harness::config::{Config, ConfigSource};
     use parbench_harness::engine::IterationOutput;
-    use parbench_harness::fingerprint::Machine;
-    use parbench_harness::results::{ConfigEcho, ExecutionModel, SyncKind};
+    use parbench_schema::results::{ConfigEcho, ExecutionModel, SyncKind};
 
     /// Sums 0..n; `wrong` adds one, `flaky` is right only on its first run, `panics` panics.
     struct Toy;
@@ -872,7 +872,7 @@ mod tests {
         registry.register(Toy);
         let plan = resolve(&config, &registry, &Filters::default(), false).unwrap();
         let mut results = RunResults {
-            schema_version: parbench_harness::results::SCHEMA_VERSION,
+            schema_version: parbench_schema::results::SCHEMA_VERSION,
             parbench_version: "test".into(),
             run_id: "t".into(),
             started_at: "t".into(),
@@ -886,7 +886,7 @@ mod tests {
                 suite_filter: vec![],
                 variant_filter: vec![],
             },
-            machine: Machine::detect(),
+            machine: parbench_harness::fingerprint::detect(),
             points: vec![],
             crossovers: Vec::new(),
             scalability: vec![],

@@ -3,10 +3,10 @@
 //! code through parbench's engine, verification and reports (see `examples/custom_workload.rs`).
 #![warn(missing_docs)]
 
-use parbench_harness::config::ParamValue;
 use parbench_harness::engine::IterationOutput;
-use parbench_harness::operations::Operations;
-use parbench_harness::results::{ExecutionModel, Metric, SyncKind};
+use parbench_schema::operations::Operations;
+use parbench_schema::params::ParamValue;
+use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -719,10 +719,10 @@ pub trait Workload: Send + Sync {
 
     /// What one unit of work ([`WorkloadInfo::work_unit`]) costs the machine: bytes streamed,
     /// FP64 multiplies and adds, integer hashes, and the bytes the problem touches (see
-    /// [`BoundModel`](parbench_harness::calibration::BoundModel)). With the machine's
+    /// [`BoundModel`](parbench_schema::calibration::BoundModel)). With the machine's
     /// calibration it gives every point a bound its throughput cannot honestly exceed ("% of
     /// bound"). The default: no model, no bound.
-    fn bound(&self, _problem: &Problem) -> Option<parbench_harness::calibration::BoundModel> {
+    fn bound(&self, _problem: &Problem) -> Option<parbench_schema::calibration::BoundModel> {
         None
     }
 

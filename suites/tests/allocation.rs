@@ -2,7 +2,7 @@
 //! process used to abort with "memory allocation of … bytes failed").
 
 use parbench_harness::config::{Config, ConfigSource};
-use parbench_harness::results::Status;
+use parbench_schema::results::Status;
 use parbench_suites::plan::{Filters, resolve};
 use parbench_suites::runner::{Observer, RunControl, run_plan, start_results};
 use parbench_suites::{Problem, Registry, Workload};

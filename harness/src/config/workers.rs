@@ -4,6 +4,50 @@
 use serde::Deserialize;
 use std::collections::BTreeSet;
 
+/// Why a worker-count specification cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WorkersError {
+    #[error("expected at least one worker count")]
+    NoCounts,
+    #[error("worker count {0} is out of range: expected 1 to {MAX_WORKERS}")]
+    OutOfRange(i64),
+    /// A part of an expression is wrong; `text` is the whole expression.
+    #[error("in workers \"{text}\": {source}")]
+    In {
+        text: String,
+        source: Box<WorkersError>,
+    },
+    #[error("workers \"{0}\" is empty")]
+    Empty(String),
+    #[error("a step (`:…`) needs a range such as 1..=8:*2")]
+    StepWithoutRange,
+    #[error("the range {lo}..={hi} is empty")]
+    EmptyRange { lo: i64, hi: i64 },
+    #[error("step {0} would never reach the end of the range")]
+    StepNeverEnds(i64),
+    #[error("unexpected `{token}` in `{text}`")]
+    UnexpectedToken { token: String, text: String },
+    #[error("unexpected character `{0}`; expected numbers, `ncpu`, + - * / ( )")]
+    UnexpectedCharacter(char),
+    #[error("expected a number or `ncpu`")]
+    NoValue,
+    #[error("expected a number or `ncpu` at the end")]
+    MissingValue,
+    #[error("expected `)`")]
+    MissingParenthesis,
+    #[error("overflow")]
+    Overflow,
+    #[error("division by zero")]
+    DivisionByZero,
+    #[error("number `{text}` is too large")]
+    TooLarge {
+        text: String,
+        source: std::num::ParseIntError,
+    },
+    #[error("unknown name `{0}`; the only name allowed is `ncpu`")]
+    UnknownName(String),
+}
+
 /// Most workers a single point may use.
 pub const MAX_WORKERS: i64 = 4096;
 
@@ -44,7 +88,7 @@ impl<'de> Deserialize<'de> for WorkersSpec {
 
 impl WorkersSpec {
     /// Sorted, de-duplicated worker counts for a machine with `ncpu` logical cores.
-    pub fn resolve(&self, ncpu: u32) -> Result<Vec<u32>, String> {
+    pub fn resolve(&self, ncpu: u32) -> Result<Vec<u32>, WorkersError> {
         let mut out = BTreeSet::new();
         match self {
             WorkersSpec::One(v) => {
@@ -53,7 +97,7 @@ impl WorkersSpec {
             WorkersSpec::Expr(s) => out.extend(parse_workers_expr(s, ncpu)?),
             WorkersSpec::List(items) => {
                 if items.is_empty() {
-                    return Err("expected at least one worker count".into());
+                    return Err(WorkersError::NoCounts);
                 }
                 for item in items {
                     match item {
@@ -69,32 +113,31 @@ impl WorkersSpec {
     }
 }
 
-fn check(v: i64) -> Result<u32, String> {
+fn check(v: i64) -> Result<u32, WorkersError> {
     if (1..=MAX_WORKERS).contains(&v) {
         Ok(v as u32)
     } else {
-        Err(format!(
-            "worker count {v} is out of range: expected 1 to {MAX_WORKERS}"
-        ))
+        Err(WorkersError::OutOfRange(v))
     }
 }
 
 /// Parses `expr`, `a..=b`, `a..b`, optionally followed by `:step` (`:2` adds, `:*2` multiplies),
 /// or a comma-separated list of those. Expressions use integers, `ncpu`, `+ - * /` and parentheses.
-pub fn parse_workers_expr(text: &str, ncpu: u32) -> Result<Vec<u32>, String> {
+pub fn parse_workers_expr(text: &str, ncpu: u32) -> Result<Vec<u32>, WorkersError> {
     let mut out = Vec::new();
     for part in text.split(',') {
-        out.extend(
-            parse_item(part.trim(), ncpu).map_err(|e| format!("in workers \"{text}\": {e}"))?,
-        );
+        out.extend(parse_item(part.trim(), ncpu).map_err(|e| WorkersError::In {
+            text: text.to_string(),
+            source: Box::new(e),
+        })?);
     }
     if out.is_empty() {
-        return Err(format!("workers \"{text}\" is empty"));
+        return Err(WorkersError::Empty(text.to_string()));
     }
     Ok(out)
 }
 
-fn parse_item(item: &str, ncpu: u32) -> Result<Vec<u32>, String> {
+fn parse_item(item: &str, ncpu: u32) -> Result<Vec<u32>, WorkersError> {
     let (range, step) = match item.split_once(':') {
         Some((r, s)) => (r.trim(), Some(s.trim())),
         None => (item, None),
@@ -105,7 +148,7 @@ fn parse_item(item: &str, ncpu: u32) -> Result<Vec<u32>, String> {
         (eval(a, ncpu)?, Some(eval(b, ncpu)? - 1))
     } else {
         if step.is_some() {
-            return Err("a step (`:…`) needs a range such as 1..=8:*2".into());
+            return Err(WorkersError::StepWithoutRange);
         }
         (eval(range, ncpu)?, None)
     };
@@ -114,7 +157,7 @@ fn parse_item(item: &str, ncpu: u32) -> Result<Vec<u32>, String> {
     };
     let lo_c = check(lo)?;
     if hi < lo {
-        return Err(format!("the range {lo}..={hi} is empty"));
+        return Err(WorkersError::EmptyRange { lo, hi });
     }
     let hi_c = check(hi)?;
     let (multiply, by) = match step {
@@ -125,7 +168,7 @@ fn parse_item(item: &str, ncpu: u32) -> Result<Vec<u32>, String> {
         },
     };
     if by < 1 || (multiply && by < 2) {
-        return Err(format!("step {by} would never reach the end of the range"));
+        return Err(WorkersError::StepNeverEnds(by));
     }
     let mut v = Vec::new();
     let mut cur = lo_c as i64;
@@ -137,7 +180,7 @@ fn parse_item(item: &str, ncpu: u32) -> Result<Vec<u32>, String> {
 }
 
 /// Evaluates an integer expression over `ncpu` (recursive descent).
-fn eval(text: &str, ncpu: u32) -> Result<i64, String> {
+fn eval(text: &str, ncpu: u32) -> Result<i64, WorkersError> {
     let tokens = tokenize(text)?;
     let mut p = Parser {
         tokens: &tokens,
@@ -146,16 +189,15 @@ fn eval(text: &str, ncpu: u32) -> Result<i64, String> {
     };
     let v = p.expr()?;
     if p.pos != tokens.len() {
-        return Err(format!(
-            "unexpected `{}` in `{}`",
-            tokens[p.pos],
-            text.trim()
-        ));
+        return Err(WorkersError::UnexpectedToken {
+            token: tokens[p.pos].clone(),
+            text: text.trim().to_string(),
+        });
     }
     Ok(v)
 }
 
-fn tokenize(text: &str) -> Result<Vec<String>, String> {
+fn tokenize(text: &str) -> Result<Vec<String>, WorkersError> {
     let mut out = Vec::new();
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
@@ -179,13 +221,11 @@ fn tokenize(text: &str) -> Result<Vec<String>, String> {
             out.push(c.to_string());
             i += 1;
         } else {
-            return Err(format!(
-                "unexpected character `{c}`; expected numbers, `ncpu`, + - * / ( )"
-            ));
+            return Err(WorkersError::UnexpectedCharacter(c));
         }
     }
     if out.is_empty() {
-        return Err("expected a number or `ncpu`".into());
+        return Err(WorkersError::NoValue);
     }
     Ok(out)
 }
@@ -201,7 +241,7 @@ impl Parser<'_> {
         self.tokens.get(self.pos).map(String::as_str)
     }
 
-    fn expr(&mut self) -> Result<i64, String> {
+    fn expr(&mut self) -> Result<i64, WorkersError> {
         let mut v = self.term()?;
         while let Some(op @ ("+" | "-")) = self.peek() {
             let add = op == "+";
@@ -212,22 +252,22 @@ impl Parser<'_> {
             } else {
                 v.checked_sub(r)
             }
-            .ok_or("overflow")?;
+            .ok_or(WorkersError::Overflow)?;
         }
         Ok(v)
     }
 
-    fn term(&mut self) -> Result<i64, String> {
+    fn term(&mut self) -> Result<i64, WorkersError> {
         let mut v = self.atom()?;
         while let Some(op @ ("*" | "/")) = self.peek() {
             let mul = op == "*";
             self.pos += 1;
             let r = self.atom()?;
             v = if mul {
-                v.checked_mul(r).ok_or("overflow")?
+                v.checked_mul(r).ok_or(WorkersError::Overflow)?
             } else {
                 if r == 0 {
-                    return Err("division by zero".into());
+                    return Err(WorkersError::DivisionByZero);
                 }
                 v / r
             };
@@ -235,28 +275,26 @@ impl Parser<'_> {
         Ok(v)
     }
 
-    fn atom(&mut self) -> Result<i64, String> {
-        let tok = self
-            .peek()
-            .ok_or("expected a number or `ncpu` at the end")?
-            .to_string();
+    fn atom(&mut self) -> Result<i64, WorkersError> {
+        let tok = self.peek().ok_or(WorkersError::MissingValue)?.to_string();
         self.pos += 1;
         match tok.as_str() {
             "ncpu" => Ok(self.ncpu),
             "(" => {
                 let v = self.expr()?;
                 if self.peek() != Some(")") {
-                    return Err("expected `)`".into());
+                    return Err(WorkersError::MissingParenthesis);
                 }
                 self.pos += 1;
                 Ok(v)
             }
             t if t.chars().all(|c| c.is_ascii_digit()) => {
-                t.parse().map_err(|_| format!("number `{t}` is too large"))
+                t.parse().map_err(|source| WorkersError::TooLarge {
+                    text: t.to_string(),
+                    source,
+                })
             }
-            t => Err(format!(
-                "unknown name `{t}`; the only name allowed is `ncpu`"
-            )),
+            t => Err(WorkersError::UnknownName(t.to_string())),
         }
     }
 }
@@ -288,31 +326,37 @@ mod tests {
         assert!(
             parse_workers_expr("1..=cores", 2)
                 .unwrap_err()
+                .to_string()
                 .contains("unknown name `cores`")
         );
         assert!(
             parse_workers_expr("0..=2", 2)
                 .unwrap_err()
+                .to_string()
                 .contains("out of range")
         );
         assert!(
             parse_workers_expr("3..=1", 2)
                 .unwrap_err()
+                .to_string()
                 .contains("empty")
         );
         assert!(
             parse_workers_expr("1..=8:*1", 2)
                 .unwrap_err()
+                .to_string()
                 .contains("never reach")
         );
         assert!(
             parse_workers_expr("ncpu/0", 2)
                 .unwrap_err()
+                .to_string()
                 .contains("division by zero")
         );
         assert!(
             parse_workers_expr("2:4", 2)
                 .unwrap_err()
+                .to_string()
                 .contains("needs a range")
         );
     }

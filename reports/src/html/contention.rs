@@ -6,17 +6,18 @@
 
 use super::{Page, Section, figure, variant_cell};
 use crate::escape::html as esc;
+use crate::format;
+use crate::output::ReportError;
 use crate::plot::{
     ColorScale, HALF_WIDTH, HeatCell, HeatmapChart, Series, WorkersChart, XY, time_unit,
 };
 use crate::view::{Problem, variants_of};
-use crate::{ReportError, format};
-use parbench_harness::Nanos;
-use parbench_harness::config::ParamValue;
-use parbench_harness::operations::{
+use parbench_schema::Nanos;
+use parbench_schema::operations::{
     LatencySummary, Operations, PERCENTILES, STARVATION_SHARE, percentile_label,
 };
-use parbench_harness::results::{Point, Status};
+use parbench_schema::params::ParamValue;
+use parbench_schema::results::{Point, Status};
 use std::fmt::Write as _;
 
 pub(super) struct Contention;

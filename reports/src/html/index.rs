@@ -4,15 +4,16 @@
 
 use super::{Section, nav, page_foot, page_head, status_badge, variant_cell};
 use crate::escape::html as esc;
+use crate::format;
+use crate::output::ReportError;
 use crate::plot::{ColorScale, HeatCell, HeatmapChart, tick};
 use crate::view::{
     MIN_SAMPLES, ReportView, STATUSES, best_speedup, headline_eligible, not_headline_because,
     speedup_interval, status_counts, status_groups,
 };
-use crate::{ReportError, format};
-use parbench_harness::Nanos;
-use parbench_harness::analysis::BASELINE_VARIANT;
-use parbench_harness::results::{ExecutionModel, Point, RunResults, Status};
+use parbench_analysis::derived::BASELINE_VARIANT;
+use parbench_schema::Nanos;
+use parbench_schema::results::{ExecutionModel, Point, RunResults, Status};
 use std::fmt::Write as _;
 
 pub(super) fn render(
@@ -756,7 +757,7 @@ fn how_measured(out: &mut String, view: &ReportView<'_>) {
                 } else {
                     format!("; serial: {}", serial.join(", "))
                 },
-                parbench_harness::calibration::ABOVE_BOUND * 100.0
+                parbench_schema::calibration::ABOVE_BOUND * 100.0
             );
         }
         None => out.push_str("<dt>Bounds</dt><dd>This run had no calibration of the machine (`parbench calibrate`), so no point is measured against the machine's limits.</dd>\n"),
@@ -808,9 +809,9 @@ fn calibration(out: &mut String, view: &ReportView<'_>) {
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for kind in [
-        parbench_harness::calibration::BandwidthKind::Read,
-        parbench_harness::calibration::BandwidthKind::Write,
-        parbench_harness::calibration::BandwidthKind::Copy,
+        parbench_schema::calibration::BandwidthKind::Read,
+        parbench_schema::calibration::BandwidthKind::Write,
+        parbench_schema::calibration::BandwidthKind::Copy,
     ] {
         for t in &threads {
             let _ = write!(

@@ -4,9 +4,10 @@
 
 use super::{Page, Section, variant_cell};
 use crate::escape::html as esc;
+use crate::format;
+use crate::output::ReportError;
 use crate::view::Problem;
-use crate::{ReportError, format};
-use parbench_harness::results::Point;
+use parbench_schema::results::Point;
 use std::fmt::Write as _;
 
 pub(super) struct Metrics;

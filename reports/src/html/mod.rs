@@ -14,9 +14,9 @@ mod scalability;
 mod suite;
 
 use crate::escape::html as esc;
+use crate::output::{Exporter, OutputFile, ReportError};
 use crate::view::{ReportView, SuiteView};
-use crate::{Exporter, OutputFile, ReportError};
-use parbench_harness::results::{FlagKind, Point, RunResults, Status};
+use parbench_schema::results::{FlagKind, Point, RunResults, Status};
 use std::fmt::Write as _;
 
 pub use crate::view::Problem;
@@ -370,12 +370,12 @@ pub(crate) fn small_multiples(
     }
     let reference: Vec<&crate::plot::Series> = series
         .iter()
-        .filter(|s| s.label == parbench_harness::analysis::BASELINE_VARIANT)
+        .filter(|s| s.label == parbench_analysis::derived::BASELINE_VARIANT)
         .collect();
     let mut out: Vec<(&'static str, Vec<crate::plot::Series>)> = Vec::new();
     for s in series
         .iter()
-        .filter(|s| s.label != parbench_harness::analysis::BASELINE_VARIANT)
+        .filter(|s| s.label != parbench_analysis::derived::BASELINE_VARIANT)
     {
         let f = family(&s.label);
         match out.iter_mut().find(|(g, _)| *g == f) {

@@ -10,8 +10,8 @@ use crate::escape::html as esc;
 use crate::palette::phase_color;
 use crate::plot::{Bar, StackedBarChart, time_unit};
 use crate::view::{Problem, ReportView};
-use parbench_harness::Nanos;
-use parbench_harness::results::{ExecutionModel, Point, Status};
+use parbench_schema::Nanos;
+use parbench_schema::results::{ExecutionModel, Point, Status};
 use plotters::style::RGBColor;
 use std::fmt::Write as _;
 
@@ -209,7 +209,7 @@ impl Section for Mpi {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parbench_harness::results::{Metric, Phase, RunResults};
+    use parbench_schema::results::{Metric, Phase, RunResults};
 
     fn point(variant: &str, model: &str, workers: u32, mean: f64, phases: &[(&str, f64)]) -> Point {
         let mut p: Point = serde_json::from_value(serde_json::json!({
@@ -251,7 +251,7 @@ mod tests {
             "schema_version": 1, "parbench_version": "t", "run_id": "r", "started_at": "s",
             "complete": true,
             "config": {"path": "p", "sha256": "h", "text": "", "quick": false},
-            "machine": serde_json::to_value(parbench_harness::fingerprint::Machine::detect()).unwrap(),
+            "machine": serde_json::to_value(parbench_analysis::test_support::machine()).unwrap(),
             "points": []
         }))
         .unwrap();

@@ -6,13 +6,15 @@
 
 use super::{Page, Section, figure, variant_cell};
 use crate::escape::html as esc;
+use crate::format;
+use crate::output::ReportError;
 use crate::palette::phase_color;
 use crate::plot::{Bar, HALF_WIDTH, Series, SizeChart, SizeMarker, StackedBarChart, XY, time_unit};
 use crate::view::ReportView;
-use crate::{ReportError, format};
-use parbench_harness::Nanos;
-use parbench_harness::crossover::{self, Crossover, Measure, Outcome};
-use parbench_harness::results::{ExecutionModel, Point, Status};
+use parbench_analysis::crossover;
+use parbench_schema::Nanos;
+use parbench_schema::crossover::{Crossover, Measure, Outcome};
+use parbench_schema::results::{ExecutionModel, Point, Status};
 use plotters::style::RGBColor;
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -443,7 +445,7 @@ fn sweeps(page: &Page<'_>, mine: &[&Crossover], out: &mut String) -> Result<(), 
 fn ratio_table(e2e: &Crossover, kernel: Option<&Crossover>, out: &mut String) {
     out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>size</th><th class=\"num\">n</th><th>best CPU point</th><th class=\"num\">its median</th><th class=\"num\">OpenCL end to end</th><th class=\"num\">ratio (95% CI)</th><th class=\"num\">OpenCL kernel</th><th class=\"num\">ratio (95% CI)</th></tr></thead>\n<tbody>\n");
     let ratio = |r: f64, ci: [f64; 2]| {
-        let sig = parbench_harness::duration::three_significant;
+        let sig = parbench_schema::duration::three_significant;
         format!("{}× ({}–{})", sig(r), sig(ci[0]), sig(ci[1]))
     };
     for s in &e2e.sizes {

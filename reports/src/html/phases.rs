@@ -5,11 +5,12 @@
 
 use super::{Page, Section, figure, variant_cell};
 use crate::escape::html as esc;
+use crate::format;
+use crate::output::ReportError;
 use crate::palette::phase_color;
 use crate::plot::{Bar, StackedBarChart, time_unit};
 use crate::view::Problem;
-use crate::{ReportError, format};
-use parbench_harness::results::Point;
+use parbench_schema::results::Point;
 use std::fmt::Write as _;
 
 pub(super) struct Phases;

@@ -6,12 +6,13 @@
 
 use super::{Page, Section, figure, or_dash, variant_cell};
 use crate::escape::html as esc;
+use crate::format;
+use crate::output::ReportError;
 use crate::palette::{phase_color, variant_color};
 use crate::plot::{Bar, StackedBarChart, time_unit};
 use crate::view::{Problem, ReportView};
-use crate::{ReportError, format};
-use parbench_harness::Nanos;
-use parbench_harness::results::{ExecutionModel, Point, Status};
+use parbench_schema::Nanos;
+use parbench_schema::results::{ExecutionModel, Point, Status};
 use plotters::style::RGBColor;
 use std::fmt::Write as _;
 
@@ -255,7 +256,7 @@ impl Section for Processes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parbench_harness::results::{Metric, Phase, RunResults};
+    use parbench_schema::results::{Metric, Phase, RunResults};
 
     fn point(variant: &str, model: ExecutionModel, workers: u32, mean: f64) -> Point {
         let mut p: Point = serde_json::from_value(serde_json::json!({
@@ -299,7 +300,9 @@ mod tests {
             "schema_version": 1, "parbench_version": "t", "run_id": "r", "started_at": "s",
             "complete": true,
             "config": {"path": "p", "sha256": "h", "text": "", "quick": false},
-            "machine": serde_json::to_value(parbench_harness::fingerprint::Machine::detect()).unwrap(),
+            "machine": {"id": "0123456789abcdef", "hostname": "h", "cpu_model": "c",
+                "logical_cores": 4, "os": "o", "kernel": "k", "arch": "x86_64",
+                "rustc": "rustc", "build_profile": "release"},
             "points": []
         }))
         .unwrap();
@@ -323,7 +326,7 @@ mod tests {
 
     #[test]
     fn renders_on_the_suite_page_and_the_overview_escaped_and_only_with_processes() {
-        use crate::Exporter;
+        use crate::output::Exporter;
         let threads_only = results(vec![point("threads", ExecutionModel::Threads, 1, 4e5)]);
         let files = super::super::HtmlExporter.render(&threads_only).unwrap();
         assert!(

@@ -6,13 +6,13 @@
 
 use super::{Page, Section, figure, variant_cell};
 use crate::escape::html as esc;
+use crate::format;
+use crate::output::ReportError;
 use crate::plot::{Curve, FULL_WIDTH, Series, WorkersChart, XY, si_unit};
 use crate::view::{Problem, variants_of};
-use crate::{ReportError, format};
-use parbench_harness::fit::{
-    self, ScalabilityFit, USL_MAX_RMS_RELATIVE_RESIDUAL, USL_MIN_DISTINCT_WORKERS, UslFit, UslPeak,
-};
-use parbench_harness::results::{Point, Status};
+use parbench_analysis::fit::{self, USL_MAX_RMS_RELATIVE_RESIDUAL, USL_MIN_DISTINCT_WORKERS};
+use parbench_schema::fit::{ScalabilityFit, UslFit, UslPeak};
+use parbench_schema::results::{Point, Status};
 use std::fmt::Write as _;
 
 pub(super) struct Scalability;

@@ -8,6 +8,8 @@ use super::{
     variant_cell,
 };
 use crate::escape::html as esc;
+use crate::format;
+use crate::output::ReportError;
 use crate::plot::{
     BoxPlotChart, BoxRow, Curve, HALF_WIDTH, Series, SizeChart, WorkersChart, XY, percent_tick,
     si_unit, signed_percent_tick, time_unit,
@@ -16,10 +18,9 @@ use crate::view::{
     MIN_SAMPLES, Problem, amdahl_of, efficiency, enough_samples, headline_eligible,
     karp_flatt_shown, overlap, speedup_interval, status_counts, variants_of,
 };
-use crate::{ReportError, format};
-use parbench_harness::Nanos;
-use parbench_harness::analysis::BASELINE_VARIANT;
-use parbench_harness::results::{Point, Status, StopReason};
+use parbench_analysis::derived::BASELINE_VARIANT;
+use parbench_schema::Nanos;
+use parbench_schema::results::{Point, Status, StopReason};
 use std::fmt::Write as _;
 
 pub(super) fn render(

@@ -8,7 +8,7 @@ use super::{
     AXIS, DESC_SIZE, FONT, GRID, LABEL_CHAR_PX, LABEL_SIZE, PlotError, TITLE_SIZE, WIDE,
     decade_range, tick, truncate,
 };
-use parbench_harness::stats::{quantile_sorted, sorted};
+use parbench_analysis::stats::{quantile_sorted, sorted};
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;

@@ -6,11 +6,11 @@
 //! the fixture test (`reports/tests/site.rs`) and the real `--quick` runs (`tests/report_rules.rs`).
 #![allow(dead_code)]
 
-use parbench_harness::results::{Point, RunResults, Status};
 use parbench_reports::palette::{MIN_DELTA_E, RGBColor, delta_e};
 use parbench_reports::view::{
     MIN_SAMPLES, ReportView, best_speedup, enough_samples, headline_eligible,
 };
+use parbench_schema::results::{Point, RunResults, Status};
 use std::collections::BTreeSet;
 use std::path::Path;
 

@@ -16,6 +16,6 @@ pub const FAULTS: [&str; 7] = [
 /// The answer for items `range`: the wrapping sum of `mix64(seed ^ i)`.
 pub fn sum_range(seed: u64, range: std::ops::Range<u64>) -> u64 {
     range.fold(0u64, |acc, i| {
-        acc.wrapping_add(parbench_harness::rng::mix64(seed ^ i))
+        acc.wrapping_add(parbench_analysis::rng::mix64(seed ^ i))
     })
 }

@@ -405,7 +405,7 @@ mod tests {
     #[test]
     fn specs_round_trip_and_faults_parse() {
         let p = Problem::new("t", 64, 3)
-            .with_param("steps", parbench_harness::config::ParamValue::Int(5));
+            .with_param("steps", parbench_schema::params::ParamValue::Int(5));
         let s = stencil(&p).unwrap();
         assert_eq!(s.steps, 5);
         let json = serde_json::to_string(&s).unwrap();
@@ -413,7 +413,7 @@ mod tests {
         assert!(
             stencil(
                 &Problem::new("t", 2, 3)
-                    .with_param("steps", parbench_harness::config::ParamValue::Int(5))
+                    .with_param("steps", parbench_schema::params::ParamValue::Int(5))
             )
             .is_err()
         );

@@ -9,11 +9,11 @@ use super::job::{JobSpec, WireAnswer};
 use super::rank::{self, Done, PREFIX, Ready};
 use super::{LaunchSettings, metric};
 use crate::workload::{Answer, Execution, Tolerance, WorkloadError};
-use parbench_harness::Nanos;
 use parbench_harness::config::MpiLauncher;
 use parbench_harness::engine::IterationOutput;
-use parbench_harness::results::Metric;
 use parbench_harness::worker_process::{self, kill_registered, reap_registered, spawn_registered};
+use parbench_schema::Nanos;
+use parbench_schema::results::Metric;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -350,7 +350,7 @@ impl Execution for MpiExecution {
         if !timed.is_empty() {
             m.insert(
                 metric::COMMUNICATION_SHARE.into(),
-                metric(parbench_harness::stats::median(timed), ""),
+                metric(parbench_analysis::stats::median(timed), ""),
             );
         }
         m

@@ -23,7 +23,7 @@ pub use job::{JobKind, JobSpec, RankFault};
 use crate::backend::{Backend, Hooks, Support};
 use crate::workload::{Execution, ParamSpec, Problem, VariantInfo, WorkloadError};
 use parbench_harness::config::{Config, ConfigError, MpiLauncher, MpiSettings};
-use parbench_harness::results::{ExecutionModel, SyncKind};
+use parbench_schema::results::{ExecutionModel, SyncKind};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 

@@ -7,8 +7,8 @@
 pub use parbench_harness::config::DeviceMatch;
 
 use crate::workload::{Execution, ParamKind, ParamSpec, Problem, VariantInfo, WorkloadError};
-use parbench_harness::config::ParamValue;
-use parbench_harness::results::{ExecutionModel, SyncKind};
+use parbench_schema::params::ParamValue;
+use parbench_schema::results::{ExecutionModel, SyncKind};
 use serde::Serialize;
 use std::sync::{Mutex, OnceLock};
 

@@ -189,7 +189,7 @@ mod tests {
     use super::*;
     use crate::processes::worker::{WorkerState, tests::run_in_process};
     use crate::workload::verify;
-    use parbench_harness::config::ParamValue;
+    use parbench_schema::params::ParamValue;
 
     fn problem(fault: &str, on: i64) -> Problem {
         Problem::new("t", 1000, 5)

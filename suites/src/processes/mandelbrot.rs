@@ -131,7 +131,7 @@ mod tests {
     use super::*;
     use crate::processes::worker::{WorkerState, tests::run_in_process};
     use crate::workload::{Workload, verify};
-    use parbench_harness::config::ParamValue;
+    use parbench_schema::params::ParamValue;
 
     #[test]
     fn bands_computed_by_the_worker_side_match_the_reference() {

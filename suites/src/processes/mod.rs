@@ -27,8 +27,8 @@ pub mod worker;
 use crate::workload::{
     Answer, Execution, NotApplicable, ParamKind, ParamSpec, Problem, VariantInfo, WorkloadError,
 };
-use parbench_harness::config::ParamValue;
-use parbench_harness::results::{ExecutionModel, Metric, SyncKind};
+use parbench_schema::params::ParamValue;
+use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -307,7 +307,7 @@ fn median_from(v: &Tagged, from: u64) -> Option<f64> {
     } else {
         &late
     };
-    (!values.is_empty()).then(|| parbench_harness::stats::median(values))
+    (!values.is_empty()).then(|| parbench_analysis::stats::median(values))
 }
 
 fn ns_metric(v: f64) -> Metric {
@@ -447,8 +447,8 @@ impl<J: Job> ProcessExecution<J> {
 #[cfg(unix)]
 impl<J: Job> Execution for ProcessExecution<J> {
     fn run(&mut self) -> Result<parbench_harness::engine::IterationOutput, String> {
-        use parbench_harness::Nanos;
         use parbench_harness::worker_process::Mode;
+        use parbench_schema::Nanos;
         use std::time::{Duration, Instant};
         // The pool starts on the first run: the untimed verification run, before any timing.
         if self.set.mode() == Mode::Pool && !self.started {

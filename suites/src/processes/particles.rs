@@ -137,7 +137,7 @@ mod tests {
     use super::*;
     use crate::processes::worker::{WorkerState, tests::run_in_process};
     use crate::workload::{Workload, verify};
-    use parbench_harness::config::ParamValue;
+    use parbench_schema::params::ParamValue;
 
     #[test]
     fn chunks_computed_by_the_worker_side_match_the_reference() {

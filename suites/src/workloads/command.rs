@@ -14,7 +14,7 @@ use crate::workload::*;
 use parbench_harness::command::CommandLine;
 use parbench_harness::config::{CommandSpec, CommandSuite, CommandVerify};
 use parbench_harness::engine::IterationOutput;
-use parbench_harness::results::{ExecutionModel, Metric, SyncKind};
+use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -462,7 +462,7 @@ impl Execution for CommandExecution {
             return m;
         }
         let median = |f: &dyn Fn(&Run) -> f64| {
-            parbench_harness::stats::median(&timed.iter().map(f).collect::<Vec<_>>())
+            parbench_analysis::stats::median(&timed.iter().map(f).collect::<Vec<_>>())
         };
         let mut put = |name: &str, value: f64, unit: &str| {
             m.insert(

@@ -13,7 +13,7 @@ use crate::exec::{
 use crate::workload::*;
 use crossbeam::utils::CachePadded;
 use parbench_harness::engine::IterationOutput;
-use parbench_harness::results::{ExecutionModel, Metric, SyncKind};
+use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};

@@ -5,8 +5,8 @@
 
 pub use crate::kernels::fault::*;
 use crate::workload::*;
-use parbench_harness::config::ParamValue;
 use parbench_harness::engine::IterationOutput;
+use parbench_schema::params::ParamValue;
 
 fn sum(seed: u64, n: u64) -> u64 {
     sum_range(seed, 0..n)

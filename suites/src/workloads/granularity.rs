@@ -3,7 +3,7 @@
 //! privately) and how many updates a batch holds.
 
 use crate::workload::{ParamKind, ParamSpec, Problem, WorkloadError};
-use parbench_harness::config::ParamValue;
+use parbench_schema::params::ParamValue;
 
 pub const GRANULARITY: &str = "granularity";
 pub const BATCH_SIZE: &str = "batch-size";

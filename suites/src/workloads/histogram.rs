@@ -12,9 +12,9 @@ use crate::exec::{SpinBarrier, rayon_pool, scoped_chunks_together, split_even, t
 pub use crate::kernels::histogram::*;
 use crate::workload::*;
 use crossbeam::utils::CachePadded;
-use parbench_harness::config::ParamValue;
 use parbench_harness::engine::IterationOutput;
-use parbench_harness::results::{ExecutionModel, Metric, SyncKind};
+use parbench_schema::params::ParamValue;
+use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};

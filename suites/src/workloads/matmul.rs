@@ -10,7 +10,7 @@ use crate::exec::{SpinBarrier, rayon_pool, scoped_each, split_even};
 pub use crate::kernels::matmul::*;
 use crate::workload::*;
 use parbench_harness::engine::IterationOutput;
-use parbench_harness::results::{ExecutionModel, SyncKind};
+use parbench_schema::results::{ExecutionModel, SyncKind};
 use rayon::prelude::*;
 use std::ops::Range;
 use std::sync::RwLock;
@@ -221,10 +221,10 @@ impl Workload for Matmul {
         Some(problem.n.saturating_mul(problem.n).saturating_mul(5 * 8))
     }
 
-    fn bound(&self, _problem: &Problem) -> Option<parbench_harness::calibration::BoundModel> {
+    fn bound(&self, _problem: &Problem) -> Option<parbench_schema::calibration::BoundModel> {
         // The unit of work is a FLOP (a multiply or an add); the blocked kernel reuses every
         // element from cache, so the matrices' traffic is not the limit.
-        Some(parbench_harness::calibration::BoundModel {
+        Some(parbench_schema::calibration::BoundModel {
             flops: 1.0,
             ..Default::default()
         })

@@ -12,9 +12,9 @@ use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{rayon_pool, split_even, task_len};
 pub use crate::kernels::particles::*;
 use crate::workload::*;
-use parbench_harness::config::ParamValue;
 use parbench_harness::engine::IterationOutput;
-use parbench_harness::results::{ExecutionModel, SyncKind};
+use parbench_schema::params::ParamValue;
+use parbench_schema::results::{ExecutionModel, SyncKind};
 use rayon::prelude::*;
 
 const RAYON_MIN_TASK: usize = 1024;
@@ -196,10 +196,10 @@ impl Workload for Particles {
         Some(problem.n.saturating_mul(7 * 8))
     }
 
-    fn bound(&self, _problem: &Problem) -> Option<parbench_harness::calibration::BoundModel> {
+    fn bound(&self, _problem: &Problem) -> Option<parbench_schema::calibration::BoundModel> {
         // A particle step: 7 multiplies and adds, plus a square root and a division that this
         // bound does not count (so it is loose: particles reach a small share of it).
-        Some(parbench_harness::calibration::BoundModel {
+        Some(parbench_schema::calibration::BoundModel {
             flops: 7.0,
             ..Default::default()
         })

@@ -7,7 +7,7 @@ use crate::exec::{rayon_pool, scoped_chunks, scoped_workers, split_even, task_le
 pub use crate::kernels::pi::*;
 use crate::workload::*;
 use parbench_harness::engine::IterationOutput;
-use parbench_harness::results::{ExecutionModel, Metric, SyncKind};
+use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -212,9 +212,9 @@ impl Workload for Pi {
         problem.n as f64
     }
 
-    fn bound(&self, _problem: &Problem) -> Option<parbench_harness::calibration::BoundModel> {
+    fn bound(&self, _problem: &Problem) -> Option<parbench_schema::calibration::BoundModel> {
         // Two 32-bit hashes per sample (x and y); the hit test is not counted.
-        Some(parbench_harness::calibration::BoundModel {
+        Some(parbench_schema::calibration::BoundModel {
             hashes: 2.0,
             ..Default::default()
         })

@@ -7,7 +7,7 @@ use crate::exec::{rayon_pool, scoped_slices};
 pub use crate::kernels::square::*;
 use crate::workload::*;
 use parbench_harness::engine::IterationOutput;
-use parbench_harness::results::{ExecutionModel, SyncKind};
+use parbench_schema::results::{ExecutionModel, SyncKind};
 use rayon::prelude::*;
 
 /// Bytes moved per element: 8 read + 8 written (write-allocate traffic is not counted, as in STREAM).
@@ -157,9 +157,9 @@ impl Workload for Square {
         Some(problem.n.saturating_mul(3 * 8))
     }
 
-    fn bound(&self, problem: &Problem) -> Option<parbench_harness::calibration::BoundModel> {
+    fn bound(&self, problem: &Problem) -> Option<parbench_schema::calibration::BoundModel> {
         // The unit of work is a byte moved: x read and y written, both arrays touched.
-        Some(parbench_harness::calibration::BoundModel {
+        Some(parbench_schema::calibration::BoundModel {
             bytes: 1.0,
             working_set_bytes: problem.n as f64 * BYTES_PER_ELEMENT,
             ..Default::default()

@@ -8,10 +8,10 @@
 use crate::exec::{SpinBarrier, rayon_pool, scoped_each, split_even};
 pub use crate::kernels::stencil::*;
 use crate::workload::*;
-use parbench_harness::config::ParamValue;
-use parbench_harness::duration::Nanos;
 use parbench_harness::engine::IterationOutput;
-use parbench_harness::results::{ExecutionModel, SyncKind};
+use parbench_schema::duration::Nanos;
+use parbench_schema::params::ParamValue;
+use parbench_schema::results::{ExecutionModel, SyncKind};
 use rayon::prelude::*;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -390,11 +390,11 @@ impl Workload for Stencil {
         Some(problem.n.saturating_mul(problem.n).saturating_mul(4 * 8))
     }
 
-    fn bound(&self, problem: &Problem) -> Option<parbench_harness::calibration::BoundModel> {
+    fn bound(&self, problem: &Problem) -> Option<parbench_schema::calibration::BoundModel> {
         // A cell update reads its cell (the neighbours come from cache) and writes one: 16
         // bytes; c + α(u + d + l + r − 4c) is 8 multiplies and adds. Two grids are touched.
         let n = problem.n as f64;
-        Some(parbench_harness::calibration::BoundModel {
+        Some(parbench_schema::calibration::BoundModel {
             bytes: 16.0,
             flops: 8.0,
             working_set_bytes: 2.0 * n * n * 8.0,

@@ -34,10 +34,11 @@ use crate::workload::*;
 pub(crate) use barrier::opaque;
 use crew::Crew;
 use crossbeam::utils::CachePadded;
-use parbench_harness::config::ParamValue;
+use parbench_analysis::operations::{FairnessTracker, LatencyHistogram};
 use parbench_harness::engine::IterationOutput;
-use parbench_harness::operations::{Fairness, FairnessTracker, LatencyHistogram, Operations};
-use parbench_harness::results::{ExecutionModel, Metric, SyncKind};
+use parbench_schema::operations::{Fairness, Operations};
+use parbench_schema::params::ParamValue;
+use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
 use primitives::{Bare, CasLoop, FetchAdd, Locked, Plain, Shared, Slots};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -311,7 +312,7 @@ impl Observer {
             per_iteration: fairness.per_iteration(),
             latency,
         };
-        let mut metrics = operations.metrics();
+        let mut metrics = parbench_analysis::operations::metrics(&operations);
         let mut put = |name: &str, value: f64, unit: &str| {
             metrics.insert(
                 name.into(),
@@ -752,7 +753,7 @@ impl Workload for Contention {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parbench_harness::operations::STARVATION_SHARE;
+    use parbench_schema::operations::STARVATION_SHARE;
 
     fn problem(n: u64, inside: i64, outside: i64, read_fraction: f64, every: i64) -> Problem {
         Problem::new("t", n, 17)

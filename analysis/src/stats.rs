@@ -2,27 +2,14 @@
 //! confidence interval of the median, and Tukey-fence outlier counts (counted, never dropped).
 
 use crate::rng::SplitMix64;
-use serde::{Deserialize, Serialize};
+use parbench_schema::duration::Nanos;
+use parbench_schema::results::{OutlierCounts, relative_width};
+use parbench_schema::results::{Phase, TimeStats};
 
 /// Number of bootstrap resamples used for reported confidence intervals.
 pub const BOOTSTRAP_RESAMPLES: usize = 2000;
 /// Confidence level of every reported interval.
 pub const CONFIDENCE_LEVEL: f64 = 0.95;
-
-/// Tukey-fence outlier counts: mild beyond 1.5 IQR from the quartiles, severe beyond 3 IQR.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct OutlierCounts {
-    pub low_severe: usize,
-    pub low_mild: usize,
-    pub high_mild: usize,
-    pub high_severe: usize,
-}
-
-impl OutlierCounts {
-    pub fn total(&self) -> usize {
-        self.low_severe + self.low_mild + self.high_mild + self.high_severe
-    }
-}
 
 /// Summary statistics of a sample set, in the unit of the samples.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,14 +61,6 @@ impl Summary {
     /// Width of the confidence interval relative to the median.
     pub fn relative_ci_width(&self) -> f64 {
         relative_width(self.ci_low, self.ci_high, self.median)
-    }
-}
-
-pub fn relative_width(low: f64, high: f64, center: f64) -> f64 {
-    if center == 0.0 {
-        if high == low { 0.0 } else { f64::INFINITY }
-    } else {
-        (high - low) / center.abs()
     }
 }
 
@@ -196,6 +175,42 @@ pub fn median_in_place(values: &mut [f64]) -> f64 {
 /// Bootstrap confidence interval of the median.
 pub fn bootstrap_median_ci(samples: &[f64], level: f64, resamples: usize, seed: u64) -> (f64, f64) {
     bootstrap_ci(samples, level, resamples, seed, median_in_place)
+}
+
+impl From<&Summary> for TimeStats {
+    fn from(s: &Summary) -> Self {
+        TimeStats {
+            n: s.n,
+            mean: Nanos(s.mean),
+            median: Nanos(s.median),
+            stddev: Nanos(s.stddev),
+            mad: Nanos(s.mad),
+            min: Nanos(s.min),
+            max: Nanos(s.max),
+            cv: s.cv,
+            ci_low: Nanos(s.ci_low),
+            ci_high: Nanos(s.ci_high),
+            ci_level: CONFIDENCE_LEVEL,
+            outliers: s.outliers,
+        }
+    }
+}
+
+/// A phase from its per-sample times, against the mean iteration time `mean_iteration`.
+pub fn phase_from_samples(name: String, samples_ns: Vec<Nanos>, mean_iteration: f64) -> Phase {
+    let raw: Vec<f64> = samples_ns.iter().map(|x| x.0).collect();
+    let mean = mean(&raw);
+    Phase {
+        name,
+        median: Nanos(median(&raw)),
+        mean: Nanos(mean),
+        share: if mean_iteration > 0.0 {
+            mean / mean_iteration
+        } else {
+            0.0
+        },
+        samples_ns,
+    }
 }
 
 #[cfg(test)]

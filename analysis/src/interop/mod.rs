@@ -6,7 +6,7 @@ pub mod bencher;
 pub mod criterion;
 pub mod github_action_benchmark;
 
-use crate::results::{Point, RunResults, Status};
+use parbench_schema::results::{Point, RunResults, Status};
 
 /// The points worth exporting: verified, measured, with a positive median.
 pub(crate) fn exportable(results: &RunResults) -> impl Iterator<Item = &Point> {

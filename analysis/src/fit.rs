@@ -5,9 +5,10 @@
 //! 95% intervals; a fit the data cannot support says so (`NotMeaningful`) instead of producing
 //! a number. [`scalability_fits`] fits the USL to every variant of a run.
 
-use crate::results::{Point, Status};
-use serde::{Deserialize, Serialize};
-use std::fmt;
+use parbench_schema::fit::{
+    NotMeaningful, ScalabilityFit, UslFit, UslOutcome, UslPeak, usl_throughput,
+};
+use parbench_schema::results::{Point, Status};
 
 /// A fit needs at least this many distinct worker counts: with two, any curve through the points
 /// fits, and the "serial fraction" would only restate the last speedup.
@@ -17,20 +18,6 @@ pub const MIN_DISTINCT_WORKERS: usize = 3;
 pub fn amdahl_speedup(f: f64, p: f64) -> f64 {
     1.0 / (f + (1.0 - f) / p)
 }
-
-/// Why no fit is reported.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotMeaningful {
-    pub reason: String,
-}
-
-impl fmt::Display for NotMeaningful {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "not meaningful: {}", self.reason)
-    }
-}
-
-impl std::error::Error for NotMeaningful {}
 
 /// The least-squares serial fraction of a set of (workers, speedup) measurements.
 #[derive(Debug, Clone, PartialEq)]
@@ -178,81 +165,6 @@ pub const USL_MIN_DISTINCT_WORKERS: usize = 4;
 /// residuals) is not meaningful: the law does not describe them (noise, or effects it does not
 /// model, such as a throughput that collapses at one worker count and recovers at the next).
 pub const USL_MAX_RMS_RELATIVE_RESIDUAL: f64 = 0.25;
-
-/// The Universal Scalability Law: throughput of `n` workers when one worker delivers `lambda`,
-/// a share `sigma` of the work serializes and every pair of workers pays `kappa` to keep shared
-/// data coherent.
-pub fn usl_throughput(lambda: f64, sigma: f64, kappa: f64, n: f64) -> f64 {
-    lambda * n / (1.0 + sigma * (n - 1.0) + kappa * n * (n - 1.0))
-}
-
-/// The USL fitted to (workers, throughput) measurements. Every figure is finite.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UslFit {
-    /// One worker's throughput as the model sees it, in the measurements' unit.
-    pub lambda: f64,
-    pub lambda_ci: [f64; 2],
-    /// Contention: the share of the work that serializes (waiting for a lock, a queue).
-    pub sigma: f64,
-    pub sigma_ci: [f64; 2],
-    /// Coherency: the cost every pair of workers pays to agree on shared data (cache lines
-    /// bouncing between cores); makes throughput fall beyond a peak.
-    pub kappa: f64,
-    pub kappa_ci: [f64; 2],
-    pub peak: UslPeak,
-    /// Measurements fitted, and their distinct worker counts.
-    pub points: usize,
-    pub distinct_workers: usize,
-    /// The largest worker count fitted: a peak beyond it is an extrapolation.
-    pub max_workers: f64,
-    /// Typical relative distance of a measurement from the curve: exp(RMS of the log
-    /// residuals) − 1.
-    pub rms_relative_residual: f64,
-    /// σ or κ lies on its bound of 0: its interval is one-sided.
-    pub sigma_at_bound: bool,
-    pub kappa_at_bound: bool,
-}
-
-/// Where a USL curve peaks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum UslPeak {
-    /// Throughput peaks at `workers` = √((1 − σ)/κ) and falls beyond (retrograde scaling);
-    /// `ci` is the delta-method 95% interval (absent when unbounded).
-    At {
-        workers: f64,
-        #[serde(default)]
-        ci: Option<[f64; 2]>,
-        throughput: f64,
-        /// The peak lies beyond the largest worker count measured.
-        beyond_measured: bool,
-    },
-    /// κ = 0: no peak. Throughput approaches `ceiling` = λ/σ, or grows linearly when σ = 0
-    /// too (no ceiling).
-    Unbounded {
-        #[serde(default)]
-        ceiling: Option<f64>,
-    },
-    /// Throughput never rises above one worker's: σ ≥ 1 (adding a worker costs more than it
-    /// brings), or a peak below one worker.
-    OneWorker,
-}
-
-impl UslFit {
-    /// The fitted curve's throughput at `n` workers.
-    pub fn throughput(&self, n: f64) -> f64 {
-        usl_throughput(self.lambda, self.sigma, self.kappa, n)
-    }
-
-    /// `at`, `unbounded` or `one-worker`.
-    pub fn peak_kind(&self) -> &'static str {
-        match self.peak {
-            UslPeak::At { .. } => "at",
-            UslPeak::Unbounded { .. } => "unbounded",
-            UslPeak::OneWorker => "one-worker",
-        }
-    }
-}
 
 /// Solves `a x = b` (3x3, partial pivoting); `None` when singular.
 fn solve3(mut a: [[f64; 3]; 3], mut b: [f64; 3]) -> Option<[f64; 3]> {
@@ -542,45 +454,6 @@ pub fn usl(measurements: &[(f64, f64)]) -> Result<UslFit, NotMeaningful> {
         sigma_at_bound: sigma <= 0.0,
         kappa_at_bound: kappa <= 0.0,
     })
-}
-
-/// The USL fitted to one variant of one problem (suite, size, parameters) of a run, as stored
-/// in `results.json` (`scalability`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScalabilityFit {
-    pub suite: String,
-    pub size: String,
-    /// The points' parameters, `k=v,k=v` (empty when none).
-    pub params: String,
-    pub variant: String,
-    /// Unit of the throughputs fitted (`ops/s`).
-    pub unit: String,
-    /// Worker counts of the verified throughputs fitted, ascending.
-    pub workers: Vec<u32>,
-    /// Those beyond the machine's logical cores: fitted too (the USL describes load beyond
-    /// the processors as well), but there more workers only share the same cores.
-    #[serde(default)]
-    pub oversubscribed: Vec<u32>,
-    pub usl: UslOutcome,
-}
-
-/// A stored USL fit, or why there is none.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "kebab-case")]
-pub enum UslOutcome {
-    Fitted(UslFit),
-    NotMeaningful { reason: String },
-}
-
-impl ScalabilityFit {
-    pub fn result(&self) -> Result<&UslFit, NotMeaningful> {
-        match &self.usl {
-            UslOutcome::Fitted(f) => Ok(f),
-            UslOutcome::NotMeaningful { reason } => Err(NotMeaningful {
-                reason: reason.clone(),
-            }),
-        }
-    }
 }
 
 /// Fits the USL to the verified throughputs (one per worker count) of every variant of every
@@ -913,8 +786,8 @@ mod tests {
 
     #[test]
     fn scalability_fits_per_problem_and_variant() {
-        use crate::results::Throughput;
         use crate::test_support::point;
+        use parbench_schema::results::Throughput;
         let mut points = Vec::new();
         let mut add = |variant: &str, workers: u32, value: f64| {
             let mut p = point("lock", variant, workers, 1000.0, 0.01, workers as u64);

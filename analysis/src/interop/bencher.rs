@@ -2,7 +2,7 @@
 //! here the `latency` measure in nanoseconds with the 95% interval as lower and upper values.
 
 use super::{benchmark_name, exportable};
-use crate::results::RunResults;
+use parbench_schema::results::RunResults;
 use serde_json::{Map, Value, json};
 
 /// The run as BMF JSON (only verified points).
@@ -35,7 +35,7 @@ mod tests {
     #[test]
     fn latency_with_interval_per_point() {
         let mut failed = point("pi", "threads", 2, 500.0, 0.01, 2);
-        failed.status = crate::results::Status::Failed;
+        failed.status = parbench_schema::results::Status::Failed;
         let r = run(vec![point("pi", "serial", 1, 1000.0, 0.01, 1), failed]);
         let v = to_bmf(&r);
         let obj = v.as_object().unwrap();

@@ -2,8 +2,8 @@
 //! above the worker count, a point measured while the machine was busy, too few samples. A
 //! failed check becomes a [`Flag`] with its likely causes; flagged points are never headlines.
 
-use crate::interference::{DISTURBED_CORES, Interference};
-use crate::results::{ExecutionModel, Flag, FlagKind, Point, SyncKind};
+use parbench_schema::interference::{DISTURBED_CORES, Interference};
+use parbench_schema::results::{ExecutionModel, Flag, FlagKind, Point, SyncKind};
 
 /// A 1-worker variant may differ from `serial` by its interval plus this much before it is
 /// flagged.
@@ -28,7 +28,7 @@ pub fn own_flags(p: &Point) -> Vec<Flag> {
             ),
         });
     }
-    let disturbed: Vec<&crate::results::Repetition> = m
+    let disturbed: Vec<&parbench_schema::results::Repetition> = m
         .repetitions
         .iter()
         .filter(|r| r.disturbed.is_some())
@@ -64,7 +64,7 @@ pub fn speedup_flags(p: &Point, base: &Point, s: f64, ci: [f64; 2]) -> Vec<Flag>
         return flags;
     }
     let up = 1.0 + ONE_WORKER_TOLERANCE;
-    if p.workers == 1 && base.variant == crate::analysis::BASELINE_VARIANT {
+    if p.workers == 1 && base.variant == crate::derived::BASELINE_VARIANT {
         if ci[0] > up {
             flags.push(Flag {
                 kind: FlagKind::OneWorkerOffSerial,
@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn few_samples_and_disturbed_repetitions_are_flagged() {
-        use crate::results::Repetition;
+        use parbench_schema::results::Repetition;
         let mut p = point("sq", "serial", 1, 400.0, 0.01, 3);
         let m = p.measurement.as_mut().unwrap();
         m.samples_ns.truncate(3);
@@ -168,7 +168,7 @@ mod tests {
                 round,
                 samples: 1,
                 iters_per_sample: 1,
-                median_ns: crate::Nanos(400.0),
+                median_ns: parbench_schema::Nanos(400.0),
                 attempts: 3,
                 interference: Some(busy),
                 disturbed: (round < 2).then(|| "other processes used 0.90 cores".into()),

@@ -3,12 +3,12 @@
 //! benches show up in parbench reports, comparisons and history. Each benchmark becomes a point
 //! of the `external` model whose samples are criterion's per-iteration sample times.
 
-use crate::config::sha256_hex;
-use crate::duration::Nanos;
-use crate::fingerprint::Machine;
-use crate::results::*;
+use crate::digest::sha256_hex;
 use crate::stats::Summary;
 use crate::timefmt;
+use parbench_schema::duration::Nanos;
+use parbench_schema::machine::Machine;
+use parbench_schema::results::*;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -233,7 +233,7 @@ pub fn import(
     }
     let mut points = Vec::with_capacity(dirs.len());
     for (i, d) in dirs.iter().enumerate() {
-        points.push(import_benchmark(d, crate::config::DEFAULT_SEED ^ i as u64)?);
+        points.push(import_benchmark(d, crate::rng::DEFAULT_SEED ^ i as u64)?);
     }
     // The compiler and profile of the benches are criterion's, not this binary's.
     machine.rustc = "unknown (imported from criterion)".into();
@@ -312,6 +312,7 @@ mod tests {
         assert_eq!(t.unit, "elements/s");
         assert!((t.value - 1000.0 / (m.stats.median.0 / 1e9)).abs() < 1.0);
         // The file round-trips through the schema.
+        use crate::results_io::ResultsFile;
         let back = RunResults::from_json(&r.to_json(), Path::new("x.json")).unwrap();
         assert_eq!(back.points.len(), 5);
     }

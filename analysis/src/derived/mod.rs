@@ -1,8 +1,8 @@
 //! Figures derived across points: speedup against the baseline, its bootstrap interval,
 //! parallel efficiency and the Karp-Flatt serial fraction. Only verified points get them.
 
-use crate::results::{Derived, ExecutionModel, Measurement, Point, Status};
 use crate::stats;
+use parbench_schema::results::{Derived, ExecutionModel, Measurement, Point, Status};
 
 pub mod checks;
 
@@ -139,7 +139,7 @@ pub fn derive(points: &[Point], i: usize, seed: u64) -> Derived {
     };
     let s = b.stats.median.0 / m.stats.median.0;
     let workers = p.workers as f64;
-    let raw = |v: &[crate::Nanos]| v.iter().map(|x| x.0).collect::<Vec<f64>>();
+    let raw = |v: &[parbench_schema::Nanos]| v.iter().map(|x| x.0).collect::<Vec<f64>>();
     let ci = if i == j {
         [1.0, 1.0]
     } else if let Some([lo, hi]) = paired_speedup_interval(b, m, seed ^ i as u64) {
@@ -186,8 +186,8 @@ mod tests {
 
     #[test]
     fn accelerator_points_get_speedup_but_no_per_worker_figures() {
-        use crate::config::ParamValue;
         use crate::test_support::point;
+        use parbench_schema::params::ParamValue;
         let serial = point("sq", "serial", 1, 400.0, 0.01, 1);
         let mut rayon = point("sq", "rayon", 2, 220.0, 0.01, 2);
         rayon.params.clear();

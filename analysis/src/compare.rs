@@ -2,12 +2,12 @@
 //! results files, bootstrap intervals from the raw samples) and `parbench ab` (interleaved
 //! rounds, see [`crate::ab`]), the verdict rule, and the bootstrap comparison itself.
 
-use crate::analysis::ratio_ci_at;
-use crate::duration::Nanos;
-use crate::fingerprint::Machine;
-use crate::results::{ExecutionModel, Point, PointKey, RunResults, Status};
+use crate::derived::ratio_ci_at;
 use crate::stats;
 use crate::thresholds::ThresholdPolicy;
+use parbench_schema::duration::Nanos;
+use parbench_schema::machine::Machine;
+use parbench_schema::results::{ExecutionModel, Point, PointKey, RunResults, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -611,7 +611,7 @@ mod tests {
             point("pi", "serial", 1, 1000.0, 0.01, 1),
             point("pi", "rayon", 2, 520.0, 0.02, 2),
         ]);
-        let policy = ThresholdPolicy::from_results(&r, "new");
+        let policy = ThresholdPolicy::default();
         let c = compare_runs(&r, &r, "a", "a", &policy, &CompareOptions::default()).unwrap();
         assert_eq!(c.counts.unchanged, 2, "{c:#?}");
         assert!(!c.has_regression());
@@ -642,7 +642,7 @@ mod tests {
             point("pi", "serial", 1, 1000.0, 0.01, 3),
             point("pi", "rayon", 2, 520.0 * 1.3, 0.02, 4),
         ]);
-        let policy = ThresholdPolicy::from_results(&new, "new");
+        let policy = ThresholdPolicy::default();
         let c = compare_runs(&base, &new, "a", "b", &policy, &CompareOptions::default()).unwrap();
         let rayon = c.points.iter().find(|p| p.key.variant == "rayon").unwrap();
         assert_eq!(rayon.verdict, Verdict::Regressed, "{rayon:#?}");
@@ -712,42 +712,5 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.machine_differences.len(), 1);
-    }
-
-    #[test]
-    fn thresholds_come_from_config_file_and_overrides() {
-        let mut r = run(vec![
-            point("pi", "serial", 1, 1000.0, 0.01, 1),
-            point("pi", "rayon", 2, 520.0, 0.02, 2),
-        ]);
-        r.config.text = "[defaults]\nthreshold-parallel = 0.2\n[[suite]]\nworkload = \"pi\"\nthreshold-serial = 0.03\n".into();
-        let policy = ThresholdPolicy::from_results(&r, "new");
-        assert!(policy.warnings.is_empty(), "{:?}", policy.warnings);
-        assert_eq!(policy.for_point(&r.points[0]).value, 0.03);
-        assert_eq!(policy.for_point(&r.points[1]).value, 0.2);
-        assert_eq!(policy.for_point(&r.points[1]).source, "config");
-        let file = crate::thresholds::ThresholdsFile {
-            points: vec![crate::thresholds::PointThreshold {
-                suite: "pi".into(),
-                size: "S".into(),
-                variant: "rayon".into(),
-                workers: 2,
-                params: String::new(),
-                threshold: 0.07,
-            }],
-            ..Default::default()
-        };
-        let policy = policy.with_file(&file);
-        assert_eq!(policy.for_point(&r.points[1]).value, 0.07);
-        assert_eq!(policy.for_point(&r.points[0]).value, 0.03);
-        let policy = policy.with_overrides(Some(0.5), None);
-        assert_eq!(policy.for_point(&r.points[0]).value, 0.5);
-        assert_eq!(policy.for_point(&r.points[1]).value, 0.07);
-
-        r.config.text = "[defaults]\nfrom-the-future = 1\n".into();
-        let policy = ThresholdPolicy::from_results(&r, "new.json");
-        assert_eq!(policy.warnings.len(), 1);
-        assert!(policy.warnings[0].contains("new.json"));
-        assert_eq!(policy.for_point(&r.points[0]).value, 0.05);
     }
 }

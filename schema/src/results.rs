@@ -1,16 +1,13 @@
 //! The results schema: what a run measured, on which machine, with which config. Versioned by
 //! [`SCHEMA_VERSION`] and documented in `docs/results-schema.md`; reports and comparisons read
-//! only these types.
+//! only these types. Reading, validating and writing the file is `parbench_analysis::results_io`.
 
-use crate::atomic_file::{WriteError, write_atomic};
-use crate::config::ParamValue;
 use crate::duration::Nanos;
-use crate::fingerprint::Machine;
-use crate::stats::{OutlierCounts, Summary};
+use crate::machine::Machine;
+use crate::params::ParamValue;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 /// Version of the results file format written. Optional fields may be added within a version
 /// (readers ignore what they do not know). Version 2 measures points in repetitions: `median`
@@ -37,12 +34,12 @@ pub struct RunResults {
     pub machine: Machine,
     pub points: Vec<Point>,
     /// Where accelerator (OpenCL) variants start to beat the CPU over a size sweep; computed
-    /// when the run ends (see `crossover::find_all`). Empty without such sweeps.
+    /// when the run ends (see `parbench_analysis::crossover::find_all`). Empty without such sweeps.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub crossovers: Vec<crate::crossover::Crossover>,
     /// The Universal Scalability Law fitted to the throughput of every variant that runs on
     /// several worker counts, per problem (computed at the end of a run; see
-    /// [`crate::fit::scalability_fits`]).
+    /// `parbench_analysis::fit::scalability_fits`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scalability: Vec<crate::fit::ScalabilityFit>,
     /// How busy the machine was, and the repetitions per point (absent in older files).
@@ -124,10 +121,20 @@ pub enum SyncKind {
 
 impl fmt::Display for SyncKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned));
-        f.write_str(s.as_deref().unwrap_or("?"))
+        // The serde name (kebab-case); a test in `parbench_analysis::results_io` keeps the two
+        // equal.
+        f.write_str(match self {
+            SyncKind::None => "none",
+            SyncKind::Mutex => "mutex",
+            SyncKind::RwLock => "rw-lock",
+            SyncKind::SpinLock => "spin-lock",
+            SyncKind::Atomic => "atomic",
+            SyncKind::Sharded => "sharded",
+            SyncKind::Channel => "channel",
+            SyncKind::Unsync => "unsync",
+            SyncKind::Message => "message",
+            SyncKind::Barrier => "barrier",
+        })
     }
 }
 
@@ -364,6 +371,31 @@ pub enum StopReason {
     MaxSamples,
 }
 
+/// Tukey-fence outlier counts: mild beyond 1.5 IQR from the quartiles, severe beyond 3 IQR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OutlierCounts {
+    pub low_severe: usize,
+    pub low_mild: usize,
+    pub high_mild: usize,
+    pub high_severe: usize,
+}
+
+impl OutlierCounts {
+    pub fn total(&self) -> usize {
+        self.low_severe + self.low_mild + self.high_mild + self.high_severe
+    }
+}
+
+/// Width of the interval `low`..`high` relative to `center` (infinite around a zero centre,
+/// unless the interval is empty).
+pub fn relative_width(low: f64, high: f64, center: f64) -> f64 {
+    if center == 0.0 {
+        if high == low { 0.0 } else { f64::INFINITY }
+    } else {
+        (high - low) / center.abs()
+    }
+}
+
 /// Statistics of per-iteration times.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimeStats {
@@ -381,28 +413,9 @@ pub struct TimeStats {
     pub outliers: OutlierCounts,
 }
 
-impl From<&Summary> for TimeStats {
-    fn from(s: &Summary) -> Self {
-        TimeStats {
-            n: s.n,
-            mean: Nanos(s.mean),
-            median: Nanos(s.median),
-            stddev: Nanos(s.stddev),
-            mad: Nanos(s.mad),
-            min: Nanos(s.min),
-            max: Nanos(s.max),
-            cv: s.cv,
-            ci_low: Nanos(s.ci_low),
-            ci_high: Nanos(s.ci_high),
-            ci_level: crate::stats::CONFIDENCE_LEVEL,
-            outliers: s.outliers,
-        }
-    }
-}
-
 impl TimeStats {
     pub fn relative_ci_width(&self) -> f64 {
-        crate::stats::relative_width(self.ci_low.0, self.ci_high.0, self.median.0)
+        relative_width(self.ci_low.0, self.ci_high.0, self.median.0)
     }
 }
 
@@ -478,256 +491,13 @@ pub struct Phase {
     pub samples_ns: Vec<Nanos>,
 }
 
-impl Phase {
-    /// A phase from its per-sample times, against the mean iteration time `mean_iteration`.
-    pub fn from_samples(name: String, samples_ns: Vec<Nanos>, mean_iteration: f64) -> Phase {
-        let raw: Vec<f64> = samples_ns.iter().map(|x| x.0).collect();
-        let mean = crate::stats::mean(&raw);
-        Phase {
-            name,
-            median: Nanos(crate::stats::median(&raw)),
-            mean: Nanos(mean),
-            share: if mean_iteration > 0.0 {
-                mean / mean_iteration
-            } else {
-                0.0
-            },
-            samples_ns,
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metric {
     pub value: f64,
     pub unit: String,
 }
 
-/// A results file that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path} is not a parbench results file (line {line}, column {column}): {message}")]
-    Parse {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    #[error(
-        "{path} has results schema version {found}, this parbench reads versions 1 to {expected}; re-run it or render it with the parbench that wrote it"
-    )]
-    Version {
-        path: PathBuf,
-        found: u64,
-        expected: u32,
-    },
-    /// A value no run can produce (a negative time, an ok point without samples): the file was
-    /// edited or corrupted. Every command that reads results refuses it the same way.
-    #[error("{path}: {point}: {message}")]
-    Invalid {
-        path: PathBuf,
-        /// `points[3] (pi/S/rayon/w2)`, or the run-level field.
-        point: String,
-        message: String,
-    },
-}
-
-/// Why a point of a results file cannot have been measured: the point's index and key, and
-/// what is wrong. See [`RunResults::validate`].
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{point}: {message}")]
-pub struct InvalidPoint {
-    /// `points[3] (pi/S/rayon/w2)`.
-    pub point: String,
-    pub message: String,
-}
-
-/// A time no measurement can produce: not a finite number above zero.
-fn bad_time(name: &str, t: Nanos) -> Option<String> {
-    (!(t.0.is_finite() && t.0 > 0.0)).then(|| {
-        format!(
-            "`{name}` is {}, but a measured time is a finite number of nanoseconds above zero",
-            t.0
-        )
-    })
-}
-
-/// A spread or a phase's time: finite and not negative.
-fn bad_nonnegative(name: &str, v: f64) -> Option<String> {
-    (!(v.is_finite() && v >= 0.0))
-        .then(|| format!("`{name}` is {v}, but it must be a finite number, not negative"))
-}
-
-impl Point {
-    /// What makes this point impossible, if anything (see [`RunResults::validate`]).
-    fn problem(&self) -> Option<String> {
-        if self.workers == 0 {
-            return Some("`workers` is 0; a point runs on at least one worker".into());
-        }
-        let measured_status = matches!(self.status, Status::Ok);
-        let Some(m) = &self.measurement else {
-            return measured_status.then(|| {
-                format!(
-                    "status `{}` without a `measurement`; a verified point has samples",
-                    self.status
-                )
-            });
-        };
-        if m.samples_ns.is_empty() {
-            return Some(format!(
-                "status `{}` with 0 samples in `measurement.samples_ns`; a measured point has at least one",
-                self.status
-            ));
-        }
-        if m.iters_per_sample == 0 {
-            return Some(
-                "`measurement.iters_per_sample` is 0; a sample times at least one iteration".into(),
-            );
-        }
-        if let Some((i, t)) = m
-            .samples_ns
-            .iter()
-            .enumerate()
-            .find(|(_, t)| bad_time("", **t).is_some())
-        {
-            return bad_time(&format!("measurement.samples_ns[{i}]"), *t);
-        }
-        let st = &m.stats;
-        for (name, t) in [
-            ("median", st.median),
-            ("mean", st.mean),
-            ("min", st.min),
-            ("max", st.max),
-            ("ci_low", st.ci_low),
-            ("ci_high", st.ci_high),
-        ] {
-            if let Some(e) = bad_time(&format!("measurement.stats.{name}"), t) {
-                return Some(e);
-            }
-        }
-        for (name, v) in [("stddev", st.stddev.0), ("mad", st.mad.0), ("cv", st.cv)] {
-            if let Some(e) = bad_nonnegative(&format!("measurement.stats.{name}"), v) {
-                return Some(e);
-            }
-        }
-        for (name, v) in [
-            ("warmup_ns", m.warmup_ns.0),
-            ("first_iteration_ns", m.first_iteration_ns.0),
-            ("timer_resolution_ns", m.timer_resolution_ns.0),
-        ] {
-            if let Some(e) = bad_nonnegative(&format!("measurement.{name}"), v) {
-                return Some(e);
-            }
-        }
-        for phase in &self.phases {
-            for (what, v) in [("median", phase.median.0), ("mean", phase.mean.0)]
-                .into_iter()
-                .chain(phase.samples_ns.iter().map(|t| ("samples_ns", t.0)))
-            {
-                if let Some(e) = bad_nonnegative(&format!("phases.{}.{what}", phase.name), v) {
-                    return Some(e);
-                }
-            }
-        }
-        if let Some(t) = &self.throughput
-            && let Some(e) = bad_nonnegative("throughput.value", t.value)
-        {
-            return Some(e);
-        }
-        None
-    }
-}
-
 impl RunResults {
-    pub fn load(path: &Path) -> Result<RunResults, LoadError> {
-        let text = crate::input_file::read_text(path, crate::input_file::MAX_RESULTS_BYTES)
-            .map_err(|source| LoadError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        Self::from_json(&text, path)
-    }
-
-    /// Parses results text; `path` is only used in errors.
-    pub fn from_json(text: &str, path: &Path) -> Result<RunResults, LoadError> {
-        let parse_err = |e: serde_json::Error| LoadError::Parse {
-            path: path.to_path_buf(),
-            line: e.line(),
-            column: e.column(),
-            message: if e.is_eof() {
-                format!("the file ends early (truncated?): {e}")
-            } else {
-                e.to_string()
-            },
-        };
-        let value: serde_json::Value = serde_json::from_str(text).map_err(parse_err)?;
-        match value.get("schema_version").and_then(|v| v.as_u64()) {
-            Some(v) if READABLE_VERSIONS.contains(&(v as u32)) && v <= u32::MAX as u64 => {}
-            Some(found) => {
-                return Err(LoadError::Version {
-                    path: path.to_path_buf(),
-                    found,
-                    expected: SCHEMA_VERSION,
-                });
-            }
-            None => {
-                let message = match value.get("schema_version") {
-                    None => "no `schema_version` field".to_string(),
-                    Some(other) => {
-                        format!(
-                            "`schema_version` is {other}, expected a number (this parbench reads versions 1 to {SCHEMA_VERSION})"
-                        )
-                    }
-                };
-                return Err(LoadError::Parse {
-                    path: path.to_path_buf(),
-                    line: 1,
-                    column: 1,
-                    message,
-                });
-            }
-        }
-        let results: RunResults = serde_json::from_value(value).map_err(parse_err)?;
-        results.validate().map_err(|e| LoadError::Invalid {
-            path: path.to_path_buf(),
-            point: e.point,
-            message: e.message,
-        })?;
-        Ok(results)
-    }
-
-    /// Checks for values no run can produce: a time that is not a finite number above zero, an
-    /// ok point without samples, zero workers. Every
-    /// command that reads a results file calls this (through [`RunResults::load`]), so they
-    /// all refuse the same files; the error names the first such point.
-    pub fn validate(&self) -> Result<(), InvalidPoint> {
-        for (i, p) in self.points.iter().enumerate() {
-            if let Some(message) = p.problem() {
-                return Err(InvalidPoint {
-                    point: format!("points[{i}] ({})", p.key()),
-                    message,
-                });
-            }
-        }
-        Ok(())
-    }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("results serialize")
-    }
-
-    /// Writes the results atomically (temp file, then rename).
-    pub fn write(&self, path: &Path) -> Result<(), WriteError> {
-        let mut text = self.to_json();
-        text.push('\n');
-        write_atomic(path, text.as_bytes())
-    }
-
     pub fn count(&self, status: Status) -> usize {
         self.points.iter().filter(|p| p.status == status).count()
     }

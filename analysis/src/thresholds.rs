@@ -3,11 +3,40 @@
 //! `parbench ab --aa` from this machine's measured noise), the config's per-suite keys
 //! `threshold-serial` / `threshold-parallel`, and the defaults (5% serial, 10% parallel).
 
-use crate::config::{Config, ConfigSource, RegressionThresholds};
-use crate::results::{ExecutionModel, Point, PointKey, RunResults};
+use parbench_schema::results::{ExecutionModel, Point, PointKey};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// Regression thresholds of `parbench compare` and `parbench ab`, as fractions: a point has
+/// regressed when the whole confidence interval of its time ratio (new / base) lies above
+/// 1 + threshold. Config keys `threshold-serial` and `threshold-parallel`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RegressionThresholds {
+    /// For variants of the serial execution model (and imported external benchmarks).
+    pub serial: f64,
+    /// For every other variant: parallel runs are noisier.
+    pub parallel: f64,
+}
+
+impl Default for RegressionThresholds {
+    fn default() -> Self {
+        RegressionThresholds {
+            serial: 0.05,
+            parallel: 0.10,
+        }
+    }
+}
+
+impl RegressionThresholds {
+    /// These thresholds with `serial` and `parallel` (fractions) where given.
+    pub fn with(self, serial: Option<f64>, parallel: Option<f64>) -> Self {
+        RegressionThresholds {
+            serial: serial.unwrap_or(self.serial),
+            parallel: parallel.unwrap_or(self.parallel),
+        }
+    }
+}
 
 /// Whether a point is judged against the serial threshold: the serial model, and imported
 /// external benchmarks (criterion benches are nearly always single-threaded).
@@ -38,29 +67,18 @@ pub struct ThresholdPolicy {
 }
 
 impl ThresholdPolicy {
-    /// The config thresholds of `results` (read from the config text it echoes). A config that
-    /// no longer parses (another parbench version's keys) falls back to the defaults, with a
-    /// warning.
-    pub fn from_results(results: &RunResults, label: &str) -> ThresholdPolicy {
-        let mut policy = ThresholdPolicy::default();
-        let echo = &results.config;
-        if echo.text.trim().is_empty() {
-            return policy;
+    /// The thresholds a config sets: its `[defaults]` and per-suite keys (reading them from the
+    /// config a results file echoes is `parbench_harness::echoed_config::threshold_policy`).
+    pub fn from_config(
+        defaults: RegressionThresholds,
+        suites: impl IntoIterator<Item = (String, RegressionThresholds)>,
+    ) -> ThresholdPolicy {
+        ThresholdPolicy {
+            defaults,
+            suites: suites.into_iter().collect(),
+            from_config: true,
+            ..ThresholdPolicy::default()
         }
-        let source = ConfigSource::new(echo.path.clone(), echo.text.clone());
-        match Config::parse(source, results.machine.logical_cores.max(1)) {
-            Ok(config) => {
-                policy.from_config = true;
-                policy.defaults = config.defaults.thresholds;
-                for s in &config.suites {
-                    policy.suites.insert(s.name.get_ref().clone(), s.thresholds);
-                }
-            }
-            Err(e) => policy.warnings.push(format!(
-                "cannot read thresholds from the config echoed in {label} ({e}); using the defaults (5% serial, 10% parallel)"
-            )),
-        }
-        policy
     }
 
     /// Per-point thresholds from a thresholds file; they override the config.
@@ -183,9 +201,8 @@ impl ThresholdsFile {
 
     /// Parses thresholds text; `path` is only used in errors.
     pub fn parse(text: &str, path: &Path) -> Result<ThresholdsFile, ThresholdsError> {
-        let src = ConfigSource::new(path.display().to_string(), text);
         let invalid = |offset: usize, message: String| {
-            let (line, column) = src.position(offset);
+            let (line, column) = crate::input_file::position(text, offset);
             ThresholdsError::Invalid {
                 path: path.to_path_buf(),
                 line,

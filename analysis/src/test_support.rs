@@ -1,15 +1,15 @@
 //! Synthetic runs for unit tests: points with seeded, known sample distributions.
 
-use crate::config::ParamValue;
-use crate::duration::Nanos;
-use crate::fingerprint::Machine;
-use crate::results::*;
 use crate::rng::SplitMix64;
 use crate::stats::Summary;
+use parbench_schema::duration::Nanos;
+use parbench_schema::machine::Machine;
+use parbench_schema::params::ParamValue;
+use parbench_schema::results::*;
 use std::collections::BTreeMap;
 
 /// A fixed machine, so tests do not depend on the one they run on.
-pub(crate) fn machine() -> Machine {
+pub fn machine() -> Machine {
     let mut m = Machine {
         id: String::new(),
         hostname: "testhost".into(),
@@ -31,12 +31,13 @@ pub(crate) fn machine() -> Machine {
         accelerators: vec![],
         calibration: None,
     };
-    m.id = m.stable_id();
+    // A fixed id (what `parbench_harness::fingerprint::stable_id` would give is beside the point).
+    m.id = "7e57f1x7u3e0a11d".into();
     m
 }
 
 /// A run holding `points`.
-pub(crate) fn run(points: Vec<Point>) -> RunResults {
+pub fn run(points: Vec<Point>) -> RunResults {
     RunResults {
         schema_version: SCHEMA_VERSION,
         parbench_version: "0.1.0".into(),
@@ -61,7 +62,7 @@ pub(crate) fn run(points: Vec<Point>) -> RunResults {
 }
 
 /// 40 samples around `median` ns with relative spread `noise` (uniform ± noise), seeded.
-pub(crate) fn samples(median: f64, noise: f64, seed: u64) -> Vec<f64> {
+pub fn samples(median: f64, noise: f64, seed: u64) -> Vec<f64> {
     let mut rng = SplitMix64::new(seed);
     (0..40)
         .map(|_| median * (1.0 + noise * (2.0 * rng.next_f64() - 1.0)))
@@ -69,7 +70,7 @@ pub(crate) fn samples(median: f64, noise: f64, seed: u64) -> Vec<f64> {
 }
 
 /// An ok point of size `S` (n = 1000) of workload `suite`.
-pub(crate) fn point(
+pub fn point(
     suite: &str,
     variant: &str,
     workers: u32,
@@ -80,7 +81,7 @@ pub(crate) fn point(
     point_from_samples(suite, variant, workers, &samples(median, noise, seed))
 }
 
-pub(crate) fn point_from_samples(suite: &str, variant: &str, workers: u32, s: &[f64]) -> Point {
+pub fn point_from_samples(suite: &str, variant: &str, workers: u32, s: &[f64]) -> Point {
     let summary = Summary::of(s, 1);
     Point {
         suite: suite.into(),

@@ -2,7 +2,7 @@
 //! `{name, unit, value, range, extra}` with the median in nanoseconds.
 
 use super::{benchmark_name, exportable};
-use crate::results::RunResults;
+use parbench_schema::results::RunResults;
 use serde::{Deserialize, Serialize};
 
 /// One entry of the array github-action-benchmark reads.

@@ -8,11 +8,11 @@ use crate::compare::{
     COMPARISON_FORMAT, CompareError, Comparison, Counts, Method, PointComparison, RoundsDetail,
     Side, Unmatched, UnmatchedKind, Verdict, check_machines, pair_notes, run_notes,
 };
-use crate::duration::Nanos;
-use crate::results::{Point, PointKey, RunResults, Status};
 use crate::rng::SplitMix64;
 use crate::stats;
 use crate::thresholds::ThresholdPolicy;
+use parbench_schema::duration::Nanos;
+use parbench_schema::results::{Point, PointKey, RunResults, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -228,7 +228,7 @@ fn disturbed(p: Option<&&Point>, side: &str) -> Option<String> {
         .derived
         .flags
         .iter()
-        .find(|f| f.kind == crate::results::FlagKind::Disturbed)?;
+        .find(|f| f.kind == parbench_schema::results::FlagKind::Disturbed)?;
     Some(format!("{side}'s point was disturbed ({})", flag.message))
 }
 
@@ -436,7 +436,7 @@ pub fn ab_comparison(
 /// The thresholds an A/A comparison suggests, as a thresholds file.
 pub fn suggested_thresholds(
     c: &Comparison,
-    machine: &crate::fingerprint::Machine,
+    machine: &parbench_schema::machine::Machine,
     measured_at: &str,
 ) -> crate::thresholds::ThresholdsFile {
     crate::thresholds::ThresholdsFile {
@@ -647,8 +647,8 @@ mod tests {
             .find(|p| p.variant == "threads")
             .unwrap();
         p.measurement.as_mut().unwrap().stats.median.0 *= 2.0;
-        p.derived.flags.push(crate::results::Flag {
-            kind: crate::results::FlagKind::Disturbed,
+        p.derived.flags.push(parbench_schema::results::Flag {
+            kind: parbench_schema::results::FlagKind::Disturbed,
             message: "its 2 workers got 1.00 cores".into(),
         });
         let c = ab_comparison(&r, "a", "b", &ThresholdPolicy::default(), &opts(false)).unwrap();

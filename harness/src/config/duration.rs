@@ -1,69 +1,23 @@
-//! Time quantities: [`Nanos`], the duration newtype every measured figure uses, and the
-//! human-readable duration strings of config files (`"500ms"`, `"2s"`).
+//! The durations of config files: a number with a unit, `"500ms"`, `"2s"`, `"1.5m"`.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
 
-/// A duration in nanoseconds, fractional so that per-iteration times of batched samples keep
-/// their precision. Serialized as a plain JSON number of nanoseconds.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Nanos(pub f64);
-
-impl Nanos {
-    pub const ZERO: Nanos = Nanos(0.0);
-
-    pub fn from_duration(d: Duration) -> Self {
-        Nanos(d.as_secs_f64() * 1e9)
-    }
-
-    pub fn from_secs(s: f64) -> Self {
-        Nanos(s * 1e9)
-    }
-
-    pub fn as_f64(self) -> f64 {
-        self.0
-    }
-
-    pub fn as_secs(self) -> f64 {
-        self.0 / 1e9
-    }
-
-    pub fn as_duration(self) -> Duration {
-        Duration::from_secs_f64((self.0 / 1e9).max(0.0))
-    }
-}
-
-impl fmt::Display for Nanos {
-    /// Three significant digits with an SI unit: `812 ns`, `1.25 ms`, `3.40 s`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ns = self.0;
-        let (value, unit) = if !ns.is_finite() {
-            return write!(f, "{ns}");
-        } else if ns.abs() < 1e3 {
-            (ns, "ns")
-        } else if ns.abs() < 1e6 {
-            (ns / 1e3, "µs")
-        } else if ns.abs() < 1e9 {
-            (ns / 1e6, "ms")
-        } else {
-            (ns / 1e9, "s")
-        };
-        write!(f, "{} {unit}", three_significant(value))
-    }
-}
-
-/// Formats with three significant digits (`1.23`, `12.3`, `123`).
-pub fn three_significant(v: f64) -> String {
-    let a = v.abs();
-    if a >= 100.0 || a == 0.0 {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
+/// Why a duration string cannot be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DurationError {
+    #[error("`{0}` has no unit; expected e.g. \"500ms\" or \"2s\"")]
+    NoUnit(String),
+    #[error("`{text}` does not start with a number; expected e.g. \"500ms\"")]
+    NotANumber {
+        text: String,
+        source: std::num::ParseFloatError,
+    },
+    #[error("unknown duration unit `{unit}` in `{text}`; expected one of ns, us, ms, s, m")]
+    UnknownUnit { unit: String, text: String },
+    #[error("`{0}` is out of range (at most one day)")]
+    OutOfRange(String),
 }
 
 /// A duration written in a config file as a number with a unit: `"250ms"`, `"2s"`, `"1.5m"`.
@@ -71,14 +25,16 @@ pub fn three_significant(v: f64) -> String {
 pub struct SettingDuration(pub Duration);
 
 impl SettingDuration {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    /// Parses `"500ms"`, `"2s"`, `"1.5m"` (units ns, us, ms, s, m; at most one day).
+    pub fn parse(text: &str) -> Result<Self, DurationError> {
         let t = text.trim();
         let split = t
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| format!("`{text}` has no unit; expected e.g. \"500ms\" or \"2s\""))?;
+            .ok_or_else(|| DurationError::NoUnit(text.to_string()))?;
         let (num, unit) = t.split_at(split);
-        let value: f64 = num.parse().map_err(|_| {
-            format!("`{text}` does not start with a number; expected e.g. \"500ms\"")
+        let value: f64 = num.parse().map_err(|source| DurationError::NotANumber {
+            text: text.to_string(),
+            source,
         })?;
         let scale = match unit.trim() {
             "ns" => 1e-9,
@@ -87,14 +43,15 @@ impl SettingDuration {
             "s" => 1.0,
             "m" | "min" => 60.0,
             other => {
-                return Err(format!(
-                    "unknown duration unit `{other}` in `{text}`; expected one of ns, us, ms, s, m"
-                ));
+                return Err(DurationError::UnknownUnit {
+                    unit: other.to_string(),
+                    text: text.to_string(),
+                });
             }
         };
         let secs = value * scale;
         if !secs.is_finite() || secs > 86_400.0 {
-            return Err(format!("`{text}` is out of range (at most one day)"));
+            return Err(DurationError::OutOfRange(text.to_string()));
         }
         Ok(SettingDuration(Duration::from_secs_f64(secs)))
     }
@@ -159,11 +116,13 @@ mod tests {
         assert!(
             SettingDuration::parse("500")
                 .unwrap_err()
+                .to_string()
                 .contains("no unit")
         );
         assert!(
             SettingDuration::parse("5 parsecs")
                 .unwrap_err()
+                .to_string()
                 .contains("unknown duration unit")
         );
         assert!(SettingDuration::parse("ms").is_err());
@@ -175,13 +134,5 @@ mod tests {
         for s in ["500ms", "2s", "250us", "17ns"] {
             assert_eq!(SettingDuration::parse(s).unwrap().to_string(), s);
         }
-    }
-
-    #[test]
-    fn nanos_display_picks_unit() {
-        assert_eq!(Nanos(812.0).to_string(), "812 ns");
-        assert_eq!(Nanos(1_250_000.0).to_string(), "1.25 ms");
-        assert_eq!(Nanos(3.4e9).to_string(), "3.40 s");
-        assert_eq!(Nanos(12_345.0).to_string(), "12.3 µs");
     }
 }

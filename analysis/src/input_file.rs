@@ -33,8 +33,8 @@ pub fn read_text(path: &Path, limit: u64) -> io::Result<String> {
             io::ErrorKind::InvalidData,
             format!(
                 "it is {}, more than the {} such a file may have",
-                crate::memory::format_bytes(size),
-                crate::memory::format_bytes(limit)
+                crate::units::format_bytes(size),
+                crate::units::format_bytes(limit)
             ),
         )
     };
@@ -50,6 +50,17 @@ pub fn read_text(path: &Path, limit: u64) -> io::Result<String> {
         return Err(too_large(text.len() as u64));
     }
     Ok(text)
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text` (for errors that name
+/// where in a file something is wrong).
+pub fn position(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
 }
 
 #[cfg(test)]

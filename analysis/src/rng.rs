@@ -1,6 +1,9 @@
 //! Small deterministic pseudo-random generators for the statistics (bootstrap resampling,
 //! randomized orders). Seeded explicitly so that every figure is reproducible.
 
+/// Default seed of workload inputs and the bootstrap when the config names none.
+pub const DEFAULT_SEED: u64 = 0x5EED_2026;
+
 /// SplitMix64 (Steele, Lea and Flood 2014): a tiny, fast generator with good equidistribution,
 /// used where a seeded stream of u64 is all that is needed.
 #[derive(Debug, Clone)]
