@@ -1,19 +1,56 @@
-//! Sets the `parbench_opencl` cfg for the `parbench` package exactly as `parbench-suites`'s build
-//! script decides it (the same detection, `suites/build/`), so that tests which need the OpenCL
-//! variants are marked `ignored` with the reason in a build without them, instead of passing
-//! silently.
+//! Sets cfgs that mark tests needing a system part `ignored` (with the reason) in a build
+//! without it, instead of letting them pass silently:
+//! - `parbench_opencl`: exactly as `parbench-suites`'s build script decides it (the same
+//!   detection, `suites/build/`);
+//! - `parbench_shellcheck`: a `shellcheck` program on `PATH` at build time (the build script
+//!   reruns when a `PATH` directory changes, so installing or removing it takes effect on the
+//!   next build).
+//!
+//! With `PARBENCH_REQUIRE_<PART>=1` (as in CI) the cfg is set whatever was found, so the tests
+//! run and fail where the part is missing, as they must.
 
 #[path = "suites/build/opencl_build.rs"]
 mod opencl_build;
 #[path = "suites/build/opencl_detect.rs"]
 mod opencl_detect;
 
+fn required(part: &str) -> bool {
+    let var = format!("PARBENCH_REQUIRE_{part}");
+    println!("cargo::rerun-if-env-changed={var}");
+    std::env::var(&var).is_ok_and(|v| v == "1")
+}
+
+/// Whether `program` is an executable file in a directory of `PATH`.
+fn on_path(program: &str) -> bool {
+    println!("cargo::rerun-if-env-changed=PATH");
+    let Some(path) = std::env::var_os("PATH") else {
+        return false;
+    };
+    let mut found = false;
+    for dir in std::env::split_paths(&path) {
+        if dir.is_dir() {
+            // A directory's mtime changes when a file is added to or removed from it.
+            println!("cargo::rerun-if-changed={}", dir.display());
+            found |= dir.join(program).is_file();
+        }
+    }
+    found
+}
+
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(parbench_opencl)");
+    println!("cargo::rustc-check-cfg=cfg(parbench_shellcheck)");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=suites/build/opencl_detect.rs");
     println!("cargo::rerun-if-changed=suites/build/opencl_build.rs");
-    if let opencl_detect::Decision::Enabled { .. } = opencl_build::detect() {
+    let opencl = matches!(
+        opencl_build::detect(),
+        opencl_detect::Decision::Enabled { .. }
+    );
+    if opencl || required("OPENCL") {
         println!("cargo::rustc-cfg=parbench_opencl");
+    }
+    if on_path("shellcheck") || required("SHELLCHECK") {
+        println!("cargo::rustc-cfg=parbench_shellcheck");
     }
 }

@@ -1,5 +1,6 @@
 //! The `mpi` variants through the CLI: they verify at 2 ranks, stencil reports communication as
-//! its own phase, a crashing rank fails its point with the reason and leaves no process, and bad
+//! its own phase, a crashing rank fails its point with the reason and leaves no process, a hanging
+//! rank fails it at the timeout and Ctrl-C stops it at once (killing the job), and bad
 //! `[mpi]` settings are exit 2. Without MPI (or without `mpirun`) the tests that run ranks skip
 //! visibly, and fail instead under `PARBENCH_REQUIRE_MPI=1` (as in CI).
 
@@ -300,4 +301,129 @@ fn without_mpi_the_variants_are_listed_unavailable_with_how_to_get_them() {
             assert!(text.contains("mpi"), "{text}");
         }
     }
+}
+
+#[test]
+fn a_hanging_rank_fails_its_point_at_the_timeout_and_leaves_no_process() {
+    if !mpi_here("a_hanging_rank_fails_its_point_at_the_timeout_and_leaves_no_process") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "hang.toml",
+        &TINY.replace(
+            "workers = [2]",
+            "workers = [2]\ntimeout = \"2s\"\nseed = 4242424243",
+        ),
+    );
+    let started = std::time::Instant::now();
+    let out = parbench()
+        .args(["run", "--config"])
+        .arg(&config)
+        .args(["--suite", "pi", "--out"])
+        .arg(dir.path().join("out"))
+        .env("PARBENCH_MPI_FAULT", "hang:1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let r = results(dir.path());
+    let p = r["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["variant"] == "mpi")
+        .unwrap();
+    assert_eq!(p["status"], "failed", "{p}");
+    let reason = p["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("timed out after 2 s"), "{reason}");
+    // Far below the launch timeout (120 s) and the answer's 30 s.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    let mut left = leftover("\"seed\":4242424243");
+    for _ in 0..40 {
+        if left.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        left = leftover("\"seed\":4242424243");
+    }
+    assert!(left.is_empty(), "processes left: {left:?}");
+}
+
+#[test]
+fn ctrl_c_stops_a_hanging_mpi_point_at_once_and_leaves_no_process() {
+    use std::time::{Duration, Instant};
+    if !mpi_here("ctrl_c_stops_a_hanging_mpi_point_at_once_and_leaves_no_process") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "endless.toml",
+        &TINY.replace(
+            "workers = [2]",
+            "workers = [2]\ntimeout = \"600s\"\nseed = 4242424244",
+        ),
+    );
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_parbench"))
+        .args(["run", "--no-calibrate", "--config"])
+        .arg(&config)
+        .args(["--suite", "pi", "--out"])
+        .arg(dir.path().join("out"))
+        .env("PARBENCH_MPI_FAULT", "hang:1")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = child;
+    let pid = child.id();
+    // Wait until the job's ranks run (rank 1 then hangs in its first iteration).
+    let started = Instant::now();
+    while leftover("\"seed\":4242424244").len() < 2 {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("the mpi job never started");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let sent = Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    let latency = sent.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(latency < Duration::from_secs(3), "{latency:?}\n{stderr}");
+    assert!(
+        !stderr.contains("did not stop within"),
+        "the mpi point was not cancelled, the grace period ended the run:\n{stderr}"
+    );
+    let r = results(dir.path());
+    assert!(
+        r["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["variant"] != "mpi"),
+        "the interrupted mpi point is not recorded: {r}"
+    );
+    let mut left = leftover("\"seed\":4242424244");
+    for _ in 0..40 {
+        if left.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        left = leftover("\"seed\":4242424244");
+    }
+    assert!(left.is_empty(), "processes left: {left:?}");
 }

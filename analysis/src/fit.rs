@@ -486,7 +486,17 @@ pub fn scalability_fits<'a>(points: impl IntoIterator<Item = &'a Point>) -> Vec<
                 .filter(|p| p.throughput.as_ref().is_some_and(|t| t.value > 0.0))
                 .collect();
             fitted.sort_by_key(|p| p.workers);
-            let data: Vec<(f64, f64)> = fitted
+            let within: Vec<&Point> = fitted
+                .iter()
+                .copied()
+                .filter(|p| !p.oversubscribed)
+                .collect();
+            let over: Vec<u32> = fitted
+                .iter()
+                .filter(|p| p.oversubscribed)
+                .map(|p| p.workers)
+                .collect();
+            let data: Vec<(f64, f64)> = within
                 .iter()
                 .map(|p| {
                     (
@@ -495,8 +505,21 @@ pub fn scalability_fits<'a>(points: impl IntoIterator<Item = &'a Point>) -> Vec<
                     )
                 })
                 .collect();
+            let mut counts: Vec<u32> = within.iter().map(|p| p.workers).collect();
+            counts.dedup();
             let usl = match usl(&data) {
                 Ok(f) => UslOutcome::Fitted(f),
+                // Too few counts because the oversubscribed ones are left out: say so.
+                Err(_) if !over.is_empty() && counts.len() < USL_MIN_DISTINCT_WORKERS => {
+                    UslOutcome::NotMeaningful {
+                        reason: format!(
+                            "needs at least {USL_MIN_DISTINCT_WORKERS} worker counts within the machine's logical cores, has {} ({}); the oversubscribed counts ({}) are left out of the fit, as of the Amdahl fit",
+                            counts.len(),
+                            list(&counts),
+                            list(&over)
+                        ),
+                    }
+                }
                 Err(e) => {
                     let left_out = ps.iter().filter(|p| p.status != Status::Ok).count();
                     let reason = if left_out > 0 {
@@ -522,15 +545,20 @@ pub fn scalability_fits<'a>(points: impl IntoIterator<Item = &'a Point>) -> Vec<
                     .map(|t| t.unit.clone())
                     .unwrap_or_default(),
                 workers: fitted.iter().map(|p| p.workers).collect(),
-                oversubscribed: fitted
-                    .iter()
-                    .filter(|p| p.oversubscribed)
-                    .map(|p| p.workers)
-                    .collect(),
+                oversubscribed: over,
                 usl,
             }
         })
         .collect()
+}
+
+/// `1, 2, 4`.
+fn list(counts: &[u32]) -> String {
+    counts
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The 97.5% quantile of Student's t distribution with `dof` degrees of freedom (two-sided 95%):
@@ -819,6 +847,51 @@ mod tests {
         let back: Vec<ScalabilityFit> = serde_json::from_str(&json).unwrap();
         assert_eq!(back[1], fits[1]);
         assert!((back[0].result().unwrap().sigma - f.sigma).abs() < 1e-12);
+    }
+
+    #[test]
+    fn oversubscribed_counts_are_left_out_of_the_fit() {
+        use crate::test_support::point;
+        use parbench_schema::results::Throughput;
+        let make = |variant: &str, counts: &[u32], cores: u32| {
+            counts
+                .iter()
+                .map(|&n| {
+                    let mut p = point("lock", variant, n, 1000.0, 0.01, n as u64);
+                    p.throughput = Some(Throughput {
+                        value: usl_throughput(4e6, 0.2, 0.01, n as f64),
+                        unit: "ops/s".into(),
+                    });
+                    p.oversubscribed = n > cores;
+                    p
+                })
+                .collect::<Vec<_>>()
+        };
+        // A 2-core machine: 1 and 2 are within its cores, 3 and 4 only share them. No fit, and
+        // the reason says why (the fit on all four counts used to be reported).
+        let points = make("mutex", &[1, 2, 3, 4], 2);
+        let fits = scalability_fits(&points);
+        assert_eq!(fits[0].workers, vec![1, 2, 3, 4]);
+        assert_eq!(fits[0].oversubscribed, vec![3, 4]);
+        let e = fits[0].result().unwrap_err();
+        assert_eq!(
+            e.reason,
+            "needs at least 4 worker counts within the machine's logical cores, has 2 (1, 2); the oversubscribed counts (3, 4) are left out of the fit, as of the Amdahl fit"
+        );
+        // An 8-core machine measured up to 16: fitted on 1..8 only, the same coefficients as
+        // without the oversubscribed points (which here deviate: they only share cores).
+        let mut points = make("mutex", &[1, 2, 3, 4, 6, 8, 12, 16], 8);
+        for p in points.iter_mut().filter(|p| p.oversubscribed) {
+            p.throughput.as_mut().unwrap().value *= 0.3;
+        }
+        let fits = scalability_fits(&points);
+        let f = fits[0].result().unwrap();
+        assert_eq!(f.distinct_workers, 6);
+        assert!(
+            (f.sigma - 0.2).abs() < 1e-6 && (f.kappa - 0.01).abs() < 1e-7,
+            "{f:?}"
+        );
+        assert_eq!(fits[0].oversubscribed, vec![12, 16]);
     }
 
     #[test]

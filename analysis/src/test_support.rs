@@ -118,5 +118,6 @@ pub fn point_from_samples(suite: &str, variant: &str, workers: u32, s: &[f64]) -
         metrics: BTreeMap::new(),
         warnings: vec![],
         operations: None,
+        stderr: None,
     }
 }

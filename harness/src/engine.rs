@@ -3,6 +3,7 @@
 //! computes, and whether it is right, is the caller's business.
 #![warn(missing_docs)]
 
+use crate::cancel::{self, Cancelled, Deadline};
 use crate::config::MeasureSettings;
 use parbench_analysis::stats::{self, Summary};
 use parbench_schema::duration::Nanos;
@@ -60,14 +61,45 @@ pub enum MeasureError {
     /// The routine failed (its message).
     #[error("{0}")]
     Routine(String),
-    /// One sample took longer than the settings' `timeout`.
-    #[error("a sample took {elapsed}, longer than the timeout of {limit}")]
+    /// One sample ran past the settings' `timeout`: it was cancelled at the timeout (a routine
+    /// that polls [`cancel::requested`]) or ended late (one that does not).
+    #[error("timed out after {}", cancel::format_limit(limit.as_duration()))]
     Timeout {
-        /// How long the sample took.
+        /// How long the sample ran before it returned.
         elapsed: Nanos,
         /// The timeout.
         limit: Nanos,
     },
+    /// The user interrupted the run ([`cancel::interrupt`]) while a sample ran.
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl MeasureError {
+    /// The error for work that `deadline` found cancelled after `elapsed`.
+    fn cancelled(why: Cancelled, elapsed: Duration) -> MeasureError {
+        match why {
+            Cancelled::Interrupted => MeasureError::Interrupted,
+            Cancelled::TimedOut(limit) => MeasureError::Timeout {
+                elapsed: Nanos::from_duration(elapsed),
+                limit: Nanos::from_duration(limit),
+            },
+        }
+    }
+}
+
+/// Runs `f` (a computation that is not a timed sample: a reference answer, a verification run)
+/// under a [`Deadline`] of `limit`: its result, or why it was cancelled (the deadline passed
+/// or the user interrupted; what `f` returned is then dropped). `f` stops early only if it
+/// polls [`cancel::requested`].
+pub fn run_with_deadline<T>(limit: Duration, f: impl FnOnce() -> T) -> Result<T, MeasureError> {
+    let started = Instant::now();
+    let deadline = Deadline::arm(limit);
+    let out = f();
+    match deadline.check() {
+        Ok(()) => Ok(out),
+        Err(why) => Err(MeasureError::cancelled(why, started.elapsed())),
+    }
 }
 
 /// A finished measurement with the phases and warnings it produced.
@@ -118,6 +150,22 @@ pub struct SampleProgress {
     pub budget: Duration,
 }
 
+/// The clock the engine times samples, warm-up and budget with.
+pub trait Clock {
+    /// The current instant.
+    fn now(&self) -> Instant;
+}
+
+/// The monotonic clock ([`Instant::now`]): the engine's clock unless told otherwise.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct MonotonicClock;
+
+impl Clock for MonotonicClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+}
+
 /// Measures `routine` under `settings`. `seed` makes the bootstrap reproducible;
 /// `on_sample` is told after each sample.
 pub fn measure(
@@ -126,7 +174,20 @@ pub fn measure(
     seed: u64,
     on_sample: &mut dyn FnMut(SampleProgress),
 ) -> Result<Outcome, MeasureError> {
-    measure_with(routine, settings, seed, None, on_sample)
+    measure_with(routine, settings, seed, None, &MonotonicClock, on_sample)
+}
+
+/// [`measure`] with another clock: a test's clock that advances only as its routine says makes
+/// the figures exact, whatever else the machine does. Timeouts are still judged by the
+/// monotonic clock.
+pub fn measure_with_clock(
+    routine: &mut dyn Routine,
+    settings: &MeasureSettings,
+    seed: u64,
+    clock: &dyn Clock,
+    on_sample: &mut dyn FnMut(SampleProgress),
+) -> Result<Outcome, MeasureError> {
+    measure_with(routine, settings, seed, None, clock, on_sample)
 }
 
 /// [`measure`] of a routine whose first (cold) iteration the caller already ran and timed
@@ -139,7 +200,14 @@ pub fn measure_after_cold(
     cold: Duration,
     on_sample: &mut dyn FnMut(SampleProgress),
 ) -> Result<Outcome, MeasureError> {
-    measure_with(routine, settings, seed, Some(cold), on_sample)
+    measure_with(
+        routine,
+        settings,
+        seed,
+        Some(cold),
+        &MonotonicClock,
+        on_sample,
+    )
 }
 
 fn measure_with(
@@ -147,11 +215,14 @@ fn measure_with(
     settings: &MeasureSettings,
     seed: u64,
     cold: Option<Duration>,
+    clock: &dyn Clock,
     on_sample: &mut dyn FnMut(SampleProgress),
 ) -> Result<Outcome, MeasureError> {
+    let since = |t: Instant| clock.now().saturating_duration_since(t);
     let resolution = timer_resolution();
     let timeout = settings.timeout.0;
     let limit = Nanos::from_duration(timeout);
+    // A routine that times itself (a command suite) may report more than the engine saw.
     let check_timeout = |elapsed: Duration| {
         if elapsed > timeout {
             Err(MeasureError::Timeout {
@@ -169,22 +240,36 @@ fn measure_with(
 
     // A batch of `iters` iterations: its time (the engine's clock, or the sum of the times the
     // routine measured itself when every iteration did), with each output handed to `each`.
+    // The batch runs under a deadline of `timeout`: a routine that polls `cancel::requested`
+    // stops there, and an iteration that ends after it (or after an interrupt) is discarded.
     let mut run_batch =
         |iters: u64, each: &mut dyn FnMut(&IterationOutput)| -> Result<Duration, MeasureError> {
-            let t = Instant::now();
+            let deadline = Deadline::arm(timeout);
+            let t = clock.now();
             let mut own = Some(Duration::ZERO);
             for _ in 0..iters {
+                // The routine's own error says more (a worker process killed at its timeout);
+                // a result that arrives past the deadline (or an interrupt) is discarded.
                 let (out, took) = routine.timed_iteration().map_err(MeasureError::Routine)?;
+                // Inside the timed batch only the flag is read (no clock read per iteration).
+                if cancel::requested() {
+                    deadline
+                        .check()
+                        .map_err(|why| MeasureError::cancelled(why, since(t)))?;
+                }
                 own = own.zip(took).map(|(a, b)| a + b);
                 each(&out);
             }
-            let wall = t.elapsed();
+            let wall = since(t);
+            deadline
+                .check()
+                .map_err(|why| MeasureError::cancelled(why, wall))?;
             Ok(own.unwrap_or(wall))
         };
 
     // Warm-up: one cold iteration, then batches of doubling size until the warm-up time is spent.
     // A cold run done by the caller counts toward the warm-up time.
-    let now = Instant::now();
+    let now = clock.now();
     let warm_start = cold.and_then(|c| now.checked_sub(c)).unwrap_or(now);
     let first = match cold {
         Some(cold) => cold,
@@ -196,21 +281,21 @@ fn measure_with(
     // make a batch slower, so the minimum is the estimate least disturbed by the machine.
     let mut per_iter = first.as_secs_f64();
     let mut batch = 1u64;
-    while warm_start.elapsed() < settings.warmup.0 {
+    while since(warm_start) < settings.warmup.0 {
         let elapsed = run_batch(batch, &mut |out| fold(out))?;
         check_timeout(elapsed)?;
         warm_iters += batch;
         per_iter = per_iter.min(elapsed.as_secs_f64() / batch as f64);
         batch = batch.saturating_mul(2);
     }
-    let warmup_ns = Nanos::from_duration(warm_start.elapsed());
+    let warmup_ns = Nanos::from_duration(since(warm_start));
     let min_sample = Duration::from_secs_f64(resolution.as_secs() * 1000.0).max(MIN_SAMPLE_FLOOR);
     let iters = ((min_sample.as_secs_f64() / per_iter.max(1e-12)).ceil() as u64).max(1);
 
     // Sampling.
     let mut samples: Vec<f64> = Vec::new();
     let mut phase_samples: Vec<(Cow<'static, str>, Vec<f64>)> = Vec::new();
-    let sampling_start = Instant::now();
+    let sampling_start = clock.now();
     let mut last_check = 0usize;
     let stop_reason = loop {
         let mut phase_sums: Vec<(Cow<'static, str>, f64)> = Vec::new();
@@ -233,7 +318,7 @@ fn measure_with(
             }
         }
         let n = samples.len();
-        let spent = sampling_start.elapsed();
+        let spent = since(sampling_start);
         on_sample(SampleProgress {
             samples: n,
             elapsed: spent,
@@ -351,6 +436,7 @@ mod tests {
 
     #[test]
     fn measures_a_routine_of_known_duration() {
+        let _turn = crate::cancel::test_turn();
         let mut calls = 0u64;
         let mut r = || {
             calls += 1;
@@ -390,6 +476,7 @@ mod tests {
 
     #[test]
     fn stops_at_max_samples_and_keeps_every_sample() {
+        let _turn = crate::cancel::test_turn();
         let mut s = settings(10_000);
         s.max_samples = 7;
         s.min_samples = 7;
@@ -405,6 +492,7 @@ mod tests {
 
     #[test]
     fn routine_errors_and_timeouts_surface() {
+        let _turn = crate::cancel::test_turn();
         let mut n = 0;
         let mut r = || {
             n += 1;
@@ -425,7 +513,85 @@ mod tests {
         };
         let e = measure(&mut slow, &s, 1, &mut |_| {}).unwrap_err();
         assert!(matches!(e, MeasureError::Timeout { .. }), "{e}");
-        assert!(e.to_string().contains("longer than the timeout"));
+        assert!(e.to_string().starts_with("timed out after 5 ms"), "{e}");
+    }
+
+    #[test]
+    fn a_sample_that_never_ends_is_cancelled_at_the_timeout() {
+        let _turn = crate::cancel::test_turn();
+        let mut s = settings(100);
+        s.timeout = SettingDuration(Duration::from_millis(200));
+        let mut calls = 0;
+        // The first iterations are quick; then one would run forever but polls the deadline.
+        let mut endless = || {
+            calls += 1;
+            if calls > 3 {
+                while !crate::cancel::requested() {
+                    std::hint::spin_loop();
+                }
+            }
+            Ok(IterationOutput::default())
+        };
+        let t = Instant::now();
+        let e = measure(&mut endless, &s, 1, &mut |_| {}).unwrap_err();
+        let took = t.elapsed();
+        assert!(matches!(e, MeasureError::Timeout { .. }), "{e}");
+        assert!(e.to_string().starts_with("timed out after 200 ms"), "{e}");
+        assert!(took < Duration::from_secs(2), "{took:?}");
+        // The next measurement starts with a clear flag.
+        assert!(!crate::cancel::requested());
+        let mut quick = || Ok(IterationOutput::default());
+        measure(&mut quick, &settings(20), 1, &mut |_| {}).unwrap();
+    }
+
+    /// A clock that moves only when told.
+    struct FakeClock {
+        start: Instant,
+        offset: std::cell::Cell<Duration>,
+    }
+
+    impl FakeClock {
+        fn advance(&self, d: Duration) {
+            self.offset.set(self.offset.get() + d);
+        }
+    }
+
+    impl Clock for FakeClock {
+        fn now(&self) -> Instant {
+            self.start + self.offset.get()
+        }
+    }
+
+    #[test]
+    fn with_a_fake_clock_the_figures_are_exact() {
+        let _turn = crate::cancel::test_turn();
+        let clock = FakeClock {
+            start: Instant::now(),
+            offset: std::cell::Cell::new(Duration::ZERO),
+        };
+        let mut calls = 0u64;
+        // Every iteration takes exactly 500 µs by this clock, however busy the machine is.
+        let mut r = || {
+            calls += 1;
+            clock.advance(Duration::from_micros(500));
+            Ok(IterationOutput::digest(calls))
+        };
+        let mut s = settings(10);
+        s.min_samples = 6;
+        let o = measure_with_clock(&mut r, &s, 1, &clock, &mut |_| {}).unwrap();
+        let m = &o.measurement;
+        assert_eq!(m.iters_per_sample, 1);
+        assert!(m.samples_ns.iter().all(|&x| x == Nanos(500_000.0)));
+        assert_eq!(m.stats.median, Nanos(500_000.0));
+        assert_eq!(m.first_iteration_ns, Nanos(500_000.0));
+        // 20 ms of warm-up: the first iteration, then batches of 1, 2, 4, 8, 16 and 32
+        // iterations of 0.5 ms, the last one starting at 16 ms (64 iterations, 32 ms).
+        assert_eq!(m.warmup_iters, 64);
+        assert_eq!(m.warmup_ns, Nanos(32_000_000.0));
+        // Identical samples: the CI is zero wide, so sampling stops once min-samples are in.
+        assert_eq!(m.stop_reason, StopReason::TargetCi);
+        assert_eq!(m.samples_ns.len(), 6);
+        assert!(o.warnings.is_empty(), "{:?}", o.warnings);
     }
 
     /// Spins 300 µs per iteration but claims 100 µs, as a self-timing routine would.
@@ -445,6 +611,7 @@ mod tests {
 
     #[test]
     fn self_timed_iterations_count_their_own_time() {
+        let _turn = crate::cancel::test_turn();
         let mut r = SelfTimed {
             claim: Some(Duration::from_micros(100)),
         };
@@ -460,6 +627,7 @@ mod tests {
 
     #[test]
     fn phases_are_averaged_per_iteration() {
+        let _turn = crate::cancel::test_turn();
         let mut r = || {
             spin(Duration::from_micros(100));
             Ok(IterationOutput {

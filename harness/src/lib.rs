@@ -8,6 +8,7 @@
 
 pub mod atomic_file;
 pub mod calibration;
+pub mod cancel;
 pub mod command;
 pub mod config;
 pub mod echoed_config;
@@ -19,6 +20,8 @@ pub mod memory;
 pub mod protocol;
 pub mod repeated;
 pub mod results_file;
+#[cfg(unix)]
+pub mod subreaper;
 #[cfg(unix)]
 mod sys;
 #[cfg(unix)]

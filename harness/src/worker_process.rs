@@ -73,6 +73,25 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static STARTED: AtomicU64 = AtomicU64::new(0);
 static REAPED: AtomicU64 = AtomicU64::new(0);
 
+/// The raw stderr tail of the worker whose failure was described last (see
+/// [`take_failure_stderr`]).
+static FAILURE_STDERR: Mutex<Option<String>> = Mutex::new(None);
+
+/// The last [`STDERR_TAIL_BYTES`] (4 KiB) a failed worker wrote to stderr, raw (panic message,
+/// backtrace), as of the latest failure this process described; taken once. The one-line reason
+/// quotes only a summary; the runner keeps this with the failed point (its `stderr` field).
+pub fn take_failure_stderr() -> Option<String> {
+    FAILURE_STDERR
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+}
+
+fn note_failure_stderr(raw: &[u8]) {
+    let text = (!raw.is_empty()).then(|| String::from_utf8_lossy(raw).into_owned());
+    *FAILURE_STDERR.lock().unwrap_or_else(|e| e.into_inner()) = text;
+}
+
 /// The registry of live children (worker processes and command launchers), locked.
 pub(crate) fn live() -> std::sync::MutexGuard<'static, Vec<u32>> {
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
@@ -208,7 +227,7 @@ pub enum WorkerError {
     NotConfigured,
     #[error("cannot start the worker program {path}: {source}")]
     Spawn { path: PathBuf, source: io::Error },
-    #[error("worker process {pid} {how} {stage}{stderr}")]
+    #[error("worker process {pid} crashed: it {how} {stage}{stderr}")]
     Exited {
         pid: u32,
         how: ExitDescription,
@@ -404,8 +423,8 @@ impl State {
 }
 
 /// The lines of a worker's stderr worth quoting in a one-line reason: for a panic, only what it
-/// said and where (`panicked at src/x.rs:1:2: boom`; the backtrace and the `note:` lines after it
-/// are left out), else the last lines; at most 8 lines and 1000 characters.
+/// said (`panicked: boom`; where, the backtrace and the `note:` lines after it are left out:
+/// they are in the raw tail a failed point keeps, see [`take_failure_stderr`]), else the last lines; at most 8 lines and 1000 characters.
 pub(crate) fn summarize_stderr(text: &str) -> String {
     let lines: Vec<&str> = text
         .lines()
@@ -414,7 +433,24 @@ pub(crate) fn summarize_stderr(text: &str) -> String {
         .collect();
     let joined = match lines.iter().rposition(|l| l.contains("panicked at")) {
         Some(i) => {
-            let at = &lines[i][lines[i].find("panicked at").unwrap_or(0)..];
+            // `thread 'main' (7) panicked at src/x.rs:1:2:` and the message on the next lines
+            // (or after the last colon, in older formats): the message only, the place is in
+            // the raw stderr the point keeps.
+            let line = &lines[i][lines[i].find("panicked at").unwrap_or(0)..];
+            let after_place = line
+                .strip_prefix("panicked at ")
+                .and_then(|rest| {
+                    // `file:line:col:` then the message, if on the same line.
+                    let mut colons = rest.match_indices(':').map(|(k, _)| k);
+                    let third = colons.nth(2)?;
+                    Some(rest[third + 1..].trim())
+                })
+                .unwrap_or("");
+            let at = if after_place.is_empty() {
+                "panicked:".to_string()
+            } else {
+                format!("panicked: {after_place}")
+            };
             let message: Vec<&str> = lines[i + 1..]
                 .iter()
                 .take_while(|l| !l.starts_with("note:") && !l.starts_with("stack backtrace:"))
@@ -521,6 +557,7 @@ impl Proc {
 
     fn stderr_tail(&mut self) -> StderrTail {
         self.drain_stderr();
+        note_failure_stderr(&self.tail);
         StderrTail(summarize_stderr(&String::from_utf8_lossy(&self.tail)))
     }
 
@@ -1357,12 +1394,16 @@ mod tests {
     #[test]
     fn stderr_summaries_keep_the_panic_message() {
         let text = "noise\nthread 'main' panicked at src/x.rs:1:2:\nboom\nstack backtrace:\n   0: a\n   1: b\n   2: c\n   3: d\n   4: e\n   5: f\n";
-        // The message and where, not the backtrace.
-        assert_eq!(summarize_stderr(text), "panicked at src/x.rs:1:2: boom");
+        // The message, not where nor the backtrace (the point keeps the raw stderr).
+        assert_eq!(summarize_stderr(text), "panicked: boom");
         let text = "thread 'main' (7) panicked at src/x.rs:1:2:\nfault injected\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
-        assert_eq!(
-            summarize_stderr(text),
-            "panicked at src/x.rs:1:2: fault injected"
+        assert_eq!(summarize_stderr(text), "panicked: fault injected");
+        // The older one-line format.
+        let text = "thread 'main' panicked at 'boom', src/x.rs:1:2\n";
+        assert!(
+            summarize_stderr(text).starts_with("panicked"),
+            "{}",
+            summarize_stderr(text)
         );
         let many: String = (0..20).map(|i| format!("line {i}\n")).collect();
         assert!(summarize_stderr(&many).starts_with("line 12 | "));

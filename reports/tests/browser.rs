@@ -458,6 +458,10 @@ fn work_dir(name: &str) -> PathBuf {
 }
 
 #[test]
+#[cfg_attr(
+    not(parbench_chromium),
+    ignore = "no Chromium at build time (apt-get install chromium, or set PARBENCH_CHROMIUM); PARBENCH_REQUIRE_CHROMIUM=1 fails instead"
+)]
 fn every_page_loads_cleanly_in_chromium() {
     let Some(binary) = chromium() else { return };
     let work = work_dir("browser-report");
@@ -605,6 +609,10 @@ fn every_page_loads_cleanly_in_chromium() {
 /// The checks above can fail: a page that breaks its CSP, loads from the network and has an
 /// empty SVG is caught on every count.
 #[test]
+#[cfg_attr(
+    not(parbench_chromium),
+    ignore = "no Chromium at build time (apt-get install chromium, or set PARBENCH_CHROMIUM); PARBENCH_REQUIRE_CHROMIUM=1 fails instead"
+)]
 fn the_browser_checks_catch_a_broken_page() {
     let Some(binary) = chromium() else { return };
     let work = work_dir("browser-negative");
@@ -642,6 +650,10 @@ fn the_browser_checks_catch_a_broken_page() {
 /// `tests/data/default-run.json`): every suite page at most 12,000 px tall at 1280 px before
 /// any details are opened, nothing wider than the window, and no word broken inside in print.
 #[test]
+#[cfg_attr(
+    not(parbench_chromium),
+    ignore = "no Chromium at build time (apt-get install chromium, or set PARBENCH_CHROMIUM); PARBENCH_REQUIRE_CHROMIUM=1 fails instead"
+)]
 fn the_default_run_fits_the_screen_and_the_paper() {
     let Some(binary) = chromium() else { return };
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/default-run.json");

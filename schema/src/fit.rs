@@ -105,10 +105,14 @@ pub struct ScalabilityFit {
     pub variant: String,
     /// Unit of the throughputs fitted (`ops/s`).
     pub unit: String,
-    /// Worker counts of the verified throughputs fitted, ascending.
+    /// Worker counts of the verified throughputs, ascending (those in `oversubscribed` are
+    /// left out of the fit).
     pub workers: Vec<u32>,
-    /// Those beyond the machine's logical cores: fitted too (the USL describes load beyond
-    /// the processors as well), but there more workers only share the same cores.
+    /// Those beyond the machine's logical cores: left out of the fit, as the Amdahl fit leaves
+    /// them out: there more workers only share the same cores, which measures the scheduler,
+    /// not the contention the law models. Where that leaves fewer than
+    /// `USL_MIN_DISTINCT_WORKERS` (parbench-analysis) counts (a 2-core machine) there is no
+    /// fit, with that reason.
     #[serde(default)]
     pub oversubscribed: Vec<u32>,
     pub usl: UslOutcome,

@@ -236,6 +236,10 @@ pub struct Point {
     /// count what each worker did (the contention suite).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operations: Option<crate::operations::Operations>,
+    /// A failed point's worker process stderr, raw (panic message and backtrace), its last
+    /// 4 KiB: the `reason` quotes only a one-line summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stderr: Option<String>,
 }
 
 impl Point {

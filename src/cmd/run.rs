@@ -196,6 +196,9 @@ fn note_busy_machine(results: &mut RunResults) {
     }
 }
 
+/// How long after the first Ctrl-C a point may take to stop before parbench exits anyway.
+const INTERRUPT_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let config = load_config(args.config.as_deref())?;
     let device = select_opencl_device(
@@ -237,16 +240,20 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         dir.display()
     );
 
-    // Ctrl-C: stop after the current point and keep everything measured; a second one exits now
-    // (the last checkpoint stays on disk).
+    // Ctrl-C: cancel the current point (its kernels stop at their next poll, its worker
+    // processes are killed; it is dropped, not recorded) and keep everything measured before it.
+    // A second Ctrl-C, or a point that has not stopped within a second, exits at once (the last
+    // checkpoint stays on disk).
     let interrupted = Arc::new(AtomicBool::new(false));
     let presses = Arc::new(AtomicUsize::new(0));
+    let plan_returned = Arc::new(AtomicBool::new(false));
     {
         let (interrupted, presses) = (interrupted.clone(), presses.clone());
+        let plan_returned = plan_returned.clone();
         let _ = ctrlc::set_handler(move || {
             interrupted.store(true, Ordering::SeqCst);
-            // A point waiting on worker processes must not hold the interrupt up: kill them now
-            // (the point is then dropped, not recorded).
+            parbench_harness::cancel::interrupt();
+            // A point waiting on worker processes must not hold the interrupt up: kill them now.
             #[cfg(unix)]
             parbench_harness::worker_process::interrupt_all();
             if presses.fetch_add(1, Ordering::SeqCst) >= 1 {
@@ -256,11 +263,28 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
                 std::process::exit(130);
             }
             errln!(
-                "\nparbench: interrupted; stopping after the current point (its worker processes, if any, are stopped now), then writing what was measured (Ctrl-C again to quit now)"
+                "\nparbench: interrupted; stopping the current point (dropped, not recorded), then writing what was measured (Ctrl-C again to quit now)"
             );
+            let plan_returned = plan_returned.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(INTERRUPT_GRACE);
+                if !plan_returned.load(Ordering::SeqCst) {
+                    #[cfg(unix)]
+                    parbench_harness::worker_process::interrupt_all();
+                    errln!(
+                        "parbench: the current point did not stop within {} s; exiting now (results so far are in results.json)",
+                        INTERRUPT_GRACE.as_secs()
+                    );
+                    std::process::exit(130);
+                }
+            });
         });
     }
 
+    // Adopt what command suites' programs leave behind (setsid, daemons), to end it after
+    // each point (Linux).
+    #[cfg(unix)]
+    parbench_harness::subreaper::enable();
     note_busy_machine(&mut results);
     let mut progress = Progress::new();
     let mut write_error: Option<anyhow::Error> = None;
@@ -282,6 +306,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
             },
         )
     }));
+    plan_returned.store(true, Ordering::SeqCst);
     let completed = match completed {
         Ok(completed) => completed,
         Err(payload) => quiet.escaped(payload),

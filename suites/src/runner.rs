@@ -107,6 +107,46 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// The most of a failed worker's stderr a point keeps (bytes, on a character boundary).
+const STDERR_KEPT: usize = 4096;
+
+/// The last `max` bytes of `s`, cut at a character boundary.
+fn tail_chars(s: &str, max: usize) -> String {
+    let mut cut = s.len().saturating_sub(max);
+    while !s.is_char_boundary(cut) {
+        cut += 1;
+    }
+    s[cut..].to_string()
+}
+
+/// The reason of a point whose variant panicked `when` ("setup", "first run", "while
+/// timing"). A thread the system refused to start (the standard library panics then) is said
+/// plainly, without the panic's text.
+fn panic_reason(when: &str, payload: &(dyn std::any::Any + Send)) -> String {
+    let message = panic_message(payload);
+    if let Some(rest) = message.strip_prefix("failed to spawn thread") {
+        // `: Os { code: 11, kind: WouldBlock, message: "Resource temporarily unavailable" }`
+        let why = rest
+            .split_once("message: \"")
+            .and_then(|(_, m)| m.split_once('"'))
+            .map(|(m, _)| m.to_string())
+            .unwrap_or_else(|| rest.trim_start_matches(':').trim().to_string());
+        let code = rest
+            .split_once("code: ")
+            .and_then(|(_, c)| c.split(|ch: char| !ch.is_ascii_digit()).next())
+            .filter(|c| !c.is_empty())
+            .map(|c| format!(" (os error {c})"))
+            .unwrap_or_default();
+        return format!(
+            "{when}: cannot spawn a thread: {why}{code}; the system's limit on threads or memory was reached (ulimit -u, ulimit -v, cgroup pids.max)"
+        );
+    }
+    match when {
+        "while timing" => format!("panicked while timing: {message}"),
+        _ => format!("{when} panicked: {message}"),
+    }
+}
+
 /// A human label for a point: `pi S rayon w2`.
 pub fn point_label(
     suite: &str,
@@ -240,10 +280,27 @@ fn problems_of(plan: &Plan) -> Vec<ProblemRun<'_>> {
             if slots.is_empty() {
                 continue;
             }
-            let reference = catch_unwind(AssertUnwindSafe(|| {
-                suite.workload.reference(&planned.problem)
-            }))
-            .map_err(|p| format!("the reference computation panicked: {}", panic_message(&*p)))
+            // The reference is held to the points' timeout too: a problem too big to answer
+            // fails its points at the timeout instead of holding up the run. Not a command
+            // suite's: it builds and runs the program under limits of its own (setup-timeout).
+            let runs_commands = suite
+                .variants
+                .iter()
+                .any(|v| v.model == parbench_schema::results::ExecutionModel::Command);
+            let limit = if runs_commands {
+                std::time::Duration::MAX
+            } else {
+                suite.measure.timeout.0
+            };
+            let reference = engine::run_with_deadline(limit, || {
+                catch_unwind(AssertUnwindSafe(|| {
+                    suite.workload.reference(&planned.problem)
+                }))
+            })
+            .map_err(|e| format!("the reference computation {e}"))
+            .and_then(|r| {
+                r.map_err(|p| format!("the reference computation panicked: {}", panic_message(&*p)))
+            })
             .and_then(|r| r.map_err(|e| format!("the reference computation failed: {e}")));
             out.push(ProblemRun {
                 suite,
@@ -406,6 +463,10 @@ fn measure_slot(
             &mut sampling,
         );
         let seen = before.zip(Snapshot::take()).map(|(a, b)| a.until(&b));
+        // Nothing the point started outlives it (orphans adopted as subreaper; see
+        // parbench_harness::subreaper).
+        #[cfg(unix)]
+        parbench_harness::subreaper::kill_orphans();
         if (control.should_stop)() && point.status == Status::Failed {
             return true;
         }
@@ -553,6 +614,7 @@ fn new_point(
         metrics: BTreeMap::new(),
         warnings: Vec::new(),
         operations: None,
+        stderr: None,
     }
 }
 
@@ -623,9 +685,17 @@ pub fn measure_repetition(
     sampling: &mut Option<Interference>,
 ) -> Point {
     let mut point = new_point(suite, planned, variant, workers);
+    // A failure's raw worker stderr is kept with its point; none is left from an earlier one.
+    #[cfg(unix)]
+    let _ = parbench_harness::worker_process::take_failure_stderr();
     let fail = |mut point: Point, status: Status, reason: String| {
         point.status = status;
         point.reason = Some(reason);
+        #[cfg(unix)]
+        {
+            point.stderr = parbench_harness::worker_process::take_failure_stderr()
+                .map(|s| tail_chars(&s, STDERR_KEPT));
+        }
         point
     };
     if let crate::workload::Availability::Unavailable { reason } = &variant.availability {
@@ -647,27 +717,45 @@ pub fn measure_repetition(
         Ok(Ok(e)) => e,
         Ok(Err(e)) => return fail(point, Status::Failed, format!("setup failed: {e}")),
         Err(p) => {
-            return fail(
-                point,
-                Status::Failed,
-                format!("setup panicked: {}", panic_message(&*p)),
-            );
+            return fail(point, Status::Failed, panic_reason("setup", &*p));
         }
     };
 
     execution.set_sample_timeout(settings.timeout.0);
 
     // Correctness before timing; this first (cold) run is also the engine's first iteration.
+    // It runs under the timeout: what a cancelled run leaves is never verified.
     let started = std::time::Instant::now();
-    let cold = match catch_unwind(AssertUnwindSafe(|| execution.run_timed())) {
-        Ok(Ok((_, own))) => own.unwrap_or_else(|| started.elapsed()),
-        Ok(Err(e)) => return fail(point, Status::Failed, format!("first run failed: {e}")),
-        Err(p) => {
+    let deadline = parbench_harness::cancel::Deadline::arm(settings.timeout.0);
+    let ran = catch_unwind(AssertUnwindSafe(|| execution.run_timed()));
+    // Worker processes and command suites enforce the timeout themselves, per step (start-up,
+    // each task or run): their first run is judged by those limits, not by its whole length.
+    let self_limited = matches!(
+        variant.model,
+        parbench_schema::results::ExecutionModel::Processes
+            | parbench_schema::results::ExecutionModel::Command
+    );
+    let late = deadline
+        .check()
+        .err()
+        .filter(|why| !self_limited || *why == parbench_harness::cancel::Cancelled::Interrupted);
+    drop(deadline);
+    let cold = match (ran, late) {
+        (Ok(Ok((_, own))), None) => own.unwrap_or_else(|| started.elapsed()),
+        // Its own error says how (a worker process killed at its timeout): keep it.
+        (Ok(Err(e)), Some(why)) => {
             return fail(
                 point,
                 Status::Failed,
-                format!("first run panicked: {}", panic_message(&*p)),
+                format!("{why} in the first run: {e}"),
             );
+        }
+        (_, Some(why)) => return fail(point, Status::Failed, format!("{why} in the first run")),
+        (Ok(Err(e)), None) => {
+            return fail(point, Status::Failed, format!("first run failed: {e}"));
+        }
+        (Err(p), None) => {
+            return fail(point, Status::Failed, panic_reason("first run", &*p));
         }
     };
     let check = |answer: &Answer<'_>, point: &mut Point, when: &str| -> bool {
@@ -707,16 +795,12 @@ pub fn measure_repetition(
     *sampling = before.zip(Snapshot::take()).map(|(a, b)| a.until(&b));
     let outcome = match measured {
         Ok(Ok(o)) => o,
-        Ok(Err(e @ MeasureError::Timeout { .. })) => {
-            return fail(point, Status::Failed, format!("timed out: {e}"));
+        Ok(Err(e @ (MeasureError::Timeout { .. } | MeasureError::Interrupted))) => {
+            return fail(point, Status::Failed, e.to_string());
         }
         Ok(Err(e)) => return fail(point, Status::Failed, format!("failed while timing: {e}")),
         Err(p) => {
-            return fail(
-                point,
-                Status::Failed,
-                format!("panicked while timing: {}", panic_message(&*p)),
-            );
+            return fail(point, Status::Failed, panic_reason("while timing", &*p));
         }
     };
 
@@ -1006,6 +1090,25 @@ mod tests {
             ]
         );
         assert_eq!(point(&r, "wrong", 1).status, Status::Wrong);
+    }
+
+    #[test]
+    fn a_thread_the_system_refuses_is_said_plainly() {
+        let payload: Box<dyn std::any::Any + Send> = Box::new(String::from(
+            "failed to spawn thread: Os { code: 11, kind: WouldBlock, message: \"Resource temporarily unavailable\" }",
+        ));
+        assert_eq!(
+            panic_reason("first run", &*payload),
+            "first run: cannot spawn a thread: Resource temporarily unavailable (os error 11); the system's limit on threads or memory was reached (ulimit -u, ulimit -v, cgroup pids.max)"
+        );
+        let payload: Box<dyn std::any::Any + Send> = Box::new("boom");
+        assert_eq!(panic_reason("setup", &*payload), "setup panicked: boom");
+        assert_eq!(
+            panic_reason("while timing", &*payload),
+            "panicked while timing: boom"
+        );
+        assert_eq!(tail_chars("aé", 1), "");
+        assert_eq!(tail_chars("abc", 2), "bc");
     }
 
     #[test]

@@ -214,6 +214,7 @@ fn import_benchmark(new_dir: &Path, seed: u64) -> Result<Point, ImportError> {
             bench.full_id.as_deref().unwrap_or(&bench.group_id)
         )],
         operations: None,
+        stderr: None,
     })
 }
 

@@ -215,6 +215,9 @@ impl Launched {
             live.retain(|&p| p != self.pid);
             REAPED.fetch_add(1, Ordering::SeqCst);
         }
+        // What the program started outside its group (`setsid`, a daemon) was adopted by
+        // parbench as subreaper when its parent exited: end it too.
+        crate::subreaper::kill_orphans_except(&live);
     }
 }
 

@@ -46,6 +46,9 @@ pub fn pixel_c(view: &View, width: usize, height: usize, px: usize, py: usize) -
 pub fn escape_time(cx: f64, cy: f64, max_iter: u32) -> u32 {
     let (mut x, mut y, mut i) = (0.0f64, 0.0f64, 0u32);
     while i < max_iter {
+        if i > 0 && i.is_multiple_of(POLL_ITERS) && parbench_harness::cancel::requested() {
+            break;
+        }
         let (x2, y2) = (x * x, y * y);
         if x2 + y2 > 4.0 {
             break;
@@ -64,7 +67,36 @@ pub(crate) fn escape_lanes(cx: &[f64; LANES], cy: f64, max_iter: u32) -> [u32; L
     let mut x = [0.0f64; LANES];
     let mut y = [0.0f64; LANES];
     let mut count = [0u32; LANES];
-    for _ in 0..max_iter {
+    // In rounds of POLL_ITERS iterations, polling for cancellation between them: one block of a
+    // huge `max-iter` would otherwise run for seconds.
+    let mut left = max_iter;
+    while left > 0 {
+        if parbench_harness::cancel::requested() {
+            break;
+        }
+        let round = left.min(POLL_ITERS);
+        left -= round;
+        if !escape_round(&mut x, &mut y, &mut count, cx, cy, round) {
+            break;
+        }
+    }
+    count
+}
+
+/// Escape iterations between two polls for cancellation.
+const POLL_ITERS: u32 = 1 << 16;
+
+/// `rounds` iterations of the lanes; false once every lane escaped.
+#[inline(always)]
+fn escape_round(
+    x: &mut [f64; LANES],
+    y: &mut [f64; LANES],
+    count: &mut [u32; LANES],
+    cx: &[f64; LANES],
+    cy: f64,
+    rounds: u32,
+) -> bool {
+    for _ in 0..rounds {
         let mut any = false;
         for l in 0..LANES {
             let (x2, y2) = (x[l] * x[l], y[l] * y[l]);
@@ -77,10 +109,10 @@ pub(crate) fn escape_lanes(cx: &[f64; LANES], cy: f64, max_iter: u32) -> [u32; L
             any |= inside;
         }
         if !any {
-            break;
+            return false;
         }
     }
-    count
+    true
 }
 
 crate::multiversion! {
@@ -103,6 +135,10 @@ fn render_row_inline(
     let cy = pixel_c(view, width, height, 0, py).1;
     let full = width - width % LANES;
     for (b, chunk) in out[..full].chunks_exact_mut(LANES).enumerate() {
+        // Cancellation (timeout, Ctrl-C) is polled per block of pixels; the row is left as is.
+        if parbench_harness::cancel::requested() {
+            return;
+        }
         let cx: [f64; LANES] =
             std::array::from_fn(|l| pixel_c(view, width, height, b * LANES + l, py).0);
         chunk.copy_from_slice(&escape_lanes(&cx, cy, max_iter));

@@ -42,6 +42,10 @@ pub fn tolerance(n: usize) -> Tolerance {
 pub fn multiply_naive(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
     let mut c = vec![0.0; n * n];
     c.par_chunks_mut(n.max(1)).enumerate().for_each(|(i, row)| {
+        // Polled per row: a cancelled reference is discarded by its caller.
+        if parbench_harness::cancel::requested() {
+            return;
+        }
         for k in 0..n {
             let aik = a[i * n + k];
             for (cj, bkj) in row.iter_mut().zip(&b[k * n..(k + 1) * n]) {
@@ -131,6 +135,10 @@ fn multiply_rows_inline(
         let mc = MC.min(rows.end - ic);
         let mut pc = 0;
         while pc < n {
+            // Polled per block (MC x KC x n multiply-adds): a cancelled product is discarded.
+            if parbench_harness::cancel::requested() {
+                return;
+            }
             let kc = KC.min(n - pc);
             pack_a(a, n, ic..ic + mc, pc, kc, a_pack);
             for (q, panel) in panels.iter().enumerate() {

@@ -3,6 +3,7 @@
 //! MPI), which import it from here.
 
 use crate::counter_rng::{lowbias32, mix64};
+use parbench_harness::cancel;
 
 /// A point (x, y) with 31-bit integer coordinates is a hit when x^2 + y^2 < 2^62 (exact integer
 /// arithmetic: no rounding differs between CPUs and devices).
@@ -53,6 +54,15 @@ crate::multiversion! {
     pub fn count_hits(seed: u64, start: u64, end: u64) -> u64 {
         count_hits_inline(seed, start, end)
     }
+}
+
+/// Samples between two polls of [`cancel::requested`] (a few milliseconds of one core).
+pub const POLL_STEP: u64 = 1 << 22;
+
+/// [`count_hits`] in steps of [`POLL_STEP`], returning early (a partial count the caller
+/// discards) once the run is cancelled: its timeout passed or the user interrupted.
+pub fn count_hits_polled(seed: u64, start: u64, end: u64) -> u64 {
+    cancel::sum_in_steps(start, end, POLL_STEP, |a, b| count_hits(seed, a, b))
 }
 
 /// The same count, one sample at a time through [`is_hit`]: the obviously correct reference.

@@ -66,6 +66,9 @@ pub fn reference_steps(grid: &[f64], n: usize, steps: u32) -> Vec<f64> {
     let mut cur = grid.to_vec();
     let mut next = grid.to_vec();
     for _ in 0..steps {
+        if parbench_harness::cancel::requested() {
+            break;
+        }
         for i in 1..n - 1 {
             for j in 1..n - 1 {
                 let at = |r: usize, c: usize| cur[r * n + c];

@@ -3,12 +3,15 @@
 //! `parbench mpi-rank --exec-launcher` so that it dies with parbench), waits for rank 0's
 //! `READY` (the launch cost ends there) and `SET` (the job's inputs are ready), sends `run` per iteration and reads rank 0's `DONE`, fetches the answer only when
 //! it is verified, and stops the job (or kills it: a crashed or hung rank fails the point with
-//! the reason, and nothing of the job is left).
+//! the reason, and nothing of the job is left). Every wait for rank 0 also ends when the point is
+//! cancelled ([`parbench_harness::cancel`]: its time limit passed, or Ctrl-C): the job is killed
+//! then, so an MPI point stops as promptly as an in-process kernel.
 
 use super::job::{JobSpec, WireAnswer};
 use super::rank::{self, Done, PREFIX, Ready};
 use super::{LaunchSettings, metric};
 use crate::workload::{Answer, Execution, Tolerance, WorkloadError};
+use parbench_harness::cancel;
 use parbench_harness::config::MpiLauncher;
 use parbench_harness::engine::IterationOutput;
 use parbench_harness::worker_process::{self, kill_registered, reap_registered, spawn_registered};
@@ -23,6 +26,8 @@ use std::time::{Duration, Instant};
 
 /// How long the job may take to start (every rank ready).
 const LAUNCH_TIMEOUT: Duration = Duration::from_secs(120);
+/// How often a wait for rank 0 looks at [`cancel::requested`] (time limit, Ctrl-C).
+const CANCEL_POLL: Duration = Duration::from_millis(20);
 /// How long stopping may take before the job is killed.
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Bytes of the launcher's stderr (and stray stdout) kept for error messages.
@@ -63,30 +68,49 @@ impl Job {
             .map_err(|e| format!("cannot reach rank 0: {e}"))
     }
 
-    /// The next protocol line starting with `tag`, within `timeout`.
+    /// The next protocol line starting with `tag`, within `timeout`. The wait polls
+    /// [`cancel::requested`] every [`CANCEL_POLL`]: when the point's time limit passes or the
+    /// user interrupts (Ctrl-C), the job is killed and the wait ends at once, as an in-process
+    /// kernel stops at its next poll.
     fn expect(&mut self, tag: &str, timeout: Duration, doing: &str) -> Result<String, String> {
-        match self.lines.recv_timeout(timeout) {
-            Ok(line) => match line.strip_prefix(tag) {
-                Some(rest) => Ok(rest.trim_start().to_string()),
-                None => Err(format!(
-                    "rank 0 answered `{}` {doing}",
-                    line.chars().take(80).collect::<String>()
-                )),
-            },
-            Err(RecvTimeoutError::Timeout) => {
+        let until = Instant::now() + timeout;
+        loop {
+            if cancel::requested() {
                 self.kill();
-                Err(format!(
+                let why = if cancel::interrupted() {
+                    "the run was interrupted"
+                } else {
+                    "the point's time limit passed"
+                };
+                return Err(format!("the MPI job was killed {doing}: {why}"));
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                self.kill();
+                return Err(format!(
                     "no answer from the MPI job within {:.1} s {doing}: a rank hangs (the job was killed){}",
                     timeout.as_secs_f64(),
                     self.tail_note()
-                ))
+                ));
             }
-            Err(RecvTimeoutError::Disconnected) => {
-                let status = self.wait(STOP_TIMEOUT);
-                Err(format!(
-                    "the MPI job ended {doing} ({status}): a rank crashed or the launcher failed{}",
-                    self.tail_note()
-                ))
+            match self.lines.recv_timeout(left.min(CANCEL_POLL)) {
+                Ok(line) => {
+                    return match line.strip_prefix(tag) {
+                        Some(rest) => Ok(rest.trim_start().to_string()),
+                        None => Err(format!(
+                            "rank 0 answered `{}` {doing}",
+                            line.chars().take(80).collect::<String>()
+                        )),
+                    };
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    let status = self.wait(STOP_TIMEOUT);
+                    return Err(format!(
+                        "the MPI job ended {doing} ({status}): a rank crashed or the launcher failed{}",
+                        self.tail_note()
+                    ));
+                }
             }
         }
     }
@@ -110,6 +134,10 @@ impl Job {
     fn wait(&mut self, timeout: Duration) -> String {
         let deadline = Instant::now() + timeout;
         loop {
+            if cancel::interrupted() {
+                self.kill();
+                return "killed: the run was interrupted".into();
+            }
             match reap_registered(&mut self.child, false) {
                 Ok(Some(status)) => {
                     return worker_process::ExitDescription(status).to_string();

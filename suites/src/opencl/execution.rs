@@ -8,6 +8,7 @@ use super::{Kernel, program, work_group_size};
 use crate::workload::{Answer, Execution, Problem, WorkloadError};
 use ocl::flags::CommandQueueProperties;
 use ocl::{Event, Program, Queue};
+use parbench_harness::cancel;
 use parbench_harness::engine::IterationOutput;
 use parbench_schema::Nanos;
 use parbench_schema::results::Metric;
@@ -239,24 +240,79 @@ struct OpenclExecution {
     first_run_ns: Option<f64>,
 }
 
+/// One iteration of the job, its phases from the profiling events.
+fn iterate(device: &mut Device) -> Result<IterationOutput, String> {
+    let mut t = Timeline::default();
+    let digest = match device.job.iterate(&mut t) {
+        Ok(d) => d,
+        Err(e) => {
+            // Nothing may still use the buffers when the job is dropped.
+            let _ = device.queue.finish();
+            return Err(brief(e));
+        }
+    };
+    let phases = t.phases().map_err(brief)?;
+    Ok(IterationOutput { digest, phases })
+}
+
+/// Releases `device` after its queue finished, containing a failing driver's panic.
+fn release(device: Device) {
+    let _ = catch_unwind(AssertUnwindSafe(move || {
+        let _ = device.queue.finish();
+        drop(device);
+    }));
+}
+
+impl OpenclExecution {
+    /// The first run, on a thread of its own: an enqueued kernel cannot be stopped, so a problem
+    /// too big for the device must not hold the caller past its timeout or a Ctrl-C. When the
+    /// run is cancelled ([`cancel::requested`]) the caller stops waiting and fails; the thread is
+    /// left to wait for the kernel and then releases the device (detached). Later iterations
+    /// (the same work, which fitted) run on the calling thread, without a thread's hand-off in
+    /// their time.
+    fn first_run(&mut self) -> Result<IterationOutput, String> {
+        let start = Instant::now();
+        let mut device = self.device.take().ok_or("the OpenCL device is gone")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("parbench-opencl-first-run".into())
+            .spawn(move || {
+                let result = catch_unwind(AssertUnwindSafe(|| iterate(&mut device)))
+                    .unwrap_or_else(|_| Err("the OpenCL driver panicked".into()));
+                if let Err(std::sync::mpsc::SendError((device, _))) = tx.send((device, result)) {
+                    // Nobody waits any more: the run was cancelled.
+                    release(device);
+                }
+            })
+            .map_err(|e| format!("cannot start the OpenCL first run: {e}"))?;
+        loop {
+            match rx.recv_timeout(std::time::Duration::from_millis(20)) {
+                Ok((device, result)) => {
+                    self.device = Some(device);
+                    let out = result?;
+                    self.first_run_ns = Some(start.elapsed().as_secs_f64() * 1e9);
+                    return Ok(out);
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if cancel::requested() {
+                        return Err("cancelled while its OpenCL kernel ran; the kernel cannot be stopped and is left to finish on the device".into());
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err("the OpenCL first run ended without a result".into());
+                }
+            }
+        }
+    }
+}
+
 impl Execution for OpenclExecution {
     fn run(&mut self) -> Result<IterationOutput, String> {
-        let start = Instant::now();
-        let device = self.device.as_mut().ok_or("the OpenCL device is gone")?;
-        let mut t = Timeline::default();
-        let digest = match device.job.iterate(&mut t) {
-            Ok(d) => d,
-            Err(e) => {
-                // Nothing may still use the buffers when the job is dropped.
-                let _ = device.queue.finish();
-                return Err(brief(e));
-            }
-        };
-        let phases = t.phases().map_err(brief)?;
         if self.first_run_ns.is_none() {
-            self.first_run_ns = Some(start.elapsed().as_secs_f64() * 1e9);
+            return self.first_run();
         }
-        Ok(IterationOutput { digest, phases })
+        let device = self.device.as_mut().ok_or("the OpenCL device is gone")?;
+        iterate(device)
     }
 
     fn answer(&self) -> Answer<'_> {
@@ -286,10 +342,7 @@ impl Drop for OpenclExecution {
         // ocl panics when releasing an object fails; a failing driver must not take the run
         // down, so the release happens here, contained, after the queue has finished.
         if let Some(device) = self.device.take() {
-            let _ = catch_unwind(AssertUnwindSafe(move || {
-                let _ = device.queue.finish();
-                drop(device);
-            }));
+            release(device);
         }
     }
 }

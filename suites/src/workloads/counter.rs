@@ -38,10 +38,13 @@ pub fn increment_n(counter: &AtomicU64, n: u64) {
 /// shared counter.
 #[inline]
 fn private_count(n: u64) -> u64 {
-    let c = AtomicU64::new(0);
-    // Without black_box the optimizer sees that `c` never escapes and folds the loop.
-    increment_n(std::hint::black_box(&c), n);
-    c.into_inner()
+    // In steps of 2^20 increments (about a millisecond), polling for cancellation between them.
+    parbench_harness::cancel::sum_in_steps(0, n, 1 << 20, |a, b| {
+        let c = AtomicU64::new(0);
+        // Without black_box the optimizer sees that `c` never escapes and folds the loop.
+        increment_n(std::hint::black_box(&c), b - a);
+        c.into_inner()
+    })
 }
 
 /// Calls `touch(k)` once per touch of the shared state for `n` updates at granularity `g`, after
@@ -50,7 +53,13 @@ fn private_count(n: u64) -> u64 {
 fn for_each_touch(n: usize, g: Granularity, mut touch: impl FnMut(u64)) {
     let per = g.per_touch();
     let mut left = n;
+    let mut touches = 0u32;
     while left > 0 {
+        // Polled every 4096 touches: cancellation (timeout, Ctrl-C) ends the loop early.
+        touches = touches.wrapping_add(1);
+        if touches.is_multiple_of(4096) && parbench_harness::cancel::requested() {
+            break;
+        }
         let k = left.min(per);
         let counted = if per == 1 { 1 } else { private_count(k as u64) };
         touch(counted);

@@ -6,6 +6,7 @@ use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{rayon_pool, scoped_chunks, scoped_workers, split_even, task_len, task_ranges};
 pub use crate::kernels::pi::*;
 use crate::workload::*;
+use parbench_harness::cancel;
 use parbench_harness::engine::IterationOutput;
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
 use rayon::prelude::*;
@@ -41,9 +42,9 @@ impl Execution for PiExecution {
     fn run(&mut self) -> Result<IterationOutput, String> {
         let (seed, n) = (self.seed, self.n);
         let hits = match &self.strategy {
-            Strategy::Serial => count_hits(seed, 0, n),
+            Strategy::Serial => count_hits_polled(seed, 0, n),
             Strategy::Threads(w) => scoped_chunks(n as usize, *w, |_, r| {
-                count_hits(seed, r.start as u64, r.end as u64)
+                count_hits_polled(seed, r.start as u64, r.end as u64)
             })
             .into_iter()
             .sum(),
@@ -55,7 +56,7 @@ impl Execution for PiExecution {
                     task_ranges(n as usize, len)
                         .collect::<Vec<_>>()
                         .into_par_iter()
-                        .map(|r| count_hits(seed, r.start as u64, r.end as u64))
+                        .map(|r| count_hits_polled(seed, r.start as u64, r.end as u64))
                         .sum()
                 })
             }
@@ -67,10 +68,13 @@ impl Execution for PiExecution {
                 scoped_workers(*w, |_| {
                     loop {
                         let start = next.fetch_add(len, Relaxed);
-                        if start >= n {
+                        if start >= n || cancel::requested() {
                             break;
                         }
-                        total.fetch_add(count_hits(seed, start, (start + len).min(n)), Relaxed);
+                        total.fetch_add(
+                            count_hits_polled(seed, start, (start + len).min(n)),
+                            Relaxed,
+                        );
                     }
                 });
                 total.load(Relaxed)
@@ -87,7 +91,7 @@ impl Execution for PiExecution {
                             for r in task_ranges(chunk.len(), len) {
                                 let (a, b) =
                                     ((chunk.start + r.start) as u64, (chunk.start + r.end) as u64);
-                                tx.send(count_hits(seed, a, b))
+                                tx.send(count_hits_polled(seed, a, b))
                                     .expect("the receiver outlives the senders");
                             }
                         });
@@ -225,7 +229,9 @@ impl Workload for Pi {
         let n = problem.n;
         let parts = std::thread::available_parallelism().map_or(1, |p| p.get());
         let hits = scoped_chunks(n as usize, parts, |_, r| {
-            count_hits_scalar(problem.seed, r.start as u64, r.end as u64)
+            cancel::sum_in_steps(r.start as u64, r.end as u64, POLL_STEP / 8, |a, b| {
+                count_hits_scalar(problem.seed, a, b)
+            })
         });
         Ok(Answer::exact(vec![hits.into_iter().sum()]))
     }

@@ -103,6 +103,10 @@ impl StencilExecution {
                 let t0 = Instant::now();
                 sweep_rows(init, &mut self.a[n..n + interior], n);
                 for _ in 1..steps {
+                    // Cancellation (timeout, Ctrl-C) is polled per step.
+                    if parbench_harness::cancel::requested() {
+                        break;
+                    }
                     std::mem::swap(&mut self.a, &mut self.b);
                     sweep_rows(&self.b, &mut self.a[n..n + interior], n);
                 }
@@ -120,6 +124,9 @@ impl StencilExecution {
                 let (a, b) = (&mut self.a, &mut self.b);
                 pool.install(|| {
                     for t in 0..steps {
+                        if t > 0 && parbench_harness::cancel::requested() {
+                            break;
+                        }
                         if t > 0 {
                             std::mem::swap(a, b);
                         }

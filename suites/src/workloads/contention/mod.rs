@@ -219,7 +219,7 @@ impl Common {
         };
         loop {
             let start = self.next.fetch_add(s.chunk, Relaxed);
-            if start >= s.n {
+            if start >= s.n || parbench_harness::cancel::requested() {
                 break;
             }
             for k in start..(start + s.chunk).min(s.n) {
@@ -434,7 +434,8 @@ impl ChannelShared {
                     received += 1;
                 }
                 Err(crossbeam::channel::RecvTimeoutError::Timeout) => {
-                    if self.abort.load(Relaxed) {
+                    // The workers stopped: one panicked, or the run was cancelled.
+                    if self.abort.load(Relaxed) || parbench_harness::cancel::requested() {
                         break;
                     }
                 }
@@ -680,6 +681,9 @@ impl Workload for Contention {
         let s = Settings::of(problem, 1)?;
         let (mut writes, mut value) = (0u64, 0u64);
         for k in 0..s.n {
+            if k.is_multiple_of(1 << 20) && parbench_harness::cancel::requested() {
+                break;
+            }
             if !s.mix.is_read(k) {
                 writes += 1;
                 value = value.wrapping_add(write_delta(k, s.inside));
