@@ -76,6 +76,13 @@ pub(crate) enum Command {
     /// start parbench itself as their workers).
     #[command(hide = true)]
     Worker,
+    /// One rank of an MPI job, or the launcher of one (internal: the mpi variants start parbench
+    /// itself through mpirun).
+    #[command(hide = true, name = "mpi-rank")]
+    MpiRank {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -100,6 +100,7 @@ fn main() -> ExitCode {
         cli::Command::Export(args) => cmd::export::export(args),
         cli::Command::Import(args) => cmd::import::import(args),
         cli::Command::Worker => cmd::worker::worker(),
+        cli::Command::MpiRank { args } => cmd::worker::mpi_rank(&args),
     };
     match result {
         Ok(outcome) => exit_code(outcome),

@@ -1,8 +1,11 @@
 //! Builds the OpenCL variants only where an OpenCL library can be linked (see
 //! `build/opencl_detect.rs` and `build/opencl_build.rs`): sets the `parbench_opencl` cfg, and
 //! records why it is off in `PARBENCH_OPENCL_BUILD` so that `parbench list` can say so.
-//! `PARBENCH_OPENCL=0|1` overrides the detection.
+//! `PARBENCH_OPENCL=0|1` overrides the detection. Likewise for Open MPI (`build/mpi_detect.rs`):
+//! the `parbench_mpi` cfg, `PARBENCH_MPI_BUILD`, and `PARBENCH_MPI=0` to build without it.
 
+#[path = "build/mpi_detect.rs"]
+mod mpi_detect;
 #[path = "build/opencl_build.rs"]
 mod opencl_build;
 #[path = "build/opencl_detect.rs"]
@@ -15,6 +18,19 @@ fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=build/opencl_detect.rs");
     println!("cargo::rerun-if-changed=build/opencl_build.rs");
+    println!("cargo::rerun-if-changed=build/mpi_detect.rs");
+    println!("cargo::rustc-check-cfg=cfg(parbench_mpi)");
+    match mpi_detect::detect() {
+        mpi_detect::MpiDecision::Enabled { library, how } => {
+            println!("cargo::rustc-cfg=parbench_mpi");
+            println!("cargo::rustc-env=PARBENCH_MPI_LIB={}", library.display());
+            println!("cargo::rustc-env=PARBENCH_MPI_BUILD=built with Open MPI ({how})");
+        }
+        mpi_detect::MpiDecision::Disabled { reason } => {
+            println!("cargo::rustc-env=PARBENCH_MPI_LIB=");
+            println!("cargo::rustc-env=PARBENCH_MPI_BUILD={reason}");
+        }
+    }
     match opencl_build::detect() {
         Decision::Enabled { search, how } => {
             println!("cargo::rustc-cfg=parbench_opencl");

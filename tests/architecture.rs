@@ -54,11 +54,25 @@ const ALLOWED: [(&str, &[&str]); 8] = [
 /// data and checks), none as a normal or build dependency.
 const DEV_ONLY: [&str; 1] = ["parbench-test-support"];
 
-/// Module circles known and being removed elsewhere: (crate, the modules of the circle). The
-/// workloads import their process and OpenCL backends, which import the kernels back (issue 15
-/// item 2, the backend adapter). The test fails when such a circle changes or disappears, so
-/// that its entry is removed with it.
-const KNOWN_CYCLES: [(&str, &[&str]); 1] = [("suites", &["opencl", "processes", "workloads"])];
+/// Module circles known and still to be removed: (crate, the modules of the circle). The
+/// backend adapter (issue 15 item 2) made `workloads → backends → kernels` one-way, but the
+/// `Workload` trait's `backends()` returns `backend::Hooks`, whose backends (`processes`, `mpi`,
+/// `opencl`) import `workload`'s types back (and `kernels`, `alloc`, `exec` join through them).
+/// Moving `backends()` out of the trait (or the hook types below `workload`) removes it. The
+/// test fails when such a circle changes or disappears, so that its entry is removed with it.
+const KNOWN_CYCLES: [(&str, &[&str]); 1] = [(
+    "suites",
+    &[
+        "alloc",
+        "backend",
+        "exec",
+        "kernels",
+        "mpi",
+        "opencl",
+        "processes",
+        "workload",
+    ],
+)];
 
 /// The library crates whose modules are checked, by directory.
 const LIBRARY_CRATES: [&str; 7] = [

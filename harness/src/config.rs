@@ -468,6 +468,45 @@ struct RawConfig {
     defaults: RawDefaults,
     #[serde(default, rename = "suite")]
     suites: Vec<Spanned<RawSuite>>,
+    #[serde(default)]
+    mpi: Option<Spanned<MpiSettings>>,
+}
+
+/// The program that starts MPI jobs (`[mpi] launcher`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MpiLauncher {
+    /// Open MPI's `mpirun` (the default).
+    #[default]
+    Mpirun,
+    /// Slurm's `srun`, inside an allocation.
+    Srun,
+}
+
+impl MpiLauncher {
+    /// The program's name.
+    pub fn program(self) -> &'static str {
+        match self {
+            MpiLauncher::Mpirun => "mpirun",
+            MpiLauncher::Srun => "srun",
+        }
+    }
+}
+
+/// How the `mpi` variants start their ranks (`[mpi]`): the launcher, an optional hostfile and
+/// extra launcher arguments. Absent: `mpirun` on this machine.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MpiSettings {
+    /// `mpirun` or `srun`.
+    #[serde(default)]
+    pub launcher: MpiLauncher,
+    /// A hostfile for `mpirun --hostfile` (relative to the config file's directory).
+    #[serde(default)]
+    pub hostfile: Option<Spanned<String>>,
+    /// Arguments added to the launcher's command line before the program.
+    #[serde(default)]
+    pub launcher_args: Vec<String>,
 }
 
 /// A sample count: 1 to 1,000,000.
@@ -725,6 +764,8 @@ pub struct Config {
     pub source: ConfigSource,
     pub defaults: Defaults,
     pub suites: Vec<SuiteConfig>,
+    /// `[mpi]`, with the span of its table; `None` where the config has none.
+    pub mpi: Option<Spanned<MpiSettings>>,
 }
 
 impl Config {
@@ -881,6 +922,7 @@ impl Config {
             source,
             defaults,
             suites,
+            mpi: raw.mpi,
         })
     }
 
@@ -1074,6 +1116,27 @@ mod tests {
         let e = parse("[[suite]]\nworkload = \"pi\"\nsizes = [{ label = \" \", n = 3 }]\n")
             .unwrap_err();
         assert!(e.message.contains("label"), "{e}");
+    }
+
+    #[test]
+    fn mpi_table_is_kebab_case_and_strict() {
+        let c = Config::parse(
+            ConfigSource::new(
+                "m.toml",
+                "[mpi]\nlauncher = \"srun\"\nhostfile = \"hosts\"\nlauncher-args = [\"--mpi=pmix\"]\n[[suite]]\nworkload = \"pi\"\n",
+            ),
+            2,
+        )
+        .unwrap();
+        let m = c.mpi.unwrap().into_inner();
+        assert_eq!(m.launcher, MpiLauncher::Srun);
+        assert_eq!(m.hostfile.unwrap().into_inner(), "hosts");
+        assert_eq!(m.launcher_args, vec!["--mpi=pmix"]);
+        for bad in ["launcher = \"mpiexec\"", "host-file = \"x\""] {
+            let text = format!("[mpi]\n{bad}\n[[suite]]\nworkload = \"pi\"\n");
+            let e = Config::parse(ConfigSource::new("m.toml", text), 2).unwrap_err();
+            assert_eq!(e.line, 2, "{e}");
+        }
     }
 
     #[test]

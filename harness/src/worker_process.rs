@@ -109,6 +109,61 @@ pub fn interrupt_all() {
     }
 }
 
+/// Spawns `cmd` as a registered child that leads its own process group (as worker processes
+/// are): [`interrupt_all`] kills it with its group, and the accounting counts it. Reap it with
+/// [`reap_registered`] only. Fails when the run was already interrupted.
+pub fn spawn_registered(cmd: &mut Command) -> io::Result<std::process::Child> {
+    std::os::unix::process::CommandExt::process_group(cmd, 0);
+    let mut live = live();
+    if interrupted() {
+        return Err(io::Error::new(
+            io::ErrorKind::Interrupted,
+            "the run was interrupted",
+        ));
+    }
+    let child = cmd.spawn()?;
+    WORKERS.started(&mut live, child.id());
+    Ok(child)
+}
+
+/// Kills a child from [`spawn_registered`] and its process group (SIGKILL), unless reaped.
+pub fn kill_registered(child: &std::process::Child) {
+    let live = live();
+    if live.contains(&child.id()) {
+        sys::kill(child.id());
+        sys::kill_group(child.id());
+    }
+}
+
+/// Reaps a child from [`spawn_registered`] if it has exited (`block`: waits until it has),
+/// removing it from the registry; `None` while it runs.
+pub fn reap_registered(
+    child: &mut std::process::Child,
+    block: bool,
+) -> io::Result<Option<ExitStatus>> {
+    loop {
+        let mut live = live();
+        if !live.contains(&child.id()) {
+            return Ok(None);
+        }
+        if let Some(status) = child.try_wait()? {
+            WORKERS.reaped(&mut live, child.id());
+            return Ok(Some(status));
+        }
+        drop(live);
+        if !block {
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// In a process started by parbench (a worker, an MPI rank): asks the kernel to SIGKILL it when
+/// its parent dies, then checks that the parent is still `expected_parent`.
+pub fn die_with_parent(expected_parent: u32) -> io::Result<()> {
+    sys::die_with_parent(expected_parent)
+}
+
 /// Whether [`interrupt_all`] was called.
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)

@@ -130,6 +130,8 @@ pub enum ExecutionModel {
     Processes,
     /// An OpenCL device.
     Opencl,
+    /// MPI ranks (distributed memory), started by an MPI launcher.
+    Mpi,
     /// An external program run as a whole process.
     Command,
     /// Measured by another tool and imported (e.g. a criterion benchmark): how it executes is
@@ -145,6 +147,7 @@ impl fmt::Display for ExecutionModel {
             ExecutionModel::Rayon => "rayon",
             ExecutionModel::Processes => "processes",
             ExecutionModel::Opencl => "opencl",
+            ExecutionModel::Mpi => "mpi",
             ExecutionModel::Command => "command",
             ExecutionModel::External => "external",
         })

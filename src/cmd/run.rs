@@ -206,6 +206,8 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         args.opencl_platform.as_ref(),
         args.opencl_device.as_ref(),
     )?;
+    // How the mpi variants start their ranks (a missing launcher or hostfile: exit 2 here).
+    parbench_suites::mpi::configure(&config)?;
     let registry = Registry::builtin();
     let filters = Filters {
         suites: args.suites.clone(),
@@ -334,6 +336,14 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     }
 
     finish_results(&mut results, completed);
+    let mpi_hosts = parbench_suites::mpi::hosts_seen();
+    if !mpi_hosts.is_empty() {
+        // The fingerprint records where the MPI ranks ran.
+        results
+            .machine
+            .accelerators
+            .push(format!("MPI ranks on {}", mpi_hosts.join(", ")));
+    }
     if let Some(c) = results.machine.calibration.clone() {
         parbench_suites::calibrate::apply_bounds(&mut results, &registry, &c);
     }

@@ -9,6 +9,8 @@ use parbench_suites::plan::{Filters, resolve};
 
 pub(crate) fn validate(args: ValidateArgs) -> anyhow::Result<Outcome> {
     let config = load_config(Some(&args.file))?;
+    // The [mpi] launcher must be installed and its hostfile readable, as `run` checks.
+    parbench_suites::mpi::configure(&config)?;
     let plan = resolve(&config, &Registry::builtin(), &Filters::default(), false)?;
     // An OpenCL platform or device the config names must exist here, as `run` checks.
     let opencl = &config.defaults.opencl;

@@ -1,4 +1,5 @@
-//! `parbench worker` (hidden): the worker process of the processes variants. parbench starts
+//! `parbench worker` and `parbench mpi-rank` (hidden): the worker process of the processes
+//! variants, and a rank (or the launcher) of the mpi variants' jobs. parbench starts
 //! itself with this subcommand and feeds it tasks over stdin/stdout; nothing else may write to
 //! stdout here. Also tells the library which program to start as a worker, and as the launcher
 //! of command suites: this one.
@@ -37,4 +38,10 @@ pub(crate) fn worker() -> anyhow::Result<Outcome> {
     {
         anyhow::bail!("worker processes need a Unix platform")
     }
+}
+
+/// `parbench mpi-rank ARGS` (see `parbench_suites::mpi::rank`).
+pub(crate) fn mpi_rank(args: &[String]) -> anyhow::Result<Outcome> {
+    parbench_suites::mpi::rank::run(args)?;
+    Ok(Outcome::Success)
 }

@@ -6,13 +6,15 @@ use crate::workload::{Problem, Workload, verify};
 
 /// Prepares every available variant that is not incorrect by design at each worker count of
 /// `workers`, runs it twice (state left over from one iteration must not leak into the next)
-/// and verifies its answer against [`Workload::reference`]. The error names the variant, the
+/// and verifies its answer against [`Workload::reference`]. The workload's backend variants
+/// (see [`crate::backend`]) are included. The error names the variant, the
 /// worker count and the first difference.
 pub fn every_variant_verifies(
     workload: &dyn Workload,
     problem: &Problem,
     workers: &[usize],
 ) -> Result<(), String> {
+    let workload = crate::backend::WithBackends(workload);
     let want = workload
         .reference(problem)
         .map_err(|e| format!("reference: {e}"))?;

@@ -106,11 +106,14 @@
 //! `parbench_harness::command::set_launcher` at its own executable.
 
 pub mod alloc;
+pub mod backend;
 pub mod calibrate;
 pub mod check;
 pub mod counter_rng;
 pub mod exec;
+pub mod kernels;
 pub mod matrix;
+pub mod mpi;
 pub mod opencl;
 pub mod plan;
 pub mod processes;

@@ -2,6 +2,7 @@
 //! binary.
 #![warn(missing_docs)]
 
+use crate::backend::WithBackends;
 use crate::workload::Workload;
 use crate::workloads;
 use std::sync::Arc;
@@ -40,11 +41,12 @@ impl Registry {
         r
     }
 
-    /// Adds a workload; a later one with the same name replaces the earlier.
+    /// Adds a workload, with the variants its backend hooks give it (see
+    /// [`crate::backend`]); a later one with the same name replaces the earlier.
     pub fn register(&mut self, workload: impl Workload + 'static) -> &mut Self {
         let name = workload.info().name;
         self.workloads.retain(|w| w.info().name != name);
-        self.workloads.push(Arc::new(workload));
+        self.workloads.push(Arc::new(WithBackends(workload)));
         self
     }
 

@@ -6,6 +6,7 @@
 mod contention;
 mod index;
 mod metrics;
+mod mpi;
 mod opencl;
 mod phases;
 mod processes;
@@ -517,6 +518,7 @@ pub(crate) fn sections() -> Vec<Box<dyn Section>> {
     vec![
         Box::new(phases::Phases),
         Box::new(processes::Processes),
+        Box::new(mpi::Mpi),
         Box::new(scalability::Scalability),
         Box::new(contention::Contention),
         Box::new(metrics::Metrics),

@@ -2,13 +2,13 @@
 //! one atomic per value (the device's version of the `atomic` variant); `opencl-local` gives
 //! each work-group its own bins in local memory (local atomics) and merges them into the global
 //! bins once per group (like `sharded`). Values are binned exactly as on the CPU
-//! ([`bin_of`](crate::workloads::histogram::bin_of)); counts are 32-bit on the device. Per
+//! ([`bin_of`](crate::kernels::histogram::bin_of)); counts are 32-bit on the device. Per
 //! iteration: the values and a reset of the bins to the device, the kernel, the bins back.
 
 use super::device::brief;
 use super::execution::{Env, Job, Spec, Timeline, groups_for, raw_launch, resized};
+use crate::kernels::histogram::{BINS, input};
 use crate::workload::{Answer, Problem, WorkloadError};
-use crate::workloads::histogram::{BINS, input};
 use ocl::{Buffer, Kernel};
 
 const SOURCE: &str = r#"

@@ -1,13 +1,13 @@
 //! `mandelbrot` on OpenCL: one work-item per pixel, the escape-time loop of
-//! [`escape_time`](crate::workloads::mandelbrot::escape_time) with the same binary64 operations
+//! [`escape_time`](crate::kernels::mandelbrot::escape_time) with the same binary64 operations
 //! in the same order and contraction off (no fused multiply-add), so every count equals the
 //! CPU's. Nothing goes to the device (pixels are computed from their coordinates); the image
 //! comes back.
 
 use super::device::brief;
 use super::execution::{Env, Job, Spec, Timeline, digest_of, raw_launch, resized, round_up};
+use crate::kernels::mandelbrot::{MAX_ITER, VIEW, height_of};
 use crate::workload::{Answer, Problem, WorkloadError};
-use crate::workloads::mandelbrot::{MAX_ITER, VIEW, height_of};
 use ocl::{Buffer, Kernel};
 
 const SOURCE: &str = r#"

@@ -9,8 +9,8 @@
 use super::DeviceInfo;
 use super::device::brief;
 use super::execution::{Env, Job, Spec, Timeline, digest_of, resized, round_up};
+use crate::kernels::matmul::{input, tolerance};
 use crate::workload::{Answer, Problem};
-use crate::workloads::matmul::{input, tolerance};
 use ocl::{Buffer, Kernel};
 
 const SOURCE: &str = r#"

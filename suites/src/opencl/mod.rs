@@ -285,14 +285,14 @@ pub fn selected() -> Result<DeviceInfo, String> {
 
 /// What a variant needs of the device beyond OpenCL 1.2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Needs {
+pub enum Needs {
     Nothing,
     /// Double precision (`cl_khr_fp64`).
     Fp64,
 }
 
 /// An OpenCL variant's description, available where the selected device can run it.
-pub(crate) fn variant(
+fn variant(
     name: &'static str,
     sync: SyncKind,
     description: &'static str,
@@ -312,7 +312,7 @@ pub(crate) fn variant(
 }
 
 /// Why a workload other than `histogram` has no `opencl-local` variant.
-pub(crate) fn local_not_applicable() -> crate::workload::NotApplicable {
+fn local_not_applicable() -> crate::workload::NotApplicable {
     crate::workload::NotApplicable::new(
         VARIANT_LOCAL,
         "bins counted in local memory and merged once per work-group are histogram's second OpenCL variant; this workload has no shared bins (see its `opencl` variant)",
@@ -320,7 +320,7 @@ pub(crate) fn local_not_applicable() -> crate::workload::NotApplicable {
 }
 
 /// The `work-group-size` parameter of OpenCL variants, with a default that suits most devices.
-pub(crate) fn work_group_size_param(default: i64, note: &'static str) -> ParamSpec {
+fn work_group_size_param(default: i64, note: &'static str) -> ParamSpec {
     ParamSpec {
         name: WORK_GROUP_SIZE,
         description: note,
@@ -332,17 +332,90 @@ pub(crate) fn work_group_size_param(default: i64, note: &'static str) -> ParamSp
     }
 }
 
-/// Parameters of other execution models that the OpenCL variants never read: the worker
-/// processes' `chunksize` and `transport`, the lock variants' `granularity` and `batch-size`.
-const OTHER_MODELS_PARAMS: &[&str] = &["chunksize", "transport", "granularity", "batch-size"];
+/// The OpenCL backend: adds one variant per kernel of the workload's hook, the
+/// `work-group-size` parameter, and dispatches to the kernel on the selected device.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenClBackend;
 
-/// Whether `variant` reads `param`: `work-group-size` is read by the OpenCL variants only, and
-/// they read none of the other execution models' parameters.
-pub(crate) fn param_applies(param: &str, variant: &str) -> bool {
-    if is_opencl_variant(variant) {
-        !OTHER_MODELS_PARAMS.contains(&param)
-    } else {
-        param != WORK_GROUP_SIZE
+/// `work-group-size`'s description, unless the hook has its own.
+const WORK_GROUP_SIZE_NOTE: &str = "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)";
+
+impl crate::backend::Backend for OpenClBackend {
+    fn name(&self) -> &'static str {
+        "opencl"
+    }
+
+    fn variant_names(&self) -> &'static [&'static str] {
+        &[VARIANT, VARIANT_LOCAL]
+    }
+
+    fn support(&self, hooks: &crate::backend::Hooks) -> crate::backend::Support {
+        (&hooks.opencl).into()
+    }
+
+    fn params(&self, hooks: &crate::backend::Hooks) -> Vec<ParamSpec> {
+        hooks
+            .opencl
+            .supported()
+            .map(|h| {
+                vec![work_group_size_param(
+                    h.default_work_group_size,
+                    h.work_group_size_note.unwrap_or(WORK_GROUP_SIZE_NOTE),
+                )]
+            })
+            .unwrap_or_default()
+    }
+
+    fn variants(&self, hooks: &crate::backend::Hooks) -> Vec<VariantInfo> {
+        let Some(h) = hooks.opencl.supported() else {
+            return Vec::new();
+        };
+        h.kernels
+            .iter()
+            .map(|k| variant(k.variant, k.sync, k.description, k.needs))
+            .collect()
+    }
+
+    fn not_applicable(&self, hooks: &crate::backend::Hooks) -> Vec<crate::workload::NotApplicable> {
+        let has_local = hooks
+            .opencl
+            .supported()
+            .is_some_and(|h| h.kernels.iter().any(|k| k.variant == VARIANT_LOCAL));
+        if has_local {
+            Vec::new()
+        } else {
+            vec![local_not_applicable()]
+        }
+    }
+
+    fn exclusive_params(&self) -> &'static [&'static str] {
+        &[WORK_GROUP_SIZE]
+    }
+
+    fn reads(&self, hooks: &crate::backend::Hooks, param: &str) -> bool {
+        !hooks
+            .opencl
+            .supported()
+            .is_some_and(|h| h.ignores.contains(&param))
+    }
+
+    fn prepare(
+        &self,
+        hooks: &crate::backend::Hooks,
+        problem: &Problem,
+        variant: &str,
+        _workers: usize,
+    ) -> Result<Box<dyn Execution>, WorkloadError> {
+        match hooks
+            .opencl
+            .supported()
+            .and_then(|h| h.kernels.iter().find(|k| k.variant == variant))
+        {
+            Some(k) => prepare(k.kernel, problem),
+            None => Err(WorkloadError::new(format!(
+                "this workload has no OpenCL kernel for `{variant}`"
+            ))),
+        }
     }
 }
 
@@ -360,7 +433,7 @@ pub(crate) fn work_group_size(problem: &Problem, default: i64) -> Result<usize, 
 
 /// The OpenCL programs parbench runs, one per workload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kernel {
+pub enum Kernel {
     Square,
     Pi,
     /// Global atomics per value (`local: false`) or local-memory bins (`local: true`).
@@ -513,11 +586,18 @@ mod tests {
                 }
             }
         }
-        assert!(param_applies(WORK_GROUP_SIZE, VARIANT_LOCAL));
-        assert!(!param_applies(WORK_GROUP_SIZE, "rayon"));
-        assert!(!param_applies(WORK_GROUP_SIZE, "processes-pool"));
-        assert!(param_applies("bins", "rayon") && param_applies("bins", VARIANT));
-        assert!(!param_applies("chunksize", VARIANT) && !param_applies("granularity", VARIANT));
+        // Through the backend adapter, as the registry sees the workloads.
+        use crate::workload::Workload;
+        let h = crate::backend::WithBackends(crate::workloads::histogram::Histogram);
+        let pi = crate::backend::WithBackends(crate::workloads::pi::Pi);
+        assert!(h.param_applies(WORK_GROUP_SIZE, VARIANT_LOCAL));
+        assert!(!h.param_applies(WORK_GROUP_SIZE, "rayon"));
+        assert!(!pi.param_applies(WORK_GROUP_SIZE, "processes-pool"));
+        assert!(h.param_applies("bins", "rayon") && h.param_applies("bins", VARIANT));
+        assert!(
+            !pi.param_applies("chunksize", VARIANT) && !h.param_applies("granularity", VARIANT)
+        );
+        assert!(pi.param_applies("chunksize", "processes-pool"));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! `particles` on OpenCL: one work-item per particle, the Euler steps of
-//! [`step`](crate::workloads::particles::step) with the same binary64 operations in the same
+//! [`step`](crate::kernels::particles::step) with the same binary64 operations in the same
 //! order and contraction off. OpenCL requires correctly rounded `sqrt` and division in double
 //! precision, so a conforming device reproduces the CPU's positions bit for bit (the tolerance
 //! stays exact: a device that rounds differently is reported `wrong`, never approximately
@@ -8,8 +8,8 @@
 
 use super::device::brief;
 use super::execution::{Env, Job, Spec, Timeline, raw_launch, resized, round_up};
+use crate::kernels::particles::{STEPS, TIMESTEP, input};
 use crate::workload::{Answer, Problem, Tolerance, WorkloadError};
-use crate::workloads::particles::{STEPS, TIMESTEP, input};
 use ocl::{Buffer, Kernel};
 
 const SOURCE: &str = r#"

@@ -8,8 +8,8 @@
 
 use super::device::brief;
 use super::execution::{Env, Job, Spec, Timeline, groups_for, raw_launch, resized};
+use crate::kernels::pi::block_keys;
 use crate::workload::{Answer, Problem};
-use crate::workloads::pi::block_keys;
 use ocl::{Buffer, Kernel};
 
 const SOURCE: &str = r#"
@@ -176,7 +176,7 @@ impl Job for PiJob {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::pi::count_hits_scalar;
+    use crate::kernels::pi::count_hits_scalar;
     use ocl::flags::CommandQueueProperties;
     use ocl::{Program, Queue};
 

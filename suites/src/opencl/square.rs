@@ -3,8 +3,8 @@
 
 use super::device::brief;
 use super::execution::{Env, Job, Spec, Timeline, digest_of, raw_launch, resized, round_up};
+use crate::kernels::square::input;
 use crate::workload::{Answer, Problem, Tolerance};
-use crate::workloads::square::input;
 use ocl::{Buffer, Kernel};
 
 const SOURCE: &str = r#"

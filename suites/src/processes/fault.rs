@@ -4,8 +4,8 @@
 
 use super::worker::START_DELAY_ENV;
 use super::{Fields, Job, put_u64};
+pub use crate::kernels::fault::sum_range;
 use crate::workload::{Answer, Execution, Problem, WorkloadError};
-pub use crate::workloads::fault::sum_range;
 use std::io::Write;
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -205,7 +205,7 @@ mod tests {
             assert_eq!(Fault::from_code(f.code()), Some(f));
         }
         assert_eq!(
-            crate::workloads::fault::FAULTS.to_vec(),
+            crate::kernels::fault::FAULTS.to_vec(),
             Fault::ALL.map(|(n, _)| n).to_vec()
         );
     }

@@ -4,8 +4,8 @@
 //! (`processes-pool`) keep them busy: the chapter's `Process` versus `Pool.map`.
 
 use super::{Fields, Job, put_u64};
+use crate::kernels::mandelbrot::{MAX_ITER, VIEW, height_of, render_rows};
 use crate::workload::{Answer, Execution, Problem, WorkloadError};
-use crate::workloads::mandelbrot::{MAX_ITER, VIEW, height_of, render_rows};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 

@@ -5,9 +5,9 @@
 
 use super::particles::load;
 use super::{Fields, Job, put_str, put_u64};
+use crate::kernels::matmul::{NR, input, multiply_rows, pack_b_panel, panels, tolerance};
 use crate::shm::{SharedFile, SharedView};
 use crate::workload::{Answer, Execution, Problem, WorkloadError};
-use crate::workloads::matmul::{NR, input, multiply_rows, pack_b_panel, panels, tolerance};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 

@@ -132,6 +132,52 @@ pub fn transport_param() -> ParamSpec {
     }
 }
 
+/// The processes backend: adds `processes-spawn` and `processes-pool`, the `chunksize` (and,
+/// where the hook asks, `transport`) parameter, and dispatches to the workload's job.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProcessesBackend;
+
+impl crate::backend::Backend for ProcessesBackend {
+    fn name(&self) -> &'static str {
+        "processes"
+    }
+
+    fn variant_names(&self) -> &'static [&'static str] {
+        &[SPAWN, POOL]
+    }
+
+    fn support(&self, hooks: &crate::backend::Hooks) -> crate::backend::Support {
+        (&hooks.processes).into()
+    }
+
+    fn params(&self, hooks: &crate::backend::Hooks) -> Vec<ParamSpec> {
+        let mut p = vec![chunksize_param()];
+        if hooks.processes.supported().is_some_and(|h| h.transport) {
+            p.push(transport_param());
+        }
+        p
+    }
+
+    fn variants(&self, _hooks: &crate::backend::Hooks) -> Vec<VariantInfo> {
+        variants()
+    }
+
+    fn prepare(
+        &self,
+        hooks: &crate::backend::Hooks,
+        problem: &Problem,
+        variant: &str,
+        workers: usize,
+    ) -> Result<Box<dyn Execution>, WorkloadError> {
+        match hooks.processes.supported() {
+            Some(h) => (h.prepare)(problem, variant, workers),
+            None => Err(WorkloadError::new(format!(
+                "`{variant}`: this workload has no worker-process job"
+            ))),
+        }
+    }
+}
+
 /// Items per task for `n` items on `workers` workers under `variant`.
 pub fn resolve_chunksize(configured: i64, n: u64, workers: usize, variant: &str) -> u64 {
     let w = workers.max(1) as u64;

@@ -3,8 +3,8 @@
 //! back.
 
 use super::{Fields, Job, put_u64};
+use crate::kernels::particles::{ParticleState, STEPS, advance, input};
 use crate::workload::{Answer, Execution, Problem, Tolerance, WorkloadError};
-use crate::workloads::particles::{ParticleState, STEPS, advance, input};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 

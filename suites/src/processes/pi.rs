@@ -1,8 +1,8 @@
 //! `pi` in worker processes: a task is a range of sample indices; its result is the hit count.
 
 use super::{Fields, Job, put_u64};
+use crate::kernels::pi::count_hits;
 use crate::workload::{Answer, Execution, Problem, WorkloadError};
-use crate::workloads::pi::count_hits;
 use std::ops::Range;
 use std::time::{Duration, Instant};
 

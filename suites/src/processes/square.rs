@@ -4,9 +4,9 @@
 //! only a range, and the worker writes its part of `y` in place.
 
 use super::{Fields, Job, put_str, put_u64};
+use crate::kernels::square::{fill_input, input};
 use crate::shm::{SharedFile, SharedView};
 use crate::workload::{Answer, Execution, Problem, Tolerance, WorkloadError};
-use crate::workloads::square::{fill_input, input};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
@@ -189,7 +189,7 @@ pub fn serve_shm(
     }
     let (x, y) = view.split(start..end, n + start..n + end)?;
     let t = Instant::now();
-    crate::workloads::square::square_into(x, y);
+    crate::kernels::square::square_into(x, y);
     Ok(t.elapsed())
 }
 

@@ -270,20 +270,27 @@ impl Workload for Counter {
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
-        let mut v = vec![NotApplicable::new(
+        let v = vec![NotApplicable::new(
             "rwlock",
             "every access increments (writes) the counter: an RwLock would only ever take its write lock, which is `mutex`",
         )];
-        v.extend(crate::processes::not_applicable(
-            "the point is contention on one counter in shared memory; worker processes share no memory, so their counts would travel as messages and be summed once (the `channel` reduction)",
-        ));
-        v.extend(NotApplicable::all(
-            &[crate::opencl::VARIANT, crate::opencl::VARIANT_LOCAL],
-            "one counter incremented n times is the CPU's lock and atomics demonstration; on a device it is one word hit by every work-item's atomic, which histogram's OpenCL variants measure with `bins = 1`",
-        ));
         v
     }
 
+    fn backends(&self) -> crate::backend::Hooks {
+        use crate::backend::{Hook, Hooks};
+        Hooks {
+            processes: Hook::NotApplicable(
+                "the point is contention on one counter in shared memory; worker processes share no memory, so their counts would travel as messages and be summed once (the `channel` reduction)",
+            ),
+            opencl: Hook::NotApplicable(
+                "one counter incremented n times is the CPU's lock and atomics demonstration; on a device it is one word hit by every work-item's atomic, which histogram's OpenCL variants measure with `bins = 1`",
+            ),
+            mpi: Hook::NotApplicable(
+                "the point is contention on one counter in shared memory; MPI ranks share no memory, so their counts would be one reduction (pi's mpi variant)",
+            ),
+        }
+    }
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64
     }

@@ -3,28 +3,10 @@
 //! wrong answer, slow start, malformed frame), from iteration `on-iteration` on. The point must
 //! end `failed` (or `wrong`) with the reason, and the run must go on.
 
-use crate::processes;
+pub use crate::kernels::fault::*;
 use crate::workload::*;
 use parbench_harness::engine::IterationOutput;
 use parbench_schema::params::ParamValue;
-
-/// Names of the faults, as the `fault` parameter takes them.
-pub const FAULTS: [&str; 7] = [
-    "none",
-    "crash",
-    "signal",
-    "hang",
-    "wrong",
-    "slow-start",
-    "malformed",
-];
-
-/// The answer for items `range`: the wrapping sum of `mix64(seed ^ i)`.
-pub fn sum_range(seed: u64, range: std::ops::Range<u64>) -> u64 {
-    range.fold(0u64, |acc, i| {
-        acc.wrapping_add(parbench_analysis::rng::mix64(seed ^ i))
-    })
-}
 
 fn sum(seed: u64, n: u64) -> u64 {
     sum_range(seed, 0..n)
@@ -93,16 +75,14 @@ impl Workload for Fault {
                     },
                     default: ParamValue::Int(2000),
                 },
-                processes::chunksize_param(),
             ],
         }
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        let mut v = vec![VariantInfo::serial(
+        let v = vec![VariantInfo::serial(
             "the correct sum in one thread: the baseline",
         )];
-        v.extend(processes::variants());
         v
     }
 
@@ -118,13 +98,26 @@ impl Workload for Fault {
                 "sharded",
                 "channel",
                 "unsync",
-                crate::opencl::VARIANT,
-                crate::opencl::VARIANT_LOCAL,
             ],
             "fault injection is about worker processes: `serial` is its baseline, the processes variants break on purpose",
         )
     }
 
+    fn backends(&self) -> crate::backend::Hooks {
+        use crate::backend::{Hook, Hooks, ProcessHook};
+        Hooks {
+            processes: Hook::Supported(ProcessHook {
+                prepare: crate::processes::fault::prepare,
+                transport: false,
+            }),
+            opencl: Hook::NotApplicable(
+                "fault injection is about worker processes: `serial` is its baseline, the processes variants break on purpose",
+            ),
+            mpi: Hook::NotApplicable(
+                "fault injection here is about worker processes; faults of MPI ranks are injected with PARBENCH_MPI_FAULT (docs/mpi.md)",
+            ),
+        }
+    }
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64
     }
@@ -145,10 +138,6 @@ impl Workload for Fault {
                 n: problem.n,
                 sum: [0],
             })),
-            #[cfg(unix)]
-            v if processes::is_processes_variant(v) => {
-                processes::fault::prepare(problem, v, workers)
-            }
             other => {
                 let _ = workers;
                 Err(WorkloadError::unknown_variant("fault", other))

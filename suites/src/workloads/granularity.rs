@@ -41,6 +41,9 @@ impl Granularity {
     }
 }
 
+/// The names of [`params`].
+pub const PARAMS: &[&str] = &[GRANULARITY, BATCH_SIZE];
+
 /// The `granularity` and `batch-size` parameters.
 pub fn params() -> Vec<ParamSpec> {
     vec![

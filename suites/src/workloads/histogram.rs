@@ -7,8 +7,9 @@
 //! [`bin_of`]`(value, bins)`.
 
 use super::granularity::{self, Granularity};
-use crate::counter_rng::uniform_u64;
+use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel};
 use crate::exec::{SpinBarrier, rayon_pool, scoped_chunks_together, split_even, task_len};
+pub use crate::kernels::histogram::*;
 use crate::workload::*;
 use crossbeam::utils::CachePadded;
 use parbench_harness::engine::IterationOutput;
@@ -18,50 +19,10 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-pub const BINS: &str = "bins";
-/// Default number of bins: 16 bins on two cache lines, so atomics contend heavily.
-pub const DEFAULT_BINS: i64 = 16;
 /// Bins per padded block of a `sharded` worker's row (128 bytes, crossbeam's padding on x86-64).
 const SHARD_BLOCK: usize = 16;
 const CHANNEL_CAPACITY: usize = 1024;
 const RAYON_MIN_TASK: usize = 1 << 14;
-
-/// Value `i` of the input stream `seed`: the high 32 bits of the counter-based hash.
-#[inline]
-pub fn value(seed: u64, i: u64) -> u32 {
-    (uniform_u64(seed, i) >> 32) as u32
-}
-
-/// The input of a problem: `n` values, filled in parallel (deterministic in `seed`).
-pub fn input(n: usize, seed: u64) -> Vec<u32> {
-    let mut v = vec![0u32; n];
-    v.par_iter_mut()
-        .enumerate()
-        .for_each(|(i, x)| *x = value(seed, i as u64));
-    v
-}
-
-/// The bin of `value` among `bins` equal-width bins over the u32 range: `(value * bins) >> 32`
-/// (multiply-shift, no division; every bin gets the same share of the range up to one value).
-#[inline(always)]
-pub fn bin_of(value: u32, bins: u32) -> usize {
-    ((value as u64 * bins as u64) >> 32) as usize
-}
-
-/// The histogram of `values`, one bin at a time: the serial kernel and the reference.
-pub fn histogram(values: &[u32], bins: u32) -> Vec<u64> {
-    let mut h = vec![0u64; bins as usize];
-    count_into(values, bins, &mut h);
-    h
-}
-
-/// Adds the counts of `values` to `h` (`h.len()` is the number of bins).
-#[inline]
-pub fn count_into(values: &[u32], bins: u32, h: &mut [u64]) {
-    for &v in values {
-        h[bin_of(v, bins)] += 1;
-    }
-}
 
 /// A worker's private partial histogram of one batch, remembering which bins it touched so that
 /// publishing it costs one update per touched bin, not per bin.
@@ -435,10 +396,6 @@ impl Workload for Histogram {
             default: ParamValue::Int(DEFAULT_BINS),
         }];
         params.extend(granularity::params());
-        params.push(crate::opencl::work_group_size_param(
-            crate::opencl::DEFAULT_WORK_GROUP_SIZE,
-            "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)",
-        ));
         WorkloadInfo {
             name: "histogram",
             description: "bin n pseudo-random values into `bins` shared bins (contention vs bin count)",
@@ -468,7 +425,7 @@ impl Workload for Histogram {
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        let mut variants = vec![
+        let variants = vec![
             VariantInfo::serial("one thread, one private histogram"),
             variant(
                 "threads",
@@ -518,32 +475,40 @@ impl Workload for Histogram {
             )
             .expected_incorrect(),
         ];
-        variants.push(crate::opencl::variant(
-            crate::opencl::VARIANT,
-            SyncKind::Atomic,
-            "OpenCL device: one global atomic_inc per value on the shared bins; the values and a reset of the bins copied in, the bins copied back",
-            crate::opencl::Needs::Nothing,
-        ));
-        variants.push(crate::opencl::variant(
-            crate::opencl::VARIANT_LOCAL,
-            SyncKind::Sharded,
-            "OpenCL device: each work-group counts into its own bins in local memory (local atomics) and merges them into the global bins once",
-            crate::opencl::Needs::Nothing,
-        ));
         variants
     }
 
-    fn param_applies(&self, param: &str, variant: &str) -> bool {
-        // The OpenCL kernels touch shared bins their own way: granularity is not theirs.
-        crate::opencl::param_applies(param, variant)
+    fn backends(&self) -> Hooks {
+        Hooks {
+            processes: Hook::NotApplicable(
+                "the point is contention on bins in shared memory; worker processes share no memory, so their partial histograms would travel as messages and be added once (the `channel` reduction per batch)",
+            ),
+            opencl: Hook::Supported(OpenClHook {
+                kernels: vec![
+                    OpenClKernel {
+                        variant: crate::opencl::VARIANT,
+                        kernel: crate::opencl::Kernel::Histogram { local: false },
+                        sync: SyncKind::Atomic,
+                        description: "OpenCL device: one global atomic_inc per value on the shared bins; the values and a reset of the bins copied in, the bins copied back",
+                        needs: crate::opencl::Needs::Nothing,
+                    },
+                    OpenClKernel {
+                        variant: crate::opencl::VARIANT_LOCAL,
+                        kernel: crate::opencl::Kernel::Histogram { local: true },
+                        sync: SyncKind::Sharded,
+                        description: "OpenCL device: each work-group counts into its own bins in local memory (local atomics) and merges them into the global bins once",
+                        needs: crate::opencl::Needs::Nothing,
+                    },
+                ],
+                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                work_group_size_note: None,
+                ignores: granularity::PARAMS,
+            }),
+            mpi: Hook::NotApplicable(
+                "the point is contention on shared bins; MPI ranks share no memory, so their partial histograms would be one reduction (pi's mpi variant)",
+            ),
+        }
     }
-
-    fn not_applicable(&self) -> Vec<NotApplicable> {
-        crate::processes::not_applicable(
-            "the point is contention on bins in shared memory; worker processes share no memory, so their partial histograms would travel as messages and be added once (the `channel` reduction per batch)",
-        )
-    }
-
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64
     }
@@ -594,10 +559,6 @@ impl Workload for Histogram {
             ),
             "channel" => Strategy::Channel,
             "unsync" => Strategy::Unsync(atomics(bins)),
-            crate::opencl::VARIANT | crate::opencl::VARIANT_LOCAL => {
-                let local = variant == crate::opencl::VARIANT_LOCAL;
-                return crate::opencl::prepare(crate::opencl::Kernel::Histogram { local }, problem);
-            }
             other => return Err(WorkloadError::unknown_variant("histogram", other)),
         };
         let n = usize::try_from(problem.n)

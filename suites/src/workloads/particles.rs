@@ -8,102 +8,16 @@
 //! `double` `sqrt` and division; build with `-cl-fp-contract` off or write no `a*b+c`) reproduces
 //! it exactly from the same [`input`].
 
-use crate::counter_rng::uniform_f64;
+use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{rayon_pool, split_even, task_len};
+pub use crate::kernels::particles::*;
 use crate::workload::*;
 use parbench_harness::engine::IterationOutput;
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, SyncKind};
 use rayon::prelude::*;
 
-pub const STEPS: &str = "steps";
-pub const DEFAULT_STEPS: i64 = 200;
-/// Integration time step.
-pub const TIMESTEP: f64 = 1e-3;
-/// Particles integrated together: four 8-lane vectors, enough independent chains to hide the
-/// latency of `sqrt` and the division.
-pub const LANES: usize = 32;
 const RAYON_MIN_TASK: usize = 1024;
-
-/// The initial state, structure of arrays: positions and angular velocities.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParticleState {
-    pub x: Vec<f64>,
-    pub y: Vec<f64>,
-    /// Angular velocity, in [-1, 1) radians per unit time.
-    pub w: Vec<f64>,
-}
-
-/// `n` particles of stream `seed`: radius in [0.5, 1.5), angle in [0, 2π), angular velocity in
-/// [-1, 1), each from the counter-based generator (draws `3i`, `3i+1`, `3i+2` for particle `i`).
-pub fn input(n: usize, seed: u64) -> ParticleState {
-    let mut p = ParticleState {
-        x: vec![0.0; n],
-        y: vec![0.0; n],
-        w: vec![0.0; n],
-    };
-    p.x.par_iter_mut()
-        .zip(p.y.par_iter_mut())
-        .zip(p.w.par_iter_mut())
-        .enumerate()
-        .for_each(|(i, ((x, y), w))| {
-            let i = 3 * i as u64;
-            let r = 0.5 + uniform_f64(seed, i);
-            let theta = std::f64::consts::TAU * uniform_f64(seed, i + 1);
-            *x = r * theta.cos();
-            *y = r * theta.sin();
-            *w = 2.0 * uniform_f64(seed, i + 2) - 1.0;
-        });
-    p
-}
-
-/// One Euler step of a particle at (x, y) turning at `hw` = [`TIMESTEP`] × angular velocity:
-/// velocity is perpendicular to the radius, `s = hw / |r|`, `x' = x - s*y`, `y' = y + s*x`.
-#[inline(always)]
-pub fn step(x: f64, y: f64, hw: f64) -> (f64, f64) {
-    let norm = (x * x + y * y).sqrt();
-    let s = hw / norm;
-    (x - s * y, y + s * x)
-}
-
-crate::multiversion! {
-    /// Integrates particles `x0, y0, w` for `steps` steps into `x, y` (all the same length), a
-    /// block of [`LANES`] particles at a time, vectorized for this CPU.
-    pub fn advance(x0: &[f64], y0: &[f64], w: &[f64], steps: u32, x: &mut [f64], y: &mut [f64]) {
-        advance_inline(x0, y0, w, steps, x, y)
-    }
-}
-
-#[inline(always)]
-fn advance_inline(x0: &[f64], y0: &[f64], w: &[f64], steps: u32, x: &mut [f64], y: &mut [f64]) {
-    let n = x0.len();
-    assert!(y0.len() == n && w.len() == n && x.len() == n && y.len() == n);
-    let full = n - n % LANES;
-    for b in (0..full).step_by(LANES) {
-        let mut px: [f64; LANES] = x0[b..b + LANES].try_into().expect("block");
-        let mut py: [f64; LANES] = y0[b..b + LANES].try_into().expect("block");
-        let hw: [f64; LANES] = std::array::from_fn(|l| TIMESTEP * w[b + l]);
-        for _ in 0..steps {
-            for l in 0..LANES {
-                (px[l], py[l]) = step(px[l], py[l], hw[l]);
-            }
-        }
-        x[b..b + LANES].copy_from_slice(&px);
-        y[b..b + LANES].copy_from_slice(&py);
-    }
-    for i in full..n {
-        (x[i], y[i]) = advance_one(x0[i], y0[i], w[i], steps);
-    }
-}
-
-/// One particle, one step at a time: the obviously correct reference.
-pub fn advance_one(mut x: f64, mut y: f64, w: f64, steps: u32) -> (f64, f64) {
-    let hw = TIMESTEP * w;
-    for _ in 0..steps {
-        (x, y) = step(x, y, hw);
-    }
-    (x, y)
-}
 
 #[derive(Debug, Default)]
 pub struct Particles;
@@ -212,27 +126,20 @@ impl Workload for Particles {
                 },
             ],
             default_sizes: vec!["S", "M"],
-            params: vec![
-                ParamSpec {
-                    name: STEPS,
-                    description: "Euler steps per iteration",
-                    kind: ParamKind::Int {
-                        min: 1,
-                        max: 1_000_000,
-                    },
-                    default: ParamValue::Int(DEFAULT_STEPS),
+            params: vec![ParamSpec {
+                name: STEPS,
+                description: "Euler steps per iteration",
+                kind: ParamKind::Int {
+                    min: 1,
+                    max: 1_000_000,
                 },
-                crate::processes::chunksize_param(),
-                crate::opencl::work_group_size_param(
-                    crate::opencl::DEFAULT_WORK_GROUP_SIZE,
-                    "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)",
-                ),
-            ],
+                default: ParamValue::Int(DEFAULT_STEPS),
+            }],
         }
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        let mut variants = vec![
+        let variants = vec![
             VariantInfo::serial("one thread, 32 particles at a time in SIMD lanes"),
             VariantInfo::new(
                 "threads",
@@ -247,29 +154,39 @@ impl Workload for Particles {
                 "rayon pool, chunks of particles scheduled by work stealing",
             ),
         ];
-        variants.extend(crate::processes::variants());
-        variants.push(crate::opencl::variant(
-            crate::opencl::VARIANT,
-            SyncKind::Message,
-            "OpenCL device: one work-item per particle (correctly rounded sqrt and division, no fused multiply-add), positions copied in and out",
-            crate::opencl::Needs::Fp64,
-        ));
         variants
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
-        let mut v = NotApplicable::all(
+        NotApplicable::all(
             NotApplicable::SHARED_STATE_VARIANTS,
             "particles never interact: each is read and written by one worker only, so there is no shared state to lock, update atomically, shard or send",
-        );
-        v.push(crate::opencl::local_not_applicable());
-        v
+        )
     }
 
-    fn param_applies(&self, param: &str, variant: &str) -> bool {
-        crate::opencl::param_applies(param, variant)
+    fn backends(&self) -> Hooks {
+        Hooks {
+            processes: Hook::Supported(ProcessHook {
+                prepare: crate::processes::particles::prepare,
+                transport: false,
+            }),
+            opencl: Hook::Supported(OpenClHook {
+                kernels: vec![OpenClKernel {
+                    variant: crate::opencl::VARIANT,
+                    kernel: crate::opencl::Kernel::Particles,
+                    sync: SyncKind::Message,
+                    description: "OpenCL device: one work-item per particle (correctly rounded sqrt and division, no fused multiply-add), positions copied in and out",
+                    needs: crate::opencl::Needs::Fp64,
+                }],
+                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                work_group_size_note: None,
+                ignores: &[],
+            }),
+            mpi: Hook::NotApplicable(
+                "independent particles handed to ranks and collected again are square's scatter/gather pattern, which square's mpi variant measures",
+            ),
+        }
     }
-
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64 * steps_of(problem).unwrap_or(0) as f64
     }
@@ -313,13 +230,6 @@ impl Workload for Particles {
             "serial" => Strategy::Serial,
             "threads" => Strategy::Threads,
             "rayon" => Strategy::Rayon(rayon_pool(workers)?),
-            #[cfg(unix)]
-            v if crate::processes::is_processes_variant(v) => {
-                return crate::processes::particles::prepare(problem, v, workers);
-            }
-            crate::opencl::VARIANT => {
-                return crate::opencl::prepare(crate::opencl::Kernel::Particles, problem);
-            }
             other => return Err(WorkloadError::unknown_variant("particles", other)),
         };
         let n = problem.n as usize;

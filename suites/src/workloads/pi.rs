@@ -2,8 +2,9 @@
 //! chapter's 7.2.3). Point `i` comes from a counter-based hash, so every variant counts exactly
 //! the same hits; the kernel is written for 8-16 SIMD lanes and dispatched at run time.
 
-use crate::counter_rng::{lowbias32, mix64};
+use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{rayon_pool, scoped_chunks, scoped_workers, split_even, task_len, task_ranges};
+pub use crate::kernels::pi::*;
 use crate::workload::*;
 use parbench_harness::cancel;
 use parbench_harness::engine::IterationOutput;
@@ -12,82 +13,12 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-/// A point (x, y) with 31-bit integer coordinates is a hit when x^2 + y^2 < 2^62 (exact integer
-/// arithmetic: no rounding differs between CPUs and devices).
-pub const HIT_LIMIT: u64 = 1 << 62;
-
 /// Smallest task of the dynamically scheduled variants (about 30 µs): amortizes scheduling.
 const MIN_TASK: usize = 1 << 16;
 /// Tasks are multiples of the widest SIMD width in samples.
 const TASK_ALIGN: usize = 64;
 /// Hit counts a `channel` variant's queue holds before senders wait.
 const CHANNEL_CAPACITY: usize = 256;
-
-/// The two 32-bit keys of the 2^32-sample block `block` of stream `seed`.
-#[inline(always)]
-pub fn block_keys(seed: u64, block: u64) -> (u32, u32) {
-    let k = mix64(seed ^ block.wrapping_mul(0xD1B5_4A32_D192_ED03));
-    let (kx, ky) = (k as u32, (k >> 32) as u32);
-    // Equal keys would put every point on the diagonal.
-    (kx, if ky == kx { ky ^ 0x9E37_79B9 } else { ky })
-}
-
-/// Whether sample `c` of a block with keys (kx, ky) falls inside the quarter circle.
-#[inline(always)]
-pub fn is_hit(kx: u32, ky: u32, c: u32) -> bool {
-    let x = (lowbias32(c ^ kx) >> 1) as u64;
-    let y = (lowbias32(c ^ ky) >> 1) as u64;
-    x * x + y * y < HIT_LIMIT
-}
-
-#[inline(always)]
-fn hits_in_block(kx: u32, ky: u32, lo: u64, hi: u64) -> u64 {
-    let mut hits = 0u64;
-    for i in lo..hi {
-        hits += is_hit(kx, ky, i as u32) as u64;
-    }
-    hits
-}
-
-#[inline(always)]
-fn count_hits_inline(seed: u64, start: u64, end: u64) -> u64 {
-    let mut total = 0;
-    let mut i = start;
-    while i < end {
-        let block = i >> 32;
-        let block_end = ((block + 1) << 32).min(end);
-        let (kx, ky) = block_keys(seed, block);
-        total += hits_in_block(kx, ky, i, block_end);
-        i = block_end;
-    }
-    total
-}
-
-crate::multiversion! {
-    /// Hits among samples `start..end` of stream `seed`, vectorized for this CPU.
-    pub fn count_hits(seed: u64, start: u64, end: u64) -> u64 {
-        count_hits_inline(seed, start, end)
-    }
-}
-
-/// Samples between two polls of [`cancel::requested`] (a few milliseconds of one core).
-const POLL_STEP: u64 = 1 << 22;
-
-/// [`count_hits`] in steps of [`POLL_STEP`], returning early (a partial count the caller
-/// discards) once the run is cancelled: its timeout passed or the user interrupted.
-fn count_hits_polled(seed: u64, start: u64, end: u64) -> u64 {
-    cancel::sum_in_steps(start, end, POLL_STEP, |a, b| count_hits(seed, a, b))
-}
-
-/// The same count, one sample at a time through [`is_hit`]: the obviously correct reference.
-pub fn count_hits_scalar(seed: u64, start: u64, end: u64) -> u64 {
-    (start..end)
-        .filter(|&i| {
-            let (kx, ky) = block_keys(seed, i >> 32);
-            is_hit(kx, ky, i as u32)
-        })
-        .count() as u64
-}
 
 #[derive(Debug, Default)]
 pub struct Pi;
@@ -205,18 +136,12 @@ impl Workload for Pi {
                 },
             ],
             default_sizes: vec!["S", "M"],
-            params: vec![
-                crate::processes::chunksize_param(),
-                crate::opencl::work_group_size_param(
-                    crate::opencl::DEFAULT_WORK_GROUP_SIZE,
-                    "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)",
-                ),
-            ],
+            params: vec![],
         }
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        let mut variants = vec![
+        let variants = vec![
             VariantInfo::serial("one thread, SIMD lanes over consecutive samples"),
             VariantInfo::new(
                 "threads",
@@ -243,13 +168,6 @@ impl Workload for Pi {
                 "scoped threads send each task's hit count over a crossbeam channel; the calling thread sums them",
             ),
         ];
-        variants.extend(crate::processes::variants());
-        variants.push(crate::opencl::variant(
-            crate::opencl::VARIANT,
-            SyncKind::Message,
-            "OpenCL device: the same counter-based stream in OpenCL C, grid-stride work-items, per-group sums in local memory, partial sums copied back",
-            crate::opencl::Needs::Nothing,
-        ));
         variants
     }
 
@@ -266,14 +184,34 @@ impl Workload for Pi {
             "unsync",
             "the lost-update demonstration is `counter` and `histogram`; pi's one total per task would lose whole tasks rarely and unpredictably",
         ));
-        v.push(crate::opencl::local_not_applicable());
         v
     }
 
-    fn param_applies(&self, param: &str, variant: &str) -> bool {
-        crate::opencl::param_applies(param, variant)
+    fn backends(&self) -> Hooks {
+        Hooks {
+            processes: Hook::Supported(ProcessHook {
+                prepare: crate::processes::pi::prepare,
+                transport: false,
+            }),
+            opencl: Hook::Supported(OpenClHook {
+                kernels: vec![OpenClKernel {
+                    variant: crate::opencl::VARIANT,
+                    kernel: crate::opencl::Kernel::Pi,
+                    sync: SyncKind::Message,
+                    description: "OpenCL device: the same counter-based stream in OpenCL C, grid-stride work-items, per-group sums in local memory, partial sums copied back",
+                    needs: crate::opencl::Needs::Nothing,
+                }],
+                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                work_group_size_note: None,
+                ignores: &[],
+            }),
+            mpi: Hook::Supported(crate::mpi::MpiHook {
+                job: crate::mpi::job::pi,
+                sync: SyncKind::Message,
+                description: "ranks count the hits of their own block of samples; one MPI_Reduce sums them on rank 0 (communication: the reduction)",
+            }),
+        }
     }
-
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64
     }
@@ -310,13 +248,6 @@ impl Workload for Pi {
             "rayon" => Strategy::Rayon(rayon_pool(workers)?),
             "atomic" => Strategy::Atomic(workers.max(1)),
             "channel" => Strategy::Channel(workers.max(1)),
-            #[cfg(unix)]
-            v if crate::processes::is_processes_variant(v) => {
-                return crate::processes::pi::prepare(problem, v, workers);
-            }
-            crate::opencl::VARIANT => {
-                return crate::opencl::prepare(crate::opencl::Kernel::Pi, problem);
-            }
             other => return Err(WorkloadError::unknown_variant("pi", other)),
         };
         Ok(Box::new(PiExecution {

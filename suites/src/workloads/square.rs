@@ -2,8 +2,9 @@
 //! example). Every variant performs the same IEEE multiplication per element, so answers must
 //! match the reference bit for bit. Throughput counts 16 bytes per element (one read, one write).
 
-use crate::counter_rng::uniform_f64;
+use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{rayon_pool, scoped_slices};
+pub use crate::kernels::square::*;
 use crate::workload::*;
 use parbench_harness::engine::IterationOutput;
 use parbench_schema::results::{ExecutionModel, SyncKind};
@@ -14,36 +15,6 @@ pub const BYTES_PER_ELEMENT: f64 = 16.0;
 
 /// Elements per rayon task.
 const RAYON_MIN_LEN: usize = 1 << 14;
-
-/// The input array of a problem (deterministic in the seed), filled in parallel.
-pub fn input(n: usize, seed: u64) -> Vec<f64> {
-    let mut x = vec![0.0; n];
-    fill_input(&mut x, seed);
-    x
-}
-
-/// [`input`], or an error when the machine cannot hold it.
-pub fn try_input(n: usize, seed: u64) -> Result<Vec<f64>, WorkloadError> {
-    let mut x = crate::alloc::filled(n, 0.0, "the input array")?;
-    fill_input(&mut x, seed);
-    Ok(x)
-}
-
-/// Fills `x` with the input values of a problem (in place: shared memory, for instance).
-pub fn fill_input(x: &mut [f64], seed: u64) {
-    x.par_iter_mut()
-        .enumerate()
-        .for_each(|(i, v)| *v = uniform_f64(seed, i as u64));
-}
-
-crate::multiversion! {
-    /// `y[i] = x[i] * x[i]`, vectorized for this CPU.
-    pub fn square_into(x: &[f64], y: &mut [f64]) {
-        for (y, x) in y.iter_mut().zip(x) {
-            *y = x * x;
-        }
-    }
-}
 
 #[derive(Debug, Default)]
 pub struct Square;
@@ -122,19 +93,12 @@ impl Workload for Square {
                 },
             ],
             default_sizes: vec!["S", "M"],
-            params: vec![
-                crate::processes::chunksize_param(),
-                crate::processes::transport_param(),
-                crate::opencl::work_group_size_param(
-                    crate::opencl::DEFAULT_WORK_GROUP_SIZE,
-                    "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)",
-                ),
-            ],
+            params: vec![],
         }
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        let mut variants = vec![
+        let variants = vec![
             VariantInfo::serial("one thread, a vectorized loop"),
             VariantInfo::new(
                 "threads",
@@ -149,29 +113,41 @@ impl Workload for Square {
                 "rayon pool, parallel iterator over 16 Ki-element tasks",
             ),
         ];
-        variants.extend(crate::processes::variants());
-        variants.push(crate::opencl::variant(
-            crate::opencl::VARIANT,
-            SyncKind::Message,
-            "OpenCL device: x copied to the device, one work-item per element, y copied back (copies and kernel timed apart)",
-            crate::opencl::Needs::Fp64,
-        ));
         variants
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
-        let mut v = NotApplicable::all(
+        NotApplicable::all(
             NotApplicable::SHARED_STATE_VARIANTS,
             "each output element is written by exactly one worker and the input is only read: there is no shared state to lock, update atomically, shard, send or race on",
-        );
-        v.push(crate::opencl::local_not_applicable());
-        v
+        )
     }
 
-    fn param_applies(&self, param: &str, variant: &str) -> bool {
-        crate::opencl::param_applies(param, variant)
+    fn backends(&self) -> Hooks {
+        Hooks {
+            processes: Hook::Supported(ProcessHook {
+                prepare: crate::processes::square::prepare,
+                transport: true,
+            }),
+            opencl: Hook::Supported(OpenClHook {
+                kernels: vec![OpenClKernel {
+                    variant: crate::opencl::VARIANT,
+                    kernel: crate::opencl::Kernel::Square,
+                    sync: SyncKind::Message,
+                    description: "OpenCL device: x copied to the device, one work-item per element, y copied back (copies and kernel timed apart)",
+                    needs: crate::opencl::Needs::Fp64,
+                }],
+                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                work_group_size_note: None,
+                ignores: &[],
+            }),
+            mpi: Hook::Supported(crate::mpi::MpiHook {
+                job: crate::mpi::job::square,
+                sync: SyncKind::Message,
+                description: "rank 0 scatters x (MPI_Scatterv), each rank squares its block, rank 0 gathers y (MPI_Gatherv); scatter and gather are the communication",
+            }),
+        }
     }
-
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64 * BYTES_PER_ELEMENT
     }
@@ -207,13 +183,6 @@ impl Workload for Square {
             "serial" => Strategy::Serial,
             "threads" => Strategy::Threads(workers),
             "rayon" => Strategy::Rayon(rayon_pool(workers)?),
-            #[cfg(unix)]
-            v if crate::processes::is_processes_variant(v) => {
-                return crate::processes::square::prepare(problem, v, workers);
-            }
-            crate::opencl::VARIANT => {
-                return crate::opencl::prepare(crate::opencl::Kernel::Square, problem);
-            }
             other => return Err(WorkloadError::unknown_variant("square", other)),
         };
         let n = problem.n as usize;

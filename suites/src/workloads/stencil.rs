@@ -5,8 +5,8 @@
 //! and waiting for neighbours) time as phases. Every variant does the same IEEE operations per
 //! cell, so answers match bit for bit.
 
-use crate::counter_rng::uniform_f64;
 use crate::exec::{SpinBarrier, rayon_pool, scoped_each, split_even};
+pub use crate::kernels::stencil::*;
 use crate::workload::*;
 use parbench_harness::engine::IterationOutput;
 use parbench_schema::duration::Nanos;
@@ -16,87 +16,6 @@ use rayon::prelude::*;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
-
-pub const STEPS: &str = "steps";
-pub const DEFAULT_STEPS: i64 = 100;
-/// Diffusion number (stable for the 5-point scheme up to 0.25).
-pub const ALPHA: f64 = 0.2;
-/// Temperature of the top edge; the other edges are held at 0.
-pub const HOT_EDGE: f64 = 1.0;
-
-/// The initial grid, row-major: top row [`HOT_EDGE`], other edges 0, interior cell `i` (its
-/// row-major index) `uniform_f64(seed, i)`.
-pub fn initial_grid(n: usize, seed: u64) -> Vec<f64> {
-    let mut g = vec![0.0; n * n];
-    g.par_chunks_mut(n.max(1)).enumerate().for_each(|(r, row)| {
-        for (c, v) in row.iter_mut().enumerate() {
-            *v = if r == 0 {
-                HOT_EDGE
-            } else if r == n - 1 || c == 0 || c == n - 1 {
-                0.0
-            } else {
-                uniform_f64(seed, (r * n + c) as u64)
-            };
-        }
-    });
-    g
-}
-
-/// One cell's update: `c + ALPHA * ((((up + down) + left) + right) - 4c)`.
-#[inline(always)]
-pub fn update_cell(up: f64, down: f64, left: f64, right: f64, c: f64) -> f64 {
-    c + ALPHA * (up + down + left + right - 4.0 * c)
-}
-
-/// One step of one row: interior cells of `out` from `row` and its neighbours; the two boundary
-/// cells are copied.
-#[inline(always)]
-pub fn update_row(above: &[f64], row: &[f64], below: &[f64], out: &mut [f64]) {
-    let n = row.len();
-    out[0] = row[0];
-    out[n - 1] = row[n - 1];
-    for j in 1..n - 1 {
-        out[j] = update_cell(above[j], below[j], row[j - 1], row[j + 1], row[j]);
-    }
-}
-
-crate::multiversion! {
-    /// One step of `h` consecutive rows: `src` holds them plus the row above and the row below
-    /// (`(h + 2) * n` values), `dst` receives the `h` new rows. Vectorized for this CPU.
-    pub fn sweep_rows(src: &[f64], dst: &mut [f64], n: usize) {
-        for (i, out) in dst.chunks_exact_mut(n).enumerate() {
-            let rows = &src[i * n..(i + 3) * n];
-            let (above, rest) = rows.split_at(n);
-            let (row, below) = rest.split_at(n);
-            update_row(above, row, below, out);
-        }
-    }
-}
-
-/// `steps` steps of the whole grid, one cell at a time: the obviously correct reference.
-pub fn reference_steps(grid: &[f64], n: usize, steps: u32) -> Vec<f64> {
-    let mut cur = grid.to_vec();
-    let mut next = grid.to_vec();
-    for _ in 0..steps {
-        if parbench_harness::cancel::requested() {
-            break;
-        }
-        for i in 1..n - 1 {
-            for j in 1..n - 1 {
-                let at = |r: usize, c: usize| cur[r * n + c];
-                next[i * n + j] = update_cell(
-                    at(i - 1, j),
-                    at(i + 1, j),
-                    at(i, j - 1),
-                    at(i, j + 1),
-                    at(i, j),
-                );
-            }
-        }
-        std::mem::swap(&mut cur, &mut next);
-    }
-    cur
-}
 
 /// A worker's strip: `h` rows starting at global row `start`, in two buffers of `h + 2` rows
 /// (row 0 and row `h + 1` are halos: the neighbours' boundary rows, or the fixed grid edge).
@@ -445,16 +364,25 @@ impl Workload for Stencil {
             "unsync",
             "cells are written by their strip's owner only: there is no read-modify-write to lose",
         ));
-        v.extend(crate::processes::not_applicable(
-            "not offered: a worker process takes one task and returns one result, but every stencil step needs its neighbours' halo rows from the step before; as tasks, every strip would travel through parbench on every step (message-passing exchange between workers is what `channel` shows)",
-        ));
-        v.extend(NotApplicable::all(
-            &[crate::opencl::VARIANT, crate::opencl::VARIANT_LOCAL],
-            "stencil measures the halo exchange between the workers' strips every step; on a device the whole grid stays in device memory and there is no exchange to measure, so it has no OpenCL variant",
-        ));
         v
     }
 
+    fn backends(&self) -> crate::backend::Hooks {
+        use crate::backend::{Hook, Hooks};
+        Hooks {
+            processes: Hook::NotApplicable(
+                "not offered: a worker process takes one task and returns one result, but every stencil step needs its neighbours' halo rows from the step before; as tasks, every strip would travel through parbench on every step (message-passing exchange between workers is what `channel` shows)",
+            ),
+            opencl: Hook::NotApplicable(
+                "stencil measures the halo exchange between the workers' strips every step; on a device the whole grid stays in device memory and there is no exchange to measure, so it has no OpenCL variant",
+            ),
+            mpi: Hook::Supported(crate::mpi::MpiHook {
+                job: crate::mpi::job::stencil,
+                sync: SyncKind::Message,
+                description: "each rank owns a strip of rows and exchanges halo rows with its neighbours every step (MPI_Sendrecv; communication: the exchange)",
+            }),
+        }
+    }
     fn work(&self, problem: &Problem) -> f64 {
         let n = problem.n.saturating_sub(2) as f64;
         n * n * steps_of(problem).unwrap_or(0) as f64

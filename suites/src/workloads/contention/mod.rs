@@ -642,7 +642,7 @@ impl Workload for Contention {
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
-        let mut v = vec![
+        let v = vec![
             NotApplicable::new(
                 "threads",
                 "every operation touches the shared word: threads without a primitive are `sharded` (private slots)",
@@ -656,16 +656,23 @@ impl Workload for Contention {
                 "compares correct primitives only (every variant is verified exactly); counter and histogram demonstrate lost updates",
             ),
         ];
-        v.extend(crate::processes::not_applicable(
-            "the primitives guard one word in shared memory; worker processes share no memory, so there would be nothing to lock or update atomically",
-        ));
-        v.extend(NotApplicable::all(
-            &[crate::opencl::VARIANT, crate::opencl::VARIANT_LOCAL],
-            "the suite compares CPU synchronization primitives (locks, spin locks, atomics) under thread contention; device atomics on one word are measured by histogram's OpenCL variants with `bins = 1`",
-        ));
         v
     }
 
+    fn backends(&self) -> crate::backend::Hooks {
+        use crate::backend::{Hook, Hooks};
+        Hooks {
+            processes: Hook::NotApplicable(
+                "the primitives guard one word in shared memory; worker processes share no memory, so there would be nothing to lock or update atomically",
+            ),
+            opencl: Hook::NotApplicable(
+                "the suite compares CPU synchronization primitives (locks, spin locks, atomics) under thread contention; device atomics on one word are measured by histogram's OpenCL variants with `bins = 1`",
+            ),
+            mpi: Hook::NotApplicable(
+                "compares synchronization primitives on one word of shared memory; MPI ranks share no memory",
+            ),
+        }
+    }
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64
     }

@@ -1,0 +1,264 @@
+//! The rank side: what `parbench mpi-rank` runs. Two forms:
+//!
+//! - `mpi-rank --exec-launcher PARENT -- LAUNCHER ARGS…`: asks the kernel to kill this process
+//!   when parbench (`PARENT`) dies, then becomes the launcher (`exec`), which keeps that setting:
+//!   a SIGKILLed parbench takes `mpirun` with it, and `mpirun`'s ranks die with `mpirun`.
+//! - `mpi-rank JOB-JSON`: one rank of a job. Every rank sets up its part of the [`JobSpec`];
+//!   rank 0 then reads commands from its stdin (forwarded by the launcher) and answers on
+//!   stdout with lines that start with [`PREFIX`]: `READY` (every rank is up), `SET` (every rank
+//!   has set up its part of the job), then per `run` a `DONE` (rank 0's
+//!   time between the opening and closing barriers, every rank's compute and communication
+//!   time), per `answer` an `ANSWER`; `stop` or end of input ends the job. Other ranks follow
+//!   rank 0's commands through a broadcast.
+
+/// Every protocol line of rank 0 starts with this (other output of the job is ignored).
+pub const PREFIX: &str = "PARBENCH-MPI ";
+
+/// The hidden subcommand's name.
+pub const COMMAND: &str = "mpi-rank";
+
+/// The first argument of the launcher form.
+pub const EXEC_LAUNCHER: &str = "--exec-launcher";
+
+/// What rank 0 reports when every rank is ready.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Ready {
+    pub ranks: usize,
+    /// Each rank's host name, in rank order.
+    pub hosts: Vec<String>,
+}
+
+/// What rank 0 reports after an iteration.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Done {
+    /// Rank 0's time from the opening to the closing barrier.
+    pub wall_ns: f64,
+    pub digest: u64,
+    /// Per rank: time outside MPI calls.
+    pub compute_ns: Vec<f64>,
+    /// Per rank: time inside MPI calls (the closing barrier included).
+    pub communication_ns: Vec<f64>,
+}
+
+/// Why `parbench mpi-rank` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RankError {
+    /// Not started by parbench the way it expects.
+    #[error("{0}")]
+    Usage(String),
+    /// The job description on the command line is not one.
+    #[error("bad job description")]
+    Job(#[from] serde_json::Error),
+    /// The kernel refused the parent-death signal, or the parent is already gone.
+    #[error("cannot tie this process to its parent")]
+    Parent(#[source] std::io::Error),
+    /// The launcher could not be executed.
+    #[error("cannot start the MPI launcher `{program}`")]
+    Launcher {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// MPI (loading, a call, the job's setup) failed.
+    #[error("{0}")]
+    Mpi(String),
+}
+
+/// The body of `parbench mpi-rank ARGS`.
+pub fn run(args: &[String]) -> Result<(), RankError> {
+    if args.first().map(String::as_str) == Some(EXEC_LAUNCHER) {
+        return exec_launcher(&args[1..]);
+    }
+    let [json] = args else {
+        return Err(RankError::Usage(format!(
+            "`parbench {COMMAND}` is internal: the mpi variants start it through an MPI launcher (try `parbench run`)"
+        )));
+    };
+    let spec: super::JobSpec = serde_json::from_str(json)?;
+    serve(&spec)
+}
+
+#[cfg(unix)]
+fn exec_launcher(args: &[String]) -> Result<(), RankError> {
+    use std::os::unix::process::CommandExt;
+    let usage = || {
+        RankError::Usage(format!(
+            "usage: {COMMAND} {EXEC_LAUNCHER} PARENT -- LAUNCHER ARGS…"
+        ))
+    };
+    let (parent, rest) = match args {
+        [parent, sep, rest @ ..] if sep == "--" && !rest.is_empty() => (parent, rest),
+        _ => return Err(usage()),
+    };
+    let parent: u32 = parent.parse().map_err(|_| usage())?;
+    parbench_harness::worker_process::die_with_parent(parent).map_err(RankError::Parent)?;
+    let source = std::process::Command::new(&rest[0]).args(&rest[1..]).exec();
+    Err(RankError::Launcher {
+        program: rest[0].clone(),
+        source,
+    })
+}
+
+#[cfg(not(unix))]
+fn exec_launcher(_args: &[String]) -> Result<(), RankError> {
+    Err(RankError::Usage("MPI ranks need a Unix platform".into()))
+}
+
+#[cfg(not(parbench_mpi))]
+fn serve(_spec: &super::JobSpec) -> Result<(), RankError> {
+    Err(RankError::Mpi(super::build_info().to_string()))
+}
+
+#[cfg(parbench_mpi)]
+fn serve(spec: &super::JobSpec) -> Result<(), RankError> {
+    use super::RankFault;
+    use super::ffi::Mpi;
+    use super::job::build;
+    use std::io::{BufRead, Write};
+    use std::time::{Duration, Instant};
+
+    // A rank dies with its local launcher (mpirun, or orted on another host).
+    #[cfg(unix)]
+    {
+        let parent = std::os::unix::process::parent_id();
+        parbench_harness::worker_process::die_with_parent(parent).map_err(RankError::Parent)?;
+    }
+    let library = env!("PARBENCH_MPI_LIB");
+    let mpi = Mpi::init(library).map_err(RankError::Mpi)?;
+    let (rank, size) = (mpi.rank(), mpi.size());
+    let fail = |mpi: &Mpi, e: String| -> ! {
+        eprintln!("parbench mpi rank {rank}: {e}");
+        mpi.abort(3)
+    };
+
+    // Host names, fixed-width, gathered on rank 0.
+    const HOST_BYTES: usize = 256;
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| std::env::var("HOSTNAME").unwrap_or_else(|_| "unknown".into()));
+    let mut mine = [0u8; HOST_BYTES];
+    let take = host.len().min(HOST_BYTES);
+    mine[..take].copy_from_slice(&host.as_bytes()[..take]);
+    let mut all = vec![0u8; if rank == 0 { HOST_BYTES * size } else { 0 }];
+    if let Err(e) = mpi.gather_bytes(&mine, &mut all) {
+        fail(&mpi, e)
+    }
+
+    let stdout = std::io::stdout();
+    let say = |line: String| {
+        let mut out = stdout.lock();
+        // parbench gone: the next read of stdin ends the job.
+        let _ = writeln!(out, "{PREFIX}{line}").and_then(|_| out.flush());
+    };
+    if rank == 0 {
+        let hosts = all
+            .chunks_exact(HOST_BYTES)
+            .map(|c| {
+                let end = c.iter().position(|&b| b == 0).unwrap_or(c.len());
+                String::from_utf8_lossy(&c[..end]).into_owned()
+            })
+            .collect();
+        let ready = Ready { ranks: size, hosts };
+        say(format!(
+            "READY {}",
+            serde_json::to_string(&ready).expect("serializable")
+        ));
+    }
+    // The job's setup (inputs, buffers) is not part of the launch cost.
+    let mut job = match build(spec, &mpi) {
+        Ok(j) => j,
+        Err(e) => fail(&mpi, e),
+    };
+    if let Err(e) = mpi.barrier() {
+        fail(&mpi, e)
+    }
+    if rank == 0 {
+        say("SET".to_string());
+    }
+
+    const STOP: u8 = 0;
+    const RUN: u8 = 1;
+    const ANSWER: u8 = 2;
+    let stdin = std::io::stdin();
+    let mut line = String::new();
+    loop {
+        let mut cmd = [STOP];
+        if rank == 0 {
+            line.clear();
+            cmd[0] = match stdin.lock().read_line(&mut line) {
+                Ok(0) | Err(_) => STOP,
+                Ok(_) => match line.trim() {
+                    "run" => RUN,
+                    "answer" => ANSWER,
+                    _ => STOP,
+                },
+            };
+        }
+        if let Err(e) = mpi.bcast_bytes(&mut cmd) {
+            fail(&mpi, e)
+        }
+        match cmd[0] {
+            RUN => {
+                match spec.fault {
+                    Some(RankFault::Crash(r)) if r == rank => {
+                        eprintln!(
+                            "parbench mpi rank {rank}: crashing on purpose ({})",
+                            super::FAULT_ENV
+                        );
+                        std::process::abort();
+                    }
+                    Some(RankFault::Hang(r)) if r == rank => loop {
+                        std::thread::sleep(Duration::from_secs(3600));
+                    },
+                    _ => {}
+                }
+                if let Err(e) = mpi.barrier() {
+                    fail(&mpi, e)
+                }
+                let mut comm = super::job::CommTimer::default();
+                let t0 = Instant::now();
+                let digest = match job.iterate(&mpi, &mut comm) {
+                    Ok(d) => d,
+                    Err(e) => fail(&mpi, e),
+                };
+                if let Err(e) = comm.time(|| mpi.barrier()) {
+                    fail(&mpi, e)
+                }
+                let wall = t0.elapsed();
+                let split = [
+                    wall.saturating_sub(comm.0).as_nanos() as f64,
+                    comm.0.as_nanos() as f64,
+                ];
+                let mut splits = vec![0.0; if rank == 0 { 2 * size } else { 0 }];
+                if let Err(e) = mpi.gather_f64(&split, &mut splits) {
+                    fail(&mpi, e)
+                }
+                if rank == 0 {
+                    let done = Done {
+                        wall_ns: wall.as_nanos() as f64,
+                        digest,
+                        compute_ns: splits.iter().step_by(2).copied().collect(),
+                        communication_ns: splits.iter().skip(1).step_by(2).copied().collect(),
+                    };
+                    say(format!(
+                        "DONE {}",
+                        serde_json::to_string(&done).expect("serializable")
+                    ));
+                }
+            }
+            ANSWER => match job.answer(&mpi) {
+                Ok(Some(a)) => say(format!(
+                    "ANSWER {}",
+                    serde_json::to_string(&a).expect("serializable")
+                )),
+                Ok(None) => {}
+                Err(e) => fail(&mpi, e),
+            },
+            _ => break,
+        }
+    }
+    drop(job);
+    mpi.finalize().map_err(RankError::Mpi)
+}
