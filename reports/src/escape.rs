@@ -1,5 +1,7 @@
-//! Escaping of user-supplied text for every output: HTML and SVG, Markdown, CSV cells, and file
-//! names derived from user names (which must never leave the output directory).
+//! Escaping of user-supplied text for every output that is not a maud template (HTML markup is
+//! escaped by maud, see [`crate::html`]): control characters in whole HTML and SVG documents and
+//! on a terminal, Markdown, CSV cells, and file names derived from user names (which must never
+//! leave the output directory).
 
 /// Whether `c` is a control character that must not reach a terminal, a Markdown file or an
 /// XML document as it is (ANSI escapes, NUL, C1 controls); line breaks and tabs are not.
@@ -46,25 +48,6 @@ pub fn document(text: String) -> String {
             }
         })
         .collect()
-}
-
-/// Escapes text for HTML/SVG element content and double- or single-quoted attribute values.
-/// Control characters, which XML forbids, are shown as `U+001B`. The report site does not use
-/// it (its pages are maud templates, which escape); the history pages still do.
-pub fn html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            c if is_hostile_control(c) => out.push_str(&visible_control(c)),
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Escapes text for Markdown (GitHub-flavoured, also inside table cells): markup characters are
@@ -142,15 +125,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            html("<img src=x onerror=alert(1)>"),
-            "&lt;img src=x onerror=alert(1)&gt;"
-        );
-        assert_eq!(html("a&b \"c\" 'd'"), "a&amp;b &quot;c&quot; &#39;d&#39;");
-    }
-
-    #[test]
     fn escapes_markdown() {
         assert_eq!(
             markdown("<img src=x onerror=alert(1)>"),
@@ -166,7 +140,7 @@ mod tests {
         let hostile = "pi\u{1b}[2J\u{1b}]0;owned\u{7}\0\u{9b}x";
         for out in [
             terminal(hostile).into_owned(),
-            html(hostile),
+            document(hostile.to_string()),
             markdown(hostile),
         ] {
             assert!(!out.chars().any(is_hostile_control), "{out:?}");

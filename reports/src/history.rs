@@ -3,14 +3,15 @@
 //! its change-points (the cross-machine page is `history_fleet.rs`). Self-contained like every
 //! report page; reads only the history crate's data model.
 
-use crate::escape::{html as esc, slug};
-use crate::html::page_head;
+use crate::escape::slug;
+use crate::html::page;
 use crate::output::{OutputFile, ReportError};
 use crate::plot::PlotError;
+use maud::{Markup, PreEscaped, html};
 use parbench_history::{HistorySite, TrendSeries};
+use parbench_schema::Nanos;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 /// The page of one (machine, branch, suite).
 pub fn page_name(machine_id: &str, branch: &str, suite: &str) -> String {
@@ -199,82 +200,89 @@ fn pages(site: &HistorySite) -> BTreeMap<PageKey, Vec<&TrendSeries>> {
     map
 }
 
-fn series_section(out: &mut String, s: &TrendSeries) -> Result<(), ReportError> {
-    let _ = writeln!(
-        out,
-        "<h3 id=\"{}\">{} <span class=\"note\">({} / {}, {} commit{})</span></h3>",
-        esc(&slug(&s.key.to_string())),
-        esc(&s.key.to_string()),
-        esc(&s.workload),
-        esc(&s.model),
-        s.points.len(),
-        if s.points.len() == 1 { "" } else { "s" }
-    );
-    let svg = trend_chart(s, 900, 380)?;
-    let _ = writeln!(out, "<div class=\"chart\">{svg}</div>");
-    if s.change_points.is_empty() {
-        out.push_str("<p class=\"note\">No step detected.</p>\n");
-    } else {
-        out.push_str("<table>\n<thead><tr><th>step at commit</th><th>first run</th><th>before</th><th>after</th><th>change</th><th>note</th></tr></thead>\n<tbody>\n");
-        for c in &s.change_points {
-            let p = &s.points[c.index];
-            let prev = &s.points[c.index.saturating_sub(1)];
-            let note = if prev.n != p.n {
-                format!("problem size changed: n {} → {}", prev.n, p.n)
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                out,
-                "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\"><strong>{}</strong></td><td class=\"note\">{}</td></tr>",
-                esc(p.commit.as_deref().unwrap_or(&p.label)),
-                esc(&p.started_at),
-                parbench_schema::Nanos(c.before),
-                parbench_schema::Nanos(c.after),
-                change(c.ratio),
-                esc(&note)
-            );
-        }
-        out.push_str("</tbody>\n</table>\n");
-    }
-    out.push_str("<details><summary>Every commit</summary>\n<table>\n<thead><tr><th>commit</th><th>first run</th><th>runs</th><th>n</th><th>median</th><th>95% interval</th></tr></thead>\n<tbody>\n");
-    for p in &s.points {
-        let _ = writeln!(
-            out,
-            "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{} – {}</td></tr>",
-            esc(p.commit.as_deref().unwrap_or(&p.label)),
-            esc(&p.started_at),
-            p.runs,
-            p.n,
-            p.median,
-            p.ci_low,
-            p.ci_high
-        );
-    }
-    out.push_str("</tbody>\n</table>\n</details>\n");
-    Ok(())
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
-/// Renders the history site: `index.html`, one trend page per (machine, branch, suite), and
-/// `history.json` with the same data for machines.
-pub fn render_site(site: &HistorySite) -> Result<Vec<OutputFile>, ReportError> {
-    let mut files = Vec::new();
-    let pages = pages(site);
-    let machines: BTreeMap<&str, &parbench_history::MachineInfo> =
-        site.machines.iter().map(|m| (m.id.as_str(), m)).collect();
+/// A trend point's commit, or its label when no commit is known.
+fn commit_of(p: &parbench_history::TrendPoint) -> &str {
+    p.commit.as_deref().unwrap_or(&p.label)
+}
 
-    let mut index = page_head("parbench history");
-    let _ = writeln!(
-        index,
-        "<h1>parbench history</h1>\n<p class=\"sub\">{} run{} on {} machine{} · database {} · generated {}</p>",
-        site.runs,
-        if site.runs == 1 { "" } else { "s" },
-        site.machines.len(),
-        if site.machines.len() == 1 { "" } else { "s" },
-        esc(&site.database),
-        esc(&site.generated_at)
-    );
+fn series_section(s: &TrendSeries) -> Result<Markup, ReportError> {
+    let svg = trend_chart(s, 900, 380)?;
+    let key = s.key.to_string();
+    Ok(html! {
+        h3 id=(slug(&key)) {
+            (key) " "
+            span.note {
+                "(" (s.workload) " / " (s.model) ", " (s.points.len()) " commit"
+                (plural(s.points.len())) ")"
+            }
+        } "\n"
+        div.chart { (PreEscaped(svg)) } "\n"
+        @if s.change_points.is_empty() {
+            p.note { "No step detected." } "\n"
+        } @else {
+            table {
+                "\n"
+                thead { tr {
+                    th { "step at commit" } th { "first run" } th { "before" } th { "after" }
+                    th { "change" } th { "note" }
+                } } "\n"
+                tbody {
+                    "\n"
+                    @for c in &s.change_points {
+                        @let p = &s.points[c.index];
+                        @let prev = &s.points[c.index.saturating_sub(1)];
+                        tr {
+                            td { code { (commit_of(p)) } }
+                            td { (p.started_at) }
+                            td.num { (Nanos(c.before)) }
+                            td.num { (Nanos(c.after)) }
+                            td.num { strong { (change(c.ratio)) } }
+                            td.note {
+                                @if prev.n != p.n {
+                                    "problem size changed: n " (prev.n) " → " (p.n)
+                                }
+                            }
+                        } "\n"
+                    }
+                } "\n"
+            } "\n"
+        }
+        details {
+            summary { "Every commit" } "\n"
+            table {
+                "\n"
+                thead { tr {
+                    th { "commit" } th { "first run" } th { "runs" } th { "n" } th { "median" }
+                    th { "95% interval" }
+                } } "\n"
+                tbody {
+                    "\n"
+                    @for p in &s.points {
+                        tr {
+                            td { code { (commit_of(p)) } }
+                            td { (p.started_at) }
+                            td.num { (p.runs) }
+                            td.num { (p.n) }
+                            td.num { (p.median) }
+                            td.num { (p.ci_low) " – " (p.ci_high) }
+                        } "\n"
+                    }
+                } "\n"
+            } "\n"
+        } "\n"
+    })
+}
 
+/// The index: detected steps (newest first), every series, every machine.
+fn index_page(
+    site: &HistorySite,
+    pages: &BTreeMap<PageKey, Vec<&TrendSeries>>,
+    machines: &BTreeMap<&str, &parbench_history::MachineInfo>,
+) -> String {
     // Steps first: what a reader comes for.
     let mut steps: Vec<(&TrendSeries, &parbench_analysis::changepoint::ChangePoint)> = site
         .series
@@ -286,109 +294,152 @@ pub fn render_site(site: &HistorySite) -> Result<Vec<OutputFile>, ReportError> {
             .started_at
             .cmp(&a.0.points[a.1.index].started_at)
     });
-    index.push_str("<h2 id=\"steps\">Detected steps</h2>\n");
-    if steps.is_empty() {
-        index.push_str("<p>No step detected in any series.</p>\n");
-    } else {
-        index.push_str("<table>\n<thead><tr><th>point</th><th>machine</th><th>branch</th><th>commit</th><th>first run</th><th>change</th></tr></thead>\n<tbody>\n");
-        for (s, c) in &steps {
-            let p = &s.points[c.index];
-            let _ = writeln!(
-                index,
-                "<tr><td><a href=\"{}#{}\">{}</a></td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"num\"><strong>{}</strong></td></tr>",
-                esc(&page_name(&s.machine_id, &s.branch, &s.key.suite)),
-                esc(&slug(&s.key.to_string())),
-                esc(&s.key.to_string()),
-                esc(&s.hostname),
-                esc(&s.branch),
-                esc(p.commit.as_deref().unwrap_or(&p.label)),
-                esc(&p.started_at),
-                change(c.ratio)
-            );
+    let body = html! {
+        h1 { "parbench history" } "\n"
+        p.sub {
+            (site.runs) " run" (plural(site.runs)) " on " (site.machines.len()) " machine"
+            (plural(site.machines.len())) " · database " (site.database) " · generated "
+            (site.generated_at)
+        } "\n"
+        h2 #steps { "Detected steps" } "\n"
+        @if steps.is_empty() {
+            p { "No step detected in any series." } "\n"
+        } @else {
+            table {
+                "\n"
+                thead { tr {
+                    th { "point" } th { "machine" } th { "branch" } th { "commit" }
+                    th { "first run" } th { "change" }
+                } } "\n"
+                tbody {
+                    "\n"
+                    @for (s, c) in &steps {
+                        @let p = &s.points[c.index];
+                        @let key = s.key.to_string();
+                        tr {
+                            td {
+                                a href={
+                                    (page_name(&s.machine_id, &s.branch, &s.key.suite)) "#"
+                                    (slug(&key))
+                                } { (key) }
+                            }
+                            td { (s.hostname) }
+                            td { (s.branch) }
+                            td { code { (commit_of(p)) } }
+                            td { (p.started_at) }
+                            td.num { strong { (change(c.ratio)) } }
+                        } "\n"
+                    }
+                } "\n"
+            } "\n"
         }
-        index.push_str("</tbody>\n</table>\n");
-    }
+        h2 #series { "Series" } "\n"
+        table {
+            "\n"
+            thead { tr {
+                th { "machine" } th { "branch" } th { "suite" } th { "points" } th { "commits" }
+                th { "latest" } th { "steps" }
+            } } "\n"
+            tbody {
+                "\n"
+                @for ((machine, branch, suite), series) in pages {
+                    @let commits = series.iter().map(|s| s.points.len()).max().unwrap_or(0);
+                    @let latest = series
+                        .iter()
+                        .filter_map(|s| s.points.last())
+                        .max_by(|a, b| a.started_at.cmp(&b.started_at))
+                        .map(|p| p.label.as_str())
+                        .unwrap_or_default();
+                    tr {
+                        td { (host_of(machines, machine)) " " span.note { (machine) } }
+                        td { (branch) }
+                        td { a href=(page_name(machine, branch, suite)) { (suite) } }
+                        td.num { (series.len()) }
+                        td.num { (commits) }
+                        td { code { (latest) } }
+                        td.num { (series.iter().map(|s| s.change_points.len()).sum::<usize>()) }
+                    } "\n"
+                }
+            } "\n"
+        } "\n"
+        h2 #machines { "Machines" } "\n"
+        table {
+            "\n"
+            thead { tr {
+                th { "fingerprint id" } th { "host" } th { "CPU" } th { "logical cores" }
+                th { "runs" } th { "first" } th { "last" }
+            } } "\n"
+            tbody {
+                "\n"
+                @for m in &site.machines {
+                    tr {
+                        td { code { (m.id) } }
+                        td { (m.hostname) }
+                        td { (m.cpu_model) }
+                        td.num { (m.logical_cores) }
+                        td.num { (m.runs) }
+                        td { (m.first) }
+                        td { (m.last) }
+                    } "\n"
+                }
+            } "\n"
+        } "\n"
+        (crate::history_fleet::index_link(site))
+        p.note {
+            "Each series is one point (suite, size, variant, workers, parameters) on one machine fingerprint and branch; runs of the same commit are pooled (median of their medians, interval from the lowest to the highest bound). Only verified (" code { "ok" } ") points are charted. "
+            (site.method)
+        } "\n"
+        p.note {
+            "The same data, for machines: " a href="history.json" { "history.json" } "."
+        } "\n"
+    };
+    page("parbench history", body)
+}
 
-    index.push_str("<h2 id=\"series\">Series</h2>\n<table>\n<thead><tr><th>machine</th><th>branch</th><th>suite</th><th>points</th><th>commits</th><th>latest</th><th>steps</th></tr></thead>\n<tbody>\n");
-    for ((machine, branch, suite), series) in &pages {
-        let commits = series.iter().map(|s| s.points.len()).max().unwrap_or(0);
-        let latest = series
-            .iter()
-            .filter_map(|s| s.points.last())
-            .max_by(|a, b| a.started_at.cmp(&b.started_at))
-            .map(|p| p.label.clone())
-            .unwrap_or_default();
-        let host = machines
-            .get(machine.as_str())
-            .map_or(machine.as_str(), |m| m.hostname.as_str());
-        let _ = writeln!(
-            index,
-            "<tr><td>{} <span class=\"note\">{}</span></td><td>{}</td><td><a href=\"{}\">{}</a></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><code>{}</code></td><td class=\"num\">{}</td></tr>",
-            esc(host),
-            esc(machine),
-            esc(branch),
-            esc(&page_name(machine, branch, suite)),
-            esc(suite),
-            series.len(),
-            commits,
-            esc(&latest),
-            series.iter().map(|s| s.change_points.len()).sum::<usize>()
-        );
-    }
-    index.push_str("</tbody>\n</table>\n");
+/// The host name of a machine fingerprint id (the id itself when the machine is not listed).
+fn host_of<'a>(
+    machines: &BTreeMap<&str, &'a parbench_history::MachineInfo>,
+    machine: &'a str,
+) -> &'a str {
+    machines
+        .get(machine)
+        .map_or(machine, |m| m.hostname.as_str())
+}
 
-    index.push_str("<h2 id=\"machines\">Machines</h2>\n<table>\n<thead><tr><th>fingerprint id</th><th>host</th><th>CPU</th><th>logical cores</th><th>runs</th><th>first</th><th>last</th></tr></thead>\n<tbody>\n");
-    for m in &site.machines {
-        let _ = writeln!(
-            index,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&m.id),
-            esc(&m.hostname),
-            esc(&m.cpu_model),
-            m.logical_cores,
-            m.runs,
-            esc(&m.first),
-            esc(&m.last)
-        );
-    }
-    index.push_str("</tbody>\n</table>\n");
-    index.push_str(&crate::history_fleet::index_link(site));
-    let _ = writeln!(
-        index,
-        "<p class=\"note\">Each series is one point (suite, size, variant, workers, parameters) on one machine fingerprint and branch; runs of the same commit are pooled (median of their medians, interval from the lowest to the highest bound). Only verified (<code>ok</code>) points are charted. {}</p>\n<p class=\"note\">The same data, for machines: <a href=\"history.json\">history.json</a>.</p>\n</body>\n</html>",
-        esc(&site.method)
-    );
+/// Renders the history site: `index.html`, one trend page per (machine, branch, suite), and
+/// `history.json` with the same data for machines.
+pub fn render_site(site: &HistorySite) -> Result<Vec<OutputFile>, ReportError> {
+    let mut files = Vec::new();
+    let pages = pages(site);
+    let machines: BTreeMap<&str, &parbench_history::MachineInfo> =
+        site.machines.iter().map(|m| (m.id.as_str(), m)).collect();
     files.push(OutputFile {
         name: "index.html".into(),
-        contents: index,
+        contents: index_page(site, &pages, &machines),
     });
 
     for ((machine, branch, suite), series) in &pages {
-        let host = machines
-            .get(machine.as_str())
-            .map_or(machine.as_str(), |m| m.hostname.as_str());
+        let host = host_of(&machines, machine);
         let cpu = series.first().map_or("", |s| s.cpu_model.as_str());
-        let mut page = page_head(&format!("parbench history: {suite} on {host} ({branch})"));
-        let _ = writeln!(
-            page,
-            "<p class=\"note\"><a href=\"index.html\">← all series</a></p>\n<h1>{} <span class=\"note\">history</span></h1>\n<p class=\"sub\">machine {} ({}, fingerprint {}) · branch {}</p>",
-            esc(suite),
-            esc(host),
-            esc(cpu),
-            esc(machine),
-            esc(branch)
-        );
-        for s in series {
-            series_section(&mut page, s)?;
-        }
-        let _ = writeln!(
-            page,
-            "<p class=\"note\">{}</p>\n</body>\n</html>",
-            esc(&site.method)
-        );
+        let sections = series
+            .iter()
+            .map(|s| series_section(s))
+            .collect::<Result<Vec<Markup>, ReportError>>()?;
+        let body = html! {
+            p.note { a href="index.html" { "← all series" } } "\n"
+            h1 { (suite) " " span.note { "history" } } "\n"
+            p.sub {
+                "machine " (host) " (" (cpu) ", fingerprint " (machine) ") · branch " (branch)
+            } "\n"
+            @for section in sections { (section) }
+            p.note { (site.method) } "\n"
+        };
         files.push(OutputFile {
             name: page_name(machine, branch, suite),
-            contents: page,
+            contents: page(
+                &format!("parbench history: {suite} on {host} ({branch})"),
+                body,
+            ),
         });
     }
     files.extend(crate::history_fleet::machines_page(site));
@@ -406,8 +457,10 @@ mod tests {
     use super::*;
     use parbench_analysis::changepoint::ChangePoint;
     use parbench_history::{MachineInfo, TrendPoint};
-    use parbench_schema::Nanos;
     use parbench_schema::results::PointKey;
+
+    const XSS: &str = "<script>alert(1)</script>";
+    const XSS_ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;";
 
     fn site() -> HistorySite {
         let points: Vec<TrendPoint> = (0..12)
@@ -445,7 +498,7 @@ mod tests {
                 cpu_model: "CPU".into(),
                 branch: "main".into(),
                 key: PointKey {
-                    suite: "pi<script>".into(),
+                    suite: XSS.into(),
                     size: "S".into(),
                     variant: "serial".into(),
                     workers: 1,
@@ -473,16 +526,24 @@ mod tests {
         assert_eq!(names.len(), 3, "{names:?}");
         assert!(names.contains(&"index.html") && names.contains(&"history.json"));
         let page = files.iter().find(|f| f.name.starts_with("trend-")).unwrap();
-        assert_eq!(page.name, "trend-abcdef01-main-pi_script_.html");
+        assert_eq!(
+            page.name,
+            "trend-abcdef01-main-_script_alert_1___script_.html"
+        );
         assert!(page.contents.contains("Content-Security-Policy"));
         assert!(page.contents.contains("<svg"));
         assert!(page.contents.contains("change-point"));
         assert!(page.contents.contains("+20.0%"));
         assert!(!page.contents.contains("<script"));
+        assert!(page.contents.contains(&format!("<h1>{XSS_ESCAPED} ")));
+        assert!(page.contents.contains(&format!(
+            "<title>parbench history: {XSS_ESCAPED} on ci-&lt;1&gt;"
+        )));
         let index = &files[0].contents;
         assert!(index.contains("Detected steps"));
         assert!(index.contains(&format!("<code>{:040x}</code>", 7)));
         assert!(index.contains("ci-&lt;1&gt;"));
+        assert!(index.contains(&format!(">{XSS_ESCAPED}</a>")), "{index}");
         assert!(!index.contains("<script"));
     }
 }

@@ -3,29 +3,29 @@
 //! verified figure side by side (median, interval, the run's own speedup, and the time relative
 //! to the first machine). Kept apart from the trend pages of `history.rs`.
 
-use crate::escape::html as esc;
 use crate::format::{ratio, si};
-use crate::html::page_head;
+use crate::html::page;
 use crate::output::OutputFile;
-use parbench_history::{HistorySite, MachineInfo};
+use maud::{Markup, html};
+use parbench_history::{CrossPoint, HistorySite, MachineFigure, MachineInfo};
 use parbench_schema::calibration::{BandwidthKind, Calibration};
-use std::fmt::Write as _;
 
 /// The name of the cross-machine page.
 pub const MACHINES_PAGE: &str = "machines.html";
 
 /// The index's paragraph pointing at the cross-machine page (none when only one machine).
-pub fn index_link(site: &HistorySite) -> String {
+pub fn index_link(site: &HistorySite) -> Markup {
     if site.machines.len() < 2 {
-        return String::new();
+        return html! {};
     }
-    format!(
-        "<h2 id=\"across\">Across machines</h2>\n<p><a href=\"{}\">{} machines side by side</a>: {} point{} measured on more than one, with each machine's fingerprint and calibration.</p>\n",
-        esc(MACHINES_PAGE),
-        site.machines.len(),
-        site.cross.len(),
-        if site.cross.len() == 1 { "" } else { "s" }
-    )
+    html! {
+        h2 #across { "Across machines" } "\n"
+        p {
+            a href=(MACHINES_PAGE) { (site.machines.len()) " machines side by side" } ": "
+            (site.cross.len()) " point" @if site.cross.len() != 1 { "s" }
+            " measured on more than one, with each machine's fingerprint and calibration."
+        } "\n"
+    }
 }
 
 /// Copy bandwidth on all cores at the largest working set probed (memory, not cache).
@@ -38,7 +38,7 @@ fn memory_copy(c: &Calibration) -> Option<f64> {
 }
 
 /// One machine's fingerprint and calibration cells.
-fn machine_row(out: &mut String, m: &MachineInfo) {
+fn machine_row(m: &MachineInfo) -> Markup {
     let f = m.fingerprint.as_ref();
     let cores = match f.and_then(|f| f.physical_cores) {
         Some(p) => format!("{} ({p} physical)", m.logical_cores),
@@ -52,29 +52,95 @@ fn machine_row(out: &mut String, m: &MachineInfo) {
         .map(|f| format!("{} {} ({}), {}", f.os, f.kernel, f.arch, f.rustc))
         .unwrap_or_else(|| "–".into());
     let calibration = match f.and_then(|f| f.calibration.as_ref()) {
-        Some(c) => format!(
-            "{} · FP64 {} per core, {} all cores · copy {} · thread spawn {} <span class=\"note\">(measured {})</span>",
-            esc(&c.isa),
-            esc(&si(c.fp64_flops_per_core, "FLOP/s")),
-            esc(&si(c.fp64_flops_all_cores, "FLOP/s")),
-            esc(&memory_copy(c).map_or_else(|| "–".into(), |b| si(b, "B/s"))),
-            esc(&parbench_schema::Nanos(c.thread_spawn_ns).to_string()),
-            esc(&c.measured_at)
-        ),
-        None => "<span class=\"note\">not recorded (run <code>parbench calibrate</code> before <code>parbench run</code>)</span>".into(),
+        Some(c) => html! {
+            (c.isa) " · FP64 " (si(c.fp64_flops_per_core, "FLOP/s")) " per core, "
+            (si(c.fp64_flops_all_cores, "FLOP/s")) " all cores · copy "
+            (memory_copy(c).map_or_else(|| "–".into(), |b| si(b, "B/s"))) " · thread spawn "
+            (parbench_schema::Nanos(c.thread_spawn_ns)) " "
+            span.note { "(measured " (c.measured_at) ")" }
+        },
+        None => html! {
+            span.note {
+                "not recorded (run " code { "parbench calibrate" } " before "
+                code { "parbench run" } ")"
+            }
+        },
     };
-    let _ = writeln!(
-        out,
-        "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-        esc(&m.hostname),
-        esc(&m.id),
-        esc(&m.cpu_model),
-        esc(&cores),
-        esc(&memory),
-        esc(&system),
-        m.runs,
-        calibration
-    );
+    html! {
+        tr {
+            td { (m.hostname) }
+            td { code { (m.id) } }
+            td { (m.cpu_model) }
+            td.num { (cores) }
+            td.num { (memory) }
+            td { (system) }
+            td.num { (m.runs) }
+            td { (calibration) }
+        } "\n"
+    }
+}
+
+/// One machine's cell of a cross point: its median, interval, own speedup and time relative
+/// to the first machine, with the commit and branch of the run.
+fn figure_cell(c: &CrossPoint, f: &MachineFigure) -> Markup {
+    let first = &c.machines[0];
+    let relative = (first.median.0 > 0.0 && f.machine_id != first.machine_id)
+        .then(|| ratio(f.median.0 / first.median.0));
+    html! {
+        td.num {
+            strong { (f.median) } " "
+            span.note {
+                "(" (f.ci_low) " – " (f.ci_high) ")"
+                @if let Some(s) = f.speedup { " · speedup " (ratio(s)) }
+                @if let Some(r) = relative { " · " (r) " of " (first.hostname) }
+                br;
+                "n " (f.n) " · " code { (f.label) } " · " (f.branch)
+            }
+        }
+    }
+}
+
+/// The table of points measured on more than one machine, one column per machine.
+fn cross_table(site: &HistorySite) -> Markup {
+    // Columns: the machines that appear in any cross point, in the site's machine order.
+    let columns: Vec<&MachineInfo> = site
+        .machines
+        .iter()
+        .filter(|m| {
+            site.cross
+                .iter()
+                .any(|c| c.machines.iter().any(|f| f.machine_id == m.id))
+        })
+        .collect();
+    html! {
+        table {
+            "\n"
+            thead { tr {
+                th { "point" } th { "workload / model" }
+                @for m in &columns {
+                    th { (m.hostname) " " span.note { (m.id.chars().take(8).collect::<String>()) } }
+                }
+            } } "\n"
+            tbody {
+                "\n"
+                @for c in &site.cross {
+                    tr {
+                        td {
+                            code { (c.key) }
+                            @if !c.key.params.is_empty() { " " span.note { (c.key.params) } }
+                        }
+                        td { (c.workload) " / " (c.model) }
+                        @for m in &columns {
+                            @match c.machines.iter().find(|f| f.machine_id == m.id) {
+                                Some(f) => (figure_cell(c, f)),
+                                None => td.num { "–" },
+                            }
+                        }
+                    } "\n"
+                }
+            } "\n"
+        } "\n"
+    }
 }
 
 /// The cross-machine page, when the history holds more than one machine.
@@ -82,110 +148,44 @@ pub fn machines_page(site: &HistorySite) -> Option<OutputFile> {
     if site.machines.len() < 2 {
         return None;
     }
-    let mut page = page_head("parbench history: across machines");
-    let _ = writeln!(
-        page,
-        "<p class=\"note\"><a href=\"index.html\">← all series</a></p>\n<h1>Across machines</h1>\n<p class=\"sub\">{} machines · database {} · generated {}</p>",
-        site.machines.len(),
-        esc(&site.database),
-        esc(&site.generated_at)
-    );
-    page.push_str("<h2 id=\"fingerprints\">Machines</h2>\n<table>\n<thead><tr><th>host</th><th>fingerprint id</th><th>CPU</th><th>logical cores</th><th>memory</th><th>system</th><th>runs</th><th>calibration</th></tr></thead>\n<tbody>\n");
-    for m in &site.machines {
-        machine_row(&mut page, m);
-    }
-    page.push_str("</tbody>\n</table>\n");
-
-    page.push_str("<h2 id=\"points\">Points side by side</h2>\n");
-    if site.cross.is_empty() {
-        page.push_str(
-            "<p>No point was measured on more than one machine (with the filters given).</p>\n",
-        );
-    } else {
-        // Columns: the machines that appear in any cross point, in the site's machine order.
-        let columns: Vec<&MachineInfo> = site
-            .machines
-            .iter()
-            .filter(|m| {
-                site.cross
-                    .iter()
-                    .any(|c| c.machines.iter().any(|f| f.machine_id == m.id))
-            })
-            .collect();
-        page.push_str("<table>\n<thead><tr><th>point</th><th>workload / model</th>");
-        for m in &columns {
-            let _ = write!(
-                page,
-                "<th>{} <span class=\"note\">{}</span></th>",
-                esc(&m.hostname),
-                esc(&m.id.chars().take(8).collect::<String>())
-            );
+    let body = html! {
+        p.note { a href="index.html" { "← all series" } } "\n"
+        h1 { "Across machines" } "\n"
+        p.sub {
+            (site.machines.len()) " machines · database " (site.database) " · generated "
+            (site.generated_at)
+        } "\n"
+        h2 #fingerprints { "Machines" } "\n"
+        table {
+            "\n"
+            thead { tr {
+                th { "host" } th { "fingerprint id" } th { "CPU" } th { "logical cores" }
+                th { "memory" } th { "system" } th { "runs" } th { "calibration" }
+            } } "\n"
+            tbody {
+                "\n"
+                @for m in &site.machines { (machine_row(m)) }
+            } "\n"
+        } "\n"
+        h2 #points { "Points side by side" } "\n"
+        @if site.cross.is_empty() {
+            p { "No point was measured on more than one machine (with the filters given)." } "\n"
+        } @else {
+            (cross_table(site))
         }
-        page.push_str("</tr></thead>\n<tbody>\n");
-        for c in &site.cross {
-            let _ = write!(
-                page,
-                "<tr><td><code>{}</code>{}</td><td>{} / {}</td>",
-                esc(&c.key.to_string()),
-                if c.key.params.is_empty() {
-                    String::new()
-                } else {
-                    format!(" <span class=\"note\">{}</span>", esc(&c.key.params))
-                },
-                esc(&c.workload),
-                esc(&c.model)
-            );
-            let first = c.machines.first().map(|f| f.median.0);
-            for m in &columns {
-                match c.machines.iter().find(|f| f.machine_id == m.id) {
-                    Some(f) => {
-                        let speedup = f
-                            .speedup
-                            .map(|s| format!(" · speedup {}", ratio(s)))
-                            .unwrap_or_default();
-                        let relative = match first {
-                            Some(base)
-                                if base > 0.0 && f.machine_id != c.machines[0].machine_id =>
-                            {
-                                format!(
-                                    " · {} of {}",
-                                    ratio(f.median.0 / base),
-                                    esc(&c.machines[0].hostname)
-                                )
-                            }
-                            _ => String::new(),
-                        };
-                        let _ = write!(
-                            page,
-                            "<td class=\"num\"><strong>{}</strong> <span class=\"note\">({} – {}){}{}<br>n {} · <code>{}</code> · {}</span></td>",
-                            f.median,
-                            f.ci_low,
-                            f.ci_high,
-                            esc(&speedup),
-                            relative,
-                            f.n,
-                            esc(&f.label),
-                            esc(&f.branch)
-                        );
-                    }
-                    None => page.push_str("<td class=\"num\">–</td>"),
-                }
-            }
-            page.push_str("</tr>\n");
-        }
-        page.push_str("</tbody>\n</table>\n");
-    }
-    page.push_str("<p class=\"note\">Each cell is that machine's latest verified (<code>ok</code>) run of the point: its median time per iteration with the 95% interval, the run's own speedup over its baseline where it had one, and its time relative to the first machine's. The commit and branch of that run are shown under it; figures from different commits compare code as well as machines.</p>\n</body>\n</html>\n");
+        p.note {
+            "Each cell is that machine's latest verified (" code { "ok" } ") run of the point: its median time per iteration with the 95% interval, the run's own speedup over its baseline where it had one, and its time relative to the first machine's. The commit and branch of that run are shown under it; figures from different commits compare code as well as machines."
+        } "\n"
+    };
     Some(OutputFile {
         name: MACHINES_PAGE.into(),
-        contents: page,
+        contents: page("parbench history: across machines", body),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parbench_history::{CrossPoint, MachineFigure};
     use parbench_schema::Nanos;
     use parbench_schema::results::PointKey;
 
@@ -223,7 +223,11 @@ mod tests {
             database: "postgres://u:***@h/db".into(),
             generated_at: "now".into(),
             runs: 2,
-            machines: vec![machine("aaaa1111", "ci-<a>"), machine("bbbb2222", "lab&b")],
+            machines: vec![
+                machine("aaaa1111", "ci-<a>"),
+                machine("bbbb2222", "lab&b"),
+                machine("cccc3333", "<script>alert(1)</script>"),
+            ],
             series: vec![],
             cross: vec![CrossPoint {
                 key: PointKey {
@@ -238,6 +242,7 @@ mod tests {
                 machines: vec![
                     figure("aaaa1111", "ci-<a>", 1000.0, Some(1.9)),
                     figure("bbbb2222", "lab&b", 2000.0, None),
+                    figure("cccc3333", "<script>alert(1)</script>", 500.0, Some(4.0)),
                 ],
             }],
             method: "m".into(),
@@ -250,10 +255,20 @@ mod tests {
         assert!(html.contains("speedup 1.90×"));
         assert!(html.contains("2.00× of ci-&lt;a&gt;"));
         assert!(html.contains("not recorded"));
-        assert!(index_link(&site).contains(MACHINES_PAGE));
+        // The machine name as text in the fingerprint table, the column head and nowhere as markup.
+        let escaped = "&lt;script&gt;alert(1)&lt;/script&gt;";
+        assert!(html.contains(&format!("<tr><td>{escaped}</td>")), "{html}");
+        assert!(html.contains(&format!("<th>{escaped} <span")), "{html}");
+        assert!(html.contains("0.50× of ci-&lt;a&gt;"));
+        assert!(index_link(&site).into_string().contains(MACHINES_PAGE));
+        assert!(
+            index_link(&site)
+                .into_string()
+                .contains("3 machines side by side")
+        );
         let mut one = site.clone();
         one.machines.truncate(1);
         assert!(machines_page(&one).is_none());
-        assert!(index_link(&one).is_empty());
+        assert!(index_link(&one).into_string().is_empty());
     }
 }

@@ -131,6 +131,15 @@ pub fn page_head(title: &str) -> String {
     .into_string()
 }
 
+/// A whole page that needs no report navigation (the history site's): [`page_head`], `body`
+/// and the closing tags, with control characters made visible by [`crate::escape::document`].
+pub(crate) fn page(title: &str, body: Markup) -> String {
+    let mut out = page_head(title);
+    body.render_to(&mut out);
+    out.push_str("</body>\n</html>\n");
+    crate::escape::document(out)
+}
+
 /// Closes a page with a footer naming its source.
 pub(crate) fn page_foot(out: &mut String, results: &RunResults) {
     html! {
