@@ -41,8 +41,8 @@ pub(crate) enum Command {
     )]
     Compare(CompareArgs),
     /// The A/B regression gate: run two builds (or two configs) on this machine in randomized
-    /// ABBA rounds of fresh processes and decide per point with sign-test intervals; exit 1 on
-    /// a regression.
+    /// ABBA rounds of fresh processes and decide per point with a Student-t interval of the mean
+    /// per-round log ratio; exit 1 on a regression.
     #[command(
         after_help = "Examples:\n  parbench ab --a-bin base/parbench --b-bin head/parbench \\\n      --config configs/gate.toml\n  parbench ab --a-config before.toml --b-config after.toml --rounds 12\n  # measure this machine's noise\n  parbench ab --aa --config configs/gate.toml \\\n      --write-thresholds ci/thresholds.toml\n\nWrites compare.md, compare.json and every round's results (runs/) into --out.\nExit codes: 0 no regression; 1 a regression; 2 bad input or a side that could not run; 3 a point is newly wrong or failed."
     )]
