@@ -94,7 +94,7 @@ fn ab_with_a_raised_problem_size_reports_a_regression() {
     let (a, b) = two_binaries(dir.path());
     let base = tiny_gate_config(dir.path(), "base.toml", 300_000);
     // Three times the work: a slowdown no scheduling hiccup of a shared 2-core machine hides
-    // in 3 of 12 rounds (a change in 3 of 12 rounds moves the mean log ratio too little for the t interval).
+    // (a hiccup in a few of the 12 rounds moves the mean log ratio far less than 3x).
     let head = tiny_gate_config(dir.path(), "head.toml", 900_000);
     let out = dir.path().join("ab");
     parbench()
