@@ -192,6 +192,21 @@ mod tests {
         assert!(Interference::combine(&[]).is_none());
     }
 
+    #[test]
+    fn counter_ticks_in_a_short_window_are_not_a_disturbance() {
+        // 20 ms of other time (two /proc/stat ticks) over a 30 ms window reads as 0.67 cores:
+        // within the counters' resolution, as every false flag of a default run was.
+        assert!(window(0.67, 0.0, 0.03).disturbed().is_none());
+        assert!(window(0.0, 0.6, 0.03).disturbed().is_none());
+        // The same share over a second is 670 ms of others' work: disturbed.
+        assert!(window(0.67, 0.0, 1.0).disturbed().is_some());
+        // A short window is still judged when others clearly took a core.
+        assert!(window(1.2, 0.0, 0.03).disturbed().is_some());
+        // Just above the threshold once the resolution is taken off: 0.25 + 0.02 = 0.27.
+        assert!(window(0.28, 0.0, 1.0).disturbed().is_some());
+        assert!(window(0.26, 0.0, 1.0).disturbed().is_none());
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn own_cpu_time_is_not_counted_as_interference() {
