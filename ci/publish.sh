@@ -43,7 +43,10 @@ parbench=${PARBENCH:-target/release/parbench}
 if [[ ! -x "$parbench" ]]; then
     if [[ -z "${PARBENCH:-}" ]]; then
         echo "publish: building $parbench" >&2
-        cargo build --release --locked >&2
+        # A postgres:// history needs the opt-in PostgreSQL client.
+        features=()
+        [[ "$db" == postgres://* || "$db" == postgresql://* ]] && features=(--features postgres)
+        cargo build --release --locked "${features[@]}" >&2
     fi
     [[ -x "$parbench" ]] || die "no parbench binary at $parbench (set PARBENCH)"
 fi

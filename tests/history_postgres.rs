@@ -2,6 +2,10 @@
 //! duplicates, the cross-machine page, and the errors a user meets (refused password, a database
 //! of another application, a newer layout, an unreachable server, a connection lost half way).
 //!
+//! They need the `postgres` feature (`cargo test --features postgres --test history_postgres`):
+//! without it they are listed as ignored, and the one test that is left fails when
+//! `PARBENCH_REQUIRE_POSTGRES=1`.
+//!
 //! The server comes from `PARBENCH_TEST_POSTGRES_URL` (`ci/start-postgres.sh` prints one; its
 //! user must be allowed to create databases). Without it these tests skip visibly, and fail
 //! instead when `PARBENCH_REQUIRE_POSTGRES=1` (as `.ci/run` sets). Each test works in a database
@@ -16,6 +20,40 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
 const BASE: &str = "tests/data/compare/base.json";
+
+#[test]
+fn the_postgres_feature_is_built_when_required() {
+    if std::env::var("PARBENCH_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+        assert!(
+            cfg!(feature = "postgres"),
+            "PARBENCH_REQUIRE_POSTGRES=1 but this build has no postgres feature: \
+             cargo test --features postgres --test history_postgres"
+        );
+    }
+}
+
+#[test]
+#[cfg_attr(
+    feature = "postgres",
+    ignore = "this build has the postgres feature; the test checks a build without it"
+)]
+fn without_the_feature_a_postgres_url_is_refused_with_how_to_get_it() {
+    let dir = tempfile::tempdir().unwrap();
+    parbench()
+        .args([
+            "history",
+            "add",
+            "--db",
+            "postgres://bench:secret@127.0.0.1:1/bench",
+        ])
+        .arg(results(dir.path(), "alpha", 1))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cargo build --release --features postgres",
+        ))
+        .stderr(predicate::str::contains("secret").not());
+}
 
 /// The test server's URL, or `None` after saying why the test is skipped.
 fn server() -> Option<String> {
@@ -164,6 +202,10 @@ fn add_concurrently(db: &str, groups: &[Vec<PathBuf>]) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "postgres"),
+    ignore = "needs the postgres feature: cargo test --features postgres"
+)]
 fn postgres_concurrent_writers_lose_nothing_and_see_duplicates() {
     let Some(server) = server() else { return };
     let db = fresh_database(&server, "concurrent");
@@ -282,6 +324,10 @@ fn check_cross_machine_page(db: &str, dir: &Path) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "postgres"),
+    ignore = "needs the postgres feature: cargo test --features postgres"
+)]
 fn postgres_history_renders_the_cross_machine_page() {
     let Some(server) = server() else { return };
     let db = fresh_database(&server, "cross");
@@ -317,6 +363,10 @@ fn refused(db: &str, password: &str, expected: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "postgres"),
+    ignore = "needs the postgres feature: cargo test --features postgres"
+)]
 fn postgres_errors_exit_2_and_never_show_the_password() {
     let Some(server) = server() else { return };
     let password = password_of(&server);
@@ -384,6 +434,10 @@ fn postgres_errors_exit_2_and_never_show_the_password() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "postgres"),
+    ignore = "needs the postgres feature: cargo test --features postgres"
+)]
 fn postgres_connection_lost_during_add_records_nothing() {
     let Some(server) = server() else { return };
     let password = password_of(&server);
@@ -441,6 +495,10 @@ fn postgres_connection_lost_during_add_records_nothing() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "postgres"),
+    ignore = "needs the postgres feature: cargo test --features postgres"
+)]
 fn postgres_layout_version_1_is_read_as_it_is_and_migrated_when_written() {
     let Some(server) = server() else { return };
     let db = fresh_database(&server, "v1");
@@ -503,6 +561,10 @@ fn postgres_layout_version_1_is_read_as_it_is_and_migrated_when_written() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "postgres"),
+    ignore = "needs the postgres feature: cargo test --features postgres"
+)]
 fn the_url_may_come_from_parbench_db() {
     let Some(server) = server() else { return };
     let db = fresh_database(&server, "env");

@@ -56,7 +56,7 @@ pub enum HistoryError {
     #[error("{db}: {message}")]
     BadLocation { db: String, message: String },
     #[error(
-        "{db}: this parbench was built without {backend} support; rebuild it with the cargo feature `{feature}`"
+        "{db}: this parbench was built without {backend} support; rebuild it with the cargo feature `{feature}` (`cargo build --release --features {feature}`)"
     )]
     Unsupported {
         db: String,
