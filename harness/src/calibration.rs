@@ -71,41 +71,9 @@ pub fn store(dir: &Path, c: &Calibration) -> Result<PathBuf, CacheError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parbench_schema::calibration::{Bandwidth, BandwidthKind};
 
     fn sample() -> Calibration {
-        let bw = |kind, threads, ws: u64, gbs: f64| Bandwidth {
-            kind,
-            threads,
-            working_set_bytes: ws,
-            bytes_per_s: gbs * 1e9,
-        };
-        Calibration {
-            version: CALIBRATION_VERSION,
-            machine_id: "abc".into(),
-            measured_at: "2026-01-01T00:00:00Z".into(),
-            parbench_version: "0.1.0".into(),
-            build_profile: "release".into(),
-            isa: "avx2".into(),
-            cores: 2,
-            seconds: 3.0,
-            bandwidth: vec![
-                bw(BandwidthKind::Copy, 1, 1 << 15, 100.0),
-                bw(BandwidthKind::Copy, 1, 1 << 25, 20.0),
-                bw(BandwidthKind::Copy, 2, 1 << 15, 200.0),
-                bw(BandwidthKind::Copy, 2, 1 << 25, 30.0),
-            ],
-            fp64_flops_per_core: 16e9,
-            fp64_flops_all_cores: 32e9,
-            hash32_per_core: 4e9,
-            hash32_all_cores: 8e9,
-            atomic_uncontended_ns: 2.0,
-            atomic_contended_ns: 20.0,
-            cache_line_transfer_ns: Some(60.0),
-            thread_spawn_ns: 20_000.0,
-            process_spawn_ns: Some(500_000.0),
-            pipe_round_trip_ns: Some(8_000.0),
-        }
+        parbench_schema::calibration::example()
     }
 
     #[test]
