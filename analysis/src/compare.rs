@@ -100,7 +100,7 @@ pub struct Side {
     pub label: String,
     /// The results file, or the binary and config of an A/B side.
     pub source: String,
-    /// The results file's run id (its start time); empty for an A/B side.
+    /// The results file's run id (its start time); for an A/B side, that of its first round.
     pub run_id: String,
     /// The fingerprint id of the machine it ran on.
     pub machine_id: String,
@@ -264,7 +264,7 @@ pub struct Comparison {
     /// Things the reader must know (configs differ, a run was interrupted, thresholds ignored…).
     #[serde(default)]
     pub notes: Vec<String>,
-    /// Every point both sides measured `ok`, in key order.
+    /// Every point both sides measured `ok`.
     pub points: Vec<PointComparison>,
     /// Points in one side only, or not `ok` in one.
     #[serde(default)]
@@ -326,7 +326,8 @@ pub enum CompareError {
         /// `field: a != b` for every fingerprint field that differs.
         differences: Vec<String>,
     },
-    /// An inconsistent request (e.g. a level outside 0..1), in words.
+    /// A comparison that cannot be made as asked (e.g. too few rounds for the intervals), in
+    /// words.
     #[error("{0}")]
     Invalid(String),
 }

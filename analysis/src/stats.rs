@@ -71,7 +71,7 @@ impl Summary {
     }
 }
 
-/// A sorted copy of `samples` (total order: NaN last).
+/// A sorted copy of `samples`, ascending (by `f64::total_cmp`).
 pub fn sorted(samples: &[f64]) -> Vec<f64> {
     let mut v = samples.to_vec();
     v.sort_by(f64::total_cmp);

@@ -753,9 +753,10 @@ impl<'de> Deserialize<'de> for DeviceMatch {
 /// the first device.
 #[derive(Debug, Clone, Default)]
 pub struct OpenclSelection {
-    /// The platform (`opencl-platform`); `None`: any platform.
+    /// The platform (`opencl-platform`); `None`: every platform.
     pub platform: Option<Spanned<DeviceMatch>>,
-    /// The device on that platform (`opencl-device`); `None`: the first GPU, else the first device.
+    /// The device (`opencl-device`); `None`: the first GPU, else the first accelerator, else the
+    /// first device.
     pub device: Option<Spanned<DeviceMatch>>,
 }
 

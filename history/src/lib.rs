@@ -39,7 +39,8 @@ pub struct RecordedRun {
     pub machine_id: String,
     /// Host name of that machine.
     pub hostname: String,
-    /// Branch it was recorded under (`history add --branch`, or the checkout's branch).
+    /// Branch it was recorded under: `history add --branch`, else `$PARBENCH_BRANCH`, the CI's
+    /// branch variables or the checked-out git branch.
     pub branch: String,
     /// Commit parbench was built from; `None` when unknown.
     pub commit: Option<String>,

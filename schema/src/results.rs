@@ -308,7 +308,7 @@ pub struct Point {
     /// Samples and statistics; `None` when the point was not timed (skipped, failed before timing).
     #[serde(default)]
     pub measurement: Option<Measurement>,
-    /// Work per second at the median time; `None` when the point was not timed or the workload has no unit of work.
+    /// Work per second at the median time; `None` when the point was not timed.
     #[serde(default)]
     pub throughput: Option<Throughput>,
     /// Figures against the baseline (speedup, efficiency, flags); only `ok` points have them.

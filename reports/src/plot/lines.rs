@@ -13,7 +13,7 @@ use plotters::prelude::*;
 /// A curve drawn dashed in a series' colour (a model fitted to that series).
 #[derive(Debug, Clone)]
 pub struct Curve {
-    /// Legend label of the curve (e.g. `USL fit`).
+    /// Legend label of the curve (e.g. `rayon: USL fit`).
     pub label: String,
     /// Colour: the colour of the series it fits.
     pub color: RGBColor,
