@@ -106,7 +106,7 @@ pub struct Side {
     pub machine_id: String,
     /// Host name of that machine.
     pub hostname: String,
-    /// Commit parbench was built from; `None` outside a git checkout.
+    /// Commit of the working directory it ran in; `None` outside a git checkout.
     #[serde(default)]
     pub git_commit: Option<String>,
     /// Hex SHA-256 of the config text.

@@ -53,7 +53,8 @@ impl FairnessTracker {
         &self.totals
     }
 
-    /// Jain's index per iteration summarized (median, lowest) and the iterations with a starved worker.
+    /// Jain's index per iteration summarized (median, lowest) and the iterations with a starved
+    /// worker.
     pub fn per_iteration(&self) -> IterationFairness {
         let mut j = self.jains.clone();
         j.sort_by(f64::total_cmp);

@@ -96,7 +96,8 @@ impl ThresholdPolicy {
         self
     }
 
-    /// The threshold `point` is judged against: a command-line override, then a thresholds-file entry, then its suite's config keys, then the defaults.
+    /// The threshold `point` is judged against: a command-line override, then a thresholds-file
+    /// entry, then its suite's config keys, then the defaults.
     pub fn for_point(&self, point: &Point) -> Threshold {
         let serial = uses_serial_threshold(point.model);
         let cli = if serial {

@@ -18,7 +18,8 @@ pub const METRIC_BOUND: &str = "bound_throughput";
 /// Prefix of the metric naming what limits a point (`bound_by_copy_bandwidth`), valued with the
 /// calibrated figure it used (B/s, FLOP/s, hashes/s).
 pub const METRIC_BOUND_BY: &str = "bound_by_";
-/// A point faster than this fraction of its bound is flagged [`crate::results::FlagKind::AboveBound`].
+/// A point faster than this fraction of its bound is flagged
+/// [`crate::results::FlagKind::AboveBound`].
 pub const ABOVE_BOUND: f64 = 1.10;
 
 /// What a bandwidth probe does to its working set.
@@ -174,7 +175,8 @@ pub struct Bound {
     pub units_per_s: f64,
     /// The resource that sets it (the slowest for this unit of work).
     pub resource: Resource,
-    /// That resource's calibrated figure for the point's workers and working set, in [`Resource::unit`].
+    /// That resource's calibrated figure for the point's workers and working set, in
+    /// [`Resource::unit`].
     pub resource_value: f64,
 }
 

@@ -60,9 +60,9 @@ pub enum Outcome {
     Found {
         /// Interpolated problem size where the ratio crosses 1.
         n: f64,
-        /// Size where the ratio's 95% interval starts to exclude 1 from below (lower end).
+        /// Lower end of the sizes where the ratio's 95% interval crosses 1.
         low: f64,
-        /// Size where the interval is entirely below 1; `None` when it still includes 1 at the largest size.
+        /// Upper end of those sizes; `None` when the interval still includes 1 at the largest size.
         high: Option<f64>,
         /// The size just below the crossover, where the accelerator was slower.
         slower_at: u64,

@@ -32,7 +32,8 @@ pub fn usl_throughput(lambda: f64, sigma: f64, kappa: f64, n: f64) -> f64 {
 pub struct UslFit {
     /// One worker's throughput as the model sees it, in the measurements' unit.
     pub lambda: f64,
-    /// 95% interval of `lambda` (from the fit's covariance, Student t with n − 3 degrees of freedom).
+    /// 95% interval of `lambda` (from the fit's covariance, Student t with n − 3 degrees of
+    /// freedom).
     pub lambda_ci: [f64; 2],
     /// Contention: the share of the work that serializes (waiting for a lock, a queue).
     pub sigma: f64,
@@ -139,7 +140,8 @@ pub struct ScalabilityFit {
 pub enum UslOutcome {
     /// The law fitted to at least 4 worker counts.
     Fitted(UslFit),
-    /// No fit: fewer than 4 distinct worker counts, σ and κ inseparable, or measurements too far from any curve.
+    /// No fit: fewer than 4 distinct worker counts, σ and κ inseparable, or measurements too far
+    /// from any curve.
     NotMeaningful {
         /// Why, for a reader.
         reason: String,

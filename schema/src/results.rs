@@ -20,7 +20,8 @@ pub const READABLE_VERSIONS: std::ops::RangeInclusive<u32> = 1..=SCHEMA_VERSION;
 /// One run: every point measured, plus the context needed to interpret and compare it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunResults {
-    /// Format version of this file ([`SCHEMA_VERSION`] when written by this parbench; 1 or 2 on read).
+    /// Format version of this file ([`SCHEMA_VERSION`] when written by this parbench; 1 or 2 on
+    /// read).
     pub schema_version: u32,
     /// Version of the parbench that wrote the file.
     pub parbench_version: String,
@@ -295,7 +296,8 @@ pub struct Point {
     pub sync: SyncKind,
     /// Threads, processes or ranks the variant used (1 for an OpenCL device).
     pub workers: u32,
-    /// Workload parameters set in the config that the variant reads; defaults and parameters it ignores are not listed.
+    /// Workload parameters set in the config that the variant reads; defaults and parameters it
+    /// ignores are not listed.
     #[serde(default)]
     pub params: BTreeMap<String, ParamValue>,
     /// Whether the answer was verified, wrong, failed, skipped or incorrect by design.
@@ -320,7 +322,8 @@ pub struct Point {
     /// Workload-specific figures (the pi estimate's error, lost updates, …).
     #[serde(default)]
     pub metrics: BTreeMap<String, Metric>,
-    /// Human-readable warnings: unstable (CV > 10%), slow first iteration, CI wider than the target, oversubscribed, ….
+    /// Human-readable warnings: unstable (CV > 10%), slow first iteration, CI wider than the
+    /// target, oversubscribed, ….
     #[serde(default)]
     pub warnings: Vec<String>,
     /// Operations per worker (fairness) and sampled per-operation latencies, from variants that
@@ -374,7 +377,8 @@ impl Point {
 pub struct Measurement {
     /// Every sample, in order: batch time divided by `iters_per_sample`, in ns.
     pub samples_ns: Vec<Nanos>,
-    /// Iterations timed back to back in one sample, chosen after warm-up so a sample lasts well above the timer's resolution.
+    /// Iterations timed back to back in one sample, chosen after warm-up so a sample lasts well
+    /// above the timer's resolution.
     pub iters_per_sample: u64,
     /// Median, interval, spread and outliers of the samples.
     pub stats: TimeStats,
@@ -426,7 +430,8 @@ impl Measurement {
 /// problem (in a seeded random order).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Repetition {
-    /// 0-based round in which the repetition was measured: every point of a problem gets one repetition per round.
+    /// 0-based round in which the repetition was measured: every point of a problem gets one
+    /// repetition per round.
     pub round: u32,
     /// How many of the measurement's samples (consecutive) are this repetition's.
     pub samples: usize,
@@ -514,7 +519,8 @@ pub struct TimeStats {
     pub n: usize,
     /// Mean of the samples, per iteration.
     pub mean: Nanos,
-    /// With two or more repetitions the median of the repetitions' medians, else the median of the samples.
+    /// With two or more repetitions the median of the repetitions' medians, else the median of the
+    /// samples.
     pub median: Nanos,
     /// Sample standard deviation (n − 1) of the samples.
     pub stddev: Nanos,

@@ -16,7 +16,8 @@ pub struct Entry {
     pub value: f64,
     /// `± half the 95% interval`, in `unit`.
     pub range: String,
-    /// The interval, sample count, execution model, synchronization, problem size and commit, in words.
+    /// The interval, sample count, execution model, synchronization, problem size and commit, in
+    /// words.
     pub extra: String,
 }
 
