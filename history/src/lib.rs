@@ -4,8 +4,9 @@
 //! from it.
 //!
 //! This crate owns the history's data model ([`HistorySite`] and the rows it is built from), the
-//! [`Store`] trait a backend implements, the choice of backend from a `--db` value
-//! ([`Location`]) and the versioned layout both backends share ([`HISTORY_SCHEMA_VERSION`]).
+//! `Store` trait a backend implements (crate-private, with the rows it writes and reads), the
+//! choice of backend from a `--db` value ([`Location`]) and the versioned layout both backends
+//! share ([`HISTORY_SCHEMA_VERSION`]).
 //! Without features it holds only the data model, so the report renderer can depend on it without
 //! compiling a database client. It reads the results' types (`parbench-schema`) and uses
 //! `parbench-analysis` for statistics and change points; it does not depend on the measuring
