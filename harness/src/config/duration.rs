@@ -7,7 +7,7 @@ use std::time::Duration;
 /// Why a duration string cannot be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DurationError {
-    /// A bare number, or nothing but digits (the text).
+    /// A number without a unit (`"500"`), or nothing at all (the text).
     #[error("`{0}` has no unit; expected e.g. \"500ms\" or \"2s\"")]
     NoUnit(String),
     /// The part before the unit is not a number.

@@ -17,7 +17,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 /// One distribution.
 #[derive(Debug, Clone)]
 pub struct BoxRow {
-    /// Row label (the point: variant and workers).
+    /// Label of the row, shown beside its box (which point the values are).
     pub label: String,
     /// Colour of the box (the variant's).
     pub color: RGBColor,

@@ -28,7 +28,7 @@ pub enum ColorScale {
     Diverging {
         /// Value drawn fully orange (and anything below it).
         lo: f64,
-        /// Value drawn neutral grey (e.g. a speedup of 1).
+        /// Value drawn neutral, near white (e.g. a speedup of 1).
         center: f64,
         /// Value drawn fully blue (and anything above it).
         hi: f64,
