@@ -43,7 +43,8 @@ pub struct RecordedRun {
     /// Branch it was recorded under: `history add --branch`, else `$PARBENCH_BRANCH`, the CI's
     /// branch variables or the checked-out git branch.
     pub branch: String,
-    /// Commit parbench was built from; `None` when unknown.
+    /// The run's commit (as given to `history add`, else the results' fingerprint's); `None`
+    /// when unknown.
     pub commit: Option<String>,
     /// Start of the run, RFC 3339 UTC.
     pub started_at: String,
@@ -103,7 +104,7 @@ pub struct TrendPoint {
 pub struct TrendSeries {
     /// Fingerprint id of the machine.
     pub machine_id: String,
-    /// Host name of its latest run.
+    /// Host name of the machine.
     pub hostname: String,
     /// Its CPU model.
     pub cpu_model: String,

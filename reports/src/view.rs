@@ -432,7 +432,7 @@ pub struct StatusGroup<'a> {
     pub status: Status,
     /// The reason they share (a status's default reason where a point gave none).
     pub reason: String,
-    /// The points, in run order.
+    /// The points with that status and reason.
     pub points: Vec<&'a Point>,
 }
 

@@ -81,7 +81,7 @@ pub struct Series {
     pub label: String,
     /// Colour of its line and markers.
     pub color: RGBColor,
-    /// Its points, in x order.
+    /// Its measured points, each with its optional error bar.
     pub points: Vec<XY>,
     /// Also drawn as a dashed horizontal line across the chart at its first point's value: a
     /// baseline measured at one worker only (the serial variant).
