@@ -20,7 +20,9 @@ use std::fmt;
 /// Which side of a round runs first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RoundOrder {
+    /// Side A (the base) first, then B.
     AB,
+    /// Side B (the new) first, then A.
     BA,
 }
 
@@ -74,10 +76,13 @@ pub fn binomial_half_cdf(n: usize, k: usize) -> f64 {
 /// A sign-test confidence interval of a median: the `rank`-th smallest and largest values.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SignInterval {
+    /// Lower end: the `rank`-th smallest value.
     pub low: f64,
+    /// Upper end: the `rank`-th largest value.
     pub high: f64,
     /// The interval's exact coverage for any continuous distribution: 1 - 2 P(X ≤ rank - 1).
     pub level: f64,
+    /// Which order statistic bounds the interval (1 = the minimum and maximum).
     pub rank: usize,
 }
 
@@ -109,8 +114,11 @@ pub fn sign_test_interval(values: &[f64], alpha: f64) -> Option<SignInterval> {
 /// A Student-t confidence interval of the mean of per-round log ratios.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MeanInterval {
+    /// Mean of the values (per-round log ratios).
     pub mean: f64,
+    /// Lower end of the interval of the mean.
     pub low: f64,
+    /// Upper end of the interval of the mean.
     pub high: f64,
     /// The interval's confidence level.
     pub level: f64,
@@ -148,11 +156,15 @@ pub fn t_interval(values: &[f64], alpha: f64) -> Option<MeanInterval> {
 /// One round: both sides' results, and which ran first.
 #[derive(Debug, Clone)]
 pub struct Round {
+    /// Which side ran first in this round.
     pub order: RoundOrder,
+    /// Side A's results of this round.
     pub a: RunResults,
+    /// Side B's results of this round.
     pub b: RunResults,
 }
 
+/// Settings of an A/B (or A/A) comparison.
 #[derive(Debug, Clone)]
 pub struct AbOptions {
     /// Probability that every point's interval holds at once.

@@ -44,6 +44,7 @@ impl Settings {
 /// A step: the series changes level at `index` (the first value of the new level).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangePoint {
+    /// Index in the series of the first value of the new level.
     pub index: usize,
     /// Median of the segment before the step, in the series' unit.
     pub before: f64,

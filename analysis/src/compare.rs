@@ -69,17 +69,22 @@ pub enum Method {
         family_level: f64,
         /// Level of each interval after the Bonferroni correction.
         point_level: f64,
+        /// Bootstrap resamples per interval.
         resamples: usize,
+        /// Seed of the resampling (equal seeds give equal intervals).
         seed: u64,
     },
     /// `parbench ab`: per-round log ratios of medians from fresh processes in randomized ABBA
-    /// order; distribution-free (sign-test) interval of their median.
+    /// order; Student-t interval of their mean, Bonferroni-corrected.
     AbRounds {
+        /// Probability that every interval covers its true ratio at once.
         family_level: f64,
         /// Nominal level of each interval after the Bonferroni correction (the achieved level
         /// of each point, at least this, is in its `ci_level`).
         point_level: f64,
+        /// Rounds run, each a fresh process per side.
         rounds: usize,
+        /// Seed the round orders were drawn with.
         seed: u64,
         /// `AB` or `BA` per round: which side ran first.
         order: Vec<String>,
@@ -95,16 +100,23 @@ pub struct Side {
     pub label: String,
     /// The results file, or the binary and config of an A/B side.
     pub source: String,
+    /// The results file's run id (its start time); for an A/B side, that of its first round.
     pub run_id: String,
+    /// The fingerprint id of the machine it ran on.
     pub machine_id: String,
+    /// Host name of that machine.
     pub hostname: String,
+    /// Commit of the working directory it ran in; `None` outside a git checkout.
     #[serde(default)]
     pub git_commit: Option<String>,
+    /// Hex SHA-256 of the config text.
     pub config_sha256: String,
+    /// Version of the parbench that measured it.
     pub parbench_version: String,
 }
 
 impl Side {
+    /// The side `label` read from `source`, with `r`'s run, machine and config identity.
     pub fn of(label: &str, source: &str, r: &RunResults) -> Side {
         Side {
             label: label.into(),
@@ -122,22 +134,33 @@ impl Side {
 /// One paired point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PointComparison {
+    /// The point compared (suite, size, variant, workers, parameters).
     pub key: PointKey,
+    /// The workload it runs.
     pub workload: String,
+    /// How it executes.
     pub model: ExecutionModel,
+    /// Problem size in the base run.
     pub base_n: u64,
+    /// Problem size in the new run (differs from `base_n` when a size label was redefined).
     pub new_n: u64,
+    /// Base median time per iteration.
     pub base_median: Nanos,
+    /// New median time per iteration.
     pub new_median: Nanos,
     /// New time / base time: above 1 is slower.
     pub ratio: f64,
     /// Interval of `ratio`.
     pub ci: [f64; 2],
+    /// Confidence level of `ci`, after the Bonferroni correction.
     pub ci_level: f64,
     /// The regression threshold, a fraction (0.05 = 5%).
     pub threshold: f64,
+    /// Where the threshold came from: `command line`, `thresholds file`, `config` or `default`.
     pub threshold_source: String,
+    /// Regressed, improved, unchanged or inconclusive, from `ci` against `threshold`.
     pub verdict: Verdict,
+    /// Things the reader must know about this point (sizes differ, few samples, …).
     #[serde(default)]
     pub notes: Vec<String>,
     /// Per-round detail of an A/B comparison.
@@ -164,7 +187,9 @@ pub struct RoundsDetail {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum UnmatchedKind {
+    /// The point exists only in the base run.
     OnlyInBase,
+    /// The point exists only in the new run.
     OnlyInNew,
     /// Present in both, but not `ok` (with a measurement) in at least one.
     NotOk,
@@ -183,10 +208,14 @@ impl fmt::Display for UnmatchedKind {
 /// A point that could not be compared, reported rather than dropped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unmatched {
+    /// The point.
     pub key: PointKey,
+    /// Why it was not compared.
     pub kind: UnmatchedKind,
+    /// Its status in the base run; `None` when absent there.
     #[serde(default)]
     pub base_status: Option<Status>,
+    /// Its status in the new run; `None` when absent there.
     #[serde(default)]
     pub new_status: Option<Status>,
     /// The reason the failing side gave, if any.
@@ -206,19 +235,28 @@ impl Unmatched {
 /// Verdict counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Counts {
+    /// Points whose interval lies entirely beyond the threshold, faster.
     pub improved: usize,
+    /// Points whose interval lies entirely beyond the threshold, slower.
     pub regressed: usize,
+    /// Points whose interval lies within ± the threshold.
     pub unchanged: usize,
+    /// Points whose interval straddles the threshold.
     pub inconclusive: usize,
+    /// Points not compared (see [`Comparison::unmatched`]).
     pub not_compared: usize,
 }
 
 /// A whole comparison: what `compare.json` holds and `compare.md` renders.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
+    /// Version of this layout ([`COMPARISON_FORMAT`]).
     pub format: u32,
+    /// How the intervals were computed.
     pub method: Method,
+    /// The base (A) side.
     pub base: Side,
+    /// The new (B) side.
     pub new: Side,
     /// `field: a != b` where the machine fingerprints differ (empty when comparable).
     #[serde(default)]
@@ -226,19 +264,24 @@ pub struct Comparison {
     /// Things the reader must know (configs differ, a run was interrupted, thresholds ignored…).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Every point both sides measured `ok`.
     pub points: Vec<PointComparison>,
+    /// Points in one side only, or not `ok` in one.
     #[serde(default)]
     pub unmatched: Vec<Unmatched>,
+    /// Verdicts counted over `points` and `unmatched`.
     pub counts: Counts,
 }
 
 impl Comparison {
+    /// The points that got slower beyond the threshold.
     pub fn regressions(&self) -> impl Iterator<Item = &PointComparison> {
         self.points
             .iter()
             .filter(|p| p.verdict == Verdict::Regressed)
     }
 
+    /// Whether any point regressed (the exit code 1 of `compare` and `ab`).
     pub fn has_regression(&self) -> bool {
         self.regressions().next().is_some()
     }
@@ -265,6 +308,7 @@ impl Comparison {
         self.counts = c;
     }
 
+    /// `compare.json`'s text: pretty-printed JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("comparison serializes")
     }
@@ -273,11 +317,17 @@ impl Comparison {
 /// Refused comparisons.
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
+    /// The two runs were measured on different machines and the caller did not allow it.
     #[error(
         "the machine fingerprints differ ({}): timings from different machines are not comparable; pass --allow-machine-mismatch to compare anyway",
         differences.join("; ")
     )]
-    MachineMismatch { differences: Vec<String> },
+    MachineMismatch {
+        /// `field: a != b` for every fingerprint field that differs.
+        differences: Vec<String>,
+    },
+    /// A comparison that cannot be made as asked (e.g. too few rounds for the intervals), in
+    /// words.
     #[error("{0}")]
     Invalid(String),
 }
@@ -287,6 +337,7 @@ pub enum CompareError {
 pub struct CompareOptions {
     /// Probability that all intervals hold at once (Bonferroni over the compared points).
     pub family_level: f64,
+    /// Seed of the bootstrap resampling.
     pub seed: u64,
     /// Compare even when the machine fingerprints differ (flagged in the output).
     pub allow_machine_mismatch: bool,

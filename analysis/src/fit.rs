@@ -32,6 +32,7 @@ pub struct AmdahlFit {
     pub ci: [f64; 2],
     /// Measurements used.
     pub points: usize,
+    /// Distinct worker counts among them.
     pub distinct_workers: usize,
     /// Root mean square of the speedup residuals.
     pub rmse: f64,

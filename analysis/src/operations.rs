@@ -21,6 +21,7 @@ pub struct FairnessTracker {
 }
 
 impl FairnessTracker {
+    /// An empty tracker: no workers, no iterations.
     pub fn new() -> Self {
         Self::default()
     }
@@ -42,6 +43,7 @@ impl FairnessTracker {
         }
     }
 
+    /// Iterations recorded.
     pub fn iterations(&self) -> u64 {
         self.iterations
     }
@@ -51,6 +53,8 @@ impl FairnessTracker {
         &self.totals
     }
 
+    /// Jain's index per iteration summarized (median, lowest) and the iterations with a starved
+    /// worker.
     pub fn per_iteration(&self) -> IterationFairness {
         let mut j = self.jains.clone();
         j.sort_by(f64::total_cmp);
@@ -80,6 +84,7 @@ pub struct LatencyHistogram {
 }
 
 impl LatencyHistogram {
+    /// An empty histogram (allocates its buckets on the first value).
     pub fn new() -> Self {
         Self::default()
     }
@@ -104,6 +109,7 @@ impl LatencyHistogram {
         (mantissa << shift, 1u64 << shift)
     }
 
+    /// Adds one duration of `ns` nanoseconds.
     pub fn record(&mut self, ns: u64) {
         if self.counts.is_empty() {
             self.counts = vec![0; BUCKETS];
@@ -114,6 +120,7 @@ impl LatencyHistogram {
         self.max = self.max.max(ns);
     }
 
+    /// Adds every value of `other` (histograms of several workers merge into one).
     pub fn merge(&mut self, other: &LatencyHistogram) {
         if other.total == 0 {
             return;
@@ -129,6 +136,7 @@ impl LatencyHistogram {
         self.max = self.max.max(other.max);
     }
 
+    /// Forgets every value, keeping the buckets' memory.
     pub fn clear(&mut self) {
         self.counts.iter_mut().for_each(|c| *c = 0);
         self.total = 0;
@@ -136,14 +144,17 @@ impl LatencyHistogram {
         self.max = 0;
     }
 
+    /// Values recorded.
     pub fn count(&self) -> u64 {
         self.total
     }
 
+    /// Mean of the values recorded, exact (not bucketed), in ns; `None` when empty.
     pub fn mean(&self) -> Option<f64> {
         (self.total > 0).then(|| self.sum / self.total as f64)
     }
 
+    /// Largest value recorded, in ns; `None` when empty.
     pub fn max(&self) -> Option<u64> {
         (self.total > 0).then_some(self.max)
     }

@@ -10,33 +10,47 @@ use std::path::{Path, PathBuf};
 /// A results file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The file could not be read (missing, not a regular file, too large, unreadable).
     #[error("cannot read {path}: {source}")]
     Io {
+        /// The file's path.
         path: PathBuf,
+        /// Why reading it failed.
         source: std::io::Error,
     },
+    /// The file is not JSON of the results schema.
     #[error("{path} is not a parbench results file (line {line}, column {column}): {message}")]
     Parse {
+        /// The file's path.
         path: PathBuf,
+        /// 1-based line of the error.
         line: usize,
+        /// 1-based column of the error.
         column: usize,
+        /// What the JSON parser expected, in words.
         message: String,
     },
+    /// The file has a schema version this parbench does not read.
     #[error(
         "{path} has results schema version {found}, this parbench reads versions 1 to {expected}; re-run it or render it with the parbench that wrote it"
     )]
     Version {
+        /// The file's path.
         path: PathBuf,
+        /// The `schema_version` the file declares.
         found: u64,
+        /// The newest version this parbench reads ([`SCHEMA_VERSION`]).
         expected: u32,
     },
     /// A value no run can produce (a negative time, an ok point without samples): the file was
     /// edited or corrupted. Every command that reads results refuses it the same way.
     #[error("{path}: {point}: {message}")]
     Invalid {
+        /// The file's path.
         path: PathBuf,
         /// `points[3] (pi/S/rayon/w2)`, or the run-level field.
         point: String,
+        /// What is wrong with the value.
         message: String,
     },
 }
@@ -48,6 +62,7 @@ pub enum LoadError {
 pub struct InvalidPoint {
     /// `points[3] (pi/S/rayon/w2)`.
     pub point: String,
+    /// What is wrong with the value.
     pub message: String,
 }
 

@@ -14,21 +14,28 @@ pub const CONFIDENCE_LEVEL: f64 = 0.95;
 /// Summary statistics of a sample set, in the unit of the samples.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
+    /// Number of samples.
     pub n: usize,
+    /// Arithmetic mean.
     pub mean: f64,
+    /// Median (type 7 quantile at 0.5).
     pub median: f64,
     /// Sample standard deviation (n - 1 in the denominator).
     pub stddev: f64,
     /// Median absolute deviation, scaled by 1.4826 so that it estimates the standard deviation
     /// of normally distributed data (the convention of R and criterion).
     pub mad: f64,
+    /// Smallest sample.
     pub min: f64,
+    /// Largest sample.
     pub max: f64,
     /// Coefficient of variation: stddev / mean.
     pub cv: f64,
-    /// Bootstrap confidence interval of the median at [`CONFIDENCE_LEVEL`].
+    /// Lower end of the bootstrap interval of the median at [`CONFIDENCE_LEVEL`].
     pub ci_low: f64,
+    /// Upper end of the bootstrap interval of the median.
     pub ci_high: f64,
+    /// Tukey-fence outlier counts.
     pub outliers: OutlierCounts,
 }
 
@@ -64,12 +71,14 @@ impl Summary {
     }
 }
 
+/// A sorted copy of `samples`, ascending (by `f64::total_cmp`).
 pub fn sorted(samples: &[f64]) -> Vec<f64> {
     let mut v = samples.to_vec();
     v.sort_by(f64::total_cmp);
     v
 }
 
+/// Arithmetic mean of `values` (NaN when empty).
 pub fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }
@@ -94,6 +103,7 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (sorted[hi] - sorted[lo]) * frac
 }
 
+/// Median of `samples` (at least one), interpolated between the middle two when even.
 pub fn median(samples: &[f64]) -> f64 {
     quantile_sorted(&sorted(samples), 0.5)
 }

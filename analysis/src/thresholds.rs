@@ -96,6 +96,8 @@ impl ThresholdPolicy {
         self
     }
 
+    /// The threshold `point` is judged against: a command-line override, then a thresholds-file
+    /// entry, then its suite's config keys, then the defaults.
     pub fn for_point(&self, point: &Point) -> Threshold {
         let serial = uses_serial_threshold(point.model);
         let cli = if serial {
@@ -135,12 +137,16 @@ pub struct ThresholdsFile {
     /// The fingerprint id of the machine the noise was measured on.
     #[serde(default)]
     pub machine_id: Option<String>,
+    /// Host name of that machine.
     #[serde(default)]
     pub hostname: Option<String>,
+    /// When the noise was measured, RFC 3339 UTC.
     #[serde(default)]
     pub measured_at: Option<String>,
+    /// A/A rounds the thresholds come from.
     #[serde(default)]
     pub rounds: Option<usize>,
+    /// One entry per point, `[[point]]` tables.
     #[serde(default, rename = "point")]
     pub points: Vec<PointThreshold>,
 }
@@ -149,9 +155,13 @@ pub struct ThresholdsFile {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PointThreshold {
+    /// Suite name.
     pub suite: String,
+    /// Size label.
     pub size: String,
+    /// Variant name.
     pub variant: String,
+    /// Worker count.
     pub workers: u32,
     /// `k=v,k=v` as in results, empty when the point has no parameters.
     #[serde(default)]
@@ -161,6 +171,7 @@ pub struct PointThreshold {
 }
 
 impl PointThreshold {
+    /// The point this threshold applies to.
     pub fn key(&self) -> PointKey {
         PointKey {
             suite: self.suite.clone(),
@@ -175,21 +186,30 @@ impl PointThreshold {
 /// A thresholds file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ThresholdsError {
+    /// The file could not be read.
     #[error("cannot read the thresholds file {path}: {source}")]
     Io {
+        /// The file's path.
         path: PathBuf,
+        /// Why reading it failed.
         source: std::io::Error,
     },
+    /// The file is not a valid thresholds file.
     #[error("{path}:{line}:{column}: {message}")]
     Invalid {
+        /// The file's path.
         path: PathBuf,
+        /// 1-based line of the error.
         line: usize,
+        /// 1-based column of the error.
         column: usize,
+        /// What was expected, in words.
         message: String,
     },
 }
 
 impl ThresholdsFile {
+    /// Reads and validates the thresholds file at `path` (TOML, at most the config size limit).
     pub fn load(path: &Path) -> Result<ThresholdsFile, ThresholdsError> {
         let text = crate::input_file::read_text(path, crate::input_file::MAX_CONFIG_BYTES)
             .map_err(|source| ThresholdsError::Io {

@@ -7,10 +7,14 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// A file that could not be written atomically (creating its directory, writing, syncing or
+/// renaming the temporary file failed).
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write {path}: {source}")]
 pub struct WriteError {
+    /// The target file.
     pub path: PathBuf,
+    /// The failed operation's error.
     #[source]
     pub source: std::io::Error,
 }

@@ -8,17 +8,28 @@ use std::path::{Path, PathBuf};
 /// Why a cached calibration could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
+    /// Neither `XDG_CACHE_HOME` nor `HOME` is set.
     #[error("no cache directory: neither XDG_CACHE_HOME nor HOME is set")]
     NoCacheDir,
+    /// The cache file exists but could not be read.
     #[error("cannot read the calibration {path}: {source}")]
     Read {
+        /// The cache file.
         path: PathBuf,
+        /// Why reading it failed.
         source: std::io::Error,
     },
+    /// The cache file is not a calibration record this parbench reads.
     #[error(
         "the cached calibration {path} cannot be used ({message}); run `parbench calibrate --recalibrate`"
     )]
-    Parse { path: PathBuf, message: String },
+    Parse {
+        /// The cache file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The record could not be written to the cache.
     #[error(transparent)]
     Write(#[from] crate::atomic_file::WriteError),
 }

@@ -30,10 +30,13 @@ use toml::Spanned;
 pub struct ConfigError {
     /// The file, or `<embedded …>` for a config compiled into the binary.
     pub path: String,
+    /// 1-based line of the problem; 0 when it concerns the whole file (it cannot be read).
     pub line: usize,
+    /// 1-based column of the problem (0 with line 0).
     pub column: usize,
     /// The offending key, dotted from the table it sits in (`suite[2].min-samples`), if known.
     pub key: Option<String>,
+    /// What was expected, in words.
     pub message: String,
 }
 
@@ -57,10 +60,12 @@ impl fmt::Display for ConfigError {
 pub struct ConfigSource {
     /// Shown in errors and echoed in results.
     pub path: String,
+    /// The TOML text.
     pub text: String,
 }
 
 impl ConfigSource {
+    /// A source named `path` (shown in errors) holding `text`.
     pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
         ConfigSource {
             path: path.into(),
@@ -68,6 +73,7 @@ impl ConfigSource {
         }
     }
 
+    /// Reads the config file at `path` (a regular file, at most the config size limit).
     pub fn read(path: &Path) -> Result<Self, ConfigError> {
         let text = parbench_analysis::input_file::read_text(
             path,
@@ -186,7 +192,9 @@ impl ConfigSource {
 pub struct MeasureSettings {
     /// Run the routine this long before sampling (also estimates the batch size).
     pub warmup: SettingDuration,
+    /// Fewest samples to take (`min-samples`), even past the budget.
     pub min_samples: usize,
+    /// Most samples to take (`max-samples`); reaching it stops sampling.
     pub max_samples: usize,
     /// Stop sampling once the 95% CI of the median is at most this wide, relative to the median.
     pub target_ci: f64,
@@ -585,9 +593,17 @@ impl<'de> Deserialize<'de> for PositiveDuration {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum SizeSpec {
+    /// A workload's named size (`"S"`, `"M"`).
     Named(String),
+    /// An explicit problem size, labelled with its number.
     Value(u64),
-    Labeled { label: String, n: u64 },
+    /// An explicit problem size under a label of one's own.
+    Labeled {
+        /// The name points are matched by across runs.
+        label: String,
+        /// The problem size it stands for.
+        n: u64,
+    },
 }
 
 /// What a size may be written as, for errors.
@@ -648,10 +664,13 @@ impl fmt::Display for SizeSpec {
 /// Config-wide settings.
 #[derive(Debug, Clone)]
 pub struct Defaults {
+    /// Measurement settings every suite starts from (`[defaults]`).
     pub measure: MeasureSettings,
+    /// Worker counts every suite starts from (`[defaults] workers`).
     pub workers: Vec<u32>,
     /// Seeds workload inputs and the bootstrap.
     pub seed: u64,
+    /// Regression thresholds every suite starts from (`threshold-serial`, `threshold-parallel`).
     pub thresholds: RegressionThresholds,
     /// Which OpenCL device the `opencl` variants run on.
     pub opencl: OpenclSelection,
@@ -663,7 +682,9 @@ pub struct Defaults {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum DeviceMatch {
+    /// The index `parbench list --devices` shows.
     Index(usize),
+    /// A case-insensitive part of the name.
     Name(String),
 }
 
@@ -732,13 +753,17 @@ impl<'de> Deserialize<'de> for DeviceMatch {
 /// the first device.
 #[derive(Debug, Clone, Default)]
 pub struct OpenclSelection {
+    /// The platform (`opencl-platform`); `None`: every platform.
     pub platform: Option<Spanned<DeviceMatch>>,
+    /// The device (`opencl-device`); `None`: the first GPU, else the first accelerator, else the
+    /// first device.
     pub device: Option<Spanned<DeviceMatch>>,
 }
 
 /// One `[[suite]]`: names stay spanned so that the suites layer can point at them.
 #[derive(Debug, Clone)]
 pub struct SuiteConfig {
+    /// The suite's name (`name`), unique in the config.
     pub name: Spanned<String>,
     /// The built-in workload; for a command suite `command`, spanning the `command` key.
     pub workload: Spanned<String>,
@@ -748,11 +773,15 @@ pub struct SuiteConfig {
     pub sizes: Option<Vec<Spanned<SizeSpec>>>,
     /// `None`: every variant available on this machine.
     pub variants: Option<Vec<Spanned<String>>>,
+    /// Worker counts to run each parallel variant at (the suite's `workers`, or the default).
     pub workers: Vec<u32>,
     /// Where `workers` was written (or the suite header when inherited).
     pub workers_span: Range<usize>,
+    /// Workload parameters set by the suite (`[suite.params]`), each one value or a sweep.
     pub params: BTreeMap<String, Spanned<ParamSetting>>,
+    /// Measurement settings after the suite's overrides of `[defaults]`.
     pub measure: MeasureSettings,
+    /// Regression thresholds after the suite's overrides.
     pub thresholds: RegressionThresholds,
     /// The whole `[[suite]]` table.
     pub span: Range<usize>,
@@ -761,8 +790,11 @@ pub struct SuiteConfig {
 /// A parsed and validated config file.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The file and its text.
     pub source: ConfigSource,
+    /// The `[defaults]` table, with built-in values for keys it leaves out.
     pub defaults: Defaults,
+    /// Every `[[suite]]`, in file order.
     pub suites: Vec<SuiteConfig>,
     /// `[mpi]`, with the span of its table; `None` where the config has none.
     pub mpi: Option<Spanned<MpiSettings>>,

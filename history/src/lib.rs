@@ -4,8 +4,9 @@
 //! from it.
 //!
 //! This crate owns the history's data model ([`HistorySite`] and the rows it is built from), the
-//! [`Store`] trait a backend implements, the choice of backend from a `--db` value
-//! ([`Location`]) and the versioned layout both backends share ([`HISTORY_SCHEMA_VERSION`]).
+//! `Store` trait a backend implements (crate-private, with the rows it writes and reads), the
+//! choice of backend from a `--db` value ([`Location`]) and the versioned layout both backends
+//! share ([`HISTORY_SCHEMA_VERSION`]).
 //! Without features it holds only the data model, so the report renderer can depend on it without
 //! compiling a database client. It reads the results' types (`parbench-schema`) and uses
 //! `parbench-analysis` for statistics and change points; it does not depend on the measuring
@@ -27,34 +28,50 @@ mod sqlite;
 mod store;
 
 pub use location::{Location, redact_url};
-pub use store::{
-    Added, BUSY_TIMEOUT, HISTORY_SCHEMA_VERSION, HistoryError, NewPoint, NewRun, PointRow, RunMeta,
-    RunRow, SeriesFilter, Store,
-};
+pub use store::{Added, BUSY_TIMEOUT, HISTORY_SCHEMA_VERSION, HistoryError, RunMeta, SeriesFilter};
+pub(crate) use store::{NewRun, PointRow, Store};
 
 /// One recorded run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordedRun {
+    /// Row id of the run in the database.
     pub id: i64,
+    /// Fingerprint id of the machine it ran on.
     pub machine_id: String,
+    /// Host name of that machine.
     pub hostname: String,
+    /// Branch it was recorded under: `history add --branch`, else `$PARBENCH_BRANCH`, the CI's
+    /// branch variables or the checked-out git branch.
     pub branch: String,
+    /// The run's commit (as given to `history add`, else the results' fingerprint's); `None`
+    /// when unknown.
     pub commit: Option<String>,
+    /// Start of the run, RFC 3339 UTC.
     pub started_at: String,
+    /// When it was added to the history, RFC 3339 UTC.
     pub recorded_at: String,
+    /// The results file's run id (its start time).
     pub run_id: String,
+    /// Points the run recorded.
     pub points: usize,
 }
 
 /// A machine seen in the history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MachineInfo {
+    /// Fingerprint id.
     pub id: String,
+    /// Host name of its latest run.
     pub hostname: String,
+    /// CPU model of its latest run.
     pub cpu_model: String,
+    /// Logical cores of its latest run.
     pub logical_cores: u32,
+    /// Runs recorded on it.
     pub runs: usize,
+    /// Start of its first run, RFC 3339 UTC.
     pub first: String,
+    /// Start of its latest run, RFC 3339 UTC.
     pub last: String,
     /// The fingerprint of its latest run, with the calibration where the run had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,47 +81,67 @@ pub struct MachineInfo {
 /// One commit of a trend series (several runs of one commit are pooled).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrendPoint {
+    /// The commit; `None` for runs without one (each such run is its own trend point).
     pub commit: Option<String>,
     /// Short commit, or the run id when no commit is known.
     pub label: String,
     /// Start of the commit's first run.
     pub started_at: String,
+    /// Runs pooled into this point.
     pub runs: usize,
     /// The problem size measured (a change here explains a step).
     pub n: u64,
     /// Median of the runs' medians.
     pub median: Nanos,
-    /// The run's 95% interval; with several runs, from the lowest low to the highest high.
+    /// Lower end of the 95% interval: the run's own; with several runs, the lowest low.
     pub ci_low: Nanos,
+    /// Upper end of the interval (the highest high over the runs).
     pub ci_high: Nanos,
 }
 
 /// The history of one point on one machine and branch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrendSeries {
+    /// Fingerprint id of the machine.
     pub machine_id: String,
+    /// Host name of the machine.
     pub hostname: String,
+    /// Its CPU model.
     pub cpu_model: String,
+    /// The branch the series follows.
     pub branch: String,
+    /// The point followed (suite, size, variant, workers, parameters).
     pub key: PointKey,
+    /// The workload the point runs.
     pub workload: String,
+    /// Execution model of the variant (`serial`, `threads`, …).
     pub model: String,
+    /// One per commit, oldest first.
     pub points: Vec<TrendPoint>,
+    /// Steps in the series' medians, as indices into `points`.
     pub change_points: Vec<ChangePoint>,
 }
 
 /// One machine's latest figure of a point, for the cross-machine view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MachineFigure {
+    /// Fingerprint id of the machine.
     pub machine_id: String,
+    /// Its host name.
     pub hostname: String,
+    /// Branch of the run the figure comes from.
     pub branch: String,
     /// Short commit, or the run id when no commit is known.
     pub label: String,
+    /// Start of that run, RFC 3339 UTC.
     pub started_at: String,
+    /// Problem size measured.
     pub n: u64,
+    /// Median time per iteration.
     pub median: Nanos,
+    /// Lower end of the run's 95% interval of the median.
     pub ci_low: Nanos,
+    /// Upper end of that interval.
     pub ci_high: Nanos,
     /// The run's own speedup of this point over its baseline (`None` for the baseline itself,
     /// for points recorded before layout version 2, and where the run had no baseline).
@@ -114,8 +151,11 @@ pub struct MachineFigure {
 /// The same suite and point on each machine that measured it: the latest verified run of each.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CrossPoint {
+    /// The point (suite, size, variant, workers, parameters).
     pub key: PointKey,
+    /// The workload it runs.
     pub workload: String,
+    /// Execution model of the variant.
     pub model: String,
     /// One per machine, in the order of [`HistorySite::machines`].
     pub machines: Vec<MachineFigure>,
@@ -126,9 +166,13 @@ pub struct CrossPoint {
 pub struct HistorySite {
     /// The database, a PostgreSQL URL without its password.
     pub database: String,
+    /// When the report was generated, RFC 3339 UTC.
     pub generated_at: String,
+    /// Runs in the database.
     pub runs: usize,
+    /// Every machine seen, most recently used last.
     pub machines: Vec<MachineInfo>,
+    /// One trend series per machine, branch and point.
     pub series: Vec<TrendSeries>,
     /// Points measured on more than one machine, side by side.
     #[serde(default)]

@@ -9,6 +9,7 @@ use crate::output::{CsvError, Exporter, OutputFile, ReportError};
 use parbench_schema::results::{Point, RunResults, StopReason};
 use serde::{Serialize, Serializer};
 
+/// Writes `results.csv` (see the module documentation).
 #[derive(Debug, Default)]
 pub struct CsvExporter;
 
@@ -27,43 +28,81 @@ impl<S: AsRef<str>> Serialize for Text<S> {
 /// cells (`None`) where a point has no measurement.
 #[derive(Debug, Default, Serialize)]
 pub struct ResultRow<'a> {
+    /// Suite name from the config.
     pub suite: Text<&'a str>,
+    /// The workload the suite runs.
     pub workload: Text<&'a str>,
+    /// Size label.
     pub size: Text<&'a str>,
+    /// The problem size the label stands for.
     pub n: u64,
+    /// Parameters the variant reads, `k=v,k=v`.
     pub params: Text<String>,
+    /// Variant name.
     pub variant: Text<&'a str>,
+    /// Execution model (`serial`, `threads`, `rayon`, `processes`, …).
     pub model: Text<String>,
+    /// Synchronization kind (`none`, `mutex`, `atomic`, …).
     pub sync: Text<String>,
+    /// Threads, processes or ranks used.
     pub workers: u32,
+    /// More workers than logical cores.
     pub oversubscribed: bool,
+    /// `ok`, `wrong`, `failed`, `skipped` or `expected-incorrect`.
     pub status: Text<String>,
+    /// Why, for every status but `ok` (empty for `ok`).
     pub reason: Text<&'a str>,
+    /// Samples taken over all repetitions.
     pub samples: Option<usize>,
+    /// Iterations per sample.
     pub iters_per_sample: Option<u64>,
+    /// Median time per iteration, ns.
     pub median_ns: Option<f64>,
+    /// Mean time per iteration, ns.
     pub mean_ns: Option<f64>,
+    /// Sample standard deviation, ns.
     pub stddev_ns: Option<f64>,
+    /// Median absolute deviation (× 1.4826), ns.
     pub mad_ns: Option<f64>,
+    /// Fastest sample, ns.
     pub min_ns: Option<f64>,
+    /// Slowest sample, ns.
     pub max_ns: Option<f64>,
+    /// Coefficient of variation (stddev / mean), a fraction.
     pub cv: Option<f64>,
+    /// Lower end of the rerun interval of the median, ns.
     pub ci_low_ns: Option<f64>,
+    /// Upper end of that interval, ns.
     pub ci_high_ns: Option<f64>,
+    /// Confidence level of the interval (0.95).
     pub ci_level: Option<f64>,
+    /// Low outliers, mild and severe (Tukey fences).
     pub outliers_low: Option<usize>,
+    /// High outliers, mild and severe.
     pub outliers_high: Option<usize>,
+    /// `target-ci`, `budget` or `max-samples`.
     pub stop_reason: Option<&'static str>,
+    /// The first (cold) iteration, ns.
     pub first_iteration_ns: Option<f64>,
+    /// Work per second at the median.
     pub throughput: Option<f64>,
+    /// Unit of `throughput` (`B/s`, `samples/s`, …).
     pub throughput_unit: Text<&'a str>,
+    /// What the speedup is against (`serial`, `<variant> at 1 worker`); empty without one.
     pub baseline: Text<&'a str>,
+    /// Baseline median / this median.
     pub speedup: Option<f64>,
+    /// Lower end of the speedup's 95% interval.
     pub speedup_ci_low: Option<f64>,
+    /// Upper end of the speedup's 95% interval.
     pub speedup_ci_high: Option<f64>,
+    /// Speedup / workers (empty for OpenCL points).
     pub efficiency: Option<f64>,
+    /// Karp-Flatt serial fraction.
     pub karp_flatt: Option<f64>,
+    /// Hex digest of every answer produced while timing.
     pub checksum: Text<&'a str>,
+    /// The point's warnings, joined with `; `.
     pub warnings: Text<String>,
 }
 

@@ -59,6 +59,7 @@ pub fn number2(v: f64) -> String {
     format!("{v:.2}")
 }
 
+/// A ratio with two decimals and a times sign: `1.85×`.
 pub fn ratio(v: f64) -> String {
     format!("{v:.2}×")
 }
@@ -72,6 +73,7 @@ pub fn percent_short(v: f64) -> String {
     }
 }
 
+/// A fraction as a percentage with one decimal: `0.625` → `62.5%`.
 pub fn percent(v: f64) -> String {
     format!("{:.1}%", v * 100.0)
 }

@@ -4,6 +4,7 @@ use crate::output::{Exporter, OutputFile, ReportError};
 use parbench_analysis::results_io::ResultsFile;
 use parbench_schema::results::RunResults;
 
+/// Writes `results.json` beside the report: the results rendered, re-serialized.
 #[derive(Debug, Default)]
 pub struct JsonExporter;
 

@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 /// At most this many rows in the every-point table (the rest are in results.csv).
 pub const MAX_POINT_ROWS: usize = 300;
 
+/// Writes `summary.md`: the run's summary as Markdown.
 #[derive(Debug, Default)]
 pub struct MarkdownExporter;
 
@@ -50,7 +51,7 @@ fn speedup_ci(p: &Point) -> String {
     }
 }
 
-pub fn render_summary(results: &RunResults) -> String {
+pub(crate) fn render_summary(results: &RunResults) -> String {
     let view = ReportView::new(results);
     let m = &results.machine;
     let mut out = String::new();

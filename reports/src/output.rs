@@ -43,6 +43,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> 
 pub struct CsvError {
     /// `results.csv` or `samples.csv`.
     pub file: &'static str,
+    /// The `csv` crate's error.
     #[source]
     pub source: ::csv::Error,
 }

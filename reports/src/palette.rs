@@ -114,6 +114,7 @@ pub fn variant_hex(variant: &str) -> String {
     hex(variant_color(variant))
 }
 
+/// `#rrggbb` of a colour.
 pub fn hex(RGBColor(r, g, b): RGBColor) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
 }
@@ -127,6 +128,7 @@ pub struct Palette {
 }
 
 impl Palette {
+    /// The colours of `variants` (duplicates ignored; the order does not matter).
     pub fn new<'a>(variants: impl IntoIterator<Item = &'a str>) -> Palette {
         let mut names: Vec<&str> = variants.into_iter().collect();
         names.sort_unstable();
@@ -161,6 +163,7 @@ impl Palette {
         Palette { colors }
     }
 
+    /// The colour of `variant`; a name the palette was not built with gets its hashed colour.
     pub fn color(&self, variant: &str) -> RGBColor {
         self.colors
             .get(variant)
@@ -168,6 +171,7 @@ impl Palette {
             .unwrap_or_else(|| variant_color(variant))
     }
 
+    /// `#rrggbb` of [`Palette::color`].
     pub fn hex(&self, variant: &str) -> String {
         hex(self.color(variant))
     }

@@ -7,26 +7,38 @@ use crate::output::{CsvError, Exporter, OutputFile, ReportError};
 use parbench_schema::results::RunResults;
 use serde::Serialize;
 
+/// Writes `samples.csv` (see the module documentation).
 #[derive(Debug, Default)]
 pub struct SamplesExporter;
 
 /// One row of `samples.csv`: one sample of one point.
 #[derive(Debug, Default, Serialize)]
 pub struct SampleRow<'a> {
+    /// Suite name from the config.
     pub suite: Text<&'a str>,
+    /// The workload the suite runs.
     pub workload: Text<&'a str>,
+    /// Size label.
     pub size: Text<&'a str>,
+    /// The problem size the label stands for.
     pub n: u64,
+    /// Parameters the variant reads, `k=v,k=v`.
     pub params: Text<&'a str>,
+    /// Variant name.
     pub variant: Text<&'a str>,
+    /// Execution model.
     pub model: Text<&'a str>,
+    /// Synchronization kind.
     pub sync: Text<&'a str>,
+    /// Threads, processes or ranks used.
     pub workers: u32,
+    /// The point's status (`ok`, `wrong`, …).
     pub status: Text<&'a str>,
     /// The sample's index among the point's samples.
     pub sample: usize,
     /// Its time per iteration.
     pub ns: f64,
+    /// Iterations per sample of the point.
     pub iters_per_sample: u64,
 }
 

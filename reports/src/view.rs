@@ -38,10 +38,13 @@ pub const MAX_NAV_SUITES: usize = 40;
 /// A results file arranged for rendering.
 #[derive(Debug)]
 pub struct ReportView<'a> {
+    /// The results file being rendered.
     pub results: &'a RunResults,
+    /// One per suite, in order of first appearance.
     pub suites: Vec<SuiteView<'a>>,
     /// Variant names in order of first appearance.
     pub variants: Vec<&'a str>,
+    /// A colour per variant, stable across the report's pages.
     pub palette: Palette,
     /// Logical cores of the machine the results were measured on.
     pub cores: u32,
@@ -52,23 +55,30 @@ pub struct ReportView<'a> {
 /// One suite: one workload, its own page.
 #[derive(Debug)]
 pub struct SuiteView<'a> {
+    /// Suite name from the config.
     pub name: &'a str,
+    /// The workload it runs.
     pub workload: &'a str,
     /// The suite page's file name: a slug of the suite name, unique in the report.
     pub file: String,
+    /// The suite's points, in run order.
     pub points: Vec<&'a Point>,
+    /// Its problems (size and parameter set), in order of first appearance.
     pub problems: Vec<Problem<'a>>,
 }
 
 /// The points of one suite at one size and parameter set.
 #[derive(Debug)]
 pub struct Problem<'a> {
+    /// Size label.
     pub size: &'a str,
+    /// The problem size the label stands for.
     pub n: u64,
     /// `k=v,k=v`, empty without parameters.
     pub params: String,
     /// HTML id of the problem's section (generated, never from user text).
     pub anchor: String,
+    /// The problem's points, in run order.
     pub points: Vec<&'a Point>,
 }
 
@@ -104,6 +114,7 @@ pub fn size_label(label: &str, n: u64) -> String {
 }
 
 impl<'a> ReportView<'a> {
+    /// Arranges `results` by suite and problem, and assigns the variants their colours.
     pub fn new(results: &'a RunResults) -> ReportView<'a> {
         let mut order: Vec<&str> = Vec::new();
         let mut by_suite: BTreeMap<&str, Vec<&Point>> = BTreeMap::new();
@@ -189,6 +200,7 @@ impl<'a> ReportView<'a> {
         size_label(&p.size, p.n)
     }
 
+    /// The page file name of suite `suite`; `None` when the results have no such suite.
     pub fn suite_file(&self, suite: &str) -> Option<&str> {
         self.suites
             .iter()
@@ -297,6 +309,7 @@ pub struct Best<'a> {
 }
 
 impl Best<'_> {
+    /// The best point's speedup (NaN if it has none, which eligibility excludes).
     pub fn speedup(&self) -> f64 {
         self.point.derived.speedup.unwrap_or(f64::NAN)
     }
@@ -357,11 +370,13 @@ pub struct PointBound {
     pub fraction: f64,
     /// The bound, in the point's throughput unit.
     pub limit: f64,
+    /// Unit of `limit`.
     pub unit: String,
     /// What limits it, for a reader: `copy bandwidth at this working set`.
     pub by: &'static str,
     /// The calibrated figure the bound used, with its unit.
     pub by_value: f64,
+    /// Unit of `by_value`: `B/s`, `FLOP/s` or `hashes/s`.
     pub by_unit: String,
 }
 
@@ -413,8 +428,11 @@ pub fn reason_of(p: &Point) -> String {
 /// Points that share a status and a reason.
 #[derive(Debug)]
 pub struct StatusGroup<'a> {
+    /// The status the points share.
     pub status: Status,
+    /// The reason they share (a status's default reason where a point gave none).
     pub reason: String,
+    /// The points with that status and reason.
     pub points: Vec<&'a Point>,
 }
 

@@ -18,7 +18,8 @@ pub const METRIC_BOUND: &str = "bound_throughput";
 /// Prefix of the metric naming what limits a point (`bound_by_copy_bandwidth`), valued with the
 /// calibrated figure it used (B/s, FLOP/s, hashes/s).
 pub const METRIC_BOUND_BY: &str = "bound_by_";
-/// A point faster than this fraction of its bound is flagged [`crate::results::FlagKind::AboveBound`].
+/// A point faster than this fraction of its bound is flagged
+/// [`crate::results::FlagKind::AboveBound`].
 pub const ABOVE_BOUND: f64 = 1.10;
 
 /// What a bandwidth probe does to its working set.
@@ -34,6 +35,7 @@ pub enum BandwidthKind {
 }
 
 impl BandwidthKind {
+    /// The serde name (`read`, `write`, `copy`), as stored and shown.
     pub fn name(self) -> &'static str {
         match self {
             BandwidthKind::Read => "read",
@@ -47,19 +49,26 @@ impl BandwidthKind {
 /// `threads` threads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bandwidth {
+    /// What the probe does to its working set.
     pub kind: BandwidthKind,
+    /// Threads that ran the probe at once.
     pub threads: u32,
+    /// Bytes of all arrays of all threads together.
     pub working_set_bytes: u64,
+    /// Bytes moved per second (read plus written for `copy`), all threads together.
     pub bytes_per_s: f64,
 }
 
 /// The limits of one machine, measured by small probes (`parbench calibrate`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
+    /// Version of this record ([`CALIBRATION_VERSION`] when written).
     pub version: u32,
     /// The machine fingerprint's id this was measured on.
     pub machine_id: String,
+    /// When it was measured, RFC 3339 UTC.
     pub measured_at: String,
+    /// Version of the parbench that measured it.
     pub parbench_version: String,
     /// Build profile of the binary that measured (a debug build's probes are not limits).
     pub build_profile: String,
@@ -81,6 +90,7 @@ pub struct Calibration {
     /// 32-bit integer hashes (`lowbias32`, multiply-xorshift) per second on one core, vectorized:
     /// the integer throughput the counter-based random workloads need.
     pub hash32_per_core: f64,
+    /// The same on every core at once.
     pub hash32_all_cores: f64,
     /// `fetch_add` on a line no other core touches, ns per operation.
     pub atomic_uncontended_ns: f64,
@@ -119,8 +129,11 @@ pub struct BoundModel {
 /// The resource a bound comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource {
+    /// Memory bandwidth (the copy probe at the point's working set and workers).
     CopyBandwidth,
+    /// Peak FP64 multiplies and adds.
     Fp64,
+    /// Peak 32-bit integer hashes.
     Hash32,
 }
 
@@ -134,6 +147,7 @@ impl Resource {
         }
     }
 
+    /// Unit of the calibrated figure: `B/s`, `FLOP/s` or `hashes/s`.
     pub fn unit(self) -> &'static str {
         match self {
             Resource::CopyBandwidth => "B/s",
@@ -157,8 +171,12 @@ impl Resource {
 /// (whose calibrated figure, for the point's workers and working set, is `resource_value`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bound {
+    /// The bound, in units of the workload's work per second.
     pub units_per_s: f64,
+    /// The resource that sets it (the slowest for this unit of work).
     pub resource: Resource,
+    /// That resource's calibrated figure for the point's workers and working set, in
+    /// [`Resource::unit`].
     pub resource_value: f64,
 }
 

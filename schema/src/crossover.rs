@@ -31,13 +31,17 @@ impl std::fmt::Display for Measure {
 /// The accelerator against the best CPU point at one size.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SizeComparison {
+    /// Size label of the swept size.
     pub size: String,
+    /// The problem size the label stands for.
     pub n: u64,
     /// The accelerator's median time per iteration (end to end, or its kernel phase).
     pub accelerator_ns: Nanos,
     /// The fastest verified CPU point of the same problem: variant, workers, median.
     pub cpu_variant: String,
+    /// Workers of that CPU point.
     pub cpu_workers: u32,
+    /// That CPU point's end-to-end median time per iteration.
     pub cpu_ns: Nanos,
     /// accelerator / CPU: below 1 the accelerator is faster.
     pub ratio: f64,
@@ -54,30 +58,46 @@ pub enum Outcome {
     /// 95% interval of the ratio crosses 1; `high` is absent when that interval still includes
     /// 1 at the largest size (the crossover may lie beyond the sweep).
     Found {
+        /// Interpolated problem size where the ratio crosses 1.
         n: f64,
+        /// Lower end of the sizes where the ratio's 95% interval crosses 1.
         low: f64,
+        /// Upper end of those sizes; `None` when the interval still includes 1 at the largest size.
         high: Option<f64>,
+        /// The size just below the crossover, where the accelerator was slower.
         slower_at: u64,
+        /// The size from which the accelerator is faster at every larger size.
         faster_from: u64,
     },
     /// Faster at every swept size: the crossover is at or below the smallest, `n`.
-    AtOrBelow { n: u64 },
+    AtOrBelow {
+        /// The smallest swept size.
+        n: u64,
+    },
     /// Not faster at the largest swept size, `n`: no crossover in the swept range.
-    NotInRange { n: u64 },
+    NotInRange {
+        /// The largest swept size.
+        n: u64,
+    },
 }
 
 /// The crossover of one accelerator variant (with one parameter set) in one suite.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Crossover {
+    /// Suite name from the config.
     pub suite: String,
+    /// The workload the suite runs.
     pub workload: String,
+    /// The accelerator (OpenCL) variant.
     pub variant: String,
     /// The accelerator points' parameters (e.g. `work-group-size`).
     #[serde(default)]
     pub params: BTreeMap<String, ParamValue>,
+    /// End to end, or the kernel phase only, each against the CPU's end-to-end median.
     pub measure: Measure,
     /// One entry per swept size, smallest first.
     pub sizes: Vec<SizeComparison>,
+    /// Where the accelerator starts to win.
     pub outcome: Outcome,
     /// What a reader should know (faster at a smaller size too, sizes without a CPU point).
     #[serde(default)]

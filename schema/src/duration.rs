@@ -9,27 +9,36 @@ use std::time::Duration;
 /// their precision. Serialized as a plain JSON number of nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Nanos(pub f64);
+pub struct Nanos(
+    /// Nanoseconds (may be fractional).
+    pub f64,
+);
 
 impl Nanos {
+    /// Zero nanoseconds.
     pub const ZERO: Nanos = Nanos(0.0);
 
+    /// From a `std::time::Duration`.
     pub fn from_duration(d: Duration) -> Self {
         Nanos(d.as_secs_f64() * 1e9)
     }
 
+    /// From seconds.
     pub fn from_secs(s: f64) -> Self {
         Nanos(s * 1e9)
     }
 
+    /// The nanoseconds as a number.
     pub fn as_f64(self) -> f64 {
         self.0
     }
 
+    /// In seconds.
     pub fn as_secs(self) -> f64 {
         self.0 / 1e9
     }
 
+    /// As a `std::time::Duration` (negative values clamp to zero).
     pub fn as_duration(self) -> Duration {
         Duration::from_secs_f64((self.0 / 1e9).max(0.0))
     }

@@ -8,6 +8,7 @@ use std::fmt;
 /// Why no fit is reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotMeaningful {
+    /// What the fit could not do, for a reader (e.g. too few worker counts).
     pub reason: String,
 }
 
@@ -31,25 +32,32 @@ pub fn usl_throughput(lambda: f64, sigma: f64, kappa: f64, n: f64) -> f64 {
 pub struct UslFit {
     /// One worker's throughput as the model sees it, in the measurements' unit.
     pub lambda: f64,
+    /// 95% interval of `lambda` (from the fit's covariance, Student t with n − 3 degrees of
+    /// freedom).
     pub lambda_ci: [f64; 2],
     /// Contention: the share of the work that serializes (waiting for a lock, a queue).
     pub sigma: f64,
+    /// 95% interval of `sigma` (one-sided when `sigma_at_bound`).
     pub sigma_ci: [f64; 2],
     /// Coherency: the cost every pair of workers pays to agree on shared data (cache lines
     /// bouncing between cores); makes throughput fall beyond a peak.
     pub kappa: f64,
+    /// 95% interval of `kappa` (one-sided when `kappa_at_bound`).
     pub kappa_ci: [f64; 2],
+    /// Where the fitted curve peaks.
     pub peak: UslPeak,
     /// Measurements fitted, and their distinct worker counts.
     pub points: usize,
+    /// Distinct worker counts among `points`.
     pub distinct_workers: usize,
     /// The largest worker count fitted: a peak beyond it is an extrapolation.
     pub max_workers: f64,
     /// Typical relative distance of a measurement from the curve: exp(RMS of the log
     /// residuals) − 1.
     pub rms_relative_residual: f64,
-    /// σ or κ lies on its bound of 0: its interval is one-sided.
+    /// σ lies on its bound of 0: its interval is one-sided.
     pub sigma_at_bound: bool,
+    /// κ lies on its bound of 0: its interval is one-sided.
     pub kappa_at_bound: bool,
 }
 
@@ -60,9 +68,12 @@ pub enum UslPeak {
     /// Throughput peaks at `workers` = √((1 − σ)/κ) and falls beyond (retrograde scaling);
     /// `ci` is the delta-method 95% interval (absent when unbounded).
     At {
+        /// Worker count at the peak (fractional).
         workers: f64,
+        /// Delta-method 95% interval of `workers`; `None` when it is unbounded.
         #[serde(default)]
         ci: Option<[f64; 2]>,
+        /// The curve's throughput at the peak, in the measurements' unit.
         throughput: f64,
         /// The peak lies beyond the largest worker count measured.
         beyond_measured: bool,
@@ -70,6 +81,7 @@ pub enum UslPeak {
     /// κ = 0: no peak. Throughput approaches `ceiling` = λ/σ, or grows linearly when σ = 0
     /// too (no ceiling).
     Unbounded {
+        /// λ/σ, the throughput approached with many workers; `None` when σ = 0 too (linear growth).
         #[serde(default)]
         ceiling: Option<f64>,
     },
@@ -98,10 +110,13 @@ impl UslFit {
 /// in `results.json` (`scalability`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScalabilityFit {
+    /// Suite name from the config.
     pub suite: String,
+    /// Size label.
     pub size: String,
     /// The points' parameters, `k=v,k=v` (empty when none).
     pub params: String,
+    /// The variant whose throughputs were fitted.
     pub variant: String,
     /// Unit of the throughputs fitted (`ops/s`).
     pub unit: String,
@@ -115,6 +130,7 @@ pub struct ScalabilityFit {
     /// fit, with that reason.
     #[serde(default)]
     pub oversubscribed: Vec<u32>,
+    /// The fit, or why there is none.
     pub usl: UslOutcome,
 }
 
@@ -122,11 +138,18 @@ pub struct ScalabilityFit {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum UslOutcome {
+    /// The law fitted to at least 4 worker counts.
     Fitted(UslFit),
-    NotMeaningful { reason: String },
+    /// No fit: fewer than 4 distinct worker counts, σ and κ inseparable, or measurements too far
+    /// from any curve.
+    NotMeaningful {
+        /// Why, for a reader.
+        reason: String,
+    },
 }
 
 impl ScalabilityFit {
+    /// The fit, or why there is none as an error.
     pub fn result(&self) -> Result<&UslFit, NotMeaningful> {
         match &self.usl {
             UslOutcome::Fitted(f) => Ok(f),

@@ -9,30 +9,44 @@ use serde::{Deserialize, Serialize};
 pub struct Machine {
     /// Hash of the stable hardware and OS fields: equal ids mean comparable machines.
     pub id: String,
+    /// The machine's host name.
     pub hostname: String,
+    /// CPU model name as the OS reports it.
     pub cpu_model: String,
+    /// Logical cores (hardware threads) the OS reports.
     pub logical_cores: u32,
+    /// Physical cores; `None` where the OS does not say.
     #[serde(default)]
     pub physical_cores: Option<u32>,
+    /// Installed memory in bytes; `None` where unreadable.
     #[serde(default)]
     pub memory_bytes: Option<u64>,
+    /// Operating system name and version.
     pub os: String,
+    /// Kernel release (`uname -r`).
     pub kernel: String,
+    /// CPU architecture (`x86_64`, `aarch64`).
     pub arch: String,
     /// SIMD features the CPU reports that parbench's kernels can use.
     #[serde(default)]
     pub cpu_features: Vec<String>,
+    /// Version of the rustc that built parbench.
     pub rustc: String,
+    /// Profile of the parbench binary, e.g. `release (opt-level 3)`.
     pub build_profile: String,
     /// 1, 5 and 15 minute load averages when the run started.
     #[serde(default)]
     pub load_average: Option<[f64; 3]>,
+    /// CPU frequency governor (`performance`, `powersave`); `None` where unreadable.
     #[serde(default)]
     pub cpu_governor: Option<String>,
+    /// Current CPU frequency in MHz; `None` where unreadable.
     #[serde(default)]
     pub cpu_mhz: Option<f64>,
+    /// Commit of the working directory parbench ran in; `None` outside a git checkout.
     #[serde(default)]
     pub git_commit: Option<String>,
+    /// Whether tracked files were modified; `None` outside a git checkout.
     #[serde(default)]
     pub git_dirty: Option<bool>,
     /// Accelerators used by the run (OpenCL devices), described by their backend.

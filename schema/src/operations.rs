@@ -37,10 +37,15 @@ pub struct Operations {
 /// How evenly a set of per-worker counts is shared.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fairness {
+    /// Workers counted.
     pub workers: usize,
+    /// Operations of all workers together.
     pub total: u64,
+    /// Fewest operations a worker completed.
     pub min: u64,
+    /// Most operations a worker completed.
     pub max: u64,
+    /// Operations per worker on average.
     pub mean: f64,
     /// Population standard deviation of the counts.
     pub stddev: f64,
@@ -96,10 +101,12 @@ impl Fairness {
 /// Fairness iteration by iteration.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct IterationFairness {
+    /// Iterations the per-iteration figures cover.
     pub iterations: u64,
-    /// Median and lowest Jain's index over the iterations.
+    /// Median Jain's index over the iterations; `None` without iterations.
     #[serde(default)]
     pub jain_median: Option<f64>,
+    /// Lowest Jain's index over the iterations; `None` without iterations.
     #[serde(default)]
     pub jain_min: Option<f64>,
     /// Iterations in which at least one worker was starved.
@@ -124,14 +131,17 @@ pub fn percentile_label(q: f64) -> String {
 pub struct LatencySummary {
     /// Every `every`-th operation of each worker was timed.
     pub every: u64,
+    /// Operations timed, all workers together.
     pub samples: u64,
     /// Median cost of timing an empty interval, subtracted from every figure.
     pub clock_overhead_ns: Nanos,
     /// The clock's smallest step: figures below it say only "shorter than this".
     #[serde(default)]
     pub resolution_ns: Nanos,
+    /// Mean latency over the samples; `None` without samples.
     #[serde(default)]
     pub mean: Option<Nanos>,
+    /// Largest latency sampled; `None` without samples.
     #[serde(default)]
     pub max: Option<Nanos>,
     /// [`PERCENTILES`], each `None` when there are too few samples for it.
@@ -143,6 +153,7 @@ pub struct LatencySummary {
 }
 
 impl LatencySummary {
+    /// The latency at quantile `q` (0.5, 0.99, …); `None` when not reported.
     pub fn percentile(&self, q: f64) -> Option<Nanos> {
         self.percentiles
             .iter()
@@ -151,8 +162,10 @@ impl LatencySummary {
     }
 }
 
+/// One latency percentile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Percentile {
+    /// The quantile, in 0..1 (0.99 for p99).
     pub q: f64,
     /// `None`: fewer than [`min_samples_for`] samples.
     #[serde(default)]

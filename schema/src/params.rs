@@ -8,9 +8,13 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ParamValue {
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer.
     Int(i64),
+    /// A floating-point number.
     Float(f64),
+    /// A string.
     Str(String),
 }
 
@@ -28,7 +32,9 @@ impl fmt::Display for ParamValue {
 /// A parameter as written: one value, or a list of values to sweep over.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamSetting {
+    /// One value.
     One(ParamValue),
+    /// A list of values to sweep over, one point each.
     Sweep(Vec<ParamValue>),
 }
 
@@ -98,6 +104,7 @@ impl<'de> Deserialize<'de> for ParamSetting {
 }
 
 impl ParamSetting {
+    /// The values the setting stands for: one, or every value of the sweep.
     pub fn values(&self) -> Vec<ParamValue> {
         match self {
             ParamSetting::One(v) => vec![v.clone()],

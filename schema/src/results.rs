@@ -20,18 +20,25 @@ pub const READABLE_VERSIONS: std::ops::RangeInclusive<u32> = 1..=SCHEMA_VERSION;
 /// One run: every point measured, plus the context needed to interpret and compare it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunResults {
+    /// Format version of this file ([`SCHEMA_VERSION`] when written by this parbench; 1 or 2 on
+    /// read).
     pub schema_version: u32,
+    /// Version of the parbench that wrote the file.
     pub parbench_version: String,
     /// The run directory's name: UTC start time, `2026-11-24T23-44-44Z`.
     pub run_id: String,
+    /// Start of the run, RFC 3339 UTC.
     pub started_at: String,
     /// Absent while the run is in progress or when it was interrupted.
     #[serde(default)]
     pub finished_at: Option<String>,
     /// False while the run is in progress or when it was interrupted.
     pub complete: bool,
+    /// The config the run used, verbatim, with its digest and the command-line filters.
     pub config: ConfigEcho,
+    /// The fingerprint of the machine that ran it (hardware, software, optional calibration).
     pub machine: Machine,
+    /// One entry per point, in run order.
     pub points: Vec<Point>,
     /// Where accelerator (OpenCL) variants start to beat the CPU over a size sweep; computed
     /// when the run ends (see `parbench_analysis::crossover::find_all`). Empty without such sweeps.
@@ -50,12 +57,18 @@ pub struct RunResults {
 /// The config as the run used it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConfigEcho {
+    /// The config file's path, or `<embedded configs/default.toml>` for the built-in one.
     pub path: String,
+    /// Hex SHA-256 digest of `text`.
     pub sha256: String,
+    /// The TOML text verbatim (empty for imported results).
     pub text: String,
+    /// Whether `--quick` was given.
     pub quick: bool,
+    /// The `--suite` arguments (empty: every suite).
     #[serde(default)]
     pub suite_filter: Vec<String>,
+    /// The `--variant` arguments (empty: every variant).
     #[serde(default)]
     pub variant_filter: Vec<String>,
     /// The part of the config's points this run measured (`run --shard K/N`); absent for a
@@ -121,6 +134,7 @@ impl fmt::Display for Shard {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ExecutionModel {
+    /// One thread, no parallelism: the reference every answer is checked against.
     Serial,
     /// Scoped OS threads, one per worker.
     Threads,
@@ -160,9 +174,13 @@ impl fmt::Display for ExecutionModel {
 pub enum SyncKind {
     /// Private state, merged once at the end (or nothing shared at all).
     None,
+    /// One `std::sync::Mutex` around the shared state.
     Mutex,
+    /// One `std::sync::RwLock` around the shared state.
     RwLock,
+    /// A hand-written test-and-set spin lock.
     SpinLock,
+    /// Atomic read-modify-write operations on shared counters.
     Atomic,
     /// Per-worker padded slots merged at the end.
     Sharded,
@@ -233,9 +251,13 @@ impl fmt::Display for Status {
 /// Identifies a point across runs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct PointKey {
+    /// Suite name from the config.
     pub suite: String,
+    /// Size label (`S`, the number, or a `{ label, n }` size's label).
     pub size: String,
+    /// Variant name (`serial`, `threads`, `rayon`, …).
     pub variant: String,
+    /// Threads, processes or ranks the variant used.
     pub workers: u32,
     /// Sweep parameters, rendered `k=v` and joined with `,` (empty when none).
     pub params: String,
@@ -258,27 +280,40 @@ impl fmt::Display for PointKey {
 /// One measured (or skipped) combination of suite, size, variant, workers and parameters.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Point {
+    /// Suite name from the config.
     pub suite: String,
+    /// The workload the suite runs (`command` for a command suite).
     pub workload: String,
     /// Size label as configured (`"S"`, or the number).
     pub size: String,
     /// The problem size the label stands for, in the workload's own measure.
     pub n: u64,
+    /// Variant name (`serial`, `threads`, `rayon`, …).
     pub variant: String,
+    /// How the variant executes its work.
     pub model: ExecutionModel,
+    /// How the variant's workers share state.
     pub sync: SyncKind,
+    /// Threads, processes or ranks the variant used (1 for an OpenCL device).
     pub workers: u32,
+    /// Workload parameters set in the config that the variant reads; defaults and parameters it
+    /// ignores are not listed.
     #[serde(default)]
     pub params: BTreeMap<String, ParamValue>,
+    /// Whether the answer was verified, wrong, failed, skipped or incorrect by design.
     pub status: Status,
+    /// Why, for every status but `ok`; `None` for an `ok` point.
     #[serde(default)]
     pub reason: Option<String>,
     /// More workers than logical cores.
     pub oversubscribed: bool,
+    /// Samples and statistics; `None` when the point was not timed (skipped, failed before timing).
     #[serde(default)]
     pub measurement: Option<Measurement>,
+    /// Work per second at the median time; `None` when the point was not timed.
     #[serde(default)]
     pub throughput: Option<Throughput>,
+    /// Figures against the baseline (speedup, efficiency, flags); only `ok` points have them.
     #[serde(default)]
     pub derived: Derived,
     /// Time components reported by the variant (compute vs exchange, start-up vs IPC, …).
@@ -287,6 +322,8 @@ pub struct Point {
     /// Workload-specific figures (the pi estimate's error, lost updates, …).
     #[serde(default)]
     pub metrics: BTreeMap<String, Metric>,
+    /// Human-readable warnings: unstable (CV > 10%), slow first iteration, CI wider than the
+    /// target, oversubscribed, ….
     #[serde(default)]
     pub warnings: Vec<String>,
     /// Operations per worker (fairness) and sampled per-operation latencies, from variants that
@@ -300,6 +337,7 @@ pub struct Point {
 }
 
 impl Point {
+    /// The identity of this point across runs: suite, size, variant, workers and parameters.
     pub fn key(&self) -> PointKey {
         PointKey {
             suite: self.suite.clone(),
@@ -319,6 +357,7 @@ impl Point {
             .join(",")
     }
 
+    /// The point's median time per iteration; `None` when it was not timed.
     pub fn median(&self) -> Option<Nanos> {
         self.measurement.as_ref().map(|m| m.stats.median)
     }
@@ -338,13 +377,20 @@ impl Point {
 pub struct Measurement {
     /// Every sample, in order: batch time divided by `iters_per_sample`, in ns.
     pub samples_ns: Vec<Nanos>,
+    /// Iterations timed back to back in one sample, chosen after warm-up so a sample lasts well
+    /// above the timer's resolution.
     pub iters_per_sample: u64,
+    /// Median, interval, spread and outliers of the samples.
     pub stats: TimeStats,
+    /// Iterations run to warm up before sampling.
     pub warmup_iters: u64,
+    /// Time spent warming up, in total.
     pub warmup_ns: Nanos,
     /// The very first (cold) iteration.
     pub first_iteration_ns: Nanos,
+    /// Smallest step of the monotonic clock observed.
     pub timer_resolution_ns: Nanos,
+    /// Why sampling stopped.
     pub stop_reason: StopReason,
     /// Digest of every answer produced while timing (keeps the optimizer honest).
     pub checksum: String,
@@ -384,10 +430,14 @@ impl Measurement {
 /// problem (in a seeded random order).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Repetition {
+    /// 0-based round in which the repetition was measured: every point of a problem gets one
+    /// repetition per round.
     pub round: u32,
     /// How many of the measurement's samples (consecutive) are this repetition's.
     pub samples: usize,
+    /// Iterations per sample in this repetition.
     pub iters_per_sample: u64,
+    /// Median of this repetition's samples, per iteration.
     pub median_ns: Nanos,
     /// Attempts measured: more than one when a disturbed attempt was measured again (the least
     /// disturbed attempt is kept).
@@ -435,13 +485,18 @@ pub enum StopReason {
 /// Tukey-fence outlier counts: mild beyond 1.5 IQR from the quartiles, severe beyond 3 IQR.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct OutlierCounts {
+    /// Samples below the lower quartile minus 3 IQR.
     pub low_severe: usize,
+    /// Samples between 1.5 and 3 IQR below the lower quartile.
     pub low_mild: usize,
+    /// Samples between 1.5 and 3 IQR above the upper quartile.
     pub high_mild: usize,
+    /// Samples above the upper quartile plus 3 IQR.
     pub high_severe: usize,
 }
 
 impl OutlierCounts {
+    /// Outliers of every kind together.
     pub fn total(&self) -> usize {
         self.low_severe + self.low_mild + self.high_mild + self.high_severe
     }
@@ -460,21 +515,35 @@ pub fn relative_width(low: f64, high: f64, center: f64) -> f64 {
 /// Statistics of per-iteration times.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimeStats {
+    /// Number of samples, over all repetitions pooled.
     pub n: usize,
+    /// Mean of the samples, per iteration.
     pub mean: Nanos,
+    /// With two or more repetitions the median of the repetitions' medians, else the median of the
+    /// samples.
     pub median: Nanos,
+    /// Sample standard deviation (n − 1) of the samples.
     pub stddev: Nanos,
+    /// Median absolute deviation of the samples, scaled by 1.4826 to estimate a standard deviation.
     pub mad: Nanos,
+    /// Fastest sample.
     pub min: Nanos,
+    /// Slowest sample.
     pub max: Nanos,
+    /// Coefficient of variation: `stddev / mean` (a fraction, not a percentage).
     pub cv: f64,
+    /// Lower end of the interval for the median a rerun would report (see `ci_level`).
     pub ci_low: Nanos,
+    /// Upper end of the interval for the median a rerun would report.
     pub ci_high: Nanos,
+    /// Confidence level of `ci_low..ci_high` (0.95).
     pub ci_level: f64,
+    /// Tukey-fence outlier counts (counted, never removed).
     pub outliers: OutlierCounts,
 }
 
 impl TimeStats {
+    /// Width of the interval relative to the median (`(ci_high − ci_low) / median`).
     pub fn relative_ci_width(&self) -> f64 {
         relative_width(self.ci_low.0, self.ci_high.0, self.median.0)
     }
@@ -483,7 +552,9 @@ impl TimeStats {
 /// Work per second at the median time, in the workload's unit (`B/s`, `samples/s`, `FLOP/s`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Throughput {
+    /// Work per second.
     pub value: f64,
+    /// Unit of `value`, e.g. `B/s`, `samples/s`, `FLOP/s`.
     pub unit: String,
 }
 
@@ -516,7 +587,9 @@ pub struct Derived {
 /// A failed self-check of one point, with the likely causes in `message`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Flag {
+    /// Which self-check failed.
     pub kind: FlagKind,
+    /// What was seen and its likely causes, for the reader.
     pub message: String,
 }
 
@@ -540,8 +613,11 @@ pub enum FlagKind {
 /// One time component of an iteration, as reported by the variant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Phase {
+    /// Component name, e.g. `compute`, `exchange`, `ipc`, `kernel`.
     pub name: String,
+    /// Median over the samples of this component's time per iteration.
     pub median: Nanos,
+    /// Mean time of this component per iteration.
     pub mean: Nanos,
     /// Mean of this phase / mean iteration time.
     pub share: f64,
@@ -552,13 +628,18 @@ pub struct Phase {
     pub samples_ns: Vec<Nanos>,
 }
 
+/// A workload figure stored in a point's `metrics` (e.g. `abs_error`, `lost_updates`,
+/// `peak_rss_bytes`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metric {
+    /// The figure, in `unit`.
     pub value: f64,
+    /// Its unit (`ns`, `B`, `tasks`, …; empty for a plain ratio).
     pub unit: String,
 }
 
 impl RunResults {
+    /// How many points have `status`.
     pub fn count(&self, status: Status) -> usize {
         self.points.iter().filter(|p| p.status == status).count()
     }

@@ -17,12 +17,22 @@ use std::time::SystemTime;
 /// A criterion directory that cannot be imported.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
+    /// A file of the directory is missing, unreadable or not what criterion writes.
     #[error("cannot import {path}: {message}")]
-    File { path: PathBuf, message: String },
+    File {
+        /// The offending file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The directory holds no criterion benchmark at all.
     #[error(
         "no criterion results under {dir}: expected <benchmark>/new/estimates.json with benchmark.json and sample.json beside it (run `cargo bench` first; criterion writes to target/criterion)"
     )]
-    Empty { dir: PathBuf },
+    Empty {
+        /// The directory searched.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Deserialize)]

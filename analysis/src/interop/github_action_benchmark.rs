@@ -8,11 +8,16 @@ use serde::{Deserialize, Serialize};
 /// One entry of the array github-action-benchmark reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
+    /// The point's key, `suite/size/variant/wN[params]`.
     pub name: String,
+    /// Unit of `value`: always `ns` (time per iteration; smaller is better).
     pub unit: String,
+    /// The point's median time per iteration.
     pub value: f64,
     /// `± half the 95% interval`, in `unit`.
     pub range: String,
+    /// The interval, sample count, execution model, synchronization, problem size and commit, in
+    /// words.
     pub extra: String,
 }
 

@@ -7,22 +7,36 @@ use std::time::Duration;
 /// Why a duration string cannot be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DurationError {
+    /// A number without a unit (`"500"`), or nothing at all (the text).
     #[error("`{0}` has no unit; expected e.g. \"500ms\" or \"2s\"")]
     NoUnit(String),
+    /// The part before the unit is not a number.
     #[error("`{text}` does not start with a number; expected e.g. \"500ms\"")]
     NotANumber {
+        /// The duration as written.
         text: String,
+        /// The number parser's error.
         source: std::num::ParseFloatError,
     },
+    /// A unit other than ns, us (µs), ms, s, m (min).
     #[error("unknown duration unit `{unit}` in `{text}`; expected one of ns, us, ms, s, m")]
-    UnknownUnit { unit: String, text: String },
+    UnknownUnit {
+        /// The unit as written.
+        unit: String,
+        /// The duration as written.
+        text: String,
+    },
+    /// Longer than one day, or not finite (the text).
     #[error("`{0}` is out of range (at most one day)")]
     OutOfRange(String),
 }
 
 /// A duration written in a config file as a number with a unit: `"250ms"`, `"2s"`, `"1.5m"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct SettingDuration(pub Duration);
+pub struct SettingDuration(
+    /// The duration.
+    pub Duration,
+);
 
 impl SettingDuration {
     /// Parses `"500ms"`, `"2s"`, `"1.5m"` (units ns, us, ms, s, m; at most one day).

@@ -7,43 +7,73 @@ use std::collections::BTreeSet;
 /// Why a worker-count specification cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum WorkersError {
+    /// An empty list.
     #[error("expected at least one worker count")]
     NoCounts,
+    /// A count below 1 or above [`MAX_WORKERS`] (the count).
     #[error("worker count {0} is out of range: expected 1 to {MAX_WORKERS}")]
     OutOfRange(i64),
     /// A part of an expression is wrong; `text` is the whole expression.
     #[error("in workers \"{text}\": {source}")]
     In {
+        /// The whole expression.
         text: String,
+        /// What is wrong in it.
         source: Box<WorkersError>,
     },
+    /// An expression that yields no worker count (the expression).
     #[error("workers \"{0}\" is empty")]
     Empty(String),
+    /// A step suffix after a single value rather than a range.
     #[error("a step (`:…`) needs a range such as 1..=8:*2")]
     StepWithoutRange,
+    /// A range whose end is below its start.
     #[error("the range {lo}..={hi} is empty")]
-    EmptyRange { lo: i64, hi: i64 },
+    EmptyRange {
+        /// The start, evaluated.
+        lo: i64,
+        /// The end, evaluated.
+        hi: i64,
+    },
+    /// A step below 1, or a multiplying step below 2, that would never reach the range's end
+    /// (the step, evaluated).
     #[error("step {0} would never reach the end of the range")]
     StepNeverEnds(i64),
+    /// Tokens left over after a complete value.
     #[error("unexpected `{token}` in `{text}`")]
-    UnexpectedToken { token: String, text: String },
+    UnexpectedToken {
+        /// The first token left over.
+        token: String,
+        /// The value's text.
+        text: String,
+    },
+    /// A character the expression language does not have.
     #[error("unexpected character `{0}`; expected numbers, `ncpu`, + - * / ( )")]
     UnexpectedCharacter(char),
+    /// No value where one was expected (an empty part, an operator first).
     #[error("expected a number or `ncpu`")]
     NoValue,
+    /// The expression ends after an operator.
     #[error("expected a number or `ncpu` at the end")]
     MissingValue,
+    /// An opening parenthesis without its closing one.
     #[error("expected `)`")]
     MissingParenthesis,
+    /// Arithmetic beyond 64-bit integers.
     #[error("overflow")]
     Overflow,
+    /// A division by zero.
     #[error("division by zero")]
     DivisionByZero,
+    /// A number that does not fit 64 bits.
     #[error("number `{text}` is too large")]
     TooLarge {
+        /// The number as written.
         text: String,
+        /// The parser's error.
         source: std::num::ParseIntError,
     },
+    /// A name other than `ncpu` (the name).
     #[error("unknown name `{0}`; the only name allowed is `ncpu`")]
     UnknownName(String),
 }
@@ -54,15 +84,21 @@ pub const MAX_WORKERS: i64 = 4096;
 /// Worker counts as written in a config.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkersSpec {
+    /// One count: `workers = 4`.
     One(i64),
+    /// A range expression: `workers = "1..=2*ncpu"`.
     Expr(String),
+    /// A list of counts and expressions: `workers = [1, 2, "ncpu"]`.
     List(Vec<WorkersItem>),
 }
 
+/// One entry of a worker-count list.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
 pub enum WorkersItem {
+    /// A count.
     Int(i64),
+    /// An expression (a value or a range).
     Expr(String),
 }
 

@@ -535,6 +535,7 @@ pub(crate) fn sections() -> Vec<Box<dyn Section>> {
     ]
 }
 
+/// Writes the HTML site: `index.html` and one self-contained page per suite.
 #[derive(Debug, Default)]
 pub struct HtmlExporter;
 

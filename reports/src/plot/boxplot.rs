@@ -17,7 +17,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 /// One distribution.
 #[derive(Debug, Clone)]
 pub struct BoxRow {
+    /// Label of the row, shown beside its box (which point the values are).
     pub label: String,
+    /// Colour of the box (the variant's).
     pub color: RGBColor,
     /// The raw values, in the unit of the value axis.
     pub values: Vec<f64>,
@@ -27,14 +29,18 @@ pub struct BoxRow {
     pub muted: bool,
 }
 
+/// A chart of box plots, one row per distribution, with a legend explaining the marks.
 #[derive(Debug, Clone)]
 pub struct BoxPlotChart<'a> {
+    /// Chart title.
     pub title: &'a str,
     /// Title of the value axis, with its unit.
     pub value_label: &'a str,
+    /// The distributions, drawn top to bottom.
     pub rows: &'a [BoxRow],
     /// Formats the value axis' tick labels.
     pub value_format: fn(f64) -> String,
+    /// Width of the SVG in px (its height follows from the rows).
     pub width: u32,
 }
 
@@ -86,6 +92,7 @@ const ROW_PX: u32 = 30;
 const GREY: RGBColor = RGBColor(140, 140, 140);
 
 impl<'a> BoxPlotChart<'a> {
+    /// A chart of `rows` at the default width with plain tick labels.
     pub fn new(title: &'a str, value_label: &'a str, rows: &'a [BoxRow]) -> Self {
         BoxPlotChart {
             title,
@@ -129,6 +136,7 @@ impl<'a> BoxPlotChart<'a> {
         e
     }
 
+    /// The chart as an SVG document.
     pub fn render(&self) -> Result<String, PlotError> {
         let err = |e: &dyn std::fmt::Display| PlotError::new(self.title, e);
         let rows: Vec<(&BoxRow, Boxed, Vec<f64>)> = self

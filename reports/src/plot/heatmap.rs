@@ -26,13 +26,24 @@ pub struct HeatCell {
 pub enum ColorScale {
     /// Orange below `center`, neutral at it, blue above; `lo` and `hi` are the saturated ends.
     Diverging {
+        /// Value drawn fully orange (and anything below it).
         lo: f64,
+        /// Value drawn neutral, near white (e.g. a speedup of 1).
         center: f64,
+        /// Value drawn fully blue (and anything above it).
         hi: f64,
+        /// Interpolate on a logarithmic scale (for ratios).
         log: bool,
     },
     /// Light to dark blue from `lo` to `hi`.
-    Sequential { lo: f64, hi: f64, log: bool },
+    Sequential {
+        /// Value drawn lightest (and anything below it).
+        lo: f64,
+        /// Value drawn darkest (and anything above it).
+        hi: f64,
+        /// Interpolate on a logarithmic scale.
+        log: bool,
+    },
 }
 
 const ORANGE: (f64, f64, f64) = (179.0, 88.0, 6.0);
@@ -57,6 +68,7 @@ impl ColorScale {
         if b == a { 0.5 } else { (f(v) - a) / (b - a) }
     }
 
+    /// The colour of value `v` (clamped to the scale's ends).
     pub fn color(&self, v: f64) -> RGBColor {
         match *self {
             ColorScale::Diverging {
@@ -101,16 +113,22 @@ fn dark(c: RGBColor) -> bool {
     0.299 * r as f64 + 0.587 * g as f64 + 0.114 * b as f64 <= 140.0
 }
 
+/// A grid of coloured cells (e.g. speedup by suite and workers) with a colour bar.
 #[derive(Debug, Clone)]
 pub struct HeatmapChart<'a> {
+    /// Chart title.
     pub title: &'a str,
+    /// Row labels, top to bottom.
     pub rows: &'a [String],
+    /// Column labels, left to right.
     pub columns: &'a [String],
     /// `cells[row][column]`.
     pub cells: &'a [Vec<HeatCell>],
+    /// How values map to colours.
     pub scale: ColorScale,
-    /// What the rows and the columns are (printed as their headers).
+    /// Header of the rows: what they are.
     pub row_header: &'a str,
+    /// Header of the columns.
     pub column_header: &'a str,
     /// Title of the colour bar, with the unit.
     pub scale_label: &'a str,
@@ -127,6 +145,7 @@ pub struct HeatmapChart<'a> {
 const MARGIN: i32 = 12;
 
 impl<'a> HeatmapChart<'a> {
+    /// A chart with no headers, plain colour-bar ticks and the full page width at most.
     pub fn new(
         title: &'a str,
         rows: &'a [String],
@@ -150,6 +169,7 @@ impl<'a> HeatmapChart<'a> {
         }
     }
 
+    /// The chart as an SVG document.
     pub fn render(&self) -> Result<String, PlotError> {
         let err = |e: &dyn std::fmt::Display| PlotError::new(self.title, e);
         let ncols = self.columns.len().max(1) as i32;

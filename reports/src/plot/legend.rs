@@ -14,20 +14,29 @@ pub enum Swatch {
     /// A dashed line (a fitted curve, an ideal or reference line).
     Dashed(RGBColor),
     /// A marker alone, hollow or filled.
-    Marker { color: RGBColor, hollow: bool },
+    Marker {
+        /// The marker's colour.
+        color: RGBColor,
+        /// Drawn as an outline only.
+        hollow: bool,
+    },
     /// A filled box (bar segments, shaded regions), with its opacity.
     Fill(RGBColor, f64),
     /// A cross (a flagged point).
     Cross(RGBColor),
 }
 
+/// One entry of a chart's legend: a swatch and what it stands for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LegendEntry {
+    /// The text shown beside the swatch.
     pub label: String,
+    /// What the entry looks like.
     pub swatch: Swatch,
 }
 
 impl LegendEntry {
+    /// An entry showing `swatch` labelled `label`.
     pub fn new(label: impl Into<String>, swatch: Swatch) -> LegendEntry {
         LegendEntry {
             label: label.into(),

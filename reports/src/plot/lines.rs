@@ -13,7 +13,9 @@ use plotters::prelude::*;
 /// A curve drawn dashed in a series' colour (a model fitted to that series).
 #[derive(Debug, Clone)]
 pub struct Curve {
+    /// Legend label of the curve (e.g. `rayon: USL fit`).
     pub label: String,
+    /// Colour: the colour of the series it fits.
     pub color: RGBColor,
     /// Sampled (x, y) points of the curve.
     pub points: Vec<(f64, f64)>,
@@ -22,9 +24,11 @@ pub struct Curve {
 /// A chart of y against workers.
 #[derive(Debug, Clone)]
 pub struct WorkersChart<'a> {
+    /// Chart title.
     pub title: &'a str,
     /// The y axis title, with its unit.
     pub y_label: &'a str,
+    /// The lines, one per variant.
     pub series: &'a [Series],
     /// Logical cores: workers beyond this are shaded as oversubscribed.
     pub cores: u32,
@@ -37,6 +41,7 @@ pub struct WorkersChart<'a> {
     /// Points drawn as red crosses outside any series (measured points whose answer was wrong),
     /// with their legend label.
     pub crosses: &'a [(f64, f64)],
+    /// Legend label of `crosses`.
     pub cross_label: &'a str,
     /// One legend entry standing for every curve (their colours say which series each fits),
     /// instead of one entry per curve.
@@ -46,6 +51,7 @@ pub struct WorkersChart<'a> {
     /// Switch to a logarithmic y axis when the values span more than a factor of 10 (ideal and
     /// with an ideal or reference line, which need a linear axis to read right).
     pub log_y: bool,
+    /// Width of the SVG in px.
     pub width: u32,
     /// Height of the plot; the legend adds its rows below.
     pub height: u32,
@@ -72,6 +78,7 @@ impl<'a> WorkersChart<'a> {
         }
     }
 
+    /// The chart as an SVG document.
     pub fn render(&self) -> Result<String, PlotError> {
         let err = |e: &dyn std::fmt::Display| PlotError::new(self.title, e);
         let all: Vec<&XY> = self.series.iter().flat_map(|s| s.points.iter()).collect();
@@ -295,10 +302,13 @@ impl<'a> WorkersChart<'a> {
 /// shaded.
 #[derive(Debug, Clone)]
 pub struct SizeMarker {
+    /// Legend label of the mark.
     pub label: String,
+    /// The problem size marked.
     pub x: f64,
     /// The interval shaded around `x`; an end of `None` reaches the edge of the chart.
     pub interval: Option<(Option<f64>, Option<f64>)>,
+    /// Colour of the mark and its shading.
     pub color: RGBColor,
     /// Dashed (else solid).
     pub dashed: bool,
@@ -307,21 +317,26 @@ pub struct SizeMarker {
 /// A chart of time (or any positive measure) against problem size, both axes logarithmic.
 #[derive(Debug, Clone)]
 pub struct SizeChart<'a> {
+    /// Chart title.
     pub title: &'a str,
     /// The x axis title: the workload's measure of size.
     pub x_label: &'a str,
+    /// The y axis title, with its unit.
     pub y_label: &'a str,
+    /// The lines, one per variant.
     pub series: &'a [Series],
     /// Formats y tick labels (values as given, e.g. ns).
     pub y_format: fn(f64) -> String,
     /// Vertical marks (crossovers), drawn under the series.
     pub markers: &'a [SizeMarker],
+    /// Width of the SVG in px.
     pub width: u32,
     /// Height of the plot; the legend adds its rows below.
     pub height: u32,
 }
 
 impl<'a> SizeChart<'a> {
+    /// A chart with default size, no markers and plain tick labels.
     pub fn new(title: &'a str, x_label: &'a str, y_label: &'a str, series: &'a [Series]) -> Self {
         SizeChart {
             title,
@@ -335,6 +350,7 @@ impl<'a> SizeChart<'a> {
         }
     }
 
+    /// The chart as an SVG document.
     pub fn render(&self) -> Result<String, PlotError> {
         let err = |e: &dyn std::fmt::Display| PlotError::new(self.title, e);
         let all: Vec<&XY> = self.series.iter().flat_map(|s| s.points.iter()).collect();

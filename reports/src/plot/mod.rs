@@ -42,10 +42,13 @@ pub const WIDE: u32 = 960;
 /// Default height of a line chart's plot (its legend adds rows below).
 pub const DEFAULT_HEIGHT: u32 = 360;
 
+/// A chart that plotters could not draw, named by its title.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot draw the chart `{title}`: {message}")]
 pub struct PlotError {
+    /// The chart's title.
     pub title: String,
+    /// What plotters reported.
     pub message: String,
 }
 
@@ -61,8 +64,11 @@ impl PlotError {
 /// One point of a series, with an optional interval drawn as an error bar.
 #[derive(Debug, Clone, PartialEq)]
 pub struct XY {
+    /// Position on the x axis (workers, problem size).
     pub x: f64,
+    /// Value on the y axis, in the axis's unit.
     pub y: f64,
+    /// Low and high end of the error bar; `None` draws no bar.
     pub interval: Option<(f64, f64)>,
     /// Drawn hollow (oversubscribed points).
     pub hollow: bool,
@@ -71,8 +77,11 @@ pub struct XY {
 /// A named line of points in one colour (one variant).
 #[derive(Debug, Clone)]
 pub struct Series {
+    /// Legend label (the variant's name).
     pub label: String,
+    /// Colour of its line and markers.
     pub color: RGBColor,
+    /// Its measured points, each with its optional error bar.
     pub points: Vec<XY>,
     /// Also drawn as a dashed horizontal line across the chart at its first point's value: a
     /// baseline measured at one worker only (the serial variant).
@@ -83,6 +92,7 @@ pub struct Series {
 }
 
 impl Series {
+    /// A plain series: not a baseline, no breaks.
     pub fn new(label: impl Into<String>, color: RGBColor, points: Vec<XY>) -> Series {
         Series {
             label: label.into(),
@@ -97,7 +107,9 @@ impl Series {
 /// A time unit for an axis: values in ns are divided by `ns` to be shown in `name`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TimeUnit {
+    /// Nanoseconds per unit (1e3 for µs).
     pub ns: f64,
+    /// The unit's symbol (`ns`, `µs`, `ms`, `s`).
     pub name: &'static str,
 }
 

@@ -14,6 +14,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 /// One bar.
 #[derive(Debug, Clone)]
 pub struct Bar {
+    /// Label of the bar (the point, worker count or size).
     pub label: String,
     /// Components in drawing order, in the unit of the value axis.
     pub segments: Vec<(String, f64)>,
@@ -21,22 +22,27 @@ pub struct Bar {
     pub marker: Option<f64>,
 }
 
+/// A chart of horizontal stacked bars, one per item, with a legend of the components.
 #[derive(Debug, Clone)]
 pub struct StackedBarChart<'a> {
+    /// Chart title.
     pub title: &'a str,
     /// Title of the value axis, with its unit.
     pub value_label: &'a str,
+    /// The bars, drawn top to bottom.
     pub bars: &'a [Bar],
     /// Colour of a component by name.
     pub color: fn(&str) -> RGBColor,
     /// Legend label of the markers.
     pub marker_label: &'a str,
+    /// Width of the SVG in px (its height follows from the bars).
     pub width: u32,
 }
 
 const ROW_PX: u32 = 30;
 
 impl<'a> StackedBarChart<'a> {
+    /// A chart of `bars` at the default width, markers labelled `total`.
     pub fn new(
         title: &'a str,
         value_label: &'a str,
@@ -66,6 +72,7 @@ impl<'a> StackedBarChart<'a> {
         names
     }
 
+    /// The chart as an SVG document.
     pub fn render(&self) -> Result<String, PlotError> {
         let err = |e: &dyn std::fmt::Display| PlotError::new(self.title, e);
         let names = self.components();
