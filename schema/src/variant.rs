@@ -1,6 +1,6 @@
 //! Variant identifiers: the one place parbench's variant names are spelled. A [`VariantId`]
 //! names one way of computing a workload (`serial`, `rayon`, `processes-pool`, …); the names
-//! parbench's own workloads and backends offer are defined here once, as [`name`] constants (for
+//! parbench's own workloads and backends offer are defined here once, as [`names`] constants (for
 //! `match` patterns on a `&str`) and as [`VariantId`] associated constants. Other code compares
 //! against these constants; only the config parser turns user text into a `VariantId`.
 //!
@@ -14,20 +14,20 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// Defines the known variant names once: a `&str` constant in [`name`] and a [`VariantId`]
+/// Defines the known variant names once: a `&str` constant in [`names`] and a [`VariantId`]
 /// associated constant of the same name for each, and the list [`VariantId::KNOWN`].
 macro_rules! known_variants {
     ($($(#[doc = $doc:literal])* $id:ident = $text:literal,)*) => {
         /// The names of parbench's own variants, as `&str` (usable as `match` patterns).
-        pub mod name {
+        pub mod names {
             $($(#[doc = $doc])* pub const $id: &str = $text;)*
         }
 
         impl VariantId {
-            $($(#[doc = $doc])* pub const $id: VariantId = VariantId::from_static(name::$id);)*
+            $($(#[doc = $doc])* pub const $id: VariantId = VariantId::from_static(names::$id);)*
 
             /// Every name defined here, in definition order.
-            pub const KNOWN: &'static [&'static str] = &[$(name::$id),*];
+            pub const KNOWN: &'static [&'static str] = &[$(names::$id),*];
         }
     };
 }
@@ -95,7 +95,7 @@ impl VariantId {
 
     /// Whether this is the [`SERIAL`](Self::SERIAL) baseline.
     pub fn is_serial(&self) -> bool {
-        self.as_str() == name::SERIAL
+        self.as_str() == names::SERIAL
     }
 }
 
@@ -205,7 +205,7 @@ mod tests {
         let owned = VariantId::from("serial".to_string());
         assert_eq!(owned, VariantId::SERIAL);
         assert!(owned.is_serial());
-        assert_eq!(VariantId::RAYON, name::RAYON);
+        assert_eq!(VariantId::RAYON, names::RAYON);
         assert_eq!(format!("{:>7}", VariantId::MPI), "    mpi");
         assert_eq!(VariantId::OPENCL_LOCAL.as_str(), "opencl-local");
     }
