@@ -4,6 +4,7 @@
 //! `threshold-serial` / `threshold-parallel`, and the defaults (5% serial, 10% parallel).
 
 use parbench_schema::results::{ExecutionModel, Point, PointKey};
+use parbench_schema::variant::VariantId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -151,7 +152,7 @@ pub struct ThresholdsFile {
 pub struct PointThreshold {
     pub suite: String,
     pub size: String,
-    pub variant: String,
+    pub variant: VariantId,
     pub workers: u32,
     /// `k=v,k=v` as in results, empty when the point has no parameters.
     #[serde(default)]

@@ -3,6 +3,7 @@
 
 use crate::duration::Nanos;
 use crate::params::ParamValue;
+use crate::variant::VariantId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -36,7 +37,7 @@ pub struct SizeComparison {
     /// The accelerator's median time per iteration (end to end, or its kernel phase).
     pub accelerator_ns: Nanos,
     /// The fastest verified CPU point of the same problem: variant, workers, median.
-    pub cpu_variant: String,
+    pub cpu_variant: VariantId,
     pub cpu_workers: u32,
     pub cpu_ns: Nanos,
     /// accelerator / CPU: below 1 the accelerator is faster.
@@ -71,7 +72,7 @@ pub enum Outcome {
 pub struct Crossover {
     pub suite: String,
     pub workload: String,
-    pub variant: String,
+    pub variant: VariantId,
     /// The accelerator points' parameters (e.g. `work-group-size`).
     #[serde(default)]
     pub params: BTreeMap<String, ParamValue>,

@@ -5,6 +5,7 @@
 use crate::duration::Nanos;
 use crate::machine::Machine;
 use crate::params::ParamValue;
+use crate::variant::VariantId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -235,7 +236,7 @@ impl fmt::Display for Status {
 pub struct PointKey {
     pub suite: String,
     pub size: String,
-    pub variant: String,
+    pub variant: VariantId,
     pub workers: u32,
     /// Sweep parameters, rendered `k=v` and joined with `,` (empty when none).
     pub params: String,
@@ -264,7 +265,7 @@ pub struct Point {
     pub size: String,
     /// The problem size the label stands for, in the workload's own measure.
     pub n: u64,
-    pub variant: String,
+    pub variant: VariantId,
     pub model: ExecutionModel,
     pub sync: SyncKind,
     pub workers: u32,

@@ -115,7 +115,7 @@ fn memory_bars(points: &[&Point]) -> Vec<Bar> {
             let bytes = metric(p, PEAK_RSS)?;
             Some(Bar {
                 label: bar_label(p),
-                segments: vec![(p.variant.clone(), bytes / (1u64 << 20) as f64)],
+                segments: vec![(p.variant.to_string(), bytes / (1u64 << 20) as f64)],
                 marker: None,
             })
         })
