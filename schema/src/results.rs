@@ -58,7 +58,7 @@ pub struct ConfigEcho {
     #[serde(default)]
     pub suite_filter: Vec<String>,
     #[serde(default)]
-    pub variant_filter: Vec<String>,
+    pub variant_filter: Vec<VariantId>,
     /// The part of the config's points this run measured (`run --shard K/N`); absent for a
     /// whole run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
