@@ -16,6 +16,7 @@ use parbench_harness::fingerprint::logical_cores;
 use parbench_harness::results_file::WriteResults;
 use parbench_reports::{Format, write_reports};
 use parbench_schema::results::{ExecutionModel, Point, SyncKind};
+use parbench_schema::variant::names;
 use parbench_suites::plan::{Filters, resolve};
 use parbench_suites::runner::{self, Observer, RunControl};
 use parbench_suites::workload::{NamedSize, WorkloadInfo};
@@ -69,13 +70,13 @@ impl Workload for Collatz {
         vec![
             VariantInfo::serial("one thread, a plain loop"),
             VariantInfo::new(
-                "rayon",
+                names::RAYON,
                 ExecutionModel::Rayon,
                 SyncKind::None,
                 "a rayon pool of `workers` threads summing with par_iter",
             ),
             VariantInfo::new(
-                "mutex",
+                names::MUTEX,
                 ExecutionModel::Threads,
                 SyncKind::Mutex,
                 "scoped threads adding each block's sum to a Mutex<u64>",
@@ -101,8 +102,8 @@ impl Workload for Collatz {
     ) -> Result<Box<dyn Execution>, WorkloadError> {
         let n = problem.n;
         Ok(match variant {
-            "serial" => Box::new(Serial { n, total: [0] }),
-            "rayon" => Box::new(Rayon {
+            names::SERIAL => Box::new(Serial { n, total: [0] }),
+            names::RAYON => Box::new(Rayon {
                 n,
                 pool: rayon::ThreadPoolBuilder::new()
                     .num_threads(workers)
@@ -110,7 +111,7 @@ impl Workload for Collatz {
                     .map_err(|e| WorkloadError::new(format!("cannot build the pool: {e}")))?,
                 total: [0],
             }),
-            "mutex" => Box::new(Locked {
+            names::MUTEX => Box::new(Locked {
                 n,
                 workers,
                 total: [0],

@@ -100,7 +100,7 @@ pub(crate) struct RunArgs {
     pub(crate) suites: Vec<String>,
     /// Run only this variant (repeat for several). Example: --variant serial --variant rayon
     #[arg(long = "variant", value_name = "NAME")]
-    pub(crate) variants: Vec<String>,
+    pub(crate) variants: Vec<parbench_schema::VariantId>,
     /// Smoke run: the same matrix with shrunk sizes and budgets (seconds, not minutes).
     #[arg(long)]
     pub(crate) quick: bool,

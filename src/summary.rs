@@ -61,7 +61,7 @@ pub(crate) fn print_table(results: &RunResults) {
         rows.push(vec![
             suite,
             p.size.clone(),
-            p.variant.clone(),
+            p.variant.to_string(),
             format!("{}{}", p.workers, if p.oversubscribed { "*" } else { "" }),
             median,
             ci,

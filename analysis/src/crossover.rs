@@ -115,7 +115,7 @@ pub fn find_all(points: &[Point], seed: u64) -> Vec<Crossover> {
             out.push(Crossover {
                 suite: suite.to_string(),
                 workload: accel[0].workload.clone(),
-                variant: variant.to_string(),
+                variant: variant.to_string().into(),
                 params: params.clone(),
                 measure,
                 sizes,

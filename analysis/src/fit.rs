@@ -540,7 +540,7 @@ pub fn scalability_fits<'a>(points: impl IntoIterator<Item = &'a Point>) -> Vec<
                 suite: suite.to_string(),
                 size: size.to_string(),
                 params,
-                variant: variant.to_string(),
+                variant: variant.to_string().into(),
                 unit: fitted
                     .first()
                     .and_then(|p| p.throughput.as_ref())

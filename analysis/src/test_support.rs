@@ -6,6 +6,7 @@ use parbench_schema::duration::Nanos;
 use parbench_schema::machine::Machine;
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::*;
+use parbench_schema::variant::names;
 use std::collections::BTreeMap;
 
 /// A fixed machine, so tests do not depend on the one they run on.
@@ -90,7 +91,7 @@ pub fn point_from_samples(suite: &str, variant: &str, workers: u32, s: &[f64]) -
         size: "S".into(),
         n: 1000,
         variant: variant.into(),
-        model: if variant == "serial" {
+        model: if variant == names::SERIAL {
             ExecutionModel::Serial
         } else {
             ExecutionModel::Threads

@@ -4,6 +4,7 @@
 //! `threshold-serial` / `threshold-parallel`, and the defaults (5% serial, 10% parallel).
 
 use parbench_schema::results::{ExecutionModel, Point, PointKey};
+use parbench_schema::variant::VariantId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -160,7 +161,7 @@ pub struct PointThreshold {
     /// Size label.
     pub size: String,
     /// Variant name.
-    pub variant: String,
+    pub variant: VariantId,
     /// Worker count.
     pub workers: u32,
     /// `k=v,k=v` as in results, empty when the point has no parameters.

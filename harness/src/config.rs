@@ -17,6 +17,7 @@ use parbench_analysis::digest::sha256_hex;
 use parbench_analysis::rng::DEFAULT_SEED;
 use parbench_analysis::thresholds::RegressionThresholds;
 use parbench_schema::params::ParamSetting;
+use parbench_schema::variant::VariantId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -419,7 +420,7 @@ with_measure_keys! {
         #[serde(default)]
         sizes: Option<Spanned<Vec<Spanned<SizeSpec>>>>,
         #[serde(default)]
-        variants: Option<Spanned<Vec<Spanned<String>>>>,
+        variants: Option<Spanned<Vec<Spanned<VariantId>>>>,
         #[serde(default)]
         workers: Option<Spanned<WorkersSpec>>,
         #[serde(default)]
@@ -772,7 +773,7 @@ pub struct SuiteConfig {
     /// `None`: the workload's default sizes.
     pub sizes: Option<Vec<Spanned<SizeSpec>>>,
     /// `None`: every variant available on this machine.
-    pub variants: Option<Vec<Spanned<String>>>,
+    pub variants: Option<Vec<Spanned<VariantId>>>,
     /// Worker counts to run each parallel variant at (the suite's `workers`, or the default).
     pub workers: Vec<u32>,
     /// Where `workers` was written (or the suite header when inherited).

@@ -384,7 +384,7 @@ impl Store for PgStore {
                 key: PointKey {
                     suite: r.get(8),
                     size: r.get(9),
-                    variant: r.get(10),
+                    variant: r.get::<_, String>(10).into(),
                     workers: r.get::<_, i64>(11) as u32,
                     params: r.get(12),
                 },

@@ -424,7 +424,7 @@ impl Store for SqliteStore {
                     key: PointKey {
                         suite: r.get(8)?,
                         size: r.get(9)?,
-                        variant: r.get(10)?,
+                        variant: r.get::<_, String>(10)?.into(),
                         workers: r.get(11)?,
                         params: r.get(12)?,
                     },

@@ -212,7 +212,7 @@ impl NewRun {
                     NewPoint {
                         suite: p.suite.clone(),
                         size: p.size.clone(),
-                        variant: p.variant.clone(),
+                        variant: p.variant.to_string(),
                         workers: i64::from(p.workers),
                         params: p.params_label(),
                         workload: p.workload.clone(),

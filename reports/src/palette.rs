@@ -2,6 +2,7 @@
 //! have fixed slots, other names take free slots in a stable order ([`Palette`]). Time phases
 //! (compute, exchange, start-up, IPC, kernel, …) have their own fixed colours.
 
+use parbench_schema::variant::names;
 pub use plotters::style::RGBColor;
 use std::collections::BTreeMap;
 
@@ -80,18 +81,18 @@ pub fn delta_e(a: RGBColor, b: RGBColor) -> f64 {
 
 /// Fixed slots for the built-in variants; any other name hashes into the palette.
 const KNOWN: [&str; 12] = [
-    "serial",
-    "threads",
-    "rayon",
-    "mutex",
-    "parking_lot",
-    "atomic",
-    "sharded",
-    "channel",
-    "rwlock",
-    "processes-pool",
-    "processes-spawn",
-    "opencl",
+    names::SERIAL,
+    names::THREADS,
+    names::RAYON,
+    names::MUTEX,
+    names::PARKING_LOT,
+    names::ATOMIC,
+    names::SHARDED,
+    names::CHANNEL,
+    names::RWLOCK,
+    names::PROCESSES_POOL,
+    names::PROCESSES_SPAWN,
+    names::OPENCL,
 ];
 
 fn fnv(text: &str) -> u64 {

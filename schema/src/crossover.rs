@@ -3,6 +3,7 @@
 
 use crate::duration::Nanos;
 use crate::params::ParamValue;
+use crate::variant::VariantId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -38,7 +39,7 @@ pub struct SizeComparison {
     /// The accelerator's median time per iteration (end to end, or its kernel phase).
     pub accelerator_ns: Nanos,
     /// The fastest verified CPU point of the same problem: variant, workers, median.
-    pub cpu_variant: String,
+    pub cpu_variant: VariantId,
     /// Workers of that CPU point.
     pub cpu_workers: u32,
     /// That CPU point's end-to-end median time per iteration.
@@ -89,7 +90,7 @@ pub struct Crossover {
     /// The workload the suite runs.
     pub workload: String,
     /// The accelerator (OpenCL) variant.
-    pub variant: String,
+    pub variant: VariantId,
     /// The accelerator points' parameters (e.g. `work-group-size`).
     #[serde(default)]
     pub params: BTreeMap<String, ParamValue>,

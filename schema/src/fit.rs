@@ -2,6 +2,7 @@
 //! X(N) = λN / (1 + σ(N−1) + κN(N−1)), fitted to a variant's throughputs, or why no fit is
 //! meaningful. Fitted by `parbench_analysis::fit`.
 
+use crate::variant::VariantId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -117,7 +118,7 @@ pub struct ScalabilityFit {
     /// The points' parameters, `k=v,k=v` (empty when none).
     pub params: String,
     /// The variant whose throughputs were fitted.
-    pub variant: String,
+    pub variant: VariantId,
     /// Unit of the throughputs fitted (`ops/s`).
     pub unit: String,
     /// Worker counts of the verified throughputs, ascending (those in `oversubscribed` are

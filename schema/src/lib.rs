@@ -13,5 +13,7 @@ pub mod machine;
 pub mod operations;
 pub mod params;
 pub mod results;
+pub mod variant;
 
 pub use duration::Nanos;
+pub use variant::VariantId;

@@ -5,6 +5,7 @@
 use crate::duration::Nanos;
 use crate::machine::Machine;
 use crate::params::ParamValue;
+use crate::variant::VariantId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -70,7 +71,7 @@ pub struct ConfigEcho {
     pub suite_filter: Vec<String>,
     /// The `--variant` arguments (empty: every variant).
     #[serde(default)]
-    pub variant_filter: Vec<String>,
+    pub variant_filter: Vec<VariantId>,
     /// The part of the config's points this run measured (`run --shard K/N`); absent for a
     /// whole run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -256,7 +257,7 @@ pub struct PointKey {
     /// Size label (`S`, the number, or a `{ label, n }` size's label).
     pub size: String,
     /// Variant name (`serial`, `threads`, `rayon`, …).
-    pub variant: String,
+    pub variant: VariantId,
     /// Threads, processes or ranks the variant used.
     pub workers: u32,
     /// Sweep parameters, rendered `k=v` and joined with `,` (empty when none).
@@ -289,7 +290,7 @@ pub struct Point {
     /// The problem size the label stands for, in the workload's own measure.
     pub n: u64,
     /// Variant name (`serial`, `threads`, `rayon`, …).
-    pub variant: String,
+    pub variant: VariantId,
     /// How the variant executes its work.
     pub model: ExecutionModel,
     /// How the variant's workers share state.

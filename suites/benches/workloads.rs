@@ -12,6 +12,7 @@ use criterion::measurement::WallTime;
 use criterion::{
     BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main,
 };
+use parbench_schema::variant::names;
 use parbench_suites::workload::{Workload, verify};
 use parbench_suites::workloads::{
     counter, histogram, mandelbrot, matmul, particles, pi, square, stencil,
@@ -41,7 +42,7 @@ fn variants(g: &mut BenchmarkGroup<'_, WallTime>, w: &dyn Workload, size: &str, 
     } else {
         Throughput::Elements(work)
     });
-    for (variant, workers) in [("serial", 1), (parallel, cores())] {
+    for (variant, workers) in [(names::SERIAL, 1), (parallel, cores())] {
         let mut e = w.prepare(&problem, variant, workers).expect("prepare");
         e.run().expect("first run");
         if let Err(m) = verify(&reference, &e.answer()) {
@@ -71,49 +72,49 @@ fn square(c: &mut Criterion) {
     g.bench_function(BenchmarkId::new("copy-loop", "M"), |b| {
         b.iter(|| copy_loop(&x, &mut y))
     });
-    variants(&mut g, &square::Square, "M", "threads");
+    variants(&mut g, &square::Square, "M", names::THREADS);
     g.finish();
 }
 
 fn pi(c: &mut Criterion) {
     let mut g = group(c, "pi");
-    variants(&mut g, &pi::Pi, "S", "rayon");
+    variants(&mut g, &pi::Pi, "S", names::RAYON);
     g.finish();
 }
 
 fn counter(c: &mut Criterion) {
     let mut g = group(c, "counter");
-    variants(&mut g, &counter::Counter, "S", "atomic");
+    variants(&mut g, &counter::Counter, "S", names::ATOMIC);
     g.finish();
 }
 
 fn histogram(c: &mut Criterion) {
     let mut g = group(c, "histogram");
-    variants(&mut g, &histogram::Histogram, "S", "atomic");
+    variants(&mut g, &histogram::Histogram, "S", names::ATOMIC);
     g.finish();
 }
 
 fn particles(c: &mut Criterion) {
     let mut g = group(c, "particles");
-    variants(&mut g, &particles::Particles, "S", "rayon");
+    variants(&mut g, &particles::Particles, "S", names::RAYON);
     g.finish();
 }
 
 fn stencil(c: &mut Criterion) {
     let mut g = group(c, "stencil");
-    variants(&mut g, &stencil::Stencil, "S", "threads");
+    variants(&mut g, &stencil::Stencil, "S", names::THREADS);
     g.finish();
 }
 
 fn mandelbrot(c: &mut Criterion) {
     let mut g = group(c, "mandelbrot");
-    variants(&mut g, &mandelbrot::Mandelbrot, "S", "rayon");
+    variants(&mut g, &mandelbrot::Mandelbrot, "S", names::RAYON);
     g.finish();
 }
 
 fn matmul(c: &mut Criterion) {
     let mut g = group(c, "matmul");
-    variants(&mut g, &matmul::Matmul, "M", "rayon");
+    variants(&mut g, &matmul::Matmul, "M", names::RAYON);
     g.finish();
 }
 

@@ -4,21 +4,22 @@
 
 use crate::registry::Registry;
 use crate::workload::{Availability, Workload};
+use parbench_schema::variant::names;
 
 /// The thread-based variants, in the matrix's column order. Variants of other execution models
 /// (worker processes, OpenCL, user-defined ones) follow in the order the registry first lists
 /// them.
 pub const THREAD_VARIANTS: &[&str] = &[
-    "serial",
-    "threads",
-    "rayon",
-    "mutex",
-    "parking_lot",
-    "rwlock",
-    "atomic",
-    "sharded",
-    "channel",
-    "unsync",
+    names::SERIAL,
+    names::THREADS,
+    names::RAYON,
+    names::MUTEX,
+    names::PARKING_LOT,
+    names::RWLOCK,
+    names::ATOMIC,
+    names::SHARDED,
+    names::CHANNEL,
+    names::UNSYNC,
 ];
 
 /// What one (workload, variant) cell holds.

@@ -9,6 +9,7 @@ use crate::workload::{Problem, VariantInfo, Workload, WorkloadInfo};
 use parbench_harness::config::{Config, ConfigError, MeasureSettings, SizeSpec};
 use parbench_schema::params::ParamValue;
 pub use parbench_schema::results::Shard;
+use parbench_schema::variant::VariantId;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -18,7 +19,7 @@ pub struct Filters {
     /// `--suite` names: run only these suites.
     pub suites: Vec<String>,
     /// `--variant` names: run only these variants.
-    pub variants: Vec<String>,
+    pub variants: Vec<VariantId>,
 }
 
 /// The most points one plan may measure (and the most problems a suite's sizes and parameter

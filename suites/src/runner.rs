@@ -600,7 +600,7 @@ fn new_point(
         workload: suite.info.name.to_string(),
         size: planned.problem.size_label.clone(),
         n: planned.problem.n,
-        variant: variant.name.to_string(),
+        variant: parbench_schema::VariantId::from_static(variant.name),
         model: variant.model,
         sync: variant.sync,
         workers,

@@ -7,6 +7,7 @@ use parbench_harness::engine::IterationOutput;
 use parbench_schema::operations::Operations;
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
+use parbench_schema::variant::names;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -118,7 +119,7 @@ impl VariantInfo {
     /// The `serial` variant: the baseline every speedup of the workload is measured against.
     pub fn serial(description: &'static str) -> Self {
         Self::new(
-            "serial",
+            names::SERIAL,
             ExecutionModel::Serial,
             SyncKind::None,
             description,
@@ -174,13 +175,13 @@ impl NotApplicable {
     /// The variants that synchronize shared mutable state. A workload whose workers share none
     /// (each output written by one worker, inputs only read) lists them all with one reason.
     pub const SHARED_STATE_VARIANTS: &'static [&'static str] = &[
-        "mutex",
-        "parking_lot",
-        "rwlock",
-        "atomic",
-        "sharded",
-        "channel",
-        "unsync",
+        names::MUTEX,
+        names::PARKING_LOT,
+        names::RWLOCK,
+        names::ATOMIC,
+        names::SHARDED,
+        names::CHANNEL,
+        names::UNSYNC,
     ];
 
     /// The same reason for several variants.

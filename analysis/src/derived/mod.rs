@@ -3,11 +3,12 @@
 
 use crate::stats;
 use parbench_schema::results::{Derived, ExecutionModel, Measurement, Point, Status};
+use parbench_schema::variant::names;
 
 pub mod checks;
 
 /// The variant every other variant of a workload is compared with.
-pub const BASELINE_VARIANT: &str = "serial";
+pub const BASELINE_VARIANT: &str = names::SERIAL;
 
 /// Karp-Flatt experimentally determined serial fraction for speedup `s` on `p > 1` workers.
 pub fn karp_flatt(s: f64, p: f64) -> Option<f64> {

@@ -195,7 +195,8 @@ fn import_benchmark(new_dir: &Path, seed: u64) -> Result<Point, ImportError> {
         variant: bench
             .function_id
             .clone()
-            .unwrap_or_else(|| "criterion".into()),
+            .unwrap_or_else(|| "criterion".into())
+            .into(),
         model: ExecutionModel::External,
         sync: SyncKind::None,
         workers: 1,

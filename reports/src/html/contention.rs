@@ -18,6 +18,7 @@ use parbench_schema::operations::{
 };
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{Point, Status};
+use parbench_schema::variant::names;
 
 pub(super) struct Contention;
 
@@ -335,7 +336,7 @@ fn heatmaps(
     let scale_label = "throughput ÷ throughput at the fewest workers (same parameter)";
     super::grid(out, |out| {
         for v in variants_of(group) {
-            if group.iter().all(|p| p.variant == v && p.workers == 1) || v == "serial" {
+            if group.iter().all(|p| p.variant == v && p.workers == 1) || v == names::SERIAL {
                 continue;
             }
             let cells: Vec<Vec<HeatCell>> = workers

@@ -14,6 +14,7 @@ use maud::{Markup, PreEscaped, Render, html};
 use parbench_analysis::derived::BASELINE_VARIANT;
 use parbench_schema::Nanos;
 use parbench_schema::results::{ExecutionModel, Point, RunResults, Status};
+use parbench_schema::variant::names;
 
 pub(super) fn render(
     view: &ReportView<'_>,
@@ -663,7 +664,7 @@ fn how_measured_items(out: &mut String, view: &ReportView<'_>) {
     html! {
         dt { "Baseline" }
         dd {
-            "Speedups divide the " em { "serial" }
+            "Speedups divide the " em { (names::SERIAL) }
             " variant's median time at the same suite, size and parameters (the same variant at one worker where a suite has none) by the point's. Absolute baseline times per iteration: "
             @if baselines.is_empty() { "none measured" }
             @for (i, b) in baselines.iter().enumerate() { @if i > 0 { "; " } (b) }
@@ -885,7 +886,7 @@ fn how_to_read(out: &mut String, view: &ReportView<'_>) {
             dt { "time (median)" }
             dd { "Wall-clock time of one iteration of the workload: the median of the samples (a sample times a batch of back-to-back iterations and divides). Error bars and intervals are 95% intervals for a rerun (see How this was measured)." } "\n"
             dt { "speedup" }
-            dd { "The baseline's median divided by the variant's median at the same suite, size and parameters. The baseline is the " em { "serial" } " variant, or the same variant at one worker where a suite has none. Only points whose answer matched the serial reference get a speedup." } "\n"
+            dd { "The baseline's median divided by the variant's median at the same suite, size and parameters. The baseline is the " em { (names::SERIAL) } " variant, or the same variant at one worker where a suite has none. Only points whose answer matched the serial reference get a speedup." } "\n"
             dt { "efficiency" }
             dd { "Speedup per worker: 100% means perfect scaling." } "\n"
             dt { "Karp-Flatt serial fraction" }

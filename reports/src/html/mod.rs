@@ -21,6 +21,7 @@ use crate::output::{Exporter, OutputFile, ReportError};
 use crate::view::{ReportView, SuiteView};
 use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
 use parbench_schema::results::{FlagKind, Point, RunResults, Status};
+use parbench_schema::variant::names;
 
 pub use crate::view::Problem;
 
@@ -397,14 +398,17 @@ pub(crate) fn with_top_links(body: &str) -> String {
 /// each other share one.
 pub(crate) fn family(variant: &str) -> &'static str {
     match variant {
-        "mutex" | "parking_lot" | "parking_lot_fair" | "rwlock" | "parking_lot_rwlock" | "spin" => {
-            "locks"
-        }
-        "atomic" | "cas" | "unsync" => "lock-free",
-        "sharded" | "sharded_unpadded" => "sharded",
-        "channel" | "processes-pool" | "processes-spawn" => "message passing",
-        "threads" | "rayon" => "threads and pools",
-        v if v.starts_with("opencl") => "accelerators",
+        names::MUTEX
+        | names::PARKING_LOT
+        | names::PARKING_LOT_FAIR
+        | names::RWLOCK
+        | names::PARKING_LOT_RWLOCK
+        | names::SPIN => "locks",
+        names::ATOMIC | names::CAS | names::UNSYNC => "lock-free",
+        names::SHARDED | names::SHARDED_UNPADDED => "sharded",
+        names::CHANNEL | names::PROCESSES_POOL | names::PROCESSES_SPAWN => "message passing",
+        names::THREADS | names::RAYON => "threads and pools",
+        v if v.starts_with(names::OPENCL) => "accelerators",
         _ => "other",
     }
 }

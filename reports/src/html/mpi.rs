@@ -12,6 +12,7 @@ use crate::view::{Problem, ReportView};
 use maud::{Markup, Render as _, html};
 use parbench_schema::Nanos;
 use parbench_schema::results::{ExecutionModel, Point, Status};
+use parbench_schema::variant::names;
 use plotters::style::RGBColor;
 
 pub(super) struct Mpi;
@@ -50,7 +51,7 @@ fn compared<'a>(points: &[&'a Point]) -> Vec<&'a Point> {
         .iter()
         .copied()
         .filter(|p| p.status == Status::Ok && p.measurement.is_some())
-        .filter(|p| is_mpi(p) || p.variant == "threads")
+        .filter(|p| is_mpi(p) || p.variant == names::THREADS)
         .collect();
     ok.sort_by(|a, b| a.workers.cmp(&b.workers).then(a.variant.cmp(&b.variant)));
     ok

@@ -13,6 +13,7 @@ use crate::view::{Problem, ReportView};
 use maud::{Markup, Render, html};
 use parbench_schema::Nanos;
 use parbench_schema::results::{ExecutionModel, Point, Status};
+use parbench_schema::variant::names;
 use plotters::style::RGBColor;
 
 pub(super) struct Processes;
@@ -114,7 +115,7 @@ fn memory_bars(points: &[&Point]) -> Vec<Bar> {
             let bytes = metric(p, PEAK_RSS)?;
             Some(Bar {
                 label: bar_label(p),
-                segments: vec![(p.variant.clone(), bytes / (1u64 << 20) as f64)],
+                segments: vec![(p.variant.to_string(), bytes / (1u64 << 20) as f64)],
                 marker: None,
             })
         })
@@ -133,7 +134,7 @@ fn bytes(v: Option<f64>) -> String {
 fn threads_median(points: &[&Point], p: &Point) -> Option<f64> {
     points
         .iter()
-        .find(|q| q.variant == "threads" && q.workers == p.workers && q.status == Status::Ok)
+        .find(|q| q.variant == names::THREADS && q.workers == p.workers && q.status == Status::Ok)
         .and_then(|q| q.median())
         .map(|m| m.0)
 }
@@ -206,7 +207,7 @@ impl Section for Processes {
                             td.num { (ns(median)) }
                             td.num {
                                 @match (median, threads_median(&ok, p)) {
-                                    (Some(a), Some(b)) if b > 0.0 && p.variant != "threads" => {
+                                    (Some(a), Some(b)) if b > 0.0 && p.variant != names::THREADS => {
                                         (format!("{:.2}×", a / b))
                                     }
                                     _ => "–",
@@ -238,7 +239,7 @@ impl Section for Processes {
                 for p in ok.iter().filter(|p| is_processes(p)) {
                     let threads = ok
                         .iter()
-                        .find(|t| t.variant == "threads" && t.workers == p.workers);
+                        .find(|t| t.variant == names::THREADS && t.workers == p.workers);
                     rows.push(html! {
                         tr {
                             td { a href={ (s.file) "#" (q.anchor) } { (s.name) } " · " (q.title()) }

@@ -24,11 +24,12 @@ use crate::backend::{Backend, Hooks, Support};
 use crate::workload::{Execution, ParamSpec, Problem, VariantInfo, WorkloadError};
 use parbench_harness::config::{Config, ConfigError, MpiLauncher, MpiSettings};
 use parbench_schema::results::{ExecutionModel, SyncKind};
+use parbench_schema::variant::names;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// The MPI variant of a workload.
-pub const VARIANT: &str = "mpi";
+pub const VARIANT: &str = names::MPI;
 
 /// Whether this parbench was built with MPI (Open MPI was found at build time).
 pub const BUILT_WITH_MPI: bool = cfg!(parbench_mpi);

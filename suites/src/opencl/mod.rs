@@ -9,6 +9,7 @@ pub use parbench_harness::config::DeviceMatch;
 use crate::workload::{Execution, ParamKind, ParamSpec, Problem, VariantInfo, WorkloadError};
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, SyncKind};
+use parbench_schema::variant::names;
 use serde::Serialize;
 use std::sync::{Mutex, OnceLock};
 
@@ -34,9 +35,9 @@ mod raw;
 mod square;
 
 /// The OpenCL variant of a workload.
-pub const VARIANT: &str = "opencl";
+pub const VARIANT: &str = names::OPENCL;
 /// `histogram`'s second OpenCL variant: bins in local memory, merged once per work-group.
-pub const VARIANT_LOCAL: &str = "opencl-local";
+pub const VARIANT_LOCAL: &str = names::OPENCL_LOCAL;
 /// The parameter that sets the work-group size (work-items per group) of OpenCL variants.
 pub const WORK_GROUP_SIZE: &str = "work-group-size";
 /// Its default: a multiple of every common SIMD and warp width, within every GPU's limit.

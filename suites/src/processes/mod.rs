@@ -29,13 +29,14 @@ use crate::workload::{
 };
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
+use parbench_schema::variant::names;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
 /// A fresh worker process per task, in every iteration.
-pub const SPAWN: &str = "processes-spawn";
+pub const SPAWN: &str = names::PROCESSES_SPAWN;
 /// Worker processes started once per point and reused.
-pub const POOL: &str = "processes-pool";
+pub const POOL: &str = names::PROCESSES_POOL;
 
 /// Metric names a processes point reports (see docs/results-schema.md).
 pub mod metric {

@@ -15,12 +15,13 @@ use parbench_harness::command::CommandLine;
 use parbench_harness::config::{CommandSpec, CommandSuite, CommandVerify};
 use parbench_harness::engine::IterationOutput;
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
+use parbench_schema::variant::names;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// The variant a command suite runs.
-pub const VARIANT: &str = "command";
+pub const VARIANT: &str = names::COMMAND;
 
 /// A peak RSS within this many bytes of the launcher's floor is (about) the floor, not the
 /// program's own figure.

@@ -14,6 +14,7 @@ use crate::workload::*;
 use crossbeam::utils::CachePadded;
 use parbench_harness::engine::IterationOutput;
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
+use parbench_schema::variant::names;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -225,43 +226,43 @@ impl Workload for Counter {
         vec![
             VariantInfo::serial("one thread increments one counter in memory"),
             variant(
-                "threads",
+                names::THREADS,
                 SyncKind::None,
                 "scoped threads, each increments a private counter; the counts are summed after join",
             ),
             VariantInfo::new(
-                "rayon",
+                names::RAYON,
                 ExecutionModel::Rayon,
                 SyncKind::None,
                 "rayon pool, tasks increment private counters, summed by the reduction",
             ),
             variant(
-                "mutex",
+                names::MUTEX,
                 SyncKind::Mutex,
                 "one counter behind std::sync::Mutex, locked per update or per batch (granularity)",
             ),
             variant(
-                "parking_lot",
+                names::PARKING_LOT,
                 SyncKind::Mutex,
                 "one counter behind parking_lot::Mutex, locked per update or per batch",
             ),
             variant(
-                "atomic",
+                names::ATOMIC,
                 SyncKind::Atomic,
                 "one AtomicU64, fetch_add per update or per batch",
             ),
             variant(
-                "sharded",
+                names::SHARDED,
                 SyncKind::Sharded,
                 "a CachePadded AtomicU64 slot per worker (owner-only load and store), summed at the end",
             ),
             variant(
-                "channel",
+                names::CHANNEL,
                 SyncKind::Channel,
                 "workers send counts (per update or per batch) over a bounded crossbeam channel; the calling thread sums them",
             ),
             variant(
-                "unsync",
+                names::UNSYNC,
                 SyncKind::Unsync,
                 "racy load-then-store on one shared AtomicU64, which loses updates",
             )
@@ -271,7 +272,7 @@ impl Workload for Counter {
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
         let v = vec![NotApplicable::new(
-            "rwlock",
+            names::RWLOCK,
             "every access increments (writes) the counter: an RwLock would only ever take its write lock, which is `mutex`",
         )];
         v
@@ -307,15 +308,17 @@ impl Workload for Counter {
     ) -> Result<Box<dyn Execution>, WorkloadError> {
         let workers = workers.max(1);
         let strategy = match variant {
-            "serial" => Strategy::Serial,
-            "threads" => Strategy::Threads,
-            "rayon" => Strategy::Rayon(rayon_pool(workers)?),
-            "mutex" => Strategy::Mutex(std::sync::Mutex::new(0)),
-            "parking_lot" => Strategy::ParkingLot(parking_lot::Mutex::new(0)),
-            "atomic" => Strategy::Atomic(AtomicU64::new(0)),
-            "sharded" => Strategy::Sharded((0..workers).map(|_| CachePadded::default()).collect()),
-            "channel" => Strategy::Channel,
-            "unsync" => Strategy::Unsync(AtomicU64::new(0)),
+            names::SERIAL => Strategy::Serial,
+            names::THREADS => Strategy::Threads,
+            names::RAYON => Strategy::Rayon(rayon_pool(workers)?),
+            names::MUTEX => Strategy::Mutex(std::sync::Mutex::new(0)),
+            names::PARKING_LOT => Strategy::ParkingLot(parking_lot::Mutex::new(0)),
+            names::ATOMIC => Strategy::Atomic(AtomicU64::new(0)),
+            names::SHARDED => {
+                Strategy::Sharded((0..workers).map(|_| CachePadded::default()).collect())
+            }
+            names::CHANNEL => Strategy::Channel,
+            names::UNSYNC => Strategy::Unsync(AtomicU64::new(0)),
             other => return Err(WorkloadError::unknown_variant("counter", other)),
         };
         let n = usize::try_from(problem.n)

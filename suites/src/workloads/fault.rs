@@ -7,6 +7,7 @@ pub use crate::kernels::fault::*;
 use crate::workload::*;
 use parbench_harness::engine::IterationOutput;
 use parbench_schema::params::ParamValue;
+use parbench_schema::variant::names;
 
 fn sum(seed: u64, n: u64) -> u64 {
     sum_range(seed, 0..n)
@@ -89,15 +90,15 @@ impl Workload for Fault {
     fn not_applicable(&self) -> Vec<NotApplicable> {
         NotApplicable::all(
             &[
-                "threads",
-                "rayon",
-                "mutex",
-                "parking_lot",
-                "rwlock",
-                "atomic",
-                "sharded",
-                "channel",
-                "unsync",
+                names::THREADS,
+                names::RAYON,
+                names::MUTEX,
+                names::PARKING_LOT,
+                names::RWLOCK,
+                names::ATOMIC,
+                names::SHARDED,
+                names::CHANNEL,
+                names::UNSYNC,
             ],
             "fault injection is about worker processes: `serial` is its baseline, the processes variants break on purpose",
         )
@@ -133,7 +134,7 @@ impl Workload for Fault {
         workers: usize,
     ) -> Result<Box<dyn Execution>, WorkloadError> {
         match variant {
-            "serial" => Ok(Box::new(SerialSum {
+            names::SERIAL => Ok(Box::new(SerialSum {
                 seed: problem.seed,
                 n: problem.n,
                 sum: [0],

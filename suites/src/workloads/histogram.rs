@@ -15,6 +15,7 @@ use crossbeam::utils::CachePadded;
 use parbench_harness::engine::IterationOutput;
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
+use parbench_schema::variant::names;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -428,48 +429,48 @@ impl Workload for Histogram {
         let variants = vec![
             VariantInfo::serial("one thread, one private histogram"),
             variant(
-                "threads",
+                names::THREADS,
                 SyncKind::None,
                 "scoped threads, a private histogram each, merged after join",
             ),
             VariantInfo::new(
-                "rayon",
+                names::RAYON,
                 ExecutionModel::Rayon,
                 SyncKind::None,
                 "rayon pool, fold into per-task histograms, reduced pairwise",
             ),
             variant(
-                "mutex",
+                names::MUTEX,
                 SyncKind::Mutex,
                 "one histogram behind std::sync::Mutex, locked per value or per batch's partial histogram",
             ),
             variant(
-                "parking_lot",
+                names::PARKING_LOT,
                 SyncKind::Mutex,
                 "one histogram behind parking_lot::Mutex, locked per value or per batch",
             ),
             variant(
-                "rwlock",
+                names::RWLOCK,
                 SyncKind::RwLock,
                 "bins created on first use in a table behind std::sync::RwLock: the read lock and an atomic fetch_add per update, the write lock only to create a bin",
             ),
             variant(
-                "atomic",
+                names::ATOMIC,
                 SyncKind::Atomic,
                 "one AtomicU64 per bin, fetch_add per value or per batch's touched bin",
             ),
             variant(
-                "sharded",
+                names::SHARDED,
                 SyncKind::Sharded,
                 "a row of CachePadded atomic bins per worker (owner-only load and store), summed at the end",
             ),
             variant(
-                "channel",
+                names::CHANNEL,
                 SyncKind::Channel,
                 "workers send bins (per value) or partial histograms (per batch) over a bounded crossbeam channel; the calling thread adds them up",
             ),
             variant(
-                "unsync",
+                names::UNSYNC,
                 SyncKind::Unsync,
                 "racy load-then-store on shared atomic bins, which loses updates",
             )
@@ -545,20 +546,22 @@ impl Workload for Histogram {
         crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
         let k = bins as usize;
         let strategy = match variant {
-            "serial" => Strategy::Serial,
-            "threads" => Strategy::Threads,
-            "rayon" => Strategy::Rayon(rayon_pool(workers)?),
-            "mutex" => Strategy::Mutex(std::sync::Mutex::new(vec![0; k])),
-            "parking_lot" => Strategy::ParkingLot(parking_lot::Mutex::new(vec![0; k])),
-            "rwlock" => Strategy::RwLock(std::sync::RwLock::new((0..k).map(|_| None).collect())),
-            "atomic" => Strategy::Atomic(atomics(bins)),
-            "sharded" => Strategy::Sharded(
+            names::SERIAL => Strategy::Serial,
+            names::THREADS => Strategy::Threads,
+            names::RAYON => Strategy::Rayon(rayon_pool(workers)?),
+            names::MUTEX => Strategy::Mutex(std::sync::Mutex::new(vec![0; k])),
+            names::PARKING_LOT => Strategy::ParkingLot(parking_lot::Mutex::new(vec![0; k])),
+            names::RWLOCK => {
+                Strategy::RwLock(std::sync::RwLock::new((0..k).map(|_| None).collect()))
+            }
+            names::ATOMIC => Strategy::Atomic(atomics(bins)),
+            names::SHARDED => Strategy::Sharded(
                 (0..workers * k.div_ceil(SHARD_BLOCK))
                     .map(|_| CachePadded::new(std::array::from_fn(|_| AtomicU64::new(0))))
                     .collect(),
             ),
-            "channel" => Strategy::Channel,
-            "unsync" => Strategy::Unsync(atomics(bins)),
+            names::CHANNEL => Strategy::Channel,
+            names::UNSYNC => Strategy::Unsync(atomics(bins)),
             other => return Err(WorkloadError::unknown_variant("histogram", other)),
         };
         let n = usize::try_from(problem.n)

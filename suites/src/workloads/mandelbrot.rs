@@ -14,6 +14,7 @@ use crate::workload::*;
 use parbench_harness::engine::IterationOutput;
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
+use parbench_schema::variant::names;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -202,25 +203,25 @@ impl Workload for Mandelbrot {
         let variants = vec![
             VariantInfo::serial("one thread, 8 pixels at a time in SIMD lanes"),
             VariantInfo::new(
-                "threads",
+                names::THREADS,
                 ExecutionModel::Threads,
                 SyncKind::None,
                 "scoped threads, one static band of rows each (unbalanced by design)",
             ),
             VariantInfo::new(
-                "rayon",
+                names::RAYON,
                 ExecutionModel::Rayon,
                 SyncKind::None,
                 "rayon pool, one task per row, balanced by work stealing",
             ),
             VariantInfo::new(
-                "atomic",
+                names::ATOMIC,
                 ExecutionModel::Threads,
                 SyncKind::Atomic,
                 "scoped threads claim the next row with an atomic fetch_add (self-scheduling)",
             ),
             VariantInfo::new(
-                "channel",
+                names::CHANNEL,
                 ExecutionModel::Threads,
                 SyncKind::Channel,
                 "a worker pool (the calling thread included) takes row numbers from a crossbeam channel and sends rows back on another (Pool.map style)",
@@ -231,15 +232,15 @@ impl Workload for Mandelbrot {
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
         let mut v = NotApplicable::all(
-            &["mutex", "parking_lot", "rwlock"],
+            &[names::MUTEX, names::PARKING_LOT, names::RWLOCK],
             "every pixel is written by exactly one worker and nothing is read back: the only shared state is the next-row counter, claimed lock-free by `atomic`",
         );
         v.push(NotApplicable::new(
-            "sharded",
+            names::SHARDED,
             "there is no shared total to shard: each row is a separate result",
         ));
         v.push(NotApplicable::new(
-            "unsync",
+            names::UNSYNC,
             "rows are independent outputs: there is no read-modify-write that could lose an update",
         ));
         v
@@ -307,11 +308,11 @@ impl Workload for Mandelbrot {
         let workers = workers.max(1);
         crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
         let strategy = match variant {
-            "serial" => Strategy::Serial,
-            "threads" => Strategy::Threads,
-            "rayon" => Strategy::Rayon(rayon_pool(workers)?),
-            "atomic" => Strategy::Atomic,
-            "channel" => Strategy::Channel,
+            names::SERIAL => Strategy::Serial,
+            names::THREADS => Strategy::Threads,
+            names::RAYON => Strategy::Rayon(rayon_pool(workers)?),
+            names::ATOMIC => Strategy::Atomic,
+            names::CHANNEL => Strategy::Channel,
             other => return Err(WorkloadError::unknown_variant("mandelbrot", other)),
         };
         let (width, height) = dimensions(problem)?;

@@ -11,6 +11,7 @@ pub use crate::kernels::matmul::*;
 use crate::workload::*;
 use parbench_harness::engine::IterationOutput;
 use parbench_schema::results::{ExecutionModel, SyncKind};
+use parbench_schema::variant::names;
 use rayon::prelude::*;
 use std::ops::Range;
 use std::sync::RwLock;
@@ -161,13 +162,13 @@ impl Workload for Matmul {
         let variants = vec![
             VariantInfo::serial("one thread, packed panels and 8x8 register tiles"),
             VariantInfo::new(
-                "threads",
+                names::THREADS,
                 ExecutionModel::Threads,
                 SyncKind::Barrier,
                 "scoped threads pack B's panels in parallel, meet at a barrier, then multiply one static band of C rows each",
             ),
             VariantInfo::new(
-                "rayon",
+                names::RAYON,
                 ExecutionModel::Rayon,
                 SyncKind::None,
                 "rayon pool: B's panels packed in parallel, then 64-row blocks of C scheduled by work stealing",
@@ -249,15 +250,15 @@ impl Workload for Matmul {
         let workers = workers.max(1);
         let packed = || vec![0.0; panels(n) * n * NR];
         let strategy = match variant {
-            "serial" => Strategy::Serial(packed()),
-            "threads" => Strategy::Threads {
+            names::SERIAL => Strategy::Serial(packed()),
+            names::THREADS => Strategy::Threads {
                 chunks: split_even(panels(n), workers)
                     .into_iter()
                     .map(|r| RwLock::new(vec![0.0; r.len() * n * NR]))
                     .collect(),
                 scratch: vec![Vec::new(); workers],
             },
-            "rayon" => Strategy::Rayon(rayon_pool(workers)?, packed()),
+            names::RAYON => Strategy::Rayon(rayon_pool(workers)?, packed()),
             other => return Err(WorkloadError::unknown_variant("matmul", other)),
         };
         let (a, b) = input(n, problem.seed);

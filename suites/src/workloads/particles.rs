@@ -15,6 +15,7 @@ use crate::workload::*;
 use parbench_harness::engine::IterationOutput;
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, SyncKind};
+use parbench_schema::variant::names;
 use rayon::prelude::*;
 
 const RAYON_MIN_TASK: usize = 1024;
@@ -142,13 +143,13 @@ impl Workload for Particles {
         let variants = vec![
             VariantInfo::serial("one thread, 32 particles at a time in SIMD lanes"),
             VariantInfo::new(
-                "threads",
+                names::THREADS,
                 ExecutionModel::Threads,
                 SyncKind::None,
                 "scoped threads, one static chunk of particles each",
             ),
             VariantInfo::new(
-                "rayon",
+                names::RAYON,
                 ExecutionModel::Rayon,
                 SyncKind::None,
                 "rayon pool, chunks of particles scheduled by work stealing",
@@ -227,9 +228,9 @@ impl Workload for Particles {
         let workers = workers.max(1);
         crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
         let strategy = match variant {
-            "serial" => Strategy::Serial,
-            "threads" => Strategy::Threads,
-            "rayon" => Strategy::Rayon(rayon_pool(workers)?),
+            names::SERIAL => Strategy::Serial,
+            names::THREADS => Strategy::Threads,
+            names::RAYON => Strategy::Rayon(rayon_pool(workers)?),
             other => return Err(WorkloadError::unknown_variant("particles", other)),
         };
         let n = problem.n as usize;

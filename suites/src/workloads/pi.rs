@@ -9,6 +9,7 @@ use crate::workload::*;
 use parbench_harness::cancel;
 use parbench_harness::engine::IterationOutput;
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
+use parbench_schema::variant::names;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -144,25 +145,25 @@ impl Workload for Pi {
         let variants = vec![
             VariantInfo::serial("one thread, SIMD lanes over consecutive samples"),
             VariantInfo::new(
-                "threads",
+                names::THREADS,
                 ExecutionModel::Threads,
                 SyncKind::None,
                 "scoped threads, one static chunk each, hits summed at the end",
             ),
             VariantInfo::new(
-                "rayon",
+                names::RAYON,
                 ExecutionModel::Rayon,
                 SyncKind::None,
                 "rayon pool, about 32 tasks per worker scheduled by work stealing",
             ),
             VariantInfo::new(
-                "atomic",
+                names::ATOMIC,
                 ExecutionModel::Threads,
                 SyncKind::Atomic,
                 "scoped threads claim tasks from a shared atomic cursor and fetch_add their hits into one shared total",
             ),
             VariantInfo::new(
-                "channel",
+                names::CHANNEL,
                 ExecutionModel::Threads,
                 SyncKind::Channel,
                 "scoped threads send each task's hit count over a crossbeam channel; the calling thread sums them",
@@ -173,15 +174,15 @@ impl Workload for Pi {
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
         let mut v = NotApplicable::all(
-            &["mutex", "parking_lot", "sharded"],
+            &[names::MUTEX, names::PARKING_LOT, names::SHARDED],
             "the only shared state is one total, updated once per task: `atomic` and `channel` show that reduction; locking it per sample would serialize the SIMD kernel (see `counter` for per-update lock costs)",
         );
         v.push(NotApplicable::new(
-            "rwlock",
+            names::RWLOCK,
             "nothing is read while others write: the total is only ever added to",
         ));
         v.push(NotApplicable::new(
-            "unsync",
+            names::UNSYNC,
             "the lost-update demonstration is `counter` and `histogram`; pi's one total per task would lose whole tasks rarely and unpredictably",
         ));
         v
@@ -243,11 +244,11 @@ impl Workload for Pi {
         workers: usize,
     ) -> Result<Box<dyn Execution>, WorkloadError> {
         let strategy = match variant {
-            "serial" => Strategy::Serial,
-            "threads" => Strategy::Threads(workers),
-            "rayon" => Strategy::Rayon(rayon_pool(workers)?),
-            "atomic" => Strategy::Atomic(workers.max(1)),
-            "channel" => Strategy::Channel(workers.max(1)),
+            names::SERIAL => Strategy::Serial,
+            names::THREADS => Strategy::Threads(workers),
+            names::RAYON => Strategy::Rayon(rayon_pool(workers)?),
+            names::ATOMIC => Strategy::Atomic(workers.max(1)),
+            names::CHANNEL => Strategy::Channel(workers.max(1)),
             other => return Err(WorkloadError::unknown_variant("pi", other)),
         };
         Ok(Box::new(PiExecution {

@@ -8,6 +8,7 @@ pub use crate::kernels::square::*;
 use crate::workload::*;
 use parbench_harness::engine::IterationOutput;
 use parbench_schema::results::{ExecutionModel, SyncKind};
+use parbench_schema::variant::names;
 use rayon::prelude::*;
 
 /// Bytes moved per element: 8 read + 8 written (write-allocate traffic is not counted, as in STREAM).
@@ -101,13 +102,13 @@ impl Workload for Square {
         let variants = vec![
             VariantInfo::serial("one thread, a vectorized loop"),
             VariantInfo::new(
-                "threads",
+                names::THREADS,
                 ExecutionModel::Threads,
                 SyncKind::None,
                 "scoped threads, one static chunk of the array each",
             ),
             VariantInfo::new(
-                "rayon",
+                names::RAYON,
                 ExecutionModel::Rayon,
                 SyncKind::None,
                 "rayon pool, parallel iterator over 16 Ki-element tasks",
@@ -180,9 +181,9 @@ impl Workload for Square {
     ) -> Result<Box<dyn Execution>, WorkloadError> {
         crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
         let strategy = match variant {
-            "serial" => Strategy::Serial,
-            "threads" => Strategy::Threads(workers),
-            "rayon" => Strategy::Rayon(rayon_pool(workers)?),
+            names::SERIAL => Strategy::Serial,
+            names::THREADS => Strategy::Threads(workers),
+            names::RAYON => Strategy::Rayon(rayon_pool(workers)?),
             other => return Err(WorkloadError::unknown_variant("square", other)),
         };
         let n = problem.n as usize;

@@ -12,6 +12,7 @@ use parbench_harness::engine::IterationOutput;
 use parbench_schema::duration::Nanos;
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, SyncKind};
+use parbench_schema::variant::names;
 use rayon::prelude::*;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -335,19 +336,19 @@ impl Workload for Stencil {
         vec![
             VariantInfo::serial("one thread sweeps the whole grid, two buffers"),
             VariantInfo::new(
-                "threads",
+                names::THREADS,
                 ExecutionModel::Threads,
                 SyncKind::Barrier,
                 "scoped threads own strips; halo rows published in shared slots, one spinning barrier per step",
             ),
             VariantInfo::new(
-                "rayon",
+                names::RAYON,
                 ExecutionModel::Rayon,
                 SyncKind::Barrier,
                 "rayon pool, each step a parallel loop over row blocks of the shared grid (the join ends the step)",
             ),
             VariantInfo::new(
-                "channel",
+                names::CHANNEL,
                 ExecutionModel::Threads,
                 SyncKind::Channel,
                 "scoped threads own strips; halo rows sent to the neighbours over crossbeam channels (no barrier)",
@@ -357,11 +358,17 @@ impl Workload for Stencil {
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
         let mut v = NotApplicable::all(
-            &["mutex", "parking_lot", "rwlock", "atomic", "sharded"],
+            &[
+                names::MUTEX,
+                names::PARKING_LOT,
+                names::RWLOCK,
+                names::ATOMIC,
+                names::SHARDED,
+            ],
             "a step needs whole halo rows from the step before: that is a barrier (`threads`) or messages (`channel`), not a lock or per-cell atomics around shared state",
         );
         v.push(NotApplicable::new(
-            "unsync",
+            names::UNSYNC,
             "cells are written by their strip's owner only: there is no read-modify-write to lose",
         ));
         v
@@ -438,9 +445,9 @@ impl Workload for Stencil {
                 .collect::<Vec<_>>()
         };
         let (strategy, strips) = match variant {
-            "serial" => (Strategy::Serial, Vec::new()),
-            "rayon" => (Strategy::Rayon(rayon_pool(workers)?), Vec::new()),
-            "threads" => {
+            names::SERIAL => (Strategy::Serial, Vec::new()),
+            names::RAYON => (Strategy::Rayon(rayon_pool(workers)?), Vec::new()),
+            names::THREADS => {
                 let halo = || {
                     Mutex::new(Halo {
                         top: vec![0.0; n],
@@ -450,7 +457,7 @@ impl Workload for Stencil {
                 let slots = (0..workers).map(|_| [halo(), halo()]).collect();
                 (Strategy::Threads(slots), strips())
             }
-            "channel" => (Strategy::Channel, strips()),
+            names::CHANNEL => (Strategy::Channel, strips()),
             other => return Err(WorkloadError::unknown_variant("stencil", other)),
         };
         let whole = matches!(strategy, Strategy::Serial | Strategy::Rayon(_));

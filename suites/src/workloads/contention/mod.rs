@@ -39,6 +39,7 @@ use parbench_harness::engine::IterationOutput;
 use parbench_schema::operations::{Fairness, Operations};
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
+use parbench_schema::variant::names;
 use primitives::{Bare, CasLoop, FetchAdd, Locked, Plain, Shared, Slots};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -323,7 +324,7 @@ impl Observer {
             );
         };
         put("work_unit_ns", work_unit_ns(), "ns");
-        if self.variant == "cas" && writes > 0 {
+        if self.variant == names::CAS && writes > 0 {
             put("cas_retries_per_write", retries as f64 / writes as f64, "");
         }
         Observations {
@@ -474,7 +475,7 @@ impl Channel {
         Ok(Box::new(Channel {
             ctx,
             crew,
-            observer: Observer::new("channel", workers),
+            observer: Observer::new(names::CHANNEL, workers),
             last: [0; 3],
         }))
     }
@@ -586,55 +587,55 @@ impl Workload for Contention {
             VariantInfo::serial(
                 "one thread, the shared word in plain memory (no lock, no atomic read-modify-write)",
             ),
-            variant("mutex", SyncKind::Mutex, "std::sync::Mutex"),
-            variant("parking_lot", SyncKind::Mutex, "parking_lot::Mutex"),
+            variant(names::MUTEX, SyncKind::Mutex, "std::sync::Mutex"),
+            variant(names::PARKING_LOT, SyncKind::Mutex, "parking_lot::Mutex"),
             variant(
-                "parking_lot_fair",
+                names::PARKING_LOT_FAIR,
                 SyncKind::Mutex,
                 "parking_lot::FairMutex (hands the lock to the next waiter on every unlock)",
             )
             .only_here(ONLY_HERE),
             variant(
-                "rwlock",
+                names::RWLOCK,
                 SyncKind::RwLock,
                 "std::sync::RwLock: reads share the lock",
             ),
             variant(
-                "parking_lot_rwlock",
+                names::PARKING_LOT_RWLOCK,
                 SyncKind::RwLock,
                 "parking_lot::RwLock: reads share the lock",
             )
             .only_here(ONLY_HERE),
             variant(
-                "spin",
+                names::SPIN,
                 SyncKind::SpinLock,
                 "test-and-test-and-set spin lock with exponential backoff, yielding at the cap",
             )
             .only_here(ONLY_HERE),
             variant(
-                "atomic",
+                names::ATOMIC,
                 SyncKind::Atomic,
                 "fetch_add on one AtomicU64 (the write's work is done before it: no critical section)",
             ),
             variant(
-                "cas",
+                names::CAS,
                 SyncKind::Atomic,
                 "compare-and-swap loop on one AtomicU64, the write's work inside the optimistic window (redone on conflict)",
             )
             .only_here(ONLY_HERE),
             variant(
-                "sharded",
+                names::SHARDED,
                 SyncKind::Sharded,
                 "a CachePadded slot per worker (owner-only load and store); reads sum every slot",
             ),
             variant(
-                "sharded_unpadded",
+                names::SHARDED_UNPADDED,
                 SyncKind::Sharded,
                 "adjacent 8-byte slots per worker, eight to a cache line: false sharing",
             )
             .only_here(ONLY_HERE),
             variant(
-                "channel",
+                names::CHANNEL,
                 SyncKind::Channel,
                 "workers send each operation over a bounded crossbeam channel to a server thread that owns the word (workers + 1 threads)",
             ),
@@ -644,15 +645,15 @@ impl Workload for Contention {
     fn not_applicable(&self) -> Vec<NotApplicable> {
         let v = vec![
             NotApplicable::new(
-                "threads",
+                names::THREADS,
                 "every operation touches the shared word: threads without a primitive are `sharded` (private slots)",
             ),
             NotApplicable::new(
-                "rayon",
+                names::RAYON,
                 "the primitives are compared on dedicated threads; a work-stealing pool would add its own scheduling to every operation",
             ),
             NotApplicable::new(
-                "unsync",
+                names::UNSYNC,
                 "compares correct primitives only (every variant is verified exactly); counter and histogram demonstrate lost updates",
             ),
         ];
@@ -698,7 +699,7 @@ impl Workload for Contention {
         variant: &str,
         workers: usize,
     ) -> Result<Box<dyn Execution>, WorkloadError> {
-        let workers = if variant == "serial" {
+        let workers = if variant == names::SERIAL {
             1
         } else {
             workers.max(1)
@@ -706,45 +707,55 @@ impl Workload for Contention {
         let s = Settings::of(problem, workers)?;
         let word = || CachePadded::new(AtomicU64::new(0));
         match variant {
-            "serial" => Direct::prepare(s, Plain(word()), 1, "serial"),
-            "mutex" => Direct::prepare(s, Locked::new(std::sync::Mutex::new(0)), workers, "mutex"),
-            "parking_lot" => Direct::prepare(
+            names::SERIAL => Direct::prepare(s, Plain(word()), 1, names::SERIAL),
+            names::MUTEX => Direct::prepare(
+                s,
+                Locked::new(std::sync::Mutex::new(0)),
+                workers,
+                names::MUTEX,
+            ),
+            names::PARKING_LOT => Direct::prepare(
                 s,
                 Locked::new(parking_lot::Mutex::new(0)),
                 workers,
-                "parking_lot",
+                names::PARKING_LOT,
             ),
-            "parking_lot_fair" => Direct::prepare(
+            names::PARKING_LOT_FAIR => Direct::prepare(
                 s,
                 Locked::new(parking_lot::FairMutex::new(0)),
                 workers,
-                "parking_lot_fair",
+                names::PARKING_LOT_FAIR,
             ),
-            "rwlock" => {
-                Direct::prepare(s, Locked::new(std::sync::RwLock::new(0)), workers, "rwlock")
-            }
-            "parking_lot_rwlock" => Direct::prepare(
+            names::RWLOCK => Direct::prepare(
+                s,
+                Locked::new(std::sync::RwLock::new(0)),
+                workers,
+                names::RWLOCK,
+            ),
+            names::PARKING_LOT_RWLOCK => Direct::prepare(
                 s,
                 Locked::new(parking_lot::RwLock::new(0)),
                 workers,
-                "parking_lot_rwlock",
+                names::PARKING_LOT_RWLOCK,
             ),
-            "spin" => Direct::prepare(s, Locked::new(spin::SpinLock::new(0)), workers, "spin"),
-            "atomic" => Direct::prepare(s, FetchAdd(word()), workers, "atomic"),
-            "cas" => Direct::prepare(s, CasLoop(word()), workers, "cas"),
-            "sharded" => Direct::prepare(
+            names::SPIN => {
+                Direct::prepare(s, Locked::new(spin::SpinLock::new(0)), workers, names::SPIN)
+            }
+            names::ATOMIC => Direct::prepare(s, FetchAdd(word()), workers, names::ATOMIC),
+            names::CAS => Direct::prepare(s, CasLoop(word()), workers, names::CAS),
+            names::SHARDED => Direct::prepare(
                 s,
                 Slots((0..workers).map(|_| word()).collect()),
                 workers,
-                "sharded",
+                names::SHARDED,
             ),
-            "sharded_unpadded" => Direct::prepare(
+            names::SHARDED_UNPADDED => Direct::prepare(
                 s,
                 Slots((0..workers).map(|_| Bare::default()).collect()),
                 workers,
-                "sharded_unpadded",
+                names::SHARDED_UNPADDED,
             ),
-            "channel" => Channel::prepare(s, workers),
+            names::CHANNEL => Channel::prepare(s, workers),
             other => Err(WorkloadError::unknown_variant("contention", other)),
         }
     }
