@@ -7,7 +7,7 @@
 //! ([`set_worker_program`]): the `parbench` binary points it at itself (`parbench worker`).
 
 use crate::children::Counter;
-use crate::protocol::{self, Message, ProtocolError};
+use crate::protocol::{self, Frame, Message, ProtocolError};
 use crate::sys;
 use std::ffi::OsString;
 use std::fmt;
@@ -258,11 +258,11 @@ pub enum WorkerError {
         message: String,
         stderr: StderrTail,
     },
-    #[error("the result of task {task} from worker process {pid} is unusable: {message}")]
+    #[error("the result of task {task} from worker process {pid} is unusable: {source}")]
     BadResult {
         pid: u32,
         task: usize,
-        message: String,
+        source: TaskError,
     },
     #[error("pipe to worker process {pid} failed: {source}")]
     Io { pid: u32, source: io::Error },
@@ -382,8 +382,12 @@ pub trait Tasks {
     /// Appends the payload of task `task` to `out`.
     fn encode(&mut self, task: usize, out: &mut Vec<u8>);
     /// Takes the result of task `task`; an `Err` fails the batch (and kills the workers).
-    fn absorb(&mut self, task: usize, result: &[u8]) -> Result<(), String>;
+    fn absorb(&mut self, task: usize, result: &[u8]) -> Result<(), TaskError>;
 }
+
+/// Why a task's payload or result could not be used: the caller's own error type, kept whole
+/// (its message is what a `failed` frame carries, or what a batch failure reports).
+pub type TaskError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// How a set uses its processes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1152,8 +1156,8 @@ impl WorkerSet {
             };
             let pid = p.pid;
             let stage = p.state.stage();
-            let message = match protocol::decode_body(&p.inbuf[body]) {
-                Ok(m) => m,
+            let Frame { message, payload } = match protocol::decode_body(&p.inbuf[body]) {
+                Ok(f) => f,
                 Err(error) => {
                     p.kill_and_reap();
                     return Err(WorkerError::Protocol {
@@ -1180,7 +1184,6 @@ impl WorkerSet {
                     Message::Done {
                         id: got,
                         compute_ns,
-                        payload,
                     },
                     State::Busy { task, id, sent },
                 ) if got == id => {
@@ -1191,7 +1194,7 @@ impl WorkerSet {
                     })?;
                     s.tasks
                         .absorb(task, payload)
-                        .map_err(|message| WorkerError::BadResult { pid, task, message })?;
+                        .map_err(|source| WorkerError::BadResult { pid, task, source })?;
                     let round_trip = sent.elapsed();
                     report.tasks.push(TaskTiming {
                         slot,
@@ -1259,7 +1262,7 @@ pub struct Computed {
 
 /// A worker's computation: `handler(kind, payload, out)`.
 pub type TaskHandler<'a> =
-    dyn FnMut(&str, &mut [u8], &mut Vec<u8>) -> Result<Computed, String> + 'a;
+    dyn FnMut(&str, &mut [u8], &mut Vec<u8>) -> Result<Computed, TaskError> + 'a;
 
 /// The worker side: computes the tasks it is sent with `handler(kind, payload, out)`, which
 /// either appends the result to `out` or computes it in place in `payload`, and returns the
@@ -1302,28 +1305,30 @@ pub fn serve(handler: &mut TaskHandler<'_>) -> Result<(), ServeError> {
             return Ok(());
         }
         let (id, payload_at) = match protocol::decode_body(reader.body()) {
-            Ok(Message::Shutdown) => return Ok(()),
-            Ok(Message::Task {
-                id,
-                kind: k,
+            Ok(Frame {
+                message: Message::Shutdown,
+                ..
+            }) => return Ok(()),
+            Ok(Frame {
+                message: Message::Task { id, kind: k },
                 payload,
             }) => {
                 kind.clear();
                 kind.push_str(k);
                 (id, reader.body().len() - payload.len())
             }
-            Ok(other) => return Err(ServeError::Unexpected(other.name())),
+            Ok(other) => return Err(ServeError::Unexpected(other.message.name())),
             Err(e) => return Err(ServeError::Protocol(e)),
         };
         let payload = &mut reader.body_mut()[payload_at..];
-        let at = protocol::begin_done(&mut out, id);
+        protocol::begin_done(&mut out);
         match handler(&kind, payload, &mut out) {
             Ok(Computed {
                 compute,
                 result: ResultAt::Out,
             }) => {
-                protocol::finish_done(&mut out, at, compute.as_nanos() as u64);
-                protocol::write_frames(&mut stdout, &out).map_err(ServeError::Io)?;
+                let start = protocol::finish_done(&mut out, id, compute.as_nanos() as u64);
+                protocol::write_frames(&mut stdout, &out[start..]).map_err(ServeError::Io)?;
             }
             Ok(Computed {
                 compute,
@@ -1339,9 +1344,9 @@ pub fn serve(handler: &mut TaskHandler<'_>) -> Result<(), ServeError> {
                 stdout.write_all(&out).map_err(ServeError::Io)?;
                 protocol::write_frames(&mut stdout, payload).map_err(ServeError::Io)?;
             }
-            Err(message) => {
+            Err(error) => {
                 out.clear();
-                protocol::encode_failed(&mut out, id, &message);
+                protocol::encode_failed(&mut out, id, &error.to_string());
                 protocol::write_frames(&mut stdout, &out).map_err(ServeError::Io)?;
             }
         }
@@ -1487,7 +1492,7 @@ mod tests {
         fn encode(&mut self, _task: usize, out: &mut Vec<u8>) {
             out.extend_from_slice(b"hi");
         }
-        fn absorb(&mut self, task: usize, result: &[u8]) -> Result<(), String> {
+        fn absorb(&mut self, task: usize, result: &[u8]) -> Result<(), TaskError> {
             self.0.push((task, result.to_vec()));
             Ok(())
         }
@@ -1499,9 +1504,10 @@ mod tests {
         let mut task = Vec::new();
         protocol::encode_task(&mut task, 0, "echo", |p| p.extend_from_slice(b"hi"));
         let mut done = Vec::new();
-        let at = protocol::begin_done(&mut done, 0);
+        protocol::begin_done(&mut done);
         done.extend_from_slice(b"ok");
-        protocol::finish_done(&mut done, at, 1000);
+        let start = protocol::finish_done(&mut done, 0, 1000);
+        done.drain(..start);
         let esc = |b: &[u8]| b.iter().map(|x| format!("\\{x:03o}")).collect::<String>();
         let script = format!(
             "printf '{}'; head -c {} >/dev/null; printf '{}'; head -c 5 >/dev/null",
