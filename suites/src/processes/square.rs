@@ -187,16 +187,13 @@ pub fn serve_shm(
 ) -> Result<Duration, TaskError> {
     let task: ShmTask<'_> = get(payload, "square-shm task")?;
     let path = task.path;
-    let too_large = TaskError::TooLarge {
+    let too_large = || TaskError::TooLarge {
         what: "n",
         value: task.n,
     };
-    let n = usize::try_from(task.n).map_err(|_| too_large)?;
+    let n = usize::try_from(task.n).map_err(|_| too_large())?;
     let (start, end) = (task.start as usize, task.end as usize);
-    let values = n.checked_mul(2).ok_or(TaskError::TooLarge {
-        what: "n",
-        value: task.n,
-    })?;
+    let values = n.checked_mul(2).ok_or_else(too_large)?;
     let reuse = state
         .shared
         .as_ref()

@@ -119,4 +119,63 @@ pub(crate) mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("unknown task kind `fft`"), "{e}");
     }
+
+    mod properties {
+        use crate::processes::{
+            ShmTask, Values, fault, get, mandelbrot, matmul, particles, pi, put, square,
+        };
+        use proptest::prelude::*;
+
+        /// Decodes `bytes` as every task and result type: each either decodes or errors.
+        fn decode_all(bytes: &[u8]) {
+            let _ = get::<pi::PiTask>(bytes, "t");
+            let _ = get::<pi::PiResult>(bytes, "t");
+            let _ = get::<square::PipeTask<'_>>(bytes, "t");
+            let _ = get::<square::PipeResult<'_>>(bytes, "t");
+            let _ = get::<ShmTask<'_>>(bytes, "t");
+            let _ = get::<()>(bytes, "t");
+            let _ = get::<Values<'_>>(bytes, "t");
+            let _ = get::<matmul::PipeTask<'_>>(bytes, "t");
+            let _ = get::<particles::ParticlesTask<'_>>(bytes, "t");
+            let _ = get::<particles::ParticlesResult<'_>>(bytes, "t");
+            let _ = get::<mandelbrot::MandelbrotTask>(bytes, "t");
+            let _ = get::<fault::FaultTask>(bytes, "t");
+            let _ = get::<fault::FaultResult>(bytes, "t");
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_payloads_decode_or_fail_without_panicking(
+                bytes in prop::collection::vec(any::<u8>(), 0..96)
+            ) {
+                decode_all(&bytes);
+            }
+
+            #[test]
+            fn tasks_round_trip_and_any_cut_is_an_error(
+                seed in any::<u64>(), start in any::<u64>(), end in any::<u64>(),
+                steps in any::<u32>(), values in prop::collection::vec(any::<f64>(), 0..40),
+                cut in any::<prop::sample::Index>(),
+            ) {
+                let mut b = Vec::new();
+                let t = particles::ParticlesTask {
+                    steps,
+                    x: Values::of(&values),
+                    y: Values::of(&values),
+                    w: Values::of(&values),
+                };
+                put(&mut b, &t);
+                prop_assert_eq!(get::<particles::ParticlesTask<'_>>(&b, "t").unwrap(), t);
+                let cut = cut.index(b.len());
+                prop_assert!(get::<particles::ParticlesTask<'_>>(&b[..cut], "t").is_err());
+
+                let mut b = Vec::new();
+                let t = pi::PiTask { seed, start, end };
+                put(&mut b, &t);
+                prop_assert_eq!(get::<pi::PiTask>(&b, "t").unwrap(), t);
+                b.push(0);
+                prop_assert!(get::<pi::PiTask>(&b, "t").is_err());
+            }
+        }
+    }
 }
