@@ -1321,8 +1321,8 @@ pub fn serve(handler: &mut TaskHandler<'_>) -> Result<(), ServeError> {
         let parent: u32 = parent
             .to_str()
             .and_then(|s| s.parse().ok())
-            .ok_or_else(|| ServeError::Setup(format!("{PARENT_ENV} is not a process id")))?;
-        sys::die_with_parent(parent).map_err(|e| ServeError::Setup(e.to_string()))?;
+            .ok_or_else(|| ServeError::ParentId(parent.clone()))?;
+        sys::die_with_parent(parent).map_err(ServeError::DieWithParent)?;
     }
     use std::os::fd::AsFd;
     let stdin = std::fs::File::from(
@@ -1404,8 +1404,10 @@ pub fn serve(handler: &mut TaskHandler<'_>) -> Result<(), ServeError> {
 /// Why a worker stopped serving.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("worker setup failed: {0}")]
-    Setup(String),
+    #[error("worker setup failed: {PARENT_ENV} is not a process id: {0:?}")]
+    ParentId(OsString),
+    #[error("worker setup failed: cannot arrange to die with the parent: {0}")]
+    DieWithParent(#[source] io::Error),
     #[error("worker pipe failed: {0}")]
     Io(io::Error),
     #[error("the parent sent a malformed frame: {0}")]
