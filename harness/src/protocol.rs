@@ -1,23 +1,35 @@
 //! The worker-process protocol: versioned, length-prefixed binary frames over a worker's stdin
-//! (parent → worker) and stdout (worker → parent). Tasks are opaque here (a kind string and
-//! bytes); decoding is strict, so a stray `println!` or a truncated frame is a clear error.
+//! (parent → worker) and stdout (worker → parent), and the one binary encoding parbench uses
+//! between its processes ([`encode_into`], [`decode_exact`]: also the command launcher's report
+//! and the processes backend's task and result payloads). Tasks are opaque here (a kind string
+//! and bytes); decoding is strict, so a stray `println!` or a truncated frame is a clear error.
 //!
-//! A frame is a little-endian `u32` body length followed by the body; the body starts with a
-//! one-byte message type:
+//! The encoding is [postcard](https://docs.rs/postcard) over serde: a documented, stable wire
+//! format (varint integers, length-prefixed strings and byte strings, enums as a varint variant
+//! index) whose decoder borrows `&str` and `&[u8]` fields from the input instead of copying
+//! them, which is what large task payloads need. (bincode 2 would do too; postcard is the
+//! smaller dependency and its format has a written specification.)
 //!
-//! | type | direction | body after the type byte |
+//! A frame is a little-endian `u32` body length (at most [`MAX_FRAME_BODY`]) followed by the
+//! body. The body is a postcard-encoded [`Message`]; a `task` or `done` message is followed by
+//! its payload (the rest of the body: the payload is written and computed in place, without a
+//! copy into a message). Any other message followed by extra bytes is an error.
+//!
+//! | message | direction | fields |
 //! |---|---|---|
-//! | `0x01` ready | worker → parent | magic `PBWK`, `u32` protocol version, `u32` pid |
-//! | `0x02` task | parent → worker | `u64` id, `u16` kind length, kind (UTF-8), payload (the rest) |
-//! | `0x03` done | worker → parent | `u64` id, `u64` compute ns, payload (the rest) |
-//! | `0x04` failed | worker → parent | `u64` id, message (UTF-8, the rest) |
-//! | `0x05` shutdown | parent → worker | nothing |
+//! | `Ready` | worker → parent | magic `PBWK`, protocol version, pid |
+//! | `Task` | parent → worker | id, kind; then the payload |
+//! | `Done` | worker → parent | id, compute ns; then the payload |
+//! | `Failed` | worker → parent | id, message (at most 4096 bytes) |
+//! | `Shutdown` | parent → worker | none |
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::io::{self, Read, Write};
 
 /// Bumped whenever a frame's layout or meaning changes; both sides must agree.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// 2: postcard-encoded messages (1 was a hand-written layout).
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Bytes that open every `ready` frame: a program that is not a parbench worker fails fast.
 pub const READY_MAGIC: [u8; 4] = *b"PBWK";
@@ -25,32 +37,51 @@ pub const READY_MAGIC: [u8; 4] = *b"PBWK";
 /// The largest body accepted (1 GiB): anything longer is a corrupt length, not a task.
 pub const MAX_FRAME_BODY: usize = 1 << 30;
 
-const HEADER: usize = 4;
-const TAG_READY: u8 = 0x01;
-const TAG_TASK: u8 = 0x02;
-const TAG_DONE: u8 = 0x03;
-const TAG_FAILED: u8 = 0x04;
-const TAG_SHUTDOWN: u8 = 0x05;
+/// The longest `failed` message sent, in bytes (they end up in results files).
+pub const MAX_FAILURE_MESSAGE: usize = 4096;
 
-/// A decoded message. Payloads borrow from the receive buffer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+const HEADER: usize = 4;
+
+/// The number of [`Message`] variants: a larger variant index is an unknown message.
+const MESSAGE_VARIANTS: u32 = 5;
+
+/// Room reserved before a `done` payload for its length and message ([`begin_done`]): a `u32`
+/// length, a one-byte variant index and two `u64` varints of at most 10 bytes each.
+const DONE_ROOM: usize = HEADER + 1 + 2 * 10;
+
+/// One protocol message. `Task` and `Done` are followed in their frame by their payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Message<'a> {
     /// The worker started and speaks `version`.
-    Ready { version: u32, pid: u32 },
-    /// Work for the worker: `kind` selects the computation, `payload` is its input.
-    Task {
-        id: u64,
-        kind: &'a str,
-        payload: &'a [u8],
+    Ready {
+        /// Always [`READY_MAGIC`].
+        magic: [u8; 4],
+        /// The worker's [`PROTOCOL_VERSION`].
+        version: u32,
+        /// The worker's process id.
+        pid: u32,
     },
-    /// The result of task `id`, and the time the worker spent computing it.
-    Done {
+    /// Work for the worker: `kind` selects the computation; the payload is its input.
+    Task {
+        /// Names the task in its `done` or `failed` answer.
         id: u64,
+        /// The computation (the worker dispatches on it).
+        kind: &'a str,
+    },
+    /// The result of task `id` (the payload), and the time the worker spent computing it.
+    Done {
+        /// The task's id.
+        id: u64,
+        /// Nanoseconds the worker spent computing.
         compute_ns: u64,
-        payload: &'a [u8],
     },
     /// Task `id` could not be computed (bad input, unknown kind).
-    Failed { id: u64, message: &'a str },
+    Failed {
+        /// The task's id.
+        id: u64,
+        /// Why, at most [`MAX_FAILURE_MESSAGE`] bytes.
+        message: &'a str,
+    },
     /// The worker should exit.
     Shutdown,
 }
@@ -66,45 +97,129 @@ impl Message<'_> {
             Message::Shutdown => "shutdown",
         }
     }
+
+    /// Whether a payload follows this message in its frame.
+    fn has_payload(&self) -> bool {
+        matches!(self, Message::Task { .. } | Message::Done { .. })
+    }
+}
+
+/// A decoded frame body: the message and, for `task` and `done`, the payload after it
+/// (empty for the others). Both borrow from the receive buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame<'a> {
+    /// The message.
+    pub message: Message<'a>,
+    /// The bytes after the message (`task` and `done` only).
+    pub payload: &'a [u8],
+}
+
+/// Bytes that are not a value of the type they were decoded as.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The bytes do not encode the value (too short, bad UTF-8, unknown enum variant...).
+    #[error("malformed {what}: {source}")]
+    Malformed {
+        /// What was being decoded.
+        what: &'static str,
+        /// postcard's reason.
+        source: postcard::Error,
+    },
+    /// The value was followed by bytes that belong to nothing.
+    #[error("{extra} unexpected bytes after the {what}")]
+    Trailing {
+        /// What was decoded.
+        what: &'static str,
+        /// How many bytes were left.
+        extra: usize,
+    },
+}
+
+/// Appends the encoding of `value` to `out` (bytes are copied in bulk, not byte by byte).
+pub fn encode_into<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    postcard::serialize_with_flavor(value, AppendTo(out))
+        .expect("encoding into a Vec cannot fail for parbench's message types");
+}
+
+/// Decodes `bytes` as one `T` (`what` names it in errors): strictly, so bytes left over are an
+/// error. Strings and byte strings borrow from `bytes`.
+pub fn decode_exact<'a, T: Deserialize<'a>>(
+    bytes: &'a [u8],
+    what: &'static str,
+) -> Result<T, DecodeError> {
+    let (value, rest) = decode_prefix(bytes, what)?;
+    if rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(DecodeError::Trailing {
+            what,
+            extra: rest.len(),
+        })
+    }
+}
+
+/// Decodes one `T` at the start of `bytes`; returns it and the bytes after it.
+pub fn decode_prefix<'a, T: Deserialize<'a>>(
+    bytes: &'a [u8],
+    what: &'static str,
+) -> Result<(T, &'a [u8]), DecodeError> {
+    postcard::take_from_bytes(bytes).map_err(|source| DecodeError::Malformed { what, source })
+}
+
+/// A postcard output that appends to a borrowed `Vec` with `extend_from_slice` (postcard's own
+/// `Vec` flavours take the vector by value; `to_extend` pushes byte by byte).
+struct AppendTo<'a>(&'a mut Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for AppendTo<'_> {
+    type Output = ();
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.0.push(data);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
 }
 
 /// A frame that breaks the protocol.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolError {
+    /// The length prefix exceeds [`MAX_FRAME_BODY`]; the second field previews the bytes.
     #[error(
         "frame length {0} exceeds the {MAX_FRAME_BODY}-byte limit; the stream {1} (is something else writing to the worker's stdout?)"
     )]
     TooLong(usize, String),
-    #[error("empty frame (length 0): every frame carries at least a message type")]
+    /// A length prefix of 0.
+    #[error("empty frame (length 0): every frame carries at least a message")]
     Empty,
-    #[error("unknown message type 0x{0:02x}")]
-    UnknownType(u8),
-    #[error("{message} frame is {len} bytes long, expected {expected}")]
-    BadLength {
-        message: &'static str,
-        len: usize,
-        expected: String,
-    },
-    #[error(
-        "ready frame does not start with the magic `PBWK` (found {0:02x?}): not a parbench worker"
-    )]
+    /// A message variant index this build does not know.
+    #[error("unknown message type {0} (is the other side a different parbench build?)")]
+    UnknownType(u32),
+    /// The body is not a message, or a payload-less message has bytes after it.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// A `ready` message without [`READY_MAGIC`].
+    #[error("ready frame does not carry the magic `PBWK` (found {0:02x?}): not a parbench worker")]
     BadMagic([u8; 4]),
-    #[error("{0} frame carries text that is not UTF-8")]
-    NotUtf8(&'static str),
+    /// The stream ended inside a frame.
     #[error("the stream ended inside a frame ({have} of {need} bytes)")]
-    Truncated { have: usize, need: usize },
-}
-
-fn u16_at(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
+    Truncated {
+        /// Bytes of the frame received.
+        have: usize,
+        /// Bytes the frame needs (header included).
+        need: usize,
+    },
 }
 
 fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
-}
-
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 
 /// Printable rendering of the first bytes of a suspicious frame (non-printable bytes as `.`).
@@ -123,77 +238,30 @@ fn preview(bytes: &[u8]) -> String {
     format!("starts with \"{shown}\" as text")
 }
 
-/// Decodes one frame body (type byte included).
-pub fn decode_body(body: &[u8]) -> Result<Message<'_>, ProtocolError> {
-    let (&tag, rest) = body.split_first().ok_or(ProtocolError::Empty)?;
-    let need = |message: &'static str, min: usize, exact: bool| {
-        let ok = if exact {
-            rest.len() == min
-        } else {
-            rest.len() >= min
-        };
-        if ok {
-            Ok(())
-        } else {
-            Err(ProtocolError::BadLength {
-                message,
-                len: body.len(),
-                expected: if exact {
-                    format!("{}", min + 1)
-                } else {
-                    format!("at least {}", min + 1)
-                },
-            })
-        }
-    };
-    match tag {
-        TAG_READY => {
-            need("ready", 12, true)?;
-            let magic: [u8; 4] = rest[..4].try_into().expect("4 bytes");
-            if magic != READY_MAGIC {
-                return Err(ProtocolError::BadMagic(magic));
-            }
-            Ok(Message::Ready {
-                version: u32_at(rest, 4),
-                pid: u32_at(rest, 8),
-            })
-        }
-        TAG_TASK => {
-            need("task", 10, false)?;
-            let id = u64_at(rest, 0);
-            let kind_len = u16_at(rest, 8) as usize;
-            need("task", 10 + kind_len, false)?;
-            let kind = std::str::from_utf8(&rest[10..10 + kind_len])
-                .map_err(|_| ProtocolError::NotUtf8("task"))?;
-            Ok(Message::Task {
-                id,
-                kind,
-                payload: &rest[10 + kind_len..],
-            })
-        }
-        TAG_DONE => {
-            need("done", 16, false)?;
-            Ok(Message::Done {
-                id: u64_at(rest, 0),
-                compute_ns: u64_at(rest, 8),
-                payload: &rest[16..],
-            })
-        }
-        TAG_FAILED => {
-            need("failed", 8, false)?;
-            let message =
-                std::str::from_utf8(&rest[8..]).map_err(|_| ProtocolError::NotUtf8("failed"))?;
-            Ok(Message::Failed {
-                id: u64_at(rest, 0),
-                message,
-            })
-        }
-        TAG_SHUTDOWN => {
-            need("shutdown", 0, true)?;
-            Ok(Message::Shutdown)
-        }
-        other => Err(ProtocolError::UnknownType(other)),
+/// Decodes one frame body.
+pub fn decode_body(body: &[u8]) -> Result<Frame<'_>, ProtocolError> {
+    if body.is_empty() {
+        return Err(ProtocolError::Empty);
     }
+    // The variant index first: an unknown message is named as such, not as a serde error.
+    let (variant, _) = decode_prefix::<u32>(body, "message type")?;
+    if variant >= MESSAGE_VARIANTS {
+        return Err(ProtocolError::UnknownType(variant));
+    }
+    let (message, payload) = decode_prefix::<Message<'_>>(body, "message")?;
+    if !message.has_payload() && !payload.is_empty() {
+        return Err(DecodeError::Trailing {
+            what: message.name(),
+            extra: payload.len(),
+        }
+        .into());
+    }
+    if let Message::Ready { magic, .. } = message
+        && magic != READY_MAGIC
+    {
+        return Err(ProtocolError::BadMagic(magic));
+    }
+    Ok(Frame { message, payload })
 }
 
 /// Looks for one complete frame at the start of `buf`: `Ok(None)` when more bytes are needed,
@@ -219,31 +287,40 @@ pub fn frame_at(buf: &[u8]) -> Result<Option<(std::ops::Range<usize>, usize)>, P
     Ok(Some((HEADER..HEADER + len, HEADER + len)))
 }
 
-/// Starts a frame of message type `tag` in `out`; returns the header position for [`end_frame`].
-fn begin_frame(out: &mut Vec<u8>, tag: u8) -> usize {
-    let at = out.len();
-    out.extend_from_slice(&[0; HEADER]);
-    out.push(tag);
-    at
-}
-
-/// Writes the body length of the frame begun at `at`.
-fn end_frame(out: &mut [u8], at: usize) {
-    let len = out.len() - at - HEADER;
+/// The length prefix of a frame whose body is `len` bytes.
+fn length_prefix(len: usize) -> [u8; HEADER] {
     assert!(
         len <= MAX_FRAME_BODY,
         "frame body of {len} bytes exceeds the protocol limit"
     );
-    out[at..at + HEADER].copy_from_slice(&(len as u32).to_le_bytes());
+    (len as u32).to_le_bytes()
+}
+
+/// Appends a frame holding `message`, with the payload `write_payload` appends in place (no
+/// extra copy; `task` and `done` only).
+fn encode_frame(
+    out: &mut Vec<u8>,
+    message: &Message<'_>,
+    write_payload: impl FnOnce(&mut Vec<u8>),
+) {
+    let at = out.len();
+    out.extend_from_slice(&[0; HEADER]);
+    encode_into(out, message);
+    let before = out.len();
+    write_payload(out);
+    debug_assert!(message.has_payload() || out.len() == before);
+    let prefix = length_prefix(out.len() - at - HEADER);
+    out[at..at + HEADER].copy_from_slice(&prefix);
 }
 
 /// Appends a `ready` frame.
 pub fn encode_ready(out: &mut Vec<u8>, version: u32, pid: u32) {
-    let at = begin_frame(out, TAG_READY);
-    out.extend_from_slice(&READY_MAGIC);
-    out.extend_from_slice(&version.to_le_bytes());
-    out.extend_from_slice(&pid.to_le_bytes());
-    end_frame(out, at);
+    let ready = Message::Ready {
+        magic: READY_MAGIC,
+        version,
+        pid,
+    };
+    encode_frame(out, &ready, |_| {});
 }
 
 /// Appends a `task` frame whose payload `write_payload` appends in place (no extra copy).
@@ -253,64 +330,56 @@ pub fn encode_task(
     kind: &str,
     write_payload: impl FnOnce(&mut Vec<u8>),
 ) {
-    let kind_len = u16::try_from(kind.len()).expect("task kinds are short names");
-    let at = begin_frame(out, TAG_TASK);
-    out.extend_from_slice(&id.to_le_bytes());
-    out.extend_from_slice(&kind_len.to_le_bytes());
-    out.extend_from_slice(kind.as_bytes());
-    write_payload(out);
-    end_frame(out, at);
+    encode_frame(out, &Message::Task { id, kind }, write_payload);
 }
 
-/// Begins a `done` frame in `out`; append the payload, then call [`finish_done`] with the
-/// position this returns.
-pub fn begin_done(out: &mut Vec<u8>, id: u64) -> usize {
-    let at = begin_frame(out, TAG_DONE);
-    out.extend_from_slice(&id.to_le_bytes());
-    out.extend_from_slice(&0u64.to_le_bytes());
-    at
+/// Starts a `done` frame in the empty buffer `out` by reserving room for its header (the compute
+/// time is not known yet); append the payload, then call [`finish_done`].
+pub fn begin_done(out: &mut Vec<u8>) {
+    out.clear();
+    out.resize(DONE_ROOM, 0);
 }
 
-/// Finishes a `done` frame begun with [`begin_done`], recording the compute time.
-pub fn finish_done(out: &mut [u8], at: usize, compute_ns: u64) {
-    let field = at + HEADER + 1 + 8;
-    out[field..field + 8].copy_from_slice(&compute_ns.to_le_bytes());
-    end_frame(out, at);
+/// Finishes a `done` frame begun with [`begin_done`]: writes the header just before the payload
+/// and returns where the frame starts in `out` (send `out[start..]`).
+pub fn finish_done(out: &mut [u8], id: u64, compute_ns: u64) -> usize {
+    let payload_len = out.len() - DONE_ROOM;
+    let mut message = [0u8; DONE_ROOM - HEADER];
+    let message = postcard::to_slice(&Message::Done { id, compute_ns }, &mut message)
+        .expect("a done message fits the room reserved for it");
+    let start = DONE_ROOM - HEADER - message.len();
+    out[start..start + HEADER].copy_from_slice(&length_prefix(message.len() + payload_len));
+    out[start + HEADER..DONE_ROOM].copy_from_slice(message);
+    start
 }
 
 /// Appends the header of a `done` frame whose `payload_len` payload bytes are written after it
 /// separately (a result computed in place in the task's buffer).
 pub fn encode_done_header(out: &mut Vec<u8>, id: u64, compute_ns: u64, payload_len: usize) {
-    let len = 1 + 16 + payload_len;
-    assert!(
-        len <= MAX_FRAME_BODY,
-        "frame body of {len} bytes exceeds the protocol limit"
-    );
-    out.extend_from_slice(&(len as u32).to_le_bytes());
-    out.push(TAG_DONE);
-    out.extend_from_slice(&id.to_le_bytes());
-    out.extend_from_slice(&compute_ns.to_le_bytes());
+    let at = out.len();
+    out.extend_from_slice(&[0; HEADER]);
+    encode_into(out, &Message::Done { id, compute_ns });
+    let prefix = length_prefix(out.len() - at - HEADER + payload_len);
+    out[at..at + HEADER].copy_from_slice(&prefix);
 }
 
-/// Appends a `failed` frame.
+/// Appends a `failed` frame; the message is cut to [`MAX_FAILURE_MESSAGE`] bytes.
 pub fn encode_failed(out: &mut Vec<u8>, id: u64, message: &str) {
-    // Keep failure messages bounded: they end up in results files.
-    let mut end = message.len().min(4096);
+    let mut end = message.len().min(MAX_FAILURE_MESSAGE);
     while !message.is_char_boundary(end) {
         end -= 1;
     }
-    let at = begin_frame(out, TAG_FAILED);
-    out.extend_from_slice(&id.to_le_bytes());
-    out.extend_from_slice(&message.as_bytes()[..end]);
-    end_frame(out, at);
+    let failed = Message::Failed {
+        id,
+        message: &message[..end],
+    };
+    encode_frame(out, &failed, |_| {});
 }
 
 /// Appends a `shutdown` frame.
 pub fn encode_shutdown(out: &mut Vec<u8>) {
-    let at = begin_frame(out, TAG_SHUTDOWN);
-    end_frame(out, at);
+    encode_frame(out, &Message::Shutdown, |_| {});
 }
-
 /// Reads whole frames from a blocking stream (the worker's side of the pipe). The body buffer is
 /// reused: it only grows, so big tasks are not re-zeroed every time.
 #[derive(Debug, Default)]
@@ -322,8 +391,10 @@ pub struct FrameReader {
 /// Why reading a frame from a blocking stream stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// The bytes read break the protocol.
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
+    /// Reading failed.
     #[error("cannot read from the pipe: {0}")]
     Io(#[from] io::Error),
 }
@@ -375,8 +446,8 @@ impl FrameReader {
         &mut self.body[..self.len]
     }
 
-    /// The next message, or `None` at a clean end of stream (between frames).
-    pub fn next<'a>(&'a mut self, input: &mut dyn Read) -> Result<Option<Message<'a>>, ReadError> {
+    /// The next frame, or `None` at a clean end of stream (between frames).
+    pub fn next<'a>(&'a mut self, input: &mut dyn Read) -> Result<Option<Frame<'a>>, ReadError> {
         if !self.read(input)? {
             return Ok(None);
         }
@@ -407,19 +478,13 @@ pub fn write_frames(output: &mut dyn Write, frames: &[u8]) -> io::Result<()> {
 impl fmt::Display for Message<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Message::Ready { version, pid } => write!(f, "ready (protocol {version}, pid {pid})"),
-            Message::Task { id, kind, payload } => {
-                write!(f, "task {id} `{kind}` ({} bytes)", payload.len())
+            Message::Ready { version, pid, .. } => {
+                write!(f, "ready (protocol {version}, pid {pid})")
             }
-            Message::Done {
-                id,
-                compute_ns,
-                payload,
-            } => write!(
-                f,
-                "done {id} ({} bytes, {compute_ns} ns of compute)",
-                payload.len()
-            ),
+            Message::Task { id, kind } => write!(f, "task {id} `{kind}`"),
+            Message::Done { id, compute_ns } => {
+                write!(f, "done {id} ({compute_ns} ns of compute)")
+            }
             Message::Failed { id, message } => write!(f, "failed {id}: {message}"),
             Message::Shutdown => f.write_str("shutdown"),
         }
@@ -430,10 +495,27 @@ impl fmt::Display for Message<'_> {
 mod tests {
     use super::*;
 
-    fn one(frame: &[u8]) -> Result<Message<'_>, ProtocolError> {
+    fn one(frame: &[u8]) -> Result<Frame<'_>, ProtocolError> {
         let (body, used) = frame_at(frame)?.expect("a whole frame");
         assert_eq!(used, frame.len());
         decode_body(&frame[body])
+    }
+
+    fn bare(message: Message<'_>) -> Frame<'_> {
+        Frame {
+            message,
+            payload: &[],
+        }
+    }
+
+    /// A `done` frame through [`begin_done`] and [`finish_done`], as the worker sends it.
+    fn done_frame(id: u64, compute_ns: u64, payload: &[u8]) -> Vec<u8> {
+        let mut b = Vec::new();
+        begin_done(&mut b);
+        b.extend_from_slice(payload);
+        let start = finish_done(&mut b, id, compute_ns);
+        b.drain(..start);
+        b
     }
 
     #[test]
@@ -442,78 +524,69 @@ mod tests {
         encode_ready(&mut b, PROTOCOL_VERSION, 4242);
         assert_eq!(
             one(&b).unwrap(),
-            Message::Ready {
+            bare(Message::Ready {
+                magic: READY_MAGIC,
                 version: PROTOCOL_VERSION,
                 pid: 4242
-            }
+            })
         );
 
         let mut b = Vec::new();
         encode_task(&mut b, 7, "square-pipe", |p| {
             p.extend_from_slice(&[1, 2, 3])
         });
+        let f = one(&b).unwrap();
         assert_eq!(
-            one(&b).unwrap(),
+            f.message,
             Message::Task {
                 id: 7,
-                kind: "square-pipe",
-                payload: &[1, 2, 3]
+                kind: "square-pipe"
             }
         );
+        assert_eq!(f.payload, [1, 2, 3]);
 
-        let mut b = Vec::new();
-        let at = begin_done(&mut b, 9);
-        b.extend_from_slice(b"xyz");
-        finish_done(&mut b, at, 1234);
-        assert_eq!(
-            one(&b).unwrap(),
-            Message::Done {
-                id: 9,
-                compute_ns: 1234,
-                payload: b"xyz"
-            }
-        );
-
-        let mut b = Vec::new();
-        encode_done_header(&mut b, 9, 1234, 3);
-        b.extend_from_slice(b"xyz");
-        assert_eq!(
-            one(&b).unwrap(),
-            Message::Done {
-                id: 9,
-                compute_ns: 1234,
-                payload: b"xyz"
-            }
-        );
+        for (id, ns) in [(9, 1234), (0, 0), (u64::MAX, u64::MAX)] {
+            let b = done_frame(id, ns, b"xyz");
+            let f = one(&b).unwrap();
+            assert_eq!(f.message, Message::Done { id, compute_ns: ns });
+            assert_eq!(f.payload, b"xyz");
+            let mut h = Vec::new();
+            encode_done_header(&mut h, id, ns, 3);
+            h.extend_from_slice(b"xyz");
+            assert_eq!(h, b);
+        }
 
         let mut b = Vec::new();
         encode_failed(&mut b, 3, "bad input");
         assert_eq!(
             one(&b).unwrap(),
-            Message::Failed {
+            bare(Message::Failed {
                 id: 3,
                 message: "bad input"
-            }
+            })
         );
 
         let mut b = Vec::new();
         encode_shutdown(&mut b);
-        assert_eq!(one(&b).unwrap(), Message::Shutdown);
+        assert_eq!(one(&b).unwrap(), bare(Message::Shutdown));
     }
 
     #[test]
     fn frames_are_found_only_when_complete() {
         let mut b = Vec::new();
         encode_task(&mut b, 1, "pi", |p| p.extend_from_slice(&[0; 24]));
+        let first_len = b.len();
         encode_shutdown(&mut b);
-        let first_len = b.len() - 5;
         for cut in 0..first_len {
             assert_eq!(frame_at(&b[..cut]).unwrap(), None, "cut at {cut}");
         }
         let (_, used) = frame_at(&b).unwrap().unwrap();
         assert_eq!(used, first_len);
         let (body, _) = frame_at(&b[used..]).unwrap().unwrap();
-        assert_eq!(decode_body(&b[used..][body]).unwrap(), Message::Shutdown);
+        assert_eq!(
+            decode_body(&b[used..][body]).unwrap(),
+            bare(Message::Shutdown)
+        );
     }
 
     #[test]
@@ -525,41 +598,105 @@ mod tests {
         assert!(e.to_string().contains("stdout"), "{e}");
 
         assert_eq!(frame_at(&[0, 0, 0, 0]).unwrap_err(), ProtocolError::Empty);
+        assert_eq!(decode_body(&[]).unwrap_err(), ProtocolError::Empty);
+        // Unknown variant.
         assert_eq!(
-            decode_body(&[0xee, 1, 2]).unwrap_err(),
-            ProtocolError::UnknownType(0xee)
+            decode_body(&[0x7e, 1, 2]).unwrap_err(),
+            ProtocolError::UnknownType(0x7e)
         );
-        let e = decode_body(&[TAG_READY, b'P', b'B']).unwrap_err();
-        assert!(matches!(e, ProtocolError::BadLength { .. }), "{e}");
-        let mut ready = vec![TAG_READY];
-        ready.extend_from_slice(b"HTTP");
-        ready.extend_from_slice(&[0; 8]);
-        assert!(matches!(
-            decode_body(&ready).unwrap_err(),
-            ProtocolError::BadMagic(_)
-        ));
-        // Trailing bytes after a fixed-size message.
-        let mut s = vec![TAG_SHUTDOWN, 0];
-        assert!(matches!(
-            decode_body(&s).unwrap_err(),
-            ProtocolError::BadLength { .. }
-        ));
-        s.truncate(1);
-        assert_eq!(decode_body(&s).unwrap(), Message::Shutdown);
+        // A ready message cut short.
+        let mut ready = Vec::new();
+        encode_into(
+            &mut ready,
+            &Message::Ready {
+                magic: READY_MAGIC,
+                version: 1,
+                pid: 1,
+            },
+        );
+        let e = decode_body(&ready[..3]).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ProtocolError::Decode(DecodeError::Malformed {
+                    source: postcard::Error::DeserializeUnexpectedEnd,
+                    ..
+                })
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("malformed message"), "{e}");
+        let mut http = Vec::new();
+        encode_into(
+            &mut http,
+            &Message::Ready {
+                magic: *b"HTTP",
+                version: 1,
+                pid: 1,
+            },
+        );
+        assert_eq!(
+            decode_body(&http).unwrap_err(),
+            ProtocolError::BadMagic(*b"HTTP")
+        );
+        // Trailing bytes after a message without a payload.
+        let mut s = Vec::new();
+        encode_into(&mut s, &Message::Shutdown);
+        s.push(0);
+        let e = decode_body(&s).unwrap_err();
+        assert_eq!(
+            e,
+            ProtocolError::Decode(DecodeError::Trailing {
+                what: "shutdown",
+                extra: 1
+            })
+        );
+        assert!(
+            e.to_string()
+                .contains("1 unexpected bytes after the shutdown")
+        );
+        s.pop();
+        assert_eq!(decode_body(&s).unwrap(), bare(Message::Shutdown));
         // A kind that claims more bytes than the frame holds, and one that is not UTF-8.
-        let mut t = vec![TAG_TASK];
-        t.extend_from_slice(&5u64.to_le_bytes());
-        t.extend_from_slice(&200u16.to_le_bytes());
-        t.extend_from_slice(b"pi");
+        let mut t = Vec::new();
+        encode_into(&mut t, &Message::Task { id: 5, kind: "pi" });
+        let kind_len_at = t.len() - 3;
+        t[kind_len_at] = 100;
         assert!(matches!(
             decode_body(&t).unwrap_err(),
-            ProtocolError::BadLength { .. }
+            ProtocolError::Decode(DecodeError::Malformed { .. })
         ));
-        let mut t = vec![TAG_TASK];
-        t.extend_from_slice(&5u64.to_le_bytes());
-        t.extend_from_slice(&2u16.to_le_bytes());
-        t.extend_from_slice(&[0xff, 0xfe]);
-        assert_eq!(decode_body(&t).unwrap_err(), ProtocolError::NotUtf8("task"));
+        t[kind_len_at] = 2;
+        let n = t.len();
+        t[n - 2..].copy_from_slice(&[0xff, 0xfe]);
+        assert!(matches!(
+            decode_body(&t).unwrap_err(),
+            ProtocolError::Decode(DecodeError::Malformed {
+                source: postcard::Error::DeserializeBadUtf8,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn values_decode_strictly() {
+        let mut b = Vec::new();
+        encode_into(&mut b, &(42u64, "/dev/shm/x"));
+        assert_eq!(
+            decode_exact::<(u64, &str)>(&b, "pair").unwrap(),
+            (42, "/dev/shm/x")
+        );
+        b.push(7);
+        let e = decode_exact::<(u64, &str)>(&b, "pair").unwrap_err();
+        assert_eq!(
+            e,
+            DecodeError::Trailing {
+                what: "pair",
+                extra: 1
+            }
+        );
+        let e = decode_exact::<(u64, &str)>(&b[..3], "pair").unwrap_err();
+        assert!(e.to_string().starts_with("malformed pair"), "{e}");
     }
 
     #[test]
@@ -569,14 +706,13 @@ mod tests {
         encode_shutdown(&mut b);
         let mut input: &[u8] = &b;
         let mut r = FrameReader::default();
-        assert!(matches!(
-            r.next(&mut input).unwrap(),
-            Some(Message::Task { id: 1, .. })
-        ));
-        assert!(matches!(
-            r.next(&mut input).unwrap(),
-            Some(Message::Shutdown)
-        ));
+        let f = r.next(&mut input).unwrap().unwrap();
+        assert!(matches!(f.message, Message::Task { id: 1, .. }));
+        assert_eq!(f.payload, [7; 24]);
+        assert_eq!(
+            r.next(&mut input).unwrap().unwrap().message,
+            Message::Shutdown
+        );
         assert!(r.next(&mut input).unwrap().is_none());
 
         let cut = &b[..b.len() - 8];
@@ -587,6 +723,7 @@ mod tests {
 
     mod properties {
         use super::super::*;
+        use super::done_frame;
         use proptest::prelude::*;
 
         /// Every message, with its fields drawn at random.
@@ -617,40 +754,39 @@ mod tests {
             match m {
                 Sent::Ready(v, p) => encode_ready(out, *v, *p),
                 Sent::Task(i, k, p) => encode_task(out, *i, k, |o| o.extend_from_slice(p)),
-                Sent::Done(i, t, p) => {
-                    let at = begin_done(out, *i);
-                    out.extend_from_slice(p);
-                    finish_done(out, at, *t);
-                }
+                Sent::Done(i, t, p) => out.extend_from_slice(&done_frame(*i, *t, p)),
                 Sent::Failed(i, m) => encode_failed(out, *i, m),
                 Sent::Shutdown => encode_shutdown(out),
             }
         }
 
         /// Whether `got` is what `m` decodes to (a failure message cut to 4096 bytes).
-        fn decodes_to(m: &Sent, got: &Message<'_>) -> bool {
-            match (m, got) {
-                (Sent::Ready(v, p), Message::Ready { version, pid }) => v == version && p == pid,
-                (Sent::Task(i, k, p), Message::Task { id, kind, payload }) => {
+        fn decodes_to(m: &Sent, got: &Frame<'_>) -> bool {
+            let payload = got.payload;
+            match (m, &got.message) {
+                (
+                    Sent::Ready(v, p),
+                    Message::Ready {
+                        version,
+                        pid,
+                        magic,
+                    },
+                ) => v == version && p == pid && *magic == READY_MAGIC && payload.is_empty(),
+                (Sent::Task(i, k, p), Message::Task { id, kind }) => {
                     i == id && k == kind && p == payload
                 }
-                (
-                    Sent::Done(i, t, p),
-                    Message::Done {
-                        id,
-                        compute_ns,
-                        payload,
-                    },
-                ) => i == id && t == compute_ns && p == payload,
+                (Sent::Done(i, t, p), Message::Done { id, compute_ns }) => {
+                    i == id && t == compute_ns && p == payload
+                }
                 (Sent::Failed(i, m), Message::Failed { id, message }) => {
                     // The longest prefix of at most 4096 bytes that ends between characters.
-                    let cut = (0..=m.len().min(4096))
+                    let cut = (0..=m.len().min(MAX_FAILURE_MESSAGE))
                         .rev()
                         .find(|&n| m.is_char_boundary(n))
                         .unwrap_or(0);
-                    i == id && *message == &m[..cut]
+                    i == id && *message == &m[..cut] && payload.is_empty()
                 }
-                (Sent::Shutdown, Message::Shutdown) => true,
+                (Sent::Shutdown, Message::Shutdown) => payload.is_empty(),
                 _ => false,
             }
         }
@@ -686,6 +822,33 @@ mod tests {
             }
 
             #[test]
+            fn a_stream_split_anywhere_reassembles(
+                messages in prop::collection::vec(sent(), 1..6),
+                cut in any::<prop::sample::Index>(),
+            ) {
+                let mut stream = Vec::new();
+                for m in &messages {
+                    encode(m, &mut stream);
+                }
+                // The parent's side receives the stream in two reads split at `cut`: frames are
+                // taken only once whole, and every one decodes to what was sent.
+                let cut = cut.index(stream.len() + 1);
+                let mut buf = Vec::new();
+                let mut got = 0;
+                for part in [&stream[..cut], &stream[cut..]] {
+                    buf.extend_from_slice(part);
+                    while let Some((body, used)) = frame_at(&buf).unwrap() {
+                        let frame = decode_body(&buf[body]).unwrap();
+                        prop_assert!(decodes_to(&messages[got], &frame));
+                        got += 1;
+                        buf.drain(..used);
+                    }
+                }
+                prop_assert_eq!(got, messages.len());
+                prop_assert!(buf.is_empty());
+            }
+
+            #[test]
             fn a_truncated_frame_is_an_error_not_a_panic(m in sent(), cut in any::<prop::sample::Index>()) {
                 let mut frame = Vec::new();
                 encode(&m, &mut frame);
@@ -698,6 +861,9 @@ mod tests {
                     matches!(e, ReadError::Protocol(ProtocolError::Truncated { .. })),
                     "{}", e
                 );
+                // A body cut short decodes to an error (or, for a payload, a shorter payload).
+                let body = &frame[HEADER..];
+                let _ = decode_body(&body[..cut.min(body.len())]);
             }
 
             #[test]

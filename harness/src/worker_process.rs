@@ -7,7 +7,7 @@
 //! ([`set_worker_program`]): the `parbench` binary points it at itself (`parbench worker`).
 
 use crate::children::Counter;
-use crate::protocol::{self, Message, ProtocolError};
+use crate::protocol::{self, Frame, Message, ProtocolError};
 use crate::sys;
 use std::ffi::OsString;
 use std::fmt;
@@ -258,11 +258,11 @@ pub enum WorkerError {
         message: String,
         stderr: StderrTail,
     },
-    #[error("the result of task {task} from worker process {pid} is unusable: {message}")]
+    #[error("the result of task {task} from worker process {pid} is unusable: {source}")]
     BadResult {
         pid: u32,
         task: usize,
-        message: String,
+        source: TaskError,
     },
     #[error("pipe to worker process {pid} failed: {source}")]
     Io { pid: u32, source: io::Error },
@@ -382,8 +382,12 @@ pub trait Tasks {
     /// Appends the payload of task `task` to `out`.
     fn encode(&mut self, task: usize, out: &mut Vec<u8>);
     /// Takes the result of task `task`; an `Err` fails the batch (and kills the workers).
-    fn absorb(&mut self, task: usize, result: &[u8]) -> Result<(), String>;
+    fn absorb(&mut self, task: usize, result: &[u8]) -> Result<(), TaskError>;
 }
+
+/// Why a task's payload or result could not be used: the caller's own error type, kept whole
+/// (its message is what a `failed` frame carries, or what a batch failure reports).
+pub type TaskError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// How a set uses its processes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -716,6 +720,17 @@ impl fmt::Debug for WorkerSet {
     }
 }
 
+/// A worker pipe that [`WorkerSet::pump`] waits on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pipe {
+    /// Frames from the worker.
+    Stdout,
+    /// The worker's diagnostics (the tail is kept for error reports).
+    Stderr,
+    /// Frames to the worker, when some are pending.
+    Stdin,
+}
+
 /// What a pump iteration is waiting for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Goal {
@@ -892,6 +907,8 @@ impl WorkerSet {
         }
     }
 
+    /// Drives the set until `goal` is reached: hands out tasks, writes and reads the pipes,
+    /// acts on frames and ended processes. Any error fails the set (every process is killed).
     fn pump(
         &mut self,
         goal: Goal,
@@ -900,207 +917,242 @@ impl WorkerSet {
         timeout: Duration,
         report: &mut BatchReport,
     ) -> Result<(), WorkerError> {
-        let mode = self.mode;
-        loop {
-            // Hand out work and start processes.
-            for slot in 0..self.slots.len() {
-                let Some(s) = sched.as_deref_mut() else {
-                    break;
-                };
-                let more = s.next < s.count;
-                match &mut self.slots[slot] {
-                    None if mode == Mode::Spawn && more => {
-                        match Proc::spawn(&self.program, &self.env) {
-                            Ok(p) => self.slots[slot] = Some(p),
-                            Err(e) => return Err(self.fail(e)),
-                        }
-                    }
-                    None if mode == Mode::Pool => {
-                        let e = WorkerError::Broken("the pool was not started".into());
-                        return Err(self.fail(e));
-                    }
-                    Some(p) if p.state == State::Idle => {
-                        // A spawned process serves one task, then exits.
-                        if mode == Mode::Spawn && (p.served > 0 || !more) {
-                            if self.sample_memory
-                                && let Some(m) = crate::memory::process_memory(p.pid)
-                            {
-                                report.memory.push((slot, m));
-                            }
-                            protocol::encode_shutdown(&mut p.out);
-                            p.state = State::Stopping {
-                                since: Instant::now(),
-                            };
-                        } else if more {
-                            let task = s.next;
-                            s.next += 1;
-                            let id = self.next_id;
-                            self.next_id += 1;
-                            let sent = Instant::now();
-                            let tasks = &mut *s.tasks;
-                            protocol::encode_task(&mut p.out, id, &s.kind, |out| {
-                                tasks.encode(task, out)
-                            });
-                            p.state = State::Busy { task, id, sent };
-                        }
-                    }
-                    _ => {}
+        let step =
+            |set: &mut Self, sched: &mut Option<&mut Sched<'_>>, report: &mut BatchReport| {
+                set.hand_out(sched.as_deref_mut(), report)?;
+                set.flush_all()?;
+                if set.reached(goal, sched.as_deref()) {
+                    return Ok(true);
                 }
-            }
-            // Write what is pending before waiting (most frames fit the pipe at once).
-            for slot in 0..self.slots.len() {
-                let Some(p) = self.slots[slot].as_mut() else {
-                    continue;
-                };
-                if p.wants_write() && p.flush_out().is_err() {
-                    let e = self.died(slot);
-                    return Err(self.fail(e));
+                if interrupted() {
+                    return Err(WorkerError::Interrupted);
                 }
-            }
-
-            let done = match goal {
-                Goal::AllIdle => self
-                    .slots
-                    .iter()
-                    .all(|p| p.as_ref().is_some_and(|p| p.state == State::Idle)),
-                Goal::Batch => {
-                    let s = sched.as_deref().expect("a batch");
-                    s.absorbed == s.count
-                        && (mode == Mode::Pool || self.slots.iter().all(Option::is_none))
-                }
-                Goal::AllGone => self.slots.iter().all(Option::is_none),
+                set.check_deadline(deadline, timeout)?;
+                set.wait_for_pipes(deadline)?;
+                set.handle_slots(sched.as_deref_mut(), deadline, report)?;
+                Ok(false)
             };
-            if done {
+        loop {
+            match step(self, &mut sched, report) {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) => return Err(self.fail(e)),
+            }
+        }
+    }
+
+    /// Starts processes (spawn mode) and hands the next tasks to idle workers; asks spawned
+    /// workers that have served their task to exit.
+    fn hand_out(
+        &mut self,
+        mut sched: Option<&mut Sched<'_>>,
+        report: &mut BatchReport,
+    ) -> Result<(), WorkerError> {
+        let mode = self.mode;
+        for slot in 0..self.slots.len() {
+            let Some(s) = sched.as_deref_mut() else {
                 return Ok(());
-            }
-            if interrupted() {
-                return Err(self.fail(WorkerError::Interrupted));
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                let slot = self
-                    .slots
-                    .iter()
-                    .position(|p| p.as_ref().is_some_and(|p| p.state != State::Idle))
-                    .unwrap_or(0);
-                let e = match self.slots[slot].as_mut() {
-                    Some(p) => {
-                        let what = match p.state {
-                            State::Starting => "become ready",
-                            State::Busy { .. } => "finish its task",
-                            State::Stopping { .. } => "exit after the shutdown request",
-                            State::Idle => "respond",
-                        };
-                        let pid = p.pid;
-                        p.kill_and_reap();
-                        WorkerError::Timeout {
-                            pid,
-                            what,
-                            limit: timeout,
-                            stderr: p.stderr_tail(),
-                        }
+            };
+            let more = s.next < s.count;
+            match &mut self.slots[slot] {
+                None if mode == Mode::Spawn && more => {
+                    self.slots[slot] = Some(Proc::spawn(&self.program, &self.env)?);
+                }
+                None if mode == Mode::Pool => {
+                    return Err(WorkerError::Broken("the pool was not started".into()));
+                }
+                // A spawned process serves one task, then exits.
+                Some(p)
+                    if p.state == State::Idle && mode == Mode::Spawn && (p.served > 0 || !more) =>
+                {
+                    if self.sample_memory
+                        && let Some(m) = crate::memory::process_memory(p.pid)
+                    {
+                        report.memory.push((slot, m));
                     }
-                    None => WorkerError::Broken("timed out with no worker running".into()),
-                };
-                return Err(self.fail(e));
+                    protocol::encode_shutdown(&mut p.out);
+                    p.state = State::Stopping {
+                        since: Instant::now(),
+                    };
+                }
+                Some(p) if p.state == State::Idle && more => {
+                    let task = s.next;
+                    s.next += 1;
+                    let id = self.next_id;
+                    self.next_id += 1;
+                    let sent = Instant::now();
+                    let tasks = &mut *s.tasks;
+                    protocol::encode_task(&mut p.out, id, &s.kind, |out| tasks.encode(task, out));
+                    p.state = State::Busy { task, id, sent };
+                }
+                _ => {}
             }
+        }
+        Ok(())
+    }
 
-            // Wait for any pipe to be ready.
-            let mut interests = Vec::new();
-            let mut owners = Vec::new();
-            for (slot, p) in self.slots.iter().enumerate() {
-                let Some(p) = p else { continue };
-                if !p.stdout_eof {
-                    interests.push(sys::Interest {
-                        fd: p.stdout.as_fd(),
-                        read: true,
-                        write: false,
-                    });
-                    owners.push((slot, 0u8));
-                }
-                if let Some(e) = &p.stderr {
-                    interests.push(sys::Interest {
-                        fd: e.as_fd(),
-                        read: true,
-                        write: false,
-                    });
-                    owners.push((slot, 1));
-                }
-                if p.wants_write() {
-                    interests.push(sys::Interest {
-                        fd: p.stdin.as_ref().expect("stdin").as_fd(),
-                        read: false,
-                        write: true,
-                    });
-                    owners.push((slot, 2));
-                }
+    /// Writes what is pending before waiting (most frames fit the pipe at once).
+    fn flush_all(&mut self) -> Result<(), WorkerError> {
+        for slot in 0..self.slots.len() {
+            let Some(p) = self.slots[slot].as_mut() else {
+                continue;
+            };
+            if p.wants_write() && p.flush_out().is_err() {
+                return Err(self.died(slot));
             }
-            let left = deadline.saturating_duration_since(now);
-            let wait_ms = (left.as_millis().min(POLL_SLICE_MS as u128) as i32).max(1);
-            let ready = sys::poll(&interests, wait_ms).map_err(WorkerError::Poll)?;
-            for (&(slot, which), r) in owners.iter().zip(&ready) {
-                if !(r.readable || r.writable || r.closed) {
-                    continue;
-                }
-                let Some(p) = self.slots[slot].as_mut() else {
-                    continue;
-                };
-                match which {
-                    0 => {
-                        if let Err(source) = p.fill_in() {
-                            let pid = p.pid;
-                            return Err(self.fail(WorkerError::Io { pid, source }));
-                        }
-                    }
-                    1 => p.drain_stderr(),
-                    _ => {
-                        if p.flush_out().is_err() {
-                            let e = self.died(slot);
-                            return Err(self.fail(e));
-                        }
-                    }
-                }
-            }
+        }
+        Ok(())
+    }
 
-            // Handle complete frames and ended processes.
-            for slot in 0..self.slots.len() {
-                if let Err(e) = self.handle_frames(slot, sched.as_deref_mut(), report) {
-                    return Err(self.fail(e));
-                }
-                let Some(p) = self.slots[slot].as_mut() else {
-                    continue;
+    /// Whether the set has reached `goal`.
+    fn reached(&self, goal: Goal, sched: Option<&Sched<'_>>) -> bool {
+        match goal {
+            Goal::AllIdle => self
+                .slots
+                .iter()
+                .all(|p| p.as_ref().is_some_and(|p| p.state == State::Idle)),
+            Goal::Batch => {
+                let s = sched.expect("a batch");
+                s.absorbed == s.count
+                    && (self.mode == Mode::Pool || self.slots.iter().all(Option::is_none))
+            }
+            Goal::AllGone => self.slots.iter().all(Option::is_none),
+        }
+    }
+
+    /// Past the deadline: kills the first worker that is not idle and says what it was doing.
+    fn check_deadline(&mut self, deadline: Instant, timeout: Duration) -> Result<(), WorkerError> {
+        if Instant::now() < deadline {
+            return Ok(());
+        }
+        let slot = self
+            .slots
+            .iter()
+            .position(|p| p.as_ref().is_some_and(|p| p.state != State::Idle))
+            .unwrap_or(0);
+        Err(match self.slots[slot].as_mut() {
+            Some(p) => {
+                let what = match p.state {
+                    State::Starting => "become ready",
+                    State::Busy { .. } => "finish its task",
+                    State::Stopping { .. } => "exit after the shutdown request",
+                    State::Idle => "respond",
                 };
-                if !p.stdout_eof {
-                    continue;
+                let pid = p.pid;
+                p.kill_and_reap();
+                WorkerError::Timeout {
+                    pid,
+                    what,
+                    limit: timeout,
+                    stderr: p.stderr_tail(),
                 }
-                if let State::Stopping { since } = p.state {
-                    let reaped = p
-                        .reap_within(deadline.saturating_duration_since(Instant::now()))
-                        .map_err(|source| WorkerError::Io { pid: p.pid, source });
-                    match reaped {
-                        Ok(Some(r)) => {
-                            report.teardowns.push((slot, since.elapsed()));
-                            if !r.status.success() {
-                                let e = WorkerError::Exited {
-                                    pid: p.pid,
-                                    how: ExitDescription(r.status),
-                                    stage: Stage::Stopping,
-                                    stderr: p.stderr_tail(),
-                                };
-                                self.slots[slot] = None;
-                                return Err(self.fail(e));
-                            }
-                            self.slots[slot] = None;
-                        }
-                        Ok(None) => {} // the deadline check above kills it
-                        Err(e) => return Err(self.fail(e)),
+            }
+            None => WorkerError::Broken("timed out with no worker running".into()),
+        })
+    }
+
+    /// Waits (at most a poll slice, and not past the deadline) for any worker's pipe to be ready,
+    /// then reads stdout, drains stderr and writes stdin where they are.
+    fn wait_for_pipes(&mut self, deadline: Instant) -> Result<(), WorkerError> {
+        let mut interests = Vec::new();
+        let mut owners = Vec::new();
+        for (slot, p) in self.slots.iter().enumerate() {
+            let Some(p) = p else { continue };
+            let mut watch = |fd, pipe: Pipe| {
+                interests.push(sys::Interest {
+                    fd,
+                    read: pipe != Pipe::Stdin,
+                    write: pipe == Pipe::Stdin,
+                });
+                owners.push((slot, pipe));
+            };
+            if !p.stdout_eof {
+                watch(p.stdout.as_fd(), Pipe::Stdout);
+            }
+            if let Some(e) = &p.stderr {
+                watch(e.as_fd(), Pipe::Stderr);
+            }
+            if p.wants_write() {
+                watch(p.stdin.as_ref().expect("stdin").as_fd(), Pipe::Stdin);
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let wait_ms = (left.as_millis().min(POLL_SLICE_MS as u128) as i32).max(1);
+        let ready = sys::poll(&interests, wait_ms).map_err(WorkerError::Poll)?;
+        for (&(slot, pipe), r) in owners.iter().zip(&ready) {
+            if !(r.readable || r.writable || r.closed) {
+                continue;
+            }
+            let Some(p) = self.slots[slot].as_mut() else {
+                continue;
+            };
+            match pipe {
+                Pipe::Stdout => {
+                    if let Err(source) = p.fill_in() {
+                        return Err(WorkerError::Io { pid: p.pid, source });
                     }
-                } else {
-                    let e = self.died(slot);
-                    return Err(self.fail(e));
+                }
+                Pipe::Stderr => p.drain_stderr(),
+                Pipe::Stdin => {
+                    if p.flush_out().is_err() {
+                        return Err(self.died(slot));
+                    }
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Acts on every slot's complete frames, then on its process if its stdout ended: reaps a
+    /// stopping one, reports any other as dead.
+    fn handle_slots(
+        &mut self,
+        mut sched: Option<&mut Sched<'_>>,
+        deadline: Instant,
+        report: &mut BatchReport,
+    ) -> Result<(), WorkerError> {
+        for slot in 0..self.slots.len() {
+            self.handle_frames(slot, sched.as_deref_mut(), report)?;
+            let Some(p) = self.slots[slot].as_mut() else {
+                continue;
+            };
+            if !p.stdout_eof {
+                continue;
+            }
+            match p.state {
+                State::Stopping { since } => self.reap_stopped(slot, since, deadline, report)?,
+                _ => return Err(self.died(slot)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reaps `slot`'s process, which was asked to exit at `since` and closed its stdout; one that
+    /// is not reaped by the deadline is left for the deadline check to kill.
+    fn reap_stopped(
+        &mut self,
+        slot: usize,
+        since: Instant,
+        deadline: Instant,
+        report: &mut BatchReport,
+    ) -> Result<(), WorkerError> {
+        let p = self.slots[slot].as_mut().expect("a process in the slot");
+        let pid = p.pid;
+        let reaped = p
+            .reap_within(deadline.saturating_duration_since(Instant::now()))
+            .map_err(|source| WorkerError::Io { pid, source })?;
+        let Some(r) = reaped else {
+            return Ok(());
+        };
+        report.teardowns.push((slot, since.elapsed()));
+        let failed = (!r.status.success()).then(|| WorkerError::Exited {
+            pid,
+            how: ExitDescription(r.status),
+            stage: Stage::Stopping,
+            stderr: p.stderr_tail(),
+        });
+        self.slots[slot] = None;
+        failed.map_or(Ok(()), Err)
     }
 
     /// Decodes and acts on every complete frame `slot` has received.
@@ -1152,8 +1204,8 @@ impl WorkerSet {
             };
             let pid = p.pid;
             let stage = p.state.stage();
-            let message = match protocol::decode_body(&p.inbuf[body]) {
-                Ok(m) => m,
+            let Frame { message, payload } = match protocol::decode_body(&p.inbuf[body]) {
+                Ok(f) => f,
                 Err(error) => {
                     p.kill_and_reap();
                     return Err(WorkerError::Protocol {
@@ -1180,7 +1232,6 @@ impl WorkerSet {
                     Message::Done {
                         id: got,
                         compute_ns,
-                        payload,
                     },
                     State::Busy { task, id, sent },
                 ) if got == id => {
@@ -1191,7 +1242,7 @@ impl WorkerSet {
                     })?;
                     s.tasks
                         .absorb(task, payload)
-                        .map_err(|message| WorkerError::BadResult { pid, task, message })?;
+                        .map_err(|source| WorkerError::BadResult { pid, task, source })?;
                     let round_trip = sent.elapsed();
                     report.tasks.push(TaskTiming {
                         slot,
@@ -1259,7 +1310,7 @@ pub struct Computed {
 
 /// A worker's computation: `handler(kind, payload, out)`.
 pub type TaskHandler<'a> =
-    dyn FnMut(&str, &mut [u8], &mut Vec<u8>) -> Result<Computed, String> + 'a;
+    dyn FnMut(&str, &mut [u8], &mut Vec<u8>) -> Result<Computed, TaskError> + 'a;
 
 /// The worker side: computes the tasks it is sent with `handler(kind, payload, out)`, which
 /// either appends the result to `out` or computes it in place in `payload`, and returns the
@@ -1270,8 +1321,8 @@ pub fn serve(handler: &mut TaskHandler<'_>) -> Result<(), ServeError> {
         let parent: u32 = parent
             .to_str()
             .and_then(|s| s.parse().ok())
-            .ok_or_else(|| ServeError::Setup(format!("{PARENT_ENV} is not a process id")))?;
-        sys::die_with_parent(parent).map_err(|e| ServeError::Setup(e.to_string()))?;
+            .ok_or_else(|| ServeError::ParentId(parent.clone()))?;
+        sys::die_with_parent(parent).map_err(ServeError::DieWithParent)?;
     }
     use std::os::fd::AsFd;
     let stdin = std::fs::File::from(
@@ -1302,28 +1353,30 @@ pub fn serve(handler: &mut TaskHandler<'_>) -> Result<(), ServeError> {
             return Ok(());
         }
         let (id, payload_at) = match protocol::decode_body(reader.body()) {
-            Ok(Message::Shutdown) => return Ok(()),
-            Ok(Message::Task {
-                id,
-                kind: k,
+            Ok(Frame {
+                message: Message::Shutdown,
+                ..
+            }) => return Ok(()),
+            Ok(Frame {
+                message: Message::Task { id, kind: k },
                 payload,
             }) => {
                 kind.clear();
                 kind.push_str(k);
                 (id, reader.body().len() - payload.len())
             }
-            Ok(other) => return Err(ServeError::Unexpected(other.name())),
+            Ok(other) => return Err(ServeError::Unexpected(other.message.name())),
             Err(e) => return Err(ServeError::Protocol(e)),
         };
         let payload = &mut reader.body_mut()[payload_at..];
-        let at = protocol::begin_done(&mut out, id);
+        protocol::begin_done(&mut out);
         match handler(&kind, payload, &mut out) {
             Ok(Computed {
                 compute,
                 result: ResultAt::Out,
             }) => {
-                protocol::finish_done(&mut out, at, compute.as_nanos() as u64);
-                protocol::write_frames(&mut stdout, &out).map_err(ServeError::Io)?;
+                let start = protocol::finish_done(&mut out, id, compute.as_nanos() as u64);
+                protocol::write_frames(&mut stdout, &out[start..]).map_err(ServeError::Io)?;
             }
             Ok(Computed {
                 compute,
@@ -1339,9 +1392,9 @@ pub fn serve(handler: &mut TaskHandler<'_>) -> Result<(), ServeError> {
                 stdout.write_all(&out).map_err(ServeError::Io)?;
                 protocol::write_frames(&mut stdout, payload).map_err(ServeError::Io)?;
             }
-            Err(message) => {
+            Err(error) => {
                 out.clear();
-                protocol::encode_failed(&mut out, id, &message);
+                protocol::encode_failed(&mut out, id, &error.to_string());
                 protocol::write_frames(&mut stdout, &out).map_err(ServeError::Io)?;
             }
         }
@@ -1351,8 +1404,10 @@ pub fn serve(handler: &mut TaskHandler<'_>) -> Result<(), ServeError> {
 /// Why a worker stopped serving.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("worker setup failed: {0}")]
-    Setup(String),
+    #[error("worker setup failed: {PARENT_ENV} is not a process id: {0:?}")]
+    ParentId(OsString),
+    #[error("worker setup failed: cannot arrange to die with the parent: {0}")]
+    DieWithParent(#[source] io::Error),
     #[error("worker pipe failed: {0}")]
     Io(io::Error),
     #[error("the parent sent a malformed frame: {0}")]
@@ -1487,7 +1542,7 @@ mod tests {
         fn encode(&mut self, _task: usize, out: &mut Vec<u8>) {
             out.extend_from_slice(b"hi");
         }
-        fn absorb(&mut self, task: usize, result: &[u8]) -> Result<(), String> {
+        fn absorb(&mut self, task: usize, result: &[u8]) -> Result<(), TaskError> {
             self.0.push((task, result.to_vec()));
             Ok(())
         }
@@ -1499,9 +1554,10 @@ mod tests {
         let mut task = Vec::new();
         protocol::encode_task(&mut task, 0, "echo", |p| p.extend_from_slice(b"hi"));
         let mut done = Vec::new();
-        let at = protocol::begin_done(&mut done, 0);
+        protocol::begin_done(&mut done);
         done.extend_from_slice(b"ok");
-        protocol::finish_done(&mut done, at, 1000);
+        let start = protocol::finish_done(&mut done, 0, 1000);
+        done.drain(..start);
         let esc = |b: &[u8]| b.iter().map(|x| format!("\\{x:03o}")).collect::<String>();
         let script = format!(
             "printf '{}'; head -c {} >/dev/null; printf '{}'; head -c 5 >/dev/null",

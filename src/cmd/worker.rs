@@ -31,7 +31,7 @@ pub(crate) fn worker() -> anyhow::Result<Outcome> {
     }
     #[cfg(unix)]
     {
-        parbench_suites::processes::worker::run().map_err(anyhow::Error::msg)?;
+        parbench_suites::processes::worker::run()?;
         Ok(Outcome::Success)
     }
     #[cfg(not(unix))]

@@ -2,18 +2,16 @@
 //! `<launcher> __parbench-launch [--env KEY=VALUE]... -- PROGRAM ARGS...` with a socket as its
 //! stdin and parbench's capture pipes as its stdout and stderr. It starts the program (stdin
 //! `/dev/null`, stdout and stderr inherited), waits for it, and writes one report to the socket:
-//!
-//! | bytes | field |
-//! |---|---|
-//! | 4 | magic `PBLR` |
-//! | 1 | version (1) |
-//! | 1 | kind: 0 exited, 1 could not be started |
-//! | kind 0: 4 + 5 × 8 | raw wait status (`i32`), wall, user and system time (ns), `ru_maxrss` and the launcher's own peak RSS after the program exited (bytes; 0 unknown), all little-endian |
-//! | kind 1: the rest | the error message (UTF-8) |
+//! a [`ReportHeader`] (magic `PBLR`, version) then a [`Report`], in the binary encoding of
+//! [`crate::protocol`] (postcard). An exited program's report carries the raw wait status, the
+//! wall, user and system time, `ru_maxrss` and the launcher's own peak RSS after the program
+//! exited (bytes; 0 unknown); a program that could not be started, the error message.
 //!
 //! If the socket closes before the program exits (parbench died), the launcher kills the program.
 
+use crate::protocol::{self, DecodeError};
 use crate::sys;
+use serde::{Deserialize, Serialize};
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
 use std::os::fd::AsFd;
@@ -29,13 +27,18 @@ pub const LAUNCH_ARG: &str = "__parbench-launch";
 pub(crate) const ENV_FLAG: &str = "--env";
 
 const MAGIC: [u8; 4] = *b"PBLR";
-const VERSION: u8 = 1;
-const KIND_EXITED: u8 = 0;
-const KIND_SPAWN_FAILED: u8 = 1;
-const EXITED_LEN: usize = 6 + 4 + 5 * 8;
+/// 2: postcard-encoded (1 was a hand-written layout).
+const VERSION: u32 = 2;
+
+/// What opens every report: a launcher of another parbench build is recognised as such.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ReportHeader {
+    magic: [u8; 4],
+    version: u32,
+}
 
 /// What the launcher reported.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Report {
     Exited {
         status: i32,
@@ -48,74 +51,64 @@ pub(crate) enum Report {
     SpawnFailed(String),
 }
 
-fn encode_exited(status: i32, wall: Duration, usage: &sys::ChildUsage, floor: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(EXITED_LEN);
-    out.extend_from_slice(&MAGIC);
-    out.push(VERSION);
-    out.push(KIND_EXITED);
-    out.extend_from_slice(&status.to_le_bytes());
-    for v in [
-        wall.as_nanos() as u64,
-        usage.user.as_nanos() as u64,
-        usage.system.as_nanos() as u64,
-        usage.max_rss,
-        floor,
-    ] {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
+/// A launcher's report that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ReportError {
+    #[error("the launcher ended without reporting (was it killed?)")]
+    Missing,
+    #[error(
+        "the launcher sent {len} bytes that are not a report (is the launcher program a parbench of another version?)"
+    )]
+    NotAReport { len: usize },
+    #[error("the launcher speaks report version {found}, this parbench {VERSION}")]
+    Version { found: u32 },
+    #[error("the launcher's report is unusable: {0}")]
+    Decode(#[from] DecodeError),
+}
+
+fn encode(report: &Report) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    let header = ReportHeader {
+        magic: MAGIC,
+        version: VERSION,
+    };
+    protocol::encode_into(&mut out, &header);
+    protocol::encode_into(&mut out, report);
     out
+}
+
+fn encode_exited(status: i32, wall: Duration, usage: &sys::ChildUsage, floor: u64) -> Vec<u8> {
+    encode(&Report::Exited {
+        status,
+        wall,
+        user: usage.user,
+        system: usage.system,
+        max_rss: usage.max_rss,
+        floor,
+    })
 }
 
 fn encode_spawn_failed(message: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(&MAGIC);
-    out.push(VERSION);
-    out.push(KIND_SPAWN_FAILED);
-    out.extend_from_slice(message.as_bytes());
-    out
+    encode(&Report::SpawnFailed(message.to_string()))
 }
 
-/// Decodes a report; the error says what was wrong with it.
-pub(crate) fn decode_report(bytes: &[u8]) -> Result<Report, String> {
+/// Decodes a report, strictly (bytes after it are an error).
+pub(crate) fn decode_report(bytes: &[u8]) -> Result<Report, ReportError> {
     if bytes.is_empty() {
-        return Err("the launcher ended without reporting (was it killed?)".into());
+        return Err(ReportError::Missing);
     }
-    if bytes.len() < 6 || bytes[..4] != MAGIC {
-        return Err(format!(
-            "the launcher sent {} bytes that are not a report (is the launcher program a parbench of another version?)",
-            bytes.len()
-        ));
+    let not_a_report = ReportError::NotAReport { len: bytes.len() };
+    let (header, rest) = protocol::decode_prefix::<ReportHeader>(bytes, "report header")
+        .map_err(|_| not_a_report.clone())?;
+    if header.magic != MAGIC {
+        return Err(not_a_report);
     }
-    if bytes[4] != VERSION {
-        return Err(format!(
-            "the launcher speaks report version {}, this parbench {VERSION}",
-            bytes[4]
-        ));
+    if header.version != VERSION {
+        return Err(ReportError::Version {
+            found: header.version,
+        });
     }
-    match bytes[5] {
-        KIND_EXITED if bytes.len() == EXITED_LEN => {
-            let u64_at = |i: usize| {
-                let at = 10 + 8 * i;
-                u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
-            };
-            Ok(Report::Exited {
-                status: i32::from_le_bytes(bytes[6..10].try_into().expect("4 bytes")),
-                wall: Duration::from_nanos(u64_at(0)),
-                user: Duration::from_nanos(u64_at(1)),
-                system: Duration::from_nanos(u64_at(2)),
-                max_rss: u64_at(3),
-                floor: u64_at(4),
-            })
-        }
-        KIND_EXITED => Err(format!(
-            "the launcher's report is {} bytes long, expected {EXITED_LEN}",
-            bytes.len()
-        )),
-        KIND_SPAWN_FAILED => Ok(Report::SpawnFailed(
-            String::from_utf8_lossy(&bytes[6..]).into_owned(),
-        )),
-        other => Err(format!("the launcher's report has unknown kind {other}")),
-    }
+    Ok(protocol::decode_exact(rest, "launcher report")?)
 }
 
 /// The parsed launcher command line.
@@ -126,21 +119,34 @@ struct Invocation {
     args: Vec<OsString>,
 }
 
-fn parse(args: &[OsString]) -> Result<Invocation, String> {
+/// A launcher command line that parbench did not write.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum ArgsError {
+    #[error("{ENV_FLAG} needs KEY=VALUE")]
+    EnvMissing,
+    #[error("{ENV_FLAG} {0:?}: expected KEY=VALUE")]
+    EnvNotPair(OsString),
+    #[error("unexpected argument {0:?}")]
+    Unexpected(OsString),
+    #[error("missing `-- PROGRAM ARGS...`")]
+    NoSeparator,
+    #[error("missing the program after `--`")]
+    NoProgram,
+}
+
+fn parse(args: &[OsString]) -> Result<Invocation, ArgsError> {
     let mut env = Vec::new();
     let mut i = 0;
     loop {
         match args.get(i).map(|a| a.as_os_str()) {
             Some(a) if a == OsStr::new(ENV_FLAG) => {
-                let pair = args
-                    .get(i + 1)
-                    .ok_or_else(|| format!("{ENV_FLAG} needs KEY=VALUE"))?;
+                let pair = args.get(i + 1).ok_or(ArgsError::EnvMissing)?;
                 let bytes = pair.as_bytes();
                 let eq = bytes
                     .iter()
                     .position(|&b| b == b'=')
                     .filter(|&p| p > 0)
-                    .ok_or_else(|| format!("{ENV_FLAG} {pair:?}: expected KEY=VALUE"))?;
+                    .ok_or_else(|| ArgsError::EnvNotPair(pair.clone()))?;
                 env.push((
                     OsStr::from_bytes(&bytes[..eq]).to_owned(),
                     OsStr::from_bytes(&bytes[eq + 1..]).to_owned(),
@@ -148,14 +154,11 @@ fn parse(args: &[OsString]) -> Result<Invocation, String> {
                 i += 2;
             }
             Some(a) if a == OsStr::new("--") => break,
-            Some(a) => return Err(format!("unexpected argument {a:?}")),
-            None => return Err("missing `-- PROGRAM ARGS...`".into()),
+            Some(a) => return Err(ArgsError::Unexpected(a.to_owned())),
+            None => return Err(ArgsError::NoSeparator),
         }
     }
-    let program = args
-        .get(i + 1)
-        .cloned()
-        .ok_or_else(|| "missing the program after `--`".to_string())?;
+    let program = args.get(i + 1).cloned().ok_or(ArgsError::NoProgram)?;
     Ok(Invocation {
         env,
         program,
@@ -299,9 +302,15 @@ mod tests {
         );
         assert_eq!(inv.program, "./solver");
         assert_eq!(inv.args, os(&["--env", "--", "$(id); rm *"]));
-        assert!(parse(&os(&["--env", "=x", "--", "p"])).is_err());
-        assert!(parse(&os(&["x"])).is_err());
-        assert!(parse(&os(&["--"])).is_err());
+        assert_eq!(
+            parse(&os(&["--env", "=x", "--", "p"])).unwrap_err(),
+            ArgsError::EnvNotPair("=x".into())
+        );
+        assert_eq!(
+            parse(&os(&["x"])).unwrap_err(),
+            ArgsError::Unexpected("x".into())
+        );
+        assert_eq!(parse(&os(&["--"])).unwrap_err(), ArgsError::NoProgram);
     }
 
     #[test]
@@ -327,20 +336,35 @@ mod tests {
             decode_report(&encode_spawn_failed("No such file")).unwrap(),
             Report::SpawnFailed("No such file".into())
         );
-        assert!(
-            decode_report(b"")
-                .unwrap_err()
-                .contains("without reporting")
+        assert_eq!(decode_report(b"").unwrap_err(), ReportError::Missing);
+        let e = decode_report(b"hello world").unwrap_err();
+        assert_eq!(e, ReportError::NotAReport { len: 11 });
+        assert!(e.to_string().contains("not a report"), "{e}");
+        let e = decode_report(&bytes[..20]).unwrap_err();
+        assert!(matches!(e, ReportError::Decode(_)), "{e}");
+        let mut long = bytes.clone();
+        long.push(0);
+        let e = decode_report(&long).unwrap_err();
+        assert!(e.to_string().contains("1 unexpected bytes"), "{e}");
+        let mut old = Vec::new();
+        protocol::encode_into(
+            &mut old,
+            &ReportHeader {
+                magic: MAGIC,
+                version: 1,
+            },
         );
-        assert!(
-            decode_report(b"hello world")
-                .unwrap_err()
-                .contains("not a report")
+        assert_eq!(
+            decode_report(&old).unwrap_err(),
+            ReportError::Version { found: 1 }
         );
-        assert!(
-            decode_report(&bytes[..20])
-                .unwrap_err()
-                .contains("bytes long")
-        );
+        // An unknown report kind.
+        let mut odd = old.clone();
+        odd[4] = VERSION as u8;
+        odd.push(9);
+        assert!(matches!(
+            decode_report(&odd).unwrap_err(),
+            ReportError::Decode(_)
+        ));
     }
 }

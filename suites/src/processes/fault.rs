@@ -3,9 +3,10 @@
 //! containment can be seen and tested end to end.
 
 use super::worker::START_DELAY_ENV;
-use super::{Fields, Job, put_u64};
+use super::{Job, TaskError, get, put};
 pub use crate::kernels::fault::sum_range;
 use crate::workload::{Answer, Execution, Problem, WorkloadError};
+use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 pub const KIND: &str = "fault";
 
 /// What the worker does wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Fault {
     /// Nothing: the processes variants verify.
     None,
@@ -45,17 +46,28 @@ impl Fault {
     pub fn parse(name: &str) -> Option<Fault> {
         Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
     }
+}
 
-    fn code(self) -> u8 {
-        Self::ALL
-            .iter()
-            .position(|(_, f)| *f == self)
-            .expect("listed") as u8
-    }
+/// A task: sum the range, and misbehave as `fault` says if `fire`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultTask {
+    /// The fault to inject.
+    pub fault: Fault,
+    /// Whether this task injects it.
+    pub fire: bool,
+    /// The problem's seed.
+    pub seed: u64,
+    /// First item.
+    pub start: u64,
+    /// One past the last item.
+    pub end: u64,
+}
 
-    fn from_code(code: u8) -> Option<Fault> {
-        Self::ALL.get(code as usize).map(|(_, f)| *f)
-    }
+/// A task's result: the range's sum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultResult {
+    /// The partial sum.
+    pub sum: u64,
 }
 
 /// The parent's side: hands out ranges, sums the partial sums; decides when the fault fires.
@@ -102,19 +114,19 @@ impl Job for FaultJob {
     }
 
     fn encode(&mut self, task: usize, range: Range<u64>, out: &mut Vec<u8>) {
-        let fire = task == 0 && self.iteration >= self.on_iteration;
-        out.push(self.fault.code());
-        out.push(fire as u8);
-        put_u64(out, self.seed);
-        put_u64(out, range.start);
-        put_u64(out, range.end);
+        let task = FaultTask {
+            fault: self.fault,
+            fire: task == 0 && self.iteration >= self.on_iteration,
+            seed: self.seed,
+            start: range.start,
+            end: range.end,
+        };
+        put(out, &task);
     }
 
-    fn absorb(&mut self, _task: usize, _range: Range<u64>, result: &[u8]) -> Result<(), String> {
-        let mut f = Fields(result);
-        let part = f.u64("sum")?;
-        f.end()?;
-        self.sum[0] = self.sum[0].wrapping_add(part);
+    fn absorb(&mut self, _task: usize, _range: Range<u64>, result: &[u8]) -> Result<(), TaskError> {
+        let FaultResult { sum } = get(result, "fault result")?;
+        self.sum[0] = self.sum[0].wrapping_add(sum);
         Ok(())
     }
 
@@ -139,13 +151,14 @@ impl Job for FaultJob {
 }
 
 /// The worker's side: sums its range, misbehaving as told.
-pub fn serve(payload: &[u8], out: &mut Vec<u8>) -> Result<Duration, String> {
-    let mut f = Fields(payload);
-    let code = f.u8("fault")?;
-    let fault = Fault::from_code(code).ok_or_else(|| format!("unknown fault code {code}"))?;
-    let fire = f.u8("fire")? != 0;
-    let (seed, start, end) = (f.u64("seed")?, f.u64("start")?, f.u64("end")?);
-    f.end()?;
+pub fn serve(payload: &[u8], out: &mut Vec<u8>) -> Result<Duration, TaskError> {
+    let FaultTask {
+        fault,
+        fire,
+        seed,
+        start,
+        end,
+    } = get(payload, "fault task")?;
     let t = Instant::now();
     let mut sum = sum_range(seed, start..end);
     let compute = t.elapsed();
@@ -171,7 +184,7 @@ pub fn serve(payload: &[u8], out: &mut Vec<u8>) -> Result<Duration, String> {
             Fault::None | Fault::SlowStart => {}
         }
     }
-    put_u64(out, sum);
+    put(out, &FaultResult { sum });
     Ok(compute)
 }
 
@@ -199,11 +212,15 @@ mod tests {
     }
 
     #[test]
-    fn names_and_codes_round_trip() {
+    fn names_and_encodings_round_trip() {
         for (name, f) in Fault::ALL {
             assert_eq!(Fault::parse(name), Some(f));
-            assert_eq!(Fault::from_code(f.code()), Some(f));
+            let mut b = Vec::new();
+            put(&mut b, &f);
+            assert_eq!(get::<Fault>(&b, "fault").unwrap(), f);
         }
+        // An unknown fault is a decoding error, not a panic.
+        assert!(get::<Fault>(&[7], "fault").is_err());
         assert_eq!(
             crate::kernels::fault::FAULTS.to_vec(),
             Fault::ALL.map(|(n, _)| n).to_vec()

@@ -3,13 +3,30 @@
 //! band per worker) leave workers idle while smaller chunks handed out on demand
 //! (`processes-pool`) keep them busy: the chapter's `Process` versus `Pool.map`.
 
-use super::{Fields, Job, put_u64};
+use super::{Job, TaskError, Values, get, put};
 use crate::kernels::mandelbrot::{MAX_ITER, VIEW, height_of, render_rows};
 use crate::workload::{Answer, Execution, Problem, WorkloadError};
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
 pub const KIND: &str = "mandelbrot";
+
+/// A task: render rows `start..end` of a `width` x `height` image. Its result is the band's
+/// escape counts, [`Values`] of `u32`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MandelbrotTask {
+    /// Image width in pixels.
+    pub width: u64,
+    /// Image height in pixels.
+    pub height: u64,
+    /// Iteration limit per pixel.
+    pub max_iter: u32,
+    /// First row.
+    pub start: u64,
+    /// One past the last row.
+    pub end: u64,
+}
 
 /// The parent's side: hands out bands of rows, places the returned counts in the image.
 #[derive(Debug)]
@@ -49,25 +66,20 @@ impl Job for MandelbrotJob {
     }
 
     fn encode(&mut self, _task: usize, rows: Range<u64>, out: &mut Vec<u8>) {
-        put_u64(out, self.width as u64);
-        put_u64(out, self.height as u64);
-        put_u64(out, self.max_iter as u64);
-        put_u64(out, rows.start);
-        put_u64(out, rows.end);
+        let task = MandelbrotTask {
+            width: self.width as u64,
+            height: self.height as u64,
+            max_iter: self.max_iter,
+            start: rows.start,
+            end: rows.end,
+        };
+        put(out, &task);
     }
 
-    fn absorb(&mut self, _task: usize, rows: Range<u64>, result: &[u8]) -> Result<(), String> {
+    fn absorb(&mut self, _task: usize, rows: Range<u64>, result: &[u8]) -> Result<(), TaskError> {
         let band =
             &mut self.image[rows.start as usize * self.width..rows.end as usize * self.width];
-        if result.len() != band.len() * 4 {
-            return Err(format!(
-                "{} result bytes for {} pixels",
-                result.len(),
-                band.len()
-            ));
-        }
-        bytemuck::cast_slice_mut::<u32, u8>(band).copy_from_slice(result);
-        Ok(())
+        get::<Values<'_>>(result, "mandelbrot result")?.copy_into(band, "pixels")
     }
 
     fn digest(&self) -> u64 {
@@ -88,32 +100,32 @@ pub fn serve(
     state: &mut super::worker::WorkerState,
     payload: &[u8],
     out: &mut Vec<u8>,
-) -> Result<Duration, String> {
-    let mut f = Fields(payload);
-    let width = f.u64("width")? as usize;
-    let height = f.u64("height")? as usize;
-    let max_iter = u32::try_from(f.u64("max-iter")?).map_err(|_| "max-iter too large")?;
-    let (start, end) = (f.u64("start")? as usize, f.u64("end")? as usize);
-    f.end()?;
-    if start > end || end > height {
-        return Err(format!("rows {start}..{end} are outside 0..{height}"));
+) -> Result<Duration, TaskError> {
+    let task: MandelbrotTask = get(payload, "mandelbrot task")?;
+    if task.start > task.end || task.end > task.height {
+        return Err(TaskError::OutOfRange {
+            what: "rows",
+            start: task.start,
+            end: task.end,
+            limit: task.height,
+        });
     }
-    let pixels = (end - start)
-        .checked_mul(width)
-        .filter(|&p| p <= 1 << 28)
-        .ok_or_else(|| {
-            format!(
-                "a band of {} rows of {width} pixels is too large",
-                end - start
-            )
-        })?;
+    let band_pixels = (task.end - task.start).saturating_mul(task.width);
+    if band_pixels > 1 << 28 {
+        return Err(TaskError::TooLarge {
+            what: "a band of pixels",
+            value: band_pixels,
+        });
+    }
+    let (width, height, max_iter) = (task.width as usize, task.height as usize, task.max_iter);
+    let (start, end, pixels) = (task.start as usize, task.end as usize, band_pixels as usize);
     let band = &mut state.counts;
     band.clear();
     band.resize(pixels, 0);
     let t = Instant::now();
     render_rows(&VIEW, width, height, start..end, max_iter, band);
     let compute = t.elapsed();
-    out.extend_from_slice(bytemuck::cast_slice(band));
+    put(out, &Values::of(band));
     Ok(compute)
 }
 

@@ -4,15 +4,32 @@
 //! worker packs B's panels and multiplies with the same blocked kernel as the thread variants.
 
 use super::particles::load;
-use super::{Fields, Job, put_str, put_u64};
+use super::{Job, ShmTask, TaskError, Values, get, put};
 use crate::kernels::matmul::{NR, input, multiply_rows, pack_b_panel, panels, tolerance};
 use crate::shm::{SharedFile, SharedView};
 use crate::workload::{Answer, Execution, Problem, WorkloadError};
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
 pub const KIND_PIPE: &str = "matmul-pipe";
 pub const KIND_SHM: &str = "matmul-shm";
+
+/// A pipe task: its rows of A and all of B (row-major `f64` values). Its result is its rows of
+/// C, [`Values`] of `f64`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipeTask<'a> {
+    /// The side of the matrices.
+    pub n: u64,
+    /// The rows of A carried (and of C asked for).
+    pub rows: u64,
+    /// `rows` rows of A.
+    #[serde(borrow)]
+    pub a: Values<'a>,
+    /// All of B.
+    #[serde(borrow)]
+    pub b: Values<'a>,
+}
 
 /// Largest side a task may ask for (as `matmul` itself allows).
 const MAX_SIDE: usize = 1 << 16;
@@ -97,25 +114,20 @@ impl Job for PipeJob {
 
     fn encode(&mut self, _task: usize, rows: Range<u64>, out: &mut Vec<u8>) {
         let n = self.n;
-        put_u64(out, n as u64);
-        put_u64(out, rows.end - rows.start);
         let (r0, r1) = (rows.start as usize, rows.end as usize);
-        out.extend_from_slice(bytemuck::cast_slice(&self.a[r0 * n..r1 * n]));
-        out.extend_from_slice(bytemuck::cast_slice(&self.b));
+        let task = PipeTask {
+            n: n as u64,
+            rows: rows.end - rows.start,
+            a: Values::of(&self.a[r0 * n..r1 * n]),
+            b: Values::of(&self.b),
+        };
+        put(out, &task);
     }
 
-    fn absorb(&mut self, _task: usize, rows: Range<u64>, result: &[u8]) -> Result<(), String> {
+    fn absorb(&mut self, _task: usize, rows: Range<u64>, result: &[u8]) -> Result<(), TaskError> {
         let n = self.n;
         let c = &mut self.c[rows.start as usize * n..rows.end as usize * n];
-        if result.len() != c.len() * 8 {
-            return Err(format!(
-                "{} result bytes for {} values",
-                result.len(),
-                c.len()
-            ));
-        }
-        bytemuck::cast_slice_mut::<f64, u8>(c).copy_from_slice(result);
-        Ok(())
+        get::<Values<'_>>(result, "matmul result")?.copy_into(c, "values")
     }
 
     fn digest(&self) -> u64 {
@@ -131,28 +143,39 @@ impl Job for PipeJob {
 }
 
 /// The worker's side over pipes.
-pub fn serve_pipe(s: &mut Scratch, payload: &[u8], out: &mut Vec<u8>) -> Result<Duration, String> {
-    let mut f = Fields(payload);
-    let n = f.u64("n")? as usize;
-    let rows = f.u64("rows")? as usize;
-    let rest = f.rest();
-    let need = rows
-        .checked_mul(n)
-        .and_then(|an| an.checked_add(n.checked_mul(n)?))
-        .and_then(|v| v.checked_mul(8))
-        .filter(|_| n <= MAX_SIDE && rows <= n);
-    if need != Some(rest.len()) {
-        return Err(format!(
-            "{} payload bytes for {rows} rows of a {n} x {n} product",
-            rest.len()
-        ));
+pub fn serve_pipe(
+    s: &mut Scratch,
+    payload: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<Duration, TaskError> {
+    let task: PipeTask<'_> = get(payload, "matmul task")?;
+    if task.n > MAX_SIDE as u64 {
+        return Err(TaskError::TooLarge {
+            what: "matmul side",
+            value: task.n,
+        });
     }
-    load(&mut s.a, &rest[..rows * n * 8]);
-    load(&mut s.b, &rest[rows * n * 8..]);
+    if task.rows > task.n {
+        return Err(TaskError::OutOfRange {
+            what: "rows",
+            start: 0,
+            end: task.rows,
+            limit: task.n,
+        });
+    }
+    let (n, rows) = (task.n as usize, task.rows as usize);
+    if task.a.0.len() != rows * n * 8 || task.b.0.len() != n * n * 8 {
+        return Err(TaskError::NotWhole {
+            len: task.a.0.len() + task.b.0.len(),
+            unit: "rows of A and B",
+        });
+    }
+    load(&mut s.a, task.a.0);
+    load(&mut s.b, task.b.0);
     s.c.clear();
     s.c.resize(rows * n, 0.0);
     let t = compute(n, &s.a, &s.b, rows, &mut s.c, &mut s.packed, &mut s.a_pack);
-    out.extend_from_slice(bytemuck::cast_slice(&s.c));
+    put(out, &Values::of(&s.c));
     Ok(t)
 }
 
@@ -197,14 +220,17 @@ impl Job for ShmJob {
     }
 
     fn encode(&mut self, _task: usize, rows: Range<u64>, out: &mut Vec<u8>) {
-        put_str(out, &self.path);
-        put_u64(out, self.n as u64);
-        put_u64(out, rows.start);
-        put_u64(out, rows.end);
+        let task = ShmTask {
+            path: &self.path,
+            n: self.n as u64,
+            start: rows.start,
+            end: rows.end,
+        };
+        put(out, &task);
     }
 
-    fn absorb(&mut self, _task: usize, _rows: Range<u64>, result: &[u8]) -> Result<(), String> {
-        Fields(result).end()
+    fn absorb(&mut self, _task: usize, _rows: Range<u64>, result: &[u8]) -> Result<(), TaskError> {
+        get::<()>(result, "matmul-shm result")
     }
 
     fn digest(&self) -> u64 {
@@ -224,15 +250,24 @@ impl Job for ShmJob {
 pub fn serve_shm(
     state: &mut super::worker::WorkerState,
     payload: &[u8],
-) -> Result<Duration, String> {
-    let mut f = Fields(payload);
-    let path = f.str("path")?;
-    let n = f.u64("n")? as usize;
-    let (r0, r1) = (f.u64("start")? as usize, f.u64("end")? as usize);
-    f.end()?;
-    if n > MAX_SIDE || r0 > r1 || r1 > n {
-        return Err(format!("rows {r0}..{r1} of a {n} x {n} product"));
+) -> Result<Duration, TaskError> {
+    let task: ShmTask<'_> = get(payload, "matmul-shm task")?;
+    if task.n > MAX_SIDE as u64 {
+        return Err(TaskError::TooLarge {
+            what: "matmul side",
+            value: task.n,
+        });
     }
+    if task.start > task.end || task.end > task.n {
+        return Err(TaskError::OutOfRange {
+            what: "rows",
+            start: task.start,
+            end: task.end,
+            limit: task.n,
+        });
+    }
+    let path = task.path;
+    let (n, r0, r1) = (task.n as usize, task.start as usize, task.end as usize);
     let values = (3 * n * n).max(1);
     let reuse = state
         .shared
@@ -240,14 +275,16 @@ pub fn serve_shm(
         .is_some_and(|v| v.path() == path && v.values() == values);
     if !reuse {
         state.shared = None;
-        state.shared = Some(SharedView::open(path, values)?);
+        state.shared = Some(SharedView::open(path, values).map_err(TaskError::shared)?);
     }
     let view = state.shared.as_mut().expect("mapped above");
     let nn = n * n;
-    let (inputs, c) = view.lend(
-        &[r0 * n..r1 * n, nn..2 * nn],
-        2 * nn + r0 * n..2 * nn + r1 * n,
-    )?;
+    let (inputs, c) = view
+        .lend(
+            &[r0 * n..r1 * n, nn..2 * nn],
+            2 * nn + r0 * n..2 * nn + r1 * n,
+        )
+        .map_err(TaskError::shared)?;
     let s = &mut state.matmul;
     Ok(compute(
         n,
@@ -299,6 +336,16 @@ mod tests {
             verify(&want, &shm.answer()).unwrap();
         }
         let e = serve_pipe(&mut Scratch::default(), &[0; 24], &mut Vec::new()).unwrap_err();
-        assert!(e.contains("payload bytes"), "{e}");
+        assert!(matches!(e, TaskError::Decode(_)), "{e}");
+        let mut short = Vec::new();
+        let task = PipeTask {
+            n: 2,
+            rows: 1,
+            a: Values::of(&[1.0f64, 2.0]),
+            b: Values::of(&[1.0f64; 3]),
+        };
+        put(&mut short, &task);
+        let e = serve_pipe(&mut Scratch::default(), &short, &mut Vec::new()).unwrap_err();
+        assert!(e.to_string().contains("rows of A and B"), "{e}");
     }
 }

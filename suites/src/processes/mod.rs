@@ -7,7 +7,10 @@
 //! costs and the workers' peak memory as metrics.
 //!
 //! Per workload, a [`Job`] says how to cut the work into task payloads and merge the results
-//! (parent side) and [`worker`] computes them (worker side).
+//! (parent side) and [`worker`] computes them (worker side). Payloads and results are typed
+//! structs (each workload's module defines its task and result) in the binary encoding of the
+//! worker protocol ([`parbench_harness::protocol::encode_into`], postcard); large numeric arrays
+//! travel as borrowed byte strings ([`Values`]), copied in bulk, never element by element.
 
 #[cfg(unix)]
 pub mod fault;
@@ -27,9 +30,11 @@ pub mod worker;
 use crate::workload::{
     Answer, Execution, NotApplicable, ParamKind, ParamSpec, Problem, VariantInfo, WorkloadError,
 };
+use parbench_harness::protocol::DecodeError;
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
 use parbench_schema::variant::names;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -202,7 +207,7 @@ pub fn chunk_range(task: usize, chunk: u64, n: u64) -> Range<u64> {
 
 /// How a workload runs in worker processes, on the parent's side.
 pub trait Job: Send {
-    /// The task kind the worker dispatches on (see [`worker::dispatch`]).
+    /// The task kind the worker dispatches on (see [`worker::WorkerState::dispatch`]).
     fn kind(&self) -> &'static str;
     /// The items `0..items()` are cut into chunks, one task each.
     fn items(&self) -> u64;
@@ -211,9 +216,10 @@ pub trait Job: Send {
     /// Appends the payload of the task for `range`.
     fn encode(&mut self, task: usize, range: Range<u64>, out: &mut Vec<u8>);
     /// Merges the result of the task for `range`.
-    fn absorb(&mut self, task: usize, range: Range<u64>, result: &[u8]) -> Result<(), String>;
+    fn absorb(&mut self, task: usize, range: Range<u64>, result: &[u8]) -> Result<(), TaskError>;
     /// A cheap digest of the iteration's answer.
     fn digest(&self) -> u64;
+    /// The iteration's answer, for verification.
     fn answer(&self) -> Answer<'_>;
     /// Extra environment variables for the workers.
     fn worker_env(&self) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
@@ -221,64 +227,126 @@ pub trait Job: Send {
     }
 }
 
-/// Reads the fields of a task payload or result, strictly.
-#[derive(Debug)]
-pub struct Fields<'a>(pub &'a [u8]);
+/// Numeric values carried in bulk: the native-endian bytes of an `f64` or `u32` slice (parent
+/// and workers run on the same machine), encoded as one byte string, so encoding is a single
+/// copy and decoding borrows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Values<'a>(#[serde(borrow, with = "serde_bytes")] pub &'a [u8]);
 
-impl<'a> Fields<'a> {
-    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
-        if self.0.len() < n {
-            return Err(format!(
-                "payload too short: {what} needs {n} bytes, {} left",
-                self.0.len()
-            ));
+impl<'a> Values<'a> {
+    /// The bytes of `values`.
+    pub fn of<T: bytemuck::NoUninit>(values: &'a [T]) -> Self {
+        Values(bytemuck::cast_slice(values))
+    }
+
+    /// Copies the values into `into`, which must hold exactly as many bytes.
+    pub fn copy_into<T: bytemuck::Pod>(
+        self,
+        into: &mut [T],
+        unit: &'static str,
+    ) -> Result<(), TaskError> {
+        let dest = bytemuck::cast_slice_mut::<T, u8>(into);
+        if dest.len() != self.0.len() {
+            return Err(TaskError::ResultSize {
+                got: self.0.len(),
+                expected: into.len(),
+                unit,
+            });
         }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
-    }
-
-    pub fn u8(&mut self, what: &str) -> Result<u8, String> {
-        Ok(self.take(1, what)?[0])
-    }
-
-    pub fn u64(&mut self, what: &str) -> Result<u64, String> {
-        Ok(u64::from_le_bytes(
-            self.take(8, what)?.try_into().expect("8 bytes"),
-        ))
-    }
-
-    pub fn str(&mut self, what: &str) -> Result<&'a str, String> {
-        let len = self.u64(what)? as usize;
-        std::str::from_utf8(self.take(len, what)?).map_err(|_| format!("{what} is not UTF-8"))
-    }
-
-    /// Everything left.
-    pub fn rest(&mut self) -> &'a [u8] {
-        std::mem::take(&mut self.0)
-    }
-
-    /// Fails if bytes are left over.
-    pub fn end(&self) -> Result<(), String> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{} unexpected bytes after the payload",
-                self.0.len()
-            ))
-        }
+        dest.copy_from_slice(self.0);
+        Ok(())
     }
 }
 
-/// Appends a string field readable by [`Fields::str`].
-pub fn put_str(out: &mut Vec<u8>, s: &str) {
-    out.extend_from_slice(&(s.len() as u64).to_le_bytes());
-    out.extend_from_slice(s.as_bytes());
+/// A shared-memory task (`square` and `matmul` over `shm`): the mapped file, the problem size
+/// and the task's range; its result is empty (`()`), the output is written in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShmTask<'a> {
+    /// The shared file's path.
+    pub path: &'a str,
+    /// The problem size.
+    pub n: u64,
+    /// The first item of the task.
+    pub start: u64,
+    /// One past the last item of the task.
+    pub end: u64,
 }
 
-pub fn put_u64(out: &mut Vec<u8>, v: u64) {
-    out.extend_from_slice(&v.to_le_bytes());
+/// Appends the encoding of a task or result.
+pub fn put<T: Serialize>(out: &mut Vec<u8>, value: &T) {
+    parbench_harness::protocol::encode_into(out, value);
+}
+
+/// Decodes a whole task payload or result, strictly.
+pub fn get<'a, T: Deserialize<'a>>(bytes: &'a [u8], what: &'static str) -> Result<T, TaskError> {
+    Ok(parbench_harness::protocol::decode_exact(bytes, what)?)
+}
+
+/// Why a task could not be computed (worker side) or its result used (parent side).
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    /// The payload or result is not what its kind encodes.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// A result with the wrong number of values.
+    #[error("{got} result bytes for {expected} {unit}")]
+    ResultSize {
+        /// Bytes received.
+        got: usize,
+        /// Values expected.
+        expected: usize,
+        /// What the values are.
+        unit: &'static str,
+    },
+    /// Bulk bytes that are not a whole number of values.
+    #[error("{len} bytes are not whole {unit}")]
+    NotWhole {
+        /// Bytes received.
+        len: usize,
+        /// What the values are.
+        unit: &'static str,
+    },
+    /// A range outside the problem.
+    #[error("{what} {start}..{end} are outside 0..{limit}")]
+    OutOfRange {
+        /// What the range counts.
+        what: &'static str,
+        /// First item.
+        start: u64,
+        /// One past the last item.
+        end: u64,
+        /// The problem's size.
+        limit: u64,
+    },
+    /// A size this worker refuses.
+    #[error("{what} {value} is too large")]
+    TooLarge {
+        /// What the size is of.
+        what: &'static str,
+        /// The size.
+        value: u64,
+    },
+    /// A result that cannot be right.
+    #[error("{hits} hits among {samples} samples is impossible")]
+    ImpossibleHits {
+        /// Hits reported.
+        hits: u64,
+        /// Samples in the task.
+        samples: u64,
+    },
+    /// The shared file could not be mapped or lent.
+    #[error(transparent)]
+    Shared(Box<dyn std::error::Error + Send + Sync>),
+    /// A task kind this worker does not know.
+    #[error("unknown task kind `{0}` (is the worker a different parbench build?)")]
+    UnknownKind(String),
+}
+
+impl TaskError {
+    /// A shared-memory failure, kept whole.
+    pub fn shared(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        TaskError::Shared(e.into())
+    }
 }
 
 /// Keeps at most this many per-task figures (the most recent: the timed iterations come last).
@@ -424,10 +492,14 @@ impl<J: Job> parbench_harness::worker_process::Tasks for IterationTasks<'_, J> {
         self.bytes += (out.len() - before) as u64;
     }
 
-    fn absorb(&mut self, task: usize, result: &[u8]) -> Result<(), String> {
+    fn absorb(
+        &mut self,
+        task: usize,
+        result: &[u8],
+    ) -> Result<(), parbench_harness::worker_process::TaskError> {
         self.bytes += result.len() as u64;
         let range = chunk_range(task, self.chunk, self.job.items());
-        self.job.absorb(task, range, result)
+        Ok(self.job.absorb(task, range, result)?)
     }
 }
 
@@ -600,18 +672,34 @@ mod tests {
     }
 
     #[test]
-    fn fields_are_read_strictly() {
+    fn payloads_are_read_strictly() {
         let mut b = Vec::new();
-        put_u64(&mut b, 42);
-        put_str(&mut b, "/dev/shm/x");
+        let task = ShmTask {
+            path: "/dev/shm/x",
+            n: 42,
+            start: 1,
+            end: 2,
+        };
+        put(&mut b, &task);
+        assert_eq!(get::<ShmTask<'_>>(&b, "shm task").unwrap(), task);
         b.push(7);
-        let mut f = Fields(&b);
-        assert_eq!(f.u64("a").unwrap(), 42);
-        assert_eq!(f.str("path").unwrap(), "/dev/shm/x");
-        assert!(f.end().unwrap_err().contains("1 unexpected"));
-        assert_eq!(f.u8("b").unwrap(), 7);
-        assert!(f.end().is_ok());
-        assert!(f.u64("c").unwrap_err().contains("too short"));
+        let e = get::<ShmTask<'_>>(&b, "shm task").unwrap_err();
+        assert!(e.to_string().contains("1 unexpected bytes"), "{e}");
+        assert!(get::<ShmTask<'_>>(&b[..5], "shm task").is_err());
+        // Values are one bulk byte string: a varint length, then the bytes as they are.
+        let x = [1.5f64, -2.0];
+        let mut v = Vec::new();
+        put(&mut v, &Values::of(&x));
+        assert_eq!(v.len(), 1 + 16);
+        assert_eq!(&v[1..], bytemuck::cast_slice::<f64, u8>(&x));
+        let mut y = [0.0f64; 2];
+        get::<Values<'_>>(&v, "values")
+            .unwrap()
+            .copy_into(&mut y, "values")
+            .unwrap();
+        assert_eq!(y, x);
+        let e = Values(&[0; 8]).copy_into(&mut y, "values").unwrap_err();
+        assert_eq!(e.to_string(), "8 result bytes for 2 values");
     }
 
     #[test]

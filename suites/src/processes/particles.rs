@@ -2,13 +2,41 @@
 //! velocities through the pipe (like Pool.map pickling its chunk) and gets their final positions
 //! back.
 
-use super::{Fields, Job, put_u64};
+use super::{Job, TaskError, Values, get, put};
 use crate::kernels::particles::{ParticleState, STEPS, advance, input};
 use crate::workload::{Answer, Execution, Problem, Tolerance, WorkloadError};
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
 pub const KIND: &str = "particles";
+
+/// A task: its particles' initial positions and angular velocities, and the steps to take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticlesTask<'a> {
+    /// Time steps.
+    pub steps: u32,
+    /// Initial x positions.
+    #[serde(borrow)]
+    pub x: Values<'a>,
+    /// Initial y positions.
+    #[serde(borrow)]
+    pub y: Values<'a>,
+    /// Angular velocities.
+    #[serde(borrow)]
+    pub w: Values<'a>,
+}
+
+/// A task's result: the final positions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticlesResult<'a> {
+    /// Final x positions.
+    #[serde(borrow)]
+    pub x: Values<'a>,
+    /// Final y positions.
+    #[serde(borrow)]
+    pub y: Values<'a>,
+}
 
 fn range_usize(r: &Range<u64>) -> Range<usize> {
     r.start as usize..r.end as usize
@@ -46,25 +74,20 @@ impl Job for ParticlesJob {
 
     fn encode(&mut self, _task: usize, range: Range<u64>, out: &mut Vec<u8>) {
         let r = range_usize(&range);
-        put_u64(out, self.steps as u64);
-        for part in [&self.init.x, &self.init.y, &self.init.w] {
-            out.extend_from_slice(bytemuck::cast_slice(&part[r.clone()]));
-        }
+        let task = ParticlesTask {
+            steps: self.steps,
+            x: Values::of(&self.init.x[r.clone()]),
+            y: Values::of(&self.init.y[r.clone()]),
+            w: Values::of(&self.init.w[r]),
+        };
+        put(out, &task);
     }
 
-    fn absorb(&mut self, _task: usize, range: Range<u64>, result: &[u8]) -> Result<(), String> {
+    fn absorb(&mut self, _task: usize, range: Range<u64>, result: &[u8]) -> Result<(), TaskError> {
         let r = range_usize(&range);
-        if result.len() != r.len() * 16 {
-            return Err(format!(
-                "{} result bytes for {} particles",
-                result.len(),
-                r.len()
-            ));
-        }
-        let (x, y) = result.split_at(r.len() * 8);
-        bytemuck::cast_slice_mut::<f64, u8>(&mut self.x[r.clone()]).copy_from_slice(x);
-        bytemuck::cast_slice_mut::<f64, u8>(&mut self.y[r]).copy_from_slice(y);
-        Ok(())
+        let ParticlesResult { x, y } = get(result, "particles result")?;
+        x.copy_into(&mut self.x[r.clone()], "particles")?;
+        y.copy_into(&mut self.y[r], "particles")
     }
 
     fn digest(&self) -> u64 {
@@ -99,27 +122,28 @@ pub(crate) fn load(v: &mut Vec<f64>, bytes: &[u8]) {
 }
 
 /// The worker's side: integrates one chunk of particles.
-pub fn serve(s: &mut Scratch, payload: &[u8], out: &mut Vec<u8>) -> Result<Duration, String> {
-    let mut f = Fields(payload);
-    let steps = u32::try_from(f.u64("steps")?).map_err(|_| "steps out of range")?;
-    let rest = f.rest();
-    if rest.len() % 24 != 0 {
-        return Err(format!(
-            "{} bytes are not whole particles (24 bytes each)",
-            rest.len()
-        ));
+pub fn serve(s: &mut Scratch, payload: &[u8], out: &mut Vec<u8>) -> Result<Duration, TaskError> {
+    let ParticlesTask { steps, x, y, w } = get(payload, "particles task")?;
+    let m = x.0.len() / 8;
+    if [x, y, w].iter().any(|v| v.0.len() != 8 * m) {
+        return Err(TaskError::NotWhole {
+            len: x.0.len() + y.0.len() + w.0.len(),
+            unit: "particles (three f64 values each)",
+        });
     }
-    let m = rest.len() / 24;
-    load(&mut s.x0, &rest[..8 * m]);
-    load(&mut s.y0, &rest[8 * m..16 * m]);
-    load(&mut s.w, &rest[16 * m..]);
+    load(&mut s.x0, x.0);
+    load(&mut s.y0, y.0);
+    load(&mut s.w, w.0);
     s.x.resize(m, 0.0);
     s.y.resize(m, 0.0);
     let t = Instant::now();
     advance(&s.x0, &s.y0, &s.w, steps, &mut s.x, &mut s.y);
     let compute = t.elapsed();
-    out.extend_from_slice(bytemuck::cast_slice(&s.x));
-    out.extend_from_slice(bytemuck::cast_slice(&s.y));
+    let result = ParticlesResult {
+        x: Values::of(&s.x),
+        y: Values::of(&s.y),
+    };
+    put(out, &result);
     Ok(compute)
 }
 
@@ -152,6 +176,24 @@ mod tests {
             verify(&want, &job.answer()).unwrap();
         }
         assert!(job.absorb(0, 0..2, &[0; 8]).is_err());
+        let mut short = Vec::new();
+        let half = ParticlesResult {
+            x: Values::of(&[1.0f64]),
+            y: Values::of(&[1.0f64]),
+        };
+        put(&mut short, &half);
+        let e = job.absorb(0, 0..2, &short).unwrap_err();
+        assert_eq!(e.to_string(), "8 result bytes for 2 particles");
         assert!(serve(&mut Scratch::default(), &[0; 9], &mut Vec::new()).is_err());
+        let mut ragged = Vec::new();
+        let task = ParticlesTask {
+            steps: 1,
+            x: Values(&[0; 8]),
+            y: Values(&[0; 8]),
+            w: Values(&[0; 9]),
+        };
+        put(&mut ragged, &task);
+        let e = serve(&mut Scratch::default(), &ragged, &mut Vec::new()).unwrap_err();
+        assert!(matches!(e, TaskError::NotWhole { .. }), "{e}");
     }
 }

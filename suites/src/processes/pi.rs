@@ -1,12 +1,31 @@
 //! `pi` in worker processes: a task is a range of sample indices; its result is the hit count.
 
-use super::{Fields, Job, put_u64};
+use super::{Job, TaskError, get, put};
 use crate::kernels::pi::count_hits;
 use crate::workload::{Answer, Execution, Problem, WorkloadError};
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
 pub const KIND: &str = "pi";
+
+/// A task: count the hits among samples `start..end` of the stream `seed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PiTask {
+    /// The problem's seed.
+    pub seed: u64,
+    /// First sample index.
+    pub start: u64,
+    /// One past the last sample index.
+    pub end: u64,
+}
+
+/// A task's result: the hit count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PiResult {
+    /// Samples inside the quarter circle.
+    pub hits: u64,
+}
 
 /// The parent's side: hands out sample ranges, sums the hits.
 #[derive(Debug)]
@@ -40,20 +59,19 @@ impl Job for PiJob {
     }
 
     fn encode(&mut self, _task: usize, range: Range<u64>, out: &mut Vec<u8>) {
-        put_u64(out, self.seed);
-        put_u64(out, range.start);
-        put_u64(out, range.end);
+        let task = PiTask {
+            seed: self.seed,
+            start: range.start,
+            end: range.end,
+        };
+        put(out, &task);
     }
 
-    fn absorb(&mut self, _task: usize, range: Range<u64>, result: &[u8]) -> Result<(), String> {
-        let mut f = Fields(result);
-        let hits = f.u64("hits")?;
-        f.end()?;
-        if hits > range.end - range.start {
-            return Err(format!(
-                "{hits} hits among {} samples is impossible",
-                range.end - range.start
-            ));
+    fn absorb(&mut self, _task: usize, range: Range<u64>, result: &[u8]) -> Result<(), TaskError> {
+        let PiResult { hits } = get(result, "pi result")?;
+        let samples = range.end - range.start;
+        if hits > samples {
+            return Err(TaskError::ImpossibleHits { hits, samples });
         }
         self.hits[0] += hits;
         Ok(())
@@ -69,17 +87,20 @@ impl Job for PiJob {
 }
 
 /// The worker's side: counts the hits of one range.
-pub fn serve(payload: &[u8], out: &mut Vec<u8>) -> Result<Duration, String> {
-    let mut f = Fields(payload);
-    let (seed, start, end) = (f.u64("seed")?, f.u64("start")?, f.u64("end")?);
-    f.end()?;
+pub fn serve(payload: &[u8], out: &mut Vec<u8>) -> Result<Duration, TaskError> {
+    let PiTask { seed, start, end } = get(payload, "pi task")?;
     if start > end {
-        return Err(format!("empty range {start}..{end}"));
+        return Err(TaskError::OutOfRange {
+            what: "samples",
+            start,
+            end,
+            limit: u64::MAX,
+        });
     }
     let t = Instant::now();
     let hits = count_hits(seed, start, end);
     let compute = t.elapsed();
-    put_u64(out, hits);
+    put(out, &PiResult { hits });
     Ok(compute)
 }
 
@@ -109,7 +130,32 @@ mod tests {
         }
         // A result that cannot be right is refused.
         job.begin(2);
-        assert!(job.absorb(0, 0..10, &11u64.to_le_bytes()).is_err());
-        assert!(job.absorb(0, 0..10, &[1, 2, 3]).is_err());
+        let mut eleven = Vec::new();
+        put(&mut eleven, &PiResult { hits: 11 });
+        let e = job.absorb(0, 0..10, &eleven).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                TaskError::ImpossibleHits {
+                    hits: 11,
+                    samples: 10
+                }
+            ),
+            "{e}"
+        );
+        assert!(matches!(
+            job.absorb(0, 0..10, &[1, 2, 3]).unwrap_err(),
+            TaskError::Decode(_)
+        ));
+        let mut reversed = Vec::new();
+        put(
+            &mut reversed,
+            &PiTask {
+                seed: 1,
+                start: 5,
+                end: 2,
+            },
+        );
+        assert!(serve(&reversed, &mut Vec::new()).is_err());
     }
 }

@@ -3,15 +3,33 @@
 //! like Pool.map's pickling). `shm`: `x` and `y` live in one memory-mapped file; a task carries
 //! only a range, and the worker writes its part of `y` in place.
 
-use super::{Fields, Job, put_str, put_u64};
+use super::{Job, ShmTask, TaskError, Values, get, put};
 use crate::kernels::square::{fill_input, input};
 use crate::shm::{SharedFile, SharedView};
 use crate::workload::{Answer, Execution, Problem, Tolerance, WorkloadError};
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
 pub const KIND_PIPE: &str = "square-pipe";
 pub const KIND_SHM: &str = "square-shm";
+
+/// A pipe task: its chunk of `x`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipeTask<'a> {
+    /// The chunk's values.
+    #[serde(borrow)]
+    pub x: Values<'a>,
+}
+
+/// A pipe task's result: the chunk of `y`. Encoded exactly like its [`PipeTask`] (one byte
+/// string of as many bytes), which lets the worker compute it in place in the task's payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipeResult<'a> {
+    /// The squares.
+    #[serde(borrow)]
+    pub y: Values<'a>,
+}
 
 fn digest(y: &[f64]) -> u64 {
     let n = y.len();
@@ -53,20 +71,13 @@ impl Job for PipeJob {
     }
 
     fn encode(&mut self, _task: usize, range: Range<u64>, out: &mut Vec<u8>) {
-        out.extend_from_slice(bytemuck::cast_slice(&self.x[range_usize(&range)]));
+        let x = Values::of(&self.x[range_usize(&range)]);
+        put(out, &PipeTask { x });
     }
 
-    fn absorb(&mut self, _task: usize, range: Range<u64>, result: &[u8]) -> Result<(), String> {
-        let y = &mut self.y[range_usize(&range)];
-        if result.len() != y.len() * 8 {
-            return Err(format!(
-                "{} result bytes for {} values",
-                result.len(),
-                y.len()
-            ));
-        }
-        bytemuck::cast_slice_mut::<f64, u8>(y).copy_from_slice(result);
-        Ok(())
+    fn absorb(&mut self, _task: usize, range: Range<u64>, result: &[u8]) -> Result<(), TaskError> {
+        let PipeResult { y } = get(result, "square result")?;
+        y.copy_into(&mut self.y[range_usize(&range)], "values")
     }
 
     fn digest(&self) -> u64 {
@@ -81,20 +92,24 @@ impl Job for PipeJob {
     }
 }
 
-/// The worker's side over pipes: squares the payload's values in place (they go back as the
-/// result without another copy).
-pub fn serve_pipe(payload: &mut [u8]) -> Result<Duration, String> {
-    if !payload.len().is_multiple_of(8) {
-        return Err(format!(
-            "a chunk of f64 values cannot be {} bytes long",
-            payload.len()
-        ));
+/// The worker's side over pipes: squares the payload's values in place (the payload, a
+/// [`PipeTask`], becomes the [`PipeResult`] and goes back without another copy).
+pub fn serve_pipe(payload: &mut [u8]) -> Result<Duration, TaskError> {
+    let PipeTask { x } = get(payload, "square task")?;
+    if !x.0.len().is_multiple_of(8) {
+        return Err(TaskError::NotWhole {
+            len: x.0.len(),
+            unit: "f64 values",
+        });
     }
+    // Strict decoding leaves the values at the end of the payload.
+    let at = payload.len() - x.0.len();
+    let values = &mut payload[at..];
     let t = Instant::now();
     // The payload's bytes are not aligned for f64, so the vectorized `square_into` cannot run on
     // them in place; the same multiplication element by element (this transport is dominated
     // by the copies through the pipe).
-    for v in payload.chunks_exact_mut(8) {
+    for v in values.chunks_exact_mut(8) {
         let x = f64::from_ne_bytes((&*v).try_into().expect("8 bytes"));
         v.copy_from_slice(&(x * x).to_ne_bytes());
     }
@@ -140,14 +155,17 @@ impl Job for ShmJob {
     }
 
     fn encode(&mut self, _task: usize, range: Range<u64>, out: &mut Vec<u8>) {
-        put_str(out, &self.path);
-        put_u64(out, self.n as u64);
-        put_u64(out, range.start);
-        put_u64(out, range.end);
+        let task = ShmTask {
+            path: &self.path,
+            n: self.n as u64,
+            start: range.start,
+            end: range.end,
+        };
+        put(out, &task);
     }
 
-    fn absorb(&mut self, _task: usize, _range: Range<u64>, result: &[u8]) -> Result<(), String> {
-        Fields(result).end()
+    fn absorb(&mut self, _task: usize, _range: Range<u64>, result: &[u8]) -> Result<(), TaskError> {
+        get::<()>(result, "square-shm result")
     }
 
     fn digest(&self) -> u64 {
@@ -166,28 +184,36 @@ impl Job for ShmJob {
 pub fn serve_shm(
     state: &mut super::worker::WorkerState,
     payload: &[u8],
-) -> Result<Duration, String> {
-    let mut f = Fields(payload);
-    let path = f.str("path")?;
-    let n = f.u64("n")? as usize;
-    let (start, end) = (f.u64("start")? as usize, f.u64("end")? as usize);
-    f.end()?;
-    let values = n
-        .checked_mul(2)
-        .ok_or_else(|| format!("n = {n} is too large"))?;
+) -> Result<Duration, TaskError> {
+    let task: ShmTask<'_> = get(payload, "square-shm task")?;
+    let path = task.path;
+    let too_large = || TaskError::TooLarge {
+        what: "n",
+        value: task.n,
+    };
+    let n = usize::try_from(task.n).map_err(|_| too_large())?;
+    let (start, end) = (task.start as usize, task.end as usize);
+    let values = n.checked_mul(2).ok_or_else(too_large)?;
     let reuse = state
         .shared
         .as_ref()
         .is_some_and(|v| v.path() == path && v.values() == values);
     if !reuse {
         state.shared = None;
-        state.shared = Some(SharedView::open(path, values)?);
+        state.shared = Some(SharedView::open(path, values).map_err(TaskError::shared)?);
     }
     let view = state.shared.as_mut().expect("mapped above");
     if start > end || end > n {
-        return Err(format!("range {start}..{end} is outside 0..{n}"));
+        return Err(TaskError::OutOfRange {
+            what: "items",
+            start: task.start,
+            end: task.end,
+            limit: task.n,
+        });
     }
-    let (x, y) = view.split(start..end, n + start..n + end)?;
+    let (x, y) = view
+        .split(start..end, n + start..n + end)
+        .map_err(TaskError::shared)?;
     let t = Instant::now();
     crate::kernels::square::square_into(x, y);
     Ok(t.elapsed())
@@ -231,7 +257,15 @@ mod tests {
             run_in_process(&mut shm, &mut state, chunk, 1).unwrap();
             verify(&want, &shm.answer()).unwrap();
         }
-        assert!(pipe.absorb(0, 0..2, &[0; 8]).is_err());
+        let mut one = Vec::new();
+        put(
+            &mut one,
+            &PipeResult {
+                y: Values::of(&[1.0f64]),
+            },
+        );
+        let e = pipe.absorb(0, 0..2, &one).unwrap_err();
+        assert_eq!(e.to_string(), "8 result bytes for 2 values");
         assert!(shm.absorb(0, 0..2, &[0]).is_err());
     }
 
@@ -239,12 +273,19 @@ mod tests {
     fn worker_rejects_bad_payloads() {
         let mut state = WorkerState::default();
         assert!(serve_pipe(&mut [0; 7]).is_err());
+        let mut seven = Vec::new();
+        put(&mut seven, &PipeTask { x: Values(&[0; 7]) });
+        let e = serve_pipe(&mut seven).unwrap_err();
+        assert!(matches!(e, TaskError::NotWhole { len: 7, .. }), "{e}");
         let mut b = Vec::new();
-        put_str(&mut b, "/nonexistent/parbench.shm");
-        put_u64(&mut b, 4);
-        put_u64(&mut b, 0);
-        put_u64(&mut b, 4);
+        let task = ShmTask {
+            path: "/nonexistent/parbench.shm",
+            n: 4,
+            start: 0,
+            end: 4,
+        };
+        put(&mut b, &task);
         let e = serve_shm(&mut state, &b).unwrap_err();
-        assert!(e.contains("cannot open the shared file"), "{e}");
+        assert!(e.to_string().contains("cannot open the shared file"), "{e}");
     }
 }
