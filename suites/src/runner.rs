@@ -9,7 +9,7 @@ use crate::plan::{Filters, Plan, PlannedProblem, SuitePlan};
 use crate::workload::{Answer, Execution, VariantInfo, verify};
 use parbench_analysis::derived;
 use parbench_analysis::digest::sha256_hex;
-use parbench_harness::engine::{self, MeasureError, SampleProgress};
+use parbench_harness::engine::{self, IterationError, MeasureError, SampleProgress};
 use parbench_harness::fingerprint::logical_cores;
 use parbench_harness::interference::Snapshot;
 use parbench_harness::repeated::RepetitionOutcome;
@@ -624,7 +624,7 @@ fn new_point(
 struct ExecutionRoutine<'a>(&'a mut dyn Execution);
 
 impl engine::Routine for ExecutionRoutine<'_> {
-    fn iteration(&mut self) -> Result<parbench_harness::engine::IterationOutput, String> {
+    fn iteration(&mut self) -> Result<parbench_harness::engine::IterationOutput, IterationError> {
         self.0.run()
     }
 
@@ -635,7 +635,7 @@ impl engine::Routine for ExecutionRoutine<'_> {
             parbench_harness::engine::IterationOutput,
             Option<std::time::Duration>,
         ),
-        String,
+        IterationError,
     > {
         self.0.run_timed()
     }
@@ -862,7 +862,7 @@ mod tests {
     use crate::registry::Registry;
     use crate::workload::*;
     use parbench_harness::config::{Config, ConfigSource};
-    use parbench_harness::engine::IterationOutput;
+    use parbench_harness::engine::{IterationError, IterationOutput};
     use parbench_schema::results::{ConfigEcho, ExecutionModel, SyncKind};
 
     /// Sums 0..n; `wrong` adds one, `flaky` is right only on its first run, `panics` panics.
@@ -876,14 +876,14 @@ mod tests {
     }
 
     impl Execution for ToyRun {
-        fn run(&mut self) -> Result<IterationOutput, String> {
+        fn run(&mut self) -> Result<IterationOutput, IterationError> {
             self.runs += 1;
             let right: u64 = (0..self.n).sum();
             self.last = match self.variant {
                 "wrong" => right + 1,
                 "flaky" if self.runs > 1 => right - 1,
                 "panics" => panic!("variant exploded"),
-                "errors" => return Err("device lost".into()),
+                "errors" => return Err(IterationError::failed("device lost")),
                 _ => right,
             };
             Ok(IterationOutput::digest(self.last))

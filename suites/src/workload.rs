@@ -3,7 +3,7 @@
 //! code through parbench's engine, verification and reports (see `examples/custom_workload.rs`).
 #![warn(missing_docs)]
 
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_schema::operations::Operations;
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
@@ -620,7 +620,7 @@ fn verify_text(want: &str, got: &str) -> Result<(), Mismatch> {
 pub trait Execution: Send {
     /// Performs one iteration of the work. Return a cheap digest of the result (and phases, if
     /// the variant splits its time).
-    fn run(&mut self) -> Result<IterationOutput, String>;
+    fn run(&mut self) -> Result<IterationOutput, IterationError>;
 
     /// The answer of the last run (not timed); may borrow from the execution.
     fn answer(&self) -> Answer<'_>;
@@ -629,7 +629,9 @@ pub trait Execution: Send {
     /// duration that counts as the iteration's time (or `None` for the engine's clock; see
     /// [`Routine::timed_iteration`](parbench_harness::engine::Routine::timed_iteration)). The
     /// engine calls this for every timed iteration; the default calls `run`.
-    fn run_timed(&mut self) -> Result<(IterationOutput, Option<std::time::Duration>), String> {
+    fn run_timed(
+        &mut self,
+    ) -> Result<(IterationOutput, Option<std::time::Duration>), IterationError> {
         self.run().map(|out| (out, None))
     }
 

@@ -9,7 +9,7 @@ use crate::workload::{Answer, Execution, Problem, WorkloadError};
 use ocl::flags::CommandQueueProperties;
 use ocl::{Event, Program, Queue};
 use parbench_harness::cancel;
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_schema::Nanos;
 use parbench_schema::results::Metric;
 use std::borrow::Cow;
@@ -241,17 +241,17 @@ struct OpenclExecution {
 }
 
 /// One iteration of the job, its phases from the profiling events.
-fn iterate(device: &mut Device) -> Result<IterationOutput, String> {
+fn iterate(device: &mut Device) -> Result<IterationOutput, IterationError> {
     let mut t = Timeline::default();
     let digest = match device.job.iterate(&mut t) {
         Ok(d) => d,
         Err(e) => {
             // Nothing may still use the buffers when the job is dropped.
             let _ = device.queue.finish();
-            return Err(brief(e));
+            return Err(IterationError::failed(brief(e)));
         }
     };
-    let phases = t.phases().map_err(brief)?;
+    let phases = t.phases().map_err(|e| IterationError::failed(brief(e)))?;
     Ok(IterationOutput { digest, phases })
 }
 
@@ -270,21 +270,24 @@ impl OpenclExecution {
     /// left to wait for the kernel and then releases the device (detached). Later iterations
     /// (the same work, which fitted) run on the calling thread, without a thread's hand-off in
     /// their time.
-    fn first_run(&mut self) -> Result<IterationOutput, String> {
+    fn first_run(&mut self) -> Result<IterationOutput, IterationError> {
         let start = Instant::now();
-        let mut device = self.device.take().ok_or("the OpenCL device is gone")?;
+        let mut device = self
+            .device
+            .take()
+            .ok_or_else(|| IterationError::failed("the OpenCL device is gone"))?;
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("parbench-opencl-first-run".into())
             .spawn(move || {
                 let result = catch_unwind(AssertUnwindSafe(|| iterate(&mut device)))
-                    .unwrap_or_else(|_| Err("the OpenCL driver panicked".into()));
+                    .unwrap_or_else(|_| Err(IterationError::failed("the OpenCL driver panicked")));
                 if let Err(std::sync::mpsc::SendError((device, _))) = tx.send((device, result)) {
                     // Nobody waits any more: the run was cancelled.
                     release(device);
                 }
             })
-            .map_err(|e| format!("cannot start the OpenCL first run: {e}"))?;
+            .map_err(|e| IterationError::io("cannot start the OpenCL first run", e))?;
         loop {
             match rx.recv_timeout(std::time::Duration::from_millis(20)) {
                 Ok((device, result)) => {
@@ -295,11 +298,15 @@ impl OpenclExecution {
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                     if cancel::requested() {
-                        return Err("cancelled while its OpenCL kernel ran; the kernel cannot be stopped and is left to finish on the device".into());
+                        return Err(IterationError::failed(
+                            "cancelled while its OpenCL kernel ran; the kernel cannot be stopped and is left to finish on the device",
+                        ));
                     }
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err("the OpenCL first run ended without a result".into());
+                    return Err(IterationError::failed(
+                        "the OpenCL first run ended without a result",
+                    ));
                 }
             }
         }
@@ -307,11 +314,14 @@ impl OpenclExecution {
 }
 
 impl Execution for OpenclExecution {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         if self.first_run_ns.is_none() {
             return self.first_run();
         }
-        let device = self.device.as_mut().ok_or("the OpenCL device is gone")?;
+        let device = self
+            .device
+            .as_mut()
+            .ok_or_else(|| IterationError::failed("the OpenCL device is gone"))?;
         iterate(device)
     }
 
