@@ -230,14 +230,17 @@ pub struct ParamSpec {
 
 impl ParamSpec {
     /// Checks a configured value; the error says what was expected.
-    pub fn check(&self, value: &ParamValue) -> Result<ParamValue, String> {
+    pub fn check(&self, value: &ParamValue) -> Result<ParamValue, ParamError> {
+        let found = || value.clone();
         match (&self.kind, value) {
             (ParamKind::Int { min, max }, ParamValue::Int(v)) if (min..=max).contains(&v) => {
                 Ok(value.clone())
             }
-            (ParamKind::Int { min, max }, _) => Err(format!(
-                "expected an integer from {min} to {max}, found {value}"
-            )),
+            (&ParamKind::Int { min, max }, _) => Err(ParamError::Int {
+                min,
+                max,
+                found: found(),
+            }),
             (ParamKind::Float { min, max }, ParamValue::Float(v)) if *v >= *min && *v <= *max => {
                 Ok(value.clone())
             }
@@ -246,24 +249,71 @@ impl ParamSpec {
             {
                 Ok(ParamValue::Float(*v as f64))
             }
-            (ParamKind::Float { min, max }, _) => Err(format!(
-                "expected a number from {min} to {max}, found {value}"
-            )),
+            (&ParamKind::Float { min, max }, _) => Err(ParamError::Float {
+                min,
+                max,
+                found: found(),
+            }),
             (ParamKind::Bool, ParamValue::Bool(_)) => Ok(value.clone()),
-            (ParamKind::Bool, _) => Err(format!("expected true or false, found {value}")),
+            (ParamKind::Bool, _) => Err(ParamError::Bool { found: found() }),
             (ParamKind::Choice(options), ParamValue::Str(s)) if options.contains(&s.as_str()) => {
                 Ok(value.clone())
             }
-            (ParamKind::Choice(options), _) => Err(format!(
-                "expected one of {}, found {value}",
-                options
-                    .iter()
-                    .map(|o| format!("\"{o}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            (&ParamKind::Choice(options), _) => Err(ParamError::Choice {
+                options,
+                found: found(),
+            }),
         }
     }
+}
+
+/// Why a configured parameter value is not one its [`ParamSpec`] accepts; the text says what
+/// was expected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParamError {
+    /// Not an integer in `min..=max`.
+    #[error("expected an integer from {min} to {max}, found {found}")]
+    Int {
+        /// The smallest value accepted.
+        min: i64,
+        /// The largest value accepted.
+        max: i64,
+        /// The value configured.
+        found: ParamValue,
+    },
+    /// Not a number in `min..=max`.
+    #[error("expected a number from {min} to {max}, found {found}")]
+    Float {
+        /// The smallest value accepted.
+        min: f64,
+        /// The largest value accepted.
+        max: f64,
+        /// The value configured.
+        found: ParamValue,
+    },
+    /// Not `true` or `false`.
+    #[error("expected true or false, found {found}")]
+    Bool {
+        /// The value configured.
+        found: ParamValue,
+    },
+    /// Not one of the accepted strings.
+    #[error("expected one of {}, found {found}", quoted(options))]
+    Choice {
+        /// The strings accepted.
+        options: &'static [&'static str],
+        /// The value configured.
+        found: ParamValue,
+    },
+}
+
+/// `"a", "b"`.
+fn quoted(options: &[&str]) -> String {
+    options
+        .iter()
+        .map(|o| format!("\"{o}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The problem one point solves: its size and parameters.
@@ -485,6 +535,8 @@ impl fmt::Display for Mismatch {
         )
     }
 }
+
+impl std::error::Error for Mismatch {}
 
 /// Compares `got` with the reference `want`; the reference's tolerance applies.
 pub fn verify(want: &Answer<'_>, got: &Answer<'_>) -> Result<(), Mismatch> {
@@ -817,6 +869,7 @@ mod tests {
         assert!(
             p.check(&ParamValue::Int(11))
                 .unwrap_err()
+                .to_string()
                 .contains("from 1 to 10")
         );
         let c = ParamSpec {
@@ -828,6 +881,7 @@ mod tests {
         assert!(
             c.check(&ParamValue::Str("c".into()))
                 .unwrap_err()
+                .to_string()
                 .contains("\"a\", \"b\"")
         );
         let f = ParamSpec {

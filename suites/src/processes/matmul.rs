@@ -240,14 +240,16 @@ pub fn serve_shm(
         .is_some_and(|v| v.path() == path && v.values() == values);
     if !reuse {
         state.shared = None;
-        state.shared = Some(SharedView::open(path, values)?);
+        state.shared = Some(SharedView::open(path, values).map_err(|e| e.to_string())?);
     }
     let view = state.shared.as_mut().expect("mapped above");
     let nn = n * n;
-    let (inputs, c) = view.lend(
-        &[r0 * n..r1 * n, nn..2 * nn],
-        2 * nn + r0 * n..2 * nn + r1 * n,
-    )?;
+    let (inputs, c) = view
+        .lend(
+            &[r0 * n..r1 * n, nn..2 * nn],
+            2 * nn + r0 * n..2 * nn + r1 * n,
+        )
+        .map_err(|e| e.to_string())?;
     let s = &mut state.matmul;
     Ok(compute(
         n,

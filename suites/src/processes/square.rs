@@ -181,13 +181,15 @@ pub fn serve_shm(
         .is_some_and(|v| v.path() == path && v.values() == values);
     if !reuse {
         state.shared = None;
-        state.shared = Some(SharedView::open(path, values)?);
+        state.shared = Some(SharedView::open(path, values).map_err(|e| e.to_string())?);
     }
     let view = state.shared.as_mut().expect("mapped above");
     if start > end || end > n {
         return Err(format!("range {start}..{end} is outside 0..{n}"));
     }
-    let (x, y) = view.split(start..end, n + start..n + end)?;
+    let (x, y) = view
+        .split(start..end, n + start..n + end)
+        .map_err(|e| e.to_string())?;
     let t = Instant::now();
     crate::kernels::square::square_into(x, y);
     Ok(t.elapsed())
