@@ -46,7 +46,7 @@ pub enum CheckError {
         run: u32,
         /// How its answer differs from the reference.
         #[source]
-        source: Mismatch,
+        source: Box<Mismatch>,
     },
 }
 
@@ -84,11 +84,11 @@ pub fn every_variant_verifies(
                     run,
                     source,
                 })?;
-                verify(&want, &e.answer()).map_err(|source| CheckError::Wrong {
+                verify(&want, &e.answer()).map_err(|m| CheckError::Wrong {
                     variant: name(),
                     workers: w,
                     run,
-                    source,
+                    source: Box::new(m),
                 })?;
             }
         }

@@ -190,9 +190,8 @@ impl Mpi {
             ($name:literal) => {{
                 // SAFETY: the symbol is one of Open MPI's predefined objects; only its address is
                 // taken (that address is the handle mpi.h's macros stand for).
-                let s: libloading::os::unix::Symbol<*mut c_void> =
-                    unsafe { lib.get($name) }.map_err(MpiError::Symbol)?;
-                *s
+                let s = unsafe { lib.get::<*mut c_void>($name) };
+                *s.map_err(MpiError::Symbol)?
             }};
         }
         let api = Api {
