@@ -537,6 +537,20 @@ mod tests {
     }
 
     #[test]
+    fn backend_errors_show_as_they_are_and_keep_their_source() {
+        let inner = std::io::Error::other("device lost");
+        let e = IterationError::backend(Wrapped(inner));
+        assert_eq!(e.to_string(), "wrapped: device lost");
+        // Transparent: the backend error's own source is the next in the chain.
+        let next = std::error::Error::source(&e).expect("a source");
+        assert_eq!(next.to_string(), "device lost");
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("wrapped: {0}")]
+    struct Wrapped(#[source] std::io::Error);
+
+    #[test]
     fn routine_errors_and_timeouts_surface() {
         let _turn = crate::cancel::test_turn();
         let mut n = 0;
@@ -550,6 +564,22 @@ mod tests {
         };
         let e = measure(&mut r, &settings(100), 1, &mut |_| {}).unwrap_err();
         assert_eq!(e.to_string(), "boom");
+        assert!(matches!(
+            e,
+            MeasureError::Routine(IterationError::Failed { .. })
+        ));
+
+        // A backend's error reaches the measurement's error whole: its text and its source.
+        let mut broken = || -> Result<IterationOutput, IterationError> {
+            Err(IterationError::io(
+                "cannot read the report",
+                std::io::Error::other("pipe closed"),
+            ))
+        };
+        let e = measure(&mut broken, &settings(100), 1, &mut |_| {}).unwrap_err();
+        assert_eq!(e.to_string(), "cannot read the report: pipe closed");
+        let source = std::error::Error::source(&e).expect("the io error is kept");
+        assert_eq!(source.to_string(), "pipe closed");
 
         let mut s = settings(100);
         s.timeout = SettingDuration(Duration::from_millis(5));

@@ -884,6 +884,29 @@ mod tests {
                 .to_string()
                 .contains("\"a\", \"b\"")
         );
+        // The text is the config error's message, as before the type: kept word for word.
+        assert_eq!(
+            p.check(&ParamValue::Bool(true)).unwrap_err(),
+            ParamError::Int {
+                min: 1,
+                max: 10,
+                found: ParamValue::Bool(true)
+            }
+        );
+        assert_eq!(
+            p.check(&ParamValue::Int(0)).unwrap_err().to_string(),
+            "expected an integer from 1 to 10, found 0"
+        );
+        let b = ParamSpec {
+            name: "flag",
+            description: "",
+            kind: ParamKind::Bool,
+            default: ParamValue::Bool(false),
+        };
+        assert_eq!(
+            b.check(&ParamValue::Int(2)).unwrap_err().to_string(),
+            "expected true or false, found 2"
+        );
         let f = ParamSpec {
             name: "x",
             description: "",
