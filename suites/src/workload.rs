@@ -389,11 +389,33 @@ impl Problem {
 }
 
 /// A workload or variant could not do what was asked.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{message}")]
+#[derive(Debug, Clone)]
 pub struct WorkloadError {
     /// What went wrong, recorded as the point's reason.
     pub message: String,
+    /// The error that caused it, if one did (an OpenCL or MPI error, a failed command).
+    cause: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl fmt::Display for WorkloadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for WorkloadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// Two errors are equal when they say the same (their sources are not compared).
+impl PartialEq for WorkloadError {
+    fn eq(&self, other: &Self) -> bool {
+        self.message == other.message
+    }
 }
 
 impl WorkloadError {
@@ -401,6 +423,15 @@ impl WorkloadError {
     pub fn new(message: impl Into<String>) -> Self {
         WorkloadError {
             message: message.into(),
+            cause: None,
+        }
+    }
+
+    /// An error that says what `error` says and keeps it as its source.
+    pub fn from_error(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        WorkloadError {
+            message: error.to_string(),
+            cause: Some(std::sync::Arc::new(error)),
         }
     }
 
@@ -855,6 +886,16 @@ mod tests {
         assert!(verify(&want, &Answer::text("n = 100\nchecksum 1f2e\ndone\n")).is_err());
         assert!(verify(&want, &Answer::exact(vec![1])).is_err());
         assert_eq!(want.len(), 3);
+    }
+
+    #[test]
+    fn workload_errors_keep_their_cause() {
+        let e = WorkloadError::from_error(std::io::Error::other("disk gone"));
+        assert_eq!(e.to_string(), "disk gone");
+        let cause = std::error::Error::source(&e).expect("the cause is kept");
+        assert!(cause.downcast_ref::<std::io::Error>().is_some());
+        assert_eq!(e, WorkloadError::new("disk gone"));
+        assert!(std::error::Error::source(&WorkloadError::new("x")).is_none());
     }
 
     #[test]

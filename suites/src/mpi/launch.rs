@@ -319,12 +319,12 @@ pub(super) fn prepare(
     };
     let ready = job
         .expect("READY", LAUNCH_TIMEOUT, "while starting")
-        .map_err(|e| WorkloadError::new(e.to_string()))?;
+        .map_err(WorkloadError::from_error)?;
     let launch = started.elapsed();
     let ready: Ready = serde_json::from_str(&ready)
         .map_err(|e| WorkloadError::new(format!("rank 0's READY line: {e}")))?;
     job.expect("SET", LAUNCH_TIMEOUT, "while setting up the job")
-        .map_err(|e| WorkloadError::new(e.to_string()))?;
+        .map_err(WorkloadError::from_error)?;
     if ready.ranks != ranks {
         return Err(WorkloadError::new(format!(
             "the launcher started {} ranks, not {ranks}",

@@ -155,7 +155,7 @@ pub(super) fn prepare(
 ) -> Result<Box<dyn Execution>, WorkloadError> {
     let spec = spec(kernel);
     let local = work_group_size(problem, spec.default_local)?;
-    let fail = |e: OpenClError| WorkloadError::new(e.to_string());
+    let fail = |e: OpenClError| WorkloadError::from_error(e);
     let ctx = device::open().map_err(fail)?;
     (spec.check)(&ctx.info, problem, local).map_err(fail)?;
     if local > ctx.info.max_work_group_size {

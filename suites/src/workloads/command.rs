@@ -403,7 +403,7 @@ impl CommandWorkload {
         };
         if let Some(setup) = &self.config.setup {
             run_helper("setup", &line(setup), self.config.setup_timeout)
-                .map_err(|e| WorkloadError::new(e.to_string()))?;
+                .map_err(WorkloadError::from_error)?;
         }
         Ok(exec)
     }

@@ -361,7 +361,7 @@ impl<S: Shared> Direct<S> {
                 }
             })
         })
-        .map_err(|e| WorkloadError::new(e.to_string()))?;
+        .map_err(WorkloadError::from_error)?;
         Ok(Box::new(Direct {
             ctx,
             crew,
@@ -470,7 +470,7 @@ impl Channel {
                 (0, 0)
             })
         })
-        .map_err(|e| WorkloadError::new(e.to_string()))?;
+        .map_err(WorkloadError::from_error)?;
         Ok(Box::new(Channel {
             ctx,
             crew,
