@@ -11,7 +11,7 @@
 //! Exit codes as parbench's: 0, 2 (bad config or arguments), 3 (a variant failed or was wrong).
 
 use parbench_harness::config::{Config, ConfigSource};
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_harness::fingerprint::logical_cores;
 use parbench_harness::results_file::WriteResults;
 use parbench_reports::{Format, write_reports};
@@ -128,7 +128,7 @@ struct Serial {
 
 impl Execution for Serial {
     /// One timed iteration: the whole computation.
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         self.total = [(1..self.n + 1).map(steps).sum()];
         Ok(IterationOutput::digest(self.total[0]))
     }
@@ -146,7 +146,7 @@ struct Rayon {
 }
 
 impl Execution for Rayon {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         let n = self.n;
         self.total = [self
             .pool
@@ -166,7 +166,7 @@ struct Locked {
 }
 
 impl Execution for Locked {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         const BLOCK: u64 = 1024;
         let total = Mutex::new(0u64);
         let (n, w) = (self.n, self.workers as u64);

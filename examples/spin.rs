@@ -35,7 +35,7 @@ struct Options {
     sleep_ms: u64,
 }
 
-fn parse() -> Result<Options, String> {
+fn parse() -> anyhow::Result<Options> {
     let mut o = Options {
         threads: std::env::var("SPIN_THREADS")
             .ok()
@@ -48,19 +48,21 @@ fn parse() -> Result<Options, String> {
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let bad = |e: std::num::ParseIntError| format!("{flag} {value}: {e}");
+        let value = args
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("{flag} needs a value"))?;
+        let bad = |e: std::num::ParseIntError| anyhow::anyhow!("{flag} {value}: {e}");
         match flag.as_str() {
             "--threads" => o.threads = value.parse().map_err(bad)?,
             "--work" => o.work = value.parse().map_err(bad)?,
             "--alloc-mib" => o.alloc_mib = value.parse().map_err(bad)?,
             "--exit-code" => o.exit_code = value.parse().map_err(bad)?,
             "--sleep-ms" => o.sleep_ms = value.parse().map_err(bad)?,
-            _ => return Err(format!("unknown option {flag}")),
+            _ => anyhow::bail!("unknown option {flag}"),
         }
     }
     if o.threads == 0 {
-        return Err("--threads must be at least 1".into());
+        anyhow::bail!("--threads must be at least 1");
     }
     Ok(o)
 }

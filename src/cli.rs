@@ -174,16 +174,14 @@ pub(crate) struct ReportArgs {
     pub(crate) out: Option<PathBuf>,
 }
 
-fn parse_fraction(text: &str) -> Result<f64, String> {
+fn parse_fraction(text: &str) -> anyhow::Result<f64> {
     let v: f64 = text.parse().map_err(|_| {
-        format!("`{text}` is not a number; expected a fraction such as 0.05 for 5%")
+        anyhow::anyhow!("`{text}` is not a number; expected a fraction such as 0.05 for 5%")
     })?;
     if v > 0.0 && v < 1.0 {
         Ok(v)
     } else {
-        Err(format!(
-            "{v} is out of range: expected a fraction between 0 and 1, e.g. 0.05 for 5%"
-        ))
+        anyhow::bail!("{v} is out of range: expected a fraction between 0 and 1, e.g. 0.05 for 5%")
     }
 }
 

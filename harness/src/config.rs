@@ -95,12 +95,13 @@ impl ConfigSource {
         parbench_analysis::input_file::position(&self.text, offset)
     }
 
-    /// An error at `span`, naming `key` if given, else the key written on that line.
+    /// An error at `span`, naming `key` if given, else the key written on that line; `message`
+    /// is its text (a string, or an error type whose `Display` says what was expected).
     pub fn error_at(
         &self,
         span: Range<usize>,
         key: Option<&str>,
-        message: impl Into<String>,
+        message: impl std::fmt::Display,
     ) -> ConfigError {
         let (line, column) = self.position(span.start);
         let key = match key {
@@ -114,7 +115,7 @@ impl ConfigSource {
             line,
             column,
             key,
-            message: message.into(),
+            message: message.to_string(),
         }
     }
 

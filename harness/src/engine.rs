@@ -32,11 +32,57 @@ impl IterationOutput {
     }
 }
 
+/// Why one iteration of a routine failed. Its `Display` is the point's one-line reason.
+#[derive(Debug, thiserror::Error)]
+pub enum IterationError {
+    /// The routine failed; the message says how.
+    #[error("{message}")]
+    Failed {
+        /// What went wrong.
+        message: String,
+    },
+    /// An I/O operation failed; `context` says which.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done ("cannot open the shared file /dev/shm/x").
+        context: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A backend's own error (OpenCL, MPI, worker processes), shown as it is and kept as the
+    /// source.
+    #[error(transparent)]
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl IterationError {
+    /// A failure described by `message`.
+    pub fn failed(message: impl Into<String>) -> Self {
+        IterationError::Failed {
+            message: message.into(),
+        }
+    }
+
+    /// An I/O failure while doing `context`.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        IterationError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// A backend's error, kept as it is.
+    pub fn backend(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        IterationError::Backend(Box::new(error))
+    }
+}
+
 /// Something to time. Setup happens before the engine sees it; each call does exactly the work
 /// that is measured.
 pub trait Routine {
     /// Does one iteration of the measured work; an `Err` stops the measurement.
-    fn iteration(&mut self) -> Result<IterationOutput, String>;
+    fn iteration(&mut self) -> Result<IterationOutput, IterationError>;
 
     /// One iteration of a routine that may time itself (like criterion's `iter_custom`): the
     /// output and the duration that counts as the iteration's time, or `None` for the engine's
@@ -44,13 +90,13 @@ pub trait Routine {
     /// that started it, so launching, untimed `prepare` commands and reading the report stay
     /// outside the sample. The engine calls this method; the default runs
     /// [`iteration`](Self::iteration) and returns `None`.
-    fn timed_iteration(&mut self) -> Result<(IterationOutput, Option<Duration>), String> {
+    fn timed_iteration(&mut self) -> Result<(IterationOutput, Option<Duration>), IterationError> {
         self.iteration().map(|out| (out, None))
     }
 }
 
-impl<F: FnMut() -> Result<IterationOutput, String>> Routine for F {
-    fn iteration(&mut self) -> Result<IterationOutput, String> {
+impl<F: FnMut() -> Result<IterationOutput, IterationError>> Routine for F {
+    fn iteration(&mut self) -> Result<IterationOutput, IterationError> {
         self()
     }
 }
@@ -58,9 +104,9 @@ impl<F: FnMut() -> Result<IterationOutput, String>> Routine for F {
 /// Why a measurement stopped without a result.
 #[derive(Debug, thiserror::Error)]
 pub enum MeasureError {
-    /// The routine failed (its message).
-    #[error("{0}")]
-    Routine(String),
+    /// The routine failed.
+    #[error(transparent)]
+    Routine(IterationError),
     /// One sample ran past the settings' `timeout`: it was cancelled at the timeout (a routine
     /// that polls [`cancel::requested`]) or ended late (one that does not).
     #[error("timed out after {}", cancel::format_limit(limit.as_duration()))]
@@ -491,19 +537,49 @@ mod tests {
     }
 
     #[test]
+    fn backend_errors_show_as_they_are_and_keep_their_source() {
+        let inner = std::io::Error::other("device lost");
+        let e = IterationError::backend(Wrapped(inner));
+        assert_eq!(e.to_string(), "wrapped: device lost");
+        // Transparent: the backend error's own source is the next in the chain.
+        let next = std::error::Error::source(&e).expect("a source");
+        assert_eq!(next.to_string(), "device lost");
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("wrapped: {0}")]
+    struct Wrapped(#[source] std::io::Error);
+
+    #[test]
     fn routine_errors_and_timeouts_surface() {
         let _turn = crate::cancel::test_turn();
         let mut n = 0;
         let mut r = || {
             n += 1;
             if n > 3 {
-                Err("boom".to_string())
+                Err(IterationError::failed("boom"))
             } else {
                 Ok(IterationOutput::default())
             }
         };
         let e = measure(&mut r, &settings(100), 1, &mut |_| {}).unwrap_err();
         assert_eq!(e.to_string(), "boom");
+        assert!(matches!(
+            e,
+            MeasureError::Routine(IterationError::Failed { .. })
+        ));
+
+        // A backend's error reaches the measurement's error whole: its text and its source.
+        let mut broken = || -> Result<IterationOutput, IterationError> {
+            Err(IterationError::io(
+                "cannot read the report",
+                std::io::Error::other("pipe closed"),
+            ))
+        };
+        let e = measure(&mut broken, &settings(100), 1, &mut |_| {}).unwrap_err();
+        assert_eq!(e.to_string(), "cannot read the report: pipe closed");
+        let source = std::error::Error::source(&e).expect("the io error is kept");
+        assert_eq!(source.to_string(), "pipe closed");
 
         let mut s = settings(100);
         s.timeout = SettingDuration(Duration::from_millis(5));
@@ -600,11 +676,13 @@ mod tests {
     }
 
     impl Routine for SelfTimed {
-        fn iteration(&mut self) -> Result<IterationOutput, String> {
+        fn iteration(&mut self) -> Result<IterationOutput, IterationError> {
             spin(Duration::from_micros(300));
             Ok(IterationOutput::digest(1))
         }
-        fn timed_iteration(&mut self) -> Result<(IterationOutput, Option<Duration>), String> {
+        fn timed_iteration(
+            &mut self,
+        ) -> Result<(IterationOutput, Option<Duration>), IterationError> {
             self.iteration().map(|o| (o, self.claim))
         }
     }

@@ -244,7 +244,7 @@ fn devices_json() -> serde_json::Value {
         "build": opencl::build_info(),
         "inventory": opencl::inventory(),
         "default_device": opencl::selected().ok().map(|d| d.index),
-        "unavailable_reason": opencl::selected().err(),
+        "unavailable_reason": opencl::selected().err().map(|e| e.to_string()),
     })
 }
 

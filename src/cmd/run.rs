@@ -101,7 +101,10 @@ pub(crate) fn select_opencl_device(
             if named {
                 errln!(
                     "parbench: an OpenCL device is selected, but OpenCL is not available here ({}); the OpenCL variants are skipped",
-                    opencl::selected().err().unwrap_or_default()
+                    opencl::selected()
+                        .err()
+                        .map(|e| e.to_string())
+                        .unwrap_or_default()
                 );
             }
             Ok(None)

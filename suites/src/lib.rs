@@ -19,7 +19,7 @@
 //!
 //! ```
 //! use parbench_harness::config::{Config, ConfigSource};
-//! use parbench_harness::engine::IterationOutput;
+//! use parbench_harness::engine::{IterationError, IterationOutput};
 //! use parbench_schema::results::Status;
 //! use parbench_suites::plan::{Filters, resolve};
 //! use parbench_suites::runner::{self, RunControl, Silent};
@@ -35,7 +35,7 @@
 //! }
 //!
 //! impl Execution for SumRun {
-//!     fn run(&mut self) -> Result<IterationOutput, String> {
+//!     fn run(&mut self) -> Result<IterationOutput, IterationError> {
 //!         self.total = [(0..self.n).map(std::hint::black_box).sum()];
 //!         Ok(IterationOutput::digest(self.total[0]))
 //!     }

@@ -5,7 +5,8 @@
 #![warn(missing_docs)]
 
 use crate::registry::Registry;
-use crate::workload::{Problem, VariantInfo, Workload, WorkloadInfo};
+use crate::workload::{Problem, VariantInfo, Workload, WorkloadError, WorkloadInfo};
+use parbench_analysis::units::format_bytes;
 use parbench_harness::config::{Config, ConfigError, MeasureSettings, SizeSpec};
 use parbench_schema::params::ParamValue;
 pub use parbench_schema::results::Shard;
@@ -250,27 +251,53 @@ fn one_of(options: impl IntoIterator<Item = String>) -> String {
         .join(", ")
 }
 
+/// Why a problem cannot run at all; the text says what was expected.
+#[derive(Debug, thiserror::Error)]
+enum ProblemError {
+    /// The workload's own check refused it.
+    #[error(transparent)]
+    Workload(#[from] WorkloadError),
+    /// It needs more memory than this machine can hold.
+    #[error(
+        "size `{size}` (n = {n}) of workload `{workload}` needs at least {} of memory, more than {limit_source} ({}); choose a smaller size",
+        format_bytes(*need),
+        format_bytes(*limit)
+    )]
+    Memory {
+        /// The size as configured.
+        size: String,
+        /// The problem size.
+        n: u64,
+        /// The workload's name.
+        workload: &'static str,
+        /// The bytes it needs.
+        need: u64,
+        /// The bytes available.
+        limit: u64,
+        /// What sets the limit (`this machine's memory`).
+        limit_source: &'static str,
+    },
+}
+
 /// Whether a problem can run at all: the workload's own check, then its memory against what
-/// this machine can hold. The message says what was expected.
+/// this machine can hold.
 fn check_problem(
     workload: &dyn Workload,
     problem: &Problem,
     memory: Option<parbench_harness::memory::MemoryLimit>,
-) -> Result<(), String> {
-    use parbench_analysis::units::format_bytes;
-    workload.check_problem(problem).map_err(|e| e.message)?;
+) -> Result<(), ProblemError> {
+    workload.check_problem(problem)?;
     if let (Some(need), Some(limit)) = (workload.memory_bytes(problem), memory)
         && need > limit.bytes
     {
-        return Err(format!(
-            "size `{}` (n = {}) of workload `{}` needs at least {} of memory, more than {} ({}); choose a smaller size",
-            problem.size_label,
-            problem.n,
-            workload.info().name,
-            format_bytes(need),
-            limit.source,
-            format_bytes(limit.bytes)
-        ));
+        return Err(ProblemError::Memory {
+            size: problem.size_label.clone(),
+            n: problem.n,
+            workload: workload.info().name,
+            need,
+            limit: limit.bytes,
+            limit_source: limit.source,
+        });
     }
     Ok(())
 }

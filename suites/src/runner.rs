@@ -6,10 +6,10 @@
 #![warn(missing_docs)]
 
 use crate::plan::{Filters, Plan, PlannedProblem, SuitePlan};
-use crate::workload::{Answer, Execution, VariantInfo, verify};
+use crate::workload::{Answer, Execution, VariantInfo, WorkloadError, verify};
 use parbench_analysis::derived;
 use parbench_analysis::digest::sha256_hex;
-use parbench_harness::engine::{self, MeasureError, SampleProgress};
+use parbench_harness::engine::{self, IterationError, MeasureError, SampleProgress};
 use parbench_harness::fingerprint::logical_cores;
 use parbench_harness::interference::Snapshot;
 use parbench_harness::repeated::RepetitionOutcome;
@@ -252,7 +252,7 @@ struct Slot<'a> {
 struct ProblemRun<'a> {
     suite: &'a SuitePlan,
     planned: &'a PlannedProblem,
-    reference: Result<Answer<'static>, String>,
+    reference: Result<Answer<'static>, ReferenceError>,
     slots: Vec<Slot<'a>>,
     rounds: usize,
     per_rep: parbench_harness::config::MeasureSettings,
@@ -298,11 +298,9 @@ fn problems_of(plan: &Plan) -> Vec<ProblemRun<'_>> {
                     suite.workload.reference(&planned.problem)
                 }))
             })
-            .map_err(|e| format!("the reference computation {e}"))
-            .and_then(|r| {
-                r.map_err(|p| format!("the reference computation panicked: {}", panic_message(&*p)))
-            })
-            .and_then(|r| r.map_err(|e| format!("the reference computation failed: {e}")));
+            .map_err(ReferenceError::Cancelled)
+            .and_then(|r| r.map_err(|p| ReferenceError::Panicked(panic_message(&*p))))
+            .and_then(|r| r.map_err(ReferenceError::Failed));
             out.push(ProblemRun {
                 suite,
                 planned,
@@ -437,7 +435,7 @@ fn measure_slot(
     planned: &PlannedProblem,
     slot: &mut Slot<'_>,
     round: u32,
-    reference: Result<&Answer<'static>, &String>,
+    reference: Result<&Answer<'static>, &ReferenceError>,
     seed: u64,
     per_rep: &parbench_harness::config::MeasureSettings,
     observer: &mut dyn Observer,
@@ -619,12 +617,26 @@ fn new_point(
     }
 }
 
+/// Why a problem has no reference answer; every point of the problem fails with this reason.
+#[derive(Debug, thiserror::Error)]
+pub enum ReferenceError {
+    /// It ran past the points' timeout, or the run was interrupted.
+    #[error("the reference computation {0}")]
+    Cancelled(#[source] MeasureError),
+    /// It panicked (the panic's message).
+    #[error("the reference computation panicked: {0}")]
+    Panicked(String),
+    /// The workload could not compute it.
+    #[error("the reference computation failed: {0}")]
+    Failed(#[source] WorkloadError),
+}
+
 /// The engine's view of an execution: every timed iteration goes through
 /// [`Execution::run_timed`], so variants that time themselves (command suites) can.
 struct ExecutionRoutine<'a>(&'a mut dyn Execution);
 
 impl engine::Routine for ExecutionRoutine<'_> {
-    fn iteration(&mut self) -> Result<parbench_harness::engine::IterationOutput, String> {
+    fn iteration(&mut self) -> Result<parbench_harness::engine::IterationOutput, IterationError> {
         self.0.run()
     }
 
@@ -635,7 +647,7 @@ impl engine::Routine for ExecutionRoutine<'_> {
             parbench_harness::engine::IterationOutput,
             Option<std::time::Duration>,
         ),
-        String,
+        IterationError,
     > {
         self.0.run_timed()
     }
@@ -679,7 +691,7 @@ pub fn measure_repetition(
     planned: &PlannedProblem,
     variant: &VariantInfo,
     workers: u32,
-    reference: Result<&Answer<'static>, &String>,
+    reference: Result<&Answer<'static>, &ReferenceError>,
     seed: u64,
     settings: &parbench_harness::config::MeasureSettings,
     observer: &mut dyn Observer,
@@ -704,7 +716,7 @@ pub fn measure_repetition(
     }
     let reference = match reference {
         Ok(r) => r,
-        Err(e) => return fail(point, Status::Failed, e.clone()),
+        Err(e) => return fail(point, Status::Failed, e.to_string()),
     };
     let problem = &planned.problem;
     let workload = &suite.workload;
@@ -862,7 +874,7 @@ mod tests {
     use crate::registry::Registry;
     use crate::workload::*;
     use parbench_harness::config::{Config, ConfigSource};
-    use parbench_harness::engine::IterationOutput;
+    use parbench_harness::engine::{IterationError, IterationOutput};
     use parbench_schema::results::{ConfigEcho, ExecutionModel, SyncKind};
 
     /// Sums 0..n; `wrong` adds one, `flaky` is right only on its first run, `panics` panics.
@@ -876,14 +888,14 @@ mod tests {
     }
 
     impl Execution for ToyRun {
-        fn run(&mut self) -> Result<IterationOutput, String> {
+        fn run(&mut self) -> Result<IterationOutput, IterationError> {
             self.runs += 1;
             let right: u64 = (0..self.n).sum();
             self.last = match self.variant {
                 "wrong" => right + 1,
                 "flaky" if self.runs > 1 => right - 1,
                 "panics" => panic!("variant exploded"),
-                "errors" => return Err("device lost".into()),
+                "errors" => return Err(IterationError::failed("device lost")),
                 _ => right,
             };
             Ok(IterationOutput::digest(self.last))

@@ -158,28 +158,76 @@ impl std::fmt::Debug for SharedView {
     }
 }
 
+/// Why a shared file could not be mapped or lent.
+#[derive(Debug, thiserror::Error)]
+pub enum ShmError {
+    /// Opening, sizing or mapping the file failed.
+    #[error("cannot {doing} the shared file {path}: {source}")]
+    Io {
+        /// `open`, `read the size of` or `map`.
+        doing: &'static str,
+        /// The file.
+        path: String,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// The file is shorter than the task needs.
+    #[error("the shared file {path} holds {len} bytes, the task needs {need}")]
+    TooSmall {
+        /// The file.
+        path: String,
+        /// Its length in bytes.
+        len: u64,
+        /// The bytes the task needs.
+        need: u64,
+    },
+    /// A range lies outside the file.
+    #[error("range {range:?} does not fit a shared file of {values} values")]
+    OutOfBounds {
+        /// The range, in `f64` indices.
+        range: Range<usize>,
+        /// The file's length in `f64` values.
+        values: usize,
+    },
+    /// An input range overlaps the output range.
+    #[error("ranges {input:?} and {output:?} overlap")]
+    Overlap {
+        /// The input range.
+        input: Range<usize>,
+        /// The output range.
+        output: Range<usize>,
+    },
+}
+
 impl SharedView {
     /// Maps the file at `path`, which must hold at least `values` `f64`s.
-    pub fn open(path: &str, values: usize) -> Result<SharedView, String> {
+    pub fn open(path: &str, values: usize) -> Result<SharedView, ShmError> {
+        let io = |doing: &'static str| {
+            move |source| ShmError::Io {
+                doing,
+                path: path.to_string(),
+                source,
+            }
+        };
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .open(openable(path))
-            .map_err(|e| format!("cannot open the shared file {path}: {e}"))?;
-        let len = file
-            .metadata()
-            .map_err(|e| format!("cannot read the size of the shared file {path}: {e}"))?
-            .len();
+            .map_err(io("open"))?;
+        let len = file.metadata().map_err(io("read the size of"))?.len();
         let need = (values as u64).saturating_mul(8);
         if len < need || need == 0 {
-            return Err(format!(
-                "the shared file {path} holds {len} bytes, the task needs {need}"
-            ));
+            return Err(ShmError::TooSmall {
+                path: path.to_string(),
+                len,
+                need,
+            });
         }
         let map = MmapOptions::new()
             .len(need as usize)
             .map_raw(&file)
-            .map_err(|e| format!("cannot map the shared file {path}: {e}"))?;
+            .map_err(io("map"))?;
         Ok(SharedView {
             path: path.to_string(),
             map,
@@ -201,7 +249,7 @@ impl SharedView {
         &mut self,
         input: Range<usize>,
         output: Range<usize>,
-    ) -> Result<(&[f64], &mut [f64]), String> {
+    ) -> Result<(&[f64], &mut [f64]), ShmError> {
         let (mut inputs, out) = self.lend(std::slice::from_ref(&input), output)?;
         Ok((inputs.remove(0), out))
     }
@@ -213,19 +261,22 @@ impl SharedView {
         &mut self,
         inputs: &[Range<usize>],
         output: Range<usize>,
-    ) -> Result<(Vec<&[f64]>, &mut [f64]), String> {
+    ) -> Result<(Vec<&[f64]>, &mut [f64]), ShmError> {
         let inside = |r: &Range<usize>| r.start <= r.end && r.end <= self.values;
         if let Some(bad) = inputs.iter().chain([&output]).find(|r| !inside(r)) {
-            return Err(format!(
-                "range {bad:?} does not fit a shared file of {} values",
-                self.values
-            ));
+            return Err(ShmError::OutOfBounds {
+                range: bad.clone(),
+                values: self.values,
+            });
         }
         if let Some(clash) = inputs
             .iter()
             .find(|i| i.start < output.end && output.start < i.end)
         {
-            return Err(format!("ranges {clash:?} and {output:?} overlap"));
+            return Err(ShmError::Overlap {
+                input: clash.clone(),
+                output,
+            });
         }
         let base = self.map.as_mut_ptr().cast::<f64>();
         // SAFETY: the mapping is page-aligned and `values * 8` bytes long, so every range (checked
@@ -263,8 +314,16 @@ mod tests {
             for (y, x) in y.iter_mut().zip(x) {
                 *y = x * x;
             }
-            assert!(v.split(0..4, 2..6).unwrap_err().contains("overlap"));
-            assert!(v.split(0..4, 6..9).unwrap_err().contains("does not fit"));
+            assert!(matches!(
+                v.split(0..4, 2..6),
+                Err(ShmError::Overlap { input, output }) if input == (0..4) && output == (2..6)
+            ));
+            let e = v.split(0..4, 6..9).unwrap_err();
+            assert!(matches!(e, ShmError::OutOfBounds { values: 8, .. }), "{e}");
+            assert_eq!(
+                e.to_string(),
+                "range 6..9 does not fit a shared file of 8 values"
+            );
             let (ins, out) = v.lend(&[0..2, 1..4], 4..5).unwrap();
             assert_eq!((ins[0], ins[1].len(), out.len()), (&[1.0, 2.0][..], 3, 1));
         }
@@ -289,6 +348,9 @@ mod tests {
     fn a_file_too_small_for_the_task_is_refused() {
         let f = SharedFile::create(4).unwrap();
         let e = SharedView::open(f.path().to_str().unwrap(), 5).unwrap_err();
-        assert!(e.contains("the task needs 40"), "{e}");
+        assert!(e.to_string().contains("the task needs 40"), "{e}");
+        let e = SharedView::open("/nonexistent/parbench.shm", 1).unwrap_err();
+        assert!(matches!(&e, ShmError::Io { doing: "open", .. }), "{e}");
+        assert!(std::error::Error::source(&e).is_some());
     }
 }

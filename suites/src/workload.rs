@@ -3,7 +3,7 @@
 //! code through parbench's engine, verification and reports (see `examples/custom_workload.rs`).
 #![warn(missing_docs)]
 
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_schema::operations::Operations;
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
@@ -231,14 +231,17 @@ pub struct ParamSpec {
 
 impl ParamSpec {
     /// Checks a configured value; the error says what was expected.
-    pub fn check(&self, value: &ParamValue) -> Result<ParamValue, String> {
+    pub fn check(&self, value: &ParamValue) -> Result<ParamValue, ParamError> {
+        let found = || value.clone();
         match (&self.kind, value) {
             (ParamKind::Int { min, max }, ParamValue::Int(v)) if (min..=max).contains(&v) => {
                 Ok(value.clone())
             }
-            (ParamKind::Int { min, max }, _) => Err(format!(
-                "expected an integer from {min} to {max}, found {value}"
-            )),
+            (&ParamKind::Int { min, max }, _) => Err(ParamError::Int {
+                min,
+                max,
+                found: found(),
+            }),
             (ParamKind::Float { min, max }, ParamValue::Float(v)) if *v >= *min && *v <= *max => {
                 Ok(value.clone())
             }
@@ -247,24 +250,71 @@ impl ParamSpec {
             {
                 Ok(ParamValue::Float(*v as f64))
             }
-            (ParamKind::Float { min, max }, _) => Err(format!(
-                "expected a number from {min} to {max}, found {value}"
-            )),
+            (&ParamKind::Float { min, max }, _) => Err(ParamError::Float {
+                min,
+                max,
+                found: found(),
+            }),
             (ParamKind::Bool, ParamValue::Bool(_)) => Ok(value.clone()),
-            (ParamKind::Bool, _) => Err(format!("expected true or false, found {value}")),
+            (ParamKind::Bool, _) => Err(ParamError::Bool { found: found() }),
             (ParamKind::Choice(options), ParamValue::Str(s)) if options.contains(&s.as_str()) => {
                 Ok(value.clone())
             }
-            (ParamKind::Choice(options), _) => Err(format!(
-                "expected one of {}, found {value}",
-                options
-                    .iter()
-                    .map(|o| format!("\"{o}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            (&ParamKind::Choice(options), _) => Err(ParamError::Choice {
+                options,
+                found: found(),
+            }),
         }
     }
+}
+
+/// Why a configured parameter value is not one its [`ParamSpec`] accepts; the text says what
+/// was expected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParamError {
+    /// Not an integer in `min..=max`.
+    #[error("expected an integer from {min} to {max}, found {found}")]
+    Int {
+        /// The smallest value accepted.
+        min: i64,
+        /// The largest value accepted.
+        max: i64,
+        /// The value configured.
+        found: ParamValue,
+    },
+    /// Not a number in `min..=max`.
+    #[error("expected a number from {min} to {max}, found {found}")]
+    Float {
+        /// The smallest value accepted.
+        min: f64,
+        /// The largest value accepted.
+        max: f64,
+        /// The value configured.
+        found: ParamValue,
+    },
+    /// Not `true` or `false`.
+    #[error("expected true or false, found {found}")]
+    Bool {
+        /// The value configured.
+        found: ParamValue,
+    },
+    /// Not one of the accepted strings.
+    #[error("expected one of {}, found {found}", quoted(options))]
+    Choice {
+        /// The strings accepted.
+        options: &'static [&'static str],
+        /// The value configured.
+        found: ParamValue,
+    },
+}
+
+/// `"a", "b"`.
+fn quoted(options: &[&str]) -> String {
+    options
+        .iter()
+        .map(|o| format!("\"{o}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The problem one point solves: its size and parameters.
@@ -340,11 +390,33 @@ impl Problem {
 }
 
 /// A workload or variant could not do what was asked.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{message}")]
+#[derive(Debug, Clone)]
 pub struct WorkloadError {
     /// What went wrong, recorded as the point's reason.
     pub message: String,
+    /// The error that caused it, if one did (an OpenCL or MPI error, a failed command).
+    cause: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl fmt::Display for WorkloadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for WorkloadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// Two errors are equal when they say the same (their sources are not compared).
+impl PartialEq for WorkloadError {
+    fn eq(&self, other: &Self) -> bool {
+        self.message == other.message
+    }
 }
 
 impl WorkloadError {
@@ -352,6 +424,15 @@ impl WorkloadError {
     pub fn new(message: impl Into<String>) -> Self {
         WorkloadError {
             message: message.into(),
+            cause: None,
+        }
+    }
+
+    /// An error that says what `error` says and keeps it as its source.
+    pub fn from_error(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        WorkloadError {
+            message: error.to_string(),
+            cause: Some(std::sync::Arc::new(error)),
         }
     }
 
@@ -487,6 +568,8 @@ impl fmt::Display for Mismatch {
     }
 }
 
+impl std::error::Error for Mismatch {}
+
 /// Compares `got` with the reference `want`; the reference's tolerance applies.
 pub fn verify(want: &Answer<'_>, got: &Answer<'_>) -> Result<(), Mismatch> {
     let shape = |w: usize, g: usize| Mismatch {
@@ -621,7 +704,7 @@ fn verify_text(want: &str, got: &str) -> Result<(), Mismatch> {
 pub trait Execution: Send {
     /// Performs one iteration of the work. Return a cheap digest of the result (and phases, if
     /// the variant splits its time).
-    fn run(&mut self) -> Result<IterationOutput, String>;
+    fn run(&mut self) -> Result<IterationOutput, IterationError>;
 
     /// The answer of the last run (not timed); may borrow from the execution.
     fn answer(&self) -> Answer<'_>;
@@ -630,7 +713,9 @@ pub trait Execution: Send {
     /// duration that counts as the iteration's time (or `None` for the engine's clock; see
     /// [`Routine::timed_iteration`](parbench_harness::engine::Routine::timed_iteration)). The
     /// engine calls this for every timed iteration; the default calls `run`.
-    fn run_timed(&mut self) -> Result<(IterationOutput, Option<std::time::Duration>), String> {
+    fn run_timed(
+        &mut self,
+    ) -> Result<(IterationOutput, Option<std::time::Duration>), IterationError> {
         self.run().map(|out| (out, None))
     }
 
@@ -805,6 +890,16 @@ mod tests {
     }
 
     #[test]
+    fn workload_errors_keep_their_cause() {
+        let e = WorkloadError::from_error(std::io::Error::other("disk gone"));
+        assert_eq!(e.to_string(), "disk gone");
+        let cause = std::error::Error::source(&e).expect("the cause is kept");
+        assert!(cause.downcast_ref::<std::io::Error>().is_some());
+        assert_eq!(e, WorkloadError::new("disk gone"));
+        assert!(std::error::Error::source(&WorkloadError::new("x")).is_none());
+    }
+
+    #[test]
     fn param_checks() {
         let p = ParamSpec {
             name: "bins",
@@ -816,6 +911,7 @@ mod tests {
         assert!(
             p.check(&ParamValue::Int(11))
                 .unwrap_err()
+                .to_string()
                 .contains("from 1 to 10")
         );
         let c = ParamSpec {
@@ -827,7 +923,31 @@ mod tests {
         assert!(
             c.check(&ParamValue::Str("c".into()))
                 .unwrap_err()
+                .to_string()
                 .contains("\"a\", \"b\"")
+        );
+        // The text is the config error's message, as before the type: kept word for word.
+        assert_eq!(
+            p.check(&ParamValue::Bool(true)).unwrap_err(),
+            ParamError::Int {
+                min: 1,
+                max: 10,
+                found: ParamValue::Bool(true)
+            }
+        );
+        assert_eq!(
+            p.check(&ParamValue::Int(0)).unwrap_err().to_string(),
+            "expected an integer from 1 to 10, found 0"
+        );
+        let b = ParamSpec {
+            name: "flag",
+            description: "",
+            kind: ParamKind::Bool,
+            default: ParamValue::Bool(false),
+        };
+        assert_eq!(
+            b.check(&ParamValue::Int(2)).unwrap_err().to_string(),
+            "expected true or false, found 2"
         );
         let f = ParamSpec {
             name: "x",

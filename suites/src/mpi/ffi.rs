@@ -82,6 +82,55 @@ struct Api {
     sum: Handle,
 }
 
+/// Why loading Open MPI or one of its calls failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MpiError {
+    /// The library could not be loaded.
+    #[error("cannot load Open MPI from {library}: {source}")]
+    Load {
+        /// The path loaded (`PARBENCH_MPI_LIB`).
+        library: String,
+        /// The dynamic loader's error.
+        #[source]
+        source: libloading::Error,
+    },
+    /// The library lacks a function or object parbench calls.
+    #[error("Open MPI lacks a symbol: {0}")]
+    Symbol(#[source] libloading::Error),
+    /// An MPI call returned an error code.
+    #[error("{call} failed with MPI error code {code}")]
+    Call {
+        /// The MPI function (`MPI_Bcast`).
+        call: &'static str,
+        /// The code it returned.
+        code: c_int,
+    },
+    /// A buffer has more elements than MPI's `int` counts can describe.
+    #[error("{len} elements exceed MPI's int count")]
+    Count {
+        /// The number of elements.
+        len: usize,
+    },
+    /// The buffers or block lengths given to a collective do not fit each other.
+    #[error("{call}: {problem}")]
+    Buffers {
+        /// The collective (`gather`, `scatterv`, `gatherv`).
+        call: &'static str,
+        /// What does not fit (`receive buffer too small`).
+        problem: &'static str,
+    },
+    /// A stencil grid has fewer interior rows than there are ranks.
+    #[error("a {n} x {n} grid has {interior} interior rows, fewer than the {ranks} ranks")]
+    TooFewRows {
+        /// The grid's side.
+        n: usize,
+        /// Its interior rows.
+        interior: usize,
+        /// The ranks of the job.
+        ranks: usize,
+    },
+}
+
 /// An initialized MPI library (`MPI_Init` done; `MPI_Finalize` on [`Mpi::finalize`]).
 pub(crate) struct Mpi {
     api: Api,
@@ -89,19 +138,19 @@ pub(crate) struct Mpi {
     size: usize,
 }
 
-fn check(what: &str, code: c_int) -> Result<(), String> {
+fn check(call: &'static str, code: c_int) -> Result<(), MpiError> {
     if code == 0 {
         Ok(())
     } else {
-        Err(format!("{what} failed with MPI error code {code}"))
+        Err(MpiError::Call { call, code })
     }
 }
 
-fn count(len: usize) -> Result<c_int, String> {
-    c_int::try_from(len).map_err(|_| format!("{len} elements exceed MPI's int count"))
+fn count(len: usize) -> Result<c_int, MpiError> {
+    c_int::try_from(len).map_err(|_| MpiError::Count { len })
 }
 
-fn counts(lens: &[usize]) -> Result<(Vec<c_int>, Vec<c_int>), String> {
+fn counts(lens: &[usize]) -> Result<(Vec<c_int>, Vec<c_int>), MpiError> {
     let mut displs = Vec::with_capacity(lens.len());
     let mut at = 0usize;
     for &l in lens {
@@ -115,7 +164,7 @@ fn counts(lens: &[usize]) -> Result<(Vec<c_int>, Vec<c_int>), String> {
 impl Mpi {
     /// Loads `library` (with its symbols global: Open MPI's plugins need them) and calls
     /// `MPI_Init`.
-    pub(crate) fn init(library: &str) -> Result<Mpi, String> {
+    pub(crate) fn init(library: &str) -> Result<Mpi, MpiError> {
         // SAFETY: loading Open MPI runs its library constructors, which have no preconditions;
         // RTLD_GLOBAL lets the components it loads later resolve its symbols.
         let lib = unsafe {
@@ -124,23 +173,25 @@ impl Mpi {
                 libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_GLOBAL,
             )
         }
-        .map_err(|e| format!("cannot load Open MPI from {library}: {e}"))?;
+        .map_err(|source| MpiError::Load {
+            library: library.to_string(),
+            source,
+        })?;
         // The library stays loaded for the rest of the process (MPI cannot be unloaded).
         let lib: &'static libloading::os::unix::Library = Box::leak(Box::new(lib));
         macro_rules! func {
             ($name:literal) => {
                 // SAFETY: the symbol is the Open MPI function of that name; the field's type is
                 // its C prototype from Open MPI 4's mpi.h.
-                *unsafe { lib.get($name) }.map_err(|e| format!("Open MPI lacks a symbol: {e}"))?
+                *unsafe { lib.get($name) }.map_err(MpiError::Symbol)?
             };
         }
         macro_rules! object {
             ($name:literal) => {{
                 // SAFETY: the symbol is one of Open MPI's predefined objects; only its address is
                 // taken (that address is the handle mpi.h's macros stand for).
-                let s: libloading::os::unix::Symbol<*mut c_void> = unsafe { lib.get($name) }
-                    .map_err(|e| format!("Open MPI lacks a symbol: {e}"))?;
-                *s
+                let s = unsafe { lib.get::<*mut c_void>($name) };
+                *s.map_err(MpiError::Symbol)?
             }};
         }
         let api = Api {
@@ -189,7 +240,7 @@ impl Mpi {
         self.size
     }
 
-    pub(crate) fn barrier(&self) -> Result<(), String> {
+    pub(crate) fn barrier(&self) -> Result<(), MpiError> {
         // SAFETY: MPI is initialized; the communicator is MPI_COMM_WORLD.
         check("MPI_Barrier", unsafe {
             (self.api.barrier)(self.api.comm_world)
@@ -197,7 +248,7 @@ impl Mpi {
     }
 
     /// Broadcasts `bytes` from rank 0 (every rank passes a buffer of the same length).
-    pub(crate) fn bcast_bytes(&self, bytes: &mut [u8]) -> Result<(), String> {
+    pub(crate) fn bcast_bytes(&self, bytes: &mut [u8]) -> Result<(), MpiError> {
         let n = count(bytes.len())?;
         // SAFETY: the buffer holds `n` bytes on every rank (the caller's contract: equal lengths).
         check("MPI_Bcast", unsafe {
@@ -212,7 +263,7 @@ impl Mpi {
     }
 
     /// The sum of every rank's `value`, on rank 0 (other ranks get 0).
-    pub(crate) fn reduce_sum_u64(&self, value: u64) -> Result<u64, String> {
+    pub(crate) fn reduce_sum_u64(&self, value: u64) -> Result<u64, MpiError> {
         let mut out = 0u64;
         // SAFETY: one u64 sent from and received into valid locals.
         check("MPI_Reduce", unsafe {
@@ -231,20 +282,28 @@ impl Mpi {
 
     /// Gathers `send` (the same length on every rank) into `recv` on rank 0 (rank order);
     /// `recv` must hold `size * send.len()` values on rank 0 and is ignored elsewhere.
-    pub(crate) fn gather_f64(&self, send: &[f64], recv: &mut [f64]) -> Result<(), String> {
+    pub(crate) fn gather_f64(&self, send: &[f64], recv: &mut [f64]) -> Result<(), MpiError> {
         self.gather(send, recv, self.api.double)
     }
 
     /// [`gather_f64`](Self::gather_f64) for bytes.
-    pub(crate) fn gather_bytes(&self, send: &[u8], recv: &mut [u8]) -> Result<(), String> {
+    pub(crate) fn gather_bytes(&self, send: &[u8], recv: &mut [u8]) -> Result<(), MpiError> {
         self.gather(send, recv, self.api.byte)
     }
 
     /// `datatype` must be the MPI type of `T` (double for f64, byte for u8).
-    fn gather<T: Copy>(&self, send: &[T], recv: &mut [T], datatype: Handle) -> Result<(), String> {
+    fn gather<T: Copy>(
+        &self,
+        send: &[T],
+        recv: &mut [T],
+        datatype: Handle,
+    ) -> Result<(), MpiError> {
         let n = count(send.len())?;
         if self.rank == 0 && recv.len() < send.len() * self.size {
-            return Err("gather: receive buffer too small".into());
+            return Err(MpiError::Buffers {
+                call: "gather",
+                problem: "receive buffer too small",
+            });
         }
         // SAFETY: `send` holds `n` values of the datatype; on rank 0 `recv` holds `size * n`
         // (checked above), elsewhere it is not read.
@@ -269,13 +328,19 @@ impl Mpi {
         send: &[f64],
         lens: &[usize],
         recv: &mut [f64],
-    ) -> Result<(), String> {
+    ) -> Result<(), MpiError> {
         let (counts, displs) = counts(lens)?;
         if lens.len() != self.size || recv.len() != lens[self.rank] {
-            return Err("scatterv: block lengths do not match the ranks".into());
+            return Err(MpiError::Buffers {
+                call: "scatterv",
+                problem: "block lengths do not match the ranks",
+            });
         }
         if self.rank == 0 && send.len() < lens.iter().sum() {
-            return Err("scatterv: send buffer too small".into());
+            return Err(MpiError::Buffers {
+                call: "scatterv",
+                problem: "send buffer too small",
+            });
         }
         // SAFETY: counts and displacements describe blocks inside `send` on rank 0 (checked);
         // `recv` holds exactly this rank's count.
@@ -301,13 +366,19 @@ impl Mpi {
         send: &[f64],
         lens: &[usize],
         recv: &mut [f64],
-    ) -> Result<(), String> {
+    ) -> Result<(), MpiError> {
         let (counts, displs) = counts(lens)?;
         if lens.len() != self.size || send.len() != lens[self.rank] {
-            return Err("gatherv: block lengths do not match the ranks".into());
+            return Err(MpiError::Buffers {
+                call: "gatherv",
+                problem: "block lengths do not match the ranks",
+            });
         }
         if self.rank == 0 && recv.len() < lens.iter().sum() {
-            return Err("gatherv: receive buffer too small".into());
+            return Err(MpiError::Buffers {
+                call: "gatherv",
+                problem: "receive buffer too small",
+            });
         }
         // SAFETY: `send` holds this rank's count; on rank 0 the blocks lie inside `recv`
         // (checked); elsewhere `recv` is not read.
@@ -334,7 +405,7 @@ impl Mpi {
         dest: Option<usize>,
         recv: &mut [f64],
         source: Option<usize>,
-    ) -> Result<(), String> {
+    ) -> Result<(), MpiError> {
         let peer = |r: Option<usize>| r.map_or(PROC_NULL, |r| r as c_int);
         // SAFETY: both buffers are valid for their lengths and do not overlap (a shared and a
         // mutable borrow); MPI_STATUS_IGNORE is a null pointer.
@@ -366,7 +437,7 @@ impl Mpi {
     }
 
     /// `MPI_Finalize`.
-    pub(crate) fn finalize(self) -> Result<(), String> {
+    pub(crate) fn finalize(self) -> Result<(), MpiError> {
         // SAFETY: called once, after every other MPI call of this process.
         check("MPI_Finalize", unsafe { (self.api.finalize)() })
     }

@@ -141,16 +141,16 @@ impl WireAnswer {
     }
 
     /// The f64 values of an [`F64Hex`](WireAnswer::F64Hex) answer.
-    pub fn decode_f64(hex: &str) -> Result<Vec<f64>, String> {
+    pub fn decode_f64(hex: &str) -> Result<Vec<f64>, DecodeError> {
         let b = hex.as_bytes();
         if !b.len().is_multiple_of(16) {
-            return Err(format!("{} hex digits are not whole f64 values", b.len()));
+            return Err(DecodeError::Length(b.len()));
         }
-        let digit = |c: u8| -> Result<u8, String> {
+        let digit = |c: u8| -> Result<u8, DecodeError> {
             (c as char)
                 .to_digit(16)
                 .map(|d| d as u8)
-                .ok_or_else(|| format!("`{}` is not a hex digit", c as char))
+                .ok_or(DecodeError::Digit(c as char))
         };
         b.chunks_exact(16)
             .map(|chunk| {
@@ -164,6 +164,17 @@ impl WireAnswer {
     }
 }
 
+/// Why an [`F64Hex`](WireAnswer::F64Hex) answer is not one.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DecodeError {
+    /// The number of hex digits is not a multiple of 16.
+    #[error("{0} hex digits are not whole f64 values")]
+    Length(usize),
+    /// A character is not a hex digit.
+    #[error("`{0}` is not a hex digit")]
+    Digit(char),
+}
+
 #[cfg(parbench_mpi)]
 pub(crate) use ranks::{CommTimer, build};
 
@@ -171,7 +182,7 @@ pub(crate) use ranks::{CommTimer, build};
 mod ranks {
     use super::{JobKind, JobSpec, RankFault, WireAnswer};
     use crate::exec::split_even;
-    use crate::mpi::ffi::Mpi;
+    use crate::mpi::ffi::{Mpi, MpiError};
     use std::time::{Duration, Instant};
 
     /// Time spent inside MPI calls during an iteration.
@@ -190,9 +201,9 @@ mod ranks {
     /// One rank's part of a job.
     pub(crate) trait RankJob {
         /// One iteration; returns the digest (meaningful on rank 0).
-        fn iterate(&mut self, mpi: &Mpi, comm: &mut CommTimer) -> Result<u64, String>;
+        fn iterate(&mut self, mpi: &Mpi, comm: &mut CommTimer) -> Result<u64, MpiError>;
         /// Collective: the whole answer, on rank 0 (`None` elsewhere).
-        fn answer(&mut self, mpi: &Mpi) -> Result<Option<WireAnswer>, String>;
+        fn answer(&mut self, mpi: &Mpi) -> Result<Option<WireAnswer>, MpiError>;
     }
 
     fn wrong_here(spec: &JobSpec, mpi: &Mpi) -> bool {
@@ -200,7 +211,7 @@ mod ranks {
     }
 
     /// Sets up this rank's part of `spec` (untimed: inputs, buffers).
-    pub(crate) fn build(spec: &JobSpec, mpi: &Mpi) -> Result<Box<dyn RankJob>, String> {
+    pub(crate) fn build(spec: &JobSpec, mpi: &Mpi) -> Result<Box<dyn RankJob>, MpiError> {
         let (rank, size) = (mpi.rank(), mpi.size());
         let wrong = wrong_here(spec, mpi);
         Ok(match spec.kind {
@@ -234,9 +245,11 @@ mod ranks {
                 let n = spec.n as usize;
                 let interior = n - 2;
                 if interior < size {
-                    return Err(format!(
-                        "a {n} x {n} grid has {interior} interior rows, fewer than the {size} ranks"
-                    ));
+                    return Err(MpiError::TooFewRows {
+                        n,
+                        interior,
+                        ranks: size,
+                    });
                 }
                 let strips = split_even(interior, size);
                 let mine = strips[rank].clone();
@@ -268,7 +281,7 @@ mod ranks {
     }
 
     impl RankJob for PiRank {
-        fn iterate(&mut self, mpi: &Mpi, comm: &mut CommTimer) -> Result<u64, String> {
+        fn iterate(&mut self, mpi: &Mpi, comm: &mut CommTimer) -> Result<u64, MpiError> {
             let mut local =
                 crate::kernels::pi::count_hits(self.seed, self.range.start, self.range.end);
             if self.wrong {
@@ -278,7 +291,7 @@ mod ranks {
             Ok(self.hits)
         }
 
-        fn answer(&mut self, mpi: &Mpi) -> Result<Option<WireAnswer>, String> {
+        fn answer(&mut self, mpi: &Mpi) -> Result<Option<WireAnswer>, MpiError> {
             Ok((mpi.rank() == 0).then(|| WireAnswer::Exact(vec![self.hits])))
         }
     }
@@ -294,7 +307,7 @@ mod ranks {
     }
 
     impl RankJob for SquareRank {
-        fn iterate(&mut self, mpi: &Mpi, comm: &mut CommTimer) -> Result<u64, String> {
+        fn iterate(&mut self, mpi: &Mpi, comm: &mut CommTimer) -> Result<u64, MpiError> {
             comm.time(|| mpi.scatterv_f64(&self.x, &self.lens, &mut self.local_x))?;
             crate::kernels::square::square_into(&self.local_x, &mut self.local_y);
             if self.wrong && !self.local_y.is_empty() {
@@ -306,7 +319,7 @@ mod ranks {
             Ok(digest)
         }
 
-        fn answer(&mut self, mpi: &Mpi) -> Result<Option<WireAnswer>, String> {
+        fn answer(&mut self, mpi: &Mpi) -> Result<Option<WireAnswer>, MpiError> {
             Ok((mpi.rank() == 0).then(|| WireAnswer::from_f64(&self.y)))
         }
     }
@@ -331,7 +344,7 @@ mod ranks {
 
     impl StencilRank {
         /// Sends this rank's first row up and last row down; receives the halos.
-        fn exchange(&mut self, mpi: &Mpi) -> Result<(), String> {
+        fn exchange(&mut self, mpi: &Mpi) -> Result<(), MpiError> {
             let (n, h) = (self.n, self.h);
             // Upward: my first row to `up`, `down`'s first row into my bottom halo.
             let (rows, bottom) = self.cur.split_at_mut((h + 1) * n);
@@ -343,7 +356,7 @@ mod ranks {
     }
 
     impl RankJob for StencilRank {
-        fn iterate(&mut self, mpi: &Mpi, comm: &mut CommTimer) -> Result<u64, String> {
+        fn iterate(&mut self, mpi: &Mpi, comm: &mut CommTimer) -> Result<u64, MpiError> {
             let (n, h) = (self.n, self.h);
             self.cur.copy_from_slice(&self.init);
             self.next.copy_from_slice(&self.init);
@@ -363,7 +376,7 @@ mod ranks {
                 .fold(0u64, |d, v| d.rotate_left(5) ^ v.to_bits()))
         }
 
-        fn answer(&mut self, mpi: &Mpi) -> Result<Option<WireAnswer>, String> {
+        fn answer(&mut self, mpi: &Mpi) -> Result<Option<WireAnswer>, MpiError> {
             let (n, h) = (self.n, self.h);
             let mut grid = if mpi.rank() == 0 {
                 vec![0.0; n * n]
@@ -398,8 +411,11 @@ mod tests {
         };
         let back = WireAnswer::decode_f64(&hex).unwrap();
         assert!(v.iter().zip(&back).all(|(a, b)| a.to_bits() == b.to_bits()));
-        assert!(WireAnswer::decode_f64("abc").is_err());
-        assert!(WireAnswer::decode_f64("zz00000000000000").is_err());
+        assert_eq!(WireAnswer::decode_f64("abc"), Err(DecodeError::Length(3)));
+        assert_eq!(
+            WireAnswer::decode_f64("zz00000000000000"),
+            Err(DecodeError::Digit('z'))
+        );
     }
 
     #[test]

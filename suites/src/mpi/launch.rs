@@ -13,7 +13,7 @@ use super::{LaunchSettings, metric};
 use crate::workload::{Answer, Execution, Tolerance, WorkloadError};
 use parbench_harness::cancel;
 use parbench_harness::config::MpiLauncher;
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_harness::worker_process::{self, kill_registered, reap_registered, spawn_registered};
 use parbench_schema::Nanos;
 use parbench_schema::results::Metric;
@@ -32,6 +32,68 @@ const CANCEL_POLL: Duration = Duration::from_millis(20);
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Bytes of the launcher's stderr (and stray stdout) kept for error messages.
 const TAIL_BYTES: usize = 4096;
+
+/// Why the MPI job did not answer as expected.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum JobError {
+    /// The job's standard input was already closed.
+    #[error("the job's input is closed")]
+    InputClosed,
+    /// A command could not be written to rank 0.
+    #[error("cannot reach rank 0: {0}")]
+    Send(#[source] std::io::Error),
+    /// The point was cancelled while the job worked; the job was killed.
+    #[error("the MPI job was killed {doing}: {why}")]
+    Killed {
+        /// What the job was doing (`during an iteration`).
+        doing: &'static str,
+        /// `the run was interrupted` or `the point's time limit passed`.
+        why: &'static str,
+    },
+    /// Rank 0 did not answer in time; the job was killed.
+    #[error(
+        "no answer from the MPI job within {:.1} s {doing}: a rank hangs (the job was killed){tail}",
+        timeout.as_secs_f64()
+    )]
+    Hung {
+        /// How long parbench waited.
+        timeout: Duration,
+        /// What the job was doing.
+        doing: &'static str,
+        /// `; its output ended with: …`, or empty.
+        tail: String,
+    },
+    /// Rank 0 answered something else than expected.
+    #[error("rank 0 answered `{line}` {doing}")]
+    Unexpected {
+        /// The first characters of its line.
+        line: String,
+        /// What the job was doing.
+        doing: &'static str,
+    },
+    /// The job ended (a rank crashed, or the launcher failed).
+    #[error("the MPI job ended {doing} ({status}): a rank crashed or the launcher failed{tail}")]
+    Ended {
+        /// What the job was doing.
+        doing: &'static str,
+        /// How the launcher ended.
+        status: String,
+        /// `; its output ended with: …`, or empty.
+        tail: String,
+    },
+    /// A line of rank 0 is not valid JSON of its kind.
+    #[error("rank 0's {what}: {source}")]
+    Parse {
+        /// Which line (`DONE line`, `answer`).
+        what: &'static str,
+        /// The parser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Rank 0's answer holds malformed values.
+    #[error(transparent)]
+    Decode(#[from] super::job::DecodeError),
+}
 
 /// The running job and its pipes.
 struct Job {
@@ -60,19 +122,24 @@ impl Job {
         lines[lines.len().saturating_sub(6)..].join(" | ")
     }
 
-    fn send(&mut self, command: &str) -> Result<(), String> {
-        let stdin = self.stdin.as_mut().ok_or("the job's input is closed")?;
+    fn send(&mut self, command: &str) -> Result<(), JobError> {
+        let stdin = self.stdin.as_mut().ok_or(JobError::InputClosed)?;
         stdin
             .write_all(format!("{command}\n").as_bytes())
             .and_then(|_| stdin.flush())
-            .map_err(|e| format!("cannot reach rank 0: {e}"))
+            .map_err(JobError::Send)
     }
 
     /// The next protocol line starting with `tag`, within `timeout`. The wait polls
     /// [`cancel::requested`] every [`CANCEL_POLL`]: when the point's time limit passes or the
     /// user interrupts (Ctrl-C), the job is killed and the wait ends at once, as an in-process
     /// kernel stops at its next poll.
-    fn expect(&mut self, tag: &str, timeout: Duration, doing: &str) -> Result<String, String> {
+    fn expect(
+        &mut self,
+        tag: &str,
+        timeout: Duration,
+        doing: &'static str,
+    ) -> Result<String, JobError> {
         let until = Instant::now() + timeout;
         loop {
             if cancel::requested() {
@@ -82,34 +149,35 @@ impl Job {
                 } else {
                     "the point's time limit passed"
                 };
-                return Err(format!("the MPI job was killed {doing}: {why}"));
+                return Err(JobError::Killed { doing, why });
             }
             let left = until.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 self.kill();
-                return Err(format!(
-                    "no answer from the MPI job within {:.1} s {doing}: a rank hangs (the job was killed){}",
-                    timeout.as_secs_f64(),
-                    self.tail_note()
-                ));
+                return Err(JobError::Hung {
+                    timeout,
+                    doing,
+                    tail: self.tail_note(),
+                });
             }
             match self.lines.recv_timeout(left.min(CANCEL_POLL)) {
                 Ok(line) => {
                     return match line.strip_prefix(tag) {
                         Some(rest) => Ok(rest.trim_start().to_string()),
-                        None => Err(format!(
-                            "rank 0 answered `{}` {doing}",
-                            line.chars().take(80).collect::<String>()
-                        )),
+                        None => Err(JobError::Unexpected {
+                            line: line.chars().take(80).collect(),
+                            doing,
+                        }),
                     };
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
                     let status = self.wait(STOP_TIMEOUT);
-                    return Err(format!(
-                        "the MPI job ended {doing} ({status}): a rank crashed or the launcher failed{}",
-                        self.tail_note()
-                    ));
+                    return Err(JobError::Ended {
+                        doing,
+                        status,
+                        tail: self.tail_note(),
+                    });
                 }
             }
         }
@@ -251,12 +319,12 @@ pub(super) fn prepare(
     };
     let ready = job
         .expect("READY", LAUNCH_TIMEOUT, "while starting")
-        .map_err(WorkloadError::new)?;
+        .map_err(WorkloadError::from_error)?;
     let launch = started.elapsed();
     let ready: Ready = serde_json::from_str(&ready)
         .map_err(|e| WorkloadError::new(format!("rank 0's READY line: {e}")))?;
     job.expect("SET", LAUNCH_TIMEOUT, "while setting up the job")
-        .map_err(WorkloadError::new)?;
+        .map_err(WorkloadError::from_error)?;
     if ready.ranks != ranks {
         return Err(WorkloadError::new(format!(
             "the launcher started {} ranks, not {ranks}",
@@ -293,7 +361,7 @@ struct MpiExecution {
 }
 
 impl MpiExecution {
-    fn fetch_answer(&self) -> Result<Answer<'static>, String> {
+    fn fetch_answer(&self) -> Result<Answer<'static>, JobError> {
         let mut job = self.job.lock().unwrap_or_else(|e| e.into_inner());
         job.send("answer")?;
         let text = job.expect(
@@ -301,8 +369,10 @@ impl MpiExecution {
             self.timeout.max(Duration::from_secs(30)),
             "while sending its answer",
         )?;
-        let wire: WireAnswer =
-            serde_json::from_str(&text).map_err(|e| format!("rank 0's answer: {e}"))?;
+        let wire: WireAnswer = serde_json::from_str(&text).map_err(|source| JobError::Parse {
+            what: "answer",
+            source,
+        })?;
         Ok(match wire {
             WireAnswer::Exact(v) => Answer::exact(v),
             WireAnswer::F64Hex(hex) => {
@@ -312,22 +382,31 @@ impl MpiExecution {
     }
 }
 
+impl MpiExecution {
+    /// Runs one iteration of the job and reads rank 0's report of it.
+    fn iterate(job: &mut Job, timeout: Duration) -> Result<Done, JobError> {
+        job.send("run")?;
+        let text = job.expect("DONE", timeout, "during an iteration")?;
+        serde_json::from_str(&text).map_err(|source| JobError::Parse {
+            what: "DONE line",
+            source,
+        })
+    }
+}
+
 fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len().max(1) as f64
 }
 
 impl Execution for MpiExecution {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         self.run_timed().map(|(out, _)| out)
     }
 
-    fn run_timed(&mut self) -> Result<(IterationOutput, Option<Duration>), String> {
+    fn run_timed(&mut self) -> Result<(IterationOutput, Option<Duration>), IterationError> {
         self.answer = OnceLock::new();
         let job = self.job.get_mut().unwrap_or_else(|e| e.into_inner());
-        job.send("run")?;
-        let text = job.expect("DONE", self.timeout, "during an iteration")?;
-        let done: Done =
-            serde_json::from_str(&text).map_err(|e| format!("rank 0's DONE line: {e}"))?;
+        let done = Self::iterate(job, self.timeout).map_err(IterationError::backend)?;
         let (compute, communication) = (mean(&done.compute_ns), mean(&done.communication_ns));
         if compute + communication > 0.0 {
             self.shares.push(communication / (compute + communication));

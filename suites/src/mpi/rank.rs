@@ -61,9 +61,14 @@ pub enum RankError {
         #[source]
         source: std::io::Error,
     },
-    /// MPI (loading, a call, the job's setup) failed.
+    /// MPI (loading, a call) failed.
+    #[cfg(parbench_mpi)]
+    #[error(transparent)]
+    Mpi(#[from] super::ffi::MpiError),
+    /// This build has no MPI (what the build found instead).
+    #[cfg(not(parbench_mpi))]
     #[error("{0}")]
-    Mpi(String),
+    NotBuilt(&'static str),
 }
 
 /// The body of `parbench mpi-rank ARGS`.
@@ -108,7 +113,7 @@ fn exec_launcher(_args: &[String]) -> Result<(), RankError> {
 
 #[cfg(not(parbench_mpi))]
 fn serve(_spec: &super::JobSpec) -> Result<(), RankError> {
-    Err(RankError::Mpi(super::build_info().to_string()))
+    Err(RankError::NotBuilt(super::build_info()))
 }
 
 #[cfg(parbench_mpi)]
@@ -126,9 +131,9 @@ fn serve(spec: &super::JobSpec) -> Result<(), RankError> {
         parbench_harness::worker_process::die_with_parent(parent).map_err(RankError::Parent)?;
     }
     let library = env!("PARBENCH_MPI_LIB");
-    let mpi = Mpi::init(library).map_err(RankError::Mpi)?;
+    let mpi = Mpi::init(library)?;
     let (rank, size) = (mpi.rank(), mpi.size());
-    let fail = |mpi: &Mpi, e: String| -> ! {
+    let fail = |mpi: &Mpi, e: super::ffi::MpiError| -> ! {
         eprintln!("parbench mpi rank {rank}: {e}");
         mpi.abort(3)
     };
@@ -260,5 +265,5 @@ fn serve(spec: &super::JobSpec) -> Result<(), RankError> {
         }
     }
     drop(job);
-    mpi.finalize().map_err(RankError::Mpi)
+    Ok(mpi.finalize()?)
 }

@@ -2,7 +2,7 @@
 //! context, with the one-time start-up cost of the process (platform initialization and the
 //! compiler's first run) measured.
 
-use super::{DeviceInfo, Inventory, PlatformInfo, program, raw, selected};
+use super::{DeviceInfo, Inventory, OpenClError, PlatformInfo, program, raw, selected};
 use ocl::enums::{DeviceInfo as Query, DeviceInfoResult as Answer};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -71,18 +71,20 @@ fn describe_device(
     d: &ocl::Device,
     index: usize,
     platform: &PlatformInfo,
-) -> Result<DeviceInfo, String> {
-    let q = |what: Query| d.info(what).map_err(brief);
+) -> Result<DeviceInfo, OpenClError> {
+    let q = |what: Query| d.info(what).map_err(OpenClError::from);
     let kind = match q(Query::Type)? {
         Answer::Type(t) => format!("{t:?}"),
         other => other.to_string(),
     };
-    let number = |what: Query| -> Result<u64, String> {
+    let number = |what: Query| -> Result<u64, OpenClError> {
         Ok(match q(what)? {
             Answer::MaxComputeUnits(v) => v as u64,
             Answer::GlobalMemSize(v) | Answer::LocalMemSize(v) => v,
             Answer::MaxWorkGroupSize(v) => v as u64,
-            other => return Err(format!("unexpected answer {other:?}")),
+            other => {
+                return Err(OpenClError::Refused(format!("unexpected answer {other:?}")));
+            }
         })
     };
     let sizes = match q(Query::MaxWorkItemSizes)? {
@@ -115,8 +117,8 @@ fn describe_device(
 type Listed = (ocl::Platform, Vec<ocl::Device>, Option<String>);
 
 /// Every OpenCL device in listing order (the order `DeviceInfo::index` counts).
-fn devices() -> Result<Vec<Listed>, String> {
-    let ids = ocl::core::get_platform_ids().map_err(brief)?;
+fn devices() -> Result<Vec<Listed>, OpenClError> {
+    let ids = ocl::core::get_platform_ids().map_err(|e| OpenClError::from(ocl::Error::from(e)))?;
     Ok(ids
         .into_iter()
         .map(|id| {
@@ -206,41 +208,38 @@ pub(super) struct DeviceContext {
 static OPENED: Mutex<Vec<Arc<DeviceContext>>> = Mutex::new(Vec::new());
 
 /// The selected device, opened (once per process and device).
-pub(super) fn open() -> Result<Arc<DeviceContext>, String> {
+pub(super) fn open() -> Result<Arc<DeviceContext>, OpenClError> {
     let info = selected()?;
     let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(c) = opened.iter().find(|c| c.info.index == info.index) {
         return Ok(c.clone());
     }
     let ctx = catch_unwind(AssertUnwindSafe(|| open_device(info))).unwrap_or_else(|p| {
-        Err(format!(
+        Err(OpenClError::Refused(format!(
             "opening the OpenCL device panicked: {}",
             panic_text(&*p)
-        ))
+        )))
     })?;
     let ctx = Arc::new(ctx);
     opened.push(ctx.clone());
     Ok(ctx)
 }
 
-fn open_device(info: DeviceInfo) -> Result<DeviceContext, String> {
+fn open_device(info: DeviceInfo) -> Result<DeviceContext, OpenClError> {
     let start = Instant::now();
     let (platform, device) = devices()?
         .into_iter()
         .flat_map(|(p, ds, _)| ds.into_iter().map(move |d| (p, d)))
         .nth(info.index)
-        .ok_or_else(|| format!("OpenCL device {} is gone", info.index))?;
+        .ok_or_else(|| OpenClError::Refused(format!("OpenCL device {} is gone", info.index)))?;
     let context = ocl::Context::builder()
         .platform(platform)
         .devices(device)
         .build()
-        .map_err(|e| {
-            format!(
-                "cannot create an OpenCL context on `{}`: {}",
-                info.name,
-                brief(e)
-            )
-        })?;
+        .map_err(OpenClError::ocl(format!(
+            "cannot create an OpenCL context on `{}`: ",
+            info.name
+        )))?;
     let mut ctx = DeviceContext {
         info,
         device,

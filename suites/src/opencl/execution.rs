@@ -3,13 +3,13 @@
 //! the phases `h2d` (copies to the device, buffers reset), `kernel` and `d2h` (copies back) from
 //! the profiling events, and the program's build costs reported as metrics after timing.
 
-use super::device::{self, DeviceContext, brief};
-use super::{Kernel, program, work_group_size};
+use super::device::{self, DeviceContext};
+use super::{Kernel, OpenClError, program, work_group_size};
 use crate::workload::{Answer, Execution, Problem, WorkloadError};
 use ocl::flags::CommandQueueProperties;
 use ocl::{Event, Program, Queue};
 use parbench_harness::cancel;
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_schema::Nanos;
 use parbench_schema::results::Metric;
 use std::borrow::Cow;
@@ -94,18 +94,18 @@ pub(super) struct Env<'a> {
 impl Env<'_> {
     /// A kernel of the program, checked against what the device allows for it with `local`
     /// work-items per group.
-    pub(super) fn check_kernel(&self, kernel: &ocl::Kernel, name: &str) -> Result<(), String> {
+    pub(super) fn check_kernel(&self, kernel: &ocl::Kernel, name: &str) -> Result<(), OpenClError> {
         use ocl::enums::{KernelWorkGroupInfo, KernelWorkGroupInfoResult};
         let max = match kernel.wg_info(self.ctx.device, KernelWorkGroupInfo::WorkGroupSize) {
             Ok(KernelWorkGroupInfoResult::WorkGroupSize(m)) => m,
             Ok(_) => return Ok(()),
-            Err(e) => return Err(brief(e)),
+            Err(e) => return Err(e.into()),
         };
         if self.local > max {
-            return Err(format!(
+            return Err(OpenClError::Refused(format!(
                 "work-group-size = {} is more than `{}` allows for kernel `{name}` ({max} work-items per group); choose {max} or less",
                 self.local, self.ctx.info.name
-            ));
+            )));
         }
         Ok(())
     }
@@ -121,7 +121,7 @@ pub(super) trait Job: Send {
 }
 
 /// Sets a workload's job up for a problem.
-pub(super) type SetUp = fn(&Env<'_>, &Problem) -> Result<Box<dyn Job>, String>;
+pub(super) type SetUp = fn(&Env<'_>, &Problem) -> Result<Box<dyn Job>, OpenClError>;
 
 /// How a workload's OpenCL variant is built and set up.
 pub(super) struct Spec {
@@ -131,7 +131,7 @@ pub(super) struct Spec {
     /// The default of `work-group-size`.
     pub(super) default_local: i64,
     /// Checks the problem and work-group size against the device before anything is built.
-    pub(super) check: fn(&super::DeviceInfo, &Problem, usize) -> Result<(), String>,
+    pub(super) check: fn(&super::DeviceInfo, &Problem, usize) -> Result<(), OpenClError>,
     /// A problem of the same shape but tiny: what the build probe runs.
     pub(super) tiny: fn(&Problem, usize) -> Problem,
     pub(super) job: SetUp,
@@ -155,11 +155,11 @@ pub(super) fn prepare(
 ) -> Result<Box<dyn Execution>, WorkloadError> {
     let spec = spec(kernel);
     let local = work_group_size(problem, spec.default_local)?;
-    let ctx = device::open().map_err(WorkloadError::new)?;
-    let fail = |e: String| WorkloadError::new(e);
+    let fail = |e: OpenClError| WorkloadError::from_error(e);
+    let ctx = device::open().map_err(fail)?;
     (spec.check)(&ctx.info, problem, local).map_err(fail)?;
     if local > ctx.info.max_work_group_size {
-        return Err(fail(format!(
+        return Err(WorkloadError::new(format!(
             "work-group-size = {local} is more than `{}` allows ({} work-items per group); choose {} or less",
             ctx.info.name, ctx.info.max_work_group_size, ctx.info.max_work_group_size
         )));
@@ -170,12 +170,11 @@ pub(super) fn prepare(
         Some(CommandQueueProperties::PROFILING_ENABLE),
     )
     .map_err(|e| {
-        fail(format!(
-            "cannot create a profiling command queue: {}",
-            brief(e)
-        ))
+        fail(OpenClError::ocl(
+            "cannot create a profiling command queue: ",
+        )(e))
     })?;
-    let probe = |program: &Program| -> Result<(), String> {
+    let probe = |program: &Program| -> Result<(), OpenClError> {
         let tiny = (spec.tiny)(problem, local);
         let env = Env {
             ctx: &ctx,
@@ -186,7 +185,7 @@ pub(super) fn prepare(
         let mut job = (spec.job)(&env, &tiny)?;
         let result = job.iterate(&mut Timeline::default());
         let finished = queue.finish();
-        result.and(finished).map(|_| ()).map_err(brief)
+        Ok(result.and(finished).map(|_| ())?)
     };
     let built = program::build(&ctx, spec.name, local, spec.source, &probe).map_err(fail)?;
     let job = (spec.job)(
@@ -241,17 +240,19 @@ struct OpenclExecution {
 }
 
 /// One iteration of the job, its phases from the profiling events.
-fn iterate(device: &mut Device) -> Result<IterationOutput, String> {
+fn iterate(device: &mut Device) -> Result<IterationOutput, IterationError> {
     let mut t = Timeline::default();
     let digest = match device.job.iterate(&mut t) {
         Ok(d) => d,
         Err(e) => {
             // Nothing may still use the buffers when the job is dropped.
             let _ = device.queue.finish();
-            return Err(brief(e));
+            return Err(IterationError::backend(OpenClError::from(e)));
         }
     };
-    let phases = t.phases().map_err(brief)?;
+    let phases = t
+        .phases()
+        .map_err(|e| IterationError::backend(OpenClError::from(e)))?;
     Ok(IterationOutput { digest, phases })
 }
 
@@ -270,21 +271,24 @@ impl OpenclExecution {
     /// left to wait for the kernel and then releases the device (detached). Later iterations
     /// (the same work, which fitted) run on the calling thread, without a thread's hand-off in
     /// their time.
-    fn first_run(&mut self) -> Result<IterationOutput, String> {
+    fn first_run(&mut self) -> Result<IterationOutput, IterationError> {
         let start = Instant::now();
-        let mut device = self.device.take().ok_or("the OpenCL device is gone")?;
+        let mut device = self
+            .device
+            .take()
+            .ok_or_else(|| IterationError::failed("the OpenCL device is gone"))?;
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("parbench-opencl-first-run".into())
             .spawn(move || {
                 let result = catch_unwind(AssertUnwindSafe(|| iterate(&mut device)))
-                    .unwrap_or_else(|_| Err("the OpenCL driver panicked".into()));
+                    .unwrap_or_else(|_| Err(IterationError::failed("the OpenCL driver panicked")));
                 if let Err(std::sync::mpsc::SendError((device, _))) = tx.send((device, result)) {
                     // Nobody waits any more: the run was cancelled.
                     release(device);
                 }
             })
-            .map_err(|e| format!("cannot start the OpenCL first run: {e}"))?;
+            .map_err(|e| IterationError::io("cannot start the OpenCL first run", e))?;
         loop {
             match rx.recv_timeout(std::time::Duration::from_millis(20)) {
                 Ok((device, result)) => {
@@ -295,11 +299,15 @@ impl OpenclExecution {
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                     if cancel::requested() {
-                        return Err("cancelled while its OpenCL kernel ran; the kernel cannot be stopped and is left to finish on the device".into());
+                        return Err(IterationError::failed(
+                            "cancelled while its OpenCL kernel ran; the kernel cannot be stopped and is left to finish on the device",
+                        ));
                     }
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err("the OpenCL first run ended without a result".into());
+                    return Err(IterationError::failed(
+                        "the OpenCL first run ended without a result",
+                    ));
                 }
             }
         }
@@ -307,11 +315,14 @@ impl OpenclExecution {
 }
 
 impl Execution for OpenclExecution {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         if self.first_run_ns.is_none() {
             return self.first_run();
         }
-        let device = self.device.as_mut().ok_or("the OpenCL device is gone")?;
+        let device = self
+            .device
+            .as_mut()
+            .ok_or_else(|| IterationError::failed("the OpenCL device is gone"))?;
         iterate(device)
     }
 

@@ -5,10 +5,10 @@
 //! ([`bin_of`](crate::kernels::histogram::bin_of)); counts are 32-bit on the device. Per
 //! iteration: the values and a reset of the bins to the device, the kernel, the bins back.
 
-use super::device::brief;
+use super::OpenClError;
 use super::execution::{Env, Job, Spec, Timeline, groups_for, raw_launch, resized};
 use crate::kernels::histogram::{BINS, input};
-use crate::workload::{Answer, Problem, WorkloadError};
+use crate::workload::{Answer, Problem};
 use ocl::{Buffer, Kernel};
 
 const SOURCE: &str = r#"
@@ -43,12 +43,12 @@ __kernel void histogram_local(__global const uint* values, const ulong n, const 
 }
 "#;
 
-fn bins_of(problem: &Problem) -> Result<u32, String> {
-    let b = problem.int(BINS).map_err(|e: WorkloadError| e.message)?;
+fn bins_of(problem: &Problem) -> Result<u32, OpenClError> {
+    let b = problem.int(BINS)?;
     u32::try_from(b)
         .ok()
         .filter(|&b| b >= 1)
-        .ok_or_else(|| format!("`{BINS}` must be at least 1, found {b}"))
+        .ok_or_else(|| OpenClError::Refused(format!("`{BINS}` must be at least 1, found {b}")))
 }
 
 pub(super) fn spec(local_bins: bool) -> Spec {
@@ -60,12 +60,12 @@ pub(super) fn spec(local_bins: bool) -> Spec {
             |device, problem, _| {
                 let need = bins_of(problem)? as u64 * 4;
                 if need > device.local_memory_bytes {
-                    return Err(format!(
+                    return Err(OpenClError::Refused(format!(
                         "{BINS} = {} needs {need} bytes of local memory per work-group; `{}` has {} (use the `opencl` variant, whose bins are in global memory)",
                         need / 4,
                         device.name,
                         device.local_memory_bytes
-                    ));
+                    )));
                 }
                 check_size(problem)
             }
@@ -78,13 +78,13 @@ pub(super) fn spec(local_bins: bool) -> Spec {
 }
 
 /// Device counts are 32-bit: every bin must hold up to n.
-fn check_size(problem: &Problem) -> Result<(), String> {
+fn check_size(problem: &Problem) -> Result<(), OpenClError> {
     if problem.n > u32::MAX as u64 {
-        return Err(format!(
+        return Err(OpenClError::Refused(format!(
             "the OpenCL histogram counts in 32 bits: n = {} is more than {}",
             problem.n,
             u32::MAX
-        ));
+        )));
     }
     Ok(())
 }
@@ -101,15 +101,15 @@ struct HistogramJob {
     answer: Vec<u64>,
 }
 
-fn job_global(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, String> {
+fn job_global(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, OpenClError> {
     job(env, problem, false)
 }
 
-fn job_local(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, String> {
+fn job_local(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, OpenClError> {
     job(env, problem, true)
 }
 
-fn job(env: &Env<'_>, problem: &Problem, local_bins: bool) -> Result<Box<dyn Job>, String> {
+fn job(env: &Env<'_>, problem: &Problem, local_bins: bool) -> Result<Box<dyn Job>, OpenClError> {
     check_size(problem)?;
     let n = problem.n as usize;
     let bins = bins_of(problem)?;
@@ -117,12 +117,12 @@ fn job(env: &Env<'_>, problem: &Problem, local_bins: bool) -> Result<Box<dyn Job
         .queue(env.queue.clone())
         .len(n.max(1))
         .build()
-        .map_err(brief)?;
+        .map_err(OpenClError::from)?;
     let counts_dev = Buffer::<u32>::builder()
         .queue(env.queue.clone())
         .len(bins as usize)
         .build()
-        .map_err(brief)?;
+        .map_err(OpenClError::from)?;
     let name = if local_bins {
         "histogram_local"
     } else {
@@ -140,7 +140,7 @@ fn job(env: &Env<'_>, problem: &Problem, local_bins: bool) -> Result<Box<dyn Job
     if local_bins {
         builder.arg_local::<u32>(bins as usize);
     }
-    let kernel = builder.build().map_err(brief)?;
+    let kernel = builder.build().map_err(OpenClError::from)?;
     env.check_kernel(&kernel, name)?;
     let groups = groups_for(n, env.local, env.ctx.info.compute_units);
     Ok(Box::new(HistogramJob {

@@ -4,10 +4,10 @@
 //! CPU's. Nothing goes to the device (pixels are computed from their coordinates); the image
 //! comes back.
 
-use super::device::brief;
+use super::OpenClError;
 use super::execution::{Env, Job, Spec, Timeline, digest_of, raw_launch, resized, round_up};
 use crate::kernels::mandelbrot::{MAX_ITER, VIEW, height_of};
-use crate::workload::{Answer, Problem, WorkloadError};
+use crate::workload::{Answer, Problem};
 use ocl::{Buffer, Kernel};
 
 const SOURCE: &str = r#"
@@ -50,11 +50,16 @@ pub(super) fn spec() -> Spec {
     }
 }
 
-fn dimensions(problem: &Problem) -> Result<(u32, u32), String> {
+fn dimensions(problem: &Problem) -> Result<(u32, u32), OpenClError> {
     let width = u32::try_from(problem.n)
         .ok()
         .filter(|w| (*w as u64) * (height_of(*w as usize) as u64) <= u32::MAX as u64)
-        .ok_or_else(|| format!("mandelbrot width {} is too large for OpenCL", problem.n))?;
+        .ok_or_else(|| {
+            OpenClError::Refused(format!(
+                "mandelbrot width {} is too large for OpenCL",
+                problem.n
+            ))
+        })?;
     Ok((width, height_of(width as usize) as u32))
 }
 
@@ -68,18 +73,15 @@ struct MandelbrotJob {
     answer: Vec<u64>,
 }
 
-fn job(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, String> {
+fn job(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, OpenClError> {
     let (width, height) = dimensions(problem)?;
-    let max_iter = problem
-        .int(MAX_ITER)
-        .map_err(|e: WorkloadError| e.message)?
-        .clamp(1, u32::MAX as i64) as u32;
+    let max_iter = problem.int(MAX_ITER)?.clamp(1, u32::MAX as i64) as u32;
     let pixels = width as usize * height as usize;
     let counts_dev = Buffer::<u32>::builder()
         .queue(env.queue.clone())
         .len(pixels.max(1))
         .build()
-        .map_err(brief)?;
+        .map_err(OpenClError::from)?;
     // The same steps as `pixel_c`: the widths divided on the host, in binary64.
     let dx = (VIEW.re_max - VIEW.re_min) / width as f64;
     let dy = (VIEW.im_max - VIEW.im_min) / height as f64;
@@ -96,7 +98,7 @@ fn job(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, String> {
         .arg(max_iter)
         .arg(&counts_dev)
         .build()
-        .map_err(brief)?;
+        .map_err(OpenClError::from)?;
     env.check_kernel(&kernel, "mandelbrot")?;
     Ok(Box::new(MandelbrotJob {
         counts: vec![u32::MAX; pixels],

@@ -7,7 +7,7 @@
 //! back.
 
 use super::DeviceInfo;
-use super::device::brief;
+use super::OpenClError;
 use super::execution::{Env, Job, Spec, Timeline, digest_of, resized, round_up};
 use crate::kernels::matmul::{input, tolerance};
 use crate::workload::{Answer, Problem};
@@ -47,29 +47,32 @@ fn tile_side(local: usize) -> Option<usize> {
     (t * t == local).then_some(t)
 }
 
-fn check(device: &DeviceInfo, problem: &Problem, local: usize) -> Result<(), String> {
+fn check(device: &DeviceInfo, problem: &Problem, local: usize) -> Result<(), OpenClError> {
     let t = tile_side(local).ok_or_else(|| {
-        format!(
+        OpenClError::Refused(format!(
             "matmul's work-groups are square tiles: work-group-size must be a square (16, 64, 256, 1024), found {local}"
-        )
+        ))
     })?;
     if let Some(&max) = device.max_work_item_sizes.iter().take(2).min()
         && t > max
     {
-        return Err(format!(
+        return Err(OpenClError::Refused(format!(
             "a {t} x {t} tile needs {t} work-items per dimension; `{}` allows {max}",
             device.name
-        ));
+        )));
     }
     let need = 2 * local as u64 * 8;
     if need > device.local_memory_bytes {
-        return Err(format!(
+        return Err(OpenClError::Refused(format!(
             "a {t} x {t} tile of A and of B needs {need} bytes of local memory; `{}` has {}",
             device.name, device.local_memory_bytes
-        ));
+        )));
     }
     if problem.n > u32::MAX as u64 {
-        return Err(format!("matmul side {} is too large", problem.n));
+        return Err(OpenClError::Refused(format!(
+            "matmul side {} is too large",
+            problem.n
+        )));
     }
     Ok(())
 }
@@ -97,15 +100,16 @@ struct MatmulJob {
     tile: usize,
 }
 
-fn job(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, String> {
+fn job(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, OpenClError> {
     let n = problem.n as usize;
-    let tile = tile_side(env.local).ok_or("the work-group size is not a square")?;
+    let tile = tile_side(env.local)
+        .ok_or_else(|| OpenClError::Refused("the work-group size is not a square".into()))?;
     let buffer = || {
         Buffer::<f64>::builder()
             .queue(env.queue.clone())
             .len((n * n).max(1))
             .build()
-            .map_err(brief)
+            .map_err(OpenClError::from)
     };
     let dev = [buffer()?, buffer()?, buffer()?];
     let kernel = Kernel::builder()
@@ -119,7 +123,7 @@ fn job(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, String> {
         .arg_local::<f64>(env.local)
         .arg_local::<f64>(env.local)
         .build()
-        .map_err(brief)?;
+        .map_err(OpenClError::from)?;
     env.check_kernel(&kernel, "matmul_tiled")?;
     let (a, b) = input(n, problem.seed);
     Ok(Box::new(MatmulJob {

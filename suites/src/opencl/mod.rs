@@ -172,6 +172,55 @@ pub struct Selector {
     pub device: Option<DeviceMatch>,
 }
 
+/// Why an OpenCL variant cannot be set up or run; the text is one line, and is the point's
+/// reason.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenClError {
+    /// No usable OpenCL here (built without it, no platform or device): what to install.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The configured device selector names nothing that exists here.
+    #[error(transparent)]
+    Select(#[from] SelectError),
+    /// A parameter of the problem is missing or out of range.
+    #[error(transparent)]
+    Workload(#[from] WorkloadError),
+    /// An OpenCL call failed; `context` says what was being done (ending in `: `) or is empty.
+    /// The text is the error's in one line (ocl's banners dropped, a build log shortened).
+    #[cfg(parbench_opencl)]
+    #[error("{context}{}", device::brief(source))]
+    Ocl {
+        /// What was being done, as the message's start.
+        context: String,
+        /// ocl's error.
+        #[source]
+        source: ocl::Error,
+    },
+    /// The device cannot run the problem as configured (its memory, a work-group size it does
+    /// not allow); the text says why and what to choose.
+    #[error("{0}")]
+    Refused(String),
+}
+
+#[cfg(parbench_opencl)]
+impl From<ocl::Error> for OpenClError {
+    fn from(source: ocl::Error) -> Self {
+        OpenClError::Ocl {
+            context: String::new(),
+            source,
+        }
+    }
+}
+
+#[cfg(parbench_opencl)]
+impl OpenClError {
+    /// Wraps an ocl error in the message `context` (ending in `: `).
+    fn ocl(context: impl Into<String>) -> impl FnOnce(ocl::Error) -> OpenClError {
+        let context = context.into();
+        move |source| OpenClError::Ocl { context, source }
+    }
+}
+
 /// The selector named nothing that exists here.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -275,12 +324,12 @@ pub fn select(selector: Selector) -> Result<Option<DeviceInfo>, SelectError> {
 }
 
 /// The device OpenCL variants use, or why there is none.
-pub fn selected() -> Result<DeviceInfo, String> {
+pub fn selected() -> Result<DeviceInfo, OpenClError> {
     match inventory() {
-        Inventory::NotBuilt { reason } | Inventory::Unavailable { reason } => Err(reason.clone()),
-        Inventory::Platforms { platforms } => choose(platforms, &current_selector())
-            .cloned()
-            .map_err(|e| e.message),
+        Inventory::NotBuilt { reason } | Inventory::Unavailable { reason } => {
+            Err(OpenClError::Unavailable(reason.clone()))
+        }
+        Inventory::Platforms { platforms } => Ok(choose(platforms, &current_selector())?.clone()),
     }
 }
 
@@ -303,7 +352,7 @@ fn variant(
     // One device is one worker: the point runs once, at workers = 1.
     v.uses_workers = false;
     match selected() {
-        Err(reason) => v.unavailable(reason),
+        Err(reason) => v.unavailable(reason.to_string()),
         Ok(d) if needs == Needs::Fp64 && !d.fp64 => v.unavailable(format!(
             "the OpenCL device `{}` has no double precision (cl_khr_fp64), which this workload computes in; select another with `opencl-device` or --opencl-device",
             d.name
@@ -581,6 +630,7 @@ mod tests {
             Ok(_) => assert!(v.is_available()),
             Err(reason) => {
                 assert!(!v.is_available());
+                let reason = reason.to_string();
                 assert!(!reason.is_empty());
                 if !BUILT_WITH_OPENCL {
                     assert!(reason.contains("ocl-icd-opencl-dev"), "{reason}");

@@ -6,10 +6,10 @@
 //! right). Per iteration: positions and angular velocities to the device, the kernel,
 //! positions back.
 
-use super::device::brief;
+use super::OpenClError;
 use super::execution::{Env, Job, Spec, Timeline, raw_launch, resized, round_up};
 use crate::kernels::particles::{STEPS, TIMESTEP, input};
-use crate::workload::{Answer, Problem, Tolerance, WorkloadError};
+use crate::workload::{Answer, Problem, Tolerance};
 use ocl::{Buffer, Kernel};
 
 const SOURCE: &str = r#"
@@ -64,18 +64,15 @@ struct ParticlesJob {
     answer: Vec<f64>,
 }
 
-fn job(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, String> {
+fn job(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, OpenClError> {
     let n = problem.n as usize;
-    let steps = problem
-        .int(STEPS)
-        .map_err(|e: WorkloadError| e.message)?
-        .clamp(0, u32::MAX as i64) as u32;
+    let steps = problem.int(STEPS)?.clamp(0, u32::MAX as i64) as u32;
     let buffer = || {
         Buffer::<f64>::builder()
             .queue(env.queue.clone())
             .len(n.max(1))
             .build()
-            .map_err(brief)
+            .map_err(OpenClError::from)
     };
     let dev = [buffer()?, buffer()?, buffer()?, buffer()?, buffer()?];
     let kernel = Kernel::builder()
@@ -91,7 +88,7 @@ fn job(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, String> {
         .arg(&dev[3])
         .arg(&dev[4])
         .build()
-        .map_err(brief)?;
+        .map_err(OpenClError::from)?;
     env.check_kernel(&kernel, "particles")?;
     let init = input(n, problem.seed);
     Ok(Box::new(ParticlesJob {

@@ -6,7 +6,7 @@
 //! writes one partial count, which the host adds up. Nothing goes to the device; the partials
 //! come back.
 
-use super::device::brief;
+use super::OpenClError;
 use super::execution::{Env, Job, Spec, Timeline, groups_for, raw_launch, resized};
 use crate::kernels::pi::block_keys;
 use crate::workload::{Answer, Problem};
@@ -60,10 +60,10 @@ pub(super) fn spec() -> Spec {
         check: |device, _, local| {
             let need = local as u64 * 8;
             if need > device.local_memory_bytes {
-                return Err(format!(
+                return Err(OpenClError::Refused(format!(
                     "work-group-size = {local} needs {need} bytes of local memory for the group's sum; `{}` has {}",
                     device.name, device.local_memory_bytes
-                ));
+                )));
             }
             Ok(())
         },
@@ -87,16 +87,16 @@ struct PiJob {
     hits: Vec<u64>,
 }
 
-fn job(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, String> {
+fn job(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, OpenClError> {
     job_from(env, problem, 0)
 }
 
 /// The job counting samples `first..first + n`: one launch per 2^32-sample block they touch,
 /// with that block's keys computed on the host by the CPU variants' own function.
-fn job_from(env: &Env<'_>, problem: &Problem, first: u64) -> Result<Box<dyn Job>, String> {
+fn job_from(env: &Env<'_>, problem: &Problem, first: u64) -> Result<Box<dyn Job>, OpenClError> {
     let end = first
         .checked_add(problem.n)
-        .ok_or("pi: the sample range overflows")?;
+        .ok_or_else(|| OpenClError::Refused("pi: the sample range overflows".into()))?;
     let mut segments = Vec::new();
     let mut i = first;
     while i < end {
@@ -108,11 +108,12 @@ fn job_from(env: &Env<'_>, problem: &Problem, first: u64) -> Result<Box<dyn Job>
     let mut plans = Vec::new();
     let mut slots = 0usize;
     for &(block, start, count) in &segments {
-        let count_items = usize::try_from(count).map_err(|_| "pi size exceeds usize")?;
+        let count_items = usize::try_from(count)
+            .map_err(|_| OpenClError::Refused("pi size exceeds usize".into()))?;
         let groups = groups_for(count_items, env.local, env.ctx.info.compute_units);
         let global = groups * env.local;
         let per_item = u32::try_from(count.div_ceil(global as u64))
-            .map_err(|_| "pi: too many samples per work-item")?;
+            .map_err(|_| OpenClError::Refused("pi: too many samples per work-item".into()))?;
         plans.push((block, start, count, per_item, slots, global));
         slots += groups;
     }
@@ -120,7 +121,7 @@ fn job_from(env: &Env<'_>, problem: &Problem, first: u64) -> Result<Box<dyn Job>
         .queue(env.queue.clone())
         .len(slots.max(1))
         .build()
-        .map_err(brief)?;
+        .map_err(OpenClError::from)?;
     let mut launches = Vec::new();
     for (block, start, count, per_item, slot, global) in plans {
         let (kx, ky) = block_keys(problem.seed, block);
@@ -137,7 +138,7 @@ fn job_from(env: &Env<'_>, problem: &Problem, first: u64) -> Result<Box<dyn Job>
             .arg(&partial_dev)
             .arg_local::<u64>(env.local)
             .build()
-            .map_err(brief)?;
+            .map_err(OpenClError::from)?;
         env.check_kernel(&kernel, "pi_hits")?;
         launches.push(Launch { kernel, global });
     }

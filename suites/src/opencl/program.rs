@@ -5,7 +5,8 @@
 //! work-group size at the first launch, so every build is followed by a probe run of the program
 //! on a tiny problem. Build time is measured in `prepare`, never inside timed iterations.
 
-use super::device::{DeviceContext, brief};
+use super::OpenClError;
+use super::device::DeviceContext;
 use super::raw;
 use ocl::{Buffer, Event, Kernel, Program, Queue};
 use std::sync::Mutex;
@@ -40,18 +41,15 @@ fn unique_kernel() -> String {
     )
 }
 
-fn compile(ctx: &DeviceContext, source: &str) -> Result<Program, String> {
+fn compile(ctx: &DeviceContext, source: &str) -> Result<Program, OpenClError> {
     Program::builder()
         .devices(ctx.device)
         .src(source)
         .build(&ctx.context)
-        .map_err(|e| {
-            format!(
-                "the OpenCL program does not build on `{}`: {}",
-                ctx.info.name,
-                brief(e)
-            )
-        })
+        .map_err(OpenClError::ocl(format!(
+            "the OpenCL program does not build on `{}`: ",
+            ctx.info.name
+        )))
 }
 
 fn nanos(since: Instant) -> f64 {
@@ -66,8 +64,8 @@ pub(super) fn build(
     name: &str,
     local: usize,
     source: &str,
-    probe: &dyn Fn(&Program) -> Result<(), String>,
-) -> Result<Built, String> {
+    probe: &dyn Fn(&Program) -> Result<(), OpenClError>,
+) -> Result<Built, OpenClError> {
     let key = format!("{name} local={local}");
     let known = COLD
         .lock()
@@ -103,13 +101,13 @@ pub(super) fn build(
 
 /// Compiles and launches a trivial, never-seen program once: the process's one-time costs (the
 /// compiler's start-up) land here instead of in the first workload's cold build.
-pub(super) fn warm_up_compiler(ctx: &DeviceContext) -> Result<(), String> {
+pub(super) fn warm_up_compiler(ctx: &DeviceContext) -> Result<(), OpenClError> {
     let source = format!(
         "__kernel void parbench_start(__global uint* out) {{ out[get_global_id(0)] = 1u; }}\n{}",
         unique_kernel()
     );
     let program = compile(ctx, &source)?;
-    let fail = |e: ocl::Error| format!("the first OpenCL launch failed: {}", brief(e));
+    let fail = |e: ocl::Error| OpenClError::ocl("the first OpenCL launch failed: ")(e);
     let queue = Queue::new(&ctx.context, ctx.device, None).map_err(fail)?;
     let out = Buffer::<u32>::builder()
         .queue(queue.clone())

@@ -1,7 +1,7 @@
 //! `square` on OpenCL: `y[i] = x[i] * x[i]`, one work-item per element. Per iteration: x to the
 //! device, the kernel, y back. Bit-identical to the CPU variants (one IEEE multiplication).
 
-use super::device::brief;
+use super::OpenClError;
 use super::execution::{Env, Job, Spec, Timeline, digest_of, raw_launch, resized, round_up};
 use crate::kernels::square::input;
 use crate::workload::{Answer, Problem, Tolerance};
@@ -43,7 +43,7 @@ struct SquareJob {
     local: usize,
 }
 
-fn job(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, String> {
+fn job(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, OpenClError> {
     let n = problem.n as usize;
     let len = n.max(1);
     let buffer = || {
@@ -51,7 +51,7 @@ fn job(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, String> {
             .queue(env.queue.clone())
             .len(len)
             .build()
-            .map_err(brief)
+            .map_err(OpenClError::from)
     };
     let (x_dev, y_dev) = (buffer()?, buffer()?);
     let kernel = Kernel::builder()
@@ -62,7 +62,7 @@ fn job(env: &Env<'_>, problem: &Problem) -> Result<Box<dyn Job>, String> {
         .arg(&y_dev)
         .arg(n as u64)
         .build()
-        .map_err(brief)?;
+        .map_err(OpenClError::from)?;
     env.check_kernel(&kernel, "square")?;
     Ok(Box::new(SquareJob {
         x: input(n, problem.seed),

@@ -519,14 +519,20 @@ impl<J: Job> ProcessExecution<J> {
 
 #[cfg(unix)]
 impl<J: Job> Execution for ProcessExecution<J> {
-    fn run(&mut self) -> Result<parbench_harness::engine::IterationOutput, String> {
+    fn run(
+        &mut self,
+    ) -> Result<parbench_harness::engine::IterationOutput, parbench_harness::engine::IterationError>
+    {
         use parbench_harness::worker_process::Mode;
         use parbench_schema::Nanos;
         use std::time::{Duration, Instant};
         // The pool starts on the first run: the untimed verification run, before any timing.
         if self.set.mode() == Mode::Pool && !self.started {
             let t = Instant::now();
-            let report = self.set.start(self.timeout).map_err(|e| e.to_string())?;
+            let report = self
+                .set
+                .start(self.timeout)
+                .map_err(parbench_harness::engine::IterationError::backend)?;
             self.stats.pool_startup_ns = Some(t.elapsed().as_nanos() as f64);
             for (_, d) in &report.startups {
                 keep(&mut self.stats.startups_ns, 0, d.as_nanos() as f64);
@@ -547,7 +553,7 @@ impl<J: Job> Execution for ProcessExecution<J> {
         let report = self
             .set
             .run_batch(&mut tasks, self.timeout)
-            .map_err(|e| e.to_string())?;
+            .map_err(parbench_harness::engine::IterationError::backend)?;
         self.stats.ipc_bytes = tasks.bytes;
 
         let slots = self.set.workers() as f64;

@@ -13,7 +13,7 @@
 use crate::workload::*;
 use parbench_harness::command::CommandLine;
 use parbench_harness::config::{CommandSpec, CommandSuite, CommandVerify};
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
 use parbench_schema::variant::names;
 use std::borrow::Cow;
@@ -60,6 +60,52 @@ pub struct CommandWorkload {
     run_timeout: Duration,
 }
 
+/// Why a command of a command suite did not run as required.
+#[derive(Debug, thiserror::Error)]
+enum CommandError {
+    /// The launcher could not run the command.
+    #[cfg(unix)]
+    #[error(transparent)]
+    Launch(#[from] parbench_harness::command::RunError),
+    /// This platform cannot run command suites.
+    #[cfg(not(unix))]
+    #[error("command suites need a Unix platform")]
+    Unsupported,
+    /// A setup, prepare or cleanup command could not be run.
+    #[error("the {what} command failed: {source}")]
+    Helper {
+        /// `setup`, `prepare` or `cleanup`.
+        what: &'static str,
+        /// Why it could not be run.
+        #[source]
+        source: Box<CommandError>,
+    },
+    /// A setup, prepare or cleanup command exited other than with code 0.
+    #[error("the {what} command `{line}` {how}{stderr}")]
+    HelperExit {
+        /// `setup`, `prepare` or `cleanup`.
+        what: &'static str,
+        /// The command line as shown.
+        line: String,
+        /// How it ended (`exited with status 3`).
+        how: String,
+        /// `; its stderr ended with: …` or `; its stderr was empty`.
+        stderr: String,
+    },
+    /// The measured command exited with another code than the expected one.
+    #[error("`{line}` {how} (expected exit code {expected}){stderr}")]
+    Exit {
+        /// The command line as shown.
+        line: String,
+        /// How it ended (`exited with status 3`).
+        how: String,
+        /// The exit code it should have returned.
+        expected: i32,
+        /// `; its stderr ended with: …` or `; its stderr was empty`.
+        stderr: String,
+    },
+}
+
 /// One finished run of a program.
 #[derive(Debug, Clone, PartialEq)]
 struct Run {
@@ -79,7 +125,7 @@ struct Run {
 }
 
 #[cfg(unix)]
-fn execute(line: &CommandLine, timeout: Duration, keep_stdout: bool) -> Result<Run, String> {
+fn execute(line: &CommandLine, timeout: Duration, keep_stdout: bool) -> Result<Run, CommandError> {
     use parbench_harness::command::{self, RunOptions, StdoutCapture};
     let report = command::run(
         line,
@@ -93,8 +139,7 @@ fn execute(line: &CommandLine, timeout: Duration, keep_stdout: bool) -> Result<R
                 StdoutCapture::Discard
             },
         },
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     Ok(Run {
         exit_code: report.status.code(),
         how: report.how().to_string(),
@@ -111,8 +156,12 @@ fn execute(line: &CommandLine, timeout: Duration, keep_stdout: bool) -> Result<R
 }
 
 #[cfg(not(unix))]
-fn execute(_line: &CommandLine, _timeout: Duration, _keep_stdout: bool) -> Result<Run, String> {
-    Err("command suites need a Unix platform".into())
+fn execute(
+    _line: &CommandLine,
+    _timeout: Duration,
+    _keep_stdout: bool,
+) -> Result<Run, CommandError> {
+    Err(CommandError::Unsupported)
 }
 
 /// Why the command variant cannot run here, if it cannot.
@@ -130,16 +179,22 @@ fn unavailable() -> Option<&'static str> {
 }
 
 /// Runs `line` and requires exit code 0 (setup, prepare and cleanup commands).
-fn run_helper(what: &str, line: &CommandLine, timeout: Duration) -> Result<Run, String> {
-    let run =
-        execute(line, timeout, false).map_err(|e| format!("the {what} command failed: {e}"))?;
+fn run_helper(
+    what: &'static str,
+    line: &CommandLine,
+    timeout: Duration,
+) -> Result<Run, CommandError> {
+    let run = execute(line, timeout, false).map_err(|e| CommandError::Helper {
+        what,
+        source: Box::new(e),
+    })?;
     if run.exit_code != Some(0) {
-        return Err(format!(
-            "the {what} command `{}` {}{}",
-            line.display(),
-            run.how,
-            run.stderr
-        ));
+        return Err(CommandError::HelperExit {
+            what,
+            line: line.display(),
+            how: run.how,
+            stderr: run.stderr,
+        });
     }
     Ok(run)
 }
@@ -349,7 +404,7 @@ impl CommandWorkload {
         };
         if let Some(setup) = &self.config.setup {
             run_helper("setup", &line(setup), self.config.setup_timeout)
-                .map_err(WorkloadError::new)?;
+                .map_err(WorkloadError::from_error)?;
         }
         Ok(exec)
     }
@@ -377,19 +432,18 @@ struct CommandExecution {
 impl CommandExecution {
     /// One run (after the prepare command): checks the exit code, records the figures and
     /// returns the run's verified text.
-    fn run_once(&mut self) -> Result<String, String> {
+    fn run_once(&mut self) -> Result<String, CommandError> {
         if let Some(prepare) = &self.prepare {
             run_helper("prepare", prepare, self.timeout)?;
         }
         let mut run = execute(&self.command, self.timeout, self.verify.any())?;
         if run.exit_code != Some(self.expected_exit_code) {
-            return Err(format!(
-                "`{}` {} (expected exit code {}){}",
-                self.command.display(),
-                run.how,
-                self.expected_exit_code,
-                run.stderr
-            ));
+            return Err(CommandError::Exit {
+                line: self.command.display(),
+                how: run.how,
+                expected: self.expected_exit_code,
+                stderr: run.stderr,
+            });
         }
         let text = if self.verify.any() {
             verified_text(&self.verify, &run.stdout)
@@ -427,18 +481,18 @@ impl CommandExecution {
         if let Some(cleanup) = &self.cleanup
             && let Err(e) = run_helper("cleanup", cleanup, self.setup_timeout)
         {
-            self.warnings.push(e);
+            self.warnings.push(e.to_string());
         }
     }
 }
 
 impl Execution for CommandExecution {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         self.run_timed().map(|(out, _)| out)
     }
 
-    fn run_timed(&mut self) -> Result<(IterationOutput, Option<Duration>), String> {
-        let text = self.run_once()?;
+    fn run_timed(&mut self) -> Result<(IterationOutput, Option<Duration>), IterationError> {
+        let text = self.run_once().map_err(IterationError::backend)?;
         let wall = self.runs.last().map(|r| r.wall);
         Ok((IterationOutput::digest(fnv(&text)), wall))
     }

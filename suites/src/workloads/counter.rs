@@ -12,7 +12,7 @@ use crate::exec::{
 };
 use crate::workload::*;
 use crossbeam::utils::CachePadded;
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
 use parbench_schema::variant::names;
 use rayon::prelude::*;
@@ -178,7 +178,7 @@ impl CounterExecution {
 }
 
 impl Execution for CounterExecution {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         self.count = self.count();
         Ok(IterationOutput::digest(self.count))
     }

@@ -5,7 +5,7 @@
 
 pub use crate::kernels::fault::*;
 use crate::workload::*;
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_schema::params::ParamValue;
 use parbench_schema::variant::names;
 
@@ -23,7 +23,7 @@ struct SerialSum {
 }
 
 impl Execution for SerialSum {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         self.sum = [sum(self.seed, self.n)];
         Ok(IterationOutput::digest(self.sum[0]))
     }

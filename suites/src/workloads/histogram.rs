@@ -12,7 +12,7 @@ use crate::exec::{SpinBarrier, rayon_pool, scoped_chunks_together, split_even, t
 pub use crate::kernels::histogram::*;
 use crate::workload::*;
 use crossbeam::utils::CachePadded;
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
 use parbench_schema::variant::names;
@@ -362,7 +362,7 @@ impl HistogramExecution {
 }
 
 impl Execution for HistogramExecution {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         self.counts = self.count();
         let digest = self.counts.iter().fold(0u64, |d, &c| d.rotate_left(5) ^ c);
         Ok(IterationOutput::digest(digest))

@@ -11,7 +11,7 @@ use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{rayon_pool, scoped_chunks, split_even};
 pub use crate::kernels::mandelbrot::*;
 use crate::workload::*;
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
 use parbench_schema::variant::names;
@@ -128,7 +128,7 @@ impl MandelbrotExecution {
 }
 
 impl Execution for MandelbrotExecution {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         self.image.iter_mut().for_each(|p| *p = u32::MAX);
         self.render();
         let n = self.image.len();

@@ -9,7 +9,7 @@ use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{SpinBarrier, rayon_pool, scoped_each, split_even};
 pub use crate::kernels::matmul::*;
 use crate::workload::*;
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_schema::results::{ExecutionModel, SyncKind};
 use parbench_schema::variant::names;
 use rayon::prelude::*;
@@ -107,7 +107,7 @@ impl MatmulExecution {
 }
 
 impl Execution for MatmulExecution {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         self.multiply();
         let n = self.c.len();
         let digest = [0, n / 2, n.saturating_sub(1)]

@@ -12,7 +12,7 @@ use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{rayon_pool, split_even, task_len};
 pub use crate::kernels::particles::*;
 use crate::workload::*;
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, SyncKind};
 use parbench_schema::variant::names;
@@ -39,7 +39,7 @@ struct ParticlesExecution {
 }
 
 impl Execution for ParticlesExecution {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         let (p, steps, w) = (&self.init, self.steps, self.workers);
         let n = p.x.len();
         match &self.strategy {

@@ -7,7 +7,7 @@ use crate::exec::{rayon_pool, scoped_chunks, scoped_workers, split_even, task_le
 pub use crate::kernels::pi::*;
 use crate::workload::*;
 use parbench_harness::cancel;
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
 use parbench_schema::variant::names;
 use rayon::prelude::*;
@@ -40,7 +40,7 @@ struct PiExecution {
 }
 
 impl Execution for PiExecution {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         let (seed, n) = (self.seed, self.n);
         let hits = match &self.strategy {
             Strategy::Serial => count_hits_polled(seed, 0, n),

@@ -6,7 +6,7 @@ use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{rayon_pool, scoped_slices};
 pub use crate::kernels::square::*;
 use crate::workload::*;
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_schema::results::{ExecutionModel, SyncKind};
 use parbench_schema::variant::names;
 use rayon::prelude::*;
@@ -33,7 +33,7 @@ struct SquareExecution {
 }
 
 impl Execution for SquareExecution {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         let x = &self.x;
         match &self.strategy {
             Strategy::Serial => square_into(x, &mut self.y),

@@ -8,7 +8,7 @@
 use crate::exec::{SpinBarrier, rayon_pool, scoped_each, split_even};
 pub use crate::kernels::stencil::*;
 use crate::workload::*;
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_schema::duration::Nanos;
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, SyncKind};
@@ -266,7 +266,7 @@ impl StencilExecution {
 }
 
 impl Execution for StencilExecution {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         let phases = self.step_all();
         let n = self.n;
         let mid = match &self.strategy {

@@ -17,6 +17,31 @@ const WAKE_SPIN: Duration = Duration::from_micros(20);
 /// CPU (wake-affine), so two workers would share one core for the whole of a short iteration.
 const WAKE_YIELD: Duration = Duration::from_millis(10);
 
+/// Why a crew could not start or finish an iteration.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CrewError {
+    /// A member's thread could not be spawned.
+    #[error("cannot start crew thread {member}: {source}")]
+    Spawn {
+        /// The member whose thread failed to start.
+        member: usize,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A member panicked during the iteration.
+    #[error("member {member} panicked: {message}")]
+    Panicked {
+        /// The member that panicked.
+        member: usize,
+        /// The panic's message.
+        message: String,
+    },
+    /// A member left no result (it did not take part in the iteration).
+    #[error("a crew member reported nothing")]
+    Silent,
+}
+
 type Job<R> = dyn Fn(usize) -> R + Send + Sync;
 
 struct Shared<R> {
@@ -27,7 +52,7 @@ struct Shared<R> {
     wake: Condvar,
     start: SpinBarrier,
     done: SpinBarrier,
-    results: Vec<Mutex<Option<Result<R, String>>>>,
+    results: Vec<Mutex<Option<Result<R, CrewError>>>>,
     /// Set when a member panics, so that members waiting on it (a channel server) can give up.
     abort: Arc<AtomicBool>,
 }
@@ -43,7 +68,7 @@ impl<R> Shared<R> {
                 .map(|s| s.to_string())
                 .or_else(|| p.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "a panic with a non-string payload".into());
-            format!("member {member} panicked: {message}")
+            CrewError::Panicked { member, message }
         });
         *self.results[member]
             .lock()
@@ -65,7 +90,7 @@ impl<R: Send + 'static> Crew<R> {
         size: usize,
         abort: Arc<AtomicBool>,
         job: impl Fn(usize) -> R + Send + Sync + 'static,
-    ) -> Result<Crew<R>, String> {
+    ) -> Result<Crew<R>, CrewError> {
         let size = size.max(1);
         let shared = Arc::new(Shared {
             job: Box::new(job),
@@ -87,7 +112,7 @@ impl<R: Send + 'static> Crew<R> {
             let handle = std::thread::Builder::new()
                 .name(format!("parbench-crew-{member}"))
                 .spawn(move || member_loop(&shared, member))
-                .map_err(|e| format!("cannot start crew thread {member}: {e}"))?;
+                .map_err(|source| CrewError::Spawn { member, source })?;
             crew.handles.push(handle);
         }
         Ok(crew)
@@ -95,7 +120,7 @@ impl<R: Send + 'static> Crew<R> {
 
     /// Runs one iteration on every member; returns their results in member order, or the first
     /// member's panic.
-    pub(crate) fn run(&self) -> Result<Vec<R>, String> {
+    pub(crate) fn run(&self) -> Result<Vec<R>, CrewError> {
         let s = &*self.shared;
         s.abort.store(false, Ordering::SeqCst);
         {
@@ -109,7 +134,7 @@ impl<R: Send + 'static> Crew<R> {
             match slot.lock().unwrap_or_else(PoisonError::into_inner).take() {
                 Some(Ok(r)) => out.push(r),
                 Some(Err(e)) => return Err(e),
-                None => return Err("a crew member reported nothing".into()),
+                None => return Err(CrewError::Silent),
             }
         }
         Ok(out)
@@ -202,7 +227,7 @@ mod tests {
         })
         .unwrap();
         let e = crew.run().unwrap_err();
-        assert!(e.contains("member 1 panicked: boom"), "{e}");
+        assert!(e.to_string().contains("member 1 panicked: boom"), "{e}");
         assert!(abort.load(Ordering::SeqCst));
         fail.store(false, Ordering::Relaxed);
         assert_eq!(crew.run().unwrap(), vec![0, 1]);

@@ -35,7 +35,7 @@ pub(crate) use barrier::opaque;
 use crew::Crew;
 use crossbeam::utils::CachePadded;
 use parbench_analysis::operations::{FairnessTracker, LatencyHistogram};
-use parbench_harness::engine::IterationOutput;
+use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_schema::operations::{Fairness, Operations};
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, Metric, SyncKind};
@@ -362,7 +362,7 @@ impl<S: Shared> Direct<S> {
                 }
             })
         })
-        .map_err(WorkloadError::new)?;
+        .map_err(WorkloadError::from_error)?;
         Ok(Box::new(Direct {
             ctx,
             crew,
@@ -373,12 +373,12 @@ impl<S: Shared> Direct<S> {
 }
 
 impl<S: Shared> Execution for Direct<S> {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         let (common, shared) = &*self.ctx;
         shared.reset();
         common.next.store(0, Relaxed);
         let t = Instant::now();
-        let done = self.crew.run()?;
+        let done = self.crew.run().map_err(IterationError::backend)?;
         let wall = t.elapsed();
         let per_worker: Vec<u64> = done.iter().map(|d| d.ops).collect();
         self.observer.record(&per_worker, wall);
@@ -471,7 +471,7 @@ impl Channel {
                 (0, 0)
             })
         })
-        .map_err(WorkloadError::new)?;
+        .map_err(WorkloadError::from_error)?;
         Ok(Box::new(Channel {
             ctx,
             crew,
@@ -482,10 +482,10 @@ impl Channel {
 }
 
 impl Execution for Channel {
-    fn run(&mut self) -> Result<IterationOutput, String> {
+    fn run(&mut self) -> Result<IterationOutput, IterationError> {
         self.ctx.common.next.store(0, Relaxed);
         let t = Instant::now();
-        let done = self.crew.run()?;
+        let done = self.crew.run().map_err(IterationError::backend)?;
         let wall = t.elapsed();
         let workers = &done[1..];
         let per_worker: Vec<u64> = workers.iter().map(|d| d.ops).collect();
