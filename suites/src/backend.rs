@@ -167,11 +167,72 @@ pub static BACKENDS: &[&dyn Backend] = &[
     &crate::opencl::OpenClBackend,
 ];
 
+/// A workload's hooks into the backends (worker processes, an OpenCL device, MPI ranks): each
+/// backend that finds a hook adds its variants, parameters and dispatch. A trait of its own,
+/// beside [`Workload`] rather than in it, so that the workload module does not name the
+/// backends' hook types (which name the workload's types back).
+pub trait Hooked: Workload {
+    /// The hooks. The default: none, only the workload's own variants.
+    fn backends(&self) -> Hooks {
+        Hooks::default()
+    }
+}
+
+/// A workload without hooks (its backends' cells read "not implemented").
+#[derive(Debug, Default)]
+pub struct Unhooked<W>(pub W);
+
+impl<W: Workload> Hooked for Unhooked<W> {}
+
+impl<W: Workload> Workload for Unhooked<W> {
+    fn info(&self) -> WorkloadInfo {
+        self.0.info()
+    }
+    fn variants(&self) -> Vec<VariantInfo> {
+        self.0.variants()
+    }
+    fn not_applicable(&self) -> Vec<NotApplicable> {
+        self.0.not_applicable()
+    }
+    fn param_applies(&self, param: &str, variant: &str) -> bool {
+        self.0.param_applies(param, variant)
+    }
+    fn check_problem(&self, problem: &Problem) -> Result<(), WorkloadError> {
+        self.0.check_problem(problem)
+    }
+    fn memory_bytes(&self, problem: &Problem) -> Option<u64> {
+        self.0.memory_bytes(problem)
+    }
+    fn work(&self, problem: &Problem) -> f64 {
+        self.0.work(problem)
+    }
+    fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
+        self.0.reference(problem)
+    }
+    fn prepare(
+        &self,
+        problem: &Problem,
+        variant: &str,
+        workers: usize,
+    ) -> Result<Box<dyn Execution>, WorkloadError> {
+        self.0.prepare(problem, variant, workers)
+    }
+    fn metrics(&self, problem: &Problem, answer: &Answer<'_>) -> BTreeMap<String, Metric> {
+        self.0.metrics(problem, answer)
+    }
+    fn bound(&self, problem: &Problem) -> Option<BoundModel> {
+        self.0.bound(problem)
+    }
+    fn quick_size(&self, n: u64) -> u64 {
+        self.0.quick_size(n)
+    }
+}
+
 /// A workload with every backend's variants, parameters and dispatch added from its hooks.
 #[derive(Debug, Default)]
 pub struct WithBackends<W>(pub W);
 
-impl<W: Workload> WithBackends<W> {
+impl<W: Hooked> WithBackends<W> {
     fn supporting(&self, hooks: &Hooks) -> impl Iterator<Item = &'static dyn Backend> {
         let support: Vec<_> = BACKENDS
             .iter()
@@ -186,7 +247,7 @@ impl<W: Workload> WithBackends<W> {
     }
 }
 
-impl<W: Workload> Workload for WithBackends<W> {
+impl<W: Hooked> Workload for WithBackends<W> {
     fn info(&self) -> WorkloadInfo {
         let mut info = self.0.info();
         let hooks = self.0.backends();
@@ -280,11 +341,6 @@ impl<W: Workload> Workload for WithBackends<W> {
     fn quick_size(&self, n: u64) -> u64 {
         self.0.quick_size(n)
     }
-
-    /// Already applied: a second wrapper adds nothing.
-    fn backends(&self) -> Hooks {
-        Hooks::default()
-    }
 }
 
 /// A reference to a workload is a workload (so that [`WithBackends`] can wrap a borrowed one).
@@ -330,6 +386,10 @@ impl<T: Workload + ?Sized> Workload for &T {
     fn quick_size(&self, n: u64) -> u64 {
         (**self).quick_size(n)
     }
+}
+
+/// A reference to a hooked workload is one.
+impl<T: Hooked + ?Sized> Hooked for &T {
     fn backends(&self) -> Hooks {
         (**self).backends()
     }

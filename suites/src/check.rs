@@ -53,10 +53,11 @@ pub enum CheckError {
 /// Prepares every available variant that is not incorrect by design at each worker count of
 /// `workers`, runs it twice (state left over from one iteration must not leak into the next)
 /// and verifies its answer against [`Workload::reference`]. The workload's backend variants
-/// (see [`crate::backend`]) are included. The error names the variant, the
+/// (see [`crate::backend`]) are included; pass a workload without hooks as
+/// `&Unhooked(&workload)` ([`crate::backend::Unhooked`]). The error names the variant, the
 /// worker count and the first difference.
 pub fn every_variant_verifies(
-    workload: &dyn Workload,
+    workload: &dyn crate::backend::Hooked,
     problem: &Problem,
     workers: &[usize],
 ) -> Result<(), CheckError> {

@@ -2,7 +2,7 @@
 //! binary.
 #![warn(missing_docs)]
 
-use crate::backend::WithBackends;
+use crate::backend::{Hooked, Unhooked, WithBackends};
 use crate::workload::Workload;
 use crate::workloads;
 use std::sync::Arc;
@@ -28,22 +28,29 @@ impl Registry {
     /// Every built-in workload.
     pub fn builtin() -> Self {
         let mut r = Registry::empty();
-        r.register(workloads::square::Square);
-        r.register(workloads::pi::Pi);
-        r.register(workloads::counter::Counter);
-        r.register(workloads::histogram::Histogram);
-        r.register(workloads::particles::Particles);
-        r.register(workloads::stencil::Stencil);
-        r.register(workloads::mandelbrot::Mandelbrot);
-        r.register(workloads::matmul::Matmul);
-        r.register(workloads::fault::Fault);
-        r.register(workloads::contention::Contention);
+        r.register_hooked(workloads::square::Square);
+        r.register_hooked(workloads::pi::Pi);
+        r.register_hooked(workloads::counter::Counter);
+        r.register_hooked(workloads::histogram::Histogram);
+        r.register_hooked(workloads::particles::Particles);
+        r.register_hooked(workloads::stencil::Stencil);
+        r.register_hooked(workloads::mandelbrot::Mandelbrot);
+        r.register_hooked(workloads::matmul::Matmul);
+        r.register_hooked(workloads::fault::Fault);
+        r.register_hooked(workloads::contention::Contention);
         r
     }
 
-    /// Adds a workload, with the variants its backend hooks give it (see
-    /// [`crate::backend`]); a later one with the same name replaces the earlier.
+    /// Adds a workload with its own variants only (its cells of the backends read "not
+    /// implemented"); a later one with the same name replaces the earlier. A workload with
+    /// backend hooks uses [`register_hooked`](Self::register_hooked).
     pub fn register(&mut self, workload: impl Workload + 'static) -> &mut Self {
+        self.register_hooked(Unhooked(workload))
+    }
+
+    /// Adds a workload with the variants its backend hooks give it (see [`crate::backend`]);
+    /// a later one with the same name replaces the earlier.
+    pub fn register_hooked(&mut self, workload: impl Hooked + 'static) -> &mut Self {
         let name = workload.info().name;
         self.workloads.retain(|w| w.info().name != name);
         self.workloads.push(Arc::new(WithBackends(workload)));

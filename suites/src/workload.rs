@@ -816,13 +816,6 @@ pub trait Workload: Send + Sync {
     fn quick_size(&self, n: u64) -> u64 {
         (n / 16).max(1)
     }
-
-    /// The workload's hooks into the backends (worker processes, an OpenCL device, MPI ranks):
-    /// each backend that finds a hook adds its variants, parameters and dispatch (see
-    /// [`crate::backend`]). The default: no hooks, only the workload's own variants.
-    fn backends(&self) -> crate::backend::Hooks {
-        crate::backend::Hooks::default()
-    }
 }
 
 #[cfg(test)]

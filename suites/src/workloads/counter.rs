@@ -277,21 +277,6 @@ impl Workload for Counter {
         )];
         v
     }
-
-    fn backends(&self) -> crate::backend::Hooks {
-        use crate::backend::{Hook, Hooks};
-        Hooks {
-            processes: Hook::NotApplicable(
-                "the point is contention on one counter in shared memory; worker processes share no memory, so their counts would travel as messages and be summed once (the `channel` reduction)",
-            ),
-            opencl: Hook::NotApplicable(
-                "one counter incremented n times is the CPU's lock and atomics demonstration; on a device it is one word hit by every work-item's atomic, which histogram's OpenCL variants measure with `bins = 1`",
-            ),
-            mpi: Hook::NotApplicable(
-                "the point is contention on one counter in shared memory; MPI ranks share no memory, so their counts would be one reduction (pi's mpi variant)",
-            ),
-        }
-    }
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64
     }
@@ -349,6 +334,23 @@ impl Workload for Counter {
 
     fn quick_size(&self, n: u64) -> u64 {
         (n / 50).max(1000)
+    }
+}
+
+impl crate::backend::Hooked for Counter {
+    fn backends(&self) -> crate::backend::Hooks {
+        use crate::backend::{Hook, Hooks};
+        Hooks {
+            processes: Hook::NotApplicable(
+                "the point is contention on one counter in shared memory; worker processes share no memory, so their counts would travel as messages and be summed once (the `channel` reduction)",
+            ),
+            opencl: Hook::NotApplicable(
+                "one counter incremented n times is the CPU's lock and atomics demonstration; on a device it is one word hit by every work-item's atomic, which histogram's OpenCL variants measure with `bins = 1`",
+            ),
+            mpi: Hook::NotApplicable(
+                "the point is contention on one counter in shared memory; MPI ranks share no memory, so their counts would be one reduction (pi's mpi variant)",
+            ),
+        }
     }
 }
 

@@ -103,22 +103,6 @@ impl Workload for Fault {
             "fault injection is about worker processes: `serial` is its baseline, the processes variants break on purpose",
         )
     }
-
-    fn backends(&self) -> crate::backend::Hooks {
-        use crate::backend::{Hook, Hooks, ProcessHook};
-        Hooks {
-            processes: Hook::Supported(ProcessHook {
-                prepare: crate::processes::fault::prepare,
-                transport: false,
-            }),
-            opencl: Hook::NotApplicable(
-                "fault injection is about worker processes: `serial` is its baseline, the processes variants break on purpose",
-            ),
-            mpi: Hook::NotApplicable(
-                "fault injection here is about worker processes; faults of MPI ranks are injected with PARBENCH_MPI_FAULT (docs/mpi.md)",
-            ),
-        }
-    }
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64
     }
@@ -148,6 +132,24 @@ impl Workload for Fault {
 
     fn quick_size(&self, n: u64) -> u64 {
         n.min(10_000)
+    }
+}
+
+impl crate::backend::Hooked for Fault {
+    fn backends(&self) -> crate::backend::Hooks {
+        use crate::backend::{Hook, Hooks, ProcessHook};
+        Hooks {
+            processes: Hook::Supported(ProcessHook {
+                prepare: crate::processes::fault::prepare,
+                transport: false,
+            }),
+            opencl: Hook::NotApplicable(
+                "fault injection is about worker processes: `serial` is its baseline, the processes variants break on purpose",
+            ),
+            mpi: Hook::NotApplicable(
+                "fault injection here is about worker processes; faults of MPI ranks are injected with PARBENCH_MPI_FAULT (docs/mpi.md)",
+            ),
+        }
     }
 }
 

@@ -478,38 +478,6 @@ impl Workload for Histogram {
         ];
         variants
     }
-
-    fn backends(&self) -> Hooks {
-        Hooks {
-            processes: Hook::NotApplicable(
-                "the point is contention on bins in shared memory; worker processes share no memory, so their partial histograms would travel as messages and be added once (the `channel` reduction per batch)",
-            ),
-            opencl: Hook::Supported(OpenClHook {
-                kernels: vec![
-                    OpenClKernel {
-                        variant: crate::opencl::VARIANT,
-                        kernel: crate::opencl::Kernel::Histogram { local: false },
-                        sync: SyncKind::Atomic,
-                        description: "OpenCL device: one global atomic_inc per value on the shared bins; the values and a reset of the bins copied in, the bins copied back",
-                        needs: crate::opencl::Needs::Nothing,
-                    },
-                    OpenClKernel {
-                        variant: crate::opencl::VARIANT_LOCAL,
-                        kernel: crate::opencl::Kernel::Histogram { local: true },
-                        sync: SyncKind::Sharded,
-                        description: "OpenCL device: each work-group counts into its own bins in local memory (local atomics) and merges them into the global bins once",
-                        needs: crate::opencl::Needs::Nothing,
-                    },
-                ],
-                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
-                work_group_size_note: None,
-                ignores: granularity::PARAMS,
-            }),
-            mpi: Hook::NotApplicable(
-                "the point is contention on shared bins; MPI ranks share no memory, so their partial histograms would be one reduction (pi's mpi variant)",
-            ),
-        }
-    }
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64
     }
@@ -593,6 +561,40 @@ impl Workload for Histogram {
 
     fn quick_size(&self, n: u64) -> u64 {
         (n / 50).max(1000)
+    }
+}
+
+impl crate::backend::Hooked for Histogram {
+    fn backends(&self) -> Hooks {
+        Hooks {
+            processes: Hook::NotApplicable(
+                "the point is contention on bins in shared memory; worker processes share no memory, so their partial histograms would travel as messages and be added once (the `channel` reduction per batch)",
+            ),
+            opencl: Hook::Supported(OpenClHook {
+                kernels: vec![
+                    OpenClKernel {
+                        variant: crate::opencl::VARIANT,
+                        kernel: crate::opencl::Kernel::Histogram { local: false },
+                        sync: SyncKind::Atomic,
+                        description: "OpenCL device: one global atomic_inc per value on the shared bins; the values and a reset of the bins copied in, the bins copied back",
+                        needs: crate::opencl::Needs::Nothing,
+                    },
+                    OpenClKernel {
+                        variant: crate::opencl::VARIANT_LOCAL,
+                        kernel: crate::opencl::Kernel::Histogram { local: true },
+                        sync: SyncKind::Sharded,
+                        description: "OpenCL device: each work-group counts into its own bins in local memory (local atomics) and merges them into the global bins once",
+                        needs: crate::opencl::Needs::Nothing,
+                    },
+                ],
+                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                work_group_size_note: None,
+                ignores: granularity::PARAMS,
+            }),
+            mpi: Hook::NotApplicable(
+                "the point is contention on shared bins; MPI ranks share no memory, so their partial histograms would be one reduction (pi's mpi variant)",
+            ),
+        }
     }
 }
 

@@ -245,30 +245,6 @@ impl Workload for Mandelbrot {
         ));
         v
     }
-
-    fn backends(&self) -> Hooks {
-        Hooks {
-            processes: Hook::Supported(ProcessHook {
-                prepare: crate::processes::mandelbrot::prepare,
-                transport: false,
-            }),
-            opencl: Hook::Supported(OpenClHook {
-                kernels: vec![OpenClKernel {
-                    variant: crate::opencl::VARIANT,
-                    kernel: crate::opencl::Kernel::Mandelbrot,
-                    sync: SyncKind::Message,
-                    description: "OpenCL device: one work-item per pixel with the same binary64 operations (no fused multiply-add), the image copied back",
-                    needs: crate::opencl::Needs::Fp64,
-                }],
-                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
-                work_group_size_note: None,
-                ignores: &[],
-            }),
-            mpi: Hook::NotApplicable(
-                "rows computed by ranks and gathered are square's scatter/gather pattern (square's mpi variant); balancing uneven rows by messages is what processes-pool shows",
-            ),
-        }
-    }
     fn work(&self, problem: &Problem) -> f64 {
         let (w, h) = dimensions(problem).unwrap_or((0, 0));
         w as f64 * h as f64
@@ -344,6 +320,32 @@ impl Workload for Mandelbrot {
 
     fn quick_size(&self, n: u64) -> u64 {
         (n / 5).max(16)
+    }
+}
+
+impl crate::backend::Hooked for Mandelbrot {
+    fn backends(&self) -> Hooks {
+        Hooks {
+            processes: Hook::Supported(ProcessHook {
+                prepare: crate::processes::mandelbrot::prepare,
+                transport: false,
+            }),
+            opencl: Hook::Supported(OpenClHook {
+                kernels: vec![OpenClKernel {
+                    variant: crate::opencl::VARIANT,
+                    kernel: crate::opencl::Kernel::Mandelbrot,
+                    sync: SyncKind::Message,
+                    description: "OpenCL device: one work-item per pixel with the same binary64 operations (no fused multiply-add), the image copied back",
+                    needs: crate::opencl::Needs::Fp64,
+                }],
+                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                work_group_size_note: None,
+                ignores: &[],
+            }),
+            mpi: Hook::NotApplicable(
+                "rows computed by ranks and gathered are square's scatter/gather pattern (square's mpi variant); balancing uneven rows by messages is what processes-pool shows",
+            ),
+        }
     }
 }
 

@@ -183,32 +183,6 @@ impl Workload for Matmul {
             "A and B are only read and every element of C is written by exactly one worker: there is no shared mutable state to lock, update atomically, shard, send or race on",
         )
     }
-
-    fn backends(&self) -> Hooks {
-        Hooks {
-            processes: Hook::Supported(ProcessHook {
-                prepare: crate::processes::matmul::prepare,
-                transport: true,
-            }),
-            opencl: Hook::Supported(OpenClHook {
-                kernels: vec![OpenClKernel {
-                    variant: crate::opencl::VARIANT,
-                    kernel: crate::opencl::Kernel::Matmul,
-                    sync: SyncKind::Message,
-                    description: "OpenCL device: square work-groups multiply tiles of A and B staged in local memory; A and B copied in, C copied back",
-                    needs: crate::opencl::Needs::Fp64,
-                }],
-                default_work_group_size: crate::opencl::DEFAULT_MATMUL_WORK_GROUP_SIZE,
-                work_group_size_note: Some(
-                    "work-items per OpenCL work-group, a square: t x t tiles of C (64, 256, 1024; OpenCL variants only)",
-                ),
-                ignores: &[],
-            }),
-            mpi: Hook::NotApplicable(
-                "a fair distributed multiply needs B on every rank and a blocked algorithm (SUMMA); the mpi variants cover reduction (pi), scatter/gather (square) and halo exchange (stencil)",
-            ),
-        }
-    }
     fn work(&self, problem: &Problem) -> f64 {
         2.0 * (problem.n as f64).powi(3)
     }
@@ -274,6 +248,34 @@ impl Workload for Matmul {
 
     fn quick_size(&self, n: u64) -> u64 {
         (n / 4).max(8)
+    }
+}
+
+impl crate::backend::Hooked for Matmul {
+    fn backends(&self) -> Hooks {
+        Hooks {
+            processes: Hook::Supported(ProcessHook {
+                prepare: crate::processes::matmul::prepare,
+                transport: true,
+            }),
+            opencl: Hook::Supported(OpenClHook {
+                kernels: vec![OpenClKernel {
+                    variant: crate::opencl::VARIANT,
+                    kernel: crate::opencl::Kernel::Matmul,
+                    sync: SyncKind::Message,
+                    description: "OpenCL device: square work-groups multiply tiles of A and B staged in local memory; A and B copied in, C copied back",
+                    needs: crate::opencl::Needs::Fp64,
+                }],
+                default_work_group_size: crate::opencl::DEFAULT_MATMUL_WORK_GROUP_SIZE,
+                work_group_size_note: Some(
+                    "work-items per OpenCL work-group, a square: t x t tiles of C (64, 256, 1024; OpenCL variants only)",
+                ),
+                ignores: &[],
+            }),
+            mpi: Hook::NotApplicable(
+                "a fair distributed multiply needs B on every rank and a blocked algorithm (SUMMA); the mpi variants cover reduction (pi), scatter/gather (square) and halo exchange (stencil)",
+            ),
+        }
     }
 }
 

@@ -164,30 +164,6 @@ impl Workload for Particles {
             "particles never interact: each is read and written by one worker only, so there is no shared state to lock, update atomically, shard or send",
         )
     }
-
-    fn backends(&self) -> Hooks {
-        Hooks {
-            processes: Hook::Supported(ProcessHook {
-                prepare: crate::processes::particles::prepare,
-                transport: false,
-            }),
-            opencl: Hook::Supported(OpenClHook {
-                kernels: vec![OpenClKernel {
-                    variant: crate::opencl::VARIANT,
-                    kernel: crate::opencl::Kernel::Particles,
-                    sync: SyncKind::Message,
-                    description: "OpenCL device: one work-item per particle (correctly rounded sqrt and division, no fused multiply-add), positions copied in and out",
-                    needs: crate::opencl::Needs::Fp64,
-                }],
-                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
-                work_group_size_note: None,
-                ignores: &[],
-            }),
-            mpi: Hook::NotApplicable(
-                "independent particles handed to ranks and collected again are square's scatter/gather pattern, which square's mpi variant measures",
-            ),
-        }
-    }
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64 * steps_of(problem).unwrap_or(0) as f64
     }
@@ -246,6 +222,32 @@ impl Workload for Particles {
 
     fn quick_size(&self, n: u64) -> u64 {
         (n / 25).max(100)
+    }
+}
+
+impl crate::backend::Hooked for Particles {
+    fn backends(&self) -> Hooks {
+        Hooks {
+            processes: Hook::Supported(ProcessHook {
+                prepare: crate::processes::particles::prepare,
+                transport: false,
+            }),
+            opencl: Hook::Supported(OpenClHook {
+                kernels: vec![OpenClKernel {
+                    variant: crate::opencl::VARIANT,
+                    kernel: crate::opencl::Kernel::Particles,
+                    sync: SyncKind::Message,
+                    description: "OpenCL device: one work-item per particle (correctly rounded sqrt and division, no fused multiply-add), positions copied in and out",
+                    needs: crate::opencl::Needs::Fp64,
+                }],
+                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                work_group_size_note: None,
+                ignores: &[],
+            }),
+            mpi: Hook::NotApplicable(
+                "independent particles handed to ranks and collected again are square's scatter/gather pattern, which square's mpi variant measures",
+            ),
+        }
     }
 }
 

@@ -187,32 +187,6 @@ impl Workload for Pi {
         ));
         v
     }
-
-    fn backends(&self) -> Hooks {
-        Hooks {
-            processes: Hook::Supported(ProcessHook {
-                prepare: crate::processes::pi::prepare,
-                transport: false,
-            }),
-            opencl: Hook::Supported(OpenClHook {
-                kernels: vec![OpenClKernel {
-                    variant: crate::opencl::VARIANT,
-                    kernel: crate::opencl::Kernel::Pi,
-                    sync: SyncKind::Message,
-                    description: "OpenCL device: the same counter-based stream in OpenCL C, grid-stride work-items, per-group sums in local memory, partial sums copied back",
-                    needs: crate::opencl::Needs::Nothing,
-                }],
-                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
-                work_group_size_note: None,
-                ignores: &[],
-            }),
-            mpi: Hook::Supported(crate::mpi::MpiHook {
-                job: crate::mpi::job::pi,
-                sync: SyncKind::Message,
-                description: "ranks count the hits of their own block of samples; one MPI_Reduce sums them on rank 0 (communication: the reduction)",
-            }),
-        }
-    }
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64
     }
@@ -296,6 +270,34 @@ impl Workload for Pi {
 
     fn quick_size(&self, n: u64) -> u64 {
         (n / 64).max(1000)
+    }
+}
+
+impl crate::backend::Hooked for Pi {
+    fn backends(&self) -> Hooks {
+        Hooks {
+            processes: Hook::Supported(ProcessHook {
+                prepare: crate::processes::pi::prepare,
+                transport: false,
+            }),
+            opencl: Hook::Supported(OpenClHook {
+                kernels: vec![OpenClKernel {
+                    variant: crate::opencl::VARIANT,
+                    kernel: crate::opencl::Kernel::Pi,
+                    sync: SyncKind::Message,
+                    description: "OpenCL device: the same counter-based stream in OpenCL C, grid-stride work-items, per-group sums in local memory, partial sums copied back",
+                    needs: crate::opencl::Needs::Nothing,
+                }],
+                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                work_group_size_note: None,
+                ignores: &[],
+            }),
+            mpi: Hook::Supported(crate::mpi::MpiHook {
+                job: crate::mpi::job::pi,
+                sync: SyncKind::Message,
+                description: "ranks count the hits of their own block of samples; one MPI_Reduce sums them on rank 0 (communication: the reduction)",
+            }),
+        }
     }
 }
 

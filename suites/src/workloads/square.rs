@@ -123,32 +123,6 @@ impl Workload for Square {
             "each output element is written by exactly one worker and the input is only read: there is no shared state to lock, update atomically, shard, send or race on",
         )
     }
-
-    fn backends(&self) -> Hooks {
-        Hooks {
-            processes: Hook::Supported(ProcessHook {
-                prepare: crate::processes::square::prepare,
-                transport: true,
-            }),
-            opencl: Hook::Supported(OpenClHook {
-                kernels: vec![OpenClKernel {
-                    variant: crate::opencl::VARIANT,
-                    kernel: crate::opencl::Kernel::Square,
-                    sync: SyncKind::Message,
-                    description: "OpenCL device: x copied to the device, one work-item per element, y copied back (copies and kernel timed apart)",
-                    needs: crate::opencl::Needs::Fp64,
-                }],
-                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
-                work_group_size_note: None,
-                ignores: &[],
-            }),
-            mpi: Hook::Supported(crate::mpi::MpiHook {
-                job: crate::mpi::job::square,
-                sync: SyncKind::Message,
-                description: "rank 0 scatters x (MPI_Scatterv), each rank squares its block, rank 0 gathers y (MPI_Gatherv); scatter and gather are the communication",
-            }),
-        }
-    }
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64 * BYTES_PER_ELEMENT
     }
@@ -197,6 +171,34 @@ impl Workload for Square {
 
     fn quick_size(&self, n: u64) -> u64 {
         (n / 32).max(1000)
+    }
+}
+
+impl crate::backend::Hooked for Square {
+    fn backends(&self) -> Hooks {
+        Hooks {
+            processes: Hook::Supported(ProcessHook {
+                prepare: crate::processes::square::prepare,
+                transport: true,
+            }),
+            opencl: Hook::Supported(OpenClHook {
+                kernels: vec![OpenClKernel {
+                    variant: crate::opencl::VARIANT,
+                    kernel: crate::opencl::Kernel::Square,
+                    sync: SyncKind::Message,
+                    description: "OpenCL device: x copied to the device, one work-item per element, y copied back (copies and kernel timed apart)",
+                    needs: crate::opencl::Needs::Fp64,
+                }],
+                default_work_group_size: crate::opencl::DEFAULT_WORK_GROUP_SIZE,
+                work_group_size_note: None,
+                ignores: &[],
+            }),
+            mpi: Hook::Supported(crate::mpi::MpiHook {
+                job: crate::mpi::job::square,
+                sync: SyncKind::Message,
+                description: "rank 0 scatters x (MPI_Scatterv), each rank squares its block, rank 0 gathers y (MPI_Gatherv); scatter and gather are the communication",
+            }),
+        }
     }
 }
 

@@ -373,23 +373,6 @@ impl Workload for Stencil {
         ));
         v
     }
-
-    fn backends(&self) -> crate::backend::Hooks {
-        use crate::backend::{Hook, Hooks};
-        Hooks {
-            processes: Hook::NotApplicable(
-                "not offered: a worker process takes one task and returns one result, but every stencil step needs its neighbours' halo rows from the step before; as tasks, every strip would travel through parbench on every step (message-passing exchange between workers is what `channel` shows)",
-            ),
-            opencl: Hook::NotApplicable(
-                "stencil measures the halo exchange between the workers' strips every step; on a device the whole grid stays in device memory and there is no exchange to measure, so it has no OpenCL variant",
-            ),
-            mpi: Hook::Supported(crate::mpi::MpiHook {
-                job: crate::mpi::job::stencil,
-                sync: SyncKind::Message,
-                description: "each rank owns a strip of rows and exchanges halo rows with its neighbours every step (MPI_Sendrecv; communication: the exchange)",
-            }),
-        }
-    }
     fn work(&self, problem: &Problem) -> f64 {
         let n = problem.n.saturating_sub(2) as f64;
         n * n * steps_of(problem).unwrap_or(0) as f64
@@ -474,6 +457,25 @@ impl Workload for Stencil {
 
     fn quick_size(&self, n: u64) -> u64 {
         (n / 4).max(3)
+    }
+}
+
+impl crate::backend::Hooked for Stencil {
+    fn backends(&self) -> crate::backend::Hooks {
+        use crate::backend::{Hook, Hooks};
+        Hooks {
+            processes: Hook::NotApplicable(
+                "not offered: a worker process takes one task and returns one result, but every stencil step needs its neighbours' halo rows from the step before; as tasks, every strip would travel through parbench on every step (message-passing exchange between workers is what `channel` shows)",
+            ),
+            opencl: Hook::NotApplicable(
+                "stencil measures the halo exchange between the workers' strips every step; on a device the whole grid stays in device memory and there is no exchange to measure, so it has no OpenCL variant",
+            ),
+            mpi: Hook::Supported(crate::mpi::MpiHook {
+                job: crate::mpi::job::stencil,
+                sync: SyncKind::Message,
+                description: "each rank owns a strip of rows and exchanges halo rows with its neighbours every step (MPI_Sendrecv; communication: the exchange)",
+            }),
+        }
     }
 }
 

@@ -659,21 +659,6 @@ impl Workload for Contention {
         ];
         v
     }
-
-    fn backends(&self) -> crate::backend::Hooks {
-        use crate::backend::{Hook, Hooks};
-        Hooks {
-            processes: Hook::NotApplicable(
-                "the primitives guard one word in shared memory; worker processes share no memory, so there would be nothing to lock or update atomically",
-            ),
-            opencl: Hook::NotApplicable(
-                "the suite compares CPU synchronization primitives (locks, spin locks, atomics) under thread contention; device atomics on one word are measured by histogram's OpenCL variants with `bins = 1`",
-            ),
-            mpi: Hook::NotApplicable(
-                "compares synchronization primitives on one word of shared memory; MPI ranks share no memory",
-            ),
-        }
-    }
     fn work(&self, problem: &Problem) -> f64 {
         problem.n as f64
     }
@@ -762,6 +747,23 @@ impl Workload for Contention {
 
     fn quick_size(&self, n: u64) -> u64 {
         (n / 20).max(1000)
+    }
+}
+
+impl crate::backend::Hooked for Contention {
+    fn backends(&self) -> crate::backend::Hooks {
+        use crate::backend::{Hook, Hooks};
+        Hooks {
+            processes: Hook::NotApplicable(
+                "the primitives guard one word in shared memory; worker processes share no memory, so there would be nothing to lock or update atomically",
+            ),
+            opencl: Hook::NotApplicable(
+                "the suite compares CPU synchronization primitives (locks, spin locks, atomics) under thread contention; device atomics on one word are measured by histogram's OpenCL variants with `bins = 1`",
+            ),
+            mpi: Hook::NotApplicable(
+                "compares synchronization primitives on one word of shared memory; MPI ranks share no memory",
+            ),
+        }
     }
 }
 
