@@ -4,11 +4,18 @@
 //!   detection, `suites/build/`);
 //! - `parbench_shellcheck`: a `shellcheck` program on `PATH` at build time (the build script
 //!   reruns when a `PATH` directory changes, so installing or removing it takes effect on the
-//!   next build).
+//!   next build);
+//! - `parbench_mpi`: `parbench-suites` is built with its MPI variants (the same detection,
+//!   `suites/build/mpi_detect.rs`; off under `PARBENCH_MPI=0`) and the `mpirun` launcher is on
+//!   `PATH`.
 //!
 //! With `PARBENCH_REQUIRE_<PART>=1` (as in CI) the cfg is set whatever was found, so the tests
 //! run and fail where the part is missing, as they must.
 
+// Only the decision is needed here; the library path and reasons are `parbench-suites`'s.
+#[allow(dead_code)]
+#[path = "suites/build/mpi_detect.rs"]
+mod mpi_detect;
 #[path = "suites/build/opencl_build.rs"]
 mod opencl_build;
 #[path = "suites/build/opencl_detect.rs"]
@@ -40,6 +47,8 @@ fn on_path(program: &str) -> bool {
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(parbench_opencl)");
     println!("cargo::rustc-check-cfg=cfg(parbench_shellcheck)");
+    println!("cargo::rustc-check-cfg=cfg(parbench_mpi)");
+    println!("cargo::rerun-if-changed=suites/build/mpi_detect.rs");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=suites/build/opencl_detect.rs");
     println!("cargo::rerun-if-changed=suites/build/opencl_build.rs");
@@ -52,5 +61,12 @@ fn main() {
     }
     if on_path("shellcheck") || required("SHELLCHECK") {
         println!("cargo::rustc-cfg=parbench_shellcheck");
+    }
+    let mpi = matches!(
+        mpi_detect::detect(),
+        mpi_detect::MpiDecision::Enabled { .. }
+    ) && on_path("mpirun");
+    if mpi || required("MPI") {
+        println!("cargo::rustc-cfg=parbench_mpi");
     }
 }
