@@ -7,7 +7,10 @@
 //!   next build);
 //! - `parbench_mpi`: `parbench-suites` is built with its MPI variants (the same detection,
 //!   `suites/build/mpi_detect.rs`; off under `PARBENCH_MPI=0`) and the `mpirun` launcher is on
-//!   `PATH`.
+//!   `PATH`;
+//! - `parbench_postgres`: `PARBENCH_TEST_POSTGRES_URL` (the server of `tests/history_postgres.rs`,
+//!   `ci/start-postgres.sh` prints one) is set at build time. The test binary is rebuilt when
+//!   it changes.
 //!
 //! With `PARBENCH_REQUIRE_<PART>=1` (as in CI) the cfg is set whatever was found, so the tests
 //! run and fail where the part is missing, as they must.
@@ -48,6 +51,7 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(parbench_opencl)");
     println!("cargo::rustc-check-cfg=cfg(parbench_shellcheck)");
     println!("cargo::rustc-check-cfg=cfg(parbench_mpi)");
+    println!("cargo::rustc-check-cfg=cfg(parbench_postgres)");
     println!("cargo::rerun-if-changed=suites/build/mpi_detect.rs");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=suites/build/opencl_detect.rs");
@@ -68,5 +72,11 @@ fn main() {
     ) && on_path("mpirun");
     if mpi || required("MPI") {
         println!("cargo::rustc-cfg=parbench_mpi");
+    }
+    println!("cargo::rerun-if-env-changed=PARBENCH_TEST_POSTGRES_URL");
+    let postgres =
+        std::env::var("PARBENCH_TEST_POSTGRES_URL").is_ok_and(|url| !url.trim().is_empty());
+    if postgres || required("POSTGRES") {
+        println!("cargo::rustc-cfg=parbench_postgres");
     }
 }

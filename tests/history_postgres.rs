@@ -3,8 +3,10 @@
 //! of another application, a newer layout, an unreachable server, a connection lost half way).
 //!
 //! The server comes from `PARBENCH_TEST_POSTGRES_URL` (`ci/start-postgres.sh` prints one; its
-//! user must be allowed to create databases). Without it these tests skip visibly, and fail
-//! instead when `PARBENCH_REQUIRE_POSTGRES=1` (as `.ci/run` sets). Each test works in a database
+//! user must be allowed to create databases). Without it at build time (the root build script's
+//! `parbench_postgres` cfg) these tests show as ignored with the reason, and run and fail
+//! instead when `PARBENCH_REQUIRE_POSTGRES=1` (as `.ci/run` sets); set at build time but not at
+//! run time, they print why they skip. Each test works in a database
 //! of its own, so they run in parallel. The cross-machine page is also checked on SQLite, which
 //! needs no server.
 
@@ -164,6 +166,10 @@ fn add_concurrently(db: &str, groups: &[Vec<PathBuf>]) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(parbench_postgres),
+    ignore = "no PostgreSQL server at build time: set PARBENCH_TEST_POSTGRES_URL (ci/start-postgres.sh prints one); PARBENCH_REQUIRE_POSTGRES=1 fails instead"
+)]
 fn postgres_concurrent_writers_lose_nothing_and_see_duplicates() {
     let Some(server) = server() else { return };
     let db = fresh_database(&server, "concurrent");
@@ -282,6 +288,10 @@ fn check_cross_machine_page(db: &str, dir: &Path) {
 }
 
 #[test]
+#[cfg_attr(
+    not(parbench_postgres),
+    ignore = "no PostgreSQL server at build time: set PARBENCH_TEST_POSTGRES_URL (ci/start-postgres.sh prints one); PARBENCH_REQUIRE_POSTGRES=1 fails instead"
+)]
 fn postgres_history_renders_the_cross_machine_page() {
     let Some(server) = server() else { return };
     let db = fresh_database(&server, "cross");
@@ -317,6 +327,10 @@ fn refused(db: &str, password: &str, expected: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    not(parbench_postgres),
+    ignore = "no PostgreSQL server at build time: set PARBENCH_TEST_POSTGRES_URL (ci/start-postgres.sh prints one); PARBENCH_REQUIRE_POSTGRES=1 fails instead"
+)]
 fn postgres_errors_exit_2_and_never_show_the_password() {
     let Some(server) = server() else { return };
     let password = password_of(&server);
@@ -384,6 +398,10 @@ fn postgres_errors_exit_2_and_never_show_the_password() {
 }
 
 #[test]
+#[cfg_attr(
+    not(parbench_postgres),
+    ignore = "no PostgreSQL server at build time: set PARBENCH_TEST_POSTGRES_URL (ci/start-postgres.sh prints one); PARBENCH_REQUIRE_POSTGRES=1 fails instead"
+)]
 fn postgres_connection_lost_during_add_records_nothing() {
     let Some(server) = server() else { return };
     let password = password_of(&server);
@@ -441,6 +459,10 @@ fn postgres_connection_lost_during_add_records_nothing() {
 }
 
 #[test]
+#[cfg_attr(
+    not(parbench_postgres),
+    ignore = "no PostgreSQL server at build time: set PARBENCH_TEST_POSTGRES_URL (ci/start-postgres.sh prints one); PARBENCH_REQUIRE_POSTGRES=1 fails instead"
+)]
 fn postgres_layout_version_1_is_read_as_it_is_and_migrated_when_written() {
     let Some(server) = server() else { return };
     let db = fresh_database(&server, "v1");
@@ -503,6 +525,10 @@ fn postgres_layout_version_1_is_read_as_it_is_and_migrated_when_written() {
 }
 
 #[test]
+#[cfg_attr(
+    not(parbench_postgres),
+    ignore = "no PostgreSQL server at build time: set PARBENCH_TEST_POSTGRES_URL (ci/start-postgres.sh prints one); PARBENCH_REQUIRE_POSTGRES=1 fails instead"
+)]
 fn the_url_may_come_from_parbench_db() {
     let Some(server) = server() else { return };
     let db = fresh_database(&server, "env");
