@@ -2,6 +2,8 @@
 //! without it, instead of letting them pass silently:
 //! - `parbench_opencl`: exactly as `parbench-suites`'s build script decides it (the same
 //!   detection, `suites/build/`);
+//! - `parbench_opencl_device`: also an OpenCL platform registered with the ICD loader
+//!   (`suites/build/opencl_icd.rs`), for the tests that need a device;
 //! - `parbench_shellcheck`: a `shellcheck` program on `PATH` at build time (the build script
 //!   reruns when a `PATH` directory changes, so installing or removing it takes effect on the
 //!   next build);
@@ -23,6 +25,8 @@ mod mpi_detect;
 mod opencl_build;
 #[path = "suites/build/opencl_detect.rs"]
 mod opencl_detect;
+#[path = "suites/build/opencl_icd.rs"]
+mod opencl_icd;
 
 fn required(part: &str) -> bool {
     let var = format!("PARBENCH_REQUIRE_{part}");
@@ -49,6 +53,8 @@ fn on_path(program: &str) -> bool {
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(parbench_opencl)");
+    println!("cargo::rustc-check-cfg=cfg(parbench_opencl_device)");
+    println!("cargo::rerun-if-changed=suites/build/opencl_icd.rs");
     println!("cargo::rustc-check-cfg=cfg(parbench_shellcheck)");
     println!("cargo::rustc-check-cfg=cfg(parbench_mpi)");
     println!("cargo::rustc-check-cfg=cfg(parbench_postgres)");
@@ -62,6 +68,9 @@ fn main() {
     );
     if opencl || required("OPENCL") {
         println!("cargo::rustc-cfg=parbench_opencl");
+    }
+    if (opencl && opencl_icd::platform_registered()) || required("OPENCL") {
+        println!("cargo::rustc-cfg=parbench_opencl_device");
     }
     if on_path("shellcheck") || required("SHELLCHECK") {
         println!("cargo::rustc-cfg=parbench_shellcheck");
