@@ -7,8 +7,10 @@
 //! `PARBENCH_REQUIRE_POSTGRES=1`.
 //!
 //! The server comes from `PARBENCH_TEST_POSTGRES_URL` (`ci/start-postgres.sh` prints one; its
-//! user must be allowed to create databases). Without it these tests skip visibly, and fail
-//! instead when `PARBENCH_REQUIRE_POSTGRES=1` (as `.ci/run` sets). Each test works in a database
+//! user must be allowed to create databases). Without it at build time (the root build script's
+//! `parbench_postgres` cfg) these tests show as ignored with the reason, and run and fail
+//! instead when `PARBENCH_REQUIRE_POSTGRES=1` (as `.ci/run` sets); set at build time but not at
+//! run time, they print why they skip. Each test works in a database
 //! of its own, so they run in parallel. The cross-machine page is also checked on SQLite, which
 //! needs no server.
 
@@ -206,6 +208,10 @@ fn add_concurrently(db: &str, groups: &[Vec<PathBuf>]) -> Vec<String> {
     not(feature = "postgres"),
     ignore = "needs the postgres feature: cargo test --features postgres"
 )]
+#[cfg_attr(
+    all(feature = "postgres", not(parbench_postgres)),
+    ignore = "no PostgreSQL server at build time: set PARBENCH_TEST_POSTGRES_URL (ci/start-postgres.sh prints one); PARBENCH_REQUIRE_POSTGRES=1 fails instead"
+)]
 fn postgres_concurrent_writers_lose_nothing_and_see_duplicates() {
     let Some(server) = server() else { return };
     let db = fresh_database(&server, "concurrent");
@@ -328,6 +334,10 @@ fn check_cross_machine_page(db: &str, dir: &Path) {
     not(feature = "postgres"),
     ignore = "needs the postgres feature: cargo test --features postgres"
 )]
+#[cfg_attr(
+    all(feature = "postgres", not(parbench_postgres)),
+    ignore = "no PostgreSQL server at build time: set PARBENCH_TEST_POSTGRES_URL (ci/start-postgres.sh prints one); PARBENCH_REQUIRE_POSTGRES=1 fails instead"
+)]
 fn postgres_history_renders_the_cross_machine_page() {
     let Some(server) = server() else { return };
     let db = fresh_database(&server, "cross");
@@ -366,6 +376,10 @@ fn refused(db: &str, password: &str, expected: &str) {
 #[cfg_attr(
     not(feature = "postgres"),
     ignore = "needs the postgres feature: cargo test --features postgres"
+)]
+#[cfg_attr(
+    all(feature = "postgres", not(parbench_postgres)),
+    ignore = "no PostgreSQL server at build time: set PARBENCH_TEST_POSTGRES_URL (ci/start-postgres.sh prints one); PARBENCH_REQUIRE_POSTGRES=1 fails instead"
 )]
 fn postgres_errors_exit_2_and_never_show_the_password() {
     let Some(server) = server() else { return };
@@ -438,6 +452,10 @@ fn postgres_errors_exit_2_and_never_show_the_password() {
     not(feature = "postgres"),
     ignore = "needs the postgres feature: cargo test --features postgres"
 )]
+#[cfg_attr(
+    all(feature = "postgres", not(parbench_postgres)),
+    ignore = "no PostgreSQL server at build time: set PARBENCH_TEST_POSTGRES_URL (ci/start-postgres.sh prints one); PARBENCH_REQUIRE_POSTGRES=1 fails instead"
+)]
 fn postgres_connection_lost_during_add_records_nothing() {
     let Some(server) = server() else { return };
     let password = password_of(&server);
@@ -498,6 +516,10 @@ fn postgres_connection_lost_during_add_records_nothing() {
 #[cfg_attr(
     not(feature = "postgres"),
     ignore = "needs the postgres feature: cargo test --features postgres"
+)]
+#[cfg_attr(
+    all(feature = "postgres", not(parbench_postgres)),
+    ignore = "no PostgreSQL server at build time: set PARBENCH_TEST_POSTGRES_URL (ci/start-postgres.sh prints one); PARBENCH_REQUIRE_POSTGRES=1 fails instead"
 )]
 fn postgres_layout_version_1_is_read_as_it_is_and_migrated_when_written() {
     let Some(server) = server() else { return };
@@ -564,6 +586,10 @@ fn postgres_layout_version_1_is_read_as_it_is_and_migrated_when_written() {
 #[cfg_attr(
     not(feature = "postgres"),
     ignore = "needs the postgres feature: cargo test --features postgres"
+)]
+#[cfg_attr(
+    all(feature = "postgres", not(parbench_postgres)),
+    ignore = "no PostgreSQL server at build time: set PARBENCH_TEST_POSTGRES_URL (ci/start-postgres.sh prints one); PARBENCH_REQUIRE_POSTGRES=1 fails instead"
 )]
 fn the_url_may_come_from_parbench_db() {
     let Some(server) = server() else { return };

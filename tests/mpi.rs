@@ -1,8 +1,11 @@
 //! The `mpi` variants through the CLI: they verify at 2 ranks, stencil reports communication as
 //! its own phase, a crashing rank fails its point with the reason and leaves no process, a hanging
 //! rank fails it at the timeout and Ctrl-C stops it at once (killing the job), and bad
-//! `[mpi]` settings are exit 2. Without MPI (or without `mpirun`) the tests that run ranks skip
-//! visibly, and fail instead under `PARBENCH_REQUIRE_MPI=1` (as in CI).
+//! `[mpi]` settings are exit 2. In a build without MPI (`PARBENCH_MPI=0`, or no Open MPI
+//! library or `mpirun` at build time: the root build script's `parbench_mpi` cfg) the tests that
+//! run ranks show as ignored, with the reason; under `PARBENCH_REQUIRE_MPI=1` (as in CI) they
+//! run whatever the build found, and fail where MPI is missing. Where MPI was there at build
+//! time but is gone at run time, they print why they skip.
 
 mod common;
 
@@ -114,6 +117,10 @@ fn leftover(marker: &str) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(parbench_mpi),
+    ignore = "built without MPI (PARBENCH_MPI=0, or no Open MPI library or `mpirun` at build time)"
+)]
 fn mpi_variants_verify_at_two_ranks_and_stencil_reports_communication() {
     if !mpi_here("mpi_variants_verify_at_two_ranks_and_stencil_reports_communication") {
         return;
@@ -171,6 +178,10 @@ fn mpi_variants_verify_at_two_ranks_and_stencil_reports_communication() {
 }
 
 #[test]
+#[cfg_attr(
+    not(parbench_mpi),
+    ignore = "built without MPI (PARBENCH_MPI=0, or no Open MPI library or `mpirun` at build time)"
+)]
 fn a_crashing_rank_fails_its_point_with_the_reason_and_leaves_no_process() {
     if !mpi_here("a_crashing_rank_fails_its_point_with_the_reason_and_leaves_no_process") {
         return;
@@ -227,6 +238,10 @@ fn a_crashing_rank_fails_its_point_with_the_reason_and_leaves_no_process() {
 }
 
 #[test]
+#[cfg_attr(
+    not(parbench_mpi),
+    ignore = "built without MPI (PARBENCH_MPI=0, or no Open MPI library or `mpirun` at build time)"
+)]
 fn a_wrong_rank_is_recorded_wrong() {
     if !mpi_here("a_wrong_rank_is_recorded_wrong") {
         return;
@@ -284,6 +299,10 @@ fn bad_mpi_settings_are_config_errors() {
 }
 
 #[test]
+#[cfg_attr(
+    parbench_mpi,
+    ignore = "built with MPI: build with PARBENCH_MPI=0 to check the unavailable listing"
+)]
 fn without_mpi_the_variants_are_listed_unavailable_with_how_to_get_them() {
     // Meaningful in a build without MPI (PARBENCH_MPI=0, as CI also builds); with MPI the
     // variants run and the other tests cover them.
@@ -304,6 +323,10 @@ fn without_mpi_the_variants_are_listed_unavailable_with_how_to_get_them() {
 }
 
 #[test]
+#[cfg_attr(
+    not(parbench_mpi),
+    ignore = "built without MPI (PARBENCH_MPI=0, or no Open MPI library or `mpirun` at build time)"
+)]
 fn a_hanging_rank_fails_its_point_at_the_timeout_and_leaves_no_process() {
     if !mpi_here("a_hanging_rank_fails_its_point_at_the_timeout_and_leaves_no_process") {
         return;
@@ -356,6 +379,10 @@ fn a_hanging_rank_fails_its_point_at_the_timeout_and_leaves_no_process() {
 }
 
 #[test]
+#[cfg_attr(
+    not(parbench_mpi),
+    ignore = "built without MPI (PARBENCH_MPI=0, or no Open MPI library or `mpirun` at build time)"
+)]
 fn ctrl_c_stops_a_hanging_mpi_point_at_once_and_leaves_no_process() {
     use std::time::{Duration, Instant};
     if !mpi_here("ctrl_c_stops_a_hanging_mpi_point_at_once_and_leaves_no_process") {

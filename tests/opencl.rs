@@ -95,8 +95,8 @@ work-group-size = 64
 
 #[test]
 #[cfg_attr(
-    not(parbench_opencl),
-    ignore = "built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time)"
+    not(parbench_opencl_device),
+    ignore = "no OpenCL device: built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time), or no OpenCL platform registered at build time (/etc/OpenCL/vendors/*.icd)"
 )]
 fn opencl_config_runs_every_workload_verified_with_the_phase_breakdown() {
     if !opencl_device("opencl config") {
@@ -243,8 +243,8 @@ fn opencl_variants_without_a_platform_are_unavailable_and_skipped() {
 
 #[test]
 #[cfg_attr(
-    not(parbench_opencl),
-    ignore = "built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time)"
+    not(parbench_opencl_device),
+    ignore = "no OpenCL device: built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time), or no OpenCL platform registered at build time (/etc/OpenCL/vendors/*.icd)"
 )]
 fn opencl_device_selection_names_what_exists() {
     if !opencl_device("opencl device selection") {

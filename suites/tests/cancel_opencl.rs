@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 #[test]
 #[cfg_attr(
-    not(parbench_opencl),
-    ignore = "built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time)"
+    not(parbench_opencl_device),
+    ignore = "no OpenCL device: built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time), or no OpenCL platform registered at build time (/etc/OpenCL/vendors/*.icd)"
 )]
 fn an_opencl_first_run_past_its_deadline_is_left_to_finish_on_the_device() {
     if let Err(reason) = parbench_suites::opencl::selected() {

@@ -62,8 +62,12 @@ pub fn panels(n: usize) -> usize {
 }
 
 /// Packs column panel `q` of B (`n` x `n`) into `out` (`n * NR` values): row k of the panel at
-/// `k * NR`, columns beyond `n` zero.
+/// `k * NR`, columns beyond `n` zero. Does nothing once cancellation is requested (timeout,
+/// Ctrl-C: packing all of B is n² copies, seconds at the largest sides).
 pub fn pack_b_panel(b: &[f64], n: usize, q: usize, out: &mut [f64]) {
+    if parbench_harness::cancel::requested() {
+        return;
+    }
     let cols = q * NR..((q + 1) * NR).min(n);
     for (k, dst) in out.chunks_exact_mut(NR).enumerate().take(n) {
         let src = &b[k * n + cols.start..k * n + cols.end];
@@ -142,6 +146,11 @@ fn multiply_rows_inline(
             let kc = KC.min(n - pc);
             pack_a(a, n, ic..ic + mc, pc, kc, a_pack);
             for (q, panel) in panels.iter().enumerate() {
+                // And every 64 panels within a block (about 8 M multiply-adds at n = 4096): a
+                // block alone is most of a second in a debug build.
+                if q > 0 && q.is_multiple_of(64) && parbench_harness::cancel::requested() {
+                    return;
+                }
                 let bp = &panel[pc * NR..(pc + kc) * NR];
                 let nr = NR.min(n - q * NR);
                 for (p, ap) in a_pack.chunks_exact(kc * MR).enumerate() {

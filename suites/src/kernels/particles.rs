@@ -3,6 +3,7 @@
 //! MPI), which import it from here.
 
 use crate::counter_rng::uniform_f64;
+use parbench_harness::cancel;
 use rayon::prelude::*;
 
 pub const STEPS: &str = "steps";
@@ -12,6 +13,9 @@ pub const TIMESTEP: f64 = 1e-3;
 /// Particles integrated together: four 8-lane vectors, enough independent chains to hide the
 /// latency of `sqrt` and the division.
 pub const LANES: usize = 32;
+/// Steps of one block of [`LANES`] particles between two polls for cancellation (about a
+/// millisecond of work).
+pub const POLL_STEPS: u32 = 1 << 12;
 
 /// The initial state, structure of arrays: positions and angular velocities.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,7 +60,10 @@ pub fn step(x: f64, y: f64, hw: f64) -> (f64, f64) {
 
 crate::multiversion! {
     /// Integrates particles `x0, y0, w` for `steps` steps into `x, y` (all the same length), a
-    /// block of [`LANES`] particles at a time, vectorized for this CPU.
+    /// block of [`LANES`] particles at a time, vectorized for this CPU. Polls for cancellation
+    /// (timeout, Ctrl-C) before every block (at most [`LANES`] × 10^6 steps: milliseconds) and
+    /// every [`POLL_STEPS`] steps within one, and stops early when it is requested (the caller
+    /// discards a cancelled iteration).
     pub fn advance(x0: &[f64], y0: &[f64], w: &[f64], steps: u32, x: &mut [f64], y: &mut [f64]) {
         advance_inline(x0, y0, w, steps, x, y)
     }
@@ -68,16 +75,30 @@ fn advance_inline(x0: &[f64], y0: &[f64], w: &[f64], steps: u32, x: &mut [f64], 
     assert!(y0.len() == n && w.len() == n && x.len() == n && y.len() == n);
     let full = n - n % LANES;
     for b in (0..full).step_by(LANES) {
+        if cancel::requested() {
+            return;
+        }
         let mut px: [f64; LANES] = x0[b..b + LANES].try_into().expect("block");
         let mut py: [f64; LANES] = y0[b..b + LANES].try_into().expect("block");
         let hw: [f64; LANES] = std::array::from_fn(|l| TIMESTEP * w[b + l]);
-        for _ in 0..steps {
-            for l in 0..LANES {
-                (px[l], py[l]) = step(px[l], py[l], hw[l]);
+        let mut done = 0;
+        while done < steps {
+            let now = (steps - done).min(POLL_STEPS);
+            for _ in 0..now {
+                for l in 0..LANES {
+                    (px[l], py[l]) = step(px[l], py[l], hw[l]);
+                }
+            }
+            done += now;
+            if done < steps && cancel::requested() {
+                return;
             }
         }
         x[b..b + LANES].copy_from_slice(&px);
         y[b..b + LANES].copy_from_slice(&py);
+    }
+    if cancel::requested() {
+        return;
     }
     for i in full..n {
         (x[i], y[i]) = advance_one(x0[i], y0[i], w[i], steps);

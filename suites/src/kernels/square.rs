@@ -27,11 +27,22 @@ pub fn fill_input(x: &mut [f64], seed: u64) {
         .for_each(|(i, v)| *v = uniform_f64(seed, i as u64));
 }
 
+/// Elements squared between two polls of [`parbench_harness::cancel::requested`]: 512 KiB of
+/// input, tens of microseconds of work, so one relaxed load costs nothing measurable.
+pub const POLL_ELEMENTS: usize = 1 << 16;
+
 crate::multiversion! {
-    /// `y[i] = x[i] * x[i]`, vectorized for this CPU.
+    /// `y[i] = x[i] * x[i]`, vectorized for this CPU. Polls for cancellation (timeout, Ctrl-C)
+    /// every [`POLL_ELEMENTS`] elements and stops early when it is requested (the caller
+    /// discards a cancelled iteration).
     pub fn square_into(x: &[f64], y: &mut [f64]) {
-        for (y, x) in y.iter_mut().zip(x) {
-            *y = x * x;
+        for (y, x) in y.chunks_mut(POLL_ELEMENTS).zip(x.chunks(POLL_ELEMENTS)) {
+            if parbench_harness::cancel::requested() {
+                break;
+            }
+            for (y, x) in y.iter_mut().zip(x) {
+                *y = x * x;
+            }
         }
     }
 }

@@ -781,8 +781,8 @@ mod device_tests {
 
     #[test]
     #[cfg_attr(
-        not(parbench_opencl),
-        ignore = "built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time)"
+        not(parbench_opencl_device),
+        ignore = "no OpenCL device: built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time), or no OpenCL platform registered at build time (/etc/OpenCL/vendors/*.icd)"
     )]
     fn every_opencl_variant_computes_the_reference_answer_with_phases_and_build_times() {
         if device_for_tests("every OpenCL variant").is_none() {
@@ -849,8 +849,8 @@ mod device_tests {
 
     #[test]
     #[cfg_attr(
-        not(parbench_opencl),
-        ignore = "built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time)"
+        not(parbench_opencl_device),
+        ignore = "no OpenCL device: built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time), or no OpenCL platform registered at build time (/etc/OpenCL/vendors/*.icd)"
     )]
     fn impossible_work_groups_are_refused_with_the_reason() {
         let Some(device) = device_for_tests("impossible work-groups") else {

@@ -183,8 +183,8 @@ mod tests {
 
     #[test]
     #[cfg_attr(
-        not(parbench_opencl),
-        ignore = "built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time)"
+        not(parbench_opencl_device),
+        ignore = "no OpenCL device: built without OpenCL (PARBENCH_OPENCL=0, or no OpenCL library at build time), or no OpenCL platform registered at build time (/etc/OpenCL/vendors/*.icd)"
     )]
     fn counts_like_the_cpu_across_a_block_boundary() {
         if crate::opencl::device_for_tests("pi block boundary").is_none() {

@@ -9,8 +9,10 @@ use parbench_harness::engine::{IterationError, IterationOutput};
 use parbench_schema::params::ParamValue;
 use parbench_schema::variant::names;
 
+/// The sum of items `0..n`, polling for cancellation (timeout, Ctrl-C) every 2^16 items (a
+/// cancelled sum is partial; the caller discards it).
 fn sum(seed: u64, n: u64) -> u64 {
-    sum_range(seed, 0..n)
+    parbench_harness::cancel::sum_in_steps(0, n, 1 << 16, |lo, hi| sum_range(seed, lo..hi))
 }
 
 #[derive(Debug, Default)]

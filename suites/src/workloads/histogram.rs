@@ -71,11 +71,27 @@ fn publish(
     mut one: impl FnMut(usize),
     mut many: impl FnMut(&[(u32, u64)]),
 ) {
+    // Cancellation (timeout, Ctrl-C) is polled every `POLL_VALUES` values or so.
     match g {
-        Granularity::Update => values.iter().for_each(|&v| one(bin_of(v, bins))),
+        Granularity::Update => {
+            for chunk in values.chunks(POLL_VALUES) {
+                if parbench_harness::cancel::requested() {
+                    break;
+                }
+                chunk.iter().for_each(|&v| one(bin_of(v, bins)));
+            }
+        }
         Granularity::Batch(b) => {
             let mut p = Partial::new(bins);
+            let mut since_poll = POLL_VALUES;
             for chunk in values.chunks(b) {
+                if since_poll >= POLL_VALUES {
+                    if parbench_harness::cancel::requested() {
+                        break;
+                    }
+                    since_poll = 0;
+                }
+                since_poll += chunk.len();
                 many(p.pairs(chunk, bins));
             }
         }
@@ -497,9 +513,13 @@ impl Workload for Histogram {
         // them) at once instead of counting values no point can hold.
         crate::alloc::ensure_fits(self.memory_bytes(problem), "this problem")?;
         let mut h = vec![0u64; bins as usize];
-        for i in 0..problem.n {
-            h[bin_of(value(problem.seed, i), bins)] += 1;
-        }
+        // Polled like the kernels (the runner holds the reference to the point's timeout).
+        parbench_harness::cancel::sum_in_steps(0, problem.n, POLL_VALUES as u64, |lo, hi| {
+            for i in lo..hi {
+                h[bin_of(value(problem.seed, i), bins)] += 1;
+            }
+            0
+        });
         Ok(Answer::exact(h))
     }
 

@@ -268,6 +268,11 @@ impl Workload for Mandelbrot {
         let counts: Vec<u64> = (0..wd * ht)
             .into_par_iter()
             .map(|i| {
+                // Polled per pixel too: after a cancellation every remaining pixel would still
+                // run to `escape_time`'s first poll.
+                if parbench_harness::cancel::requested() {
+                    return 0;
+                }
                 let (cx, cy) = pixel_c(&VIEW, wd, ht, i % wd, i / wd);
                 escape_time(cx, cy, mi) as u64
             })

@@ -188,7 +188,15 @@ impl Workload for Particles {
         let p = input(problem.n as usize, problem.seed);
         let (x, y): (Vec<f64>, Vec<f64>) = (0..p.x.len())
             .into_par_iter()
-            .map(|i| advance_one(p.x[i], p.y[i], p.w[i], steps))
+            // Polled per particle (at least one step each: the load is noise) like the
+            // kernels: the runner holds the reference to the point's timeout.
+            .map(|i| {
+                if parbench_harness::cancel::requested() {
+                    (0.0, 0.0)
+                } else {
+                    advance_one(p.x[i], p.y[i], p.w[i], steps)
+                }
+            })
             .unzip();
         let mut v = x;
         v.extend(y);

@@ -15,7 +15,7 @@ use parbench_schema::results::{ExecutionModel, SyncKind};
 use parbench_schema::variant::names;
 use rayon::prelude::*;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
 /// A worker's strip: `h` rows starting at global row `start`, in two buffers of `h + 2` rows
@@ -93,6 +93,48 @@ fn ns(from: Instant, to: Instant) -> f64 {
     (to - from).as_nanos() as f64
 }
 
+/// A `channel` worker's ends of the channels to its neighbours (`None` at the grid's edges).
+struct Ends {
+    /// To the worker above: this strip's top row.
+    up_tx: Option<crossbeam::channel::Sender<Vec<f64>>>,
+    /// From the worker above: its bottom row.
+    down_rx: Option<crossbeam::channel::Receiver<Vec<f64>>>,
+    /// To the worker below: this strip's bottom row.
+    down_tx: Option<crossbeam::channel::Sender<Vec<f64>>>,
+    /// From the worker below: its top row.
+    up_rx: Option<crossbeam::channel::Receiver<Vec<f64>>>,
+}
+
+impl Ends {
+    /// Sends the boundary rows of `next` (a strip of `h` rows of `n` plus two halo rows) to the
+    /// neighbours and receives theirs into its halo rows; `false` when a neighbour is gone.
+    fn exchange(&self, next: &mut [f64], n: usize, h: usize) -> bool {
+        if let Some(tx) = &self.up_tx
+            && tx.send(next[n..2 * n].to_vec()).is_err()
+        {
+            return false;
+        }
+        if let Some(tx) = &self.down_tx
+            && tx.send(next[h * n..(h + 1) * n].to_vec()).is_err()
+        {
+            return false;
+        }
+        if let Some(rx) = &self.down_rx {
+            match rx.recv() {
+                Ok(row) => next[..n].copy_from_slice(&row),
+                Err(_) => return false,
+            }
+        }
+        if let Some(rx) = &self.up_rx {
+            match rx.recv() {
+                Ok(row) => next[(h + 1) * n..].copy_from_slice(&row),
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+}
+
 impl StencilExecution {
     /// Runs the steps; returns the phases.
     fn step_all(&mut self) -> Vec<(std::borrow::Cow<'static, str>, Nanos)> {
@@ -154,6 +196,13 @@ impl StencilExecution {
             Strategy::Threads(slots) => {
                 let barrier = SpinBarrier::new(self.strips.len());
                 let w = self.strips.len();
+                // Cancellation (timeout, Ctrl-C): a worker that stopped alone would leave the
+                // others at the barrier for ever, so all stop after the same step. Worker 0 polls
+                // before the barrier of step `t` and publishes its decision in `stop[t % 2]`;
+                // every worker reads it after that barrier. Two slots, because worker 0 writes
+                // the next step's decision while slower workers may still read this one's (it
+                // cannot write `stop[t % 2]` again before all of them passed barrier `t + 1`).
+                let stop = [AtomicBool::new(false), AtomicBool::new(false)];
                 let splits = scoped_each(&mut self.strips, |i, strip| {
                     let Strip {
                         start,
@@ -178,7 +227,12 @@ impl StencilExecution {
                             mine.top.copy_from_slice(&next[n..2 * n]);
                             mine.bottom.copy_from_slice(&next[h * n..(h + 1) * n]);
                         }
+                        if i == 0 {
+                            stop[p].store(parbench_harness::cancel::requested(), Relaxed);
+                        }
+                        // The barrier orders worker 0's store before every worker's load.
                         barrier.wait();
+                        let stopping = stop[p].load(Relaxed);
                         if i > 0 {
                             let above = slots[i - 1][p].lock().unwrap_or_else(|e| e.into_inner());
                             next[..n].copy_from_slice(&above.bottom);
@@ -191,6 +245,9 @@ impl StencilExecution {
                         let t2 = Instant::now();
                         split.compute += ns(t0, t1);
                         split.exchange += ns(t1, t2);
+                        if stopping {
+                            break;
+                        }
                     }
                     split
                 });
@@ -205,6 +262,26 @@ impl StencilExecution {
                 let (up_tx, up_rx): (Vec<_>, Vec<_>) = (1..w)
                     .map(|_| crossbeam::channel::bounded::<Vec<f64>>(1))
                     .unzip();
+                // Each worker takes its own ends, so that a worker that stops drops them.
+                // Cancellation (timeout, Ctrl-C): a worker that sees it stops; its neighbours'
+                // next send or receive then fails (the channel is disconnected) and they stop
+                // too, and so on down the line: no worker waits for a neighbour that is gone.
+                let mut down_tx = down_tx.into_iter().map(Some).collect::<Vec<_>>();
+                let mut down_rx = down_rx.into_iter().map(Some).collect::<Vec<_>>();
+                let mut up_tx = up_tx.into_iter().map(Some).collect::<Vec<_>>();
+                let mut up_rx = up_rx.into_iter().map(Some).collect::<Vec<_>>();
+                let ends: Vec<Mutex<Option<Ends>>> = (0..w)
+                    .map(|i| {
+                        let above = i.checked_sub(1);
+                        let below = (i + 1 < w).then_some(i);
+                        Mutex::new(Some(Ends {
+                            up_tx: above.and_then(|k| up_tx[k].take()),
+                            down_rx: above.and_then(|k| down_rx[k].take()),
+                            down_tx: below.and_then(|k| down_tx[k].take()),
+                            up_rx: below.and_then(|k| up_rx[k].take()),
+                        }))
+                    })
+                    .collect();
                 let splits = scoped_each(&mut self.strips, |i, strip| {
                     let Strip {
                         start,
@@ -213,9 +290,16 @@ impl StencilExecution {
                         next,
                     } = strip;
                     let (start, h) = (*start, *h);
-                    let gone = "a neighbour stopped early";
+                    let ends = ends[i]
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .take()
+                        .expect("each worker takes its ends once");
                     let mut split = Split::default();
                     for t in 0..steps as usize {
+                        if parbench_harness::cancel::requested() {
+                            break;
+                        }
                         let t0 = Instant::now();
                         let src: &[f64] = if t == 0 {
                             &init[(start - 1) * n..(start + h + 1) * n]
@@ -224,19 +308,10 @@ impl StencilExecution {
                         };
                         sweep_rows(src, &mut next[n..(h + 1) * n], n);
                         let t1 = Instant::now();
-                        if i > 0 {
-                            up_tx[i - 1].send(next[n..2 * n].to_vec()).expect(gone);
-                        }
-                        if i + 1 < w {
-                            down_tx[i]
-                                .send(next[h * n..(h + 1) * n].to_vec())
-                                .expect(gone);
-                        }
-                        if i > 0 {
-                            next[..n].copy_from_slice(&down_rx[i - 1].recv().expect(gone));
-                        }
-                        if i + 1 < w {
-                            next[(h + 1) * n..].copy_from_slice(&up_rx[i].recv().expect(gone));
+                        // A failed send or receive: a neighbour stopped (cancelled, or its
+                        // thread panicked, which the scope then re-raises).
+                        if !ends.exchange(next, n, h) {
+                            break;
                         }
                         std::mem::swap(cur, next);
                         let t2 = Instant::now();
