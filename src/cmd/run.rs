@@ -307,12 +307,17 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         written.len(),
         dir.join("index.html").display()
     );
+    Ok(run_outcome(&results, completed))
+}
+
+/// The run's outcome: interrupted, with wrong or failed points, or a success (said on stderr).
+fn run_outcome(results: &RunResults, completed: bool) -> Outcome {
     if !completed {
         errln!(
             "parbench: the run was interrupted; results.json holds the {} points measured (complete = false)",
             results.points.len()
         );
-        return Ok(Outcome::Interrupted);
+        return Outcome::Interrupted;
     }
     if results.has_failures() {
         errln!(
@@ -320,9 +325,9 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
             results.count(parbench_schema::results::Status::Wrong),
             results.count(parbench_schema::results::Status::Failed)
         );
-        return Ok(Outcome::VariantFailures);
+        return Outcome::VariantFailures;
     }
-    Ok(Outcome::Success)
+    Outcome::Success
 }
 
 /// Keeps `shard`'s points of `plan` (all where there is none), saying how many on stderr.
