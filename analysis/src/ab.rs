@@ -262,7 +262,48 @@ pub fn ab_comparison(
     notes.extend(policy.warnings.iter().cloned());
     let machine_differences = check_machines(&first.a.machine, &first.b.machine, true)?;
 
-    // Keys in B's order, then A-only keys.
+    let indexed: Vec<(PointIndex, PointIndex)> =
+        rounds.iter().map(|r| (index(&r.a), index(&r.b))).collect();
+    let mut series: Vec<RoundSeries> = Vec::new();
+    let mut unmatched = Vec::new();
+    for key in point_keys(rounds) {
+        match RoundSeries::collect(key, &indexed) {
+            Some(Ok(s)) => series.push(s),
+            Some(Err(u)) => unmatched.push(u),
+            None => {}
+        }
+    }
+
+    let m = series.len().max(1);
+    let alpha = (1.0 - opts.family_level) / m as f64;
+    let points = series
+        .into_iter()
+        .map(|s| s.comparison(alpha, m, policy, opts))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut c = Comparison {
+        format: COMPARISON_FORMAT,
+        method: Method::AbRounds {
+            family_level: opts.family_level,
+            point_level: 1.0 - alpha,
+            rounds: rounds.len(),
+            seed: opts.seed,
+            order: rounds.iter().map(|r| r.order.to_string()).collect(),
+            aa: opts.aa,
+        },
+        base: Side::of("A", a_source, &first.a),
+        new: Side::of("B", b_source, &first.b),
+        machine_differences,
+        notes,
+        points,
+        unmatched,
+        counts: Counts::default(),
+    };
+    c.recount();
+    Ok(c)
+}
+
+/// Every point key of the rounds: B's order, then A-only keys.
+fn point_keys(rounds: &[Round]) -> Vec<PointKey> {
     let mut keys: Vec<PointKey> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for r in rounds {
@@ -272,51 +313,55 @@ pub fn ab_comparison(
             }
         }
     }
-    let indexed: Vec<(PointIndex, PointIndex)> =
-        rounds.iter().map(|r| (index(&r.a), index(&r.b))).collect();
+    keys
+}
 
-    struct Series<'a> {
+/// One point's medians on both sides over the rounds.
+struct RoundSeries<'a> {
+    key: PointKey,
+    a0: &'a Point,
+    b0: &'a Point,
+    a_medians: Vec<f64>,
+    b_medians: Vec<f64>,
+    /// Per round, why a side's point was measured on a disturbed machine.
+    disturbed: Vec<Option<String>>,
+    /// Notes on rounds left out.
+    dropped: Vec<String>,
+}
+
+impl<'a> RoundSeries<'a> {
+    /// The series of `key` over the rounds, disturbed rounds left out; `Err` where the point is
+    /// on one side only or not measured in some round.
+    fn collect(
         key: PointKey,
-        a0: &'a Point,
-        b0: &'a Point,
-        a_medians: Vec<f64>,
-        b_medians: Vec<f64>,
-        /// Per round, why a side's point was measured on a disturbed machine.
-        disturbed: Vec<Option<String>>,
-        /// Notes on rounds left out.
-        dropped: Vec<String>,
-    }
-    let mut series: Vec<Series> = Vec::new();
-    let mut unmatched = Vec::new();
-    for key in keys {
+        indexed: &[(PointIndex<'a>, PointIndex<'a>)],
+    ) -> Option<Result<RoundSeries<'a>, Unmatched>> {
         let in_a = indexed.iter().find_map(|(a, _)| a.get(&key).copied());
         let in_b = indexed.iter().find_map(|(_, b)| b.get(&key).copied());
         let (a0, b0) = match (in_a, in_b) {
             (None, Some(b)) => {
-                unmatched.push(Unmatched {
+                return Some(Err(Unmatched {
                     key,
                     kind: UnmatchedKind::OnlyInNew,
                     base_status: None,
                     new_status: Some(b.status),
                     detail: b.reason.clone(),
-                });
-                continue;
+                }));
             }
             (Some(a), None) => {
-                unmatched.push(Unmatched {
+                return Some(Err(Unmatched {
                     key,
                     kind: UnmatchedKind::OnlyInBase,
                     base_status: Some(a.status),
                     new_status: None,
                     detail: None,
-                });
-                continue;
+                }));
             }
             (Some(a), Some(b)) => (a, b),
-            (None, None) => continue,
+            (None, None) => return None,
         };
-        let mut s = Series {
-            key: key.clone(),
+        let mut s = RoundSeries {
+            key,
             a0,
             b0,
             a_medians: Vec::new(),
@@ -324,17 +369,32 @@ pub fn ab_comparison(
             disturbed: Vec::new(),
             dropped: Vec::new(),
         };
-        let mut problem: Option<Unmatched> = None;
+        if let Some(u) = s.add_rounds(indexed) {
+            return Some(Err(u));
+        }
+        leave_out_disturbed(
+            &mut s.a_medians,
+            &mut s.b_medians,
+            &s.disturbed,
+            &mut s.dropped,
+        );
+        Some(Ok(s))
+    }
+
+    /// Adds each round's medians; the first round without a measured median on both sides
+    /// stops it and is returned.
+    fn add_rounds(&mut self, indexed: &[(PointIndex<'a>, PointIndex<'a>)]) -> Option<Unmatched> {
+        let key = &self.key;
         for (round, (a, b)) in indexed.iter().enumerate() {
-            let (pa, pb) = (a.get(&key), b.get(&key));
+            let (pa, pb) = (a.get(key), b.get(key));
             match (
                 pa.and_then(|p| measured_median(p)),
                 pb.and_then(|p| measured_median(p)),
             ) {
                 (Some(ma), Some(mb)) => {
-                    s.a_medians.push(ma);
-                    s.b_medians.push(mb);
-                    s.disturbed
+                    self.a_medians.push(ma);
+                    self.b_medians.push(mb);
+                    self.disturbed
                         .push(disturbed(pa, "A").or_else(|| disturbed(pb, "B")));
                 }
                 _ => {
@@ -344,35 +404,29 @@ pub fn ab_comparison(
                         .or(pa.filter(|p| p.status != Status::Ok))
                         .and_then(|p| p.reason.clone())
                         .unwrap_or_else(|| "missing from one side".into());
-                    problem = Some(Unmatched {
+                    return Some(Unmatched {
                         key: key.clone(),
                         kind: UnmatchedKind::NotOk,
                         base_status: status(pa),
                         new_status: status(pb),
                         detail: Some(format!("round {}: {reason}", round + 1)),
                     });
-                    break;
                 }
             }
         }
-        match problem {
-            Some(u) => unmatched.push(u),
-            None => {
-                leave_out_disturbed(
-                    &mut s.a_medians,
-                    &mut s.b_medians,
-                    &s.disturbed,
-                    &mut s.dropped,
-                );
-                series.push(s)
-            }
-        }
+        None
     }
 
-    let m = series.len().max(1);
-    let alpha = (1.0 - opts.family_level) / m as f64;
-    let mut points = Vec::new();
-    for s in series {
+    /// The point's verdict: a t interval at level `1 - alpha` (Bonferroni over `m` points) on
+    /// the rounds' log ratios against its threshold.
+    fn comparison(
+        self,
+        alpha: f64,
+        m: usize,
+        policy: &ThresholdPolicy,
+        opts: &AbOptions,
+    ) -> Result<PointComparison, CompareError> {
+        let s = self;
         let log_ratios: Vec<f64> = s
             .a_medians
             .iter()
@@ -401,7 +455,7 @@ pub fn ab_comparison(
         if let Some(pos) = log_ratios.iter().position(|r| !r.is_finite()) {
             notes.push(format!("round {} has a non-finite ratio", pos + 1));
         }
-        points.push(PointComparison {
+        Ok(PointComparison {
             key: s.key,
             workload: s.b0.workload.clone(),
             model: s.b0.model,
@@ -421,28 +475,8 @@ pub fn ab_comparison(
                 detectable_change: detectable,
                 suggested_threshold: suggested,
             }),
-        });
+        })
     }
-    let mut c = Comparison {
-        format: COMPARISON_FORMAT,
-        method: Method::AbRounds {
-            family_level: opts.family_level,
-            point_level: 1.0 - alpha,
-            rounds: rounds.len(),
-            seed: opts.seed,
-            order: rounds.iter().map(|r| r.order.to_string()).collect(),
-            aa: opts.aa,
-        },
-        base: Side::of("A", a_source, &first.a),
-        new: Side::of("B", b_source, &first.b),
-        machine_differences,
-        notes,
-        points,
-        unmatched,
-        counts: Counts::default(),
-    };
-    c.recount();
-    Ok(c)
 }
 
 /// The thresholds an A/A comparison suggests, as a thresholds file.

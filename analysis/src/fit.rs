@@ -226,163 +226,22 @@ pub fn usl(measurements: &[(f64, f64)]) -> Result<UslFit, NotMeaningful> {
             ),
         });
     }
-    let ns: Vec<f64> = data.iter().map(|(n, _)| *n).collect();
-    let y: Vec<f64> = data.iter().map(|(_, x)| x.ln()).collect();
-    let denominator = |s: f64, k: f64, n: f64| 1.0 + s * (n - 1.0) + k * n * (n - 1.0);
-    let model = |t: &[f64; 3], n: f64| t[0] + n.ln() - denominator(t[1], t[2], n).ln();
-    let rss = |t: &[f64; 3]| -> f64 {
-        ns.iter()
-            .zip(&y)
-            .map(|(&n, &y)| (y - model(t, n)).powi(2))
-            .sum()
+    let problem = LogUsl {
+        ns: data.iter().map(|(n, _)| *n).collect(),
+        y: data.iter().map(|(_, x)| x.ln()).collect(),
     };
-    // ln λ that best fits given σ and κ: the mean offset of the data from the curve's shape.
-    let profile = |s: f64, k: f64| -> [f64; 3] {
-        let a = ns
-            .iter()
-            .zip(&y)
-            .map(|(&n, &y)| y - n.ln() + denominator(s, k, n).ln())
-            .sum::<f64>()
-            / ns.len() as f64;
-        [a, s, k]
-    };
-
-    // Grid over σ in {0} ∪ [1e-4, 1e2] and κ in {0} ∪ [1e-7, 10], ten steps per decade.
-    let axis = |lo: i32, hi: i32| -> Vec<f64> {
-        std::iter::once(0.0)
-            .chain((lo * 10..=hi * 10).map(|e| 10f64.powf(e as f64 / 10.0)))
-            .collect()
-    };
-    let mut theta = profile(0.0, 0.0);
-    let mut best = rss(&theta);
-    for &s in &axis(-4, 2) {
-        for &k in &axis(-7, 1) {
-            let t = profile(s, k);
-            let v = rss(&t);
-            if v < best {
-                (theta, best) = (t, v);
-            }
-        }
-    }
-
-    // The Jacobian of the model at `t`: d/d ln λ, d/dσ, d/dκ.
-    let jacobian = |t: &[f64; 3], n: f64| -> [f64; 3] {
-        let d = denominator(t[1], t[2], n);
-        [1.0, -(n - 1.0) / d, -n * (n - 1.0) / d]
-    };
-    let normal_equations = |t: &[f64; 3]| -> ([[f64; 3]; 3], [f64; 3]) {
-        let mut a = [[0.0; 3]; 3];
-        let mut g = [0.0; 3];
-        for (&n, &y) in ns.iter().zip(&y) {
-            let j = jacobian(t, n);
-            let r = y - model(t, n);
-            for p in 0..3 {
-                g[p] += j[p] * r;
-                for q in 0..3 {
-                    a[p][q] += j[p] * j[q];
-                }
-            }
-        }
-        (a, g)
-    };
-
-    // Projected Levenberg-Marquardt: σ and κ at their bound of 0 stay fixed while the step
-    // would make them negative.
-    let mut mu = 1e-3;
-    for _ in 0..1000 {
-        if best <= 0.0 {
-            break;
-        }
-        let (a, g) = normal_equations(&theta);
-        let mut fixed = [false; 3];
-        let mut step = None;
-        for _ in 0..3 {
-            let mut m = a;
-            let mut rhs = g;
-            for p in 0..3 {
-                if fixed[p] {
-                    m[p] = [0.0; 3];
-                    for row in m.iter_mut() {
-                        row[p] = 0.0;
-                    }
-                    m[p][p] = 1.0;
-                    rhs[p] = 0.0;
-                } else {
-                    m[p][p] += mu * a[p][p].max(1e-300);
-                }
-            }
-            let Some(d) = solve3(m, rhs) else { break };
-            let newly: Vec<usize> = (1..3)
-                .filter(|&p| !fixed[p] && theta[p] <= 0.0 && d[p] < 0.0)
-                .collect();
-            if newly.is_empty() {
-                step = Some(d);
-                break;
-            }
-            for p in newly {
-                fixed[p] = true;
-            }
-        }
-        let Some(d) = step else {
-            mu *= 10.0;
-            if mu > 1e12 {
-                break;
-            }
-            continue;
-        };
-        let candidate = [
-            theta[0] + d[0],
-            (theta[1] + d[1]).max(0.0),
-            (theta[2] + d[2]).max(0.0),
-        ];
-        let v = rss(&candidate);
-        if v.is_finite() && v < best {
-            let gain = best - v;
-            (theta, best) = (candidate, v);
-            mu = (mu / 3.0).max(1e-12);
-            if gain <= 1e-15 * best.max(1e-300) {
-                break;
-            }
-        } else {
-            mu *= 4.0;
-            if mu > 1e12 {
-                break;
-            }
-        }
-    }
-
-    // A coefficient that converged to a hair above its bound is at the bound if the bound fits
-    // as well (exact data with σ = 0 or κ = 0).
-    for p in 1..3 {
-        if theta[p] > 0.0 && theta[p] < 1e-9 {
-            let mut at = theta;
-            at[p] = 0.0;
-            let at = profile(at[1], at[2]);
-            let v = rss(&at);
-            if v <= best * (1.0 + 1e-6) + 1e-24 {
-                (theta, best) = (at, v.min(best));
-            }
-        }
-    }
+    let (theta, best) = problem.grid_search();
+    let (theta, best) = problem.refine(theta, best);
+    let (theta, best) = problem.snap_to_bounds(theta, best);
 
     let not_meaningful = |why: &str| NotMeaningful {
         reason: why.to_string(),
     };
     let [a, sigma, kappa] = theta;
-    let (jtj, _) = normal_equations(&theta);
-    let inverse = {
-        let mut cols = [[0.0; 3]; 3];
-        for (c, col) in cols.iter_mut().enumerate() {
-            let mut e = [0.0; 3];
-            e[c] = 1.0;
-            *col = solve3(jtj, e).ok_or_else(|| {
-                not_meaningful(
-                    "the worker counts cannot tell contention from coherency (singular fit)",
-                )
-            })?;
-        }
-        cols // symmetric: columns are rows
-    };
+    let (jtj, _) = problem.normal_equations(&theta);
+    let inverse = inverse3(jtj).ok_or_else(|| {
+        not_meaningful("the worker counts cannot tell contention from coherency (singular fit)")
+    })?;
     let n = data.len();
     let dof = n - 3;
     let s2 = best / dof as f64;
@@ -414,7 +273,221 @@ pub fn usl(measurements: &[(f64, f64)]) -> Result<UslFit, NotMeaningful> {
         });
     }
     let max_workers = *distinct.last().expect("at least four");
-    let peak = if sigma >= 1.0 {
+    let peak = usl_peak(lambda, sigma, kappa, s2, t, &inverse, max_workers);
+    Ok(UslFit {
+        lambda,
+        lambda_ci,
+        sigma,
+        sigma_ci,
+        kappa,
+        kappa_ci,
+        peak,
+        points: n,
+        distinct_workers: distinct.len(),
+        max_workers,
+        rms_relative_residual,
+        sigma_at_bound: sigma <= 0.0,
+        kappa_at_bound: kappa <= 0.0,
+    })
+}
+
+/// The USL fitted in logarithms: worker counts and the logarithm of their throughputs. A
+/// parameter vector is `[ln λ, σ, κ]`.
+struct LogUsl {
+    ns: Vec<f64>,
+    y: Vec<f64>,
+}
+
+impl LogUsl {
+    fn denominator(s: f64, k: f64, n: f64) -> f64 {
+        1.0 + s * (n - 1.0) + k * n * (n - 1.0)
+    }
+
+    /// ln X(n) under the parameters `t`.
+    fn model(t: &[f64; 3], n: f64) -> f64 {
+        t[0] + n.ln() - Self::denominator(t[1], t[2], n).ln()
+    }
+
+    /// The residual sum of squares at `t`.
+    fn rss(&self, t: &[f64; 3]) -> f64 {
+        self.ns
+            .iter()
+            .zip(&self.y)
+            .map(|(&n, &y)| (y - Self::model(t, n)).powi(2))
+            .sum()
+    }
+
+    /// ln λ that best fits given σ and κ: the mean offset of the data from the curve's shape.
+    fn profile(&self, s: f64, k: f64) -> [f64; 3] {
+        let a = self
+            .ns
+            .iter()
+            .zip(&self.y)
+            .map(|(&n, &y)| y - n.ln() + Self::denominator(s, k, n).ln())
+            .sum::<f64>()
+            / self.ns.len() as f64;
+        [a, s, k]
+    }
+
+    /// The best point of a grid over σ in {0} ∪ [1e-4, 1e2] and κ in {0} ∪ [1e-7, 10], ten
+    /// steps per decade, with its residual sum of squares.
+    fn grid_search(&self) -> ([f64; 3], f64) {
+        let axis = |lo: i32, hi: i32| -> Vec<f64> {
+            std::iter::once(0.0)
+                .chain((lo * 10..=hi * 10).map(|e| 10f64.powf(e as f64 / 10.0)))
+                .collect()
+        };
+        let mut theta = self.profile(0.0, 0.0);
+        let mut best = self.rss(&theta);
+        for &s in &axis(-4, 2) {
+            for &k in &axis(-7, 1) {
+                let t = self.profile(s, k);
+                let v = self.rss(&t);
+                if v < best {
+                    (theta, best) = (t, v);
+                }
+            }
+        }
+        (theta, best)
+    }
+
+    /// The Jacobian of the model at `t`: d/d ln λ, d/dσ, d/dκ.
+    fn jacobian(t: &[f64; 3], n: f64) -> [f64; 3] {
+        let d = Self::denominator(t[1], t[2], n);
+        [1.0, -(n - 1.0) / d, -n * (n - 1.0) / d]
+    }
+
+    /// JᵀJ and Jᵀr at `t`.
+    fn normal_equations(&self, t: &[f64; 3]) -> ([[f64; 3]; 3], [f64; 3]) {
+        let mut a = [[0.0; 3]; 3];
+        let mut g = [0.0; 3];
+        for (&n, &y) in self.ns.iter().zip(&self.y) {
+            let j = Self::jacobian(t, n);
+            let r = y - Self::model(t, n);
+            for p in 0..3 {
+                g[p] += j[p] * r;
+                for q in 0..3 {
+                    a[p][q] += j[p] * j[q];
+                }
+            }
+        }
+        (a, g)
+    }
+
+    /// Projected Levenberg-Marquardt from `theta`: σ and κ at their bound of 0 stay fixed while
+    /// the step would make them negative. Returns the refined parameters and their RSS.
+    fn refine(&self, mut theta: [f64; 3], mut best: f64) -> ([f64; 3], f64) {
+        let mut mu = 1e-3;
+        for _ in 0..1000 {
+            if best <= 0.0 {
+                break;
+            }
+            let (a, g) = self.normal_equations(&theta);
+            let Some(d) = projected_step(&a, &g, &theta, mu) else {
+                mu *= 10.0;
+                if mu > 1e12 {
+                    break;
+                }
+                continue;
+            };
+            let candidate = [
+                theta[0] + d[0],
+                (theta[1] + d[1]).max(0.0),
+                (theta[2] + d[2]).max(0.0),
+            ];
+            let v = self.rss(&candidate);
+            if v.is_finite() && v < best {
+                let gain = best - v;
+                (theta, best) = (candidate, v);
+                mu = (mu / 3.0).max(1e-12);
+                if gain <= 1e-15 * best.max(1e-300) {
+                    break;
+                }
+            } else {
+                mu *= 4.0;
+                if mu > 1e12 {
+                    break;
+                }
+            }
+        }
+        (theta, best)
+    }
+
+    /// A coefficient that converged to a hair above its bound is at the bound if the bound fits
+    /// as well (exact data with σ = 0 or κ = 0).
+    fn snap_to_bounds(&self, mut theta: [f64; 3], mut best: f64) -> ([f64; 3], f64) {
+        for p in 1..3 {
+            if theta[p] > 0.0 && theta[p] < 1e-9 {
+                let mut at = theta;
+                at[p] = 0.0;
+                let at = self.profile(at[1], at[2]);
+                let v = self.rss(&at);
+                if v <= best * (1.0 + 1e-6) + 1e-24 {
+                    (theta, best) = (at, v.min(best));
+                }
+            }
+        }
+        (theta, best)
+    }
+}
+
+/// One damped Gauss-Newton step for the normal equations `a`, `g` with damping `mu`, holding σ
+/// or κ at 0 where `theta` is on that bound and the step would make it negative; `None` where
+/// the damped system is singular.
+fn projected_step(a: &[[f64; 3]; 3], g: &[f64; 3], theta: &[f64; 3], mu: f64) -> Option<[f64; 3]> {
+    let mut fixed = [false; 3];
+    for _ in 0..3 {
+        let mut m = *a;
+        let mut rhs = *g;
+        for p in 0..3 {
+            if fixed[p] {
+                m[p] = [0.0; 3];
+                for row in m.iter_mut() {
+                    row[p] = 0.0;
+                }
+                m[p][p] = 1.0;
+                rhs[p] = 0.0;
+            } else {
+                m[p][p] += mu * a[p][p].max(1e-300);
+            }
+        }
+        let d = solve3(m, rhs)?;
+        let newly: Vec<usize> = (1..3)
+            .filter(|&p| !fixed[p] && theta[p] <= 0.0 && d[p] < 0.0)
+            .collect();
+        if newly.is_empty() {
+            return Some(d);
+        }
+        for p in newly {
+            fixed[p] = true;
+        }
+    }
+    None
+}
+
+/// The inverse of a symmetric 3×3 matrix (its columns are its rows); `None` where singular.
+fn inverse3(m: [[f64; 3]; 3]) -> Option<[[f64; 3]; 3]> {
+    let mut cols = [[0.0; 3]; 3];
+    for (c, col) in cols.iter_mut().enumerate() {
+        let mut e = [0.0; 3];
+        e[c] = 1.0;
+        *col = solve3(m, e)?;
+    }
+    Some(cols)
+}
+
+/// Where the fitted curve peaks, with an interval for the peak's worker count from the delta
+/// method (`s2`: the residual variance, `t`: the Student t quantile, `inverse`: (JᵀJ)⁻¹).
+fn usl_peak(
+    lambda: f64,
+    sigma: f64,
+    kappa: f64,
+    s2: f64,
+    t: f64,
+    inverse: &[[f64; 3]; 3],
+    max_workers: f64,
+) -> UslPeak {
+    if sigma >= 1.0 {
         UslPeak::OneWorker
     } else if kappa <= 0.0 {
         UslPeak::Unbounded {
@@ -440,22 +513,7 @@ pub fn usl(measurements: &[(f64, f64)]) -> Result<UslFit, NotMeaningful> {
                 beyond_measured: workers > max_workers,
             }
         }
-    };
-    Ok(UslFit {
-        lambda,
-        lambda_ci,
-        sigma,
-        sigma_ci,
-        kappa,
-        kappa_ci,
-        peak,
-        points: n,
-        distinct_workers: distinct.len(),
-        max_workers,
-        rms_relative_residual,
-        sigma_at_bound: sigma <= 0.0,
-        kappa_at_bound: kappa <= 0.0,
-    })
+    }
 }
 
 /// Fits the USL to the verified throughputs (one per worker count) of every variant of every

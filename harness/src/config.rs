@@ -806,32 +806,7 @@ impl Config {
     /// Parses and validates `source`; `ncpu` resolves worker expressions.
     pub fn parse(source: ConfigSource, ncpu: u32) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(&source.text).map_err(|e| source.toml_error(&e))?;
-        let base = MeasureSettings::default();
-        let defaults_measure = raw.defaults.measure_overrides().apply(&base, &source)?;
-        let default_workers = match &raw.defaults.workers {
-            Some(w) => w
-                .get_ref()
-                .resolve(ncpu)
-                .map_err(|e| source.error_at(w.span(), Some("workers"), e.to_string()))?,
-            None => vec![1, ncpu.max(1)]
-                .into_iter()
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect(),
-        };
-        let defaults = Defaults {
-            measure: defaults_measure,
-            workers: default_workers,
-            seed: raw.defaults.seed.unwrap_or(DEFAULT_SEED),
-            thresholds: RegressionThresholds::default().with(
-                raw.defaults.threshold_serial.map(|f| f.0),
-                raw.defaults.threshold_parallel.map(|f| f.0),
-            ),
-            opencl: OpenclSelection {
-                platform: raw.defaults.opencl_platform.clone(),
-                device: raw.defaults.opencl_device.clone(),
-            },
-        };
+        let defaults = Self::parse_defaults(&raw.defaults, &source, ncpu)?;
         if raw.suites.is_empty() {
             return Err(source.error_at(
                 0..0,
@@ -842,115 +817,13 @@ impl Config {
         let mut suites = Vec::new();
         let mut seen_names: BTreeMap<String, usize> = BTreeMap::new();
         for spanned in raw.suites {
-            let span = spanned.span();
-            let raw_suite = spanned.into_inner();
-            let measure = raw_suite
-                .measure_overrides()
-                .apply(&defaults.measure, &source)?;
-            let (workers, workers_span) = match &raw_suite.workers {
-                Some(w) => (
-                    w.get_ref()
-                        .resolve(ncpu)
-                        .map_err(|e| source.error_at(w.span(), Some("workers"), e.to_string()))?,
-                    w.span(),
-                ),
-                None => (defaults.workers.clone(), span.clone()),
-            };
-            let command = raw_suite.command_keys().check(
+            suites.push(Self::parse_suite(
+                spanned,
+                &defaults,
                 &source,
-                &command::SuiteContext {
-                    span: span.clone(),
-                    workload: raw_suite.workload.as_ref(),
-                    sizes: raw_suite.sizes.as_ref(),
-                    workers: &workers,
-                    workers_span: workers_span.clone(),
-                    params: &raw_suite.params,
-                },
-            )?;
-            let workload = match (&raw_suite.workload, &raw_suite.command) {
-                (Some(w), _) => w.clone(),
-                (None, Some(c)) => Spanned::new(c.span(), "command".to_string()),
-                (None, None) => unreachable!("checked: a suite has a workload or a command"),
-            };
-            let name = match (&raw_suite.name, &raw_suite.command) {
-                (Some(n), _) => n.clone(),
-                (None, Some(c)) if raw_suite.workload.is_none() => command::default_name(c),
-                (None, _) => workload.clone(),
-            };
-            if name.get_ref().trim().is_empty() {
-                return Err(source.error_at(
-                    name.span(),
-                    Some("name"),
-                    "a suite name must not be empty",
-                ));
-            }
-            if let Some(first) = seen_names.insert(name.get_ref().clone(), name.span().start) {
-                let (line, _) = source.position(first);
-                return Err(source.error_at(
-                    name.span(),
-                    Some("name"),
-                    format!(
-                        "duplicate suite name `{}` (first used on line {line}); give each suite a unique `name`",
-                        name.get_ref()
-                    ),
-                ));
-            }
-            if let Some(sizes) = &raw_suite.sizes {
-                if sizes.get_ref().is_empty() {
-                    return Err(source.error_at(
-                        sizes.span(),
-                        Some("sizes"),
-                        "expected at least one size",
-                    ));
-                }
-                for size in sizes.get_ref() {
-                    if let SizeSpec::Labeled { label, .. } = size.get_ref()
-                        && label.trim().is_empty()
-                    {
-                        return Err(source.error_at(
-                            size.span(),
-                            Some("sizes"),
-                            "a size label must not be empty",
-                        ));
-                    }
-                }
-            }
-            if let Some(variants) = &raw_suite.variants
-                && variants.get_ref().is_empty()
-            {
-                return Err(source.error_at(
-                    variants.span(),
-                    Some("variants"),
-                    "expected at least one variant",
-                ));
-            }
-            for (key, value) in &raw_suite.params {
-                if let ParamSetting::Sweep(v) = value.get_ref()
-                    && v.is_empty()
-                {
-                    return Err(source.error_at(
-                        value.span(),
-                        Some(&format!("params.{key}")),
-                        "expected at least one value",
-                    ));
-                }
-            }
-            suites.push(SuiteConfig {
-                name,
-                workload,
-                command,
-                sizes: raw_suite.sizes.map(|s| s.into_inner()),
-                variants: raw_suite.variants.map(|v| v.into_inner()),
-                workers,
-                workers_span,
-                params: raw_suite.params,
-                measure,
-                thresholds: defaults.thresholds.with(
-                    raw_suite.threshold_serial.map(|f| f.0),
-                    raw_suite.threshold_parallel.map(|f| f.0),
-                ),
-                span,
-            });
+                ncpu,
+                &mut seen_names,
+            )?);
         }
         Ok(Config {
             source,
@@ -960,10 +833,166 @@ impl Config {
         })
     }
 
+    /// The `[defaults]` table, with the built-in defaults where it sets nothing.
+    fn parse_defaults(
+        raw: &RawDefaults,
+        source: &ConfigSource,
+        ncpu: u32,
+    ) -> Result<Defaults, ConfigError> {
+        let base = MeasureSettings::default();
+        let defaults_measure = raw.measure_overrides().apply(&base, source)?;
+        let default_workers = match &raw.workers {
+            Some(w) => w
+                .get_ref()
+                .resolve(ncpu)
+                .map_err(|e| source.error_at(w.span(), Some("workers"), e.to_string()))?,
+            None => vec![1, ncpu.max(1)]
+                .into_iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+        };
+        Ok(Defaults {
+            measure: defaults_measure,
+            workers: default_workers,
+            seed: raw.seed.unwrap_or(DEFAULT_SEED),
+            thresholds: RegressionThresholds::default().with(
+                raw.threshold_serial.map(|f| f.0),
+                raw.threshold_parallel.map(|f| f.0),
+            ),
+            opencl: OpenclSelection {
+                platform: raw.opencl_platform.clone(),
+                device: raw.opencl_device.clone(),
+            },
+        })
+    }
+
+    /// One `[[suite]]` table, its settings over `defaults`; `seen_names` holds the names of the
+    /// suites before it (where each was written) and gets this one's.
+    fn parse_suite(
+        spanned: Spanned<RawSuite>,
+        defaults: &Defaults,
+        source: &ConfigSource,
+        ncpu: u32,
+        seen_names: &mut BTreeMap<String, usize>,
+    ) -> Result<SuiteConfig, ConfigError> {
+        let span = spanned.span();
+        let raw_suite = spanned.into_inner();
+        let measure = raw_suite
+            .measure_overrides()
+            .apply(&defaults.measure, source)?;
+        let (workers, workers_span) = match &raw_suite.workers {
+            Some(w) => (
+                w.get_ref()
+                    .resolve(ncpu)
+                    .map_err(|e| source.error_at(w.span(), Some("workers"), e.to_string()))?,
+                w.span(),
+            ),
+            None => (defaults.workers.clone(), span.clone()),
+        };
+        let command = raw_suite.command_keys().check(
+            source,
+            &command::SuiteContext {
+                span: span.clone(),
+                workload: raw_suite.workload.as_ref(),
+                sizes: raw_suite.sizes.as_ref(),
+                workers: &workers,
+                workers_span: workers_span.clone(),
+                params: &raw_suite.params,
+            },
+        )?;
+        let workload = match (&raw_suite.workload, &raw_suite.command) {
+            (Some(w), _) => w.clone(),
+            (None, Some(c)) => Spanned::new(c.span(), "command".to_string()),
+            (None, None) => unreachable!("checked: a suite has a workload or a command"),
+        };
+        let name = match (&raw_suite.name, &raw_suite.command) {
+            (Some(n), _) => n.clone(),
+            (None, Some(c)) if raw_suite.workload.is_none() => command::default_name(c),
+            (None, _) => workload.clone(),
+        };
+        if name.get_ref().trim().is_empty() {
+            return Err(source.error_at(
+                name.span(),
+                Some("name"),
+                "a suite name must not be empty",
+            ));
+        }
+        if let Some(first) = seen_names.insert(name.get_ref().clone(), name.span().start) {
+            let (line, _) = source.position(first);
+            return Err(source.error_at(
+                name.span(),
+                Some("name"),
+                format!(
+                    "duplicate suite name `{}` (first used on line {line}); give each suite a unique `name`",
+                    name.get_ref()
+                ),
+            ));
+        }
+        check_not_empty(&raw_suite, source)?;
+        Ok(SuiteConfig {
+            name,
+            workload,
+            command,
+            sizes: raw_suite.sizes.map(|s| s.into_inner()),
+            variants: raw_suite.variants.map(|v| v.into_inner()),
+            workers,
+            workers_span,
+            params: raw_suite.params,
+            measure,
+            thresholds: defaults.thresholds.with(
+                raw_suite.threshold_serial.map(|f| f.0),
+                raw_suite.threshold_parallel.map(|f| f.0),
+            ),
+            span,
+        })
+    }
+
     /// SHA-256 of the config text, hex: identifies the exact config a run used.
     pub fn hash(&self) -> String {
         sha256_hex(self.source.text.as_bytes())
     }
+}
+
+/// Refuses empty `sizes`, size labels, `variants` and parameter sweeps of a suite.
+fn check_not_empty(raw_suite: &RawSuite, source: &ConfigSource) -> Result<(), ConfigError> {
+    if let Some(sizes) = &raw_suite.sizes {
+        if sizes.get_ref().is_empty() {
+            return Err(source.error_at(sizes.span(), Some("sizes"), "expected at least one size"));
+        }
+        for size in sizes.get_ref() {
+            if let SizeSpec::Labeled { label, .. } = size.get_ref()
+                && label.trim().is_empty()
+            {
+                return Err(source.error_at(
+                    size.span(),
+                    Some("sizes"),
+                    "a size label must not be empty",
+                ));
+            }
+        }
+    }
+    if let Some(variants) = &raw_suite.variants
+        && variants.get_ref().is_empty()
+    {
+        return Err(source.error_at(
+            variants.span(),
+            Some("variants"),
+            "expected at least one variant",
+        ));
+    }
+    for (key, value) in &raw_suite.params {
+        if let ParamSetting::Sweep(v) = value.get_ref()
+            && v.is_empty()
+        {
+            return Err(source.error_at(
+                value.span(),
+                Some(&format!("params.{key}")),
+                "expected at least one value",
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -104,6 +104,19 @@ pub fn method_sentence(c: &Comparison) -> String {
 pub fn markdown(c: &Comparison) -> String {
     let mut out = String::new();
     let aa = matches!(c.method, Method::AbRounds { aa: true, .. });
+    let with_rounds = c.points.iter().any(|p| p.rounds.is_some());
+    write_summary(&mut out, c, aa);
+    write_points(&mut out, c, aa, with_rounds);
+    write_not_compared(&mut out, c);
+    write_notes(&mut out, c);
+    write_how_to_read(&mut out, c, with_rounds);
+    out
+}
+
+/// The headline, the two sides, the verdict counts and warnings on the machines and on newly
+/// failing points.
+fn write_summary(out: &mut String, c: &Comparison, aa: bool) {
+    let (a, b) = (&c.base, &c.new);
     let regressed = c.counts.regressed;
     let failing = c.newly_failing().count();
     let headline = if regressed > 0 {
@@ -117,7 +130,6 @@ pub fn markdown(c: &Comparison) -> String {
         "✅ no regression".to_string()
     };
     let _ = writeln!(out, "## parbench: {headline}\n");
-    let (a, b) = (&c.base, &c.new);
     let _ = writeln!(
         out,
         "**{}** `{}` vs **{}** `{}` on {} (machine {})\n",
@@ -152,14 +164,17 @@ pub fn markdown(c: &Comparison) -> String {
             md_escape(&a.label)
         );
     }
+}
 
+/// The table of compared points (with the rounds' columns where the comparison has rounds).
+fn write_points(out: &mut String, c: &Comparison, aa: bool, with_rounds: bool) {
+    let (a, b) = (&c.base, &c.new);
     let _ = write!(
         out,
         "| point | {} | {} | change | interval | threshold | verdict |",
         md_escape(&a.label),
         md_escape(&b.label)
     );
-    let with_rounds = c.points.iter().any(|p| p.rounds.is_some());
     if with_rounds {
         out.push_str(" detectable |");
         if aa {
@@ -210,7 +225,11 @@ pub fn markdown(c: &Comparison) -> String {
     if c.points.is_empty() {
         out.push_str("| *no point could be compared* | | | | | | |\n");
     }
+}
 
+/// The points that could not be compared, with why.
+fn write_not_compared(out: &mut String, c: &Comparison) {
+    let (a, b) = (&c.base, &c.new);
     if !c.unmatched.is_empty() {
         let _ = writeln!(
             out,
@@ -244,12 +263,21 @@ pub fn markdown(c: &Comparison) -> String {
             );
         }
     }
+}
+
+/// The comparison's notes.
+fn write_notes(out: &mut String, c: &Comparison) {
     if !c.notes.is_empty() {
         out.push_str("\n### Notes\n\n");
         for n in &c.notes {
             let _ = writeln!(out, "- {}", md_escape(n));
         }
     }
+}
+
+/// How to read the verdicts, and the method.
+fn write_how_to_read(out: &mut String, c: &Comparison, with_rounds: bool) {
+    let (a, b) = (&c.base, &c.new);
     let _ = writeln!(
         out,
         "\n<details><summary>How to read this</summary>\n\n\
@@ -268,7 +296,6 @@ pub fn markdown(c: &Comparison) -> String {
         a = md_escape(&a.label),
         b = md_escape(&b.label),
     );
-    out
 }
 
 #[cfg(test)]

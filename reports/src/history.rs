@@ -46,23 +46,7 @@ pub fn trend_chart(s: &TrendSeries, width: u32, height: u32) -> Result<String, P
         message: e.to_string(),
     };
     let n = s.points.len();
-    let max_ns = s
-        .points
-        .iter()
-        .map(|p| p.ci_high.0.max(p.median.0))
-        .fold(0.0f64, f64::max);
-    let min_ns = s
-        .points
-        .iter()
-        .map(|p| p.ci_low.0.min(p.median.0))
-        .fold(f64::INFINITY, f64::min);
-    let (scale, unit) = unit_for(max_ns);
-    let (lo, hi) = if min_ns.is_finite() && max_ns > 0.0 {
-        let pad = ((max_ns - min_ns) * 0.15).max(max_ns * 0.02);
-        (((min_ns - pad) / scale).max(0.0), (max_ns + pad) / scale)
-    } else {
-        (0.0, 1.0)
-    };
+    let (scale, unit, lo, hi) = trend_axis(s);
     let labels: Vec<String> = s
         .points
         .iter()
@@ -99,78 +83,9 @@ pub fn trend_chart(s: &TrendSeries, width: u32, height: u32) -> Result<String, P
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(|e| err(&e))?;
-        let blue = RGBColor(0, 114, 178);
-        let red = RGBColor(213, 94, 0);
-        let grey = RGBColor(120, 120, 120);
-        // Segment levels.
-        let mut bounds = vec![0usize];
-        bounds.extend(s.change_points.iter().map(|c| c.index));
-        bounds.push(n);
-        for w in bounds.windows(2) {
-            let seg: Vec<f64> = s.points[w[0]..w[1]].iter().map(|p| p.median.0).collect();
-            if seg.is_empty() {
-                continue;
-            }
-            let level = parbench_analysis::stats::median(&seg) / scale;
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(w[0] as f64 - 0.4, level), (w[1] as f64 - 0.6, level)],
-                    5,
-                    4,
-                    grey.stroke_width(1),
-                ))
-                .map_err(|e| err(&e))?;
-        }
-        // Change-points.
-        for (i, c) in s.change_points.iter().enumerate() {
-            let x = c.index as f64 - 0.5;
-            let series = chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(x, lo), (x, hi)],
-                    6,
-                    4,
-                    red.stroke_width(2),
-                ))
-                .map_err(|e| err(&e))?;
-            if i == 0 {
-                series.label("change-point").legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], red.stroke_width(2))
-                });
-            }
-        }
-        // Intervals and medians.
-        chart
-            .draw_series(s.points.iter().enumerate().map(|(i, p)| {
-                PathElement::new(
-                    vec![
-                        (i as f64, p.ci_low.0 / scale),
-                        (i as f64, p.ci_high.0 / scale),
-                    ],
-                    blue.stroke_width(1),
-                )
-            }))
-            .map_err(|e| err(&e))?;
-        chart
-            .draw_series(LineSeries::new(
-                s.points
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| (i as f64, p.median.0 / scale)),
-                blue.stroke_width(2),
-            ))
-            .map_err(|e| err(&e))?
-            .label("median (bars: 95% interval)")
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], blue.stroke_width(2))
-            });
-        chart
-            .draw_series(
-                s.points
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| Circle::new((i as f64, p.median.0 / scale), 3, blue.filled())),
-            )
-            .map_err(|e| err(&e))?;
+        draw_segment_levels(&mut chart, s, scale, &err)?;
+        draw_change_points(&mut chart, s, (lo, hi), &err)?;
+        draw_medians(&mut chart, s, scale, &err)?;
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
@@ -182,6 +97,137 @@ pub fn trend_chart(s: &TrendSeries, width: u32, height: u32) -> Result<String, P
         root.present().map_err(|e| err(&e))?;
     }
     Ok(svg)
+}
+
+/// The time unit of a trend chart's axis (its size in ns and name) and the axis' ends in it:
+/// every median and interval with a margin.
+fn trend_axis(s: &TrendSeries) -> (f64, &'static str, f64, f64) {
+    let max_ns = s
+        .points
+        .iter()
+        .map(|p| p.ci_high.0.max(p.median.0))
+        .fold(0.0f64, f64::max);
+    let min_ns = s
+        .points
+        .iter()
+        .map(|p| p.ci_low.0.min(p.median.0))
+        .fold(f64::INFINITY, f64::min);
+    let (scale, unit) = unit_for(max_ns);
+    let (lo, hi) = if min_ns.is_finite() && max_ns > 0.0 {
+        let pad = ((max_ns - min_ns) * 0.15).max(max_ns * 0.02);
+        (((min_ns - pad) / scale).max(0.0), (max_ns + pad) / scale)
+    } else {
+        (0.0, 1.0)
+    };
+    (scale, unit, lo, hi)
+}
+
+/// The chart a trend is drawn on: commits across, time up.
+type TrendChart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// Turns a drawing error into the chart's error.
+type ErrFn<'a> = dyn Fn(&dyn std::fmt::Display) -> PlotError + 'a;
+
+/// The median level of each segment between change-points (dashed, grey).
+fn draw_segment_levels(
+    chart: &mut TrendChart<'_, '_>,
+    s: &TrendSeries,
+    scale: f64,
+    err: &ErrFn<'_>,
+) -> Result<(), PlotError> {
+    let grey = RGBColor(120, 120, 120);
+    let n = s.points.len();
+    let mut bounds = vec![0usize];
+    bounds.extend(s.change_points.iter().map(|c| c.index));
+    bounds.push(n);
+    for w in bounds.windows(2) {
+        let seg: Vec<f64> = s.points[w[0]..w[1]].iter().map(|p| p.median.0).collect();
+        if seg.is_empty() {
+            continue;
+        }
+        let level = parbench_analysis::stats::median(&seg) / scale;
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(w[0] as f64 - 0.4, level), (w[1] as f64 - 0.6, level)],
+                5,
+                4,
+                grey.stroke_width(1),
+            ))
+            .map_err(|e| err(&e))?;
+    }
+    Ok(())
+}
+
+/// A red dashed line between the commits where each step happened.
+fn draw_change_points(
+    chart: &mut TrendChart<'_, '_>,
+    s: &TrendSeries,
+    (lo, hi): (f64, f64),
+    err: &ErrFn<'_>,
+) -> Result<(), PlotError> {
+    let red = RGBColor(213, 94, 0);
+    for (i, c) in s.change_points.iter().enumerate() {
+        let x = c.index as f64 - 0.5;
+        let series = chart
+            .draw_series(DashedLineSeries::new(
+                vec![(x, lo), (x, hi)],
+                6,
+                4,
+                red.stroke_width(2),
+            ))
+            .map_err(|e| err(&e))?;
+        if i == 0 {
+            series.label("change-point").legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], red.stroke_width(2))
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Each commit's interval (a bar) and median (a dot), the medians joined by a line.
+fn draw_medians(
+    chart: &mut TrendChart<'_, '_>,
+    s: &TrendSeries,
+    scale: f64,
+    err: &ErrFn<'_>,
+) -> Result<(), PlotError> {
+    let blue = RGBColor(0, 114, 178);
+    chart
+        .draw_series(s.points.iter().enumerate().map(|(i, p)| {
+            PathElement::new(
+                vec![
+                    (i as f64, p.ci_low.0 / scale),
+                    (i as f64, p.ci_high.0 / scale),
+                ],
+                blue.stroke_width(1),
+            )
+        }))
+        .map_err(|e| err(&e))?;
+    chart
+        .draw_series(LineSeries::new(
+            s.points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (i as f64, p.median.0 / scale)),
+            blue.stroke_width(2),
+        ))
+        .map_err(|e| err(&e))?
+        .label("median (bars: 95% interval)")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], blue.stroke_width(2)));
+    chart
+        .draw_series(
+            s.points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| Circle::new((i as f64, p.median.0 / scale), 3, blue.filled())),
+        )
+        .map_err(|e| err(&e))?;
+    Ok(())
 }
 
 fn change(ratio: f64) -> String {
@@ -283,6 +329,33 @@ fn index_page(
     pages: &BTreeMap<PageKey, Vec<&TrendSeries>>,
     machines: &BTreeMap<&str, &parbench_history::MachineInfo>,
 ) -> String {
+    let body = html! {
+        h1 { "parbench history" } "\n"
+        p.sub {
+            (site.runs) " run" (plural(site.runs)) " on " (site.machines.len()) " machine"
+            (plural(site.machines.len())) " · database " (site.database) " · generated "
+            (site.generated_at)
+        } "\n"
+        h2 #steps { "Detected steps" } "\n"
+        (steps_table(site))
+        h2 #series { "Series" } "\n"
+        (series_table(pages, machines))
+        h2 #machines { "Machines" } "\n"
+        (machines_table(site))
+        (crate::history_fleet::index_link(site))
+        p.note {
+            "Each series is one point (suite, size, variant, workers, parameters) on one machine fingerprint and branch; runs of the same commit are pooled (median of their medians, interval from the lowest to the highest bound). Only verified (" code { "ok" } ") points are charted. "
+            (site.method)
+        } "\n"
+        p.note {
+            "The same data, for machines: " a href="history.json" { "history.json" } "."
+        } "\n"
+    };
+    page("parbench history", body)
+}
+
+/// The detected steps of every series, newest first (or a sentence saying there are none).
+fn steps_table(site: &HistorySite) -> Markup {
     // Steps first: what a reader comes for.
     let mut steps: Vec<(&TrendSeries, &parbench_analysis::changepoint::ChangePoint)> = site
         .series
@@ -294,106 +367,103 @@ fn index_page(
             .started_at
             .cmp(&a.0.points[a.1.index].started_at)
     });
-    let body = html! {
-        h1 { "parbench history" } "\n"
-        p.sub {
-            (site.runs) " run" (plural(site.runs)) " on " (site.machines.len()) " machine"
-            (plural(site.machines.len())) " · database " (site.database) " · generated "
-            (site.generated_at)
-        } "\n"
-        h2 #steps { "Detected steps" } "\n"
-        @if steps.is_empty() {
-            p { "No step detected in any series." } "\n"
-        } @else {
-            table {
+    html! {
+    @if steps.is_empty() {
+        p { "No step detected in any series." } "\n"
+    } @else {
+        table {
+            "\n"
+            thead { tr {
+                th { "point" } th { "machine" } th { "branch" } th { "commit" }
+                th { "first run" } th { "change" }
+            } } "\n"
+            tbody {
                 "\n"
-                thead { tr {
-                    th { "point" } th { "machine" } th { "branch" } th { "commit" }
-                    th { "first run" } th { "change" }
-                } } "\n"
-                tbody {
-                    "\n"
-                    @for (s, c) in &steps {
-                        @let p = &s.points[c.index];
-                        @let key = s.key.to_string();
-                        tr {
-                            td {
-                                a href={
-                                    (page_name(&s.machine_id, &s.branch, &s.key.suite)) "#"
-                                    (slug(&key))
-                                } { (key) }
-                            }
-                            td { (s.hostname) }
-                            td { (s.branch) }
-                            td { code { (commit_of(p)) } }
-                            td { (p.started_at) }
-                            td.num { strong { (change(c.ratio)) } }
-                        } "\n"
-                    }
+                @for (s, c) in &steps {
+                    @let p = &s.points[c.index];
+                    @let key = s.key.to_string();
+                    tr {
+                        td {
+                            a href={
+                                (page_name(&s.machine_id, &s.branch, &s.key.suite)) "#"
+                                (slug(&key))
+                            } { (key) }
+                        }
+                        td { (s.hostname) }
+                        td { (s.branch) }
+                        td { code { (commit_of(p)) } }
+                        td { (p.started_at) }
+                        td.num { strong { (change(c.ratio)) } }
+                    } "\n"
+                }
+            } "\n"
+        } "\n"
+    }
+    }
+}
+
+/// One row per trend page: its series, commits, latest commit and steps.
+fn series_table(
+    pages: &BTreeMap<PageKey, Vec<&TrendSeries>>,
+    machines: &BTreeMap<&str, &parbench_history::MachineInfo>,
+) -> Markup {
+    html! {
+    table {
+        "\n"
+        thead { tr {
+            th { "machine" } th { "branch" } th { "suite" } th { "points" } th { "commits" }
+            th { "latest" } th { "steps" }
+        } } "\n"
+        tbody {
+            "\n"
+            @for ((machine, branch, suite), series) in pages {
+                @let commits = series.iter().map(|s| s.points.len()).max().unwrap_or(0);
+                @let latest = series
+                    .iter()
+                    .filter_map(|s| s.points.last())
+                    .max_by(|a, b| a.started_at.cmp(&b.started_at))
+                    .map(|p| p.label.as_str())
+                    .unwrap_or_default();
+                tr {
+                    td { (host_of(machines, machine)) " " span.note { (machine) } }
+                    td { (branch) }
+                    td { a href=(page_name(machine, branch, suite)) { (suite) } }
+                    td.num { (series.len()) }
+                    td.num { (commits) }
+                    td { code { (latest) } }
+                    td.num { (series.iter().map(|s| s.change_points.len()).sum::<usize>()) }
                 } "\n"
-            } "\n"
-        }
-        h2 #series { "Series" } "\n"
-        table {
+            }
+        } "\n"
+    } "\n"
+    }
+}
+
+/// Every machine fingerprint with its runs.
+fn machines_table(site: &HistorySite) -> Markup {
+    html! {
+    table {
+        "\n"
+        thead { tr {
+            th { "fingerprint id" } th { "host" } th { "CPU" } th { "logical cores" }
+            th { "runs" } th { "first" } th { "last" }
+        } } "\n"
+        tbody {
             "\n"
-            thead { tr {
-                th { "machine" } th { "branch" } th { "suite" } th { "points" } th { "commits" }
-                th { "latest" } th { "steps" }
-            } } "\n"
-            tbody {
-                "\n"
-                @for ((machine, branch, suite), series) in pages {
-                    @let commits = series.iter().map(|s| s.points.len()).max().unwrap_or(0);
-                    @let latest = series
-                        .iter()
-                        .filter_map(|s| s.points.last())
-                        .max_by(|a, b| a.started_at.cmp(&b.started_at))
-                        .map(|p| p.label.as_str())
-                        .unwrap_or_default();
-                    tr {
-                        td { (host_of(machines, machine)) " " span.note { (machine) } }
-                        td { (branch) }
-                        td { a href=(page_name(machine, branch, suite)) { (suite) } }
-                        td.num { (series.len()) }
-                        td.num { (commits) }
-                        td { code { (latest) } }
-                        td.num { (series.iter().map(|s| s.change_points.len()).sum::<usize>()) }
-                    } "\n"
-                }
-            } "\n"
+            @for m in &site.machines {
+                tr {
+                    td { code { (m.id) } }
+                    td { (m.hostname) }
+                    td { (m.cpu_model) }
+                    td.num { (m.logical_cores) }
+                    td.num { (m.runs) }
+                    td { (m.first) }
+                    td { (m.last) }
+                } "\n"
+            }
         } "\n"
-        h2 #machines { "Machines" } "\n"
-        table {
-            "\n"
-            thead { tr {
-                th { "fingerprint id" } th { "host" } th { "CPU" } th { "logical cores" }
-                th { "runs" } th { "first" } th { "last" }
-            } } "\n"
-            tbody {
-                "\n"
-                @for m in &site.machines {
-                    tr {
-                        td { code { (m.id) } }
-                        td { (m.hostname) }
-                        td { (m.cpu_model) }
-                        td.num { (m.logical_cores) }
-                        td.num { (m.runs) }
-                        td { (m.first) }
-                        td { (m.last) }
-                    } "\n"
-                }
-            } "\n"
-        } "\n"
-        (crate::history_fleet::index_link(site))
-        p.note {
-            "Each series is one point (suite, size, variant, workers, parameters) on one machine fingerprint and branch; runs of the same commit are pooled (median of their medians, interval from the lowest to the highest bound). Only verified (" code { "ok" } ") points are charted. "
-            (site.method)
-        } "\n"
-        p.note {
-            "The same data, for machines: " a href="history.json" { "history.json" } "."
-        } "\n"
-    };
-    page("parbench history", body)
+    } "\n"
+    }
 }
 
 /// The host name of a machine fingerprint id (the id itself when the machine is not listed).

@@ -53,8 +53,19 @@ fn speedup_ci(p: &Point) -> String {
 
 pub(crate) fn render_summary(results: &RunResults) -> String {
     let view = ReportView::new(results);
-    let m = &results.machine;
     let mut out = String::new();
+    write_header(&mut out, results, &view);
+    write_needs_attention(&mut out, results);
+    write_best_per_suite(&mut out, &view);
+    write_best_per_variant(&mut out, &view);
+    write_crossovers(&mut out, results);
+    write_all_points(&mut out, results);
+    out
+}
+
+/// The title, the machine, the config and the status counts.
+fn write_header(out: &mut String, results: &RunResults, view: &ReportView) {
+    let m = &results.machine;
     let _ = writeln!(out, "# parbench: run {}\n", md(&results.run_id));
     let _ = writeln!(
         out,
@@ -111,7 +122,10 @@ pub(crate) fn render_summary(results: &RunResults) -> String {
         plural(view.suites.len()),
         counts.join(" · ")
     );
+}
 
+/// Failed or untrustworthy points grouped by status and reason (nothing where there are none).
+fn write_needs_attention(out: &mut String, results: &RunResults) {
     let groups = status_groups(&results.points);
     if !groups.is_empty() {
         out.push_str(
@@ -133,7 +147,10 @@ pub(crate) fn render_summary(results: &RunResults) -> String {
         }
         out.push('\n');
     }
+}
 
+/// Each suite's best verified speedup, with its interval, efficiency and Amdahl fit.
+fn write_best_per_suite(out: &mut String, view: &ReportView) {
     out.push_str("## Best verified speedup per suite\n\n| suite | workload | variant | workers | median | speedup (95% CI) | efficiency | Amdahl serial fraction |\n|---|---|---|---:|---:|---:|---:|---|\n");
     for s in &view.suites {
         match best_speedup(s.points.iter().copied()) {
@@ -193,7 +210,10 @@ pub(crate) fn render_summary(results: &RunResults) -> String {
         }
     }
     out.push('\n');
+}
 
+/// The best speedup of each suite in each non-baseline variant (a suite × variant table).
+fn write_best_per_variant(out: &mut String, view: &ReportView) {
     let columns: Vec<&str> = view
         .variants
         .iter()
@@ -242,7 +262,10 @@ pub(crate) fn render_summary(results: &RunResults) -> String {
             crate::view::MIN_SAMPLES
         );
     }
+}
 
+/// The OpenCL-against-CPU crossovers (nothing where the run has none).
+fn write_crossovers(out: &mut String, results: &RunResults) {
     if !results.crossovers.is_empty() {
         out.push_str("## OpenCL against the CPU (crossover)\n\n| suite | variant | compared on | crossover |\n|---|---|---|---|\n");
         for c in &results.crossovers {
@@ -263,7 +286,10 @@ pub(crate) fn render_summary(results: &RunResults) -> String {
         }
         out.push_str("\nThe smallest swept size from which the OpenCL variant beats the best CPU point at every larger size, with the 95% interval from the time ratios' bootstrap intervals.\n\n");
     }
+}
 
+/// Every point (at most [`MAX_POINT_ROWS`]) in a collapsed table.
+fn write_all_points(out: &mut String, results: &RunResults) {
     let _ = writeln!(
         out,
         "<details><summary>All {} point{}</summary>\n\n| suite | size | params | variant | workers | median | 95% CI | speedup | efficiency | status |\n|---|---|---|---|---:|---:|---:|---:|---:|---|",
@@ -298,7 +324,6 @@ pub(crate) fn render_summary(results: &RunResults) -> String {
         );
     }
     out.push_str("\n\\* oversubscribed (more workers than logical cores).\n\n</details>\n");
-    out
 }
 
 impl Exporter for MarkdownExporter {

@@ -142,41 +142,7 @@ fn session_dir(out: &Path) -> anyhow::Result<PathBuf> {
 }
 
 pub(crate) fn ab(args: AbArgs) -> anyhow::Result<Outcome> {
-    let this = std::env::current_exe().context("cannot locate this parbench binary")?;
-    if args.aa && (args.b_bin.is_some() || args.b_config.is_some()) {
-        bail!("--aa runs side A against itself; drop --b-bin and --b-config (or drop --aa)");
-    }
-    let a = SideSpec {
-        label: "A",
-        bin: args.a_bin.clone().unwrap_or(this),
-        config: args.a_config.clone().or_else(|| args.config.clone()),
-    };
-    let b = if args.aa {
-        SideSpec {
-            label: "B",
-            ..a.clone()
-        }
-    } else {
-        SideSpec {
-            label: "B",
-            bin: args.b_bin.clone().unwrap_or_else(|| a.bin.clone()),
-            config: args.b_config.clone().or_else(|| args.config.clone()),
-        }
-    };
-    if !args.aa && a.bin == b.bin && a.config == b.config {
-        bail!(
-            "sides A and B are the same binary and config; pass --aa to measure this machine's noise, or give --b-bin or --b-config"
-        );
-    }
-    for side in [&a, &b] {
-        check_file(
-            &side.bin,
-            &format!("the parbench binary of side {}", side.label),
-        )?;
-        if let Some(c) = &side.config {
-            check_file(c, &format!("the config of side {}", side.label))?;
-        }
-    }
+    let (a, b) = sides(&args)?;
     // A bad thresholds file should fail now, not after every round has run.
     if let Some(path) = &args.gate.thresholds {
         parbench_analysis::thresholds::ThresholdsFile::load(path)?;
@@ -212,48 +178,11 @@ pub(crate) fn ab(args: AbArgs) -> anyhow::Result<Outcome> {
     let mut i = 0;
     while i < planned {
         let order = abba_orders(planned, seed)[i];
-        let sides: [&SideSpec; 2] = match order {
-            RoundOrder::AB => [&a, &b],
-            RoundOrder::BA => [&b, &a],
-        };
-        let mut got: [Option<RunResults>; 2] = [None, None];
-        let mut times = Vec::new();
-        for side in sides {
-            let t0 = Instant::now();
-            let dir = session.join(format!("round-{:02}-{}", i + 1, side.label));
-            let r = run_side(side, &dir, &settings)?;
-            times.push(format!(
-                "{} {:.1} s",
-                side.label,
-                t0.elapsed().as_secs_f64()
-            ));
-            got[(side.label == "B") as usize] = Some(r);
-        }
-        let [Some(ra), Some(rb)] = got else {
-            unreachable!("both sides ran")
-        };
-        errln!(
-            "parbench ab: round {}/{planned} ({order}): {}",
-            i + 1,
-            times.join(", ")
-        );
+        let round = run_round(i, planned, order, (&a, &b), &session, &settings)?;
         if i == 0 {
-            let m = comparable_points(&ra, &rb);
-            let needed = min_rounds(m, args.gate.level);
-            match args.rounds {
-                Some(r) if (r as usize) < needed => bail!(
-                    "{r} rounds are too few for a {:.0}% interval on each of {m} points (Bonferroni); use --rounds {needed} or more",
-                    args.gate.level * 100.0
-                ),
-                Some(_) => {}
-                None => planned = planned.max(needed + 2),
-            }
+            planned = rounds_needed(&args, &round, planned)?;
         }
-        rounds.push(Round {
-            order,
-            a: ra,
-            b: rb,
-        });
+        rounds.push(round);
         i += 1;
     }
     errln!(
@@ -279,17 +208,7 @@ pub(crate) fn ab(args: AbArgs) -> anyhow::Result<Outcome> {
     let [md, json] = write_outputs(&c, &args.out)?;
     errln!("parbench: wrote {} and {}", md.display(), json.display());
     if let Some(path) = &args.write_thresholds {
-        let file = suggested_thresholds(
-            &c,
-            &rounds[0].a.machine,
-            &timefmt::rfc3339(SystemTime::now()),
-        );
-        write_atomic(path, file.to_toml().as_bytes())?;
-        errln!(
-            "parbench: wrote the suggested thresholds of {} points to {} (use with --thresholds)",
-            file.points.len(),
-            path.display()
-        );
+        write_suggested_thresholds(path, &c, &rounds[0])?;
     }
     if args.aa && c.has_regression() {
         errln!(
@@ -297,4 +216,117 @@ pub(crate) fn ab(args: AbArgs) -> anyhow::Result<Outcome> {
         );
     }
     Ok(outcome(&c))
+}
+
+/// Sides A and B from the command line (B is A for `--aa`), their binaries and configs
+/// checked.
+fn sides(args: &AbArgs) -> anyhow::Result<(SideSpec, SideSpec)> {
+    let this = std::env::current_exe().context("cannot locate this parbench binary")?;
+    if args.aa && (args.b_bin.is_some() || args.b_config.is_some()) {
+        bail!("--aa runs side A against itself; drop --b-bin and --b-config (or drop --aa)");
+    }
+    let a = SideSpec {
+        label: "A",
+        bin: args.a_bin.clone().unwrap_or(this),
+        config: args.a_config.clone().or_else(|| args.config.clone()),
+    };
+    let b = if args.aa {
+        SideSpec {
+            label: "B",
+            ..a.clone()
+        }
+    } else {
+        SideSpec {
+            label: "B",
+            bin: args.b_bin.clone().unwrap_or_else(|| a.bin.clone()),
+            config: args.b_config.clone().or_else(|| args.config.clone()),
+        }
+    };
+    if !args.aa && a.bin == b.bin && a.config == b.config {
+        bail!(
+            "sides A and B are the same binary and config; pass --aa to measure this machine's noise, or give --b-bin or --b-config"
+        );
+    }
+    for side in [&a, &b] {
+        check_file(
+            &side.bin,
+            &format!("the parbench binary of side {}", side.label),
+        )?;
+        if let Some(c) = &side.config {
+            check_file(c, &format!("the config of side {}", side.label))?;
+        }
+    }
+    Ok((a, b))
+}
+
+/// Runs round `i` (of `planned`) in `order`, each side into its own directory of `session`.
+fn run_round(
+    i: usize,
+    planned: usize,
+    order: RoundOrder,
+    (a, b): (&SideSpec, &SideSpec),
+    session: &Path,
+    settings: &RunSettings<'_>,
+) -> anyhow::Result<Round> {
+    let sides: [&SideSpec; 2] = match order {
+        RoundOrder::AB => [a, b],
+        RoundOrder::BA => [b, a],
+    };
+    let mut got: [Option<RunResults>; 2] = [None, None];
+    let mut times = Vec::new();
+    for side in sides {
+        let t0 = Instant::now();
+        let dir = session.join(format!("round-{:02}-{}", i + 1, side.label));
+        let r = run_side(side, &dir, settings)?;
+        times.push(format!(
+            "{} {:.1} s",
+            side.label,
+            t0.elapsed().as_secs_f64()
+        ));
+        got[(side.label == "B") as usize] = Some(r);
+    }
+    let [Some(ra), Some(rb)] = got else {
+        unreachable!("both sides ran")
+    };
+    errln!(
+        "parbench ab: round {}/{planned} ({order}): {}",
+        i + 1,
+        times.join(", ")
+    );
+    Ok(Round {
+        order,
+        a: ra,
+        b: rb,
+    })
+}
+
+/// The rounds to run, from the first round's points: refuses `--rounds` below what a
+/// Bonferroni interval on each point needs; without it, at least that plus two.
+fn rounds_needed(args: &AbArgs, first: &Round, planned: usize) -> anyhow::Result<usize> {
+    let m = comparable_points(&first.a, &first.b);
+    let needed = min_rounds(m, args.gate.level);
+    match args.rounds {
+        Some(r) if (r as usize) < needed => bail!(
+            "{r} rounds are too few for a {:.0}% interval on each of {m} points (Bonferroni); use --rounds {needed} or more",
+            args.gate.level * 100.0
+        ),
+        Some(_) => Ok(planned),
+        None => Ok(planned.max(needed + 2)),
+    }
+}
+
+/// Writes the thresholds an A/A comparison suggests to `path`.
+fn write_suggested_thresholds(
+    path: &Path,
+    c: &parbench_analysis::compare::Comparison,
+    first: &Round,
+) -> anyhow::Result<()> {
+    let file = suggested_thresholds(c, &first.a.machine, &timefmt::rfc3339(SystemTime::now()));
+    write_atomic(path, file.to_toml().as_bytes())?;
+    errln!(
+        "parbench: wrote the suggested thresholds of {} points to {} (use with --thresholds)",
+        file.points.len(),
+        path.display()
+    );
+    Ok(())
 }

@@ -260,97 +260,15 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<Outcome> {
     let matrix = Matrix::of(&registry);
     match args.format {
         ListFormat::Json => {
-            let v: Vec<_> = registry
-                .iter()
-                .zip(&matrix.rows)
-                .map(|(w, row)| {
-                    let info = w.info();
-                    json!({
-                        "workload": info.name,
-                        "description": info.description,
-                        "size_meaning": info.size_meaning,
-                        "work_unit": info.work_unit,
-                        "sizes": info.sizes.iter().map(|s| json!({"label": s.label, "n": s.n})).collect::<Vec<_>>(),
-                        "default_sizes": info.default_sizes,
-                        "params": info.params.iter().map(|p| json!({"name": p.name, "description": p.description, "default": p.default, "kind": format!("{:?}", p.kind)})).collect::<Vec<_>>(),
-                        "variants": w.variants().iter().map(|v| json!({
-                            "name": v.name,
-                            "model": v.model,
-                            "sync": v.sync,
-                            "description": v.description,
-                            "expected_incorrect": v.expected_incorrect,
-                            "available": v.is_available(),
-                            "reason": match &v.availability { Availability::Available => None, Availability::Unavailable { reason } => Some(reason.clone()) },
-                        })).collect::<Vec<_>>(),
-                        "not_applicable": w.not_applicable().iter().map(|n| json!({"variant": n.variant, "reason": n.reason})).collect::<Vec<_>>(),
-                        "matrix": matrix.columns.iter().zip(&row.cells).map(|(c, cell)| json!({"variant": c, "state": cell.state(), "reason": cell.reason()})).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
+            let v = workloads_json(&registry, &matrix);
             outln!("{}", serde_json::to_string_pretty(&v)?);
         }
         ListFormat::Table if !args.full => print_overview(&matrix),
         ListFormat::Table => {
             print_matrix(&matrix);
-            let mut rows = vec![
-                [
-                    "WORKLOAD",
-                    "VARIANT",
-                    "MODEL",
-                    "SYNC",
-                    "AVAILABLE",
-                    "DESCRIPTION",
-                ]
-                .map(String::from)
-                .to_vec(),
-            ];
-            for w in registry.iter() {
-                let info = w.info();
-                for v in w.variants() {
-                    let (avail, desc) = match &v.availability {
-                        Availability::Available if v.expected_incorrect => (
-                            "yes".to_string(),
-                            format!("{} (incorrect by design)", v.description),
-                        ),
-                        Availability::Available => ("yes".to_string(), v.description.to_string()),
-                        Availability::Unavailable { reason } => ("no".to_string(), reason.clone()),
-                    };
-                    rows.push(vec![
-                        info.name.to_string(),
-                        v.name.to_string(),
-                        v.model.to_string(),
-                        v.sync.to_string(),
-                        avail,
-                        desc,
-                    ]);
-                }
-            }
-            crate::summary::print_rows(&rows);
+            print_variants(&registry);
             outln!();
-            for w in registry.iter() {
-                let info = w.info();
-                let sizes: Vec<String> = info
-                    .sizes
-                    .iter()
-                    .map(|s| format!("{}={}", s.label, s.n))
-                    .collect();
-                outln!(
-                    "{}: {}; n = {} ({}); throughput in {}/s",
-                    info.name,
-                    info.description,
-                    info.size_meaning,
-                    sizes.join(", "),
-                    info.work_unit
-                );
-                for p in &info.params {
-                    outln!(
-                        "    param {} (default {}): {}",
-                        p.name,
-                        p.default,
-                        p.description
-                    );
-                }
-            }
+            print_workloads(&registry);
             outln!(
                 "command suites: any external program, swept over workers and sizes (`command = [...]` in a [[suite]]; see configs/command.toml)"
             );
@@ -359,4 +277,101 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<Outcome> {
         }
     }
     Ok(Outcome::Success)
+}
+
+/// Every workload with its sizes, parameters, variants and matrix row, as JSON.
+fn workloads_json(registry: &Registry, matrix: &Matrix) -> Vec<serde_json::Value> {
+    registry
+        .iter()
+        .zip(&matrix.rows)
+        .map(|(w, row)| {
+            let info = w.info();
+            json!({
+                "workload": info.name,
+                "description": info.description,
+                "size_meaning": info.size_meaning,
+                "work_unit": info.work_unit,
+                "sizes": info.sizes.iter().map(|s| json!({"label": s.label, "n": s.n})).collect::<Vec<_>>(),
+                "default_sizes": info.default_sizes,
+                "params": info.params.iter().map(|p| json!({"name": p.name, "description": p.description, "default": p.default, "kind": format!("{:?}", p.kind)})).collect::<Vec<_>>(),
+                "variants": w.variants().iter().map(|v| json!({
+                    "name": v.name,
+                    "model": v.model,
+                    "sync": v.sync,
+                    "description": v.description,
+                    "expected_incorrect": v.expected_incorrect,
+                    "available": v.is_available(),
+                    "reason": match &v.availability { Availability::Available => None, Availability::Unavailable { reason } => Some(reason.clone()) },
+                })).collect::<Vec<_>>(),
+                "not_applicable": w.not_applicable().iter().map(|n| json!({"variant": n.variant, "reason": n.reason})).collect::<Vec<_>>(),
+                "matrix": matrix.columns.iter().zip(&row.cells).map(|(c, cell)| json!({"variant": c, "state": cell.state(), "reason": cell.reason()})).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
+/// A table of every workload's variants: model, synchronisation, availability.
+fn print_variants(registry: &Registry) {
+    let mut rows = vec![
+        [
+            "WORKLOAD",
+            "VARIANT",
+            "MODEL",
+            "SYNC",
+            "AVAILABLE",
+            "DESCRIPTION",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for w in registry.iter() {
+        let info = w.info();
+        for v in w.variants() {
+            let (avail, desc) = match &v.availability {
+                Availability::Available if v.expected_incorrect => (
+                    "yes".to_string(),
+                    format!("{} (incorrect by design)", v.description),
+                ),
+                Availability::Available => ("yes".to_string(), v.description.to_string()),
+                Availability::Unavailable { reason } => ("no".to_string(), reason.clone()),
+            };
+            rows.push(vec![
+                info.name.to_string(),
+                v.name.to_string(),
+                v.model.to_string(),
+                v.sync.to_string(),
+                avail,
+                desc,
+            ]);
+        }
+    }
+    crate::summary::print_rows(&rows);
+}
+
+/// Each workload's description, sizes and parameters.
+fn print_workloads(registry: &Registry) {
+    for w in registry.iter() {
+        let info = w.info();
+        let sizes: Vec<String> = info
+            .sizes
+            .iter()
+            .map(|s| format!("{}={}", s.label, s.n))
+            .collect();
+        outln!(
+            "{}: {}; n = {} ({}); throughput in {}/s",
+            info.name,
+            info.description,
+            info.size_meaning,
+            sizes.join(", "),
+            info.work_unit
+        );
+        for p in &info.params {
+            outln!(
+                "    param {} (default {}): {}",
+                p.name,
+                p.default,
+                p.description
+            );
+        }
+    }
 }

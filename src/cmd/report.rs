@@ -77,10 +77,58 @@ fn merge_shards(mut parts: Vec<(PathBuf, RunResults)>) -> anyhow::Result<RunResu
         }
     }
     parts.sort_by_key(|(_, r)| r.config.shard.map(|s| s.index));
+    let count = check_one_run(&parts)?;
+    note_machines(&parts, count);
+    let first = &parts[0].1;
+
+    let config = Config::parse(
+        ConfigSource::new(first.config.path.clone(), first.config.text.clone()),
+        first.machine.logical_cores,
+    )
+    .ok();
+    let seed = config.as_ref().map_or(DEFAULT_SEED, |c| c.defaults.seed);
+    let suite_rank: BTreeMap<String, usize> = config
+        .iter()
+        .flat_map(|c| c.suites.iter())
+        .enumerate()
+        .map(|(i, s)| (s.name.get_ref().clone(), i))
+        .collect();
+
+    let mut merged = first.clone();
+    merged.config.shard = None;
+    merged.points.clear();
+    merged.scalability.clear();
+    for (_, r) in &parts {
+        merged.points.extend(r.points.iter().cloned());
+        merged.scalability.extend(r.scalability.iter().cloned());
+        merged.complete &= r.complete;
+        if r.started_at < merged.started_at {
+            merged.started_at = r.started_at.clone();
+        }
+        merged.finished_at = match (&merged.finished_at, &r.finished_at) {
+            (Some(a), Some(b)) => Some(a.max(b).clone()),
+            _ => None,
+        };
+    }
+    // Stable: within a suite and size the parts keep their own (plan) order.
+    merged
+        .points
+        .sort_by_key(|p| (suite_rank.get(&p.suite).copied().unwrap_or(usize::MAX), p.n));
+    merged.crossovers = parbench_analysis::crossover::find_all(&merged.points, seed);
+    errln!(
+        "parbench: merged {count} shards: {} points",
+        merged.points.len()
+    );
+    Ok(merged)
+}
+
+/// Checks that the sorted `parts` are the shards of one run (same config, filters, `--quick`,
+/// version and commit), each of its shards once; returns the number of shards.
+fn check_one_run(parts: &[(PathBuf, RunResults)]) -> anyhow::Result<u32> {
     let (first_path, first) = &parts[0];
     let count = first.config.shard.map_or(0, |s| s.count);
     let mut seen: BTreeMap<u32, &Path> = BTreeMap::new();
-    for (path, r) in &parts {
+    for (path, r) in parts {
         let shard = r.config.shard.expect("checked above");
         let unrelated = |what: &str, a: &dyn std::fmt::Display, b: &dyn std::fmt::Display| {
             anyhow::anyhow!(
@@ -152,7 +200,11 @@ fn merge_shards(mut parts: Vec<(PathBuf, RunResults)>) -> anyhow::Result<RunResu
                 .join(", ")
         );
     }
+    Ok(count)
+}
 
+/// Notes on stderr when the shards ran on more than one machine.
+fn note_machines(parts: &[(PathBuf, RunResults)], count: u32) {
     let mut hosts: Vec<&str> = parts
         .iter()
         .map(|(_, r)| r.machine.hostname.as_str())
@@ -167,46 +219,6 @@ fn merge_shards(mut parts: Vec<(PathBuf, RunResults)>) -> anyhow::Result<RunResu
             hosts.join(", ")
         );
     }
-
-    let config = Config::parse(
-        ConfigSource::new(first.config.path.clone(), first.config.text.clone()),
-        first.machine.logical_cores,
-    )
-    .ok();
-    let seed = config.as_ref().map_or(DEFAULT_SEED, |c| c.defaults.seed);
-    let suite_rank: BTreeMap<String, usize> = config
-        .iter()
-        .flat_map(|c| c.suites.iter())
-        .enumerate()
-        .map(|(i, s)| (s.name.get_ref().clone(), i))
-        .collect();
-
-    let mut merged = first.clone();
-    merged.config.shard = None;
-    merged.points.clear();
-    merged.scalability.clear();
-    for (_, r) in &parts {
-        merged.points.extend(r.points.iter().cloned());
-        merged.scalability.extend(r.scalability.iter().cloned());
-        merged.complete &= r.complete;
-        if r.started_at < merged.started_at {
-            merged.started_at = r.started_at.clone();
-        }
-        merged.finished_at = match (&merged.finished_at, &r.finished_at) {
-            (Some(a), Some(b)) => Some(a.max(b).clone()),
-            _ => None,
-        };
-    }
-    // Stable: within a suite and size the parts keep their own (plan) order.
-    merged
-        .points
-        .sort_by_key(|p| (suite_rank.get(&p.suite).copied().unwrap_or(usize::MAX), p.n));
-    merged.crossovers = parbench_analysis::crossover::find_all(&merged.points, seed);
-    errln!(
-        "parbench: merged {count} shards: {} points",
-        merged.points.len()
-    );
-    Ok(merged)
 }
 
 /// The first 12 characters of a hash or commit.

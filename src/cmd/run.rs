@@ -10,10 +10,11 @@ use anyhow::Context;
 use parbench_harness::config::{Config, DeviceMatch};
 use parbench_harness::results_file::WriteResults;
 use parbench_reports::{Format, write_reports};
+use parbench_schema::results::Shard;
 use parbench_schema::results::{ExecutionModel, RunResults};
 use parbench_suites::Registry;
 use parbench_suites::opencl::{self, DeviceInfo};
-use parbench_suites::plan::{Filters, resolve};
+use parbench_suites::plan::{Filters, Plan, resolve};
 use parbench_suites::runner::{RunControl, finish_results, run_plan, start_results};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -217,23 +218,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         variants: args.variants.clone(),
     };
     let mut plan = resolve(&config, &registry, &filters, args.quick)?;
-    let whole = (plan.point_count(), plan.problem_count());
-    if let Some(shard) = args.shard {
-        plan.select_shard(shard);
-        errln!(
-            "parbench: shard {shard}: {} of the config's {} points ({} of {} problems, dealt round-robin)",
-            plan.point_count(),
-            whole.0,
-            plan.problem_count(),
-            whole.1
-        );
-        if plan.point_count() == 0 {
-            errln!(
-                "parbench: note: shard {shard} has no points (the config has only {} problems to deal); it writes an empty part that `parbench report` merges",
-                whole.1
-            );
-        }
-    }
+    apply_shard(&mut plan, args.shard);
     let uses_device = plan.suites.iter().any(|s| {
         s.variants
             .iter()
@@ -261,46 +246,8 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         dir.display()
     );
 
-    // Ctrl-C: cancel the current point (its kernels stop at their next poll, its worker
-    // processes are killed; it is dropped, not recorded) and keep everything measured before it.
-    // A second Ctrl-C, or a point that has not stopped within a second, exits at once (the last
-    // checkpoint stays on disk).
-    let interrupted = Arc::new(AtomicBool::new(false));
-    let presses = Arc::new(AtomicUsize::new(0));
-    let plan_returned = Arc::new(AtomicBool::new(false));
-    {
-        let (interrupted, presses) = (interrupted.clone(), presses.clone());
-        let plan_returned = plan_returned.clone();
-        let _ = ctrlc::set_handler(move || {
-            interrupted.store(true, Ordering::SeqCst);
-            parbench_harness::cancel::interrupt();
-            // A point waiting on worker processes must not hold the interrupt up: kill them now.
-            #[cfg(unix)]
-            parbench_harness::worker_process::interrupt_all();
-            if presses.fetch_add(1, Ordering::SeqCst) >= 1 {
-                errln!(
-                    "\nparbench: interrupted again; exiting now (results so far are in results.json)"
-                );
-                std::process::exit(130);
-            }
-            errln!(
-                "\nparbench: interrupted; stopping the current point (dropped, not recorded), then writing what was measured (Ctrl-C again to quit now)"
-            );
-            let plan_returned = plan_returned.clone();
-            std::thread::spawn(move || {
-                std::thread::sleep(INTERRUPT_GRACE);
-                if !plan_returned.load(Ordering::SeqCst) {
-                    #[cfg(unix)]
-                    parbench_harness::worker_process::interrupt_all();
-                    errln!(
-                        "parbench: the current point did not stop within {} s; exiting now (results so far are in results.json)",
-                        INTERRUPT_GRACE.as_secs()
-                    );
-                    std::process::exit(130);
-                }
-            });
-        });
-    }
+    // Ctrl-C cancels the current point and keeps everything measured before it.
+    let (interrupted, plan_returned) = install_interrupt_handler();
 
     // Adopt what command suites' programs leave behind (setsid, daemons), to end it after
     // each point (Linux).
@@ -339,14 +286,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     }
 
     finish_results(&mut results, completed);
-    let mpi_hosts = parbench_suites::mpi::hosts_seen();
-    if !mpi_hosts.is_empty() {
-        // The fingerprint records where the MPI ranks ran.
-        results
-            .machine
-            .accelerators
-            .push(format!("MPI ranks on {}", mpi_hosts.join(", ")));
-    }
+    record_mpi_hosts(&mut results);
     if let Some(c) = results.machine.calibration.clone() {
         parbench_suites::calibrate::apply_bounds(&mut results, &registry, &c);
     }
@@ -360,26 +300,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
 
     crate::summary::print_table(&results);
     #[cfg(unix)]
-    {
-        let workers = parbench_harness::worker_process::accounting();
-        if workers.started > 0 {
-            errln!(
-                "parbench: {} worker processes started, {} reaped, {} left",
-                workers.started,
-                workers.reaped,
-                workers.started.saturating_sub(workers.reaped)
-            );
-        }
-        let commands = parbench_harness::command::accounting();
-        if commands.started > 0 {
-            errln!(
-                "parbench: {} command runs started, {} reaped, {} left",
-                commands.started,
-                commands.reaped,
-                commands.started.saturating_sub(commands.reaped)
-            );
-        }
-    }
+    print_process_accounting();
     crate::summary::print_crossovers(&results);
     outln!("{}", crate::summary::trust_line(&results));
     let elapsed = start.elapsed().map(|d| d.as_secs_f64()).unwrap_or(0.0);
@@ -389,12 +310,17 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         written.len(),
         dir.join("index.html").display()
     );
+    Ok(run_outcome(&results, completed))
+}
+
+/// The run's outcome: interrupted, with wrong or failed points, or a success (said on stderr).
+fn run_outcome(results: &RunResults, completed: bool) -> Outcome {
     if !completed {
         errln!(
             "parbench: the run was interrupted; results.json holds the {} points measured (complete = false)",
             results.points.len()
         );
-        return Ok(Outcome::Interrupted);
+        return Outcome::Interrupted;
     }
     if results.has_failures() {
         errln!(
@@ -402,7 +328,108 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
             results.count(parbench_schema::results::Status::Wrong),
             results.count(parbench_schema::results::Status::Failed)
         );
-        return Ok(Outcome::VariantFailures);
+        return Outcome::VariantFailures;
     }
-    Ok(Outcome::Success)
+    Outcome::Success
+}
+
+/// Keeps `shard`'s points of `plan` (all where there is none), saying how many on stderr.
+fn apply_shard(plan: &mut Plan, shard: Option<Shard>) {
+    let whole = (plan.point_count(), plan.problem_count());
+    if let Some(shard) = shard {
+        plan.select_shard(shard);
+        errln!(
+            "parbench: shard {shard}: {} of the config's {} points ({} of {} problems, dealt round-robin)",
+            plan.point_count(),
+            whole.0,
+            plan.problem_count(),
+            whole.1
+        );
+        if plan.point_count() == 0 {
+            errln!(
+                "parbench: note: shard {shard} has no points (the config has only {} problems to deal); it writes an empty part that `parbench report` merges",
+                whole.1
+            );
+        }
+    }
+}
+
+/// Installs the Ctrl-C handler. Ctrl-C: cancel the current point (its kernels stop at their next poll, its worker
+/// processes are killed; it is dropped, not recorded) and keep everything measured before it.
+/// A second Ctrl-C, or a point that has not stopped within a second, exits at once (the last
+/// checkpoint stays on disk).
+/// Returns the flags the run polls: whether Ctrl-C was pressed, and the one it sets once the
+/// plan has returned.
+fn install_interrupt_handler() -> (Arc<AtomicBool>, Arc<AtomicBool>) {
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let presses = Arc::new(AtomicUsize::new(0));
+    let plan_returned = Arc::new(AtomicBool::new(false));
+    {
+        let (interrupted, presses) = (interrupted.clone(), presses.clone());
+        let plan_returned = plan_returned.clone();
+        let _ = ctrlc::set_handler(move || {
+            interrupted.store(true, Ordering::SeqCst);
+            parbench_harness::cancel::interrupt();
+            // A point waiting on worker processes must not hold the interrupt up: kill them now.
+            #[cfg(unix)]
+            parbench_harness::worker_process::interrupt_all();
+            if presses.fetch_add(1, Ordering::SeqCst) >= 1 {
+                errln!(
+                    "\nparbench: interrupted again; exiting now (results so far are in results.json)"
+                );
+                std::process::exit(130);
+            }
+            errln!(
+                "\nparbench: interrupted; stopping the current point (dropped, not recorded), then writing what was measured (Ctrl-C again to quit now)"
+            );
+            let plan_returned = plan_returned.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(INTERRUPT_GRACE);
+                if !plan_returned.load(Ordering::SeqCst) {
+                    #[cfg(unix)]
+                    parbench_harness::worker_process::interrupt_all();
+                    errln!(
+                        "parbench: the current point did not stop within {} s; exiting now (results so far are in results.json)",
+                        INTERRUPT_GRACE.as_secs()
+                    );
+                    std::process::exit(130);
+                }
+            });
+        });
+    }
+    (interrupted, plan_returned)
+}
+
+/// Records in the fingerprint where the MPI ranks ran, if any did.
+fn record_mpi_hosts(results: &mut RunResults) {
+    let mpi_hosts = parbench_suites::mpi::hosts_seen();
+    if !mpi_hosts.is_empty() {
+        results
+            .machine
+            .accelerators
+            .push(format!("MPI ranks on {}", mpi_hosts.join(", ")));
+    }
+}
+
+/// How many worker processes and command runs were started and reaped (Unix).
+#[cfg(unix)]
+fn print_process_accounting() {
+    let workers = parbench_harness::worker_process::accounting();
+    if workers.started > 0 {
+        errln!(
+            "parbench: {} worker processes started, {} reaped, {} left",
+            workers.started,
+            workers.reaped,
+            workers.started.saturating_sub(workers.reaped)
+        );
+    }
+    let commands = parbench_harness::command::accounting();
+    if commands.started > 0 {
+        errln!(
+            "parbench: {} command runs started, {} reaped, {} left",
+            commands.started,
+            commands.reaped,
+            commands.started.saturating_sub(commands.reaped)
+        );
+    }
 }

@@ -7,7 +7,9 @@
 use crate::registry::Registry;
 use crate::workload::{Problem, VariantInfo, Workload, WorkloadError, WorkloadInfo};
 use parbench_analysis::units::format_bytes;
-use parbench_harness::config::{Config, ConfigError, MeasureSettings, SizeSpec};
+use parbench_harness::config::{
+    Config, ConfigError, ConfigSource, MeasureSettings, SizeSpec, SuiteConfig,
+};
 use parbench_schema::params::ParamValue;
 pub use parbench_schema::results::Shard;
 use parbench_schema::variant::VariantId;
@@ -310,15 +312,7 @@ pub fn resolve(
     quick: bool,
 ) -> Result<Plan, PlanError> {
     let src = &config.source;
-    for f in &filters.suites {
-        if !config.suites.iter().any(|s| s.name.get_ref() == f) {
-            return Err(PlanError::Filter(format!(
-                "--suite {f}: no suite of that name in {}; expected one of {}",
-                src.path,
-                one_of(config.suites.iter().map(|s| s.name.get_ref().clone()))
-            )));
-        }
-    }
+    check_suite_filters(config, filters)?;
     let memory = parbench_harness::memory::memory_limit();
     let mut suites = Vec::new();
     let mut variant_filter_used = vec![false; filters.variants.len()];
@@ -326,279 +320,15 @@ pub fn resolve(
         if !filters.suites.is_empty() && !filters.suites.contains(suite.name.get_ref()) {
             continue;
         }
-        // A command suite's workload is made from its config; others come from the registry.
-        let workload: Arc<dyn Workload> = match &suite.command {
-            Some(command) => Arc::new(crate::workloads::command::CommandWorkload::new(
-                suite.name.get_ref().clone(),
-                command.clone(),
-                suite.measure.timeout.0,
-            )),
-            None => registry.get(suite.workload.get_ref()).ok_or_else(|| {
-                src.error_at(
-                    suite.workload.span(),
-                    Some("workload"),
-                    format!(
-                        "unknown workload `{}`; expected one of {} (or run an external program with `command = [...]`)",
-                        suite.workload.get_ref(),
-                        one_of(registry.names().into_iter().map(String::from))
-                    ),
-                )
-            })?,
+        let context = SuiteContext {
+            config,
+            suite,
+            quick,
+            memory,
         };
-        let is_command = suite.command.is_some();
-        let info = workload.info();
-        let all_variants = workload.variants();
-
-        // Sizes, each with where it was written (the suite's workload for default sizes).
-        let mut sizes: Vec<(String, u64)> = Vec::new();
-        let mut size_spans: Vec<std::ops::Range<usize>> = Vec::new();
-        match &suite.sizes {
-            // A command suite without sizes runs one problem (its command uses no {size}).
-            None if is_command => {
-                sizes.push(("default".to_string(), 0));
-                size_spans.push(suite.span.clone());
-            }
-            None => {
-                for label in &info.default_sizes {
-                    let s = info.size(label).expect("default sizes are declared");
-                    sizes.push((s.label.to_string(), s.n));
-                    size_spans.push(suite.workload.span());
-                }
-            }
-            Some(list) => {
-                for spec in list {
-                    let (label, n) = match spec.get_ref() {
-                        SizeSpec::Named(label) => {
-                            let s = info.size(label).ok_or_else(|| {
-                                src.error_at(
-                                    spec.span(),
-                                    Some("sizes"),
-                                    format!(
-                                        "workload `{}` has no size `{label}`; expected one of {} or a positive number of {}",
-                                        info.name,
-                                        one_of(info.sizes.iter().map(|s| s.label.to_string())),
-                                        info.size_meaning
-                                    ),
-                                )
-                            })?;
-                            (s.label.to_string(), s.n)
-                        }
-                        SizeSpec::Value(0) | SizeSpec::Labeled { n: 0, .. } => {
-                            return Err(src
-                                .error_at(
-                                    spec.span(),
-                                    Some("sizes"),
-                                    "a size must be a positive number",
-                                )
-                                .into());
-                        }
-                        SizeSpec::Value(n) => (n.to_string(), *n),
-                        SizeSpec::Labeled { label, n } => (label.clone(), *n),
-                    };
-                    // Points are matched by size label: two sizes under one label would be
-                    // two different problems with the same identity.
-                    if let Some((_, first)) = sizes.iter().find(|(l, _)| *l == label) {
-                        return Err(src
-                            .error_at(
-                                spec.span(),
-                                Some("sizes"),
-                                format!(
-                                    "size `{label}` appears twice in this suite (n = {first} and n = {n}); points are identified by the size's label, so give each size its own"
-                                ),
-                            )
-                            .into());
-                    }
-                    sizes.push((label, n));
-                    size_spans.push(spec.span());
-                }
-            }
+        if let Some(plan) = context.resolve(registry, filters, &mut variant_filter_used)? {
+            suites.push(plan);
         }
-        if quick {
-            for (label, n) in &mut sizes {
-                *n = workload.quick_size(*n);
-                label.push_str("-quick");
-            }
-        }
-
-        // Variants.
-        let mut variants: Vec<VariantInfo> = match &suite.variants {
-            None => all_variants
-                .iter()
-                .filter(|v| v.is_available())
-                .cloned()
-                .collect(),
-            Some(names) => {
-                let mut out: Vec<VariantInfo> = Vec::new();
-                for name in names {
-                    let v = all_variants
-                        .iter()
-                        .find(|v| v.name == name.get_ref())
-                        .ok_or_else(|| {
-                            let why = workload
-                                .not_applicable()
-                                .into_iter()
-                                .find(|n| n.variant == name.get_ref())
-                                .map(|n| format!(" ({})", n.reason))
-                                .unwrap_or_default();
-                            src.error_at(
-                                name.span(),
-                                Some("variants"),
-                                format!(
-                                    "workload `{}` has no variant `{}`{why}; expected one of {}",
-                                    info.name,
-                                    name.get_ref(),
-                                    one_of(all_variants.iter().map(|v| v.name.to_string()))
-                                ),
-                            )
-                        })?;
-                    if !out.iter().any(|o| o.name == v.name) {
-                        out.push(v.clone());
-                    }
-                }
-                out
-            }
-        };
-        if !filters.variants.is_empty() {
-            variants.retain(|v| {
-                let pos = filters.variants.iter().position(|f| f == v.name);
-                if let Some(i) = pos {
-                    variant_filter_used[i] = true;
-                }
-                pos.is_some()
-            });
-        }
-        if variants.is_empty() {
-            continue;
-        }
-        variants.sort_by_key(|v| v.model != parbench_schema::results::ExecutionModel::Serial);
-
-        // Parameters: check each configured value, expand sweeps into a cartesian product. A
-        // command suite takes any parameter (each is a placeholder; the config checked their use).
-        for (key, value) in &suite.params {
-            if !is_command && !info.params.iter().any(|p| p.name == key) {
-                return Err(src
-                    .error_at(
-                        value.span(),
-                        Some(&format!("params.{key}")),
-                        if info.params.is_empty() {
-                            format!("workload `{}` takes no parameters", info.name)
-                        } else {
-                            format!(
-                                "workload `{}` has no parameter `{key}`; expected one of {}",
-                                info.name,
-                                one_of(info.params.iter().map(|p| p.name.to_string()))
-                            )
-                        },
-                    )
-                    .into());
-            }
-        }
-        // The number of problems, before expanding anything (a sweep of a few hundred values
-        // in each of three parameters would otherwise fill memory).
-        let problem_count = suite
-            .params
-            .iter()
-            .filter(|(k, _)| is_command || info.params.iter().any(|p| p.name == k.as_str()))
-            .fold(sizes.len(), |acc, (_, v)| {
-                acc.saturating_mul(v.get_ref().values().len())
-            });
-        if problem_count > MAX_POINTS {
-            let span = suite
-                .params
-                .values()
-                .map(|v| v.span())
-                .next()
-                .unwrap_or_else(|| suite.span.clone());
-            return Err(src
-                .error_at(
-                    span,
-                    Some("params"),
-                    format!(
-                        "sizes × parameter values expand to {problem_count} problems, more than the limit of {MAX_POINTS} points per plan; sweep fewer values"
-                    ),
-                )
-                .into());
-        }
-        let mut combos: Vec<BTreeMap<String, ParamValue>> = vec![BTreeMap::new()];
-        let free_params = suite
-            .params
-            .iter()
-            .filter(|_| is_command)
-            .map(|(k, v)| (k.clone(), v.get_ref().values()));
-        for (name, values) in free_params {
-            let name = &name;
-            combos = combos
-                .into_iter()
-                .flat_map(|c| {
-                    values.iter().map(move |v| {
-                        let mut c = c.clone();
-                        c.insert(name.clone(), v.clone());
-                        c
-                    })
-                })
-                .collect();
-        }
-        for spec in &info.params {
-            let Some(setting) = suite.params.get(spec.name) else {
-                continue;
-            };
-            let mut checked = Vec::new();
-            for v in setting.get_ref().values() {
-                checked.push(spec.check(&v).map_err(|m| {
-                    src.error_at(setting.span(), Some(&format!("params.{}", spec.name)), m)
-                })?);
-            }
-            combos = combos
-                .into_iter()
-                .flat_map(|c| {
-                    checked.iter().map(move |v| {
-                        let mut c = c.clone();
-                        c.insert(spec.name.to_string(), v.clone());
-                        c
-                    })
-                })
-                .collect();
-        }
-        let mut problems = Vec::new();
-        for ((label, n), span) in sizes.iter().zip(&size_spans) {
-            for configured in &combos {
-                let mut problem = Problem::new(label.clone(), *n, config.defaults.seed);
-                if is_command {
-                    problem.params = configured.clone();
-                }
-                for spec in &info.params {
-                    let v = configured
-                        .get(spec.name)
-                        .cloned()
-                        .unwrap_or_else(|| spec.default.clone());
-                    problem.params.insert(spec.name.to_string(), v);
-                }
-                check_problem(&*workload, &problem, memory)
-                    .map_err(|m| src.error_at(span.clone(), Some("sizes"), m))?;
-                problems.push(PlannedProblem {
-                    problem,
-                    configured: configured.clone(),
-                });
-            }
-        }
-
-        let mut plan = SuitePlan {
-            name: suite.name.get_ref().clone(),
-            workload,
-            info,
-            problems,
-            variants,
-            workers: suite.workers.clone(),
-            measure: if quick {
-                suite.measure.quick()
-            } else {
-                suite.measure.clone()
-            },
-            repeats: Vec::new(),
-            outside_shard: Vec::new(),
-        };
-        plan.index_repeats();
-        suites.push(plan);
     }
     if let Some(i) = variant_filter_used.iter().position(|used| !used) {
         return Err(PlanError::Filter(format!(
@@ -624,6 +354,412 @@ pub fn resolve(
         quick,
         shard: None,
     })
+}
+
+/// Refuses a `--suite` filter that names no suite of the config.
+fn check_suite_filters(config: &Config, filters: &Filters) -> Result<(), PlanError> {
+    for f in &filters.suites {
+        if !config.suites.iter().any(|s| s.name.get_ref() == f) {
+            return Err(PlanError::Filter(format!(
+                "--suite {f}: no suite of that name in {}; expected one of {}",
+                config.source.path,
+                one_of(config.suites.iter().map(|s| s.name.get_ref().clone()))
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A size of a suite: its label and `n`, with where it was written (the suite's workload for
+/// default sizes).
+struct PlannedSize {
+    label: String,
+    n: u64,
+    span: std::ops::Range<usize>,
+}
+
+/// What resolving one `[[suite]]` table reads: the config it sits in and the run's options.
+struct SuiteContext<'a> {
+    config: &'a Config,
+    suite: &'a SuiteConfig,
+    quick: bool,
+    memory: Option<parbench_harness::memory::MemoryLimit>,
+}
+
+impl SuiteContext<'_> {
+    fn src(&self) -> &ConfigSource {
+        &self.config.source
+    }
+
+    fn is_command(&self) -> bool {
+        self.suite.command.is_some()
+    }
+
+    /// The suite's plan; `None` where the `--variant` filters leave it no variant (each filter
+    /// that matches a variant here is marked in `variant_filter_used`).
+    fn resolve(
+        &self,
+        registry: &Registry,
+        filters: &Filters,
+        variant_filter_used: &mut [bool],
+    ) -> Result<Option<SuitePlan>, PlanError> {
+        let suite = self.suite;
+        let workload = self.workload(registry)?;
+        let info = workload.info();
+        let mut sizes = self.sizes(&info)?;
+        if self.quick {
+            for size in &mut sizes {
+                size.n = workload.quick_size(size.n);
+                size.label.push_str("-quick");
+            }
+        }
+        let mut variants = self.variants(&*workload, &info)?;
+        retain_filtered_variants(&mut variants, &filters.variants, variant_filter_used);
+        if variants.is_empty() {
+            return Ok(None);
+        }
+        variants.sort_by_key(|v| v.model != parbench_schema::results::ExecutionModel::Serial);
+        self.check_param_names(&info)?;
+        self.check_problem_count(&info, sizes.len())?;
+        let combos = self.param_combos(&info)?;
+        let problems = self.problems(&*workload, &info, &sizes, &combos)?;
+        let mut plan = SuitePlan {
+            name: suite.name.get_ref().clone(),
+            workload,
+            info,
+            problems,
+            variants,
+            workers: suite.workers.clone(),
+            measure: if self.quick {
+                suite.measure.quick()
+            } else {
+                suite.measure.clone()
+            },
+            repeats: Vec::new(),
+            outside_shard: Vec::new(),
+        };
+        plan.index_repeats();
+        Ok(Some(plan))
+    }
+
+    /// A command suite's workload is made from its config; others come from the registry.
+    fn workload(&self, registry: &Registry) -> Result<Arc<dyn Workload>, PlanError> {
+        let suite = self.suite;
+        Ok(match &suite.command {
+            Some(command) => Arc::new(crate::workloads::command::CommandWorkload::new(
+                suite.name.get_ref().clone(),
+                command.clone(),
+                suite.measure.timeout.0,
+            )),
+            None => registry.get(suite.workload.get_ref()).ok_or_else(|| {
+                self.src().error_at(
+                    suite.workload.span(),
+                    Some("workload"),
+                    format!(
+                        "unknown workload `{}`; expected one of {} (or run an external program with `command = [...]`)",
+                        suite.workload.get_ref(),
+                        one_of(registry.names().into_iter().map(String::from))
+                    ),
+                )
+            })?,
+        })
+    }
+
+    /// The sizes the suite lists (or the workload's defaults), each checked by name.
+    fn sizes(&self, info: &WorkloadInfo) -> Result<Vec<PlannedSize>, PlanError> {
+        let suite = self.suite;
+        let mut sizes: Vec<PlannedSize> = Vec::new();
+        match &suite.sizes {
+            // A command suite without sizes runs one problem (its command uses no {size}).
+            None if self.is_command() => {
+                sizes.push(PlannedSize {
+                    label: "default".to_string(),
+                    n: 0,
+                    span: suite.span.clone(),
+                });
+            }
+            None => {
+                for label in &info.default_sizes {
+                    let s = info.size(label).expect("default sizes are declared");
+                    sizes.push(PlannedSize {
+                        label: s.label.to_string(),
+                        n: s.n,
+                        span: suite.workload.span(),
+                    });
+                }
+            }
+            Some(list) => {
+                for spec in list {
+                    let (label, n) = self.size(info, spec)?;
+                    // Points are matched by size label: two sizes under one label would be
+                    // two different problems with the same identity.
+                    if let Some(first) = sizes.iter().find(|s| s.label == label) {
+                        return Err(self
+                            .src()
+                            .error_at(
+                                spec.span(),
+                                Some("sizes"),
+                                format!(
+                                    "size `{label}` appears twice in this suite (n = {} and n = {n}); points are identified by the size's label, so give each size its own",
+                                    first.n
+                                ),
+                            )
+                            .into());
+                    }
+                    sizes.push(PlannedSize {
+                        label,
+                        n,
+                        span: spec.span(),
+                    });
+                }
+            }
+        }
+        Ok(sizes)
+    }
+
+    /// One size written in the config: its label and `n`.
+    fn size(
+        &self,
+        info: &WorkloadInfo,
+        spec: &toml::Spanned<SizeSpec>,
+    ) -> Result<(String, u64), PlanError> {
+        Ok(match spec.get_ref() {
+            SizeSpec::Named(label) => {
+                let s = info.size(label).ok_or_else(|| {
+                    self.src().error_at(
+                        spec.span(),
+                        Some("sizes"),
+                        format!(
+                            "workload `{}` has no size `{label}`; expected one of {} or a positive number of {}",
+                            info.name,
+                            one_of(info.sizes.iter().map(|s| s.label.to_string())),
+                            info.size_meaning
+                        ),
+                    )
+                })?;
+                (s.label.to_string(), s.n)
+            }
+            SizeSpec::Value(0) | SizeSpec::Labeled { n: 0, .. } => {
+                return Err(self
+                    .src()
+                    .error_at(
+                        spec.span(),
+                        Some("sizes"),
+                        "a size must be a positive number",
+                    )
+                    .into());
+            }
+            SizeSpec::Value(n) => (n.to_string(), *n),
+            SizeSpec::Labeled { label, n } => (label.clone(), *n),
+        })
+    }
+
+    /// The variants the suite lists (or every available one), each checked by name.
+    fn variants(
+        &self,
+        workload: &dyn Workload,
+        info: &WorkloadInfo,
+    ) -> Result<Vec<VariantInfo>, PlanError> {
+        let all_variants = workload.variants();
+        let Some(names) = &self.suite.variants else {
+            return Ok(all_variants
+                .iter()
+                .filter(|v| v.is_available())
+                .cloned()
+                .collect());
+        };
+        let mut out: Vec<VariantInfo> = Vec::new();
+        for name in names {
+            let v = all_variants
+                .iter()
+                .find(|v| v.name == name.get_ref())
+                .ok_or_else(|| {
+                    let why = workload
+                        .not_applicable()
+                        .into_iter()
+                        .find(|n| n.variant == name.get_ref())
+                        .map(|n| format!(" ({})", n.reason))
+                        .unwrap_or_default();
+                    self.src().error_at(
+                        name.span(),
+                        Some("variants"),
+                        format!(
+                            "workload `{}` has no variant `{}`{why}; expected one of {}",
+                            info.name,
+                            name.get_ref(),
+                            one_of(all_variants.iter().map(|v| v.name.to_string()))
+                        ),
+                    )
+                })?;
+            if !out.iter().any(|o| o.name == v.name) {
+                out.push(v.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Refuses a parameter the workload does not take. A command suite takes any parameter
+    /// (each is a placeholder; the config checked their use).
+    fn check_param_names(&self, info: &WorkloadInfo) -> Result<(), PlanError> {
+        for (key, value) in &self.suite.params {
+            if !self.is_command() && !info.params.iter().any(|p| p.name == key) {
+                return Err(self
+                    .src()
+                    .error_at(
+                        value.span(),
+                        Some(&format!("params.{key}")),
+                        if info.params.is_empty() {
+                            format!("workload `{}` takes no parameters", info.name)
+                        } else {
+                            format!(
+                                "workload `{}` has no parameter `{key}`; expected one of {}",
+                                info.name,
+                                one_of(info.params.iter().map(|p| p.name.to_string()))
+                            )
+                        },
+                    )
+                    .into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a suite whose sizes × parameter values exceed [`MAX_POINTS`], counted before
+    /// expanding anything (a sweep of a few hundred values in each of three parameters would
+    /// otherwise fill memory).
+    fn check_problem_count(&self, info: &WorkloadInfo, sizes: usize) -> Result<(), PlanError> {
+        let suite = self.suite;
+        let is_command = self.is_command();
+        let problem_count = suite
+            .params
+            .iter()
+            .filter(|(k, _)| is_command || info.params.iter().any(|p| p.name == k.as_str()))
+            .fold(sizes, |acc, (_, v)| {
+                acc.saturating_mul(v.get_ref().values().len())
+            });
+        if problem_count > MAX_POINTS {
+            let span = suite
+                .params
+                .values()
+                .map(|v| v.span())
+                .next()
+                .unwrap_or_else(|| suite.span.clone());
+            return Err(self
+                .src()
+                .error_at(
+                    span,
+                    Some("params"),
+                    format!(
+                        "sizes × parameter values expand to {problem_count} problems, more than the limit of {MAX_POINTS} points per plan; sweep fewer values"
+                    ),
+                )
+                .into());
+        }
+        Ok(())
+    }
+
+    /// The configured parameter values, each checked, expanded into their cartesian product.
+    fn param_combos(
+        &self,
+        info: &WorkloadInfo,
+    ) -> Result<Vec<BTreeMap<String, ParamValue>>, PlanError> {
+        let suite = self.suite;
+        let mut combos: Vec<BTreeMap<String, ParamValue>> = vec![BTreeMap::new()];
+        let free_params = suite
+            .params
+            .iter()
+            .filter(|_| self.is_command())
+            .map(|(k, v)| (k.clone(), v.get_ref().values()));
+        for (name, values) in free_params {
+            combos = cartesian(combos, &name, &values);
+        }
+        for spec in &info.params {
+            let Some(setting) = suite.params.get(spec.name) else {
+                continue;
+            };
+            let mut checked = Vec::new();
+            for v in setting.get_ref().values() {
+                checked.push(spec.check(&v).map_err(|m| {
+                    self.src()
+                        .error_at(setting.span(), Some(&format!("params.{}", spec.name)), m)
+                })?);
+            }
+            combos = cartesian(combos, spec.name, &checked);
+        }
+        Ok(combos)
+    }
+
+    /// Every size with every parameter combination, defaults filled in, each checked against
+    /// the workload and this machine's memory.
+    fn problems(
+        &self,
+        workload: &dyn Workload,
+        info: &WorkloadInfo,
+        sizes: &[PlannedSize],
+        combos: &[BTreeMap<String, ParamValue>],
+    ) -> Result<Vec<PlannedProblem>, PlanError> {
+        let mut problems = Vec::new();
+        for size in sizes {
+            for configured in combos {
+                let mut problem =
+                    Problem::new(size.label.clone(), size.n, self.config.defaults.seed);
+                if self.is_command() {
+                    problem.params = configured.clone();
+                }
+                for spec in &info.params {
+                    let v = configured
+                        .get(spec.name)
+                        .cloned()
+                        .unwrap_or_else(|| spec.default.clone());
+                    problem.params.insert(spec.name.to_string(), v);
+                }
+                check_problem(workload, &problem, self.memory)
+                    .map_err(|m| self.src().error_at(size.span.clone(), Some("sizes"), m))?;
+                problems.push(PlannedProblem {
+                    problem,
+                    configured: configured.clone(),
+                });
+            }
+        }
+        Ok(problems)
+    }
+}
+
+/// Keeps the variants a `--variant` filter names (all where there is none), marking each filter
+/// that matched one.
+fn retain_filtered_variants(
+    variants: &mut Vec<VariantInfo>,
+    filters: &[String],
+    filter_used: &mut [bool],
+) {
+    if filters.is_empty() {
+        return;
+    }
+    variants.retain(|v| {
+        let pos = filters.iter().position(|f| f == v.name);
+        if let Some(i) = pos {
+            filter_used[i] = true;
+        }
+        pos.is_some()
+    });
+}
+
+/// Each combination in `combos` once per value of parameter `name`.
+fn cartesian(
+    combos: Vec<BTreeMap<String, ParamValue>>,
+    name: &str,
+    values: &[ParamValue],
+) -> Vec<BTreeMap<String, ParamValue>> {
+    combos
+        .into_iter()
+        .flat_map(|c| {
+            values.iter().map(move |v| {
+                let mut c = c.clone();
+                c.insert(name.to_string(), v.clone());
+                c
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

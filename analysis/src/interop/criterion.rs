@@ -154,38 +154,8 @@ fn import_benchmark(new_dir: &Path, seed: u64) -> Result<Point, ImportError> {
         .and_then(|v| v.trim().parse::<u64>().ok())
         .unwrap_or(0);
     let median_secs = summary.median / 1e9;
-    let throughput = bench.throughput.as_ref().and_then(|t| {
-        let (count, unit) = match t {
-            CriterionThroughput::Bytes(b) | CriterionThroughput::BytesDecimal(b) => (*b, "B"),
-            CriterionThroughput::Elements(e) => (*e, "elements"),
-            CriterionThroughput::ElementsAndBytes { elements, .. } => (*elements, "elements"),
-        };
-        (median_secs > 0.0).then(|| Throughput {
-            value: count as f64 / median_secs,
-            unit: format!("{unit}/s"),
-        })
-    });
-    let ns = |v: f64| Metric {
-        value: v,
-        unit: "ns".into(),
-    };
-    let mut metrics = BTreeMap::new();
-    metrics.insert(
-        "criterion_median".into(),
-        ns(estimates.median.point_estimate),
-    );
-    metrics.insert(
-        "criterion_median_ci_low".into(),
-        ns(estimates.median.confidence_interval.lower_bound),
-    );
-    metrics.insert(
-        "criterion_median_ci_high".into(),
-        ns(estimates.median.confidence_interval.upper_bound),
-    );
-    metrics.insert("criterion_mean".into(), ns(estimates.mean.point_estimate));
-    if let Some(slope) = &estimates.slope {
-        metrics.insert("criterion_slope".into(), ns(slope.point_estimate));
-    }
+    let throughput = throughput_of(&bench, median_secs);
+    let metrics = criterion_metrics(&estimates);
     let mean_iters = sample.iters.iter().sum::<f64>() / sample.iters.len() as f64;
     Ok(Point {
         suite: bench.group_id.clone(),
@@ -227,6 +197,47 @@ fn import_benchmark(new_dir: &Path, seed: u64) -> Result<Point, ImportError> {
         operations: None,
         stderr: None,
     })
+}
+
+/// The benchmark's throughput at its median time, where criterion was given one.
+fn throughput_of(bench: &BenchmarkJson, median_secs: f64) -> Option<Throughput> {
+    bench.throughput.as_ref().and_then(|t| {
+        let (count, unit) = match t {
+            CriterionThroughput::Bytes(b) | CriterionThroughput::BytesDecimal(b) => (*b, "B"),
+            CriterionThroughput::Elements(e) => (*e, "elements"),
+            CriterionThroughput::ElementsAndBytes { elements, .. } => (*elements, "elements"),
+        };
+        (median_secs > 0.0).then(|| Throughput {
+            value: count as f64 / median_secs,
+            unit: format!("{unit}/s"),
+        })
+    })
+}
+
+/// Criterion's own estimates (median with its interval, mean, slope), kept as metrics in ns.
+fn criterion_metrics(estimates: &EstimatesJson) -> BTreeMap<String, Metric> {
+    let ns = |v: f64| Metric {
+        value: v,
+        unit: "ns".into(),
+    };
+    let mut metrics = BTreeMap::new();
+    metrics.insert(
+        "criterion_median".into(),
+        ns(estimates.median.point_estimate),
+    );
+    metrics.insert(
+        "criterion_median_ci_low".into(),
+        ns(estimates.median.confidence_interval.lower_bound),
+    );
+    metrics.insert(
+        "criterion_median_ci_high".into(),
+        ns(estimates.median.confidence_interval.upper_bound),
+    );
+    metrics.insert("criterion_mean".into(), ns(estimates.mean.point_estimate));
+    if let Some(slope) = &estimates.slope {
+        metrics.insert("criterion_slope".into(), ns(slope.point_estimate));
+    }
+    metrics
 }
 
 /// Imports every criterion benchmark under `dir` (usually `target/criterion`). `machine` is

@@ -259,6 +259,69 @@ pub(super) struct SuiteContext<'a> {
     pub(super) params: &'a BTreeMap<String, Spanned<ParamSetting>>,
 }
 
+/// Refuses sweeps (workers, sizes, parameters) the command never sees: they would time the
+/// same thing several times. `command` is where the command was written.
+fn check_sweeps_used(
+    src: &ConfigSource,
+    suite: &SuiteContext<'_>,
+    suite_config: &CommandSuite,
+    command: &Spanned<RawCommand>,
+) -> Result<(), ConfigError> {
+    if suite.workers.len() > 1 && !suite_config.uses("workers") {
+        return Err(src.error_at(
+            suite.workers_span.clone(),
+            Some("workers"),
+            format!(
+                "the suite sweeps workers {:?} but neither its command nor its env uses {{workers}}: pass it on, e.g. env = {{ OMP_NUM_THREADS = \"{{workers}}\", RAYON_NUM_THREADS = \"{{workers}}\" }}, or set workers = [1]",
+                suite.workers
+            ),
+        ));
+    }
+    let uses_size = suite_config.uses("size") || suite_config.uses("label");
+    match suite.sizes {
+        Some(sizes) => {
+            for size in sizes.get_ref() {
+                if let SizeSpec::Named(label) = size.get_ref() {
+                    return Err(src.error_at(
+                        size.span(),
+                        Some("sizes"),
+                        format!(
+                            "command suites have no named sizes (`{label}`): give a number, substituted for {{size}}, or {{ label = \"{label}\", n = 1000 }}"
+                        ),
+                    ));
+                }
+            }
+            if sizes.get_ref().len() > 1 && !uses_size {
+                return Err(src.error_at(
+                    sizes.span(),
+                    Some("sizes"),
+                    "the suite sweeps sizes but its command uses neither {size} nor {label}",
+                ));
+            }
+        }
+        None if uses_size => {
+            return Err(src.error_at(
+                command.span(),
+                Some("command"),
+                "the command uses {size} or {label} but the suite has no `sizes`: add e.g. sizes = [1000, 4000]",
+            ));
+        }
+        None => {}
+    }
+    for (key, value) in suite.params {
+        if !suite_config.uses(key) {
+            return Err(src.error_at(
+                value.span(),
+                Some(&format!("params.{key}")),
+                format!(
+                    "parameter `{key}` is not used: no command, environment value or setup uses {{{key}}}"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn list(names: &[&str]) -> String {
     names
         .iter()
@@ -297,19 +360,7 @@ impl RawCommandKeys {
             ));
         }
         let shell = self.shell.as_ref().is_some_and(|s| *s.get_ref());
-        let mut names: Vec<&str> = PLACEHOLDERS.to_vec();
-        for (key, value) in suite.params {
-            if PLACEHOLDERS.contains(&key.as_str()) {
-                return Err(src.error_at(
-                    value.span(),
-                    Some(&format!("params.{key}")),
-                    format!(
-                        "a parameter named `{key}` would hide the placeholder {{{key}}}: give it another name"
-                    ),
-                ));
-            }
-            names.push(key);
-        }
+        let names = Self::placeholder_names(src, suite)?;
         let spec = |key: &str, raw: &Spanned<RawCommand>| parse_spec(src, key, raw, shell, &names);
         let command_spec = spec("command", command)?;
         let setup = self.setup.as_ref().map(|c| spec("setup", c)).transpose()?;
@@ -323,6 +374,61 @@ impl RawCommandKeys {
             .as_ref()
             .map(|c| spec("cleanup", c))
             .transpose()?;
+        let env = self.parse_env(src, &names)?;
+        let verify = self.parse_verify(src)?;
+        let working_dir = self.working_dir(src);
+        let suite_config = CommandSuite {
+            command: command_spec,
+            shell,
+            env,
+            setup,
+            prepare,
+            cleanup,
+            expected_exit_code: self
+                .expected_exit_code
+                .as_ref()
+                .map_or(0, |c| c.get_ref().0),
+            setup_timeout: self
+                .setup_timeout
+                .as_ref()
+                .map_or(DEFAULT_SETUP_TIMEOUT, |t| t.get_ref().0.0),
+            working_dir,
+            verify,
+            param_names: suite.params.keys().cloned().collect(),
+        };
+
+        check_sweeps_used(src, suite, &suite_config, command)?;
+        Ok(Some(suite_config))
+    }
+
+    /// The placeholders a command may use: the built-in ones and the suite's parameters (which
+    /// must not hide a built-in one).
+    fn placeholder_names<'a>(
+        src: &ConfigSource,
+        suite: &SuiteContext<'a>,
+    ) -> Result<Vec<&'a str>, ConfigError> {
+        let mut names: Vec<&str> = PLACEHOLDERS.to_vec();
+        for (key, value) in suite.params {
+            if PLACEHOLDERS.contains(&key.as_str()) {
+                return Err(src.error_at(
+                    value.span(),
+                    Some(&format!("params.{key}")),
+                    format!(
+                        "a parameter named `{key}` would hide the placeholder {{{key}}}: give it another name"
+                    ),
+                ));
+            }
+            names.push(key);
+        }
+        Ok(names)
+    }
+
+    /// The `env` table: each name checked, each value a template over `names`.
+    fn parse_env(
+        &self,
+        src: &ConfigSource,
+        names: &[&str],
+    ) -> Result<Vec<(String, Template)>, ConfigError> {
         let mut env = Vec::new();
         if let Some(vars) = &self.env {
             for (key, value) in vars.get_ref() {
@@ -335,11 +441,16 @@ impl RawCommandKeys {
                 }
                 env.push((
                     key.clone(),
-                    parse_template(src, &format!("env.{key}"), value, &names)?,
+                    parse_template(src, &format!("env.{key}"), value, names)?,
                 ));
             }
         }
-        let verify = match &self.verify {
+        Ok(env)
+    }
+
+    /// The `verify` table's checks (none where there is no table; at least one where there is).
+    fn parse_verify(&self, src: &ConfigSource) -> Result<CommandVerify, ConfigError> {
+        Ok(match &self.verify {
             None => CommandVerify::default(),
             Some(v) => {
                 let raw = v.get_ref();
@@ -370,89 +481,19 @@ impl RawCommandKeys {
                 }
                 verify
             }
-        };
-        let working_dir = self.working_dir.as_ref().map(|d| {
+        })
+    }
+
+    /// `working-dir`, relative to the config file's directory where it is relative.
+    fn working_dir(&self, src: &ConfigSource) -> Option<PathBuf> {
+        self.working_dir.as_ref().map(|d| {
             let dir = PathBuf::from(d.get_ref());
             match Path::new(&src.path).parent() {
                 // A config file's relative paths are relative to its directory.
                 Some(base) if dir.is_relative() && Path::new(&src.path).is_file() => base.join(dir),
                 _ => dir,
             }
-        });
-        let suite_config = CommandSuite {
-            command: command_spec,
-            shell,
-            env,
-            setup,
-            prepare,
-            cleanup,
-            expected_exit_code: self
-                .expected_exit_code
-                .as_ref()
-                .map_or(0, |c| c.get_ref().0),
-            setup_timeout: self
-                .setup_timeout
-                .as_ref()
-                .map_or(DEFAULT_SETUP_TIMEOUT, |t| t.get_ref().0.0),
-            working_dir,
-            verify,
-            param_names: suite.params.keys().cloned().collect(),
-        };
-
-        // Sweeps the command never sees would time the same thing several times.
-        if suite.workers.len() > 1 && !suite_config.uses("workers") {
-            return Err(src.error_at(
-                suite.workers_span.clone(),
-                Some("workers"),
-                format!(
-                    "the suite sweeps workers {:?} but neither its command nor its env uses {{workers}}: pass it on, e.g. env = {{ OMP_NUM_THREADS = \"{{workers}}\", RAYON_NUM_THREADS = \"{{workers}}\" }}, or set workers = [1]",
-                    suite.workers
-                ),
-            ));
-        }
-        let uses_size = suite_config.uses("size") || suite_config.uses("label");
-        match suite.sizes {
-            Some(sizes) => {
-                for size in sizes.get_ref() {
-                    if let SizeSpec::Named(label) = size.get_ref() {
-                        return Err(src.error_at(
-                            size.span(),
-                            Some("sizes"),
-                            format!(
-                                "command suites have no named sizes (`{label}`): give a number, substituted for {{size}}, or {{ label = \"{label}\", n = 1000 }}"
-                            ),
-                        ));
-                    }
-                }
-                if sizes.get_ref().len() > 1 && !uses_size {
-                    return Err(src.error_at(
-                        sizes.span(),
-                        Some("sizes"),
-                        "the suite sweeps sizes but its command uses neither {size} nor {label}",
-                    ));
-                }
-            }
-            None if uses_size => {
-                return Err(src.error_at(
-                    command.span(),
-                    Some("command"),
-                    "the command uses {size} or {label} but the suite has no `sizes`: add e.g. sizes = [1000, 4000]",
-                ));
-            }
-            None => {}
-        }
-        for (key, value) in suite.params {
-            if !suite_config.uses(key) {
-                return Err(src.error_at(
-                    value.span(),
-                    Some(&format!("params.{key}")),
-                    format!(
-                        "parameter `{key}` is not used: no command, environment value or setup uses {{{key}}}"
-                    ),
-                ));
-            }
-        }
-        Ok(Some(suite_config))
+        })
     }
 
     /// A workload suite must not carry command keys.

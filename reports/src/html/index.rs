@@ -21,9 +21,37 @@ pub(super) fn render(
     sections: &[Box<dyn Section>],
 ) -> Result<String, ReportError> {
     let r = view.results;
-    let m = &r.machine;
     let mut out = page_head(&format!("parbench report {}", r.run_id));
     nav(&mut out, view, None);
+    intro(&mut out, view);
+
+    super::summary_note(&mut out, view);
+    let body_start = out.len();
+    status_section(&mut out, view);
+
+    heatmap(&mut out, view)?;
+    flags_section(&mut out, view);
+    suites_table(&mut out, view);
+    for s in sections {
+        s.overview(view, &mut out)?;
+    }
+    how_measured(&mut out, view);
+    how_to_read(&mut out, view);
+    machine(&mut out, view);
+    calibration(&mut out, view);
+    config(&mut out, view);
+    files_section(&mut out);
+    let body = out.split_off(body_start);
+    contents_nav(&mut out, &body);
+    out.push_str(&super::with_top_links(&body));
+    page_foot(&mut out, r);
+    Ok(out)
+}
+
+/// The title line and what was measured: workloads, suites, variants and points.
+fn intro(out: &mut String, view: &ReportView<'_>) {
+    let r = view.results;
+    let m = &r.machine;
     // What this is.
     let workloads: Vec<&str> = {
         let mut w: Vec<&str> = Vec::new();
@@ -56,17 +84,19 @@ pub(super) fn render(
             " is one suite, size, parameter set, variant and worker count; every point's answer was checked against the serial answer before and after timing, and only verified points get a speedup."
         } "\n"
     }
-    .render_to(&mut out);
+    .render_to(out);
+}
 
-    super::summary_note(&mut out, view);
-    let body_start = out.len();
+/// Status counts, the headline and the points that need attention, grouped by reason.
+fn status_section(out: &mut String, view: &ReportView<'_>) {
+    let r = view.results;
     // Status.
     html! {
         h2 #status { "Status" } "\n"
         p.badges { @for s in STATUSES { span { (status_badge(s)) ": " (r.count(s)) } } } "\n"
     }
-    .render_to(&mut out);
-    headline(&mut out, view);
+    .render_to(out);
+    headline(out, view);
     let groups = status_groups(&r.points);
     html! {
         @if groups.is_empty() {
@@ -99,19 +129,11 @@ pub(super) fn render(
             } "\n"
         }
     }
-    .render_to(&mut out);
+    .render_to(out);
+}
 
-    heatmap(&mut out, view)?;
-    flags_section(&mut out, view);
-    suites_table(&mut out, view);
-    for s in sections {
-        s.overview(view, &mut out)?;
-    }
-    how_measured(&mut out, view);
-    how_to_read(&mut out, view);
-    machine(&mut out, view);
-    calibration(&mut out, view);
-    config(&mut out, view);
+/// Links to the other files of the report.
+fn files_section(out: &mut String) {
     html! {
         h2 #files { "Files" } "\n"
         ul {
@@ -122,21 +144,21 @@ pub(super) fn render(
             li { a href="summary.md" { "summary.md" } ": a Markdown digest for a pull request or CI job summary" } "\n"
         } "\n"
     }
-    .render_to(&mut out);
-    let body = out.split_off(body_start);
+    .render_to(out);
+}
+
+/// The table of contents: a link to each heading of `body`.
+fn contents_nav(out: &mut String, body: &str) {
     html! {
         nav.toc aria-label="contents" {
             strong { "Contents:" } " "
-            @for (i, (id, text)) in super::headings(&body).iter().enumerate() {
+            @for (i, (id, text)) in super::headings(body).iter().enumerate() {
                 @if i > 0 { " · " }
                 a href={ "#" (id) } { (text) }
             }
         } "\n"
     }
-    .render_to(&mut out);
-    out.push_str(&super::with_top_links(&body));
-    page_foot(&mut out, r);
-    Ok(out)
+    .render_to(out);
 }
 
 /// How the points were measured: in repetitions spread over the run (schema 2), or in one block
@@ -337,87 +359,7 @@ fn heatmap(out: &mut String, view: &ReportView<'_>) -> Result<(), ReportError> {
         .map(|s| {
             columns
                 .iter()
-                .map(|v| {
-                    let of_variant: Vec<&Point> = s
-                        .points
-                        .iter()
-                        .copied()
-                        .filter(|p| p.variant == *v)
-                        .collect();
-                    if of_variant.is_empty() {
-                        return HeatCell::default();
-                    }
-                    if of_variant.iter().all(|p| p.model == ExecutionModel::Opencl)
-                        && let Some(cell) = device_cell(view, s, v)
-                    {
-                        top = top.max(cell.value.unwrap_or(1.0));
-                        return cell;
-                    }
-                    match best_speedup(of_variant.iter().copied()) {
-                        Some(best) => {
-                            let b = best.point;
-                            let speedup = best.speedup();
-                            top = top.max(speedup);
-                            HeatCell {
-                                value: Some(speedup),
-                                text: format!(
-                                    "{}\n{} worker{}",
-                                    format::ratio(speedup),
-                                    b.workers,
-                                    plural(b.workers as usize)
-                                ),
-                                href: Some(format!("{}#{}", s.file, problem_anchor(view, b))),
-                                tooltip: format!(
-                                    "{} · {}: {} at {} worker{}, {}{}",
-                                    s.name,
-                                    v,
-                                    speedup_with_ci(b),
-                                    b.workers,
-                                    plural(b.workers as usize),
-                                    view.size_label(b),
-                                    {
-                                        let p = b.params_label();
-                                        if p.is_empty() { p } else { format!(", {p}") }
-                                    }
-                                ),
-                            }
-                        }
-                        None => {
-                            // No trustworthy speedup: say why (the most common status, or why
-                            // its verified points may not be shown).
-                            let counts = status_counts(of_variant.iter().copied());
-                            let (status, _) = counts
-                                .iter()
-                                .copied()
-                                .max_by_key(|(_, c)| *c)
-                                .unwrap_or((Status::Skipped, 0));
-                            let why = of_variant
-                                .iter()
-                                .filter(|p| p.status == Status::Ok && p.derived.speedup.is_some())
-                                .filter_map(|p| not_headline_because(p))
-                                .next();
-                            HeatCell {
-                                value: None,
-                                text: match (status, why) {
-                                    (Status::ExpectedIncorrect, _) => "by design".into(),
-                                    (Status::Ok, Some("flagged by a self-check")) => {
-                                        "flagged".into()
-                                    }
-                                    (Status::Ok, Some("too few samples")) => "few samples".into(),
-                                    (Status::Ok, Some("oversubscribed")) => "oversubscribed".into(),
-                                    (Status::Ok, _) => "no baseline".into(),
-                                    (s, _) => s.to_string(),
-                                },
-                                href: Some(s.file.clone()),
-                                tooltip: format!(
-                                    "{} · {v}: no trustworthy verified speedup{}",
-                                    s.name,
-                                    why.map_or(String::new(), |w| format!(" ({w})"))
-                                ),
-                            }
-                        }
-                    }
-                })
+                .map(|v| heat_cell(view, s, v, &mut top))
                 .collect()
         })
         .collect();
@@ -452,6 +394,95 @@ fn heatmap(out: &mut String, view: &ReportView<'_>) -> Result<(), ReportError> {
         ),
     );
     Ok(())
+}
+
+/// The heatmap's cell of suite `s` and variant `v`: its best verified speedup, or why it has
+/// none; raises `top` to the highest value shown.
+fn heat_cell(
+    view: &ReportView<'_>,
+    s: &crate::view::SuiteView<'_>,
+    v: &str,
+    top: &mut f64,
+) -> HeatCell {
+    let of_variant: Vec<&Point> = s
+        .points
+        .iter()
+        .copied()
+        .filter(|p| p.variant == *v)
+        .collect();
+    if of_variant.is_empty() {
+        return HeatCell::default();
+    }
+    if of_variant.iter().all(|p| p.model == ExecutionModel::Opencl)
+        && let Some(cell) = device_cell(view, s, v)
+    {
+        *top = top.max(cell.value.unwrap_or(1.0));
+        return cell;
+    }
+    match best_speedup(of_variant.iter().copied()) {
+        Some(best) => {
+            let b = best.point;
+            let speedup = best.speedup();
+            *top = top.max(speedup);
+            HeatCell {
+                value: Some(speedup),
+                text: format!(
+                    "{}\n{} worker{}",
+                    format::ratio(speedup),
+                    b.workers,
+                    plural(b.workers as usize)
+                ),
+                href: Some(format!("{}#{}", s.file, problem_anchor(view, b))),
+                tooltip: format!(
+                    "{} · {}: {} at {} worker{}, {}{}",
+                    s.name,
+                    v,
+                    speedup_with_ci(b),
+                    b.workers,
+                    plural(b.workers as usize),
+                    view.size_label(b),
+                    {
+                        let p = b.params_label();
+                        if p.is_empty() { p } else { format!(", {p}") }
+                    }
+                ),
+            }
+        }
+        None => no_speedup_cell(s, v, &of_variant),
+    }
+}
+
+/// A cell without a trustworthy speedup: says why (the most common status, or why its
+/// verified points may not be shown).
+fn no_speedup_cell(s: &crate::view::SuiteView<'_>, v: &str, of_variant: &[&Point]) -> HeatCell {
+    let counts = status_counts(of_variant.iter().copied());
+    let (status, _) = counts
+        .iter()
+        .copied()
+        .max_by_key(|(_, c)| *c)
+        .unwrap_or((Status::Skipped, 0));
+    let why = of_variant
+        .iter()
+        .filter(|p| p.status == Status::Ok && p.derived.speedup.is_some())
+        .filter_map(|p| not_headline_because(p))
+        .next();
+    HeatCell {
+        value: None,
+        text: match (status, why) {
+            (Status::ExpectedIncorrect, _) => "by design".into(),
+            (Status::Ok, Some("flagged by a self-check")) => "flagged".into(),
+            (Status::Ok, Some("too few samples")) => "few samples".into(),
+            (Status::Ok, Some("oversubscribed")) => "oversubscribed".into(),
+            (Status::Ok, _) => "no baseline".into(),
+            (s, _) => s.to_string(),
+        },
+        href: Some(s.file.clone()),
+        tooltip: format!(
+            "{} · {v}: no trustworthy verified speedup{}",
+            s.name,
+            why.map_or(String::new(), |w| format!(" ({w})"))
+        ),
+    }
 }
 
 /// The OpenCL cell of the heatmap: the device against the fastest trustworthy CPU point of the
@@ -637,8 +668,15 @@ fn how_measured(out: &mut String, view: &ReportView<'_>) {
 
 /// The definitions of "How this was measured".
 fn how_measured_items(out: &mut String, view: &ReportView<'_>) {
-    let r = view.results;
-    // Baseline and its absolute time.
+    baseline_item(out, view);
+    samples_items(out, view);
+    varied_item(out, view);
+    bounds_item(out, view);
+    left_out_item(out, view);
+}
+
+/// "Baseline": what speedups divide, with each suite's absolute baseline times.
+fn baseline_item(out: &mut String, view: &ReportView<'_>) {
     let mut baselines: Vec<Markup> = Vec::new();
     for s in &view.suites {
         let times: Vec<String> = s
@@ -672,7 +710,11 @@ fn how_measured_items(out: &mut String, view: &ReportView<'_>) {
         } "\n"
     }
     .render_to(out);
-    // Samples and repetitions.
+}
+
+/// "Samples" (repetitions and samples per point) and "Intervals".
+fn samples_items(out: &mut String, view: &ReportView<'_>) {
+    let r = view.results;
     let mut ns: Vec<usize> = r
         .points
         .iter()
@@ -695,7 +737,11 @@ fn how_measured_items(out: &mut String, view: &ReportView<'_>) {
         .render_to(out);
     }
     html! { dt { "Intervals" } dd { (intervals_sentence(r)) } "\n" }.render_to(out);
-    // What varied.
+}
+
+/// "What varied": variants, worker counts, problems and parameters.
+fn varied_item(out: &mut String, view: &ReportView<'_>) {
+    let r = view.results;
     let mut workers: Vec<u32> = r.points.iter().map(|p| p.workers).collect();
     workers.sort_unstable();
     workers.dedup();
@@ -721,7 +767,11 @@ fn how_measured_items(out: &mut String, view: &ReportView<'_>) {
         } "\n"
     }
     .render_to(out);
-    // Bounds.
+}
+
+/// "Bounds": what the machine's calibration gives each point, where the run had one.
+fn bounds_item(out: &mut String, view: &ReportView<'_>) {
+    let r = view.results;
     let bounded: Vec<(&Point, crate::view::PointBound)> = r
         .points
         .iter()
@@ -764,7 +814,11 @@ fn how_measured_items(out: &mut String, view: &ReportView<'_>) {
         }
         .render_to(out),
     }
-    // Left out.
+}
+
+/// "Left out, and why": points without a speedup or kept out of headlines.
+fn left_out_item(out: &mut String, view: &ReportView<'_>) {
+    let r = view.results;
     let over = r.points.iter().filter(|p| p.oversubscribed).count();
     let flagged = r
         .points

@@ -182,6 +182,13 @@ fn params_suffix(c: &Crossover) -> Markup {
 
 /// The stacked bars and the table of every measured OpenCL point of the suite.
 fn costs(page: &Page<'_>, ok: &[&Point], out: &mut String) -> Result<(), ReportError> {
+    cost_charts(ok, out)?;
+    costs_table(page, ok, out);
+    Ok(())
+}
+
+/// The stacked bars of one call's phases: with the program's build, then in steady state.
+fn cost_charts(ok: &[&Point], out: &mut String) -> Result<(), ReportError> {
     let with_build: Vec<Bar> = ok
         .iter()
         .map(|p| {
@@ -202,23 +209,7 @@ fn costs(page: &Page<'_>, ok: &[&Point], out: &mut String) -> Result<(), ReportE
             }
         })
         .collect();
-    let scale = |bars: Vec<Bar>| -> (Vec<Bar>, &'static str) {
-        let max = bars
-            .iter()
-            .map(|b| b.segments.iter().map(|s| s.1).sum::<f64>())
-            .fold(0.0, f64::max);
-        let unit = time_unit(max);
-        let bars = bars
-            .into_iter()
-            .map(|mut b| {
-                b.segments.iter_mut().for_each(|s| s.1 /= unit.ns);
-                b.marker = b.marker.map(|m| m / unit.ns);
-                b
-            })
-            .collect();
-        (bars, unit.name)
-    };
-    let (bars, unit) = scale(with_build);
+    let (bars, unit) = scale_to_time_unit(with_build);
     let axis = format!("time ({unit})");
     let chart = StackedBarChart::new(
         "One call with the program built: warm build, copies, kernel",
@@ -244,7 +235,7 @@ fn costs(page: &Page<'_>, ok: &[&Point], out: &mut String) -> Result<(), ReportE
             marker: p.median().map(|m| m.0),
         })
         .collect();
-    let (bars, unit) = scale(steady);
+    let (bars, unit) = scale_to_time_unit(steady);
     let axis = format!("median time per iteration ({unit})");
     let mut chart = StackedBarChart::new(
         "Every further call: copies, kernel, host overhead",
@@ -258,7 +249,11 @@ fn costs(page: &Page<'_>, ok: &[&Point], out: &mut String) -> Result<(), ReportE
         &chart.render()?,
         "Steady state, no build: the phases of each iteration as medians; other is the end-to-end median (the tick) minus the device's copies and kernel.",
     );
+    Ok(())
+}
 
+/// The table of every measured OpenCL point's phases, builds and work-group size.
+fn costs_table(page: &Page<'_>, ok: &[&Point], out: &mut String) {
     let time = |v: Option<f64>| v.map_or_else(|| "–".to_string(), |ns| Nanos(ns).to_string());
     html! {
         div.scroll { table {
@@ -309,7 +304,24 @@ fn costs(page: &Page<'_>, ok: &[&Point], out: &mut String) -> Result<(), ReportE
         }
         .render_to(out);
     }
-    Ok(())
+}
+
+/// `bars` in the time unit that suits the longest, with that unit's name.
+fn scale_to_time_unit(bars: Vec<Bar>) -> (Vec<Bar>, &'static str) {
+    let max = bars
+        .iter()
+        .map(|b| b.segments.iter().map(|s| s.1).sum::<f64>())
+        .fold(0.0, f64::max);
+    let unit = time_unit(max);
+    let bars = bars
+        .into_iter()
+        .map(|mut b| {
+            b.segments.iter_mut().for_each(|s| s.1 /= unit.ns);
+            b.marker = b.marker.map(|m| m / unit.ns);
+            b
+        })
+        .collect();
+    (bars, unit.name)
 }
 
 /// Per crossover series of the suite (one OpenCL variant and parameter set): time against size
@@ -327,129 +339,168 @@ fn sweeps(page: &Page<'_>, mine: &[&Crossover], out: &mut String) -> Result<(), 
         return Ok(());
     }
     html! { h3 { "OpenCL against the CPU over the size sweep" } "\n" }.render_to(out);
-    let view = page.view;
     for (e2e, kernel) in groups {
-        let accel_params = &e2e.params;
-        let mut series = Vec::new();
-        // Each CPU variant at its best worker count per size.
-        let cpu: Vec<&Point> = page
-            .suite
-            .points
-            .iter()
-            .copied()
-            .filter(|p| !is_opencl(p) && measured(p))
-            .filter(|p| {
-                p.params
-                    .iter()
-                    .all(|(k, v)| accel_params.get(k).is_none_or(|a| a == v))
-            })
-            .collect();
-        let mut cpu_variants: Vec<&str> = Vec::new();
-        for p in &cpu {
-            if !cpu_variants.contains(&p.variant.as_str()) {
-                cpu_variants.push(&p.variant);
-            }
-        }
-        for v in cpu_variants {
-            let mut best: Vec<(u64, f64, (f64, f64))> = Vec::new();
-            for p in cpu.iter().filter(|p| p.variant == v) {
-                let m = p.measurement.as_ref().expect("measured");
-                let entry = (p.n, m.stats.median.0, (m.stats.ci_low.0, m.stats.ci_high.0));
-                match best.iter_mut().find(|b| b.0 == p.n) {
-                    Some(b) if b.1 > entry.1 => *b = entry,
-                    Some(_) => {}
-                    None => best.push(entry),
-                }
-            }
-            best.sort_by_key(|b| b.0);
-            series.push(Series::new(
-                format!("{v} (best worker count)"),
-                view.palette.color(v),
-                best.into_iter()
-                    .map(|(n, y, ci)| XY {
-                        x: n as f64,
-                        y,
-                        interval: Some(ci),
-                        hollow: false,
-                    })
-                    .collect(),
-            ));
-        }
-        let accel_series = |c: &Crossover| -> Vec<XY> {
-            c.sizes
-                .iter()
-                .map(|s| XY {
-                    x: s.n as f64,
-                    y: s.accelerator_ns.0,
-                    interval: None,
-                    hollow: false,
-                })
-                .collect()
-        };
-        series.push(Series::new(
-            format!("{} end to end", e2e.variant),
-            view.palette.color(&e2e.variant),
-            accel_series(e2e),
-        ));
-        if let Some(k) = kernel {
-            series.push(Series::new(
-                format!("{} kernel only", k.variant),
-                KERNEL_ONLY,
-                accel_series(k),
-            ));
-        }
-        let mut markers = Vec::new();
-        for (c, dashed) in std::iter::once((e2e, false)).chain(kernel.map(|k| (k, true))) {
-            if let Outcome::Found { n, low, high, .. } = c.outcome {
-                markers.push(SizeMarker {
-                    label: format!(
-                        "crossover, {}: n ≈ {}",
-                        c.measure,
-                        format::si(n, "").trim_end()
-                    ),
-                    x: n,
-                    interval: Some((Some(low), high)),
-                    color: if dashed {
-                        KERNEL_ONLY
-                    } else {
-                        view.palette.color(&c.variant)
-                    },
-                    dashed,
-                });
-            }
-        }
-        let title = format!("{}{} vs the CPU", e2e.variant, {
-            let p = e2e.params_label();
-            if p.is_empty() { p } else { format!(" · {p}") }
-        });
-        let mut chart = SizeChart::new(
-            &title,
-            "problem size n (log scale)",
-            "median time per iteration (log scale)",
-            &series,
-        );
-        chart.y_format = |ns| Nanos(ns).to_string();
-        chart.markers = &markers;
-        chart.width = HALF_WIDTH * 2 - 80;
-        let mut caption = format!("End to end: {}.", e2e.summary());
-        if let Some(k) = kernel {
-            let _ = write!(caption, " Kernel only: {}.", k.summary());
-        }
-        if !markers.is_empty() {
-            caption.push_str(" Vertical line: the crossover; shaded: its 95% interval.");
-        }
-        caption.push_str(" Error bars: 95% rerun intervals of the CPU medians.");
-        for n in e2e
-            .notes
-            .iter()
-            .chain(kernel.iter().flat_map(|k| k.notes.iter()))
-        {
-            let _ = write!(caption, " Note: {n}.");
-        }
-        figure(out, &chart.render()?, &caption);
-        ratio_table(e2e, kernel, out);
+        sweep(page, e2e, kernel, out)?;
     }
     Ok(())
+}
+
+/// One crossover series' chart and ratio table.
+fn sweep(
+    page: &Page<'_>,
+    e2e: &Crossover,
+    kernel: Option<&Crossover>,
+    out: &mut String,
+) -> Result<(), ReportError> {
+    let view = page.view;
+    let mut series = cpu_series(page, &e2e.params);
+    series.push(Series::new(
+        format!("{} end to end", e2e.variant),
+        view.palette.color(&e2e.variant),
+        accel_series(e2e),
+    ));
+    if let Some(k) = kernel {
+        series.push(Series::new(
+            format!("{} kernel only", k.variant),
+            KERNEL_ONLY,
+            accel_series(k),
+        ));
+    }
+    let markers = crossover_markers(view, e2e, kernel);
+    let title = format!("{}{} vs the CPU", e2e.variant, {
+        let p = e2e.params_label();
+        if p.is_empty() { p } else { format!(" · {p}") }
+    });
+    let mut chart = SizeChart::new(
+        &title,
+        "problem size n (log scale)",
+        "median time per iteration (log scale)",
+        &series,
+    );
+    chart.y_format = |ns| Nanos(ns).to_string();
+    chart.markers = &markers;
+    chart.width = HALF_WIDTH * 2 - 80;
+    let caption = sweep_caption(e2e, kernel, !markers.is_empty());
+    figure(out, &chart.render()?, &caption);
+    ratio_table(e2e, kernel, out);
+    Ok(())
+}
+
+/// Each CPU variant of the suite at its best worker count per size, among the points whose
+/// parameters match the accelerator's `accel_params`.
+fn cpu_series(
+    page: &Page<'_>,
+    accel_params: &std::collections::BTreeMap<String, parbench_schema::params::ParamValue>,
+) -> Vec<Series> {
+    let view = page.view;
+    let mut series = Vec::new();
+    // Each CPU variant at its best worker count per size.
+    let cpu: Vec<&Point> = page
+        .suite
+        .points
+        .iter()
+        .copied()
+        .filter(|p| !is_opencl(p) && measured(p))
+        .filter(|p| {
+            p.params
+                .iter()
+                .all(|(k, v)| accel_params.get(k).is_none_or(|a| a == v))
+        })
+        .collect();
+    let mut cpu_variants: Vec<&str> = Vec::new();
+    for p in &cpu {
+        if !cpu_variants.contains(&p.variant.as_str()) {
+            cpu_variants.push(&p.variant);
+        }
+    }
+    for v in cpu_variants {
+        let mut best: Vec<(u64, f64, (f64, f64))> = Vec::new();
+        for p in cpu.iter().filter(|p| p.variant == v) {
+            let m = p.measurement.as_ref().expect("measured");
+            let entry = (p.n, m.stats.median.0, (m.stats.ci_low.0, m.stats.ci_high.0));
+            match best.iter_mut().find(|b| b.0 == p.n) {
+                Some(b) if b.1 > entry.1 => *b = entry,
+                Some(_) => {}
+                None => best.push(entry),
+            }
+        }
+        best.sort_by_key(|b| b.0);
+        series.push(Series::new(
+            format!("{v} (best worker count)"),
+            view.palette.color(v),
+            best.into_iter()
+                .map(|(n, y, ci)| XY {
+                    x: n as f64,
+                    y,
+                    interval: Some(ci),
+                    hollow: false,
+                })
+                .collect(),
+        ));
+    }
+    series
+}
+
+/// The accelerator's end-to-end (or kernel-only) time at each size of a crossover series.
+fn accel_series(c: &Crossover) -> Vec<XY> {
+    c.sizes
+        .iter()
+        .map(|s| XY {
+            x: s.n as f64,
+            y: s.accelerator_ns.0,
+            interval: None,
+            hollow: false,
+        })
+        .collect()
+}
+
+/// The crossovers of a series as vertical markers (the kernel-only one dashed).
+fn crossover_markers(
+    view: &ReportView<'_>,
+    e2e: &Crossover,
+    kernel: Option<&Crossover>,
+) -> Vec<SizeMarker> {
+    let mut markers = Vec::new();
+    for (c, dashed) in std::iter::once((e2e, false)).chain(kernel.map(|k| (k, true))) {
+        if let Outcome::Found { n, low, high, .. } = c.outcome {
+            markers.push(SizeMarker {
+                label: format!(
+                    "crossover, {}: n ≈ {}",
+                    c.measure,
+                    format::si(n, "").trim_end()
+                ),
+                x: n,
+                interval: Some((Some(low), high)),
+                color: if dashed {
+                    KERNEL_ONLY
+                } else {
+                    view.palette.color(&c.variant)
+                },
+                dashed,
+            });
+        }
+    }
+    markers
+}
+
+/// The caption of a series' chart: both crossovers' summaries and their notes.
+fn sweep_caption(e2e: &Crossover, kernel: Option<&Crossover>, has_markers: bool) -> String {
+    let mut caption = format!("End to end: {}.", e2e.summary());
+    if let Some(k) = kernel {
+        let _ = write!(caption, " Kernel only: {}.", k.summary());
+    }
+    if has_markers {
+        caption.push_str(" Vertical line: the crossover; shaded: its 95% interval.");
+    }
+    caption.push_str(" Error bars: 95% rerun intervals of the CPU medians.");
+    for n in e2e
+        .notes
+        .iter()
+        .chain(kernel.iter().flat_map(|k| k.notes.iter()))
+    {
+        let _ = write!(caption, " Note: {n}.");
+    }
+    caption
 }
 
 fn ratio_table(e2e: &Crossover, kernel: Option<&Crossover>, out: &mut String) {

@@ -825,79 +825,15 @@ fn time_range(lo: Nanos, hi: Nanos) -> String {
 }
 
 fn stats_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
-    const COLUMNS: usize = 13;
     let view = page.view;
     let mut few = false;
     let mut kf_hidden = false;
     let mut rows: Vec<Markup> = Vec::new();
     for p in &q.points {
-        let m = p.measurement.as_ref();
-        let enough = enough_samples(p);
-        let s = m.map(|m| &m.stats).filter(|_| enough);
-        let mut notes: Vec<Markup> = Vec::new();
-        if !p.derived.flags.is_empty() {
-            notes.push(super::flag_badges(p));
-        }
-        if let Some(m) = m.filter(|_| !enough) {
-            few = true;
-            notes.push(html! {
-                "only " (m.stats.n) " sample" @if m.stats.n != 1 { "s" }
-                ": no interval or CV (fewer than " (MIN_SAMPLES) "), never a headline"
-            });
-        }
-        if p.status != Status::Ok {
-            notes.push(html! { (crate::view::reason_of(p)) });
-        }
-        for w in &p.warnings {
-            notes.push(html! { (w) });
-        }
-        match m.map(|m| m.stop_reason) {
-            Some(StopReason::Budget) => notes.push(html! { "sampling stopped on the time budget" }),
-            Some(StopReason::MaxSamples) => notes.push(html! { "sampling stopped at max-samples" }),
-            _ => {}
-        }
+        few |= p.measurement.is_some() && !enough_samples(p);
         let kf = karp_flatt_shown(p, view.cores);
         kf_hidden |= kf.is_none() && p.derived.karp_flatt.is_some();
-        let mut classes: Vec<&str> = Vec::new();
-        if p.oversubscribed {
-            classes.push("over");
-        }
-        if !notes.is_empty() {
-            classes.push("has-notes");
-        }
-        let class = (!classes.is_empty()).then(|| classes.join(" "));
-        rows.push(html! {
-            tr class=[class] {
-                td { (variant_cell(view, &p.variant)) }
-                td.num { (p.workers) @if p.oversubscribed { "*" } }
-                td { (status_badge(p.status)) }
-                td.num { (or_dash(m.map(|m| m.stats.median.to_string()))) }
-                td.num { (or_dash(s.map(|s| time_range(s.ci_low, s.ci_high)))) }
-                td.num { (or_dash(s.map(|s| format::percent(s.cv)))) }
-                td.num { (or_dash(m.map(|m| format!("{} × {}", m.stats.n, m.iters_per_sample)))) }
-                td.num {
-                    (or_dash(m.map(|m| {
-                        let o = m.stats.outliers;
-                        format!("{}/{}", o.low_mild + o.low_severe, o.high_mild + o.high_severe)
-                    })))
-                }
-                td.num { (speedup_text(p)) }
-                td.num { (or_dash(efficiency(p).map(format::percent))) }
-                td.num { (or_dash(kf.map(format::percent))) }
-                td.num {
-                    (or_dash(p.throughput.as_ref().map(|t| format::throughput(t.value, &t.unit))))
-                }
-                td.num { (or_dash(bound_text(p))) }
-            } "\n"
-            @if !notes.is_empty() {
-                tr class={ "notes" @if p.oversubscribed { " over" } } {
-                    td {}
-                    td colspan=(COLUMNS - 1) class="wrap" {
-                        @for (i, n) in notes.iter().enumerate() { @if i > 0 { " · " } (n) }
-                    }
-                } "\n"
-            }
-        });
+        rows.push(stats_row(view, p, kf));
     }
     let bounds = q.points.iter().any(|p| crate::view::bound_of(p).is_some());
     html! {
@@ -929,4 +865,82 @@ fn stats_table(out: &mut String, page: &Page<'_>, q: &Problem<'_>) {
         } "\n"
     }
     .render_to(out);
+}
+
+/// What a point's row of the statistics table notes: flags, too few samples, why it failed,
+/// warnings and why sampling stopped.
+fn point_notes(p: &Point) -> Vec<Markup> {
+    let m = p.measurement.as_ref();
+    let enough = enough_samples(p);
+    let mut notes: Vec<Markup> = Vec::new();
+    if !p.derived.flags.is_empty() {
+        notes.push(super::flag_badges(p));
+    }
+    if let Some(m) = m.filter(|_| !enough) {
+        notes.push(html! {
+            "only " (m.stats.n) " sample" @if m.stats.n != 1 { "s" }
+            ": no interval or CV (fewer than " (MIN_SAMPLES) "), never a headline"
+        });
+    }
+    if p.status != Status::Ok {
+        notes.push(html! { (crate::view::reason_of(p)) });
+    }
+    for w in &p.warnings {
+        notes.push(html! { (w) });
+    }
+    match m.map(|m| m.stop_reason) {
+        Some(StopReason::Budget) => notes.push(html! { "sampling stopped on the time budget" }),
+        Some(StopReason::MaxSamples) => notes.push(html! { "sampling stopped at max-samples" }),
+        _ => {}
+    }
+    notes
+}
+
+/// A point's row of the statistics table (`kf`: its Karp-Flatt fraction where shown), with a
+/// row of notes under it where it has any.
+fn stats_row(view: &crate::view::ReportView<'_>, p: &Point, kf: Option<f64>) -> Markup {
+    const COLUMNS: usize = 13;
+    let m = p.measurement.as_ref();
+    let s = m.map(|m| &m.stats).filter(|_| enough_samples(p));
+    let notes = point_notes(p);
+    let mut classes: Vec<&str> = Vec::new();
+    if p.oversubscribed {
+        classes.push("over");
+    }
+    if !notes.is_empty() {
+        classes.push("has-notes");
+    }
+    let class = (!classes.is_empty()).then(|| classes.join(" "));
+    html! {
+        tr class=[class] {
+            td { (variant_cell(view, &p.variant)) }
+            td.num { (p.workers) @if p.oversubscribed { "*" } }
+            td { (status_badge(p.status)) }
+            td.num { (or_dash(m.map(|m| m.stats.median.to_string()))) }
+            td.num { (or_dash(s.map(|s| time_range(s.ci_low, s.ci_high)))) }
+            td.num { (or_dash(s.map(|s| format::percent(s.cv)))) }
+            td.num { (or_dash(m.map(|m| format!("{} × {}", m.stats.n, m.iters_per_sample)))) }
+            td.num {
+                (or_dash(m.map(|m| {
+                    let o = m.stats.outliers;
+                    format!("{}/{}", o.low_mild + o.low_severe, o.high_mild + o.high_severe)
+                })))
+            }
+            td.num { (speedup_text(p)) }
+            td.num { (or_dash(efficiency(p).map(format::percent))) }
+            td.num { (or_dash(kf.map(format::percent))) }
+            td.num {
+                (or_dash(p.throughput.as_ref().map(|t| format::throughput(t.value, &t.unit))))
+            }
+            td.num { (or_dash(bound_text(p))) }
+        } "\n"
+        @if !notes.is_empty() {
+            tr class={ "notes" @if p.oversubscribed { " over" } } {
+                td {}
+                td colspan=(COLUMNS - 1) class="wrap" {
+                    @for (i, n) in notes.iter().enumerate() { @if i > 0 { " · " } (n) }
+                }
+            } "\n"
+        }
+    }
 }

@@ -171,7 +171,33 @@ impl<'a> HeatmapChart<'a> {
 
     /// The chart as an SVG document.
     pub fn render(&self) -> Result<String, PlotError> {
-        let err = |e: &dyn std::fmt::Display| PlotError::new(self.title, e);
+        let entries = vec![LegendEntry::new(self.empty_label, Swatch::Fill(EMPTY, 1.0))];
+        let l = self.layout(&entries);
+        let mut links = Vec::new();
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (l.width, l.height)).into_drawing_area();
+            root.fill(&WHITE).map_err(|e| self.err(&e))?;
+            self.draw_headers(&root, &l)?;
+            self.draw_rows(&root, &l, &mut links)?;
+            self.draw_color_bar(&root, &l)?;
+            let (_, bottom) = root.split_vertically(l.height as i32 - l.legend_h - MARGIN / 2);
+            draw_legend(&bottom, &entries, self.title)?;
+            root.present().map_err(|e| self.err(&e))?;
+        }
+        if !links.is_empty() {
+            self.insert_links(&mut svg, &links)?;
+        }
+        Ok(svg)
+    }
+
+    fn err(&self, e: &dyn std::fmt::Display) -> PlotError {
+        PlotError::new(self.title, e)
+    }
+
+    /// Sizes the grid: label and cell widths from the longest labels, narrowed to fit
+    /// `max_width`, and the chart's total size with the legend of `entries`.
+    fn layout(&self, entries: &[LegendEntry]) -> Layout {
         let ncols = self.columns.len().max(1) as i32;
         let nrows = self.rows.len() as i32;
         let row_chars = self
@@ -207,195 +233,274 @@ impl<'a> HeatmapChart<'a> {
         let cell_h: i32 = if two_lines { 44 } else { 32 };
         let grid_w = ncols * cell_w;
         let width = (2 * MARGIN + label_px + grid_w).max(420) as u32;
-        let entries = vec![LegendEntry::new(self.empty_label, Swatch::Fill(EMPTY, 1.0))];
-        let legend_h = legend_height(&entries, width) as i32;
+        let legend_h = legend_height(entries, width) as i32;
         let title_h = 40;
         let header_h = if stagger { 70 } else { 48 };
         let bar_h = 86;
         let grid_top = title_h + header_h;
         let height = (grid_top + nrows * cell_h + bar_h + legend_h + MARGIN) as u32;
+        Layout {
+            nrows,
+            label_px,
+            cell_w,
+            cell_h,
+            stagger,
+            label_chars,
+            grid_w,
+            grid_top,
+            title_h,
+            width,
+            height,
+            legend_h,
+        }
+    }
 
-        let mut links = Vec::new();
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-            root.fill(&WHITE).map_err(|e| err(&e))?;
-            let text = |size: f64, h: HPos, color: &'static RGBColor| {
-                TextStyle::from((FONT, size).into_font())
-                    .color(color)
-                    .pos(Pos::new(h, VPos::Center))
+    /// The title, the row and column headers and the column labels.
+    fn draw_headers(&self, root: &Area<'_>, l: &Layout) -> Result<(), PlotError> {
+        let err = |e: &dyn std::fmt::Display| self.err(e);
+        root.draw(&Text::new(
+            self.title.to_string(),
+            (l.width as i32 / 2, l.title_h / 2 + 4),
+            text(TITLE_SIZE, HPos::Center, &INK),
+        ))
+        .map_err(|e| err(&e))?;
+        let gx = l.grid_x();
+        root.draw(&Text::new(
+            truncate(self.row_header, 40),
+            (MARGIN, l.grid_top - 14),
+            text(LABEL_SIZE, HPos::Left, &MUTED),
+        ))
+        .map_err(|e| err(&e))?;
+        root.draw(&Text::new(
+            self.column_header.to_string(),
+            (gx + l.grid_w / 2, l.title_h + 10),
+            text(LABEL_SIZE, HPos::Center, &MUTED),
+        ))
+        .map_err(|e| err(&e))?;
+        for (j, c) in self.columns.iter().enumerate() {
+            let x = gx + j as i32 * l.cell_w + l.cell_w / 2;
+            let upper = l.stagger && j % 2 == 1;
+            let y = if upper {
+                l.grid_top - 36
+            } else {
+                l.grid_top - 14
             };
-            root.draw(&Text::new(
-                self.title.to_string(),
-                (width as i32 / 2, title_h / 2 + 4),
-                text(TITLE_SIZE, HPos::Center, &INK),
-            ))
-            .map_err(|e| err(&e))?;
-            let gx = MARGIN + label_px;
-            // Headers.
-            root.draw(&Text::new(
-                truncate(self.row_header, 40),
-                (MARGIN, grid_top - 14),
-                text(LABEL_SIZE, HPos::Left, &MUTED),
-            ))
-            .map_err(|e| err(&e))?;
-            root.draw(&Text::new(
-                self.column_header.to_string(),
-                (gx + grid_w / 2, title_h + 10),
-                text(LABEL_SIZE, HPos::Center, &MUTED),
-            ))
-            .map_err(|e| err(&e))?;
-            for (j, c) in self.columns.iter().enumerate() {
-                let x = gx + j as i32 * cell_w + cell_w / 2;
-                let upper = stagger && j % 2 == 1;
-                let y = if upper { grid_top - 36 } else { grid_top - 14 };
-                if upper {
-                    root.draw(&PathElement::new(
-                        vec![(x, y + 10), (x, grid_top - 2)],
-                        RGBColor(190, 190, 190).stroke_width(1),
-                    ))
-                    .map_err(|e| err(&e))?;
-                }
-                root.draw(&Text::new(
-                    truncate(c, label_chars),
-                    (x, y),
-                    text(LABEL_SIZE, HPos::Center, &INK),
-                ))
-                .map_err(|e| err(&e))?;
-            }
-            // Rows.
-            for (i, r) in self.rows.iter().enumerate() {
-                let y = grid_top + i as i32 * cell_h;
-                root.draw(&Text::new(
-                    truncate(r, 32),
-                    (gx - 10, y + cell_h / 2),
-                    text(LABEL_SIZE, HPos::Right, &INK),
-                ))
-                .map_err(|e| err(&e))?;
-                if let Some(Some(href)) = self.row_hrefs.get(i) {
-                    links.push((MARGIN, y, label_px - 4, cell_h, href.clone(), r.clone()));
-                }
-                for j in 0..self.columns.len() {
-                    let cell = self
-                        .cells
-                        .get(i)
-                        .and_then(|row| row.get(j))
-                        .cloned()
-                        .unwrap_or_default();
-                    let x = gx + j as i32 * cell_w;
-                    let fill = cell
-                        .value
-                        .filter(|v| v.is_finite())
-                        .map_or(EMPTY, |v| self.scale.color(v));
-                    root.draw(&Rectangle::new(
-                        [(x, y), (x + cell_w, y + cell_h)],
-                        fill.filled(),
-                    ))
-                    .map_err(|e| err(&e))?;
-                    root.draw(&Rectangle::new(
-                        [(x, y), (x + cell_w, y + cell_h)],
-                        WHITE.stroke_width(2),
-                    ))
-                    .map_err(|e| err(&e))?;
-                    let fg: &'static RGBColor = if dark(fill) { &WHITE } else { &INK };
-                    let lines: Vec<&str> = cell.text.lines().take(2).collect();
-                    for (k, line) in lines.iter().enumerate() {
-                        // A value in the label size; a second line, or a word standing in for
-                        // a missing value, smaller.
-                        let (size, dy) = match (lines.len(), k) {
-                            (1, _) if cell.value.is_some() => (LABEL_SIZE, cell_h / 2),
-                            (1, _) => (SMALL_SIZE, cell_h / 2),
-                            (_, 0) => (LABEL_SIZE, cell_h / 2 - 8),
-                            _ => (SMALL_SIZE, cell_h / 2 + 10),
-                        };
-                        let chars = (cell_w - 6) as f64 / (LABEL_CHAR_PX * size / LABEL_SIZE);
-                        root.draw(&Text::new(
-                            truncate(line, chars.max(3.0) as usize),
-                            (x + cell_w / 2, y + dy),
-                            text(size, HPos::Center, fg),
-                        ))
-                        .map_err(|e| err(&e))?;
-                    }
-                    if let Some(href) = &cell.href {
-                        let tip = if cell.tooltip.is_empty() {
-                            format!("{r} · {}", self.columns[j])
-                        } else {
-                            cell.tooltip.clone()
-                        };
-                        links.push((x, y, cell_w, cell_h, href.clone(), tip));
-                    }
-                }
-            }
-            // Colour bar, under its title.
-            let by = grid_top + nrows * cell_h + 40;
-            let bw = 320.min(width as i32 - 2 * MARGIN - 40);
-            let bx = MARGIN + 20;
-            let steps = 64;
-            for k in 0..steps {
-                let t = k as f64 / (steps - 1) as f64;
-                let x0 = bx + bw * k / steps;
-                let x1 = bx + bw * (k + 1) / steps;
-                root.draw(&Rectangle::new(
-                    [(x0, by), (x1, by + 12)],
-                    self.scale.color(self.scale.at(t)).filled(),
-                ))
-                .map_err(|e| err(&e))?;
-            }
-            let mut ticks = vec![0.0, 1.0];
-            if let ColorScale::Diverging {
-                lo,
-                center,
-                hi,
-                log,
-            } = self.scale
-            {
-                ticks.push(ColorScale::position(center, lo, hi, log));
-            }
-            for t in ticks {
-                let x = bx + (bw as f64 * t).round() as i32;
+            if upper {
                 root.draw(&PathElement::new(
-                    vec![(x, by + 12), (x, by + 17)],
-                    INK.stroke_width(1),
-                ))
-                .map_err(|e| err(&e))?;
-                root.draw(&Text::new(
-                    (self.scale_format)(self.scale.at(t)),
-                    (x, by + 26),
-                    text(LABEL_SIZE, HPos::Center, &INK),
+                    vec![(x, y + 10), (x, l.grid_top - 2)],
+                    RGBColor(190, 190, 190).stroke_width(1),
                 ))
                 .map_err(|e| err(&e))?;
             }
             root.draw(&Text::new(
-                truncate(
-                    self.scale_label,
-                    ((width as i32 - bx - MARGIN) as f64 / LABEL_CHAR_PX) as usize,
-                ),
-                (bx - 12, by - 14),
-                text(LABEL_SIZE, HPos::Left, &INK),
+                truncate(c, l.label_chars),
+                (x, y),
+                text(LABEL_SIZE, HPos::Center, &INK),
             ))
             .map_err(|e| err(&e))?;
-            let (_, bottom) = root.split_vertically(height as i32 - legend_h - MARGIN / 2);
-            draw_legend(&bottom, &entries, self.title)?;
-            root.present().map_err(|e| err(&e))?;
         }
-        if !links.is_empty() {
-            // Links over the cells, written with maud like the pages (every value escaped).
-            let overlay = maud::html! {
-                @for (x, y, w, h, href, tip) in &links {
-                    a href=(href) {
-                        rect x=(x) y=(y) width=(w) height=(h) fill="#000" fill-opacity="0" {
-                            title { (tip) }
-                        }
-                    } "\n"
+        Ok(())
+    }
+
+    /// Each row's label and cells, collecting the links of labels and cells into `links`.
+    fn draw_rows(
+        &self,
+        root: &Area<'_>,
+        l: &Layout,
+        links: &mut Vec<Link>,
+    ) -> Result<(), PlotError> {
+        let gx = l.grid_x();
+        for (i, r) in self.rows.iter().enumerate() {
+            let y = l.grid_top + i as i32 * l.cell_h;
+            root.draw(&Text::new(
+                truncate(r, 32),
+                (gx - 10, y + l.cell_h / 2),
+                text(LABEL_SIZE, HPos::Right, &INK),
+            ))
+            .map_err(|e| self.err(&e))?;
+            if let Some(Some(href)) = self.row_hrefs.get(i) {
+                links.push((MARGIN, y, l.label_px - 4, l.cell_h, href.clone(), r.clone()));
+            }
+            for j in 0..self.columns.len() {
+                let cell = self
+                    .cells
+                    .get(i)
+                    .and_then(|row| row.get(j))
+                    .cloned()
+                    .unwrap_or_default();
+                let x = gx + j as i32 * l.cell_w;
+                self.draw_cell(root, l, &cell, (x, y))?;
+                if let Some(href) = &cell.href {
+                    let tip = if cell.tooltip.is_empty() {
+                        format!("{r} · {}", self.columns[j])
+                    } else {
+                        cell.tooltip.clone()
+                    };
+                    links.push((x, y, l.cell_w, l.cell_h, href.clone(), tip));
                 }
             }
-            .into_string();
-            let end = svg
-                .rfind("</svg>")
-                .ok_or_else(|| err(&"no </svg> end tag"))?;
-            svg.insert_str(end, &overlay);
         }
-        Ok(svg)
+        Ok(())
+    }
+
+    /// One cell with its top-left corner at `(x, y)`: its colour and its one or two lines of
+    /// text.
+    fn draw_cell(
+        &self,
+        root: &Area<'_>,
+        l: &Layout,
+        cell: &HeatCell,
+        (x, y): (i32, i32),
+    ) -> Result<(), PlotError> {
+        let err = |e: &dyn std::fmt::Display| self.err(e);
+        let (cell_w, cell_h) = (l.cell_w, l.cell_h);
+        let fill = cell
+            .value
+            .filter(|v| v.is_finite())
+            .map_or(EMPTY, |v| self.scale.color(v));
+        root.draw(&Rectangle::new(
+            [(x, y), (x + cell_w, y + cell_h)],
+            fill.filled(),
+        ))
+        .map_err(|e| err(&e))?;
+        root.draw(&Rectangle::new(
+            [(x, y), (x + cell_w, y + cell_h)],
+            WHITE.stroke_width(2),
+        ))
+        .map_err(|e| err(&e))?;
+        let fg: &'static RGBColor = if dark(fill) { &WHITE } else { &INK };
+        let lines: Vec<&str> = cell.text.lines().take(2).collect();
+        for (k, line) in lines.iter().enumerate() {
+            // A value in the label size; a second line, or a word standing in for a missing
+            // value, smaller.
+            let (size, dy) = match (lines.len(), k) {
+                (1, _) if cell.value.is_some() => (LABEL_SIZE, cell_h / 2),
+                (1, _) => (SMALL_SIZE, cell_h / 2),
+                (_, 0) => (LABEL_SIZE, cell_h / 2 - 8),
+                _ => (SMALL_SIZE, cell_h / 2 + 10),
+            };
+            let chars = (cell_w - 6) as f64 / (LABEL_CHAR_PX * size / LABEL_SIZE);
+            root.draw(&Text::new(
+                truncate(line, chars.max(3.0) as usize),
+                (x + cell_w / 2, y + dy),
+                text(size, HPos::Center, fg),
+            ))
+            .map_err(|e| err(&e))?;
+        }
+        Ok(())
+    }
+
+    /// The colour bar under the grid, with its ticks and title.
+    fn draw_color_bar(&self, root: &Area<'_>, l: &Layout) -> Result<(), PlotError> {
+        let err = |e: &dyn std::fmt::Display| self.err(e);
+        let width = l.width;
+        let by = l.grid_top + l.nrows * l.cell_h + 40;
+        let bw = 320.min(width as i32 - 2 * MARGIN - 40);
+        let bx = MARGIN + 20;
+        let steps = 64;
+        for k in 0..steps {
+            let t = k as f64 / (steps - 1) as f64;
+            let x0 = bx + bw * k / steps;
+            let x1 = bx + bw * (k + 1) / steps;
+            root.draw(&Rectangle::new(
+                [(x0, by), (x1, by + 12)],
+                self.scale.color(self.scale.at(t)).filled(),
+            ))
+            .map_err(|e| err(&e))?;
+        }
+        let mut ticks = vec![0.0, 1.0];
+        if let ColorScale::Diverging {
+            lo,
+            center,
+            hi,
+            log,
+        } = self.scale
+        {
+            ticks.push(ColorScale::position(center, lo, hi, log));
+        }
+        for t in ticks {
+            let x = bx + (bw as f64 * t).round() as i32;
+            root.draw(&PathElement::new(
+                vec![(x, by + 12), (x, by + 17)],
+                INK.stroke_width(1),
+            ))
+            .map_err(|e| err(&e))?;
+            root.draw(&Text::new(
+                (self.scale_format)(self.scale.at(t)),
+                (x, by + 26),
+                text(LABEL_SIZE, HPos::Center, &INK),
+            ))
+            .map_err(|e| err(&e))?;
+        }
+        root.draw(&Text::new(
+            truncate(
+                self.scale_label,
+                ((width as i32 - bx - MARGIN) as f64 / LABEL_CHAR_PX) as usize,
+            ),
+            (bx - 12, by - 14),
+            text(LABEL_SIZE, HPos::Left, &INK),
+        ))
+        .map_err(|e| err(&e))?;
+        Ok(())
+    }
+
+    /// Adds the links over the cells to `svg`, written with maud like the pages (every value
+    /// escaped).
+    fn insert_links(&self, svg: &mut String, links: &[Link]) -> Result<(), PlotError> {
+        let overlay = maud::html! {
+            @for (x, y, w, h, href, tip) in links {
+                a href=(href) {
+                    rect x=(x) y=(y) width=(w) height=(h) fill="#000" fill-opacity="0" {
+                        title { (tip) }
+                    }
+                } "\n"
+            }
+        }
+        .into_string();
+        let end = svg
+            .rfind("</svg>")
+            .ok_or_else(|| self.err(&"no </svg> end tag"))?;
+        svg.insert_str(end, &overlay);
+        Ok(())
+    }
+}
+
+/// The drawing area a heatmap draws on.
+type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+
+/// A clickable rectangle over the chart: x, y, width, height, target and tooltip.
+type Link = (i32, i32, i32, i32, String, String);
+
+/// Text in the chart's font, vertically centred on its position.
+fn text(size: f64, h: HPos, color: &'static RGBColor) -> TextStyle<'static> {
+    TextStyle::from((FONT, size).into_font())
+        .color(color)
+        .pos(Pos::new(h, VPos::Center))
+}
+
+/// Where a heatmap's parts go, in pixels.
+struct Layout {
+    nrows: i32,
+    /// Width of the row labels' column.
+    label_px: i32,
+    cell_w: i32,
+    cell_h: i32,
+    /// Whether the column labels alternate between two rows.
+    stagger: bool,
+    /// The most characters of a column label.
+    label_chars: usize,
+    grid_w: i32,
+    grid_top: i32,
+    title_h: i32,
+    width: u32,
+    height: u32,
+    legend_h: i32,
+}
+
+impl Layout {
+    /// The left edge of the grid.
+    fn grid_x(&self) -> i32 {
+        MARGIN + self.label_px
     }
 }
 

@@ -83,77 +83,13 @@ impl<'a> WorkersChart<'a> {
         let err = |e: &dyn std::fmt::Display| PlotError::new(self.title, e);
         let all: Vec<&XY> = self.series.iter().flat_map(|s| s.points.iter()).collect();
         let max_x = all.iter().map(|p| p.x).fold(1.0f64, f64::max).max(2.0);
-        let mut max_y = all
-            .iter()
-            .map(|p| p.interval.map_or(p.y, |i| i.1.max(p.y)))
-            .chain(
-                self.curves
-                    .iter()
-                    .flat_map(|c| c.points.iter().map(|p| p.1)),
-            )
-            .chain(self.crosses.iter().map(|c| c.1))
-            .filter(|v| v.is_finite())
-            .fold(0.0f64, f64::max);
-        if let Some((y, _)) = self.reference {
-            max_y = max_y.max(y);
-        }
-        if self.ideal {
-            // Show the ideal line up to where the data is, and at least to twice the data's top.
-            max_y = max_y.max(max_x.min(max_y * 1.5).max(1.0));
-        }
-        let max_y = if max_y > 0.0 { max_y * 1.1 } else { 1.0 };
+        let max_y = self.max_y(&all, max_x);
 
-        let mut entries = Vec::new();
         let over = (self.cores as f64) < max_x;
         let shade = RGBColor(190, 190, 190);
-        if over {
-            entries.push(LegendEntry::new(
-                format!("oversubscribed (> {} cores)", self.cores),
-                Swatch::Fill(shade, 0.3),
-            ));
-        }
-        if all.iter().any(|p| p.hollow) {
-            entries.push(LegendEntry::new(
-                "hollow: oversubscribed point",
-                Swatch::Marker {
-                    color: AXIS,
-                    hollow: true,
-                },
-            ));
-        }
-        if self.ideal {
-            entries.push(LegendEntry::new(
-                "ideal (speedup = workers)",
-                Swatch::Dashed(REFERENCE),
-            ));
-        }
-        if let Some((_, label)) = self.reference {
-            entries.push(LegendEntry::new(label, Swatch::Dashed(REFERENCE)));
-        }
-        if !self.crosses.is_empty() {
-            entries.push(LegendEntry::new(self.cross_label, Swatch::Cross(WRONG)));
-        }
-        match self.curve_legend {
-            Some(label) if !self.curves.is_empty() => {
-                push_series_entries(&mut entries, self.series, &[]);
-                entries.push(LegendEntry::new(label, Swatch::Dashed(AXIS)));
-            }
-            _ => push_series_entries(&mut entries, self.series, self.curves),
-        }
+        let entries = self.legend_entries(&all, over, shade);
 
-        let positive: Vec<f64> = all
-            .iter()
-            .flat_map(|p| {
-                let (lo, hi) = p.interval.unwrap_or((p.y, p.y));
-                [p.y, lo, hi]
-            })
-            .filter(|v| v.is_finite() && *v > 0.0)
-            .collect();
-        let min_positive = positive
-            .iter()
-            .copied()
-            .chain(self.crosses.iter().map(|c| c.1).filter(|v| *v > 0.0))
-            .fold(f64::INFINITY, f64::min);
+        let min_positive = self.min_positive(&all);
         // Over more than a factor of ten a linear axis squashes the small values onto zero.
         let log = self.log_y && min_positive.is_finite() && max_y / min_positive > 10.0;
 
@@ -195,6 +131,88 @@ impl<'a> WorkersChart<'a> {
             root.present().map_err(|e| err(&e))?;
         }
         Ok(svg)
+    }
+
+    /// The top of the y axis: the highest value, interval end, curve point, cross or
+    /// reference line, the ideal line where drawn, plus a tenth.
+    fn max_y(&self, all: &[&XY], max_x: f64) -> f64 {
+        let mut max_y = all
+            .iter()
+            .map(|p| p.interval.map_or(p.y, |i| i.1.max(p.y)))
+            .chain(
+                self.curves
+                    .iter()
+                    .flat_map(|c| c.points.iter().map(|p| p.1)),
+            )
+            .chain(self.crosses.iter().map(|c| c.1))
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, f64::max);
+        if let Some((y, _)) = self.reference {
+            max_y = max_y.max(y);
+        }
+        if self.ideal {
+            // Show the ideal line up to where the data is, and at least to twice the data's top.
+            max_y = max_y.max(max_x.min(max_y * 1.5).max(1.0));
+        }
+        if max_y > 0.0 { max_y * 1.1 } else { 1.0 }
+    }
+
+    /// The legend: the oversubscribed shading (`over`), hollow points, reference lines, crosses,
+    /// then the series and curves.
+    fn legend_entries(&self, all: &[&XY], over: bool, shade: RGBColor) -> Vec<LegendEntry> {
+        let mut entries = Vec::new();
+        if over {
+            entries.push(LegendEntry::new(
+                format!("oversubscribed (> {} cores)", self.cores),
+                Swatch::Fill(shade, 0.3),
+            ));
+        }
+        if all.iter().any(|p| p.hollow) {
+            entries.push(LegendEntry::new(
+                "hollow: oversubscribed point",
+                Swatch::Marker {
+                    color: AXIS,
+                    hollow: true,
+                },
+            ));
+        }
+        if self.ideal {
+            entries.push(LegendEntry::new(
+                "ideal (speedup = workers)",
+                Swatch::Dashed(REFERENCE),
+            ));
+        }
+        if let Some((_, label)) = self.reference {
+            entries.push(LegendEntry::new(label, Swatch::Dashed(REFERENCE)));
+        }
+        if !self.crosses.is_empty() {
+            entries.push(LegendEntry::new(self.cross_label, Swatch::Cross(WRONG)));
+        }
+        match self.curve_legend {
+            Some(label) if !self.curves.is_empty() => {
+                push_series_entries(&mut entries, self.series, &[]);
+                entries.push(LegendEntry::new(label, Swatch::Dashed(AXIS)));
+            }
+            _ => push_series_entries(&mut entries, self.series, self.curves),
+        }
+        entries
+    }
+
+    /// The smallest positive value, interval end or cross (infinite where there is none).
+    fn min_positive(&self, all: &[&XY]) -> f64 {
+        let positive: Vec<f64> = all
+            .iter()
+            .flat_map(|p| {
+                let (lo, hi) = p.interval.unwrap_or((p.y, p.y));
+                [p.y, lo, hi]
+            })
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .collect();
+        positive
+            .iter()
+            .copied()
+            .chain(self.crosses.iter().map(|c| c.1).filter(|v| *v > 0.0))
+            .fold(f64::INFINITY, f64::min)
     }
 
     fn draw_body<Y>(
@@ -354,50 +372,8 @@ impl<'a> SizeChart<'a> {
     pub fn render(&self) -> Result<String, PlotError> {
         let err = |e: &dyn std::fmt::Display| PlotError::new(self.title, e);
         let all: Vec<&XY> = self.series.iter().flat_map(|s| s.points.iter()).collect();
-        let positive = |v: &f64| v.is_finite() && *v > 0.0;
-        let xs: Vec<f64> = all
-            .iter()
-            .map(|p| p.x)
-            .chain(self.markers.iter().map(|m| m.x))
-            .filter(positive)
-            .collect();
-        let ys: Vec<f64> = all
-            .iter()
-            .flat_map(|p| {
-                let (lo, hi) = p.interval.unwrap_or((p.y, p.y));
-                [p.y, lo, hi]
-            })
-            .filter(positive)
-            .collect();
-        let span = |v: &[f64]| {
-            decade_range(
-                v.iter().copied().fold(f64::INFINITY, f64::min),
-                v.iter().copied().fold(0.0, f64::max),
-            )
-        };
-        let (x0, x1) = span(&xs);
-        let (y0, y1) = span(&ys);
-        let mut entries = Vec::new();
-        if all.iter().any(|p| p.hollow) {
-            entries.push(LegendEntry::new(
-                "hollow: oversubscribed point",
-                Swatch::Marker {
-                    color: AXIS,
-                    hollow: true,
-                },
-            ));
-        }
-        push_series_entries(&mut entries, self.series, &[]);
-        for m in self.markers {
-            entries.push(LegendEntry::new(
-                m.label.clone(),
-                if m.dashed {
-                    Swatch::Dashed(m.color)
-                } else {
-                    Swatch::Fill(m.color, 0.5)
-                },
-            ));
-        }
+        let ((x0, x1), (y0, y1)) = self.ranges(&all);
+        let entries = self.legend_entries(&all);
 
         let mut svg = String::new();
         {
@@ -442,28 +418,7 @@ impl<'a> SizeChart<'a> {
                 .axis_style(AXIS)
                 .draw()
                 .map_err(|e| err(&e))?;
-            for m in self.markers.iter().filter(|m| m.x.is_finite() && m.x > 0.0) {
-                if let Some((lo, hi)) = m.interval {
-                    let lo = lo.filter(|v| v.is_finite()).unwrap_or(x0).clamp(x0, x1);
-                    let hi = hi.filter(|v| v.is_finite()).unwrap_or(x1).clamp(x0, x1);
-                    chart
-                        .draw_series(std::iter::once(Rectangle::new(
-                            [(lo, y0), (hi, y1)],
-                            m.color.mix(0.12).filled(),
-                        )))
-                        .map_err(|e| err(&e))?;
-                }
-                let line = vec![(m.x, y0), (m.x, y1)];
-                if m.dashed {
-                    chart
-                        .draw_series(DashedLineSeries::new(line, 6, 4, m.color.stroke_width(2)))
-                        .map_err(|e| err(&e))?;
-                } else {
-                    chart
-                        .draw_series(LineSeries::new(line, m.color.stroke_width(2)))
-                        .map_err(|e| err(&e))?;
-                }
-            }
+            self.draw_markers(&mut chart, (x0, x1), (y0, y1))?;
             for s in self.series {
                 draw_series(&mut chart, s, (x0, x1), self.title)?;
             }
@@ -471,6 +426,92 @@ impl<'a> SizeChart<'a> {
             root.present().map_err(|e| err(&e))?;
         }
         Ok(svg)
+    }
+
+    /// The decades the axes span: every positive x (points and markers) and y (points and
+    /// their intervals).
+    fn ranges(&self, all: &[&XY]) -> ((f64, f64), (f64, f64)) {
+        let positive = |v: &f64| v.is_finite() && *v > 0.0;
+        let xs: Vec<f64> = all
+            .iter()
+            .map(|p| p.x)
+            .chain(self.markers.iter().map(|m| m.x))
+            .filter(positive)
+            .collect();
+        let ys: Vec<f64> = all
+            .iter()
+            .flat_map(|p| {
+                let (lo, hi) = p.interval.unwrap_or((p.y, p.y));
+                [p.y, lo, hi]
+            })
+            .filter(positive)
+            .collect();
+        let span = |v: &[f64]| {
+            decade_range(
+                v.iter().copied().fold(f64::INFINITY, f64::min),
+                v.iter().copied().fold(0.0, f64::max),
+            )
+        };
+        (span(&xs), span(&ys))
+    }
+
+    /// The legend: hollow points, the series, then the markers.
+    fn legend_entries(&self, all: &[&XY]) -> Vec<LegendEntry> {
+        let mut entries = Vec::new();
+        if all.iter().any(|p| p.hollow) {
+            entries.push(LegendEntry::new(
+                "hollow: oversubscribed point",
+                Swatch::Marker {
+                    color: AXIS,
+                    hollow: true,
+                },
+            ));
+        }
+        push_series_entries(&mut entries, self.series, &[]);
+        for m in self.markers {
+            entries.push(LegendEntry::new(
+                m.label.clone(),
+                if m.dashed {
+                    Swatch::Dashed(m.color)
+                } else {
+                    Swatch::Fill(m.color, 0.5)
+                },
+            ));
+        }
+        entries
+    }
+
+    /// Each marker's vertical line, over its shaded interval where it has one.
+    fn draw_markers(
+        &self,
+        chart: &mut Chart<'_, '_, LogCoord<f64>, LogCoord<f64>>,
+        (x0, x1): (f64, f64),
+        (y0, y1): (f64, f64),
+    ) -> Result<(), PlotError> {
+        let err = |e: &dyn std::fmt::Display| PlotError::new(self.title, e);
+        for m in self.markers.iter().filter(|m| m.x.is_finite() && m.x > 0.0) {
+            if let Some((lo, hi)) = m.interval {
+                let lo = lo.filter(|v| v.is_finite()).unwrap_or(x0).clamp(x0, x1);
+                let hi = hi.filter(|v| v.is_finite()).unwrap_or(x1).clamp(x0, x1);
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(lo, y0), (hi, y1)],
+                        m.color.mix(0.12).filled(),
+                    )))
+                    .map_err(|e| err(&e))?;
+            }
+            let line = vec![(m.x, y0), (m.x, y1)];
+            if m.dashed {
+                chart
+                    .draw_series(DashedLineSeries::new(line, 6, 4, m.color.stroke_width(2)))
+                    .map_err(|e| err(&e))?;
+            } else {
+                chart
+                    .draw_series(LineSeries::new(line, m.color.stroke_width(2)))
+                    .map_err(|e| err(&e))?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -75,31 +75,8 @@ impl<'a> StackedBarChart<'a> {
     /// The chart as an SVG document.
     pub fn render(&self) -> Result<String, PlotError> {
         let err = |e: &dyn std::fmt::Display| PlotError::new(self.title, e);
-        let names = self.components();
-        let mut entries: Vec<LegendEntry> = names
-            .iter()
-            .map(|n| LegendEntry::new(*n, Swatch::Fill((self.color)(n), 0.85)))
-            .collect();
-        let has_marker = self.bars.iter().any(|b| b.marker.is_some());
-        if has_marker {
-            entries.push(LegendEntry::new(
-                self.marker_label,
-                Swatch::Marker {
-                    color: BLACK,
-                    hollow: false,
-                },
-            ));
-        }
-        let max = self
-            .bars
-            .iter()
-            .map(|b| {
-                let sum: f64 = b.segments.iter().map(|s| s.1.max(0.0)).sum();
-                sum.max(b.marker.unwrap_or(0.0))
-            })
-            .filter(|v| v.is_finite())
-            .fold(0.0f64, f64::max);
-        let max = if max > 0.0 { max * 1.06 } else { 1.0 };
+        let entries = self.legend_entries();
+        let max = self.axis_max();
         let n = self.bars.len().max(1);
         let legend_h = legend_height(&entries, self.width);
         let longest = self
@@ -143,33 +120,7 @@ impl<'a> StackedBarChart<'a> {
                 .pos(Pos::new(HPos::Right, VPos::Center));
             for (i, bar) in self.bars.iter().enumerate() {
                 let y = (n - 1 - i) as f64;
-                let h = 0.32;
-                let mut x = 0.0;
-                for (name, v) in &bar.segments {
-                    let v = v.max(0.0);
-                    if !v.is_finite() || v == 0.0 {
-                        continue;
-                    }
-                    let c = (self.color)(name);
-                    chart
-                        .draw_series([
-                            Rectangle::new([(x, y - h), (x + v, y + h)], c.mix(0.85).filled()),
-                            Rectangle::new([(x, y - h), (x + v, y + h)], WHITE.stroke_width(1)),
-                        ])
-                        .map_err(|e| err(&e))?;
-                    x += v;
-                }
-                if let Some(m) = bar.marker.filter(|m| m.is_finite()) {
-                    chart
-                        .draw_series([
-                            PathElement::new(
-                                vec![(m, y - h - 0.08), (m, y + h + 0.08)],
-                                BLACK.stroke_width(2),
-                            ),
-                            PathElement::new(vec![(x.min(m), y), (m, y)], BLACK.stroke_width(1)),
-                        ])
-                        .map_err(|e| err(&e))?;
-                }
+                self.draw_bar(&mut chart, bar, y)?;
                 let (px, py) = chart.backend_coord(&(0.0, y));
                 root.draw(&Text::new(
                     truncate(&bar.label, 52),
@@ -183,7 +134,81 @@ impl<'a> StackedBarChart<'a> {
         }
         Ok(svg)
     }
+
+    /// The legend: each component's colour, then the marker where a bar has one.
+    fn legend_entries(&self) -> Vec<LegendEntry> {
+        let names = self.components();
+        let mut entries: Vec<LegendEntry> = names
+            .iter()
+            .map(|n| LegendEntry::new(*n, Swatch::Fill((self.color)(n), 0.85)))
+            .collect();
+        let has_marker = self.bars.iter().any(|b| b.marker.is_some());
+        if has_marker {
+            entries.push(LegendEntry::new(
+                self.marker_label,
+                Swatch::Marker {
+                    color: BLACK,
+                    hollow: false,
+                },
+            ));
+        }
+        entries
+    }
+
+    /// The end of the value axis: the longest bar or marker, plus 6%.
+    fn axis_max(&self) -> f64 {
+        let max = self
+            .bars
+            .iter()
+            .map(|b| {
+                let sum: f64 = b.segments.iter().map(|s| s.1.max(0.0)).sum();
+                sum.max(b.marker.unwrap_or(0.0))
+            })
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, f64::max);
+        if max > 0.0 { max * 1.06 } else { 1.0 }
+    }
+
+    /// One bar's segments, stacked from 0, at height `y`, and its marker where it has one.
+    fn draw_bar(&self, chart: &mut BarChart<'_, '_>, bar: &Bar, y: f64) -> Result<(), PlotError> {
+        let err = |e: &dyn std::fmt::Display| PlotError::new(self.title, e);
+        let h = 0.32;
+        let mut x = 0.0;
+        for (name, v) in &bar.segments {
+            let v = v.max(0.0);
+            if !v.is_finite() || v == 0.0 {
+                continue;
+            }
+            let c = (self.color)(name);
+            chart
+                .draw_series([
+                    Rectangle::new([(x, y - h), (x + v, y + h)], c.mix(0.85).filled()),
+                    Rectangle::new([(x, y - h), (x + v, y + h)], WHITE.stroke_width(1)),
+                ])
+                .map_err(|e| err(&e))?;
+            x += v;
+        }
+        if let Some(m) = bar.marker.filter(|m| m.is_finite()) {
+            chart
+                .draw_series([
+                    PathElement::new(
+                        vec![(m, y - h - 0.08), (m, y + h + 0.08)],
+                        BLACK.stroke_width(2),
+                    ),
+                    PathElement::new(vec![(x.min(m), y), (m, y)], BLACK.stroke_width(1)),
+                ])
+                .map_err(|e| err(&e))?;
+        }
+        Ok(())
+    }
 }
+
+/// The chart the bars are drawn on: values across, bars down.
+type BarChart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
 
 #[cfg(test)]
 mod tests {
