@@ -729,7 +729,7 @@ impl SuiteContext<'_> {
 /// that matched one.
 fn retain_filtered_variants(
     variants: &mut Vec<VariantInfo>,
-    filters: &[String],
+    filters: &[VariantId],
     filter_used: &mut [bool],
 ) {
     if filters.is_empty() {

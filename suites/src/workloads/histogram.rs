@@ -139,242 +139,293 @@ fn read_atomics(a: &[AtomicU64]) -> Vec<u64> {
     a.iter().map(|x| x.load(Relaxed)).collect()
 }
 
+/// One counting pass's inputs: the values, the bin count, the workers and how updates are
+/// published.
+#[derive(Clone, Copy)]
+struct Pass<'a> {
+    values: &'a [u32],
+    k: u32,
+    w: usize,
+    g: Granularity,
+}
+
+/// Sums per-worker histograms of `bins` bins.
+fn merge_parts(parts: Vec<Vec<u64>>, bins: usize) -> Vec<u64> {
+    let mut h = vec![0u64; bins];
+    for p in parts {
+        h.iter_mut().zip(p).for_each(|(a, b)| *a += b);
+    }
+    h
+}
+
 impl HistogramExecution {
     fn count(&mut self) -> Vec<u64> {
-        let (values, k, w, g) = (&self.values[..], self.bins, self.workers, self.granularity);
-        let kk = k as usize;
-        let n = values.len();
-        let merge = |parts: Vec<Vec<u64>>| {
-            let mut h = vec![0u64; kk];
-            for p in parts {
-                h.iter_mut().zip(p).for_each(|(a, b)| *a += b);
-            }
-            h
+        let p = Pass {
+            values: &self.values[..],
+            k: self.bins,
+            w: self.workers,
+            g: self.granularity,
         };
         match &mut self.strategy {
-            Strategy::Serial => histogram(values, k),
-            Strategy::Threads => merge(scoped_chunks_together(n, w, |_, r| {
-                histogram(&values[r], k)
-            })),
-            Strategy::Rayon(pool) => {
-                let len = task_len(n, w, RAYON_MIN_TASK, 1);
-                pool.install(|| {
-                    values
-                        .par_chunks(len)
-                        .fold(
-                            || vec![0u64; kk],
-                            |mut h, c| {
-                                count_into(c, k, &mut h);
-                                h
-                            },
-                        )
-                        .reduce(
-                            || vec![0u64; kk],
-                            |mut a, b| {
-                                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-                                a
-                            },
-                        )
-                })
-            }
-            Strategy::Mutex(m) => {
-                let h = m.get_mut().unwrap_or_else(|e| e.into_inner());
-                h.iter_mut().for_each(|x| *x = 0);
-                let m = &*m;
-                let lock = || m.lock().unwrap_or_else(|e| e.into_inner());
-                scoped_chunks_together(n, w, |_, r| {
-                    publish(
-                        &values[r],
-                        k,
-                        g,
-                        |b| lock()[b] += 1,
-                        |pairs| {
-                            let mut h = lock();
-                            pairs.iter().for_each(|&(b, c)| h[b as usize] += c);
-                        },
-                    )
-                });
-                lock().clone()
-            }
-            Strategy::ParkingLot(m) => {
-                m.get_mut().iter_mut().for_each(|x| *x = 0);
-                let m = &*m;
-                scoped_chunks_together(n, w, |_, r| {
-                    publish(
-                        &values[r],
-                        k,
-                        g,
-                        |b| m.lock()[b] += 1,
-                        |pairs| {
-                            let mut h = m.lock();
-                            pairs.iter().for_each(|&(b, c)| h[b as usize] += c);
-                        },
-                    )
-                });
-                m.lock().clone()
-            }
-            Strategy::RwLock(table) => {
-                table
-                    .get_mut()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .iter_mut()
-                    .for_each(|b| *b = None);
-                let table = &*table;
-                // Adds `c` to bin `b`: under the read lock when the bin exists (the common case),
-                // else under the write lock, creating it.
-                let add = |b: usize, c: u64, read: &Vec<Option<AtomicU64>>| -> bool {
-                    match &read[b] {
-                        Some(x) => {
-                            x.fetch_add(c, Relaxed);
-                            true
-                        }
-                        None => false,
-                    }
-                };
-                let create = |missing: &[(u32, u64)]| {
-                    let mut t = table.write().unwrap_or_else(|e| e.into_inner());
-                    for &(b, c) in missing {
-                        *t[b as usize]
-                            .get_or_insert_with(|| AtomicU64::new(0))
-                            .get_mut() += c;
-                    }
-                };
-                scoped_chunks_together(n, w, |_, r| {
-                    let mut missing = Vec::new();
-                    publish(
-                        &values[r],
-                        k,
-                        g,
-                        |b| {
-                            let found = add(b, 1, &table.read().unwrap_or_else(|e| e.into_inner()));
-                            if !found {
-                                create(&[(b as u32, 1)]);
-                            }
-                        },
-                        |pairs| {
-                            {
-                                let t = table.read().unwrap_or_else(|e| e.into_inner());
-                                for &(b, c) in pairs {
-                                    if !add(b as usize, c, &t) {
-                                        missing.push((b, c));
-                                    }
-                                }
-                            }
-                            if !missing.is_empty() {
-                                create(&missing);
-                                missing.clear();
-                            }
-                        },
-                    )
-                });
-                let t = table.read().unwrap_or_else(|e| e.into_inner());
-                t.iter()
-                    .map(|b| b.as_ref().map_or(0, |x| x.load(Relaxed)))
-                    .collect()
-            }
-            Strategy::Atomic(bins) => {
-                bins.iter().for_each(|b| b.store(0, Relaxed));
-                let bins = &*bins;
-                scoped_chunks_together(n, w, |_, r| {
-                    publish(
-                        &values[r],
-                        k,
-                        g,
-                        |b| {
-                            bins[b].fetch_add(1, Relaxed);
-                        },
-                        |pairs| {
-                            for &(b, c) in pairs {
-                                bins[b as usize].fetch_add(c, Relaxed);
-                            }
-                        },
-                    )
-                });
-                read_atomics(bins)
-            }
-            Strategy::Sharded(blocks) => {
-                blocks
-                    .iter()
-                    .flat_map(|b| b.iter())
-                    .for_each(|x| x.store(0, Relaxed));
-                let blocks = &*blocks;
-                let per_row = kk.div_ceil(SHARD_BLOCK);
-                scoped_chunks_together(n, w, |i, r| {
-                    // Worker i's row: only it writes there, so a relaxed load and store suffice;
-                    // rows start on their own 128-byte blocks, so no line is shared.
-                    let row = &blocks[i * per_row..(i + 1) * per_row];
-                    let slot = |b: usize| &row[b / SHARD_BLOCK][b % SHARD_BLOCK];
-                    let bump = |b: usize, c: u64| {
-                        let s = slot(b);
-                        s.store(s.load(Relaxed) + c, Relaxed)
-                    };
-                    publish(
-                        &values[r],
-                        k,
-                        g,
-                        |b| bump(b, 1),
-                        |pairs| pairs.iter().for_each(|&(b, c)| bump(b as usize, c)),
-                    )
-                });
-                (0..kk)
-                    .map(|b| {
-                        (0..w)
-                            .map(|i| {
-                                blocks[i * per_row + b / SHARD_BLOCK][b % SHARD_BLOCK].load(Relaxed)
-                            })
-                            .sum()
-                    })
-                    .collect()
-            }
-            Strategy::Channel => {
-                let (tx, rx) = crossbeam::channel::bounded::<Message>(CHANNEL_CAPACITY);
-                let start = &SpinBarrier::new(w);
-                std::thread::scope(|s| {
-                    for r in split_even(n, w) {
-                        let tx = tx.clone();
-                        s.spawn(move || {
-                            start.wait();
-                            let send = |m| tx.send(m).expect("the receiver outlives the senders");
-                            publish(
-                                &values[r],
-                                k,
-                                g,
-                                |b| send(Message::One(b as u32)),
-                                |pairs| send(Message::Partial(pairs.to_vec())),
-                            )
-                        });
-                    }
-                    drop(tx);
-                    let mut h = vec![0u64; kk];
-                    for m in rx {
-                        match m {
-                            Message::One(b) => h[b as usize] += 1,
-                            Message::Partial(p) => {
-                                p.into_iter().for_each(|(b, c)| h[b as usize] += c)
-                            }
-                        }
-                    }
-                    h
-                })
-            }
-            Strategy::Unsync(bins) => {
-                bins.iter().for_each(|b| b.store(0, Relaxed));
-                let bins = &*bins;
-                // Lost-update demonstration: a racing store between this load and store wins.
-                let racy = |b: usize, c: u64| bins[b].store(bins[b].load(Relaxed) + c, Relaxed);
-                scoped_chunks_together(n, w, |_, r| {
-                    publish(
-                        &values[r],
-                        k,
-                        g,
-                        |b| racy(b, 1),
-                        |pairs| pairs.iter().for_each(|&(b, c)| racy(b as usize, c)),
-                    )
-                });
-                read_atomics(bins)
-            }
+            Strategy::Serial => histogram(p.values, p.k),
+            Strategy::Threads => count_threads(p),
+            Strategy::Rayon(pool) => count_rayon(p, pool),
+            Strategy::Mutex(m) => count_mutex(p, m),
+            Strategy::ParkingLot(m) => count_parking_lot(p, m),
+            Strategy::RwLock(table) => count_rw_lock(p, table),
+            Strategy::Atomic(bins) => count_atomic(p, bins),
+            Strategy::Sharded(blocks) => count_sharded(p, blocks),
+            Strategy::Channel => count_channel(p),
+            Strategy::Unsync(bins) => count_unsync(p, bins),
         }
     }
+}
+
+fn count_threads(p: Pass<'_>) -> Vec<u64> {
+    let Pass { values, k, w, .. } = p;
+    let n = p.values.len();
+    let parts = scoped_chunks_together(n, w, |_, r| histogram(&values[r], k));
+    merge_parts(parts, k as usize)
+}
+
+fn count_rayon(p: Pass<'_>, pool: &rayon::ThreadPool) -> Vec<u64> {
+    let Pass { values, k, w, .. } = p;
+    let n = p.values.len();
+    let kk = p.k as usize;
+    let len = task_len(n, w, RAYON_MIN_TASK, 1);
+    pool.install(|| {
+        values
+            .par_chunks(len)
+            .fold(
+                || vec![0u64; kk],
+                |mut h, c| {
+                    count_into(c, k, &mut h);
+                    h
+                },
+            )
+            .reduce(
+                || vec![0u64; kk],
+                |mut a, b| {
+                    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            )
+    })
+}
+
+fn count_mutex(p: Pass<'_>, m: &mut std::sync::Mutex<Vec<u64>>) -> Vec<u64> {
+    let Pass { values, k, w, g } = p;
+    let n = p.values.len();
+    let h = m.get_mut().unwrap_or_else(|e| e.into_inner());
+    h.iter_mut().for_each(|x| *x = 0);
+    let m = &*m;
+    let lock = || m.lock().unwrap_or_else(|e| e.into_inner());
+    scoped_chunks_together(n, w, |_, r| {
+        publish(
+            &values[r],
+            k,
+            g,
+            |b| lock()[b] += 1,
+            |pairs| {
+                let mut h = lock();
+                pairs.iter().for_each(|&(b, c)| h[b as usize] += c);
+            },
+        )
+    });
+    lock().clone()
+}
+
+fn count_parking_lot(p: Pass<'_>, m: &mut parking_lot::Mutex<Vec<u64>>) -> Vec<u64> {
+    let Pass { values, k, w, g } = p;
+    let n = p.values.len();
+    m.get_mut().iter_mut().for_each(|x| *x = 0);
+    let m = &*m;
+    scoped_chunks_together(n, w, |_, r| {
+        publish(
+            &values[r],
+            k,
+            g,
+            |b| m.lock()[b] += 1,
+            |pairs| {
+                let mut h = m.lock();
+                pairs.iter().for_each(|&(b, c)| h[b as usize] += c);
+            },
+        )
+    });
+    m.lock().clone()
+}
+
+fn count_rw_lock(p: Pass<'_>, table: &mut LazyBins) -> Vec<u64> {
+    let Pass { values, k, w, g } = p;
+    let n = p.values.len();
+    table
+        .get_mut()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter_mut()
+        .for_each(|b| *b = None);
+    let table = &*table;
+    // Adds `c` to bin `b`: under the read lock when the bin exists (the common case),
+    // else under the write lock, creating it.
+    let add = |b: usize, c: u64, read: &Vec<Option<AtomicU64>>| -> bool {
+        match &read[b] {
+            Some(x) => {
+                x.fetch_add(c, Relaxed);
+                true
+            }
+            None => false,
+        }
+    };
+    let create = |missing: &[(u32, u64)]| {
+        let mut t = table.write().unwrap_or_else(|e| e.into_inner());
+        for &(b, c) in missing {
+            *t[b as usize]
+                .get_or_insert_with(|| AtomicU64::new(0))
+                .get_mut() += c;
+        }
+    };
+    scoped_chunks_together(n, w, |_, r| {
+        let mut missing = Vec::new();
+        publish(
+            &values[r],
+            k,
+            g,
+            |b| {
+                let found = add(b, 1, &table.read().unwrap_or_else(|e| e.into_inner()));
+                if !found {
+                    create(&[(b as u32, 1)]);
+                }
+            },
+            |pairs| {
+                {
+                    let t = table.read().unwrap_or_else(|e| e.into_inner());
+                    for &(b, c) in pairs {
+                        if !add(b as usize, c, &t) {
+                            missing.push((b, c));
+                        }
+                    }
+                }
+                if !missing.is_empty() {
+                    create(&missing);
+                    missing.clear();
+                }
+            },
+        )
+    });
+    let t = table.read().unwrap_or_else(|e| e.into_inner());
+    t.iter()
+        .map(|b| b.as_ref().map_or(0, |x| x.load(Relaxed)))
+        .collect()
+}
+
+fn count_atomic(p: Pass<'_>, bins: &mut [AtomicU64]) -> Vec<u64> {
+    let Pass { values, k, w, g } = p;
+    let n = p.values.len();
+    bins.iter().for_each(|b| b.store(0, Relaxed));
+    let bins = &*bins;
+    scoped_chunks_together(n, w, |_, r| {
+        publish(
+            &values[r],
+            k,
+            g,
+            |b| {
+                bins[b].fetch_add(1, Relaxed);
+            },
+            |pairs| {
+                for &(b, c) in pairs {
+                    bins[b as usize].fetch_add(c, Relaxed);
+                }
+            },
+        )
+    });
+    read_atomics(bins)
+}
+
+fn count_sharded(p: Pass<'_>, blocks: &mut [CachePadded<[AtomicU64; SHARD_BLOCK]>]) -> Vec<u64> {
+    let Pass { values, k, w, g } = p;
+    let n = p.values.len();
+    let kk = p.k as usize;
+    blocks
+        .iter()
+        .flat_map(|b| b.iter())
+        .for_each(|x| x.store(0, Relaxed));
+    let blocks = &*blocks;
+    let per_row = kk.div_ceil(SHARD_BLOCK);
+    scoped_chunks_together(n, w, |i, r| {
+        // Worker i's row: only it writes there, so a relaxed load and store suffice;
+        // rows start on their own 128-byte blocks, so no line is shared.
+        let row = &blocks[i * per_row..(i + 1) * per_row];
+        let slot = |b: usize| &row[b / SHARD_BLOCK][b % SHARD_BLOCK];
+        let bump = |b: usize, c: u64| {
+            let s = slot(b);
+            s.store(s.load(Relaxed) + c, Relaxed)
+        };
+        publish(
+            &values[r],
+            k,
+            g,
+            |b| bump(b, 1),
+            |pairs| pairs.iter().for_each(|&(b, c)| bump(b as usize, c)),
+        )
+    });
+    (0..kk)
+        .map(|b| {
+            (0..w)
+                .map(|i| blocks[i * per_row + b / SHARD_BLOCK][b % SHARD_BLOCK].load(Relaxed))
+                .sum()
+        })
+        .collect()
+}
+
+fn count_channel(p: Pass<'_>) -> Vec<u64> {
+    let Pass { values, k, w, g } = p;
+    let n = p.values.len();
+    let kk = p.k as usize;
+    let (tx, rx) = crossbeam::channel::bounded::<Message>(CHANNEL_CAPACITY);
+    let start = &SpinBarrier::new(w);
+    std::thread::scope(|s| {
+        for r in split_even(n, w) {
+            let tx = tx.clone();
+            s.spawn(move || {
+                start.wait();
+                let send = |m| tx.send(m).expect("the receiver outlives the senders");
+                publish(
+                    &values[r],
+                    k,
+                    g,
+                    |b| send(Message::One(b as u32)),
+                    |pairs| send(Message::Partial(pairs.to_vec())),
+                )
+            });
+        }
+        drop(tx);
+        let mut h = vec![0u64; kk];
+        for m in rx {
+            match m {
+                Message::One(b) => h[b as usize] += 1,
+                Message::Partial(p) => p.into_iter().for_each(|(b, c)| h[b as usize] += c),
+            }
+        }
+        h
+    })
+}
+
+fn count_unsync(p: Pass<'_>, bins: &mut [AtomicU64]) -> Vec<u64> {
+    let Pass { values, k, w, g } = p;
+    let n = p.values.len();
+    bins.iter().for_each(|b| b.store(0, Relaxed));
+    let bins = &*bins;
+    // Lost-update demonstration: a racing store between this load and store wins.
+    let racy = |b: usize, c: u64| bins[b].store(bins[b].load(Relaxed) + c, Relaxed);
+    scoped_chunks_together(n, w, |_, r| {
+        publish(
+            &values[r],
+            k,
+            g,
+            |b| racy(b, 1),
+            |pairs| pairs.iter().for_each(|&(b, c)| racy(b as usize, c)),
+        )
+    });
+    read_atomics(bins)
 }
 
 impl Execution for HistogramExecution {
