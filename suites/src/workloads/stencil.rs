@@ -135,193 +135,233 @@ impl Ends {
     }
 }
 
+/// Phases of one iteration: (name, mean time per worker).
+type Phases = Vec<(std::borrow::Cow<'static, str>, Nanos)>;
+
+/// What every strategy's steps read: the grid's side, the step count and the initial grid.
+struct Steps<'a> {
+    n: usize,
+    steps: u32,
+    init: &'a [f64],
+}
+
+impl Steps<'_> {
+    /// Runs the steps on one thread.
+    fn serial(&self, a: &mut Vec<f64>, b: &mut Vec<f64>) -> Phases {
+        let (n, steps, init) = (self.n, self.steps, self.init);
+        let interior = n * (n - 2);
+        let t0 = Instant::now();
+        sweep_rows(init, &mut a[n..n + interior], n);
+        for _ in 1..steps {
+            // Cancellation (timeout, Ctrl-C) is polled per step.
+            if parbench_harness::cancel::requested() {
+                break;
+            }
+            std::mem::swap(a, b);
+            sweep_rows(b, &mut a[n..n + interior], n);
+        }
+        let split = Split {
+            compute: ns(t0, Instant::now()),
+            exchange: 0.0,
+        };
+        mean_split(&[split])
+    }
+
+    /// Runs each step as rayon tasks of rows.
+    fn rayon(&self, pool: &rayon::ThreadPool, a: &mut Vec<f64>, b: &mut Vec<f64>) -> Phases {
+        let (n, steps, init) = (self.n, self.steps, self.init);
+        let interior = n * (n - 2);
+        let workers = pool.current_num_threads();
+        let rows_per_task = (n - 2).div_ceil(workers * 4).max(1);
+        let busy = AtomicU64::new(0);
+        let t0 = Instant::now();
+        pool.install(|| {
+            for t in 0..steps {
+                if t > 0 && parbench_harness::cancel::requested() {
+                    break;
+                }
+                if t > 0 {
+                    std::mem::swap(a, b);
+                }
+                let src: &[f64] = if t == 0 { init } else { b };
+                a[n..n + interior]
+                    .par_chunks_mut(rows_per_task * n)
+                    .enumerate()
+                    .for_each(|(k, dst)| {
+                        let s = Instant::now();
+                        let first = k * rows_per_task; // interior row index, 0-based
+                        let h = dst.len() / n;
+                        sweep_rows(&src[first * n..(first + h + 2) * n], dst, n);
+                        busy.fetch_add(s.elapsed().as_nanos() as u64, Relaxed);
+                    });
+            }
+        });
+        let wall = ns(t0, Instant::now());
+        let compute = busy.load(Relaxed) as f64 / workers as f64;
+        vec![
+            ("compute".into(), Nanos(compute)),
+            ("exchange".into(), Nanos((wall - compute).max(0.0))),
+        ]
+    }
+
+    /// Runs the strips on scoped threads, halos through double-buffered slots and a barrier per step.
+    fn threads(&self, slots: &[[Mutex<Halo>; 2]], strips: &mut [Strip]) -> Phases {
+        let (n, steps, init) = (self.n, self.steps, self.init);
+        let barrier = SpinBarrier::new(strips.len());
+        let w = strips.len();
+        // Cancellation (timeout, Ctrl-C): a worker that stopped alone would leave the
+        // others at the barrier for ever, so all stop after the same step. Worker 0 polls
+        // before the barrier of step `t` and publishes its decision in `stop[t % 2]`;
+        // every worker reads it after that barrier. Two slots, because worker 0 writes
+        // the next step's decision while slower workers may still read this one's (it
+        // cannot write `stop[t % 2]` again before all of them passed barrier `t + 1`).
+        let stop = [AtomicBool::new(false), AtomicBool::new(false)];
+        let splits = scoped_each(strips, |i, strip| {
+            let Strip {
+                start,
+                h,
+                cur,
+                next,
+            } = strip;
+            let (start, h) = (*start, *h);
+            let mut split = Split::default();
+            for t in 0..steps as usize {
+                let t0 = Instant::now();
+                let src: &[f64] = if t == 0 {
+                    &init[(start - 1) * n..(start + h + 1) * n]
+                } else {
+                    cur
+                };
+                sweep_rows(src, &mut next[n..(h + 1) * n], n);
+                let t1 = Instant::now();
+                let p = t % 2;
+                {
+                    let mut mine = slots[i][p].lock().unwrap_or_else(|e| e.into_inner());
+                    mine.top.copy_from_slice(&next[n..2 * n]);
+                    mine.bottom.copy_from_slice(&next[h * n..(h + 1) * n]);
+                }
+                if i == 0 {
+                    stop[p].store(parbench_harness::cancel::requested(), Relaxed);
+                }
+                // The barrier orders worker 0's store before every worker's load.
+                barrier.wait();
+                let stopping = stop[p].load(Relaxed);
+                if i > 0 {
+                    let above = slots[i - 1][p].lock().unwrap_or_else(|e| e.into_inner());
+                    next[..n].copy_from_slice(&above.bottom);
+                }
+                if i + 1 < w {
+                    let below = slots[i + 1][p].lock().unwrap_or_else(|e| e.into_inner());
+                    next[(h + 1) * n..].copy_from_slice(&below.top);
+                }
+                std::mem::swap(cur, next);
+                let t2 = Instant::now();
+                split.compute += ns(t0, t1);
+                split.exchange += ns(t1, t2);
+                if stopping {
+                    break;
+                }
+            }
+            split
+        });
+        mean_split(&splits)
+    }
+
+    /// Runs the strips on scoped threads, halos sent to the neighbours over channels.
+    fn channel(&self, strips: &mut [Strip]) -> Phases {
+        let (n, steps, init) = (self.n, self.steps, self.init);
+        let w = strips.len();
+        // down[k]: worker k -> k+1 (k's bottom row); up[k]: worker k+1 -> k (its top row).
+        let (down_tx, down_rx): (Vec<_>, Vec<_>) = (1..w)
+            .map(|_| crossbeam::channel::bounded::<Vec<f64>>(1))
+            .unzip();
+        let (up_tx, up_rx): (Vec<_>, Vec<_>) = (1..w)
+            .map(|_| crossbeam::channel::bounded::<Vec<f64>>(1))
+            .unzip();
+        // Each worker takes its own ends, so that a worker that stops drops them.
+        // Cancellation (timeout, Ctrl-C): a worker that sees it stops; its neighbours'
+        // next send or receive then fails (the channel is disconnected) and they stop
+        // too, and so on down the line: no worker waits for a neighbour that is gone.
+        let mut down_tx = down_tx.into_iter().map(Some).collect::<Vec<_>>();
+        let mut down_rx = down_rx.into_iter().map(Some).collect::<Vec<_>>();
+        let mut up_tx = up_tx.into_iter().map(Some).collect::<Vec<_>>();
+        let mut up_rx = up_rx.into_iter().map(Some).collect::<Vec<_>>();
+        let ends: Vec<Mutex<Option<Ends>>> = (0..w)
+            .map(|i| {
+                let above = i.checked_sub(1);
+                let below = (i + 1 < w).then_some(i);
+                Mutex::new(Some(Ends {
+                    up_tx: above.and_then(|k| up_tx[k].take()),
+                    down_rx: above.and_then(|k| down_rx[k].take()),
+                    down_tx: below.and_then(|k| down_tx[k].take()),
+                    up_rx: below.and_then(|k| up_rx[k].take()),
+                }))
+            })
+            .collect();
+        let splits = scoped_each(strips, |i, strip| {
+            let Strip {
+                start,
+                h,
+                cur,
+                next,
+            } = strip;
+            let (start, h) = (*start, *h);
+            let ends = ends[i]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .expect("each worker takes its ends once");
+            let mut split = Split::default();
+            for t in 0..steps as usize {
+                if parbench_harness::cancel::requested() {
+                    break;
+                }
+                let t0 = Instant::now();
+                let src: &[f64] = if t == 0 {
+                    &init[(start - 1) * n..(start + h + 1) * n]
+                } else {
+                    cur
+                };
+                sweep_rows(src, &mut next[n..(h + 1) * n], n);
+                let t1 = Instant::now();
+                // A failed send or receive: a neighbour stopped (cancelled, or its
+                // thread panicked, which the scope then re-raises).
+                if !ends.exchange(next, n, h) {
+                    break;
+                }
+                std::mem::swap(cur, next);
+                let t2 = Instant::now();
+                split.compute += ns(t0, t1);
+                split.exchange += ns(t1, t2);
+            }
+            split
+        });
+        mean_split(&splits)
+    }
+}
+
 impl StencilExecution {
     /// Runs the steps; returns the phases.
-    fn step_all(&mut self) -> Vec<(std::borrow::Cow<'static, str>, Nanos)> {
-        let (n, steps) = (self.n, self.steps);
-        let init = &self.init[..];
-        let interior = n * (n - 2);
-        match &self.strategy {
-            Strategy::Serial => {
-                let t0 = Instant::now();
-                sweep_rows(init, &mut self.a[n..n + interior], n);
-                for _ in 1..steps {
-                    // Cancellation (timeout, Ctrl-C) is polled per step.
-                    if parbench_harness::cancel::requested() {
-                        break;
-                    }
-                    std::mem::swap(&mut self.a, &mut self.b);
-                    sweep_rows(&self.b, &mut self.a[n..n + interior], n);
-                }
-                let split = Split {
-                    compute: ns(t0, Instant::now()),
-                    exchange: 0.0,
-                };
-                mean_split(&[split])
-            }
-            Strategy::Rayon(pool) => {
-                let workers = pool.current_num_threads();
-                let rows_per_task = (n - 2).div_ceil(workers * 4).max(1);
-                let busy = AtomicU64::new(0);
-                let t0 = Instant::now();
-                let (a, b) = (&mut self.a, &mut self.b);
-                pool.install(|| {
-                    for t in 0..steps {
-                        if t > 0 && parbench_harness::cancel::requested() {
-                            break;
-                        }
-                        if t > 0 {
-                            std::mem::swap(a, b);
-                        }
-                        let src: &[f64] = if t == 0 { init } else { b };
-                        a[n..n + interior]
-                            .par_chunks_mut(rows_per_task * n)
-                            .enumerate()
-                            .for_each(|(k, dst)| {
-                                let s = Instant::now();
-                                let first = k * rows_per_task; // interior row index, 0-based
-                                let h = dst.len() / n;
-                                sweep_rows(&src[first * n..(first + h + 2) * n], dst, n);
-                                busy.fetch_add(s.elapsed().as_nanos() as u64, Relaxed);
-                            });
-                    }
-                });
-                let wall = ns(t0, Instant::now());
-                let compute = busy.load(Relaxed) as f64 / workers as f64;
-                vec![
-                    ("compute".into(), Nanos(compute)),
-                    ("exchange".into(), Nanos((wall - compute).max(0.0))),
-                ]
-            }
-            Strategy::Threads(slots) => {
-                let barrier = SpinBarrier::new(self.strips.len());
-                let w = self.strips.len();
-                // Cancellation (timeout, Ctrl-C): a worker that stopped alone would leave the
-                // others at the barrier for ever, so all stop after the same step. Worker 0 polls
-                // before the barrier of step `t` and publishes its decision in `stop[t % 2]`;
-                // every worker reads it after that barrier. Two slots, because worker 0 writes
-                // the next step's decision while slower workers may still read this one's (it
-                // cannot write `stop[t % 2]` again before all of them passed barrier `t + 1`).
-                let stop = [AtomicBool::new(false), AtomicBool::new(false)];
-                let splits = scoped_each(&mut self.strips, |i, strip| {
-                    let Strip {
-                        start,
-                        h,
-                        cur,
-                        next,
-                    } = strip;
-                    let (start, h) = (*start, *h);
-                    let mut split = Split::default();
-                    for t in 0..steps as usize {
-                        let t0 = Instant::now();
-                        let src: &[f64] = if t == 0 {
-                            &init[(start - 1) * n..(start + h + 1) * n]
-                        } else {
-                            cur
-                        };
-                        sweep_rows(src, &mut next[n..(h + 1) * n], n);
-                        let t1 = Instant::now();
-                        let p = t % 2;
-                        {
-                            let mut mine = slots[i][p].lock().unwrap_or_else(|e| e.into_inner());
-                            mine.top.copy_from_slice(&next[n..2 * n]);
-                            mine.bottom.copy_from_slice(&next[h * n..(h + 1) * n]);
-                        }
-                        if i == 0 {
-                            stop[p].store(parbench_harness::cancel::requested(), Relaxed);
-                        }
-                        // The barrier orders worker 0's store before every worker's load.
-                        barrier.wait();
-                        let stopping = stop[p].load(Relaxed);
-                        if i > 0 {
-                            let above = slots[i - 1][p].lock().unwrap_or_else(|e| e.into_inner());
-                            next[..n].copy_from_slice(&above.bottom);
-                        }
-                        if i + 1 < w {
-                            let below = slots[i + 1][p].lock().unwrap_or_else(|e| e.into_inner());
-                            next[(h + 1) * n..].copy_from_slice(&below.top);
-                        }
-                        std::mem::swap(cur, next);
-                        let t2 = Instant::now();
-                        split.compute += ns(t0, t1);
-                        split.exchange += ns(t1, t2);
-                        if stopping {
-                            break;
-                        }
-                    }
-                    split
-                });
-                mean_split(&splits)
-            }
-            Strategy::Channel => {
-                let w = self.strips.len();
-                // down[k]: worker k -> k+1 (k's bottom row); up[k]: worker k+1 -> k (its top row).
-                let (down_tx, down_rx): (Vec<_>, Vec<_>) = (1..w)
-                    .map(|_| crossbeam::channel::bounded::<Vec<f64>>(1))
-                    .unzip();
-                let (up_tx, up_rx): (Vec<_>, Vec<_>) = (1..w)
-                    .map(|_| crossbeam::channel::bounded::<Vec<f64>>(1))
-                    .unzip();
-                // Each worker takes its own ends, so that a worker that stops drops them.
-                // Cancellation (timeout, Ctrl-C): a worker that sees it stops; its neighbours'
-                // next send or receive then fails (the channel is disconnected) and they stop
-                // too, and so on down the line: no worker waits for a neighbour that is gone.
-                let mut down_tx = down_tx.into_iter().map(Some).collect::<Vec<_>>();
-                let mut down_rx = down_rx.into_iter().map(Some).collect::<Vec<_>>();
-                let mut up_tx = up_tx.into_iter().map(Some).collect::<Vec<_>>();
-                let mut up_rx = up_rx.into_iter().map(Some).collect::<Vec<_>>();
-                let ends: Vec<Mutex<Option<Ends>>> = (0..w)
-                    .map(|i| {
-                        let above = i.checked_sub(1);
-                        let below = (i + 1 < w).then_some(i);
-                        Mutex::new(Some(Ends {
-                            up_tx: above.and_then(|k| up_tx[k].take()),
-                            down_rx: above.and_then(|k| down_rx[k].take()),
-                            down_tx: below.and_then(|k| down_tx[k].take()),
-                            up_rx: below.and_then(|k| up_rx[k].take()),
-                        }))
-                    })
-                    .collect();
-                let splits = scoped_each(&mut self.strips, |i, strip| {
-                    let Strip {
-                        start,
-                        h,
-                        cur,
-                        next,
-                    } = strip;
-                    let (start, h) = (*start, *h);
-                    let ends = ends[i]
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .take()
-                        .expect("each worker takes its ends once");
-                    let mut split = Split::default();
-                    for t in 0..steps as usize {
-                        if parbench_harness::cancel::requested() {
-                            break;
-                        }
-                        let t0 = Instant::now();
-                        let src: &[f64] = if t == 0 {
-                            &init[(start - 1) * n..(start + h + 1) * n]
-                        } else {
-                            cur
-                        };
-                        sweep_rows(src, &mut next[n..(h + 1) * n], n);
-                        let t1 = Instant::now();
-                        // A failed send or receive: a neighbour stopped (cancelled, or its
-                        // thread panicked, which the scope then re-raises).
-                        if !ends.exchange(next, n, h) {
-                            break;
-                        }
-                        std::mem::swap(cur, next);
-                        let t2 = Instant::now();
-                        split.compute += ns(t0, t1);
-                        split.exchange += ns(t1, t2);
-                    }
-                    split
-                });
-                mean_split(&splits)
-            }
+    fn step_all(&mut self) -> Phases {
+        let StencilExecution {
+            n,
+            steps,
+            init,
+            strategy,
+            a,
+            b,
+            strips,
+        } = self;
+        let grid = Steps {
+            n: *n,
+            steps: *steps,
+            init: &init[..],
+        };
+        match strategy {
+            Strategy::Serial => grid.serial(a, b),
+            Strategy::Rayon(pool) => grid.rayon(pool, a, b),
+            Strategy::Threads(slots) => grid.threads(slots, strips),
+            Strategy::Channel => grid.channel(strips),
         }
     }
 
