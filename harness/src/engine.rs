@@ -269,16 +269,7 @@ fn measure_with(
     let timeout = settings.timeout.0;
     let limit = Nanos::from_duration(timeout);
     // A routine that times itself (a command suite) may report more than the engine saw.
-    let check_timeout = |elapsed: Duration| {
-        if elapsed > timeout {
-            Err(MeasureError::Timeout {
-                elapsed: Nanos::from_duration(elapsed),
-                limit,
-            })
-        } else {
-            Ok(())
-        }
-    };
+    let check_timeout = |elapsed: Duration| within_timeout(elapsed, timeout, limit);
     let mut checksum: u64 = 0;
     let mut fold = |out: &IterationOutput| {
         checksum = black_box(checksum.rotate_left(7) ^ out.digest);
@@ -342,27 +333,16 @@ fn measure_with(
     let mut samples: Vec<f64> = Vec::new();
     let mut phase_samples: Vec<(Cow<'static, str>, Vec<f64>)> = Vec::new();
     let sampling_start = clock.now();
-    let mut last_check = 0usize;
+    let mut stop = StopRule::default();
     let stop_reason = loop {
         let mut phase_sums: Vec<(Cow<'static, str>, f64)> = Vec::new();
         let elapsed = run_batch(iters, &mut |out| {
             fold(out);
-            for (name, ns) in &out.phases {
-                match phase_sums.iter_mut().find(|(n, _)| n == name) {
-                    Some((_, sum)) => *sum += ns.0,
-                    None => phase_sums.push((name.clone(), ns.0)),
-                }
-            }
+            sum_phases(&mut phase_sums, out);
         })?;
         check_timeout(elapsed)?;
         samples.push(elapsed.as_secs_f64() * 1e9 / iters as f64);
-        for (name, sum) in phase_sums {
-            let per_iter = sum / iters as f64;
-            match phase_samples.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, v)) => v.push(per_iter),
-                None => phase_samples.push((name, vec![per_iter])),
-            }
-        }
+        add_phase_samples(&mut phase_samples, phase_sums, iters);
         let n = samples.len();
         let spent = since(sampling_start);
         on_sample(SampleProgress {
@@ -370,73 +350,16 @@ fn measure_with(
             elapsed: spent,
             budget: settings.budget.0,
         });
-        if n >= settings.max_samples {
-            break StopReason::MaxSamples;
-        }
-        if n < settings.min_samples {
-            continue;
-        }
-        if n >= 3 && n - last_check >= (n / 8).max(1) {
-            last_check = n;
-            let (lo, hi) = stats::bootstrap_median_ci(
-                &samples,
-                stats::CONFIDENCE_LEVEL,
-                STOP_CHECK_RESAMPLES,
-                seed,
-            );
-            if parbench_schema::results::relative_width(lo, hi, stats::median(&samples))
-                <= settings.target_ci
-            {
-                break StopReason::TargetCi;
-            }
-        }
-        if spent >= settings.budget.0 {
-            break StopReason::Budget;
+        if let Some(reason) = stop.decide(&samples, spent, settings, seed) {
+            break reason;
         }
     };
 
     let summary = Summary::of(&samples, seed);
     let stats = TimeStats::from(&summary);
-    let mut warnings = Vec::new();
-    if summary.n >= 3 && summary.cv > UNSTABLE_CV {
-        warnings.push(format!(
-            "unstable: coefficient of variation {:.1}% exceeds {:.0}%",
-            summary.cv * 100.0,
-            UNSTABLE_CV * 100.0
-        ));
-    }
     let first_ns = Nanos::from_duration(first);
-    if first_ns.0 > SLOW_FIRST_FACTOR * summary.median && first_ns.0 - summary.median > 1e5 {
-        warnings.push(format!(
-            "slow first iteration: {first_ns} is {:.1}x the median (cold caches, page faults or lazy initialization)",
-            first_ns.0 / summary.median
-        ));
-    }
-    let rel = summary.relative_ci_width();
-    if rel > settings.target_ci {
-        warnings.push(format!(
-            "95% CI of the median is {:.1}% wide, above the {:.1}% target ({} samples; stopped on {})",
-            rel * 100.0,
-            settings.target_ci * 100.0,
-            summary.n,
-            match stop_reason {
-                StopReason::Budget => "the time budget",
-                StopReason::MaxSamples => "max-samples",
-                StopReason::TargetCi => "the target",
-            }
-        ));
-    }
-    let mean_iter = summary.mean;
-    let phases = phase_samples
-        .into_iter()
-        .map(|(name, v)| {
-            parbench_analysis::stats::phase_from_samples(
-                name.into_owned(),
-                v.into_iter().map(Nanos).collect(),
-                mean_iter,
-            )
-        })
-        .collect();
+    let warnings = quality_warnings(&summary, first_ns, settings.target_ci, stop_reason);
+    let phases = phases_of(phase_samples, summary.mean);
     Ok(Outcome {
         measurement: Measurement {
             samples_ns: samples.into_iter().map(Nanos).collect(),
@@ -453,6 +376,142 @@ fn measure_with(
         phases,
         warnings,
     })
+}
+
+/// When sampling stops: at `max-samples`; from `min-samples` on, when the median's interval is
+/// narrow enough or the time budget is spent.
+#[derive(Default)]
+struct StopRule {
+    /// Samples at the last interval check.
+    last_check: usize,
+}
+
+impl StopRule {
+    fn decide(
+        &mut self,
+        samples: &[f64],
+        spent: Duration,
+        settings: &MeasureSettings,
+        seed: u64,
+    ) -> Option<StopReason> {
+        let n = samples.len();
+        if n >= settings.max_samples {
+            return Some(StopReason::MaxSamples);
+        }
+        if n < settings.min_samples {
+            return None;
+        }
+        // The interval is checked after every eighth of the samples so far (it costs a bootstrap).
+        if n >= 3 && n - self.last_check >= (n / 8).max(1) {
+            self.last_check = n;
+            if target_ci_reached(samples, settings.target_ci, seed) {
+                return Some(StopReason::TargetCi);
+            }
+        }
+        (spent >= settings.budget.0).then_some(StopReason::Budget)
+    }
+}
+
+/// `Ok` when `elapsed` is within `timeout` (`limit` is the same, as [`Nanos`]).
+fn within_timeout(elapsed: Duration, timeout: Duration, limit: Nanos) -> Result<(), MeasureError> {
+    if elapsed > timeout {
+        Err(MeasureError::Timeout {
+            elapsed: Nanos::from_duration(elapsed),
+            limit,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether the bootstrap interval of the samples' median is at most `target_ci` wide
+/// (relative to the median).
+fn target_ci_reached(samples: &[f64], target_ci: f64, seed: u64) -> bool {
+    let (lo, hi) =
+        stats::bootstrap_median_ci(samples, stats::CONFIDENCE_LEVEL, STOP_CHECK_RESAMPLES, seed);
+    parbench_schema::results::relative_width(lo, hi, stats::median(samples)) <= target_ci
+}
+
+/// Adds one iteration's phase times to the batch's sums.
+fn sum_phases(phase_sums: &mut Vec<(Cow<'static, str>, f64)>, out: &IterationOutput) {
+    for (name, ns) in &out.phases {
+        match phase_sums.iter_mut().find(|(n, _)| n == name) {
+            Some((_, sum)) => *sum += ns.0,
+            None => phase_sums.push((name.clone(), ns.0)),
+        }
+    }
+}
+
+/// Adds one batch's phase sums (over `iters` iterations) to the per-phase samples, per
+/// iteration.
+fn add_phase_samples(
+    phase_samples: &mut Vec<(Cow<'static, str>, Vec<f64>)>,
+    phase_sums: Vec<(Cow<'static, str>, f64)>,
+    iters: u64,
+) {
+    for (name, sum) in phase_sums {
+        let per_iter = sum / iters as f64;
+        match phase_samples.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => v.push(per_iter),
+            None => phase_samples.push((name, vec![per_iter])),
+        }
+    }
+}
+
+/// The phases' figures from their samples, each as a share of `mean_iter`.
+fn phases_of(
+    phase_samples: Vec<(Cow<'static, str>, Vec<f64>)>,
+    mean_iter: f64,
+) -> Vec<parbench_schema::results::Phase> {
+    phase_samples
+        .into_iter()
+        .map(|(name, v)| {
+            parbench_analysis::stats::phase_from_samples(
+                name.into_owned(),
+                v.into_iter().map(Nanos).collect(),
+                mean_iter,
+            )
+        })
+        .collect()
+}
+
+/// Warnings about a point's samples: unstable, a slow first iteration, an interval wider than
+/// `target_ci`.
+fn quality_warnings(
+    summary: &Summary,
+    first_ns: Nanos,
+    target_ci: f64,
+    stop_reason: StopReason,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if summary.n >= 3 && summary.cv > UNSTABLE_CV {
+        warnings.push(format!(
+            "unstable: coefficient of variation {:.1}% exceeds {:.0}%",
+            summary.cv * 100.0,
+            UNSTABLE_CV * 100.0
+        ));
+    }
+    if first_ns.0 > SLOW_FIRST_FACTOR * summary.median && first_ns.0 - summary.median > 1e5 {
+        warnings.push(format!(
+            "slow first iteration: {first_ns} is {:.1}x the median (cold caches, page faults or lazy initialization)",
+            first_ns.0 / summary.median
+        ));
+    }
+    let rel = summary.relative_ci_width();
+    if rel > target_ci {
+        warnings.push(format!(
+            "95% CI of the median is {:.1}% wide, above the {:.1}% target ({} samples; stopped on {})",
+            rel * 100.0,
+            target_ci * 100.0,
+            summary.n,
+            match stop_reason {
+                StopReason::Budget => "the time budget",
+                StopReason::MaxSamples => "max-samples",
+                StopReason::TargetCi => "the target",
+            }
+        ));
+    }
+    warnings
 }
 
 #[cfg(test)]
