@@ -10,7 +10,7 @@ use crate::worker_process::{
 };
 use std::ffi::OsString;
 use std::io::{self, Read};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
@@ -276,24 +276,7 @@ pub fn run(line: &CommandLine, options: &RunOptions) -> Result<RunReport, RunErr
         return Err(RunError::Interrupted);
     }
     let (mut control, theirs) = UnixStream::pair().map_err(io_err)?;
-    let mut cmd = Command::new(&launcher.path);
-    cmd.args(&launcher.args);
-    for (key, value) in &line.env {
-        let mut pair = OsString::from(key);
-        pair.push("=");
-        pair.push(value);
-        cmd.arg(launcher::ENV_FLAG).arg(pair);
-    }
-    cmd.arg("--").arg(&line.program).args(&line.args);
-    if let Some(dir) = &line.dir {
-        cmd.current_dir(dir);
-    }
-    cmd.stdin(Stdio::from(OwnedFd::from(theirs)))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    // Its own process group: a timeout or an interrupt kills the launcher, the program and
-    // whatever the program started at once, and a Ctrl-C in the terminal reaches only parbench.
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut cmd = launcher_command(launcher, line, theirs);
     let started = Instant::now();
     let mut child = {
         let mut live = worker_process::live();
@@ -315,28 +298,17 @@ pub fn run(line: &CommandLine, options: &RunOptions) -> Result<RunReport, RunErr
         pid,
         reaped: false,
     };
-    for r in [
-        sys::set_nonblocking(stdout.pipe.as_ref().expect("open")),
-        sys::set_nonblocking(stderr.pipe.as_ref().expect("open")),
-        sys::set_nonblocking(&control),
-    ] {
-        r.map_err(io_err)?;
-    }
-    let limit = match options.stdout {
-        StdoutCapture::Discard => 0,
-        StdoutCapture::Keep { limit } => limit,
-    };
-    let keep_stdout = options.stdout != StdoutCapture::Discard;
-    let mut stdout_overflow = false;
-    let mut keep_out = |kept: &mut Vec<u8>, chunk: &[u8]| {
-        if keep_stdout && !stdout_overflow {
-            if kept.len() + chunk.len() > limit {
-                stdout_overflow = true;
-            } else {
-                kept.extend_from_slice(chunk);
-            }
-        }
-    };
+    let (out, err) = (stdout.pipe.as_ref(), stderr.pipe.as_ref());
+    [
+        out.expect("open").as_fd(),
+        err.expect("open").as_fd(),
+        control.as_fd(),
+    ]
+    .iter()
+    .try_for_each(sys::set_nonblocking)
+    .map_err(io_err)?;
+    let mut out_keeper = StdoutKeeper::new(options.stdout);
+    let mut keep_out = |kept: &mut Vec<u8>, chunk: &[u8]| out_keeper.keep(kept, chunk);
     let mut report_bytes = Vec::new();
     let deadline = started + options.timeout;
 
@@ -350,32 +322,20 @@ pub fn run(line: &CommandLine, options: &RunOptions) -> Result<RunReport, RunErr
         if now >= deadline {
             launched.kill_and_reap();
             let _ = stderr.pump(&mut keep_tail);
+            let stderr = tail_of(&stderr.kept);
+            let limit = options.timeout;
             return Err(RunError::Timeout {
                 program,
-                limit: options.timeout,
-                stderr: StderrTail(summarize_stderr(&String::from_utf8_lossy(&stderr.kept))),
+                limit,
+                stderr,
             });
         }
-        let mut interests = vec![sys::Interest {
-            fd: control.as_fd(),
-            read: true,
-            write: false,
-        }];
-        for fd in [
+        let interests = readable([
+            Some(control.as_fd()),
             stdout.pipe.as_ref().map(AsFd::as_fd),
             stderr.pipe.as_ref().map(AsFd::as_fd),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            interests.push(sys::Interest {
-                fd,
-                read: true,
-                write: false,
-            });
-        }
-        let left = deadline.saturating_duration_since(now);
-        let wait_ms = (left.as_millis().min(POLL_SLICE_MS as u128) as i32).max(1);
+        ]);
+        let wait_ms = poll_slice_ms(deadline.saturating_duration_since(now));
         sys::poll(&interests, wait_ms).map_err(io_err)?;
         stdout.pump(&mut keep_out).map_err(io_err)?;
         stderr.pump(&mut keep_tail).map_err(io_err)?;
@@ -392,39 +352,80 @@ pub fn run(line: &CommandLine, options: &RunOptions) -> Result<RunReport, RunErr
     }
 
     // The program has exited: read what is left in the pipes.
+    drain(&mut stdout, &mut stderr, &mut keep_out).map_err(|e| match e {
+        Drain::Held => RunError::StreamsHeld {
+            program: program.clone(),
+            grace: DRAIN_GRACE,
+        },
+        Drain::Io(source) => io_err(source),
+    })?;
+    let stderr_tail = tail_of(&stderr.kept);
+
+    let timing = Timing { started, reported };
+    report_of(
+        &report_bytes,
+        stdout,
+        stderr_tail,
+        program,
+        &out_keeper,
+        timing,
+    )
+}
+
+/// Why reading the pipes' rest failed.
+enum Drain {
+    /// They stayed open past [`DRAIN_GRACE`] (a process the program left holds them).
+    Held,
+    /// Reading failed.
+    Io(io::Error),
+}
+
+/// Reads what is left in the program's pipes once it has exited, for at most [`DRAIN_GRACE`].
+fn drain(
+    stdout: &mut Stream<std::process::ChildStdout>,
+    stderr: &mut Stream<std::process::ChildStderr>,
+    keep_out: &mut dyn FnMut(&mut Vec<u8>, &[u8]),
+) -> Result<(), Drain> {
     let grace = Instant::now() + DRAIN_GRACE;
     while stdout.pipe.is_some() || stderr.pipe.is_some() {
         let now = Instant::now();
         if now >= grace {
-            return Err(RunError::StreamsHeld {
-                program,
-                grace: DRAIN_GRACE,
-            });
+            return Err(Drain::Held);
         }
-        let interests: Vec<sys::Interest> = [
+        let interests = readable([
+            None,
             stdout.pipe.as_ref().map(AsFd::as_fd),
             stderr.pipe.as_ref().map(AsFd::as_fd),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|fd| sys::Interest {
-            fd,
-            read: true,
-            write: false,
-        })
-        .collect();
-        let left = grace.saturating_duration_since(now);
-        sys::poll(
-            &interests,
-            (left.as_millis().min(POLL_SLICE_MS as u128) as i32).max(1),
-        )
-        .map_err(io_err)?;
-        stdout.pump(&mut keep_out).map_err(io_err)?;
-        stderr.pump(&mut keep_tail).map_err(io_err)?;
+        ]);
+        let wait_ms = poll_slice_ms(grace.saturating_duration_since(now));
+        sys::poll(&interests, wait_ms).map_err(Drain::Io)?;
+        stdout.pump(keep_out).map_err(Drain::Io)?;
+        stderr.pump(&mut keep_tail).map_err(Drain::Io)?;
     }
-    let stderr_tail = StderrTail(summarize_stderr(&String::from_utf8_lossy(&stderr.kept)));
+    Ok(())
+}
 
-    match launcher::decode_report(&report_bytes) {
+/// The end of the program's stderr, summarized for a reason.
+fn tail_of(kept: &[u8]) -> StderrTail {
+    StderrTail(summarize_stderr(&String::from_utf8_lossy(kept)))
+}
+
+/// When the run started, and when the launcher reported.
+struct Timing {
+    started: Instant,
+    reported: Instant,
+}
+
+/// The run's report from the launcher's bytes and what was kept of the program's output.
+fn report_of(
+    report: &[u8],
+    stdout: Stream<std::process::ChildStdout>,
+    stderr_tail: StderrTail,
+    program: String,
+    keeper: &StdoutKeeper,
+    timing: Timing,
+) -> Result<RunReport, RunError> {
+    match launcher::decode_report(report) {
         Ok(Report::Exited {
             status,
             wall,
@@ -433,8 +434,11 @@ pub fn run(line: &CommandLine, options: &RunOptions) -> Result<RunReport, RunErr
             max_rss,
             floor,
         }) => {
-            if stdout_overflow {
-                return Err(RunError::StdoutTooLong { program, limit });
+            if keeper.overflow {
+                return Err(RunError::StdoutTooLong {
+                    program,
+                    limit: keeper.limit,
+                });
             }
             Ok(RunReport {
                 status: ExitStatus::from_raw(status),
@@ -443,7 +447,10 @@ pub fn run(line: &CommandLine, options: &RunOptions) -> Result<RunReport, RunErr
                 system,
                 peak_rss: (max_rss > 0).then_some(max_rss),
                 rss_floor: (floor > 0).then_some(floor),
-                overhead: reported.duration_since(started).saturating_sub(wall),
+                overhead: timing
+                    .reported
+                    .duration_since(timing.started)
+                    .saturating_sub(wall),
                 stdout: stdout.kept,
                 stdout_bytes: stdout.total,
                 stderr: stderr_tail,
@@ -452,6 +459,78 @@ pub fn run(line: &CommandLine, options: &RunOptions) -> Result<RunReport, RunErr
         Ok(Report::SpawnFailed(message)) => Err(RunError::Spawn { program, message }),
         Err(why) => Err(RunError::Launcher(format!("{why}{stderr_tail}"))),
     }
+}
+
+/// The launcher's command for `line`: the program, its arguments, environment and directory,
+/// with the control socket's other end as stdin and piped output, in a process group of its
+/// own (a timeout or an interrupt kills the launcher, the program and whatever the program
+/// started at once, and a Ctrl-C in the terminal reaches only parbench).
+fn launcher_command(launcher: &WorkerProgram, line: &CommandLine, theirs: UnixStream) -> Command {
+    let mut cmd = Command::new(&launcher.path);
+    cmd.args(&launcher.args);
+    for (key, value) in &line.env {
+        let mut pair = OsString::from(key);
+        pair.push("=");
+        pair.push(value);
+        cmd.arg(launcher::ENV_FLAG).arg(pair);
+    }
+    cmd.arg("--").arg(&line.program).args(&line.args);
+    if let Some(dir) = &line.dir {
+        cmd.current_dir(dir);
+    }
+    cmd.stdin(Stdio::from(OwnedFd::from(theirs)))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    cmd
+}
+
+/// Keeps the program's stdout up to its limit, and notes when it went past it.
+struct StdoutKeeper {
+    keep: bool,
+    limit: usize,
+    overflow: bool,
+}
+
+impl StdoutKeeper {
+    fn new(capture: StdoutCapture) -> Self {
+        let (keep, limit) = match capture {
+            StdoutCapture::Discard => (false, 0),
+            StdoutCapture::Keep { limit } => (true, limit),
+        };
+        StdoutKeeper {
+            keep,
+            limit,
+            overflow: false,
+        }
+    }
+
+    fn keep(&mut self, kept: &mut Vec<u8>, chunk: &[u8]) {
+        if self.keep && !self.overflow {
+            if kept.len() + chunk.len() > self.limit {
+                self.overflow = true;
+            } else {
+                kept.extend_from_slice(chunk);
+            }
+        }
+    }
+}
+
+/// Poll interests: readable, for each open descriptor.
+fn readable<'a>(fds: [Option<BorrowedFd<'a>>; 3]) -> Vec<sys::Interest<'a>> {
+    fds.into_iter()
+        .flatten()
+        .map(|fd| sys::Interest {
+            fd,
+            read: true,
+            write: false,
+        })
+        .collect()
+}
+
+/// How long one poll waits: what is `left`, at most a slice, at least 1 ms.
+fn poll_slice_ms(left: Duration) -> i32 {
+    (left.as_millis().min(POLL_SLICE_MS as u128) as i32).max(1)
 }
 
 /// Reads what the control socket holds; true once it is closed (the launcher is done).
