@@ -5,6 +5,8 @@
 //! tools. Pure computation on `parbench-schema` types: it measures nothing, starts no process
 //! and knows nothing of the config language, workloads, HTML or databases.
 
+#![warn(missing_docs)]
+
 pub mod ab;
 pub mod changepoint;
 pub mod compare;

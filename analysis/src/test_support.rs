@@ -83,6 +83,8 @@ pub fn point(
     point_from_samples(suite, variant, workers, &samples(median, noise, seed))
 }
 
+/// Like [`point`], with the given timing samples (ns) instead of generated ones; its summary
+/// is computed from them.
 pub fn point_from_samples(suite: &str, variant: &str, workers: u32, s: &[f64]) -> Point {
     let summary = Summary::of(s, 1);
     Point {

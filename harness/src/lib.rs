@@ -5,6 +5,8 @@
 //! writing results files. It uses `parbench-analysis` for statistics and derived figures and
 //! `parbench-schema` for the results' types; it knows nothing of concrete workloads or of HTML.
 
+#![warn(missing_docs)]
+
 pub mod atomic_file;
 pub mod calibration;
 pub mod cancel;

@@ -1,4 +1,4 @@
-//! Worker processes, generically: start a program that speaks the [`protocol`](crate::protocol),
+//! Worker processes, generically: start a program that speaks the [`protocol`],
 //! wait for its ready frame, feed it opaque tasks, collect results with per-task timings, and
 //! end it: on request, on error, on drop, or when the user interrupts the run. Every process is
 //! reaped, its memory read from `/proc` on request; none outlives its [`WorkerSet`].
@@ -35,11 +35,14 @@ const POLL_SLICE_MS: i32 = 50;
 /// The program started as a worker, with its arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerProgram {
+    /// The executable, as given to [`Command::new`] (a bare name is looked up in `PATH`).
     pub path: PathBuf,
+    /// Arguments passed to it, in order (the `parbench` binary passes `worker`).
     pub args: Vec<OsString>,
 }
 
 impl WorkerProgram {
+    /// The program at `path`, started with `args`.
     pub fn new(
         path: impl Into<PathBuf>,
         args: impl IntoIterator<Item = impl Into<OsString>>,
@@ -77,7 +80,7 @@ static WORKERS: Counter = Counter::new();
 /// [`take_failure_stderr`]).
 static FAILURE_STDERR: Mutex<Option<String>> = Mutex::new(None);
 
-/// The last [`STDERR_TAIL_BYTES`] (4 KiB) a failed worker wrote to stderr, raw (panic message,
+/// The last 4 KiB a failed worker wrote to stderr, raw (panic message,
 /// backtrace), as of the latest failure this process described; taken once. The one-line reason
 /// quotes only a summary; the runner keeps this with the failed point (its `stderr` field).
 pub fn take_failure_stderr() -> Option<String> {
@@ -179,9 +182,13 @@ pub fn accounting() -> Accounting {
 /// What a worker was doing when something went wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
+    /// Spawned, its ready frame not yet received.
     Starting,
+    /// Ready and waiting for a task.
     Idle,
+    /// Computing a task it was sent.
     Task,
+    /// Asked to exit, not yet reaped.
     Stopping,
 }
 
@@ -214,62 +221,114 @@ impl fmt::Display for StderrTail {
 /// killed and reaped before this is returned).
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
+    /// No worker program was set with [`set_worker_program`].
     #[error("{NOT_CONFIGURED}")]
     NotConfigured,
+    /// The worker program could not be spawned.
     #[error("cannot start the worker program {path}: {source}")]
-    Spawn { path: PathBuf, source: io::Error },
+    Spawn {
+        /// The program that was to be started.
+        path: PathBuf,
+        /// Why `spawn` failed.
+        source: io::Error,
+    },
+    /// The worker ended without being asked to.
     #[error("worker process {pid} crashed: it {how} {stage}{stderr}")]
     Exited {
+        /// Its process id.
         pid: u32,
+        /// Its exit status or the signal that killed it.
         how: ExitDescription,
+        /// What it was doing.
         stage: Stage,
+        /// The end of what it wrote to stderr.
         stderr: StderrTail,
     },
+    /// The worker did not answer in time; it was killed and reaped.
     #[error(
         "worker process {pid} did not {what} within the timeout of {limit:?} and was killed{stderr}"
     )]
     Timeout {
+        /// Its process id.
         pid: u32,
+        /// What it failed to do, as a verb phrase ("finish its task", "become ready").
         what: &'static str,
+        /// The timeout that ran out.
         limit: Duration,
+        /// The end of what it wrote to stderr.
         stderr: StderrTail,
     },
+    /// The worker wrote bytes that are not a valid protocol frame.
     #[error("worker process {pid} sent a malformed frame {stage}: {error}{stderr}")]
     Protocol {
+        /// Its process id.
         pid: u32,
+        /// What it was doing.
         stage: Stage,
+        /// What is wrong with the frame.
         error: ProtocolError,
+        /// The end of what it wrote to stderr.
         stderr: StderrTail,
     },
+    /// The worker's ready frame names another protocol version.
     #[error(
         "worker process {pid} speaks protocol version {found}, this parbench speaks {expected} (is the worker program a different parbench build?)"
     )]
-    Version { pid: u32, found: u32, expected: u32 },
+    Version {
+        /// Its process id.
+        pid: u32,
+        /// The version the worker announced.
+        found: u32,
+        /// The version this build speaks ([`protocol::PROTOCOL_VERSION`]).
+        expected: u32,
+    },
+    /// The worker sent a well-formed frame that does not fit its state.
     #[error("worker process {pid} sent an unexpected `{message}` frame {stage}")]
     Unexpected {
+        /// Its process id.
         pid: u32,
+        /// The frame's message name (`ready`, `done`, ...).
         message: &'static str,
+        /// What it was doing.
         stage: Stage,
     },
+    /// The worker's handler reported that it could not compute a task.
     #[error("worker process {pid} could not run task `{kind}`: {message}{stderr}")]
     TaskFailed {
+        /// Its process id.
         pid: u32,
+        /// The task kind of the batch ("" if no batch was running).
         kind: String,
+        /// The handler's error, as the worker sent it.
         message: String,
+        /// The end of what it wrote to stderr.
         stderr: StderrTail,
     },
+    /// A returned result was rejected by the batch's [`Tasks::absorb`].
     #[error("the result of task {task} from worker process {pid} is unusable: {source}")]
     BadResult {
+        /// The process id of the worker that computed it.
         pid: u32,
+        /// The task's index in its batch.
         task: usize,
+        /// Why the result was rejected.
         source: TaskError,
     },
+    /// Reading from or writing to a worker's pipes failed.
     #[error("pipe to worker process {pid} failed: {source}")]
-    Io { pid: u32, source: io::Error },
+    Io {
+        /// Its process id.
+        pid: u32,
+        /// The failed read or write.
+        source: io::Error,
+    },
+    /// `poll` on the workers' pipes failed.
     #[error("waiting for worker processes failed: {0}")]
     Poll(io::Error),
+    /// The run was interrupted ([`interrupt_all`]); every worker was killed and reaped.
     #[error("interrupted (Ctrl-C): the worker processes were killed")]
     Interrupted,
+    /// The set was used after an earlier failure (kept as text) stopped it.
     #[error("the worker processes were stopped after an earlier failure: {0}")]
     Broken(String),
 }
@@ -338,6 +397,7 @@ impl TaskTiming {
 /// What happened during one [`WorkerSet::run_batch`] (or start/shutdown).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchReport {
+    /// Timings of every task the batch ran, in the order their results were absorbed.
     pub tasks: Vec<TaskTiming>,
     /// Spawn-to-ready of every process started, with its slot.
     pub startups: Vec<(usize, Duration)>,
@@ -775,10 +835,12 @@ impl WorkerSet {
         self.sample_memory = on;
     }
 
+    /// The number of slots: how many processes may run at once.
     pub fn workers(&self) -> usize {
         self.slots.len()
     }
 
+    /// Whether processes are kept between tasks ([`Mode::Pool`]) or started per task.
     pub fn mode(&self) -> Mode {
         self.mode
     }
@@ -1305,6 +1367,7 @@ pub enum ResultAt {
 pub struct Computed {
     /// Time spent computing (the rest of the round trip counts as IPC).
     pub compute: Duration,
+    /// Where the handler left the result.
     pub result: ResultAt,
 }
 
@@ -1404,14 +1467,19 @@ pub fn serve(handler: &mut TaskHandler<'_>) -> Result<(), ServeError> {
 /// Why a worker stopped serving.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// [`PARENT_ENV`] is set but does not hold a pid (its value is kept).
     #[error("worker setup failed: {PARENT_ENV} is not a process id: {0:?}")]
     ParentId(OsString),
+    /// Asking the kernel to kill this worker when its parent dies failed.
     #[error("worker setup failed: cannot arrange to die with the parent: {0}")]
     DieWithParent(#[source] io::Error),
+    /// Reading tasks from stdin or writing results to stdout failed.
     #[error("worker pipe failed: {0}")]
     Io(io::Error),
+    /// The parent wrote bytes that are not a valid protocol frame.
     #[error("the parent sent a malformed frame: {0}")]
     Protocol(ProtocolError),
+    /// The parent sent a well-formed frame a worker does not accept (its message name).
     #[error("the parent sent an unexpected `{0}` frame")]
     Unexpected(&'static str),
 }

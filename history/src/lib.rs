@@ -12,6 +12,8 @@
 //! `parbench-analysis` for statistics and change points; it does not depend on the measuring
 //! crate.
 
+#![warn(missing_docs)]
+
 use parbench_analysis::changepoint::{self, ChangePoint};
 use parbench_analysis::stats;
 use parbench_schema::duration::Nanos;

@@ -5,6 +5,8 @@
 //! `parbench-analysis` derives from them and the history's data model (`parbench-history` without
 //! its database features); it does not depend on the measuring crate (`parbench-harness`).
 
+#![warn(missing_docs)]
+
 pub mod compare;
 pub mod csv;
 pub mod escape;

@@ -4,6 +4,8 @@
 //! operations, interference). Plain data with serde; it depends on nothing else of parbench.
 //! Computing these figures is `parbench-analysis`; measuring them is `parbench-harness`.
 
+#![warn(missing_docs)]
+
 pub mod calibration;
 pub mod crossover;
 pub mod duration;

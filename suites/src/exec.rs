@@ -83,6 +83,7 @@ impl SpinBarrier {
     /// How long a waiting worker spins before it starts yielding between checks.
     pub const SPIN: Duration = Duration::from_micros(200);
 
+    /// A barrier that opens when `workers` threads wait on it (at least 1).
     pub fn new(workers: usize) -> Self {
         SpinBarrier {
             workers: workers.max(1),

@@ -25,13 +25,21 @@ pub const THREAD_VARIANTS: &[&str] = &[
 /// What one (workload, variant) cell holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cell {
-    /// The workload offers the variant and this machine can run it. `expected_incorrect` marks
-    /// variants that lose updates by design (measured, never ranked).
-    Runs { expected_incorrect: bool },
-    /// Offered, but not on this machine: why, and how to get it.
-    Unavailable { reason: String },
-    /// Deliberately not offered by the workload, with its reason.
-    NotApplicable { reason: String },
+    /// The workload offers the variant and this machine can run it.
+    Runs {
+        /// The variant loses updates by design (measured, never ranked).
+        expected_incorrect: bool,
+    },
+    /// Offered, but not on this machine.
+    Unavailable {
+        /// Why it cannot run here, and how to get it.
+        reason: String,
+    },
+    /// Deliberately not offered by the workload.
+    NotApplicable {
+        /// The workload's reason (or which other workload alone offers the variant).
+        reason: String,
+    },
     /// Not offered, and the workload declares no reason.
     NotImplemented,
 }
@@ -66,6 +74,7 @@ impl Cell {
 /// One workload's row.
 #[derive(Debug, Clone)]
 pub struct MatrixRow {
+    /// The workload's registered name.
     pub workload: &'static str,
     /// One cell per column of the matrix, in column order.
     pub cells: Vec<Cell>,
@@ -74,11 +83,15 @@ pub struct MatrixRow {
 /// Every registered workload against every variant name.
 #[derive(Debug, Clone)]
 pub struct Matrix {
+    /// Variant names, one per column: the offered [`THREAD_VARIANTS`] first, then every other
+    /// variant in the order the registry first lists it.
     pub columns: Vec<&'static str>,
+    /// One row per workload, in registry order.
     pub rows: Vec<MatrixRow>,
 }
 
 impl Matrix {
+    /// The matrix of every workload in `registry` against every variant name any of them offers.
     pub fn of(registry: &Registry) -> Matrix {
         let offered: Vec<Vec<&'static str>> = registry
             .iter()

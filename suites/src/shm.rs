@@ -120,6 +120,8 @@ impl SharedFile {
         })
     }
 
+    /// What workers open ([`SharedView::open`]): the file's name, or
+    /// `/proc/<pid>/fd/<fd>#<name>` once it is unlinked.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -129,6 +131,7 @@ impl SharedFile {
         bytemuck::cast_slice(&self.map[..])
     }
 
+    /// The whole file as `f64`s, writable (the parent fills inputs before a batch).
     pub fn values_mut(&mut self) -> &mut [f64] {
         bytemuck::cast_slice_mut(&mut self.map[..])
     }
@@ -235,10 +238,12 @@ impl SharedView {
         })
     }
 
+    /// The path this view was opened with (as the parent's [`SharedFile::path`] gave it).
     pub fn path(&self) -> &str {
         &self.path
     }
 
+    /// The length of the mapping, in `f64` values.
     pub fn values(&self) -> usize {
         self.values
     }

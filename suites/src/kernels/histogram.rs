@@ -5,6 +5,7 @@
 use crate::counter_rng::uniform_u64;
 use rayon::prelude::*;
 
+/// Name of the workload parameter that sets the number of bins.
 pub const BINS: &str = "bins";
 /// Default number of bins: 16 bins on two cache lines, so atomics contend heavily.
 pub const DEFAULT_BINS: i64 = 16;

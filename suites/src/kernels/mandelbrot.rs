@@ -2,7 +2,9 @@
 //! Shared by the workload's own variants (`workloads::mandelbrot`) and its backends (processes, OpenCL,
 //! MPI), which import it from here.
 
+/// Name of the workload parameter that caps the escape-time iterations per pixel.
 pub const MAX_ITER: &str = "max-iter";
+/// Default iteration cap per pixel.
 pub const DEFAULT_MAX_ITER: i64 = 500;
 /// Pixels iterated together in SIMD lanes.
 pub const LANES: usize = 8;
@@ -10,9 +12,13 @@ pub const LANES: usize = 8;
 /// The rectangle of the complex plane an image covers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct View {
+    /// Real part of the left edge (first column).
     pub re_min: f64,
+    /// Real part of the right edge.
     pub re_max: f64,
+    /// Imaginary part of the bottom edge.
     pub im_min: f64,
+    /// Imaginary part of the top edge.
     pub im_max: f64,
 }
 

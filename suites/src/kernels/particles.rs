@@ -6,7 +6,9 @@ use crate::counter_rng::uniform_f64;
 use parbench_harness::cancel;
 use rayon::prelude::*;
 
+/// Name of the workload parameter that sets the number of integration steps.
 pub const STEPS: &str = "steps";
+/// Default number of integration steps.
 pub const DEFAULT_STEPS: i64 = 200;
 /// Integration time step.
 pub const TIMESTEP: f64 = 1e-3;
@@ -20,7 +22,9 @@ pub const POLL_STEPS: u32 = 1 << 12;
 /// The initial state, structure of arrays: positions and angular velocities.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParticleState {
+    /// x coordinate of each particle.
     pub x: Vec<f64>,
+    /// y coordinate of each particle.
     pub y: Vec<f64>,
     /// Angular velocity, in [-1, 1) radians per unit time.
     pub w: Vec<f64>,

@@ -5,7 +5,9 @@
 use crate::counter_rng::uniform_f64;
 use rayon::prelude::*;
 
+/// Name of the workload parameter that sets the number of time steps.
 pub const STEPS: &str = "steps";
+/// Default number of time steps.
 pub const DEFAULT_STEPS: i64 = 100;
 /// Diffusion number (stable for the 5-point scheme up to 0.25).
 pub const ALPHA: f64 = 0.2;

@@ -57,12 +57,16 @@ impl RankFault {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct JobSpec {
+    /// Which workload's job the ranks run.
     pub kind: JobKind,
+    /// The problem size: samples (`pi`), elements (`square`) or the grid's side (`stencil`).
     pub n: u64,
+    /// Seed of the input stream every rank generates its part from.
     pub seed: u64,
     /// Stencil steps per iteration (0 elsewhere).
     #[serde(default)]
     pub steps: u32,
+    /// A rank told to misbehave (tests only); None in normal runs.
     #[serde(default)]
     pub fault: Option<RankFault>,
 }
@@ -122,7 +126,9 @@ pub fn stencil(problem: &Problem) -> Result<JobSpec, WorkloadError> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub enum WireAnswer {
+    /// Integer results (counts), sent as they are.
     Exact(Vec<u64>),
+    /// f64 results, 16 hex digits per value (see [`WireAnswer::from_f64`]).
     F64Hex(String),
 }
 

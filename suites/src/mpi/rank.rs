@@ -3,7 +3,7 @@
 //! - `mpi-rank --exec-launcher PARENT -- LAUNCHER ARGS…`: asks the kernel to kill this process
 //!   when parbench (`PARENT`) dies, then becomes the launcher (`exec`), which keeps that setting:
 //!   a SIGKILLed parbench takes `mpirun` with it, and `mpirun`'s ranks die with `mpirun`.
-//! - `mpi-rank JOB-JSON`: one rank of a job. Every rank sets up its part of the [`JobSpec`];
+//! - `mpi-rank JOB-JSON`: one rank of a job. Every rank sets up its part of the [`JobSpec`](super::job::JobSpec);
 //!   rank 0 then reads commands from its stdin (forwarded by the launcher) and answers on
 //!   stdout with lines that start with [`PREFIX`]: `READY` (every rank is up), `SET` (every rank
 //!   has set up its part of the job), then per `run` a `DONE` (rank 0's
@@ -24,6 +24,7 @@ pub const EXEC_LAUNCHER: &str = "--exec-launcher";
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Ready {
+    /// How many ranks the job runs (`MPI_Comm_size`).
     pub ranks: usize,
     /// Each rank's host name, in rank order.
     pub hosts: Vec<String>,
@@ -35,6 +36,7 @@ pub struct Ready {
 pub struct Done {
     /// Rank 0's time from the opening to the closing barrier.
     pub wall_ns: f64,
+    /// A hash of the iteration's result on rank 0, so that every iteration's work is used.
     pub digest: u64,
     /// Per rank: time outside MPI calls.
     pub compute_ns: Vec<f64>,
@@ -57,7 +59,9 @@ pub enum RankError {
     /// The launcher could not be executed.
     #[error("cannot start the MPI launcher `{program}`")]
     Launcher {
+        /// The launcher that was to be executed (`mpirun`, `mpiexec`, ...).
         program: String,
+        /// Why executing it failed.
         #[source]
         source: std::io::Error,
     },

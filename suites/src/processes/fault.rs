@@ -11,6 +11,7 @@ use std::io::Write;
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
+/// The task kind of `fault` tasks: how a worker knows which handler computes them.
 pub const KIND: &str = "fault";
 
 /// What the worker does wrong.
@@ -43,6 +44,8 @@ impl Fault {
         ("slow-start", Fault::SlowStart),
         ("malformed", Fault::Malformed),
     ];
+
+    /// The fault named `name` in a config, or None if there is no such fault.
     pub fn parse(name: &str) -> Option<Fault> {
         Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
     }
@@ -83,6 +86,8 @@ pub struct FaultJob {
 }
 
 impl FaultJob {
+    /// The job for `problem`, with the fault its `fault`, `on-iteration` and `start-delay-ms`
+    /// parameters ask for; an error names an unknown fault.
     pub fn new(problem: &Problem) -> Result<Self, WorkloadError> {
         let name = problem.string("fault")?;
         let fault = Fault::parse(name)

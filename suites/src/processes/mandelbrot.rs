@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
+/// The task kind of `mandelbrot` tasks: how a worker knows which handler computes them.
 pub const KIND: &str = "mandelbrot";
 
 /// A task: render rows `start..end` of a `width` x `height` image. Its result is the band's
@@ -38,6 +39,7 @@ pub struct MandelbrotJob {
 }
 
 impl MandelbrotJob {
+    /// The job for `problem` (`n` is the image width); fails if the width does not fit a `usize`.
     pub fn new(problem: &Problem) -> Result<Self, WorkloadError> {
         let width = usize::try_from(problem.n)
             .map_err(|_| WorkloadError::new("mandelbrot width exceeds this platform's usize"))?;

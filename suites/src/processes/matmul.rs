@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
+/// The task kind of `matmul`'s pipe tasks: how a worker knows which handler computes them.
 pub const KIND_PIPE: &str = "matmul-pipe";
+/// The task kind of `matmul`'s shared-memory tasks.
 pub const KIND_SHM: &str = "matmul-shm";
 
 /// A pipe task: its rows of A and all of B (row-major `f64` values). Its result is its rows of
@@ -91,6 +93,7 @@ pub struct PipeJob {
 }
 
 impl PipeJob {
+    /// The job for `problem`: generates A and B (untimed); fails on a side that is too large.
     pub fn new(problem: &Problem) -> Result<Self, WorkloadError> {
         let n = side_of(problem)?;
         let (a, b) = input(n, problem.seed);
@@ -188,6 +191,8 @@ pub struct ShmJob {
 }
 
 impl ShmJob {
+    /// The job for `problem`: creates the shared file and writes A and B into it (untimed);
+    /// fails on a side that is too large or when the file cannot be created.
     pub fn new(problem: &Problem) -> Result<Self, WorkloadError> {
         let n = side_of(problem)?;
         let mut file = SharedFile::create((3 * n * n).max(1))

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
+/// The task kind of `particles` tasks: how a worker knows which handler computes them.
 pub const KIND: &str = "particles";
 
 /// A task: its particles' initial positions and angular velocities, and the steps to take.
@@ -52,6 +53,8 @@ pub struct ParticlesJob {
 }
 
 impl ParticlesJob {
+    /// The job for `problem`: generates the initial state (untimed); fails if its `steps`
+    /// parameter is not an integer.
     pub fn new(problem: &Problem) -> Result<Self, WorkloadError> {
         let n = problem.n as usize;
         Ok(ParticlesJob {

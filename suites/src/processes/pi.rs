@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
+/// The task kind of `pi` tasks: how a worker knows which handler computes them.
 pub const KIND: &str = "pi";
 
 /// A task: count the hits among samples `start..end` of the stream `seed`.
@@ -36,6 +37,7 @@ pub struct PiJob {
 }
 
 impl PiJob {
+    /// The job for `problem`: `n` samples of the stream `seed`.
     pub fn new(problem: &Problem) -> Self {
         PiJob {
             seed: problem.seed,

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
+/// The task kind of `square`'s pipe tasks: how a worker knows which handler computes them.
 pub const KIND_PIPE: &str = "square-pipe";
+/// The task kind of `square`'s shared-memory tasks.
 pub const KIND_SHM: &str = "square-shm";
 
 /// A pipe task: its chunk of `x`.
@@ -51,6 +53,7 @@ pub struct PipeJob {
 }
 
 impl PipeJob {
+    /// The job for `problem`: generates `x` and allocates `y` (untimed).
     pub fn new(problem: &Problem) -> Self {
         let n = problem.n as usize;
         PipeJob {
@@ -125,6 +128,8 @@ pub struct ShmJob {
 }
 
 impl ShmJob {
+    /// The job for `problem`: creates the shared file and writes `x` into it (untimed); fails
+    /// when the file cannot be created.
     pub fn new(problem: &Problem) -> Result<Self, WorkloadError> {
         let n = problem.n as usize;
         let mut file = SharedFile::create(2 * n)

@@ -68,6 +68,7 @@ fn for_each_touch(n: usize, g: Granularity, mut touch: impl FnMut(u64)) {
     }
 }
 
+/// The `counter` workload: `n` increments of one shared counter.
 #[derive(Debug, Default)]
 pub struct Counter;
 

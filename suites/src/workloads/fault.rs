@@ -15,6 +15,7 @@ fn sum(seed: u64, n: u64) -> u64 {
     parbench_harness::cancel::sum_in_steps(0, n, 1 << 16, |lo, hi| sum_range(seed, lo..hi))
 }
 
+/// The `fault` workload: a trivial sum whose worker processes misbehave on purpose.
 #[derive(Debug, Default)]
 pub struct Fault;
 

@@ -5,7 +5,9 @@
 use crate::workload::{ParamKind, ParamSpec, Problem, WorkloadError};
 use parbench_schema::params::ParamValue;
 
+/// Parameter: `update` (touch the shared state on every update) or `batch`.
 pub const GRANULARITY: &str = "granularity";
+/// Parameter: updates per batch when the granularity is `batch` (at least 1).
 pub const BATCH_SIZE: &str = "batch-size";
 
 /// Default updates per batch: a lock taken once per 1024 updates costs well under 1% of them.
@@ -30,6 +32,8 @@ impl Granularity {
         }
     }
 
+    /// The granularity `problem`'s parameters ask for; an error names an unknown
+    /// `granularity` value.
     pub fn from_problem(problem: &Problem) -> Result<Granularity, WorkloadError> {
         match problem.string(GRANULARITY)? {
             "update" => Ok(Granularity::Update),

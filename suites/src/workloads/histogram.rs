@@ -98,6 +98,7 @@ fn publish(
     }
 }
 
+/// The `histogram` workload: `n` pseudo-random values binned into shared bins.
 #[derive(Debug, Default)]
 pub struct Histogram;
 

@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
+/// The `mandelbrot` workload: an escape-time image with rows of very uneven cost.
 #[derive(Debug, Default)]
 pub struct Mandelbrot;
 

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use std::ops::Range;
 use std::sync::RwLock;
 
+/// The `matmul` workload: a dense `n` x `n` matrix multiply.
 #[derive(Debug, Default)]
 pub struct Matmul;
 

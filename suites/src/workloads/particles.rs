@@ -20,6 +20,7 @@ use rayon::prelude::*;
 
 const RAYON_MIN_TASK: usize = 1024;
 
+/// The `particles` workload: `n` independent particles integrated for `steps` steps.
 #[derive(Debug, Default)]
 pub struct Particles;
 

@@ -21,6 +21,7 @@ const TASK_ALIGN: usize = 64;
 /// Hit counts a `channel` variant's queue holds before senders wait.
 const CHANNEL_CAPACITY: usize = 256;
 
+/// The `pi` workload: a Monte Carlo estimate of pi from `n` points.
 #[derive(Debug, Default)]
 pub struct Pi;
 

@@ -17,6 +17,7 @@ pub const BYTES_PER_ELEMENT: f64 = 16.0;
 /// Elements per rayon task.
 const RAYON_MIN_LEN: usize = 1 << 14;
 
+/// The `square` workload: `y[i] = x[i]^2` over `n` elements.
 #[derive(Debug, Default)]
 pub struct Square;
 

@@ -45,6 +45,7 @@ struct Halo {
     bottom: Vec<f64>,
 }
 
+/// The `stencil` workload: 2D heat diffusion on an `n` x `n` grid.
 #[derive(Debug, Default)]
 pub struct Stencil;
 

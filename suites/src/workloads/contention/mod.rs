@@ -46,9 +46,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
+/// Parameter: units of work done while holding the shared word (inside the critical section).
 pub const WORK_INSIDE: &str = "work-inside";
+/// Parameter: units of private work before each operation on the shared word.
 pub const WORK_OUTSIDE: &str = "work-outside";
+/// Parameter: the share (0 to 1) of operations that only read the shared word.
 pub const READ_FRACTION: &str = "read-fraction";
+/// Parameter: time every k-th operation of each worker for latency percentiles (0: none).
 pub const LATENCY_EVERY: &str = "latency-every";
 
 /// What one operation is, as stored with the observations.
@@ -508,6 +512,8 @@ impl Execution for Channel {
     }
 }
 
+/// The `contention` workload: one shared word under each synchronization primitive, as threads
+/// are added.
 #[derive(Debug, Default)]
 pub struct Contention;
 

@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// The longest backoff, in spin-loop hints (`pause` on x86).
 pub const MAX_BACKOFF: u32 = 1 << 10;
 
+/// A spin lock guarding a `T` (the `spin` variant's primitive), used like `std::sync::Mutex`
+/// but never sleeping in the kernel.
 #[derive(Debug, Default)]
 pub struct SpinLock<T> {
     locked: AtomicBool,
@@ -24,6 +26,7 @@ pub struct SpinLock<T> {
 unsafe impl<T: Send> Sync for SpinLock<T> {}
 
 impl<T> SpinLock<T> {
+    /// An unlocked lock holding `value`.
     pub fn new(value: T) -> Self {
         SpinLock {
             locked: AtomicBool::new(false),
@@ -59,6 +62,7 @@ impl<T> SpinLock<T> {
         self.data.get_mut()
     }
 
+    /// Consumes the lock, returning the data.
     pub fn into_inner(self) -> T {
         self.data.into_inner()
     }
