@@ -6,7 +6,7 @@
 #![warn(missing_docs)]
 
 use crate::plan::{Filters, Plan, PlannedProblem, SuitePlan};
-use crate::workload::{Answer, Execution, VariantInfo, WorkloadError, verify};
+use crate::workload::{Answer, Execution, Problem, VariantInfo, Workload, WorkloadError, verify};
 use parbench_analysis::derived;
 use parbench_analysis::digest::sha256_hex;
 use parbench_harness::engine::{self, IterationError, MeasureError, SampleProgress};
@@ -683,6 +683,114 @@ fn record_memory(point: &mut Point, window: Option<parbench_harness::memory::Pea
         .insert(metric::PEAK_RSS.into(), bytes(growth as f64 + workers));
 }
 
+/// Work per second at a median of `median_s` seconds per iteration (none at a zero median).
+fn throughput(suite: &SuitePlan, problem: &Problem, median_s: f64) -> Option<Throughput> {
+    (median_s > 0.0).then(|| Throughput {
+        value: suite.workload.work(problem) / median_s,
+        unit: format!("{}/s", suite.info.work_unit),
+    })
+}
+
+/// Adds what the variant observed while timed (metrics, operation counts) to the point, or a
+/// warning when it panicked handing them over.
+fn add_observations(point: &mut Point, execution: &mut dyn Execution) {
+    match catch_unwind(AssertUnwindSafe(|| execution.take_observations())) {
+        Ok(observed) => {
+            point.metrics.extend(observed.metrics);
+            point.operations = observed.operations;
+        }
+        Err(p) => point.warnings.push(format!(
+            "the variant's own observations are missing: it panicked while handing them over: {}",
+            panic_message(&*p)
+        )),
+    }
+}
+
+/// Prepares `variant` of the problem on `workers` workers; the reason when that fails or panics.
+fn prepare(
+    workload: &dyn Workload,
+    problem: &Problem,
+    variant: &VariantInfo,
+    workers: u32,
+) -> Result<Box<dyn Execution>, String> {
+    let prepared = catch_unwind(AssertUnwindSafe(|| {
+        workload.prepare(problem, variant.name, workers as usize)
+    }));
+    match prepared {
+        Ok(Ok(e)) => Ok(e),
+        Ok(Err(e)) => Err(format!("setup failed: {e}")),
+        Err(p) => Err(panic_reason("setup", &*p)),
+    }
+}
+
+/// The first (cold) run, which is also the engine's first iteration: its time, or why the
+/// point fails. It runs under the timeout: what a cancelled run leaves is never verified.
+fn first_run(
+    execution: &mut dyn Execution,
+    variant: &VariantInfo,
+    timeout: std::time::Duration,
+) -> Result<std::time::Duration, String> {
+    let started = std::time::Instant::now();
+    let deadline = parbench_harness::cancel::Deadline::arm(timeout);
+    let ran = catch_unwind(AssertUnwindSafe(|| execution.run_timed()));
+    // Worker processes and command suites enforce the timeout themselves, per step (start-up,
+    // each task or run): their first run is judged by those limits, not by its whole length.
+    let self_limited = matches!(
+        variant.model,
+        parbench_schema::results::ExecutionModel::Processes
+            | parbench_schema::results::ExecutionModel::Command
+    );
+    let late = deadline
+        .check()
+        .err()
+        .filter(|why| !self_limited || *why == parbench_harness::cancel::Cancelled::Interrupted);
+    drop(deadline);
+    let cold = match (ran, late) {
+        (Ok(Ok((_, own))), None) => own.unwrap_or_else(|| started.elapsed()),
+        // Its own error says how (a worker process killed at its timeout): keep it.
+        (Ok(Err(e)), Some(why)) => {
+            return Err(format!("{why} in the first run: {e}"));
+        }
+        (_, Some(why)) => return Err(format!("{why} in the first run")),
+        (Ok(Err(e)), None) => {
+            return Err(format!("first run failed: {e}"));
+        }
+        (Err(p), None) => {
+            return Err(panic_reason("first run", &*p));
+        }
+    };
+    Ok(cold)
+}
+
+/// Whether `answer` is the reference's; a mismatch marks the point wrong (with `when`), except
+/// for a variant incorrect by design, whose mismatched values are counted.
+fn verified(
+    reference: &Answer<'static>,
+    answer: &Answer<'_>,
+    variant: &VariantInfo,
+    point: &mut Point,
+    when: &str,
+) -> bool {
+    match verify(reference, answer) {
+        Ok(()) => true,
+        Err(m) if variant.expected_incorrect => {
+            point.metrics.insert(
+                "mismatched_values".into(),
+                Metric {
+                    value: m.count as f64,
+                    unit: String::new(),
+                },
+            );
+            true
+        }
+        Err(m) => {
+            point.status = Status::Wrong;
+            point.reason = Some(format!("{when}: {m}"));
+            false
+        }
+    }
+}
+
 /// Measures one repetition of a point under `settings` (a fresh preparation, verification
 /// before and after, the engine's samples); never panics, whatever the variant does.
 #[allow(clippy::too_many_arguments)]
@@ -723,73 +831,21 @@ pub fn measure_repetition(
     // The peak RSS of this process during the point (inputs, pools, buffers) is measured from
     // here; memory the workload keeps (the reference answer) is already resident.
     let memory = parbench_harness::memory::PeakWindow::start();
-    let prepared = catch_unwind(AssertUnwindSafe(|| {
-        workload.prepare(problem, variant.name, workers as usize)
-    }));
-    let mut execution = match prepared {
-        Ok(Ok(e)) => e,
-        Ok(Err(e)) => return fail(point, Status::Failed, format!("setup failed: {e}")),
-        Err(p) => {
-            return fail(point, Status::Failed, panic_reason("setup", &*p));
-        }
+    let mut execution = match prepare(workload.as_ref(), problem, variant, workers) {
+        Ok(e) => e,
+        Err(reason) => return fail(point, Status::Failed, reason),
     };
 
     execution.set_sample_timeout(settings.timeout.0);
 
     // Correctness before timing; this first (cold) run is also the engine's first iteration.
     // It runs under the timeout: what a cancelled run leaves is never verified.
-    let started = std::time::Instant::now();
-    let deadline = parbench_harness::cancel::Deadline::arm(settings.timeout.0);
-    let ran = catch_unwind(AssertUnwindSafe(|| execution.run_timed()));
-    // Worker processes and command suites enforce the timeout themselves, per step (start-up,
-    // each task or run): their first run is judged by those limits, not by its whole length.
-    let self_limited = matches!(
-        variant.model,
-        parbench_schema::results::ExecutionModel::Processes
-            | parbench_schema::results::ExecutionModel::Command
-    );
-    let late = deadline
-        .check()
-        .err()
-        .filter(|why| !self_limited || *why == parbench_harness::cancel::Cancelled::Interrupted);
-    drop(deadline);
-    let cold = match (ran, late) {
-        (Ok(Ok((_, own))), None) => own.unwrap_or_else(|| started.elapsed()),
-        // Its own error says how (a worker process killed at its timeout): keep it.
-        (Ok(Err(e)), Some(why)) => {
-            return fail(
-                point,
-                Status::Failed,
-                format!("{why} in the first run: {e}"),
-            );
-        }
-        (_, Some(why)) => return fail(point, Status::Failed, format!("{why} in the first run")),
-        (Ok(Err(e)), None) => {
-            return fail(point, Status::Failed, format!("first run failed: {e}"));
-        }
-        (Err(p), None) => {
-            return fail(point, Status::Failed, panic_reason("first run", &*p));
-        }
+    let cold = match first_run(execution.as_mut(), variant, settings.timeout.0) {
+        Ok(cold) => cold,
+        Err(reason) => return fail(point, Status::Failed, reason),
     };
-    let check = |answer: &Answer<'_>, point: &mut Point, when: &str| -> bool {
-        match verify(reference, answer) {
-            Ok(()) => true,
-            Err(m) if variant.expected_incorrect => {
-                point.metrics.insert(
-                    "mismatched_values".into(),
-                    Metric {
-                        value: m.count as f64,
-                        unit: String::new(),
-                    },
-                );
-                true
-            }
-            Err(m) => {
-                point.status = Status::Wrong;
-                point.reason = Some(format!("{when}: {m}"));
-                false
-            }
-        }
+    let check = |answer: &Answer<'_>, point: &mut Point, when: &str| {
+        verified(reference, answer, variant, point, when)
     };
     if !check(&execution.answer(), &mut point, "before timing") {
         return point;
@@ -828,25 +884,10 @@ pub fn measure_repetition(
     } else {
         Status::Ok
     };
-    let median_s = outcome.measurement.stats.median.as_secs();
-    if median_s > 0.0 {
-        point.throughput = Some(Throughput {
-            value: workload.work(problem) / median_s,
-            unit: format!("{}/s", suite.info.work_unit),
-        });
-    }
+    point.throughput = throughput(suite, problem, outcome.measurement.stats.median.as_secs());
     point.metrics.extend(workload.metrics(problem, &answer));
     drop(answer);
-    match catch_unwind(AssertUnwindSafe(|| execution.take_observations())) {
-        Ok(observed) => {
-            point.metrics.extend(observed.metrics);
-            point.operations = observed.operations;
-        }
-        Err(p) => point.warnings.push(format!(
-            "the variant's own observations are missing: it panicked while handing them over: {}",
-            panic_message(&*p)
-        )),
-    }
+    add_observations(&mut point, execution.as_mut());
     let timed = outcome.measurement.samples_ns.len() as u64 * outcome.measurement.iters_per_sample;
     if let Ok(metrics) = catch_unwind(AssertUnwindSafe(|| execution.finish(timed))) {
         point.metrics.extend(metrics);
