@@ -18,12 +18,13 @@ pub mod job;
 mod launch;
 pub mod rank;
 
+pub use crate::hooks::MpiHook;
 pub use job::{JobKind, JobSpec, RankFault};
 
-use crate::backend::{Backend, Hooks, Support};
+use crate::hooks::{Backend, Hooks, Support};
 use crate::workload::{Execution, ParamSpec, Problem, VariantInfo, WorkloadError};
 use parbench_harness::config::{Config, ConfigError, MpiLauncher, MpiSettings};
-use parbench_schema::results::{ExecutionModel, SyncKind};
+use parbench_schema::results::ExecutionModel;
 use parbench_schema::variant::names;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -53,17 +54,6 @@ pub mod metric {
 /// how to get it.
 pub fn build_info() -> &'static str {
     env!("PARBENCH_MPI_BUILD")
-}
-
-/// The MPI hook of a workload: what its ranks compute for a problem.
-#[derive(Debug, Clone)]
-pub struct MpiHook {
-    /// The job for a problem (sizes and parameters checked).
-    pub job: fn(&Problem) -> Result<JobSpec, WorkloadError>,
-    /// How the ranks communicate.
-    pub sync: SyncKind,
-    /// One line for `parbench list`.
-    pub description: &'static str,
 }
 
 /// How the ranks are launched: the config's `[mpi]` table, resolved.
