@@ -3,6 +3,10 @@
 //! that calls OpenCL is compiled only where the build found an OpenCL library (cfg
 //! `parbench_opencl`, see `build.rs`); elsewhere every OpenCL variant is listed as unavailable,
 //! with the reason and how to get it. No OpenCL failure or panic reaches the caller.
+//!
+//! [`OpenClBackend`] implements [`crate::hooks::Backend`]; the kernel ids it runs ([`Kernel`])
+//! and what they need of the device ([`Needs`]) are defined in [`crate::hooks`], below this
+//! module, and re-exported here.
 
 pub use crate::hooks::{Kernel, Needs};
 pub use parbench_harness::config::DeviceMatch;

@@ -11,6 +11,10 @@
 //! structs (each workload's module defines its task and result) in the binary encoding of the
 //! worker protocol ([`parbench_harness::protocol::encode_into`], postcard); large numeric arrays
 //! travel as borrowed byte strings ([`Values`]), copied in bulk, never element by element.
+//!
+//! [`ProcessesBackend`] implements [`crate::hooks::Backend`] and reads a workload's
+//! [`ProcessHook`](crate::hooks::ProcessHook); it does not import [`crate::backend`], the
+//! adapter that lists it.
 
 #[cfg(unix)]
 pub mod fault;
