@@ -1,163 +1,30 @@
-//! The backend adapter: how an execution model that runs a workload's kernel outside its own
-//! threads (worker processes, an OpenCL device, MPI ranks) joins every workload that offers a
-//! hook for it.
+//! The backend adapter: how the execution models that run a workload's kernel outside its own
+//! threads (worker processes, an OpenCL device, MPI ranks) join every workload that offers a
+//! hook for them.
 //!
-//! A workload declares, per backend, a [`Hook`] in [`Workload::backends`]: `Supported` with what
-//! the backend needs (a process job, an OpenCL kernel, an MPI job), `NotApplicable` with the
-//! reason it has none, or `Absent`. One [`Backend`] per execution model turns the hooks into the
-//! workload's extra variants, parameters, not-applicable cells, parameter applicability and
-//! dispatch; [`WithBackends`] applies every backend to a workload (the [`Registry`] wraps every
-//! workload it holds). Adding a backend means: a `Backend` implementation listed in
-//! [`BACKENDS`], a field in [`Hooks`], and a hook in each workload that supports it (see
-//! `docs/backends.md`).
+//! A workload declares, per backend, a [`Hook`](crate::hooks::Hook) in [`Hooked::backends`]:
+//! `Supported` with what the backend needs (a process job, an OpenCL kernel, an MPI job),
+//! `NotApplicable` with the reason it has none, or `Absent`. One [`Backend`] per execution model
+//! turns the hooks into the workload's extra variants, parameters, not-applicable cells, parameter
+//! applicability and dispatch; [`WithBackends`] applies every backend in [`BACKENDS`] to a
+//! workload (the [`Registry`] wraps every workload it holds).
+//!
+//! This module owns the list ([`BACKENDS`]) and the wrapping ([`Hooked`], [`Unhooked`],
+//! [`WithBackends`]); it sits above the backends. The trait and the hook types they read sit
+//! below them, in [`crate::hooks`], so that no backend imports this module. Adding a backend
+//! means: a `Backend` implementation listed in [`BACKENDS`], a field in [`Hooks`] with its hook
+//! type in `hooks`, and a hook in each workload that supports it (see `docs/backends.md`).
 //!
 //! [`Registry`]: crate::Registry
 #![warn(missing_docs)]
 
+use crate::hooks::{Backend, Hooks, Support};
 use crate::workload::{
-    Answer, Execution, NotApplicable, ParamSpec, Problem, VariantInfo, Workload, WorkloadError,
-    WorkloadInfo,
+    Answer, Execution, NotApplicable, Problem, VariantInfo, Workload, WorkloadError, WorkloadInfo,
 };
 use parbench_schema::calibration::BoundModel;
 use parbench_schema::results::Metric;
 use std::collections::BTreeMap;
-
-/// Builds a backend's execution of one variant of a workload on `workers` workers.
-pub type PrepareFn = fn(&Problem, &str, usize) -> Result<Box<dyn Execution>, WorkloadError>;
-
-/// A workload's stance towards one backend.
-#[derive(Debug, Clone, Default)]
-pub enum Hook<T> {
-    /// No hook and no reason: the backend's cells read "not implemented".
-    #[default]
-    Absent,
-    /// The workload deliberately has no such variants, and why (shown in `parbench list`).
-    NotApplicable(&'static str),
-    /// The workload runs under the backend with this hook.
-    Supported(T),
-}
-
-impl<T> Hook<T> {
-    /// The hook, where supported.
-    pub fn supported(&self) -> Option<&T> {
-        match self {
-            Hook::Supported(t) => Some(t),
-            _ => None,
-        }
-    }
-}
-
-/// The processes backend's hook: the workload's job in worker processes.
-#[derive(Debug, Clone)]
-pub struct ProcessHook {
-    /// Builds the execution (see [`crate::processes::prepare`]).
-    pub prepare: PrepareFn,
-    /// Whether the workload's inputs are large enough to offer the `transport` parameter (pipe
-    /// or shared memory).
-    pub transport: bool,
-}
-
-/// One OpenCL kernel of a workload, and the variant it becomes.
-#[derive(Debug, Clone)]
-pub struct OpenClKernel {
-    /// The variant's name ([`crate::opencl::VARIANT`] or [`crate::opencl::VARIANT_LOCAL`]).
-    pub variant: &'static str,
-    /// The program.
-    pub kernel: crate::opencl::Kernel,
-    /// How its work-items synchronize.
-    pub sync: parbench_schema::results::SyncKind,
-    /// One line for `parbench list`.
-    pub description: &'static str,
-    /// What it needs of the device.
-    pub needs: crate::opencl::Needs,
-}
-
-/// The OpenCL backend's hook: the workload's kernels.
-#[derive(Debug, Clone)]
-pub struct OpenClHook {
-    /// The kernels, one variant each.
-    pub kernels: Vec<OpenClKernel>,
-    /// The default of `work-group-size`.
-    pub default_work_group_size: i64,
-    /// A description of `work-group-size` where the kernel reads it differently (a square
-    /// tile); `None`: the common one.
-    pub work_group_size_note: Option<&'static str>,
-    /// Workload parameters the kernels do not read (their points are not multiplied by them).
-    pub ignores: &'static [&'static str],
-}
-
-/// Every backend hook of a workload.
-#[derive(Debug, Clone, Default)]
-pub struct Hooks {
-    /// Worker processes (`processes-spawn`, `processes-pool`).
-    pub processes: Hook<ProcessHook>,
-    /// An OpenCL device (`opencl`, `opencl-local`).
-    pub opencl: Hook<OpenClHook>,
-    /// MPI ranks (`mpi`).
-    pub mpi: Hook<crate::mpi::MpiHook>,
-}
-
-/// Whether a workload supports a backend, has none with a reason, or says nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Support {
-    /// [`Hook::Absent`].
-    Absent,
-    /// [`Hook::NotApplicable`], with the reason.
-    NotApplicable(&'static str),
-    /// [`Hook::Supported`].
-    Supported,
-}
-
-impl<T> From<&Hook<T>> for Support {
-    fn from(h: &Hook<T>) -> Self {
-        match h {
-            Hook::Absent => Support::Absent,
-            Hook::NotApplicable(r) => Support::NotApplicable(r),
-            Hook::Supported(_) => Support::Supported,
-        }
-    }
-}
-
-/// One execution model outside the workload's own threads: what it adds to a workload that
-/// hooks into it.
-pub trait Backend: Send + Sync {
-    /// Short name (`processes`, `opencl`).
-    fn name(&self) -> &'static str;
-    /// Every variant name the backend can add (for not-applicable cells).
-    fn variant_names(&self) -> &'static [&'static str];
-    /// Whether `variant` is one of its variants.
-    fn owns(&self, variant: &str) -> bool {
-        self.variant_names().contains(&variant)
-    }
-    /// The workload's stance towards this backend.
-    fn support(&self, hooks: &Hooks) -> Support;
-    /// Parameters added to a workload that supports the backend.
-    fn params(&self, hooks: &Hooks) -> Vec<ParamSpec>;
-    /// Variants added to a workload that supports the backend.
-    fn variants(&self, hooks: &Hooks) -> Vec<VariantInfo>;
-    /// Not-applicable cells of a workload that supports the backend (a second variant it lacks).
-    fn not_applicable(&self, _hooks: &Hooks) -> Vec<NotApplicable> {
-        Vec::new()
-    }
-    /// Parameters read by this backend's variants only: the workload's own variants are not
-    /// multiplied by them.
-    fn exclusive_params(&self) -> &'static [&'static str] {
-        &[]
-    }
-    /// Whether this backend's variant reads the workload's own parameter `param` (the other
-    /// backends' parameters it never reads).
-    fn reads(&self, _hooks: &Hooks, _param: &str) -> bool {
-        true
-    }
-    /// Builds `variant` (one of [`owns`](Self::owns)) on `workers` workers.
-    fn prepare(
-        &self,
-        hooks: &Hooks,
-        problem: &Problem,
-        variant: &str,
-        workers: usize,
-    ) -> Result<Box<dyn Execution>, WorkloadError>;
-}
 
 /// Every backend, in the order its variants and parameters are added (the CPU's execution
 /// models first, then devices).

@@ -111,6 +111,7 @@ pub mod calibrate;
 pub mod check;
 pub mod counter_rng;
 pub mod exec;
+pub mod hooks;
 pub mod kernels;
 pub mod matrix;
 pub mod mpi;

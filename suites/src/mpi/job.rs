@@ -1,33 +1,10 @@
 //! What the ranks of an MPI job compute: the [`JobSpec`] parbench hands every rank on its
-//! command line, the per-workload jobs built from a problem ([`pi`], [`square`], [`stencil`]),
+//! command line (a plain type of [`crate::hooks`], re-exported here), the per-workload jobs built from a problem ([`pi`], [`square`], [`stencil`]),
 //! and, in the rank processes, their code on top of the kernels (`crate::kernels`).
 
+pub use crate::hooks::{JobKind, JobSpec, RankFault};
 use crate::workload::{Problem, WorkloadError};
 use serde::{Deserialize, Serialize};
-
-/// The workloads with an MPI job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum JobKind {
-    /// Each rank counts the hits of its block of samples; one reduction to rank 0.
-    Pi,
-    /// Rank 0 scatters x, each rank squares its block, rank 0 gathers y.
-    Square,
-    /// Each rank owns a strip of rows and exchanges halo rows with its neighbours every step.
-    Stencil,
-}
-
-/// A rank told to misbehave (tests, through [`super::FAULT_ENV`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RankFault {
-    /// Aborts in its first iteration.
-    Crash(usize),
-    /// Never finishes its first iteration.
-    Hang(usize),
-    /// Contributes a wrong partial result.
-    Wrong(usize),
-}
 
 impl RankFault {
     /// The fault [`super::FAULT_ENV`] asks for, if any.
@@ -51,24 +28,6 @@ impl RankFault {
             _ => return Err(bad()),
         }))
     }
-}
-
-/// Everything a rank needs to set up its part of a point.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct JobSpec {
-    /// Which workload's job the ranks run.
-    pub kind: JobKind,
-    /// The problem size: samples (`pi`), elements (`square`) or the grid's side (`stencil`).
-    pub n: u64,
-    /// Seed of the input stream every rank generates its part from.
-    pub seed: u64,
-    /// Stencil steps per iteration (0 elsewhere).
-    #[serde(default)]
-    pub steps: u32,
-    /// A rank told to misbehave (tests only); None in normal runs.
-    #[serde(default)]
-    pub fault: Option<RankFault>,
 }
 
 /// `pi`'s MPI job.

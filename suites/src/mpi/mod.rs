@@ -1,15 +1,19 @@
 //! The `mpi` execution model: a workload's kernel on MPI ranks (distributed memory), started by
 //! Open MPI's `mpirun` (or Slurm's `srun`) running parbench's own hidden `mpi-rank` command, as
 //! the processes variants re-execute parbench as `parbench worker`. The ranks live for one point;
-//! rank 0 talks to parbench over the launcher's forwarded stdin/stdout ([`launch`]), and times
+//! rank 0 talks to parbench over the launcher's forwarded stdin/stdout (`launch`), and times
 //! every iteration between two barriers. Each iteration's time splits into `compute` and
 //! `communication` (time inside MPI calls, the closing barrier included, averaged over the
 //! ranks); the job's launch cost (launcher start to every rank ready) is a metric outside the
 //! timed region.
 //!
 //! MPI is found at build time (`build/mpi_detect.rs`, cfg `parbench_mpi`) and loaded at run time
-//! by the rank processes only ([`ffi`]); without it the `mpi` variants are listed unavailable
+//! by the rank processes only (`ffi`); without it the `mpi` variants are listed unavailable
 //! with how to get them. Per workload, a [`JobSpec`] says what the ranks compute ([`job`]).
+//!
+//! [`MpiBackend`] implements [`crate::hooks::Backend`]; the hook it reads ([`MpiHook`]) and the
+//! job types ([`JobSpec`], [`JobKind`], [`RankFault`]) are defined in [`crate::hooks`], below
+//! this module, and re-exported here.
 
 #[cfg(parbench_mpi)]
 mod ffi;
@@ -18,12 +22,13 @@ pub mod job;
 mod launch;
 pub mod rank;
 
+pub use crate::hooks::MpiHook;
 pub use job::{JobKind, JobSpec, RankFault};
 
-use crate::backend::{Backend, Hooks, Support};
+use crate::hooks::{Backend, Hooks, Support};
 use crate::workload::{Execution, ParamSpec, Problem, VariantInfo, WorkloadError};
 use parbench_harness::config::{Config, ConfigError, MpiLauncher, MpiSettings};
-use parbench_schema::results::{ExecutionModel, SyncKind};
+use parbench_schema::results::ExecutionModel;
 use parbench_schema::variant::names;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -55,23 +60,15 @@ pub fn build_info() -> &'static str {
     env!("PARBENCH_MPI_BUILD")
 }
 
-/// The MPI hook of a workload: what its ranks compute for a problem.
-#[derive(Debug, Clone)]
-pub struct MpiHook {
-    /// The job for a problem (sizes and parameters checked).
-    pub job: fn(&Problem) -> Result<JobSpec, WorkloadError>,
-    /// How the ranks communicate.
-    pub sync: SyncKind,
-    /// One line for `parbench list`.
-    pub description: &'static str,
-}
-
 /// How the ranks are launched: the config's `[mpi]` table, resolved.
 #[derive(Debug, Clone, Default)]
 pub struct LaunchSettings {
+    /// `mpirun` or `srun`.
     pub launcher: MpiLauncher,
     /// Absolute, readable.
     pub hostfile: Option<PathBuf>,
+    /// The config's extra launcher arguments: after the launcher's own (`-np`, `--hostfile`),
+    /// before parbench's rank command.
     pub launcher_args: Vec<String>,
 }
 

@@ -3,9 +3,15 @@
 //! that calls OpenCL is compiled only where the build found an OpenCL library (cfg
 //! `parbench_opencl`, see `build.rs`); elsewhere every OpenCL variant is listed as unavailable,
 //! with the reason and how to get it. No OpenCL failure or panic reaches the caller.
+//!
+//! [`OpenClBackend`] implements [`crate::hooks::Backend`]; the kernel ids it runs ([`Kernel`])
+//! and what they need of the device ([`Needs`]) are defined in [`crate::hooks`], below this
+//! module, and re-exported here.
 
+pub use crate::hooks::{Kernel, Needs};
 pub use parbench_harness::config::DeviceMatch;
 
+use crate::hooks::{Backend, Hooks, Support};
 use crate::workload::{Execution, ParamKind, ParamSpec, Problem, VariantInfo, WorkloadError};
 use parbench_schema::params::ParamValue;
 use parbench_schema::results::{ExecutionModel, SyncKind};
@@ -333,14 +339,6 @@ pub fn selected() -> Result<DeviceInfo, OpenClError> {
     }
 }
 
-/// What a variant needs of the device beyond OpenCL 1.2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Needs {
-    Nothing,
-    /// Double precision (`cl_khr_fp64`).
-    Fp64,
-}
-
 /// An OpenCL variant's description, available where the selected device can run it.
 fn variant(
     name: &'static str,
@@ -390,7 +388,7 @@ pub struct OpenClBackend;
 /// `work-group-size`'s description, unless the hook has its own.
 const WORK_GROUP_SIZE_NOTE: &str = "work-items per OpenCL work-group (OpenCL variants only); at most the device's limit (`parbench list --devices`)";
 
-impl crate::backend::Backend for OpenClBackend {
+impl Backend for OpenClBackend {
     fn name(&self) -> &'static str {
         "opencl"
     }
@@ -399,11 +397,11 @@ impl crate::backend::Backend for OpenClBackend {
         &[VARIANT, VARIANT_LOCAL]
     }
 
-    fn support(&self, hooks: &crate::backend::Hooks) -> crate::backend::Support {
+    fn support(&self, hooks: &Hooks) -> Support {
         (&hooks.opencl).into()
     }
 
-    fn params(&self, hooks: &crate::backend::Hooks) -> Vec<ParamSpec> {
+    fn params(&self, hooks: &Hooks) -> Vec<ParamSpec> {
         hooks
             .opencl
             .supported()
@@ -416,7 +414,7 @@ impl crate::backend::Backend for OpenClBackend {
             .unwrap_or_default()
     }
 
-    fn variants(&self, hooks: &crate::backend::Hooks) -> Vec<VariantInfo> {
+    fn variants(&self, hooks: &Hooks) -> Vec<VariantInfo> {
         let Some(h) = hooks.opencl.supported() else {
             return Vec::new();
         };
@@ -426,7 +424,7 @@ impl crate::backend::Backend for OpenClBackend {
             .collect()
     }
 
-    fn not_applicable(&self, hooks: &crate::backend::Hooks) -> Vec<crate::workload::NotApplicable> {
+    fn not_applicable(&self, hooks: &Hooks) -> Vec<crate::workload::NotApplicable> {
         let has_local = hooks
             .opencl
             .supported()
@@ -442,7 +440,7 @@ impl crate::backend::Backend for OpenClBackend {
         &[WORK_GROUP_SIZE]
     }
 
-    fn reads(&self, hooks: &crate::backend::Hooks, param: &str) -> bool {
+    fn reads(&self, hooks: &Hooks, param: &str) -> bool {
         !hooks
             .opencl
             .supported()
@@ -451,7 +449,7 @@ impl crate::backend::Backend for OpenClBackend {
 
     fn prepare(
         &self,
-        hooks: &crate::backend::Hooks,
+        hooks: &Hooks,
         problem: &Problem,
         variant: &str,
         _workers: usize,
@@ -479,20 +477,6 @@ pub(crate) fn work_group_size(problem: &Problem, default: i64) -> Result<usize, 
     usize::try_from(v).ok().filter(|&v| v >= 1).ok_or_else(|| {
         WorkloadError::new(format!("`{WORK_GROUP_SIZE}` must be at least 1, found {v}"))
     })
-}
-
-/// The OpenCL programs parbench runs, one per workload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kernel {
-    Square,
-    Pi,
-    /// Global atomics per value (`local: false`) or local-memory bins (`local: true`).
-    Histogram {
-        local: bool,
-    },
-    Mandelbrot,
-    Particles,
-    Matmul,
 }
 
 /// Prepares the OpenCL variant of `kernel` for `problem` on the selected device: device

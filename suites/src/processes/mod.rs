@@ -11,6 +11,10 @@
 //! structs (each workload's module defines its task and result) in the binary encoding of the
 //! worker protocol ([`parbench_harness::protocol::encode_into`], postcard); large numeric arrays
 //! travel as borrowed byte strings ([`Values`]), copied in bulk, never element by element.
+//!
+//! [`ProcessesBackend`] implements [`crate::hooks::Backend`] and reads a workload's
+//! [`ProcessHook`](crate::hooks::ProcessHook); it does not import [`crate::backend`], the
+//! adapter that lists it.
 
 #[cfg(unix)]
 pub mod fault;
@@ -27,6 +31,7 @@ pub mod square;
 #[cfg(unix)]
 pub mod worker;
 
+use crate::hooks::{Backend, Hooks, Support};
 use crate::workload::{
     Answer, Execution, NotApplicable, ParamKind, ParamSpec, Problem, VariantInfo, WorkloadError,
 };
@@ -143,7 +148,7 @@ pub fn transport_param() -> ParamSpec {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ProcessesBackend;
 
-impl crate::backend::Backend for ProcessesBackend {
+impl Backend for ProcessesBackend {
     fn name(&self) -> &'static str {
         "processes"
     }
@@ -152,11 +157,11 @@ impl crate::backend::Backend for ProcessesBackend {
         &[SPAWN, POOL]
     }
 
-    fn support(&self, hooks: &crate::backend::Hooks) -> crate::backend::Support {
+    fn support(&self, hooks: &Hooks) -> Support {
         (&hooks.processes).into()
     }
 
-    fn params(&self, hooks: &crate::backend::Hooks) -> Vec<ParamSpec> {
+    fn params(&self, hooks: &Hooks) -> Vec<ParamSpec> {
         let mut p = vec![chunksize_param()];
         if hooks.processes.supported().is_some_and(|h| h.transport) {
             p.push(transport_param());
@@ -164,13 +169,13 @@ impl crate::backend::Backend for ProcessesBackend {
         p
     }
 
-    fn variants(&self, _hooks: &crate::backend::Hooks) -> Vec<VariantInfo> {
+    fn variants(&self, _hooks: &Hooks) -> Vec<VariantInfo> {
         variants()
     }
 
     fn prepare(
         &self,
-        hooks: &crate::backend::Hooks,
+        hooks: &Hooks,
         problem: &Problem,
         variant: &str,
         workers: usize,

@@ -339,8 +339,8 @@ impl Workload for Counter {
 }
 
 impl crate::backend::Hooked for Counter {
-    fn backends(&self) -> crate::backend::Hooks {
-        use crate::backend::{Hook, Hooks};
+    fn backends(&self) -> crate::hooks::Hooks {
+        use crate::hooks::{Hook, Hooks};
         Hooks {
             processes: Hook::NotApplicable(
                 "the point is contention on one counter in shared memory; worker processes share no memory, so their counts would travel as messages and be summed once (the `channel` reduction)",

@@ -139,8 +139,8 @@ impl Workload for Fault {
 }
 
 impl crate::backend::Hooked for Fault {
-    fn backends(&self) -> crate::backend::Hooks {
-        use crate::backend::{Hook, Hooks, ProcessHook};
+    fn backends(&self) -> crate::hooks::Hooks {
+        use crate::hooks::{Hook, Hooks, ProcessHook};
         Hooks {
             processes: Hook::Supported(ProcessHook {
                 prepare: crate::processes::fault::prepare,

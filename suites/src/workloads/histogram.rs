@@ -7,8 +7,8 @@
 //! [`bin_of`]`(value, bins)`.
 
 use super::granularity::{self, Granularity};
-use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel};
 use crate::exec::{SpinBarrier, rayon_pool, scoped_chunks_together, split_even, task_len};
+use crate::hooks::{Hook, Hooks, OpenClHook, OpenClKernel};
 pub use crate::kernels::histogram::*;
 use crate::workload::*;
 use crossbeam::utils::CachePadded;

@@ -7,8 +7,8 @@
 //! [`escape_time`]: only `+ - *` on binary64 in a fixed order with no fused multiply-add, so a
 //! device that does the same operations (OpenCL with contraction off) counts identically.
 
-use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{rayon_pool, scoped_chunks, split_even};
+use crate::hooks::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 pub use crate::kernels::mandelbrot::*;
 use crate::workload::*;
 use parbench_harness::engine::{IterationError, IterationOutput};

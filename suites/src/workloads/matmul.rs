@@ -5,8 +5,8 @@
 //! agree bit for bit; the naive reference sums in another order and is compared under the
 //! rounding-error bound of an n-term sum (see [`tolerance`]).
 
-use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{SpinBarrier, rayon_pool, scoped_each, split_even};
+use crate::hooks::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 pub use crate::kernels::matmul::*;
 use crate::workload::*;
 use parbench_harness::engine::{IterationError, IterationOutput};

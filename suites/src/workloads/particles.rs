@@ -8,8 +8,8 @@
 //! `double` `sqrt` and division; build with `-cl-fp-contract` off or write no `a*b+c`) reproduces
 //! it exactly from the same [`input`].
 
-use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{rayon_pool, split_even, task_len};
+use crate::hooks::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 pub use crate::kernels::particles::*;
 use crate::workload::*;
 use parbench_harness::engine::{IterationError, IterationOutput};

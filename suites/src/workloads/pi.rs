@@ -2,8 +2,8 @@
 //! chapter's 7.2.3). Point `i` comes from a counter-based hash, so every variant counts exactly
 //! the same hits; the kernel is written for 8-16 SIMD lanes and dispatched at run time.
 
-use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{rayon_pool, scoped_chunks, scoped_workers, split_even, task_len, task_ranges};
+use crate::hooks::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 pub use crate::kernels::pi::*;
 use crate::workload::*;
 use parbench_harness::cancel;

@@ -2,8 +2,8 @@
 //! example). Every variant performs the same IEEE multiplication per element, so answers must
 //! match the reference bit for bit. Throughput counts 16 bytes per element (one read, one write).
 
-use crate::backend::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 use crate::exec::{rayon_pool, scoped_slices};
+use crate::hooks::{Hook, Hooks, OpenClHook, OpenClKernel, ProcessHook};
 pub use crate::kernels::square::*;
 use crate::workload::*;
 use parbench_harness::engine::{IterationError, IterationOutput};

@@ -577,8 +577,8 @@ impl Workload for Stencil {
 }
 
 impl crate::backend::Hooked for Stencil {
-    fn backends(&self) -> crate::backend::Hooks {
-        use crate::backend::{Hook, Hooks};
+    fn backends(&self) -> crate::hooks::Hooks {
+        use crate::hooks::{Hook, Hooks};
         Hooks {
             processes: Hook::NotApplicable(
                 "not offered: a worker process takes one task and returns one result, but every stencil step needs its neighbours' halo rows from the step before; as tasks, every strip would travel through parbench on every step (message-passing exchange between workers is what `channel` shows)",

@@ -757,8 +757,8 @@ impl Workload for Contention {
 }
 
 impl crate::backend::Hooked for Contention {
-    fn backends(&self) -> crate::backend::Hooks {
-        use crate::backend::{Hook, Hooks};
+    fn backends(&self) -> crate::hooks::Hooks {
+        use crate::hooks::{Hook, Hooks};
         Hooks {
             processes: Hook::NotApplicable(
                 "the primitives guard one word in shared memory; worker processes share no memory, so there would be nothing to lock or update atomically",
