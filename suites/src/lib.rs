@@ -104,6 +104,7 @@
 //! that embeds parbench and wants command suites must answer parbench's launcher: call
 //! `parbench_harness::command::launcher_entry()` first thing in `main` and point
 //! `parbench_harness::command::set_launcher` at its own executable.
+#![warn(missing_docs)]
 
 pub mod alloc;
 pub mod backend;

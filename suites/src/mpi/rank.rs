@@ -3,7 +3,7 @@
 //! - `mpi-rank --exec-launcher PARENT -- LAUNCHER ARGS…`: asks the kernel to kill this process
 //!   when parbench (`PARENT`) dies, then becomes the launcher (`exec`), which keeps that setting:
 //!   a SIGKILLed parbench takes `mpirun` with it, and `mpirun`'s ranks die with `mpirun`.
-//! - `mpi-rank JOB-JSON`: one rank of a job. Every rank sets up its part of the [`JobSpec`](super::job::JobSpec);
+//! - `mpi-rank JOB-JSON`: one rank of a job. Every rank sets up its part of the [`JobSpec`](crate::hooks::JobSpec);
 //!   rank 0 then reads commands from its stdin (forwarded by the launcher) and answers on
 //!   stdout with lines that start with [`PREFIX`]: `READY` (every rank is up), `SET` (every rank
 //!   has set up its part of the job), then per `run` a `DONE` (rank 0's

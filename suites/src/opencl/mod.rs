@@ -71,18 +71,29 @@ pub struct DeviceInfo {
     /// Position among every device of every platform, in listing order: what
     /// `opencl-device = N` and `--opencl-device N` select.
     pub index: usize,
+    /// Position of its platform in the listing.
     pub platform_index: usize,
+    /// Its platform's name (`Portable Computing Language`, `NVIDIA CUDA`).
     pub platform: String,
+    /// Its platform's version string.
     pub platform_version: String,
+    /// The device's name as the driver reports it.
     pub name: String,
+    /// The device's vendor.
     pub vendor: String,
     /// `GPU`, `CPU`, `ACCELERATOR`, …
     pub kind: String,
+    /// The driver's version string.
     pub driver_version: String,
+    /// The OpenCL version the device supports (`OpenCL 3.0 …`).
     pub opencl_version: String,
+    /// Parallel compute units (SMs, CPU cores).
     pub compute_units: u32,
+    /// Global memory, in bytes.
     pub global_memory_bytes: u64,
+    /// Local (work-group shared) memory, in bytes.
     pub local_memory_bytes: u64,
+    /// The most work-items in one work-group.
     pub max_work_group_size: usize,
     /// Per dimension.
     pub max_work_item_sizes: Vec<usize>,
@@ -131,10 +142,15 @@ pub fn bytes(b: u64) -> String {
 /// One OpenCL platform and its devices.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlatformInfo {
+    /// Position in the listing: what `opencl-platform = N` selects.
     pub index: usize,
+    /// The platform's name.
     pub name: String,
+    /// The platform's vendor.
     pub vendor: String,
+    /// The platform's version string.
     pub version: String,
+    /// Its devices, in listing order.
     pub devices: Vec<DeviceInfo>,
     /// Why the devices could not be listed, if they could not.
     pub error: Option<String>,
@@ -145,11 +161,20 @@ pub struct PlatformInfo {
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum Inventory {
     /// This parbench was built without OpenCL.
-    NotBuilt { reason: String },
+    NotBuilt {
+        /// Why, and how to build it with OpenCL.
+        reason: String,
+    },
     /// Built with OpenCL, but no platform (or no device) is usable here.
-    Unavailable { reason: String },
+    Unavailable {
+        /// What the OpenCL library said.
+        reason: String,
+    },
     /// At least one device.
-    Platforms { platforms: Vec<PlatformInfo> },
+    Platforms {
+        /// Every platform, in listing order.
+        platforms: Vec<PlatformInfo>,
+    },
 }
 
 /// The platforms and devices of this machine, listed once per process.
@@ -174,7 +199,9 @@ pub fn inventory() -> &'static Inventory {
 /// GPU, else the first accelerator, else the first device.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selector {
+    /// Which platform (`None`: any).
     pub platform: Option<DeviceMatch>,
+    /// Which device of the platform (`None`: the default choice above).
     pub device: Option<DeviceMatch>,
 }
 
@@ -233,6 +260,7 @@ impl OpenClError {
 pub struct SelectError {
     /// True when the platform part matched nothing (else the device part).
     pub platform: bool,
+    /// What matched nothing, and what there is to choose from.
     pub message: String,
 }
 
