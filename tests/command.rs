@@ -201,6 +201,10 @@ out = {shell:?}
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one end-to-end scenario, read top to bottom"
+)]
 fn command_timeouts_failing_exits_and_wrong_output_are_contained_with_exit_3() {
     let dir = tempfile::tempdir().unwrap();
     let config = r#"

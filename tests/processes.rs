@@ -154,6 +154,10 @@ fn processes_run_in_both_modes_verify_and_report_their_costs() {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one end-to-end scenario, read top to bottom"
+)]
 fn every_worker_fault_is_contained_with_its_reason_and_exit_code_3() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = write(

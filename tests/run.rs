@@ -9,6 +9,10 @@ use parbench_schema::results::{RunResults, SCHEMA_VERSION, Status};
 use predicates::prelude::*;
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one end-to-end scenario, read top to bottom"
+)]
 fn quick_run_writes_verified_results_and_report() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
@@ -164,6 +168,10 @@ fn run_filters_and_bad_filters() {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one end-to-end scenario, read top to bottom"
+)]
 fn contention_run_carries_throughput_fairness_latency_and_fits_per_primitive() {
     use parbench_schema::fit::UslOutcome;
     let dir = tempfile::tempdir().unwrap();

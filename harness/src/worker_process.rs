@@ -1217,6 +1217,33 @@ impl WorkerSet {
         failed.map_or(Ok(()), Err)
     }
 
+    /// `Ok` unless `slot`'s stream ended inside a frame: then the protocol error, with how the
+    /// worker ended.
+    fn check_not_truncated(&mut self, slot: usize) -> Result<(), WorkerError> {
+        let Some(p) = self.slots[slot].as_ref() else {
+            return Ok(());
+        };
+        if !(p.stdout_eof && p.filled > 0) {
+            return Ok(());
+        }
+        let have = p.filled;
+        let need = if have >= 4 {
+            4 + u32::from_le_bytes(p.inbuf[..4].try_into().expect("4 bytes")) as usize
+        } else {
+            4
+        };
+        let stage = p.state.stage();
+        let pid = p.pid;
+        // A partial frame at the end of the stream: report how it ended too.
+        let died = self.died(slot);
+        Err(WorkerError::Protocol {
+            pid,
+            stage,
+            error: ProtocolError::Truncated { have, need },
+            stderr: StderrTail(format!("{died}")),
+        })
+    }
+
     /// Decodes and acts on every complete frame `slot` has received.
     fn handle_frames(
         &mut self,
@@ -1230,28 +1257,7 @@ impl WorkerSet {
             };
             let (body, used) = match protocol::frame_at(&p.inbuf[..p.filled]) {
                 Ok(Some(f)) => f,
-                Ok(None) => {
-                    if p.stdout_eof && p.filled > 0 {
-                        let have = p.filled;
-                        let need = if have >= 4 {
-                            4 + u32::from_le_bytes(p.inbuf[..4].try_into().expect("4 bytes"))
-                                as usize
-                        } else {
-                            4
-                        };
-                        let stage = p.state.stage();
-                        let pid = p.pid;
-                        // A partial frame at the end of the stream: report how it ended too.
-                        let died = self.died(slot);
-                        return Err(WorkerError::Protocol {
-                            pid,
-                            stage,
-                            error: ProtocolError::Truncated { have, need },
-                            stderr: StderrTail(format!("{died}")),
-                        });
-                    }
-                    return Ok(());
-                }
+                Ok(None) => return self.check_not_truncated(slot),
                 Err(error) => {
                     let pid = p.pid;
                     let stage = p.state.stage();

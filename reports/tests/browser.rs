@@ -323,6 +323,10 @@ impl Medium {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one browser session checked step by step; split, the steps would share a dozen locals"
+)]
 fn open(browser: &mut Browser, page: &Path, allowed_dir: &Path, medium: Medium) -> PageReport {
     browser.call(
         "Emulation.setEmulatedMedia",
@@ -461,6 +465,10 @@ fn work_dir(name: &str) -> PathBuf {
 #[cfg_attr(
     not(parbench_chromium),
     ignore = "no Chromium at build time (apt-get install chromium, or set PARBENCH_CHROMIUM); PARBENCH_REQUIRE_CHROMIUM=1 fails instead"
+)]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one browser session checked step by step; split, the steps would share a dozen locals"
 )]
 fn every_page_loads_cleanly_in_chromium() {
     let Some(binary) = chromium() else { return };

@@ -91,6 +91,10 @@ fn parse_hex(h: &str) -> Option<RGBColor> {
 }
 
 /// Every rule violation of the site in `dir` rendered from `results`, as readable lines.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the report rules, one check after another, each with its message"
+)]
 pub fn check_site(dir: &Path, results: &RunResults) -> Vec<String> {
     let mut violations = Vec::new();
     let view = ReportView::new(results);

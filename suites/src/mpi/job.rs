@@ -141,7 +141,7 @@ pub enum DecodeError {
 }
 
 #[cfg(parbench_mpi)]
-pub(crate) use ranks::{CommTimer, build};
+pub(crate) use ranks::{CommTimer, RankJob, build};
 
 #[cfg(parbench_mpi)]
 mod ranks {

@@ -120,13 +120,85 @@ fn serve(_spec: &super::JobSpec) -> Result<(), RankError> {
     Err(RankError::NotBuilt(super::build_info()))
 }
 
+/// Host names of every rank (fixed-width, gathered) on rank 0; empty on the others.
+#[cfg(parbench_mpi)]
+fn gather_hosts(mpi: &super::ffi::Mpi) -> Result<Vec<String>, super::ffi::MpiError> {
+    const HOST_BYTES: usize = 256;
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| std::env::var("HOSTNAME").unwrap_or_else(|_| "unknown".into()));
+    let mut mine = [0u8; HOST_BYTES];
+    let take = host.len().min(HOST_BYTES);
+    mine[..take].copy_from_slice(&host.as_bytes()[..take]);
+    let mut all = vec![
+        0u8;
+        if mpi.rank() == 0 {
+            HOST_BYTES * mpi.size()
+        } else {
+            0
+        }
+    ];
+    mpi.gather_bytes(&mine, &mut all)?;
+    Ok(all
+        .chunks_exact(HOST_BYTES)
+        .map(|c| {
+            let end = c.iter().position(|&b| b == 0).unwrap_or(c.len());
+            String::from_utf8_lossy(&c[..end]).into_owned()
+        })
+        .collect())
+}
+
+/// Crashes or hangs this rank when the job's fault names it (tests only).
+#[cfg(parbench_mpi)]
+fn fault_if_asked(fault: Option<super::RankFault>, rank: usize) {
+    use super::RankFault;
+    match fault {
+        Some(RankFault::Crash(r)) if r == rank => {
+            eprintln!(
+                "parbench mpi rank {rank}: crashing on purpose ({})",
+                super::FAULT_ENV
+            );
+            std::process::abort();
+        }
+        Some(RankFault::Hang(r)) if r == rank => loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        },
+        _ => {}
+    }
+}
+
+/// One timed iteration between two barriers; rank 0 gets the times of every rank.
+#[cfg(parbench_mpi)]
+fn run_once(
+    mpi: &super::ffi::Mpi,
+    job: &mut dyn super::job::RankJob,
+) -> Result<Option<Done>, super::ffi::MpiError> {
+    let (rank, size) = (mpi.rank(), mpi.size());
+    mpi.barrier()?;
+    let mut comm = super::job::CommTimer::default();
+    let t0 = std::time::Instant::now();
+    let digest = job.iterate(mpi, &mut comm)?;
+    comm.time(|| mpi.barrier())?;
+    let wall = t0.elapsed();
+    let split = [
+        wall.saturating_sub(comm.0).as_nanos() as f64,
+        comm.0.as_nanos() as f64,
+    ];
+    let mut splits = vec![0.0; if rank == 0 { 2 * size } else { 0 }];
+    mpi.gather_f64(&split, &mut splits)?;
+    Ok((rank == 0).then(|| Done {
+        wall_ns: wall.as_nanos() as f64,
+        digest,
+        compute_ns: splits.iter().step_by(2).copied().collect(),
+        communication_ns: splits.iter().skip(1).step_by(2).copied().collect(),
+    }))
+}
+
 #[cfg(parbench_mpi)]
 fn serve(spec: &super::JobSpec) -> Result<(), RankError> {
-    use super::RankFault;
     use super::ffi::Mpi;
     use super::job::build;
     use std::io::{BufRead, Write};
-    use std::time::{Duration, Instant};
 
     // A rank dies with its local launcher (mpirun, or orted on another host).
     #[cfg(unix)]
@@ -142,18 +214,7 @@ fn serve(spec: &super::JobSpec) -> Result<(), RankError> {
         mpi.abort(3)
     };
 
-    // Host names, fixed-width, gathered on rank 0.
-    const HOST_BYTES: usize = 256;
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| std::env::var("HOSTNAME").unwrap_or_else(|_| "unknown".into()));
-    let mut mine = [0u8; HOST_BYTES];
-    let take = host.len().min(HOST_BYTES);
-    mine[..take].copy_from_slice(&host.as_bytes()[..take]);
-    let mut all = vec![0u8; if rank == 0 { HOST_BYTES * size } else { 0 }];
-    if let Err(e) = mpi.gather_bytes(&mine, &mut all) {
-        fail(&mpi, e)
-    }
+    let hosts = gather_hosts(&mpi).unwrap_or_else(|e| fail(&mpi, e));
 
     let stdout = std::io::stdout();
     let say = |line: String| {
@@ -162,13 +223,6 @@ fn serve(spec: &super::JobSpec) -> Result<(), RankError> {
         let _ = writeln!(out, "{PREFIX}{line}").and_then(|_| out.flush());
     };
     if rank == 0 {
-        let hosts = all
-            .chunks_exact(HOST_BYTES)
-            .map(|c| {
-                let end = c.iter().position(|&b| b == 0).unwrap_or(c.len());
-                String::from_utf8_lossy(&c[..end]).into_owned()
-            })
-            .collect();
         let ready = Ready { ranks: size, hosts };
         say(format!(
             "READY {}",
@@ -210,47 +264,9 @@ fn serve(spec: &super::JobSpec) -> Result<(), RankError> {
         }
         match cmd[0] {
             RUN => {
-                match spec.fault {
-                    Some(RankFault::Crash(r)) if r == rank => {
-                        eprintln!(
-                            "parbench mpi rank {rank}: crashing on purpose ({})",
-                            super::FAULT_ENV
-                        );
-                        std::process::abort();
-                    }
-                    Some(RankFault::Hang(r)) if r == rank => loop {
-                        std::thread::sleep(Duration::from_secs(3600));
-                    },
-                    _ => {}
-                }
-                if let Err(e) = mpi.barrier() {
-                    fail(&mpi, e)
-                }
-                let mut comm = super::job::CommTimer::default();
-                let t0 = Instant::now();
-                let digest = match job.iterate(&mpi, &mut comm) {
-                    Ok(d) => d,
-                    Err(e) => fail(&mpi, e),
-                };
-                if let Err(e) = comm.time(|| mpi.barrier()) {
-                    fail(&mpi, e)
-                }
-                let wall = t0.elapsed();
-                let split = [
-                    wall.saturating_sub(comm.0).as_nanos() as f64,
-                    comm.0.as_nanos() as f64,
-                ];
-                let mut splits = vec![0.0; if rank == 0 { 2 * size } else { 0 }];
-                if let Err(e) = mpi.gather_f64(&split, &mut splits) {
-                    fail(&mpi, e)
-                }
-                if rank == 0 {
-                    let done = Done {
-                        wall_ns: wall.as_nanos() as f64,
-                        digest,
-                        compute_ns: splits.iter().step_by(2).copied().collect(),
-                        communication_ns: splits.iter().skip(1).step_by(2).copied().collect(),
-                    };
+                fault_if_asked(spec.fault, rank);
+                let done = run_once(&mpi, job.as_mut()).unwrap_or_else(|e| fail(&mpi, e));
+                if let Some(done) = done {
                     say(format!(
                         "DONE {}",
                         serde_json::to_string(&done).expect("serializable")
