@@ -706,20 +706,45 @@ fn add_observations(point: &mut Point, execution: &mut dyn Execution) {
     }
 }
 
+/// Why a point failed before timing; its text is the point's `reason`.
+#[derive(Debug, thiserror::Error)]
+enum PointFailure {
+    /// The workload could not prepare the variant.
+    #[error("setup failed: {0}")]
+    Setup(#[source] WorkloadError),
+    /// The first run ended past its deadline (or an interrupt), with the variant's own error.
+    #[error("{why} in the first run: {source}")]
+    LateWith {
+        /// The deadline or the interrupt.
+        why: parbench_harness::cancel::Cancelled,
+        /// The variant's error.
+        source: IterationError,
+    },
+    /// The first run ended past its deadline (or an interrupt).
+    #[error("{0} in the first run")]
+    Late(parbench_harness::cancel::Cancelled),
+    /// The first run failed.
+    #[error("first run failed: {0}")]
+    FirstRun(#[source] IterationError),
+    /// Something panicked; the text says where and with what message.
+    #[error("{0}")]
+    Panicked(String),
+}
+
 /// Prepares `variant` of the problem on `workers` workers; the reason when that fails or panics.
 fn prepare(
     workload: &dyn Workload,
     problem: &Problem,
     variant: &VariantInfo,
     workers: u32,
-) -> Result<Box<dyn Execution>, String> {
+) -> Result<Box<dyn Execution>, PointFailure> {
     let prepared = catch_unwind(AssertUnwindSafe(|| {
         workload.prepare(problem, variant.name, workers as usize)
     }));
     match prepared {
         Ok(Ok(e)) => Ok(e),
-        Ok(Err(e)) => Err(format!("setup failed: {e}")),
-        Err(p) => Err(panic_reason("setup", &*p)),
+        Ok(Err(e)) => Err(PointFailure::Setup(e)),
+        Err(p) => Err(PointFailure::Panicked(panic_reason("setup", &*p))),
     }
 }
 
@@ -729,7 +754,7 @@ fn first_run(
     execution: &mut dyn Execution,
     variant: &VariantInfo,
     timeout: std::time::Duration,
-) -> Result<std::time::Duration, String> {
+) -> Result<std::time::Duration, PointFailure> {
     let started = std::time::Instant::now();
     let deadline = parbench_harness::cancel::Deadline::arm(timeout);
     let ran = catch_unwind(AssertUnwindSafe(|| execution.run_timed()));
@@ -748,15 +773,11 @@ fn first_run(
     let cold = match (ran, late) {
         (Ok(Ok((_, own))), None) => own.unwrap_or_else(|| started.elapsed()),
         // Its own error says how (a worker process killed at its timeout): keep it.
-        (Ok(Err(e)), Some(why)) => {
-            return Err(format!("{why} in the first run: {e}"));
-        }
-        (_, Some(why)) => return Err(format!("{why} in the first run")),
-        (Ok(Err(e)), None) => {
-            return Err(format!("first run failed: {e}"));
-        }
+        (Ok(Err(source)), Some(why)) => return Err(PointFailure::LateWith { why, source }),
+        (_, Some(why)) => return Err(PointFailure::Late(why)),
+        (Ok(Err(e)), None) => return Err(PointFailure::FirstRun(e)),
         (Err(p), None) => {
-            return Err(panic_reason("first run", &*p));
+            return Err(PointFailure::Panicked(panic_reason("first run", &*p)));
         }
     };
     Ok(cold)
@@ -833,7 +854,7 @@ pub fn measure_repetition(
     let memory = parbench_harness::memory::PeakWindow::start();
     let mut execution = match prepare(workload.as_ref(), problem, variant, workers) {
         Ok(e) => e,
-        Err(reason) => return fail(point, Status::Failed, reason),
+        Err(reason) => return fail(point, Status::Failed, reason.to_string()),
     };
 
     execution.set_sample_timeout(settings.timeout.0);
@@ -842,7 +863,7 @@ pub fn measure_repetition(
     // It runs under the timeout: what a cancelled run leaves is never verified.
     let cold = match first_run(execution.as_mut(), variant, settings.timeout.0) {
         Ok(cold) => cold,
-        Err(reason) => return fail(point, Status::Failed, reason),
+        Err(reason) => return fail(point, Status::Failed, reason.to_string()),
     };
     let check = |answer: &Answer<'_>, point: &mut Point, when: &str| {
         verified(reference, answer, variant, point, when)
