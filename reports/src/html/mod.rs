@@ -243,6 +243,29 @@ pub(crate) fn variant_cell(view: &ReportView<'_>, variant: &str) -> Markup {
 /// An embedded chart with its caption. The SVG comes from plotters, which escapes the text it
 /// draws (labels, titles, legends: `<`, `>`, `&`, quotes); control characters, which it lets
 /// through, are made visible by [`crate::escape::document`] over the whole page.
+/// A stacked bar chart of `points`' mean time per iteration, in a unit that fits the longest,
+/// with the measured mean as each bar's marker, as a captioned figure.
+pub(crate) fn mean_time_figure(
+    out: &mut String,
+    points: &[&Point],
+    bars: fn(&[&Point], f64) -> Vec<crate::plot::Bar>,
+    color: fn(&str) -> plotters::style::RGBColor,
+    title: &str,
+    caption: &str,
+) -> Result<(), ReportError> {
+    let max = points
+        .iter()
+        .filter_map(|p| p.measurement.as_ref().map(|m| m.stats.mean.0))
+        .fold(0.0, f64::max);
+    let unit = crate::plot::time_unit(max);
+    let bars = bars(points, unit.ns);
+    let value_label = format!("mean time per iteration ({})", unit.name);
+    let mut chart = crate::plot::StackedBarChart::new(title, &value_label, &bars, color);
+    chart.marker_label = "measured mean time per iteration";
+    figure(out, &chart.render()?, caption);
+    Ok(())
+}
+
 pub(crate) fn figure(out: &mut String, svg: &str, caption: &str) {
     html! {
         figure.chart { (PreEscaped(svg)) figcaption { (caption) } } "\n"

@@ -4,10 +4,10 @@
 //! communication share and the job's launch cost. On the overview: the launch cost of every MPI
 //! job beside the start-up of a worker process and a thread's spawn.
 
-use super::{Page, Section, figure, or_dash, variant_cell};
+use super::{Page, Section, mean_time_figure, or_dash, variant_cell};
 use crate::ReportError;
 use crate::palette::phase_color;
-use crate::plot::{Bar, StackedBarChart, time_unit};
+use crate::plot::Bar;
 use crate::view::{Problem, ReportView};
 use maud::{Markup, Render as _, html};
 use parbench_schema::Nanos;
@@ -123,25 +123,14 @@ impl Section for Mpi {
                 .render_to(out);
             return Ok(());
         }
-        let max = ok
-            .iter()
-            .filter_map(|p| p.measurement.as_ref().map(|m| m.stats.mean.0))
-            .fold(0.0, f64::max);
-        let unit = time_unit(max);
-        let bars = bars(&ok, unit.ns);
-        let value_label = format!("mean time per iteration ({})", unit.name);
-        let mut chart = StackedBarChart::new(
-            "Time per iteration by rank count: compute vs communication",
-            &value_label,
-            &bars,
-            segment_color,
-        );
-        chart.marker_label = "measured mean time per iteration";
-        figure(
+        mean_time_figure(
             out,
-            &chart.render()?,
+            &ok,
+            bars,
+            segment_color,
+            "Time per iteration by rank count: compute vs communication",
             "mpi: each rank's time inside MPI calls (communication, the closing barrier included: waiting for a slower rank counts) and the rest (compute), averaged over the ranks; the sample is rank 0's time between the opening and closing barriers. threads: its own phases where the variant reports them (stencil: compute and halo exchange).",
-        );
+        )?;
         html! {
             div.scroll { table {
                 "\n"

@@ -4,11 +4,11 @@
 //! needed, and a table of start-up and per-task IPC costs. On the overview: those costs for every
 //! processes point of the run, beside threads at the same worker count.
 
-use super::{Page, Section, figure, or_dash, variant_cell};
+use super::{Page, Section, figure, mean_time_figure, or_dash, variant_cell};
 use crate::format;
 use crate::output::ReportError;
 use crate::palette::{phase_color, variant_color};
-use crate::plot::{Bar, StackedBarChart, time_unit};
+use crate::plot::{Bar, StackedBarChart};
 use crate::view::{Problem, ReportView};
 use maud::{Markup, Render, html};
 use parbench_schema::Nanos;
@@ -155,25 +155,14 @@ impl Section for Processes {
             html! { p.note { "No processes point of this problem verified; the reasons are listed below." } "\n" }.render_to(out);
             return Ok(());
         }
-        let max = ok
-            .iter()
-            .filter_map(|p| p.measurement.as_ref().map(|m| m.stats.mean.0))
-            .fold(0.0, f64::max);
-        let unit = time_unit(max);
-        let bars = time_bars(&ok, unit.ns);
-        let value_label = format!("mean time per iteration ({})", unit.name);
-        let mut chart = StackedBarChart::new(
-            "Time per iteration: processes split into their costs, threads whole",
-            &value_label,
-            &bars,
-            segment_color,
-        );
-        chart.marker_label = "measured mean time per iteration";
-        figure(
+        mean_time_figure(
             out,
-            &chart.render()?,
+            &ok,
+            time_bars,
+            segment_color,
+            "Time per iteration: processes split into their costs, threads whole",
             "processes-spawn starts and ends a process per task inside every iteration (start-up, teardown); processes-pool starts its processes once, outside the timed region. Start-up, IPC, compute and teardown are per worker (summed over its tasks, averaged over workers, who run in parallel); the rest is waiting for the slowest worker and parbench's own coordination.",
-        );
+        )?;
         let mem = memory_bars(&ok);
         if !mem.is_empty() {
             let chart = StackedBarChart::new(
