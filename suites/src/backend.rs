@@ -7,9 +7,9 @@
 //! `NotApplicable` with the reason it has none, or `Absent`. One [`Backend`] per execution model
 //! turns the hooks into the workload's extra variants, parameters, not-applicable cells, parameter
 //! applicability and dispatch; [`WithBackends`] applies every backend in [`BACKENDS`] to a
-//! workload (the [`Registry`] wraps every workload it holds).
+//! workload (the [`Registry`] wraps every workload registered with hooks).
 //!
-//! This module owns the list ([`BACKENDS`]) and the wrapping ([`Hooked`], [`Unhooked`],
+//! This module owns the list ([`BACKENDS`]) and the wrapping ([`Hooked`],
 //! [`WithBackends`]); it sits above the backends. The trait and the hook types they read sit
 //! below them, in [`crate::hooks`], so that no backend imports this module. Adding a backend
 //! means: a `Backend` implementation listed in [`BACKENDS`], a field in [`Hooks`] with its hook
@@ -42,56 +42,6 @@ pub trait Hooked: Workload {
     /// The hooks. The default: none, only the workload's own variants.
     fn backends(&self) -> Hooks {
         Hooks::default()
-    }
-}
-
-/// A workload without hooks (its backends' cells read "not implemented").
-#[derive(Debug, Default)]
-pub struct Unhooked<W>(pub W);
-
-impl<W: Workload> Hooked for Unhooked<W> {}
-
-impl<W: Workload> Workload for Unhooked<W> {
-    fn info(&self) -> WorkloadInfo {
-        self.0.info()
-    }
-    fn variants(&self) -> Vec<VariantInfo> {
-        self.0.variants()
-    }
-    fn not_applicable(&self) -> Vec<NotApplicable> {
-        self.0.not_applicable()
-    }
-    fn param_applies(&self, param: &str, variant: &str) -> bool {
-        self.0.param_applies(param, variant)
-    }
-    fn check_problem(&self, problem: &Problem) -> Result<(), WorkloadError> {
-        self.0.check_problem(problem)
-    }
-    fn memory_bytes(&self, problem: &Problem) -> Option<u64> {
-        self.0.memory_bytes(problem)
-    }
-    fn work(&self, problem: &Problem) -> f64 {
-        self.0.work(problem)
-    }
-    fn reference(&self, problem: &Problem) -> Result<Answer<'static>, WorkloadError> {
-        self.0.reference(problem)
-    }
-    fn prepare(
-        &self,
-        problem: &Problem,
-        variant: &str,
-        workers: usize,
-    ) -> Result<Box<dyn Execution>, WorkloadError> {
-        self.0.prepare(problem, variant, workers)
-    }
-    fn metrics(&self, problem: &Problem, answer: &Answer<'_>) -> BTreeMap<String, Metric> {
-        self.0.metrics(problem, answer)
-    }
-    fn bound(&self, problem: &Problem) -> Option<BoundModel> {
-        self.0.bound(problem)
-    }
-    fn quick_size(&self, n: u64) -> u64 {
-        self.0.quick_size(n)
     }
 }
 

@@ -53,8 +53,8 @@ pub enum CheckError {
 /// Prepares every available variant that is not incorrect by design at each worker count of
 /// `workers`, runs it twice (state left over from one iteration must not leak into the next)
 /// and verifies its answer against [`Workload::reference`]. The workload's backend variants
-/// (see [`crate::backend`]) are included; pass a workload without hooks as
-/// `&Unhooked(&workload)` ([`crate::backend::Unhooked`]). The error names the variant, the
+/// (see [`crate::backend`]) are included; a workload without hooks implements
+/// [`Hooked`](crate::backend::Hooked) with no items (`impl Hooked for MyWorkload {}`). The error names the variant, the
 /// worker count and the first difference.
 pub fn every_variant_verifies(
     workload: &dyn crate::backend::Hooked,

@@ -2,7 +2,7 @@
 //! binary.
 #![warn(missing_docs)]
 
-use crate::backend::{Hooked, Unhooked, WithBackends};
+use crate::backend::{Hooked, WithBackends};
 use crate::workload::Workload;
 use crate::workloads;
 use std::sync::Arc;
@@ -45,15 +45,21 @@ impl Registry {
     /// implemented"); a later one with the same name replaces the earlier. A workload with
     /// backend hooks uses [`register_hooked`](Self::register_hooked).
     pub fn register(&mut self, workload: impl Workload + 'static) -> &mut Self {
-        self.register_hooked(Unhooked(workload))
+        // Without hooks every backend is absent, and `WithBackends` would add nothing.
+        self.insert(Arc::new(workload))
     }
 
     /// Adds a workload with the variants its backend hooks give it (see [`crate::backend`]);
     /// a later one with the same name replaces the earlier.
     pub fn register_hooked(&mut self, workload: impl Hooked + 'static) -> &mut Self {
+        self.insert(Arc::new(WithBackends(workload)))
+    }
+
+    /// Adds `workload`, replacing one of the same name.
+    fn insert(&mut self, workload: Arc<dyn Workload>) -> &mut Self {
         let name = workload.info().name;
         self.workloads.retain(|w| w.info().name != name);
-        self.workloads.push(Arc::new(WithBackends(workload)));
+        self.workloads.push(workload);
         self
     }
 
