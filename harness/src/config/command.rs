@@ -139,12 +139,12 @@ impl CommandSpec {
 #[derive(Debug, Clone, Default)]
 pub struct CommandVerify {
     /// Every run's stdout must contain a match.
-    pub matches: Option<regex::Regex>,
+    pub matches: Option<regex_lite::Regex>,
     /// Every run's stdout must equal the reference run's.
     pub same_output: bool,
     /// Every run's stdout must contain a match whose first capture group (or the whole match,
     /// without groups) equals the reference run's.
-    pub checksum: Option<regex::Regex>,
+    pub checksum: Option<regex_lite::Regex>,
 }
 
 impl CommandVerify {
@@ -457,11 +457,14 @@ impl RawCommandKeys {
                 let regex = |key: &str, r: &Option<Spanned<String>>| {
                     r.as_ref()
                         .map(|r| {
-                            regex::Regex::new(r.get_ref()).map_err(|e| {
+                            regex_lite::Regex::new(r.get_ref()).map_err(|e| {
                                 src.error_at(
                                     r.span(),
                                     Some(&format!("verify.{key}")),
-                                    format!("invalid regular expression: {e}"),
+                                    format!(
+                                        "invalid regular expression (the `regex` crate's syntax \
+                                         without Unicode classes such as \\p{{L}}): {e}"
+                                    ),
                                 )
                             })
                         })
@@ -734,6 +737,14 @@ mod tests {
         assert_eq!(e.key.as_deref(), Some("suite[1].verify.checksum"), "{e}");
         let e = err("[[suite]]\nworkers = [1]\ncommand = [\"./a\"]\n[suite.verify]\n");
         assert!(e.message.contains("at least one check"), "{e}");
+        // The README's example patterns compile; a Unicode class is refused with the reason.
+        let verify = "[[suite]]\nworkers = [1]\ncommand = [\"./a\"]\n[suite.verify]\n";
+        parse(&format!(
+            "{verify}matches = '(?m)^converged$'\nchecksum = 'checksum: (\\w+)'\n"
+        ))
+        .expect("the README's patterns");
+        let e = err(&format!("{verify}matches = '\\p{{Greek}}+'\n"));
+        assert!(e.message.contains("without Unicode classes"), "{e}");
         let e =
             err("[[suite]]\nworkers = [1]\ncommand = [\"./a\"]\n[suite.verify]\nregex = \"x\"\n");
         assert!(e.message.contains("unknown field `regex`"), "{e}");

@@ -237,7 +237,7 @@ fn verified_text(verify: &CommandVerify, stdout: &[u8]) -> String {
 }
 
 /// The checksum a regex finds: its first capture group, or the whole match without groups.
-fn checksum<'t>(re: &regex::Regex, text: &'t str) -> Option<&'t str> {
+fn checksum<'t>(re: &regex_lite::Regex, text: &'t str) -> Option<&'t str> {
     let caps = re.captures(text)?;
     caps.get(1).or_else(|| caps.get(0)).map(|m| m.as_str())
 }
@@ -590,9 +590,9 @@ mod tests {
 
     fn verify(matches: Option<&str>, same: bool, sum: Option<&str>) -> CommandVerify {
         CommandVerify {
-            matches: matches.map(|r| regex::Regex::new(r).unwrap()),
+            matches: matches.map(|r| regex_lite::Regex::new(r).unwrap()),
             same_output: same,
-            checksum: sum.map(|r| regex::Regex::new(r).unwrap()),
+            checksum: sum.map(|r| regex_lite::Regex::new(r).unwrap()),
         }
     }
 
