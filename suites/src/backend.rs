@@ -49,73 +49,89 @@ pub trait Hooked: Workload {
 #[derive(Debug, Default)]
 pub struct WithBackends<W>(pub W);
 
-impl<W: Hooked> WithBackends<W> {
-    fn supporting(&self, hooks: &Hooks) -> impl Iterator<Item = &'static dyn Backend> {
-        let support: Vec<_> = BACKENDS
-            .iter()
-            .copied()
-            .filter(|b| b.support(hooks) == Support::Supported)
-            .collect();
-        support.into_iter()
-    }
+// The backends' part of each method below is a function of the hooks only: written once here,
+// not compiled again for every workload type `WithBackends` wraps.
 
-    fn backend_params(&self, backend: &dyn Backend, hooks: &Hooks) -> Vec<&'static str> {
-        backend.params(hooks).into_iter().map(|p| p.name).collect()
+/// The backends that support a workload with these hooks.
+fn supporting(hooks: &Hooks) -> impl Iterator<Item = &'static dyn Backend> {
+    let support: Vec<_> = BACKENDS
+        .iter()
+        .copied()
+        .filter(|b| b.support(hooks) == Support::Supported)
+        .collect();
+    support.into_iter()
+}
+
+/// The backend whose variant `variant` is, among those supporting the hooks.
+fn owner(hooks: &Hooks, variant: &str) -> Option<&'static dyn Backend> {
+    supporting(hooks).find(|b| b.owns(variant))
+}
+
+fn backend_params(backend: &dyn Backend, hooks: &Hooks) -> Vec<&'static str> {
+    backend.params(hooks).into_iter().map(|p| p.name).collect()
+}
+
+fn with_backend_params(mut info: WorkloadInfo, hooks: &Hooks) -> WorkloadInfo {
+    for b in supporting(hooks) {
+        info.params.extend(b.params(hooks));
+    }
+    info
+}
+
+fn with_backend_variants(mut v: Vec<VariantInfo>, hooks: &Hooks) -> Vec<VariantInfo> {
+    for b in supporting(hooks) {
+        v.extend(b.variants(hooks));
+    }
+    v
+}
+
+fn with_backends_not_applicable(mut v: Vec<NotApplicable>, hooks: &Hooks) -> Vec<NotApplicable> {
+    for b in BACKENDS {
+        match b.support(hooks) {
+            Support::Absent => {}
+            Support::NotApplicable(reason) => {
+                v.extend(NotApplicable::all(b.variant_names(), reason))
+            }
+            Support::Supported => v.extend(b.not_applicable(hooks)),
+        }
+    }
+    v
+}
+
+/// Whether the backends let `variant` read `param` (the workload has its own say too).
+fn backends_allow(hooks: &Hooks, param: &str, variant: &str) -> bool {
+    let supporting: Vec<_> = supporting(hooks).collect();
+    match supporting.iter().find(|b| b.owns(variant)) {
+        // A backend's variant reads none of the other backends' parameters.
+        Some(b) => {
+            b.reads(hooks, param)
+                && !supporting
+                    .iter()
+                    .filter(|o| o.name() != b.name())
+                    .any(|o| backend_params(*o, hooks).contains(&param))
+        }
+        // The workload's own variants read no parameter a backend keeps to itself.
+        None => !supporting
+            .iter()
+            .any(|b| b.exclusive_params().contains(&param)),
     }
 }
 
 impl<W: Hooked> Workload for WithBackends<W> {
     fn info(&self) -> WorkloadInfo {
-        let mut info = self.0.info();
-        let hooks = self.0.backends();
-        for b in self.supporting(&hooks) {
-            info.params.extend(b.params(&hooks));
-        }
-        info
+        with_backend_params(self.0.info(), &self.0.backends())
     }
 
     fn variants(&self) -> Vec<VariantInfo> {
-        let mut v = self.0.variants();
-        let hooks = self.0.backends();
-        for b in self.supporting(&hooks) {
-            v.extend(b.variants(&hooks));
-        }
-        v
+        with_backend_variants(self.0.variants(), &self.0.backends())
     }
 
     fn not_applicable(&self) -> Vec<NotApplicable> {
-        let mut v = self.0.not_applicable();
-        let hooks = self.0.backends();
-        for b in BACKENDS {
-            match b.support(&hooks) {
-                Support::Absent => {}
-                Support::NotApplicable(reason) => {
-                    v.extend(NotApplicable::all(b.variant_names(), reason))
-                }
-                Support::Supported => v.extend(b.not_applicable(&hooks)),
-            }
-        }
-        v
+        with_backends_not_applicable(self.0.not_applicable(), &self.0.backends())
     }
 
     fn param_applies(&self, param: &str, variant: &str) -> bool {
-        let hooks = self.0.backends();
-        let supporting: Vec<_> = self.supporting(&hooks).collect();
-        let own = match supporting.iter().find(|b| b.owns(variant)) {
-            // A backend's variant reads none of the other backends' parameters.
-            Some(b) => {
-                b.reads(&hooks, param)
-                    && !supporting
-                        .iter()
-                        .filter(|o| o.name() != b.name())
-                        .any(|o| self.backend_params(*o, &hooks).contains(&param))
-            }
-            // The workload's own variants read no parameter a backend keeps to itself.
-            None => !supporting
-                .iter()
-                .any(|b| b.exclusive_params().contains(&param)),
-        };
-        own && self.0.param_applies(param, variant)
+        backends_allow(&self.0.backends(), param, variant) && self.0.param_applies(param, variant)
     }
 
     fn check_problem(&self, problem: &Problem) -> Result<(), WorkloadError> {
@@ -141,7 +157,7 @@ impl<W: Hooked> Workload for WithBackends<W> {
         workers: usize,
     ) -> Result<Box<dyn Execution>, WorkloadError> {
         let hooks = self.0.backends();
-        match self.supporting(&hooks).find(|b| b.owns(variant)) {
+        match owner(&hooks, variant) {
             Some(b) => b.prepare(&hooks, problem, variant, workers),
             None => self.0.prepare(problem, variant, workers),
         }

@@ -399,6 +399,18 @@ pub fn prepare<J: Job + 'static>(
     workers: usize,
     job: J,
 ) -> Result<Box<dyn Execution>, WorkloadError> {
+    prepare_dyn(problem, variant, workers, Box::new(job))
+}
+
+/// [`prepare`] behind one trait object: the execution is compiled once, not once per job type
+/// (a dynamic call per task costs nothing beside the task's pipe round trip).
+#[cfg(unix)]
+fn prepare_dyn(
+    problem: &Problem,
+    variant: &str,
+    workers: usize,
+    job: Box<dyn Job>,
+) -> Result<Box<dyn Execution>, WorkloadError> {
     use parbench_harness::worker_process::{Mode, WorkerSet};
     let mode = match variant {
         SPAWN => Mode::Spawn,
@@ -460,8 +472,8 @@ struct Stats {
 }
 
 #[cfg(unix)]
-struct ProcessExecution<J: Job> {
-    job: J,
+struct ProcessExecution {
+    job: Box<dyn Job>,
     set: parbench_harness::worker_process::WorkerSet,
     chunk: u64,
     tasks: usize,
@@ -473,15 +485,15 @@ struct ProcessExecution<J: Job> {
 
 /// The batch of one iteration, seen by the worker set.
 #[cfg(unix)]
-struct IterationTasks<'a, J: Job> {
-    job: &'a mut J,
+struct IterationTasks<'a> {
+    job: &'a mut dyn Job,
     chunk: u64,
     count: usize,
     bytes: u64,
 }
 
 #[cfg(unix)]
-impl<J: Job> parbench_harness::worker_process::Tasks for IterationTasks<'_, J> {
+impl parbench_harness::worker_process::Tasks for IterationTasks<'_> {
     fn kind(&self) -> &str {
         self.job.kind()
     }
@@ -514,7 +526,7 @@ impl<J: Job> parbench_harness::worker_process::Tasks for IterationTasks<'_, J> {
 const MEMORY_SAMPLED_ITERATIONS: u64 = 3;
 
 #[cfg(unix)]
-impl<J: Job> ProcessExecution<J> {
+impl ProcessExecution {
     fn record_memory(&mut self, report: &parbench_harness::worker_process::BatchReport) {
         if let Some(p) = report.concurrent_private_peak(self.set.workers()) {
             self.stats.workers_peak = Some(self.stats.workers_peak.unwrap_or(0).max(p));
@@ -523,7 +535,7 @@ impl<J: Job> ProcessExecution<J> {
 }
 
 #[cfg(unix)]
-impl<J: Job> Execution for ProcessExecution<J> {
+impl Execution for ProcessExecution {
     fn run(
         &mut self,
     ) -> Result<parbench_harness::engine::IterationOutput, parbench_harness::engine::IterationError>
@@ -550,7 +562,7 @@ impl<J: Job> Execution for ProcessExecution<J> {
         self.set
             .set_sample_memory(spawn && self.iteration <= MEMORY_SAMPLED_ITERATIONS);
         let mut tasks = IterationTasks {
-            job: &mut self.job,
+            job: self.job.as_mut(),
             chunk: self.chunk,
             count: self.tasks,
             bytes: 0,
