@@ -414,22 +414,21 @@ fn record_mpi_hosts(results: &mut RunResults) {
 /// How many worker processes and command runs were started and reaped (Unix).
 #[cfg(unix)]
 fn print_process_accounting() {
-    let workers = parbench_harness::worker_process::accounting();
-    if workers.started > 0 {
-        errln!(
-            "parbench: {} worker processes started, {} reaped, {} left",
-            workers.started,
-            workers.reaped,
-            workers.started.saturating_sub(workers.reaped)
-        );
-    }
-    let commands = parbench_harness::command::accounting();
-    if commands.started > 0 {
-        errln!(
-            "parbench: {} command runs started, {} reaped, {} left",
-            commands.started,
-            commands.reaped,
-            commands.started.saturating_sub(commands.reaped)
-        );
+    let registries = [
+        (
+            "worker processes",
+            parbench_harness::worker_process::accounting(),
+        ),
+        ("command runs", parbench_harness::command::accounting()),
+    ];
+    for (what, a) in registries {
+        if a.started > 0 {
+            errln!(
+                "parbench: {} {what} started, {} reaped, {} left",
+                a.started,
+                a.reaped,
+                a.started.saturating_sub(a.reaped)
+            );
+        }
     }
 }

@@ -93,16 +93,10 @@ impl Workload for Fault {
     fn not_applicable(&self) -> Vec<NotApplicable> {
         NotApplicable::all(
             &[
-                names::THREADS,
-                names::RAYON,
-                names::MUTEX,
-                names::PARKING_LOT,
-                names::RWLOCK,
-                names::ATOMIC,
-                names::SHARDED,
-                names::CHANNEL,
-                names::UNSYNC,
-            ],
+                &[names::THREADS, names::RAYON],
+                NotApplicable::SHARED_STATE_VARIANTS,
+            ]
+            .concat(),
             "fault injection is about worker processes: `serial` is its baseline, the processes variants break on purpose",
         )
     }
