@@ -37,7 +37,6 @@ git worktree add --quiet --detach "$work/new" "$head"
 build() {
     local side=$1 args=(build --release --quiet)
     [ "$side" = new ] && [ -n "$features" ] && args+=(--features "$features")
-    rm -rf "$work/target-$side"
     local TIMEFORMAT='%R %U %S' t
     t=$( { time (cd "$work/$side" && CARGO_TARGET_DIR="$work/target-$side" cargo "${args[@]}" \
         >/dev/null 2>"$work/$side.log"); } 2>&1 ) || {

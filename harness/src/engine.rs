@@ -267,9 +267,8 @@ fn measure_with(
     let since = |t: Instant| clock.now().saturating_duration_since(t);
     let resolution = timer_resolution();
     let timeout = settings.timeout.0;
-    let limit = Nanos::from_duration(timeout);
     // A routine that times itself (a command suite) may report more than the engine saw.
-    let check_timeout = |elapsed: Duration| within_timeout(elapsed, timeout, limit);
+    let check_timeout = |elapsed: Duration| within_timeout(elapsed, timeout);
     let mut checksum: u64 = 0;
     let mut fold = |out: &IterationOutput| {
         checksum = black_box(checksum.rotate_left(7) ^ out.digest);
@@ -412,12 +411,12 @@ impl StopRule {
     }
 }
 
-/// `Ok` when `elapsed` is within `timeout` (`limit` is the same, as [`Nanos`]).
-fn within_timeout(elapsed: Duration, timeout: Duration, limit: Nanos) -> Result<(), MeasureError> {
+/// `Ok` when `elapsed` is within `timeout`.
+fn within_timeout(elapsed: Duration, timeout: Duration) -> Result<(), MeasureError> {
     if elapsed > timeout {
         Err(MeasureError::Timeout {
             elapsed: Nanos::from_duration(elapsed),
-            limit,
+            limit: Nanos::from_duration(timeout),
         })
     } else {
         Ok(())

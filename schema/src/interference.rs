@@ -12,8 +12,9 @@ pub const DISTURBED_CORES: f64 = 0.25;
 /// Linux's `/proc/stat` counts in ticks of 10 ms (USER_HZ is 100 on every architecture), and
 /// both ends of a window are rounded down, while this process's own time (getrusage) is exact:
 /// on an idle 2-core VM every window flagged "other processes used 0.26–0.60 cores" in a
-/// default run lasted 20–50 ms and held at most 20 ms of unexplained time (see issue 13's
-/// note). A window is judged disturbed only when what others used exceeds this allowance too.
+/// default run lasted 20–50 ms and held at most 20 ms of unexplained time (see round 4's
+/// closing note). A window is judged disturbed only when what others used exceeds this
+/// allowance too.
 pub const COUNTER_RESOLUTION_S: f64 = 0.02;
 
 /// Interference observed between two snapshots.

@@ -54,12 +54,10 @@ pub struct WithBackends<W>(pub W);
 
 /// The backends that support a workload with these hooks.
 fn supporting(hooks: &Hooks) -> impl Iterator<Item = &'static dyn Backend> {
-    let support: Vec<_> = BACKENDS
+    BACKENDS
         .iter()
         .copied()
-        .filter(|b| b.support(hooks) == Support::Supported)
-        .collect();
-    support.into_iter()
+        .filter(move |b| b.support(hooks) == Support::Supported)
 }
 
 /// The backend whose variant `variant` is, among those supporting the hooks.
