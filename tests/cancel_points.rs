@@ -6,7 +6,7 @@
 //! `suites/tests/cancel.rs` checks them (and every variant at a shorter deadline) in-process.
 
 mod common;
-use common::{parbench, write};
+use common::{run_config, write};
 use parbench_analysis::results_io::ResultsFile;
 use parbench_schema::results::{ExecutionModel, RunResults, Status};
 use parbench_suites::Registry;
@@ -66,14 +66,7 @@ fn every_in_process_point_fails_at_a_two_second_timeout() {
     let out = dir.path().join("out");
     let cfg = write(dir.path(), "endless.toml", &config);
     let started = Instant::now();
-    let output = parbench()
-        .args(["run", "--no-calibrate", "--config"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&out)
-        .timeout(Duration::from_secs(600))
-        .output()
-        .unwrap();
+    let output = run_config(&cfg, &out, Duration::from_secs(600));
     let took = started.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");

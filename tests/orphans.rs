@@ -4,7 +4,7 @@
 #![cfg(target_os = "linux")]
 
 mod common;
-use common::{parbench, write};
+use common::{run_config, write};
 use parbench_analysis::results_io::ResultsFile;
 use parbench_schema::results::{RunResults, Status};
 use std::time::{Duration, Instant};
@@ -38,14 +38,7 @@ fn processes_a_command_starts_with_setsid_do_not_outlive_the_run() {
         "setsid.toml",
         "[defaults]\nwarmup = \"1ms\"\nmin-samples = 2\nmax-samples = 3\nbudget = \"10ms\"\nrepetitions = 1\ntimeout = \"30s\"\nworkers = [1]\n\n[[suite]]\nname = \"detached\"\ncommand = [\"/bin/sh\", \"-c\", \"setsid sleep 47.71 </dev/null >/dev/null 2>&1 &\"]\n\n[[suite]]\nname = \"holding\"\ncommand = [\"/bin/sh\", \"-c\", \"setsid sleep 47.72 &\"]\n",
     );
-    let output = parbench()
-        .args(["run", "--no-calibrate", "--config"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&out)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
+    let output = run_config(&cfg, &out, Duration::from_secs(120));
     let stderr = String::from_utf8_lossy(&output.stderr);
     // The kernel may take a moment to finish off a killed process.
     let started = Instant::now();

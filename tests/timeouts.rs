@@ -3,7 +3,7 @@
 //! second with the points measured before it.
 
 mod common;
-use common::{parbench, write};
+use common::{run_config, write};
 use parbench_analysis::results_io::ResultsFile;
 use parbench_schema::results::{RunResults, Status};
 use std::time::{Duration, Instant};
@@ -24,14 +24,7 @@ fn never_ending_points_fail_at_their_timeout_and_the_run_goes_on() {
         ),
     );
     let started = Instant::now();
-    let output = parbench()
-        .args(["run", "--no-calibrate", "--config"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&out)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
+    let output = run_config(&cfg, &out, Duration::from_secs(120));
     let took = started.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
@@ -81,14 +74,7 @@ fn a_timeout_under_a_second_cuts_the_point_as_promptly() {
         ),
     );
     let started = Instant::now();
-    let output = parbench()
-        .args(["run", "--no-calibrate", "--config"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&out)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
+    let output = run_config(&cfg, &out, Duration::from_secs(60));
     let took = started.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");

@@ -65,6 +65,22 @@ pub(crate) fn read_json(path: &Path) -> serde_json::Value {
 /// A small results file of two workloads (schema version 1), the base of the compare tests.
 pub(crate) const BASE: &str = "tests/data/compare/base.json";
 
+/// `parbench run --no-calibrate --config <config> --out <out>` to its end, killed after `limit`.
+pub(crate) fn run_config(
+    config: &Path,
+    out: &Path,
+    limit: std::time::Duration,
+) -> std::process::Output {
+    parbench()
+        .args(["run", "--no-calibrate", "--config"])
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .timeout(limit)
+        .output()
+        .unwrap()
+}
+
 /// `parbench run --config <config> --out <out>` started in the background, for a test that
 /// signals or kills it: colour off, stdout dropped, stderr piped (or dropped when `stderr` is
 /// false).
